@@ -1,0 +1,151 @@
+// Serves the app's HTTP triggers under the route prefix, converting node requests to the worker's
+// RPC HTTP shape and RPC responses back, as the Functions host does.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { timingSafeEqual } from 'node:crypto';
+import type { RegisteredFunction } from '../worker/core-api.js';
+import { FunctionInvocationError, fromTypedData, type FunctionInvoker } from '../worker/invoker.js';
+import type { RpcHttpCookie, RpcHttpData, RpcInvocationResponse, RpcTypedData } from '../worker/rpc-types.js';
+import { compileRoute, matchRoute, type CompiledRoute } from './route-template.js';
+
+interface HttpRoute {
+  functionName: string;
+  route: CompiledRoute;
+  methods: string[] | undefined;
+  authLevel: 'anonymous' | 'function' | 'admin';
+  outputBinding: string;
+}
+
+export interface HttpTriggerOptions {
+  routePrefix: string;
+  /** Key accepted for `function` and `admin` auth levels (`?code=` or `x-functions-key`). */
+  functionKey: string;
+  onError: (functionName: string, error: unknown) => void;
+}
+
+export class HttpTriggers {
+  readonly #routes: HttpRoute[];
+  readonly #invoker: FunctionInvoker;
+  readonly #options: HttpTriggerOptions;
+
+  constructor(functions: Iterable<RegisteredFunction>, invoker: FunctionInvoker, options: HttpTriggerOptions) {
+    this.#invoker = invoker;
+    this.#options = options;
+    this.#routes = [...functions].flatMap(toHttpRoute).sort((a, b) => b.route.precedence - a.route.precedence);
+  }
+
+  get routes(): readonly { functionName: string; template: string; methods: string[] | undefined; authLevel: string }[] {
+    return this.#routes.map((r) => ({
+      functionName: r.functionName,
+      template: `${this.#options.routePrefix}/${r.route.template}`,
+      methods: r.methods,
+      authLevel: r.authLevel,
+    }));
+  }
+
+  /** Handles the request if its path is under the route prefix; returns false otherwise. */
+  async handle(req: IncomingMessage, res: ServerResponse, url: URL, body: Buffer): Promise<boolean> {
+    const prefix = `/${this.#options.routePrefix}`;
+    if (url.pathname !== prefix && !url.pathname.startsWith(`${prefix}/`)) return false;
+    const path = url.pathname.slice(prefix.length).replace(/^\/+|\/+$/g, '');
+    const method = (req.method ?? 'GET').toUpperCase();
+
+    const candidates = this.#routes
+      .map((r) => ({ r, params: matchRoute(r.route, path) }))
+      .filter((c): c is { r: HttpRoute; params: Record<string, string> } => c.params !== undefined);
+    if (candidates.length === 0) {
+      res.writeHead(404).end();
+      return true;
+    }
+    const match = candidates.find((c) => !c.r.methods || c.r.methods.includes(method));
+    if (!match) {
+      res.writeHead(405, { allow: [...new Set(candidates.flatMap((c) => c.r.methods ?? []))].join(', ') }).end();
+      return true;
+    }
+    if (match.r.authLevel !== 'anonymous' && !this.#hasKey(req, url)) {
+      res.writeHead(401).end();
+      return true;
+    }
+
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(req.headers)) {
+      if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+    }
+    const query: Record<string, string> = {};
+    for (const [name, value] of url.searchParams) query[name] = value;
+    const http: RpcHttpData = {
+      method,
+      url: url.toString(),
+      headers,
+      query,
+      params: match.params,
+      body: { bytes: body },
+    };
+
+    let response: RpcInvocationResponse;
+    try {
+      response = await this.#invoker.invoke(match.r.functionName, { http });
+    } catch (error) {
+      this.#options.onError(match.r.functionName, error instanceof FunctionInvocationError ? error.cause : error);
+      // The Functions host answers an unhandled exception with a bare 500.
+      if (!res.headersSent) res.writeHead(500).end();
+      return true;
+    }
+    writeRpcResponse(res, selectHttpOutput(response, match.r.outputBinding));
+    return true;
+  }
+
+  #hasKey(req: IncomingMessage, url: URL): boolean {
+    const presented = url.searchParams.get('code') ?? req.headers['x-functions-key'];
+    if (typeof presented !== 'string') return false;
+    const a = Buffer.from(presented);
+    const b = Buffer.from(this.#options.functionKey);
+    return a.length === b.length && timingSafeEqual(a, b);
+  }
+}
+
+function toHttpRoute({ metadata }: RegisteredFunction): HttpRoute[] {
+  const trigger = Object.values(metadata.bindings).find((b) => b.type?.toLowerCase() === 'httptrigger');
+  if (!trigger) return [];
+  const output = Object.entries(metadata.bindings).find(([, b]) => b.direction === 'out' && b.type?.toLowerCase() === 'http');
+  const route = typeof trigger['route'] === 'string' && trigger['route'] !== '' ? trigger['route'] : metadata.name;
+  const methods = Array.isArray(trigger['methods'])
+    ? (trigger['methods'] as unknown[]).map((m) => String(m).toUpperCase())
+    : undefined;
+  const authLevel = String(trigger['authLevel'] ?? 'function').toLowerCase() as HttpRoute['authLevel'];
+  return [{ functionName: metadata.name, route: compileRoute(route), methods, authLevel, outputBinding: output?.[0] ?? '$return' }];
+}
+
+function selectHttpOutput(response: RpcInvocationResponse, outputBinding: string): RpcHttpData | undefined {
+  const data: RpcTypedData | null | undefined =
+    outputBinding === '$return' ? response.returnValue : response.outputData?.find((o) => o.name === outputBinding)?.data;
+  return data?.http ?? undefined;
+}
+
+function writeRpcResponse(res: ServerResponse, http: RpcHttpData | undefined): void {
+  if (!http) {
+    res.writeHead(204).end();
+    return;
+  }
+  const status = Number(http.statusCode ?? 200);
+  for (const [name, value] of Object.entries(http.headers ?? {})) res.setHeader(name, value);
+  const cookies = (http.cookies ?? []).map(serializeCookie);
+  if (cookies.length > 0) res.setHeader('set-cookie', cookies);
+  const body = fromTypedData(http.body);
+  res.writeHead(status);
+  if (body === undefined || body === null) res.end();
+  else if (Buffer.isBuffer(body) || typeof body === 'string') res.end(body);
+  else res.end(JSON.stringify(body));
+}
+
+function serializeCookie(cookie: RpcHttpCookie): string {
+  const parts = [`${cookie.name ?? ''}=${cookie.value ?? ''}`];
+  if (cookie.domain?.value) parts.push(`Domain=${cookie.domain.value}`);
+  if (cookie.path?.value) parts.push(`Path=${cookie.path.value}`);
+  if (cookie.expires?.value?.seconds) parts.push(`Expires=${new Date(Number(cookie.expires.value.seconds) * 1000).toUTCString()}`);
+  if (cookie.maxAge?.value !== undefined && cookie.maxAge?.value !== null) parts.push(`Max-Age=${cookie.maxAge.value}`);
+  if (cookie.secure?.value) parts.push('Secure');
+  if (cookie.httpOnly?.value) parts.push('HttpOnly');
+  const sameSite = ({ lax: 'Lax', strict: 'Strict', explicitNone: 'None' } as Record<string, string>)[String(cookie.sameSite)];
+  if (sameSite) parts.push(`SameSite=${sameSite}`);
+  return parts.join('; ');
+}
