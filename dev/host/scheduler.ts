@@ -54,16 +54,22 @@ export class Scheduler {
   }
 
   /** Virtual clock only: moves to `target`, stopping at each due instant on the way. */
-  async advanceTo(clock: VirtualClock, target: Date): Promise<void> {
+  async advanceTo(clock: VirtualClock, target: Date, onMove: (now: Date) => Promise<void>): Promise<void> {
     await this.#tracker.settled();
     for (;;) {
       const next = this.nextDueAt();
       if (next === undefined || next > target.getTime()) break;
-      if (next > clock.nowMs()) clock.set(new Date(next));
+      if (next > clock.nowMs()) {
+        clock.set(new Date(next));
+        await onMove(clock.now());
+      }
       this.fireDue();
       await this.#tracker.settled();
     }
-    clock.set(target);
+    if (target.getTime() > clock.nowMs()) {
+      clock.set(target);
+      await onMove(clock.now());
+    }
     this.fireDue();
     await this.#tracker.settled();
   }

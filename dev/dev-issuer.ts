@@ -1,0 +1,64 @@
+// The development token issuer: an ES256 key pair kept in the local state folder, whose public
+// half the local host serves as a JWKS. It stands in for Entra ID, which issues the real tokens.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { exportJWK, generateKeyPair, importJWK, SignJWT, type JWK } from 'jose';
+
+export const DEV_ISSUER = 'https://dev-issuer.privacy-ops.local/';
+export const DEV_AUDIENCE = 'api://privacy-ops';
+export const DEV_ISSUER_JWKS_PATH = '/runtime/dev/issuer/jwks.json';
+
+interface IssuerKeyFile {
+  kid: string;
+  privateJwk: JWK;
+  publicJwk: JWK;
+}
+
+export interface TokenClaims {
+  sub: string;
+  roles: string[];
+  tid?: string;
+  name?: string;
+}
+
+export class DevIssuer {
+  private constructor(private readonly key: IssuerKeyFile) {}
+
+  /** Loads the issuer key from `stateDir`, creating it on first use. */
+  static async open(stateDir: string): Promise<DevIssuer> {
+    const path = join(stateDir, 'dev-issuer-key.json');
+    if (existsSync(path)) return new DevIssuer(JSON.parse(readFileSync(path, 'utf8')) as IssuerKeyFile);
+    const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
+    const kid = `dev-${Date.now().toString(36)}`;
+    const file: IssuerKeyFile = {
+      kid,
+      privateJwk: { ...(await exportJWK(privateKey)), kid, alg: 'ES256' },
+      publicJwk: { ...(await exportJWK(publicKey)), kid, alg: 'ES256', use: 'sig' },
+    };
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, JSON.stringify(file, null, 2), { mode: 0o600 });
+    return new DevIssuer(file);
+  }
+
+  jwks(): { keys: JWK[] } {
+    return { keys: [this.key.publicJwk] };
+  }
+
+  /** Signs a token valid for `lifetimeSeconds` from `now` (the host clock, which may be virtual). */
+  async sign(claims: TokenClaims, options: { now?: Date; lifetimeSeconds?: number; audience?: string; issuer?: string } = {}): Promise<string> {
+    const now = Math.floor((options.now ?? new Date()).getTime() / 1000);
+    const privateKey = await importJWK(this.key.privateJwk, 'ES256');
+    const payload: Record<string, unknown> = { roles: claims.roles };
+    if (claims.tid) payload['tid'] = claims.tid;
+    if (claims.name) payload['name'] = claims.name;
+    return new SignJWT(payload)
+      .setProtectedHeader({ alg: 'ES256', kid: this.key.kid, typ: 'JWT' })
+      .setSubject(claims.sub)
+      .setIssuer(options.issuer ?? DEV_ISSUER)
+      .setAudience(options.audience ?? DEV_AUDIENCE)
+      .setIssuedAt(now)
+      .setNotBefore(now)
+      .setExpirationTime(now + (options.lifetimeSeconds ?? 3600))
+      .sign(privateKey);
+  }
+}

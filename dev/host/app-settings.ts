@@ -1,0 +1,35 @@
+// The app settings the local host gives the app: the addresses of the local stand-ins, in the
+// same names the app reads in Azure (see shared/config.ts and local.settings.example.json).
+import { DEV_AUDIENCE, DEV_ISSUER, DEV_ISSUER_JWKS_PATH } from '../dev-issuer.js';
+import type { PlatformAddresses } from '../platform/addresses.js';
+
+export function localAppSettings(platform: PlatformAddresses, hostOrigin: string): Record<string, string> {
+  const emailParts = Object.fromEntries(
+    platform.email.connectionString.split(';').filter((p) => p.includes('=')).map((p) => {
+      const at = p.indexOf('=');
+      return [p.slice(0, at).toLowerCase(), p.slice(at + 1)];
+    }),
+  ) as Record<string, string>;
+  const settings: Record<string, string> = {
+    LOCAL_DEVELOPMENT: 'true',
+    EMAIL_ENDPOINT: emailParts['endpoint'] ?? platform.email.url,
+    EMAIL_ACCESS_KEY: emailParts['accesskey'] ?? '',
+    EMAIL_SENDER_ADDRESS: 'privacy-ops@notifications.local',
+    AUTH_ISSUER: DEV_ISSUER,
+    AUTH_AUDIENCE: DEV_AUDIENCE,
+    AUTH_JWKS_URL: `${hostOrigin}${DEV_ISSUER_JWKS_PATH}`,
+    SENTRY_ENVIRONMENT: 'local',
+  };
+  for (const [region, suffix] of [['uksouth', 'UKSOUTH'], ['eu', 'EU']] as const) {
+    const cosmos = platform.cosmos[region];
+    const keyVault = platform.keyVault[region];
+    const storage = platform.storage[region];
+    if (!cosmos || !keyVault || !storage) throw new Error(`the local platform did not start region ${region}`);
+    settings[`COSMOS_ENDPOINT_${suffix}`] = cosmos.endpoint;
+    settings[`COSMOS_KEY_${suffix}`] = cosmos.key;
+    settings[`KEYVAULT_URL_${suffix}`] = keyVault.url;
+    settings[`STORAGE_BLOB_URL_${suffix}`] = storage.blobUrl;
+    settings[`STORAGE_ACCOUNT_KEY_${suffix}`] = storage.accountKey;
+  }
+  return settings;
+}

@@ -1,0 +1,88 @@
+// The local "Azure": every stand-in the app talks to, in one process that outlives host restarts
+// (as Cosmos DB and Key Vault outlive a Functions worker). One Cosmos account, one storage account
+// and one Key Vault per region, so residency is observable; one email service.
+import { mkdirSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { installVirtualDate } from '../host/clock.js';
+import { startCosmos } from '../standins/cosmos.js';
+import { startAzurite } from '../standins/azurite.js';
+import { startKeyVault } from '../standins/keyvault.js';
+import { startEmail } from '../standins/email.js';
+import { REGIONS, type PlatformAddresses } from './addresses.js';
+
+const { values } = parseArgs({
+  options: {
+    'state-dir': { type: 'string', default: '.local' },
+    clock: { type: 'string', default: 'real' },
+  },
+});
+const stateDir = values['state-dir'];
+mkdirSync(stateDir, { recursive: true });
+
+// In virtual mode the host owns the clock and pushes every move here before it fires timers.
+let virtualNow: number | undefined;
+if (values.clock === 'virtual') {
+  const clockFile = join(stateDir, 'clock.json');
+  virtualNow = existsSync(clockFile) ? Date.parse((JSON.parse(readFileSync(clockFile, 'utf8')) as { now: string }).now) : Date.now();
+  installVirtualDate(() => virtualNow!);
+}
+
+// A fixed local key, so the connection string is the same on every start.
+const EMAIL_ACCESS_KEY = Buffer.from('local-dev-email-access-key-not-a-secret').toString('base64');
+
+const closers: (() => Promise<void>)[] = [];
+const cosmos: PlatformAddresses['cosmos'] = {};
+const keyVault: PlatformAddresses['keyVault'] = {};
+const storage: PlatformAddresses['storage'] = {};
+for (const region of REGIONS) {
+  const c = await startCosmos({ region });
+  closers.push(() => c.close());
+  cosmos[region] = { endpoint: c.endpoint, key: c.key };
+  const kv = await startKeyVault({ name: `kv-${region}`, stateFile: join(stateDir, `keyvault-${region}.json`) });
+  closers.push(() => kv.close());
+  keyVault[region] = { url: kv.url };
+  const blob = await startAzurite({});
+  closers.push(() => blob.close());
+  storage[region] = { blobUrl: blob.blobUrl, accountName: blob.accountName, accountKey: blob.accountKey, connectionString: blob.connectionString };
+}
+const email = await startEmail({ accessKey: EMAIL_ACCESS_KEY, stateFile: join(stateDir, 'email-outbox.json') });
+closers.push(() => email.close());
+
+const control = createServer((req, res) => {
+  const chunks: Buffer[] = [];
+  req.on('data', (c: Buffer) => chunks.push(c));
+  req.on('end', () => {
+    if (req.method === 'POST' && req.url === '/clock' && virtualNow !== undefined) {
+      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { now: string };
+      virtualNow = Date.parse(body.now);
+      res.writeHead(204).end();
+      return;
+    }
+    if (req.method === 'GET' && req.url === '/health') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ok', now: new Date().toISOString() }));
+      return;
+    }
+    res.writeHead(404).end();
+  });
+});
+await new Promise<void>((resolve) => control.listen(0, '127.0.0.1', resolve));
+const controlAddress = control.address();
+const controlUrl = typeof controlAddress === 'object' && controlAddress ? `http://127.0.0.1:${controlAddress.port}` : '';
+
+const addresses: PlatformAddresses = {
+  controlUrl,
+  cosmos,
+  keyVault,
+  storage,
+  email: { url: email.url, connectionString: email.connectionString },
+};
+writeFileSync(join(stateDir, 'platform.json'), JSON.stringify(addresses, null, 2));
+process.stdout.write(`PLATFORM_READY ${JSON.stringify(addresses)}\n`);
+
+const shutdown = (): void => {
+  void Promise.allSettled(closers.map((close) => close())).then(() => process.exit(0));
+};
+process.on('SIGTERM', shutdown);
+process.on('SIGINT', shutdown);

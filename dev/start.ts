@@ -1,0 +1,65 @@
+// `npm start`: the whole system on this machine, on embedded defaults. Starts the local Azure
+// stand-ins and the Functions host on 127.0.0.1:7071, and prints every address.
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { launchHost, launchPlatform } from './launcher.js';
+
+const projectRoot = resolve(fileURLToPath(new URL('../../', import.meta.url)));
+const { values } = parseArgs({
+  options: {
+    port: { type: 'string', default: process.env['PORT'] ?? '7071' },
+    'virtual-clock': { type: 'boolean', default: false },
+    'state-dir': { type: 'string', default: join(projectRoot, '.local') },
+  },
+});
+const stateDir = resolve(values['state-dir']);
+const clock = values['virtual-clock'] ? 'virtual' : 'real';
+
+// The local Cosmos DB keeps data in memory, so every start begins empty; keep only the dev token key.
+mkdirSync(stateDir, { recursive: true });
+for (const entry of readdirSync(stateDir)) {
+  if (entry !== 'dev-issuer-key.json') rmSync(join(stateDir, entry), { recursive: true, force: true });
+}
+
+const platform = await launchPlatform({ stateDir, clock, echo: true });
+let host;
+try {
+  host = await launchHost({ stateDir, clock, port: Number(values.port), platformFile: platform.addressesFile, echo: true });
+} catch (error) {
+  await platform.stop();
+  throw error;
+}
+
+const a = platform.addresses;
+const lines = [
+  '',
+  `Privacy operations back end is running locally (${clock} clock).`,
+  `  Functions host        ${host.url}/api            health: ${host.url}/api/health`,
+  `  Durable management    ${host.url}/runtime/webhooks/durabletask/instances`,
+  `  Dev clock             ${host.url}/runtime/dev/clock${clock === 'real' ? '  (read-only; start with -- --virtual-clock to move it)' : ''}`,
+  `  Dev email outbox      ${host.url}/runtime/dev/outbox`,
+  `  Dev token issuer      npm run token -- --role tenant.admin --tenant <tenantId>   (JWKS ${host.url}/runtime/dev/issuer/jwks.json)`,
+  ...Object.entries(a.cosmos).map(([region, c]) => `  Cosmos DB ${region.padEnd(8)}   ${c.endpoint}`),
+  ...Object.entries(a.storage).map(([region, s]) => `  Blob storage ${region.padEnd(8)} ${s.blobUrl}`),
+  ...Object.entries(a.keyVault).map(([region, k]) => `  Key Vault ${region.padEnd(8)}   ${k.url}`),
+  `  Email (ACS)           ${a.email.url}`,
+  `  Platform control      ${a.controlUrl}`,
+  `  State                 ${stateDir}`,
+  'Press Ctrl+C to stop.',
+  '',
+];
+process.stdout.write(lines.join('\n'));
+
+let stopping = false;
+const stop = async (code: number): Promise<void> => {
+  if (stopping) return;
+  stopping = true;
+  await Promise.allSettled([host.stop(), platform.stop()]);
+  process.exit(code);
+};
+process.on('SIGINT', () => void stop(0));
+process.on('SIGTERM', () => void stop(0));
+host.child.once('exit', (code) => void stop(code ?? 1));
+platform.child.once('exit', (code) => void stop(code ?? 1));

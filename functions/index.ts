@@ -1,0 +1,3 @@
+// The function app's entry point (package.json `main`): every module that registers functions.
+import './startup.js';
+import './health.js';

@@ -1,0 +1,110 @@
+// The app's settings: the one place that reads process.env. Validated once at start-up, so a
+// missing or malformed setting stops the app with a message that names it. The same names appear
+// in local.settings.example.json and in the Bicep app settings (infra/).
+import { z } from 'zod';
+
+export const REGIONS = ['uksouth', 'eu'] as const;
+export type Region = (typeof REGIONS)[number];
+
+const url = z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' });
+const optionalSecret = z.string().min(1).optional();
+const days = (fallback: number) => z.coerce.number().int().min(1).max(3650).default(fallback);
+
+const settingsSchema = z.object({
+  COSMOS_DATABASE: z.string().min(1).default('privacy-ops'),
+  COSMOS_ENDPOINT_UKSOUTH: url,
+  COSMOS_ENDPOINT_EU: url,
+  /** Account keys only for the local stand-in; in Azure the managed identity is used (local auth is disabled). */
+  COSMOS_KEY_UKSOUTH: optionalSecret,
+  COSMOS_KEY_EU: optionalSecret,
+  KEYVAULT_URL_UKSOUTH: url,
+  KEYVAULT_URL_EU: url,
+  STORAGE_BLOB_URL_UKSOUTH: url,
+  STORAGE_BLOB_URL_EU: url,
+  /** Shared keys only for the local stand-in; in Azure download links are user-delegation SAS. */
+  STORAGE_ACCOUNT_KEY_UKSOUTH: optionalSecret,
+  STORAGE_ACCOUNT_KEY_EU: optionalSecret,
+  EMAIL_ENDPOINT: url,
+  /** Access key only for the local stand-in; in Azure the managed identity is used. */
+  EMAIL_ACCESS_KEY: optionalSecret,
+  EMAIL_SENDER_ADDRESS: z.email({ message: 'must be an email address' }),
+  AUTH_ISSUER: z.string().min(1),
+  AUTH_AUDIENCE: z.string().min(1),
+  AUTH_JWKS_URL: url,
+  /** Client id of the user-assigned managed identity (Azure only). */
+  AZURE_CLIENT_ID: z.string().min(1).optional(),
+  /** `true` only on a developer machine: plain-HTTP stand-ins and a local credential. */
+  LOCAL_DEVELOPMENT: z.enum(['true', 'false']).default('false'),
+  SENTRY_DSN: url.optional(),
+  SENTRY_ENVIRONMENT: z.string().min(1).default('production'),
+  /** Cosmos DB continuous backup retention: encrypted backups expire this many days after deletion. */
+  BACKUP_RETENTION_DAYS: days(30),
+  /** Key Vault soft-delete retention: a deleted key is recoverable for this many days unless purged. */
+  KEY_SOFT_DELETE_RETENTION_DAYS: days(90),
+  /** How long export and access-package download links stay valid. */
+  DOWNLOAD_LINK_TTL_HOURS: z.coerce.number().int().min(1).max(168).default(72),
+});
+
+export type Settings = z.infer<typeof settingsSchema>;
+
+export interface RegionSettings {
+  cosmos: { endpoint: string; key?: string };
+  keyVaultUrl: string;
+  blob: { url: string; accountKey?: string };
+}
+
+export interface Config {
+  settings: Settings;
+  localDevelopment: boolean;
+  cosmosDatabase: string;
+  regions: Record<Region, RegionSettings>;
+  email: { endpoint: string; accessKey?: string; senderAddress: string };
+  auth: { issuer: string; audience: string; jwksUrl: string };
+  managedIdentityClientId?: string;
+  sentry: { dsn?: string; environment: string };
+  retention: { backupDays: number; keySoftDeleteDays: number; downloadLinkHours: number };
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: { setting: string; message: string }[]) {
+    super(`Invalid app settings: ${problems.map((p) => `${p.setting} ${p.message}`).join('; ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  // An empty app setting means "not set", as the Functions host treats it.
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value.trim() !== ''));
+  const parsed = settingsSchema.safeParse(present);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => ({
+        setting: String(issue.path[0] ?? '(settings)'),
+        message: issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : issue.message,
+      })),
+    );
+  }
+  const s = parsed.data;
+  const region = (cosmosEndpoint: string, cosmosKey: string | undefined, keyVaultUrl: string, blobUrl: string, blobKey: string | undefined): RegionSettings => ({
+    cosmos: { endpoint: cosmosEndpoint, ...(cosmosKey ? { key: cosmosKey } : {}) },
+    keyVaultUrl,
+    blob: { url: blobUrl, ...(blobKey ? { accountKey: blobKey } : {}) },
+  });
+  return {
+    settings: s,
+    localDevelopment: s.LOCAL_DEVELOPMENT === 'true',
+    cosmosDatabase: s.COSMOS_DATABASE,
+    regions: {
+      uksouth: region(s.COSMOS_ENDPOINT_UKSOUTH, s.COSMOS_KEY_UKSOUTH, s.KEYVAULT_URL_UKSOUTH, s.STORAGE_BLOB_URL_UKSOUTH, s.STORAGE_ACCOUNT_KEY_UKSOUTH),
+      eu: region(s.COSMOS_ENDPOINT_EU, s.COSMOS_KEY_EU, s.KEYVAULT_URL_EU, s.STORAGE_BLOB_URL_EU, s.STORAGE_ACCOUNT_KEY_EU),
+    },
+    email: { endpoint: s.EMAIL_ENDPOINT, ...(s.EMAIL_ACCESS_KEY ? { accessKey: s.EMAIL_ACCESS_KEY } : {}), senderAddress: s.EMAIL_SENDER_ADDRESS },
+    auth: { issuer: s.AUTH_ISSUER, audience: s.AUTH_AUDIENCE, jwksUrl: s.AUTH_JWKS_URL },
+    ...(s.AZURE_CLIENT_ID ? { managedIdentityClientId: s.AZURE_CLIENT_ID } : {}),
+    sentry: { ...(s.SENTRY_DSN ? { dsn: s.SENTRY_DSN } : {}), environment: s.SENTRY_ENVIRONMENT },
+    retention: { backupDays: s.BACKUP_RETENTION_DAYS, keySoftDeleteDays: s.KEY_SOFT_DELETE_RETENTION_DAYS, downloadLinkHours: s.DOWNLOAD_LINK_TTL_HOURS },
+  };
+}
+
+/** The names of every setting, for checks that local.settings.example.json and Bicep list them all. */
+export const SETTING_NAMES: readonly string[] = Object.keys(settingsSchema.shape);
