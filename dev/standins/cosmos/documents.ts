@@ -1,0 +1,338 @@
+// The stand-in's item store for one container: the library's `Documents` plus an index per logical
+// partition, lazy TTL expiry, and cached query results. Installed into the library's account tree so
+// every handler (point ops, patch, batch, queries) goes through it.
+import {
+  Collections,
+  Databases,
+  Documents,
+  Items,
+  type Account,
+  type Collection,
+  type Document,
+  type ItemObject,
+  type PageRequest,
+  type StoredDoc,
+} from './internals.js';
+import { compileQuery, page, partitionFromWhere, type Page, type QueryParameter, type ResultSet } from './query-engine.js';
+
+/** A partition key as the client sends it in `x-ms-documentdb-partitionkey` (already JSON-parsed). */
+export type PartitionKeyHeader = readonly unknown[];
+
+interface Bucket {
+  /** _rid -> the library's item wrapper, for every stored item of the logical partition */
+  items: Map<string, Document>;
+  /** bumped on every insert or replace in the partition (deletes do not invalidate cached results) */
+  version: number;
+}
+
+interface CachedResult {
+  set: ResultSet;
+  version: number;
+}
+
+const NO_TTL = Symbol('no ttl');
+const MAX_CACHED_RESULTS = 64;
+const MAX_TTL = 2147483647;
+
+/** Bucket key: distinguishes types the way the query engine's `=` does ("1" is not 1). */
+function bucketKey(value: unknown): string {
+  return value === undefined ? 'none' : `v${JSON.stringify(value)}`;
+}
+
+function badRequest(message: string): Error {
+  return Object.assign(new Error(message), { badRequest: true });
+}
+
+/** Item `ttl`: absent, -1, or a positive whole number of seconds (real Cosmos rejects anything else). */
+export function validateItemTtl(doc: Record<string, unknown>): void {
+  if (!('ttl' in doc) || doc.ttl === undefined) return;
+  const ttl = doc.ttl;
+  if (typeof ttl === 'number' && Number.isInteger(ttl) && (ttl === -1 || (ttl >= 1 && ttl <= MAX_TTL))) return;
+  throw badRequest(
+    `The value of 'ttl' (${JSON.stringify(ttl)}) is invalid: it must be -1 or a whole number of seconds between 1 and ${MAX_TTL}; omit it to use the container's defaultTtl.`,
+  );
+}
+
+/** Container `defaultTtl`: absent/null (off), -1 (on, no default expiry) or a positive whole number. */
+export function validateDefaultTtl(value: unknown): void {
+  if (value === undefined || value === null) return;
+  if (typeof value === 'number' && Number.isInteger(value) && (value === -1 || (value >= 1 && value <= MAX_TTL))) return;
+  throw badRequest(`The value of 'defaultTtl' (${JSON.stringify(value)}) is invalid: use -1, a positive number of seconds, or omit it.`);
+}
+
+export class StandInDocuments extends Documents {
+  private buckets = new Map<string, Bucket>();
+  /** bumped on every insert or replace in the container */
+  private version = 0;
+  private results = new Map<string, CachedResult>();
+
+  // --- index maintenance --------------------------------------------------------------------------
+
+  private bucket(partition: unknown, create: true): Bucket;
+  private bucket(partition: unknown, create: false): Bucket | undefined;
+  private bucket(partition: unknown, create: boolean): Bucket | undefined {
+    const key = bucketKey(partition);
+    let b = this.buckets.get(key);
+    if (!b && create) {
+      b = { items: new Map(), version: 0 };
+      this.buckets.set(key, b);
+    }
+    return b;
+  }
+
+  override _set(data: ItemObject): ItemObject {
+    const stored = super._set(data);
+    const item = this._data.get(stored._rid);
+    const b = this.bucket(this._getPartition(stored), true);
+    if (item) b.items.set(stored._rid, item);
+    b.version += 1;
+    this.version += 1;
+    return stored;
+  }
+
+  /** Removes an item from every index (the library's delete, without its lookup). */
+  private unlink(data: StoredDoc): void {
+    const partition: unknown = this._getPartition(data);
+    for (const keyPath of this._uniqueKeyPaths) {
+      const value: unknown = keyPath
+        .slice(1)
+        .split('/')
+        .reduce<unknown>((o, k) => (o !== null && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), data);
+      this._index.delete(this._getId(keyPath, value as string, partition));
+    }
+    this._data.delete(data._rid);
+    const b = this.bucket(partition, false);
+    if (b) {
+      b.items.delete(data._rid);
+      if (b.items.size === 0) this.buckets.delete(bucketKey(partition));
+    }
+  }
+
+  override delete(idOrRid: string, partition: unknown): void {
+    const data = Items.prototype._item.call(this, '/id', idOrRid, partition).read() as StoredDoc | undefined;
+    if (!data) throw new Error('does not exist');
+    this.unlink(data);
+  }
+
+  /** The stored item for (id, partition) as it is, expired or not (for batch rollback). */
+  rawGet(id: string, partition: unknown): StoredDoc | undefined {
+    return Items.prototype._item.call(this, '/id', id, partition).read() as StoredDoc | undefined;
+  }
+
+  /** Puts (id, partition) back to `data` exactly (same _rid, _etag, _ts), or removes it when undefined. */
+  restore(id: string, partition: unknown, data: StoredDoc | undefined): void {
+    const current = this.rawGet(id, partition);
+    if (current) this.unlink(current);
+    if (data) this._set(data as unknown as ItemObject);
+  }
+
+  // --- TTL ------------------------------------------------------------------------------------------
+
+  /** Seconds to live for `data`, or NO_TTL. Container TTL off => item ttl ignored (as in Cosmos). */
+  private ttlOf(data: StoredDoc, defaultTtl: unknown): number | typeof NO_TTL {
+    if (typeof defaultTtl !== 'number') return NO_TTL;
+    const ttl = typeof data.ttl === 'number' ? data.ttl : defaultTtl;
+    return ttl > 0 ? ttl : NO_TTL;
+  }
+
+  private defaultTtl(): unknown {
+    const coll = this._parent.read() as { defaultTtl?: unknown } | undefined;
+    return coll?.defaultTtl;
+  }
+
+  /** True (and the item is purged for good) when its time to live has passed. */
+  private expire(data: StoredDoc, defaultTtl: unknown, nowMs: number): boolean {
+    const ttl = this.ttlOf(data, defaultTtl);
+    if (ttl === NO_TTL || nowMs < (data._ts + ttl) * 1000) return false;
+    this.unlink(data);
+    return true;
+  }
+
+  override _item(keyPath: string, keyPathValue: string, partition: unknown): Document {
+    const item = super._item(keyPath, keyPathValue, partition);
+    const data = item.read() as StoredDoc | undefined;
+    if (data && this.expire(data, this.defaultTtl(), Date.now())) return this._newItem(undefined);
+    return item;
+  }
+
+  override create(data: Parameters<Documents['create']>[0]): ItemObject {
+    validateItemTtl(data);
+    return super.create(data);
+  }
+
+  override replace(data: Parameters<Documents['replace']>[0], original: Parameters<Documents['replace']>[1]): ItemObject {
+    validateItemTtl(data);
+    return super.replace(data, original);
+  }
+
+  // --- queries --------------------------------------------------------------------------------------
+
+  /** Live items of one logical partition, or of the whole container; expired ones are purged on the way. */
+  private liveDocs(scope: PartitionKeyHeader | undefined): StoredDoc[] {
+    const defaultTtl = this.defaultTtl();
+    const now = Date.now();
+    const out: StoredDoc[] = [];
+    const source = scope ? this.bucket(scope[0], false)?.items.values() : this._data.values();
+    if (!source) return out;
+    const extra = scope ? this.hierarchicalFilter(scope) : undefined;
+    for (const item of [...source]) {
+      const data = item.read() as StoredDoc;
+      if (this.expire(data, defaultTtl, now)) continue;
+      if (extra && !extra(data)) continue;
+      out.push(data);
+    }
+    return out;
+  }
+
+  /** The library indexes only the first partition key path; later components filter here. */
+  private hierarchicalFilter(scope: PartitionKeyHeader): ((d: StoredDoc) => boolean) | undefined {
+    if (scope.length < 2) return undefined;
+    const coll = this._parent.read() as { partitionKey?: { paths?: string[] } } | undefined;
+    const paths = (coll?.partitionKey?.paths ?? []).map((p) => p.slice(1).split('/'));
+    return (d) =>
+      scope.every((value, i) => {
+        if (i === 0 || !paths[i]) return true;
+        const actual = (paths[i] as string[]).reduce<unknown>(
+          (o, k) => (o !== null && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined),
+          d,
+        );
+        return isNoneKey(value) ? actual === undefined : actual === value;
+      });
+  }
+
+  private isLive = (env: Record<string, unknown>, getRid: (env: Record<string, unknown>) => unknown): boolean => {
+    const rid = getRid(env);
+    if (typeof rid !== 'string') return true;
+    const item = this._data.get(rid);
+    if (!item) return false;
+    return !this.expire(item.read() as StoredDoc, this.defaultTtl(), Date.now());
+  };
+
+  /**
+   * Runs a query, scoped to one logical partition when the client sent a partition key (as real Cosmos
+   * does) or when the WHERE clause pins the partition key path; otherwise over the whole container.
+   */
+  queryScoped(
+    params: { query: string; parameters?: QueryParameter[] },
+    { maxItemCount, continuation }: PageRequest,
+    partitionKey: PartitionKeyHeader | undefined,
+  ): Page | null {
+    const collection = this._parent.read() as { indexingPolicy?: { compositeIndexes?: unknown } } | undefined;
+    if (!collection) return null;
+    const parsed = this._getQuery(params.query);
+    const query = compileQuery(params.query, parsed.ast, () => parsed.code);
+    let scope = partitionKey ? [isNoneKey(partitionKey[0]) ? undefined : partitionKey[0], ...partitionKey.slice(1)] : undefined;
+    if (!scope) {
+      const pinned = partitionFromWhere(parsed.ast, this._getPartitionKeyPath(), params.parameters);
+      if (pinned) scope = [pinned.value];
+    }
+    const cacheKey = JSON.stringify([params.query, params.parameters ?? [], scope === undefined ? 'all' : scope.map(bucketKey)]);
+    const version = scope ? (this.bucket(scope[0], false)?.version ?? -1) : this.version;
+    const cached = this.results.get(cacheKey);
+    let set: ResultSet;
+    if (cached && cached.version === version) {
+      set = cached.set;
+    } else {
+      const compositeIndexes = collection.indexingPolicy?.compositeIndexes ?? [];
+      let run;
+      try {
+        run = query.run(this.liveDocs(scope), params.parameters, this._userDefinedFunctions(), compositeIndexes);
+      } catch (err) {
+        if (err instanceof Error) Object.assign(err, { badRequest: true });
+        throw err;
+      }
+      if (run.kind === 'final') return { result: run.result as unknown[], continuation: null };
+      set = { rows: run.rows, getRid: run.getRid, orders: run.orders, cursors: new Map() };
+      if (!query.usesUdf) {
+        this.results.delete(cacheKey);
+        if (this.results.size >= MAX_CACHED_RESULTS) this.results.delete(this.results.keys().next().value as string);
+        this.results.set(cacheKey, { set, version });
+      }
+    }
+    const { getRid } = set;
+    return page(set, maxItemCount, continuation, (env) => this.isLive(env, getRid));
+  }
+
+  override query(params: { query: string; parameters?: QueryParameter[] }, request: PageRequest): Page | null {
+    return this.queryScoped(params, request, undefined);
+  }
+
+  override read(request: PageRequest = {}): Page | null {
+    return this.queryScoped({ query: 'SELECT * FROM c' }, request, undefined);
+  }
+
+  /** deleteAllItemsForPartitionKey: removes every item of the logical partition at once. */
+  deletePartition(partitionKey: PartitionKeyHeader): number {
+    const docs = this.liveDocs([isNoneKey(partitionKey[0]) ? undefined : partitionKey[0], ...partitionKey.slice(1)]);
+    for (const d of docs) this.unlink(d);
+    return docs.length;
+  }
+}
+
+/** `{}` in a partition key header is the SDK's encoding of "no value" (PartitionKey.None / undefined). */
+export function isNoneKey(value: unknown): boolean {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) && Object.keys(value).length === 0;
+}
+
+// --- wiring into the library's account tree ---------------------------------------------------------
+
+type CollectionsInstance = InstanceType<typeof Collections>;
+
+function partitionKeyPaths(data: unknown): string[] {
+  const pk = (data as { partitionKey?: { paths?: unknown } } | null | undefined)?.partitionKey;
+  return Array.isArray(pk?.paths) ? (pk.paths as string[]) : ['/id'];
+}
+function uniqueKeyPaths(data: unknown): string[] {
+  const policy = (data as { uniqueKeyPolicy?: { uniqueKeys?: { paths: string[] }[] } } | null | undefined)?.uniqueKeyPolicy;
+  return (policy?.uniqueKeys ?? []).flatMap((k) => k.paths);
+}
+
+class StandInCollections extends Collections {
+  override _newItem(data: ItemObject | undefined | null): Collection {
+    const collection = super._newItem(data);
+    if (data) collection.documents = new StandInDocuments(collection, partitionKeyPaths(data), uniqueKeyPaths(data)) as Documents;
+    return collection;
+  }
+
+  override create(data: Parameters<CollectionsInstance['create']>[0]): ItemObject {
+    validateDefaultTtl(data.defaultTtl);
+    return super.create(data);
+  }
+
+  /** Replacing a container (e.g. to change defaultTtl) must keep its items; the library drops them. */
+  override replace(
+    data: Parameters<CollectionsInstance['replace']>[0],
+    original: Parameters<CollectionsInstance['replace']>[1],
+  ): ItemObject {
+    validateDefaultTtl(data.defaultTtl);
+    const previous = this._item('/id', String(original.id), String(original.id));
+    const replaced = super.replace(data, original);
+    const next = this._data.get(replaced._rid) as Collection | undefined;
+    if (next && previous.read()) {
+      next.documents = previous.documents;
+      next.userDefinedFunctions = previous.userDefinedFunctions;
+      next.documents._parent = next;
+      next.userDefinedFunctions._parent = next;
+    }
+    return replaced;
+  }
+}
+
+class StandInDatabases extends Databases {
+  override _newItem(data: ItemObject | undefined | null): ReturnType<InstanceType<typeof Databases>['_newItem']> {
+    const database = super._newItem(data);
+    Object.setPrototypeOf(database.collections, StandInCollections.prototype);
+    return database;
+  }
+}
+
+/** Makes every database and container created in `account` use the stand-in's store. */
+export function installStore(account: Account): void {
+  Object.setPrototypeOf(account.databases, StandInDatabases.prototype);
+}
+
+export function isStandInDocuments(docs: unknown): docs is StandInDocuments {
+  return docs instanceof StandInDocuments;
+}
+
+export type { CollectionsInstance };
