@@ -468,9 +468,9 @@ describe('UK clarification pause (Data (Use and Access) Act 2025, UK GDPR art. 1
     assert.equal(deadline.legalDueOn, '2026-05-11');
   });
 
-  it('paused days extend the period end after the month-end clamp, so no counted day is lost', () => {
-    // 30 March -> 30 April (clamped from 30th: April has 30 days, so the corresponding date) + 1 = 1 May.
-    // Shifting the start instead (31 March + 1 month = 30 April) would lose a day.
+  it('paused days move the period end, not the start, so the month-end clamp cannot swallow a paused day', () => {
+    // 30 March -> 30 April + 1 paused day = Friday 1 May.
+    // Shifting the start instead (31 March + 1 month, clamped to 30 April) would lose the day.
     const deadline = receivedOn('2026-03-30', 'GB-ENG', { clarificationPauses: [pause('2026-04-07', '2026-04-07')] });
     assert.equal(deadline.legalDueOn, '2026-05-01');
   });
