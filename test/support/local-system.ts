@@ -1,0 +1,134 @@
+// Test harness: starts the local platform and host as real processes on free ports, with a
+// virtual clock and a fresh state folder, and offers the few calls every end-to-end test needs.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { launchHost, launchPlatform, type HostProcess, type PlatformProcess } from '../../dev/launcher.js';
+import { DevIssuer, type TokenClaims } from '../../dev/dev-issuer.js';
+
+export interface SystemOptions {
+  /** App modules to load instead of the product app (paths relative to the project root). */
+  appModules?: string[];
+  /** Start the Azure stand-ins (the product app needs them; host-only tests do not). */
+  withPlatform?: boolean;
+}
+
+export interface HttpResult<T = unknown> {
+  status: number;
+  headers: Headers;
+  body: T;
+}
+
+export class LocalSystem {
+  private constructor(
+    readonly stateDir: string,
+    private readonly options: SystemOptions,
+    public host: HostProcess,
+    readonly platform: PlatformProcess | undefined,
+    private readonly issuer: DevIssuer,
+  ) {}
+
+  static async start(options: SystemOptions = {}): Promise<LocalSystem> {
+    const stateDir = mkdtempSync(join(tmpdir(), 'privacy-ops-'));
+    const platform = options.withPlatform ? await launchPlatform({ stateDir, clock: 'virtual' }) : undefined;
+    try {
+      const host = await LocalSystem.#launchHost(stateDir, options, platform);
+      return new LocalSystem(stateDir, options, host, platform, await DevIssuer.open(stateDir));
+    } catch (error) {
+      await platform?.stop();
+      throw error;
+    }
+  }
+
+  static #launchHost(stateDir: string, options: SystemOptions, platform: PlatformProcess | undefined): Promise<HostProcess> {
+    return launchHost({
+      stateDir,
+      clock: 'virtual',
+      ...(platform ? { platformFile: platform.addressesFile } : {}),
+      ...(options.appModules ? { appModules: options.appModules } : {}),
+      ...(process.env['ECHO_HOST_LOG'] ? { echo: true } : {}),
+    });
+  }
+
+  get url(): string {
+    return this.host.url;
+  }
+
+  /** Kills the host process without warning (SIGKILL) and starts a new one on the same state. */
+  async crashAndRestartHost(): Promise<void> {
+    await this.host.kill();
+    this.host = await LocalSystem.#launchHost(this.stateDir, this.options, this.platform);
+  }
+
+  async stop(): Promise<void> {
+    await Promise.allSettled([this.host.stop(), this.platform?.stop()]);
+    rmSync(this.stateDir, { recursive: true, force: true });
+  }
+
+  async request<T = unknown>(
+    method: string,
+    path: string,
+    options: { body?: unknown; rawBody?: string; token?: string; headers?: Record<string, string> } = {},
+  ): Promise<HttpResult<T>> {
+    const headers: Record<string, string> = { ...options.headers };
+    if (options.token) headers['authorization'] = `Bearer ${options.token}`;
+    let body: string | undefined = options.rawBody;
+    if (options.body !== undefined) {
+      body = JSON.stringify(options.body);
+      headers['content-type'] ??= 'application/json';
+    }
+    const response = await fetch(`${this.url}${path}`, { method, headers, ...(body !== undefined ? { body } : {}) });
+    const text = await response.text();
+    let parsed: unknown = text;
+    if (text !== '' && /json/.test(response.headers.get('content-type') ?? '')) parsed = JSON.parse(text);
+    return { status: response.status, headers: response.headers, body: parsed as T };
+  }
+
+  get<T = unknown>(path: string, token?: string): Promise<HttpResult<T>> {
+    return this.request<T>('GET', path, token ? { token } : {});
+  }
+
+  post<T = unknown>(path: string, body?: unknown, token?: string): Promise<HttpResult<T>> {
+    return this.request<T>('POST', path, { ...(body !== undefined ? { body } : {}), ...(token ? { token } : {}) });
+  }
+
+  async now(): Promise<Date> {
+    return new Date((await this.get<{ now: string }>('/runtime/dev/clock')).body.now);
+  }
+
+  /** Moves the virtual clock; returns when every timer due on the way has fired and its work settled. */
+  async advance(by: string): Promise<Date> {
+    const result = await this.post<{ now: string }>('/runtime/dev/clock', { advanceBy: by });
+    if (result.status !== 200) throw new Error(`clock move failed: ${JSON.stringify(result.body)}`);
+    return new Date(result.body.now);
+  }
+
+  async advanceTo(instant: Date): Promise<Date> {
+    const result = await this.post<{ now: string }>('/runtime/dev/clock', { to: instant.toISOString() });
+    if (result.status !== 200) throw new Error(`clock move failed: ${JSON.stringify(result.body)}`);
+    return new Date(result.body.now);
+  }
+
+  /** Waits until every piece of work the host has in flight has finished. */
+  async settle(): Promise<void> {
+    await this.post('/runtime/dev/settle');
+  }
+
+  /** A token valid at the host's (virtual) clock. */
+  async token(claims: TokenClaims): Promise<string> {
+    return this.issuer.sign(claims, { now: await this.now() });
+  }
+
+  async outbox(): Promise<{ id: string; to: string[]; subject: string; text: string | null; html: string | null; sentAt: string }[]> {
+    return (await this.get<{ id: string; to: string[]; subject: string; text: string | null; html: string | null; sentAt: string }[]>('/runtime/dev/outbox')).body;
+  }
+
+  /** Orchestration status straight from the Durable management API. */
+  async instance(instanceId: string, showHistory = false): Promise<{ runtimeStatus: string; output: unknown; customStatus: unknown; historyEvents?: { EventType: string; FunctionName?: string }[] }> {
+    const result = await this.get<{ runtimeStatus: string; output: unknown; customStatus: unknown }>(
+      `/runtime/webhooks/durabletask/instances/${encodeURIComponent(instanceId)}${showHistory ? '?showHistory=true' : ''}`,
+    );
+    if (result.status === 404) throw new Error(`no instance ${instanceId}`);
+    return result.body;
+  }
+}
