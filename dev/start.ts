@@ -33,20 +33,21 @@ try {
 }
 
 const a = platform.addresses;
+const row = (label: string, value: string): string => `  ${label.padEnd(22)}${value}`;
 const lines = [
   '',
   `Privacy operations back end is running locally (${clock} clock).`,
-  `  Functions host        ${host.url}/api            health: ${host.url}/api/health`,
-  `  Durable management    ${host.url}/runtime/webhooks/durabletask/instances`,
-  `  Dev clock             ${host.url}/runtime/dev/clock${clock === 'real' ? '  (read-only; start with -- --virtual-clock to move it)' : ''}`,
-  `  Dev email outbox      ${host.url}/runtime/dev/outbox`,
-  `  Dev token issuer      npm run token -- --role tenant.admin --tenant <tenantId>   (JWKS ${host.url}/runtime/dev/issuer/jwks.json)`,
-  ...Object.entries(a.cosmos).map(([region, c]) => `  Cosmos DB ${region.padEnd(8)}   ${c.endpoint}`),
-  ...Object.entries(a.storage).map(([region, s]) => `  Blob storage ${region.padEnd(8)} ${s.blobUrl}`),
-  ...Object.entries(a.keyVault).map(([region, k]) => `  Key Vault ${region.padEnd(8)}   ${k.url}`),
-  `  Email (ACS)           ${a.email.url}`,
-  `  Platform control      ${a.controlUrl}`,
-  `  State                 ${stateDir}`,
+  row('Functions host', `${host.url}/api            health: ${host.url}/api/health`),
+  row('Durable management', `${host.url}/runtime/webhooks/durabletask/instances`),
+  row('Dev clock', `${host.url}/runtime/dev/clock${clock === 'real' ? '  (read-only; start with -- --virtual-clock to move it)' : ''}`),
+  row('Dev email outbox', `${host.url}/runtime/dev/outbox`),
+  row('Dev token issuer', `npm run token -- --role tenant.admin --tenant <tenantId>   (JWKS ${host.url}/runtime/dev/issuer/jwks.json)`),
+  ...Object.entries(a.cosmos).map(([region, c]) => row(`Cosmos DB ${region}`, c.endpoint)),
+  ...Object.entries(a.storage).map(([region, s]) => row(`Blob storage ${region}`, s.blobUrl)),
+  ...Object.entries(a.keyVault).map(([region, k]) => row(`Key Vault ${region}`, k.url)),
+  row('Email (ACS)', a.email.url),
+  row('Platform control', a.controlUrl),
+  row('State', stateDir),
   'Press Ctrl+C to stop.',
   '',
 ];

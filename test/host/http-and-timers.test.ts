@@ -20,6 +20,7 @@ describe('HTTP triggers and timer triggers on the local host', () => {
     assert.deepEqual(listed.body.functions, [
       'addOne',
       'approvalWindow',
+      'chainOfActivities',
       'countWithContinueAsNew',
       'fanOutParent',
       'flakyStep',

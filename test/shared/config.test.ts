@@ -1,0 +1,53 @@
+// Settings are validated once at start-up; every problem names the setting at fault.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { ConfigError, loadConfig, SETTING_NAMES } from '../../shared/config.js';
+
+function exampleSettings(): Record<string, string> {
+  return (JSON.parse(readFileSync('local.settings.example.json', 'utf8')) as { Values: Record<string, string> }).Values;
+}
+
+function problemsOf(env: Record<string, string | undefined>): { setting: string; message: string }[] {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    assert.ok(error instanceof ConfigError);
+    return error.problems;
+  }
+  assert.fail('expected the settings to be refused');
+}
+
+test('local.settings.example.json is a complete, valid set of settings', () => {
+  const config = loadConfig(exampleSettings());
+  assert.equal(config.localDevelopment, true);
+  assert.equal(config.regions.eu.keyVaultUrl, 'http://127.0.0.1:8202/');
+  assert.equal(config.retention.backupDays, 30);
+  for (const name of SETTING_NAMES) assert.ok(name in exampleSettings(), `${name} is listed in local.settings.example.json`);
+});
+
+test('a missing setting is reported by name as required', () => {
+  const env = { ...exampleSettings() };
+  delete env['AUTH_JWKS_URL'];
+  assert.deepEqual(problemsOf(env), [{ setting: 'AUTH_JWKS_URL', message: 'is required' }]);
+});
+
+test('an empty setting counts as missing, as in Azure app settings', () => {
+  assert.deepEqual(problemsOf({ ...exampleSettings(), KEYVAULT_URL_EU: '  ' }), [{ setting: 'KEYVAULT_URL_EU', message: 'is required' }]);
+});
+
+test('malformed settings are each named with what is wrong', () => {
+  const problems = problemsOf({ ...exampleSettings(), COSMOS_ENDPOINT_EU: 'not a url', EMAIL_SENDER_ADDRESS: 'nobody', BACKUP_RETENTION_DAYS: '-3' });
+  assert.deepEqual(problems.map((p) => p.setting).sort(), ['BACKUP_RETENTION_DAYS', 'COSMOS_ENDPOINT_EU', 'EMAIL_SENDER_ADDRESS']);
+  assert.match(problems.find((p) => p.setting === 'COSMOS_ENDPOINT_EU')!.message, /URL/);
+});
+
+test('optional settings take documented defaults and local-only secrets may be absent', () => {
+  const env = { ...exampleSettings() };
+  for (const name of ['COSMOS_KEY_UKSOUTH', 'COSMOS_KEY_EU', 'STORAGE_ACCOUNT_KEY_UKSOUTH', 'STORAGE_ACCOUNT_KEY_EU', 'EMAIL_ACCESS_KEY', 'LOCAL_DEVELOPMENT', 'KEY_SOFT_DELETE_RETENTION_DAYS', 'COSMOS_DATABASE']) delete env[name];
+  const config = loadConfig(env);
+  assert.equal(config.localDevelopment, false);
+  assert.equal(config.regions.uksouth.cosmos.key, undefined);
+  assert.equal(config.retention.keySoftDeleteDays, 90);
+  assert.equal(config.cosmosDatabase, 'privacy-ops');
+});
