@@ -1,7 +1,7 @@
 // The Key Vault stand-in driven by the real @azure/keyvault-keys clients, as product code drives them.
 import { describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -371,6 +371,32 @@ describe('key vault stand-in', () => {
     for await (const d of keys.listDeletedKeys()) names.push(d.name);
     assert.deepEqual(names, []);
     await keys.createEcKey('retention-test');
+  });
+
+  test('an imported key signs with its own private half; rotate, backup and restore keep working', async (t) => {
+    const { keys, crypto } = await vault(t);
+    const jwk = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey.export({ format: 'jwk' });
+    const b = (value: string | undefined) => Buffer.from(value ?? '', 'base64url');
+    const imported = await keys.importKey('imported-signing', { kty: 'EC', crv: 'P-256', x: b(jwk.x), y: b(jwk.y), d: b(jwk.d), keyOps: ['sign', 'verify'] });
+    assert.equal(imported.key?.d, undefined);
+    const { jws } = await signJws(crypto(imported), 'ES256', imported.id ?? '', { imported: true });
+    await compactVerify(jws, await importJWK({ kty: 'EC', crv: 'P-256', x: jwk.x ?? '', y: jwk.y ?? '' }, 'ES256'));
+
+    const rotated = await keys.rotateKey('imported-signing');
+    assert.notEqual(rotated.properties.version, imported.properties.version);
+    assert.deepEqual(rotated.keyOperations, ['sign', 'verify']);
+
+    const backup = await keys.backupKey('imported-signing');
+    assert.ok(backup);
+    await (await keys.beginDeleteKey('imported-signing')).pollUntilDone();
+    assert.equal((await rejection(keys.restoreKeyBackup(backup))).statusCode, 409);
+    await keys.purgeDeletedKey('imported-signing');
+    const restored = await keys.restoreKeyBackup(backup);
+    assert.equal(restored.id, rotated.id);
+    const versions: string[] = [];
+    for await (const p of keys.listPropertiesOfKeyVersions('imported-signing')) versions.push(p.version ?? '');
+    assert.deepEqual(versions, [imported.properties.version, rotated.properties.version]);
+    assert.equal((await keys.getRandomBytes(16)).length, 16);
   });
 
   test('keys, private halves and deletions survive a restart when a state file is given', async (t) => {
