@@ -1,5 +1,6 @@
-// The CosmosClient options a process needs to talk to the stand-in. Product code reads endpoint and
-// key from configuration; the one option it must add locally is `enableEndpointDiscovery: false`.
+// CosmosClient options for the stand-in. Product code needs nothing stand-in specific: endpoint and
+// key from configuration work as they are (the account document lists this HTTP endpoint as its only
+// location, so endpoint discovery resolves back to it). Tests and tools use these options.
 import type { CosmosClientOptions } from '@azure/cosmos';
 import type { CosmosStandIn } from './server.js';
 
@@ -7,8 +8,7 @@ export function standInClientOptions(standIn: Pick<CosmosStandIn, 'endpoint' | '
   return {
     endpoint: standIn.endpoint,
     key: standIn.key,
-    // The account document lists one location; discovery would only add a metadata round trip per
-    // client and, on older stand-in builds, point the SDK at an https URL with an expired certificate.
-    connectionPolicy: { enableEndpointDiscovery: false },
+    // Discovery works too, but only adds a metadata round trip and a background refresh timer.
+    connectionPolicy: { enableEndpointDiscovery: false, enableBackgroundEndpointRefreshing: false },
   };
 }

@@ -31,7 +31,9 @@ interface CachedResult {
 }
 
 const NO_TTL = Symbol('no ttl');
-const MAX_CACHED_RESULTS = 64;
+/** Result sets kept for their next pages (only queries that have a next page are kept). */
+const MAX_CACHED_RESULTS = 32;
+const MAX_CACHED_ROWS = 400_000;
 const MAX_TTL = 2147483647;
 
 /** Bucket key: distinguishes types the way the query engine's `=` does ("1" is not 1). */
@@ -85,8 +87,10 @@ export class StandInDocuments extends Documents {
     const item = this._data.get(stored._rid);
     const b = this.bucket(this._getPartition(stored), true);
     if (item) b.items.set(stored._rid, item);
-    b.version += 1;
+    // One counter for the container and every partition, so a partition emptied and refilled never
+    // repeats a version a cached result was computed at.
     this.version += 1;
+    b.version = this.version;
     return stored;
   }
 
@@ -243,14 +247,24 @@ export class StandInDocuments extends Documents {
       }
       if (run.kind === 'final') return { result: run.result as unknown[], continuation: null };
       set = { rows: run.rows, getRid: run.getRid, orders: run.orders, cursors: new Map() };
-      if (!query.usesUdf) {
-        this.results.delete(cacheKey);
-        if (this.results.size >= MAX_CACHED_RESULTS) this.results.delete(this.results.keys().next().value as string);
-        this.results.set(cacheKey, { set, version });
-      }
     }
     const { getRid } = set;
-    return page(set, maxItemCount, continuation, (env) => this.isLive(env, getRid));
+    const result = page(set, maxItemCount, continuation, (env) => this.isLive(env, getRid));
+    this.results.delete(cacheKey);
+    // Keep the sorted result only while the client has more pages to ask for (most recent last).
+    if (result.continuation && !query.usesUdf) this.remember(cacheKey, { set, version });
+    return result;
+  }
+
+  private remember(key: string, entry: CachedResult): void {
+    let rows = entry.set.rows.length;
+    for (const cached of this.results.values()) rows += cached.set.rows.length;
+    for (const [oldKey, cached] of this.results) {
+      if (this.results.size < MAX_CACHED_RESULTS && rows <= MAX_CACHED_ROWS) break;
+      this.results.delete(oldKey);
+      rows -= cached.set.rows.length;
+    }
+    this.results.set(key, entry);
   }
 
   override query(params: { query: string; parameters?: QueryParameter[] }, request: PageRequest): Page | null {

@@ -315,6 +315,14 @@ function dispatch(account: Account, req: IncomingMessage, res: ServerResponse): 
   const params = (m: RegExpExecArray, ...names: string[]): Params =>
     Object.fromEntries(names.map((n, i) => [n, decodeURIComponent(m[i + 1] as string)]));
   let m: RegExpExecArray | null;
+  // Real Cosmos answers 404 for items of a container that does not exist; the library throws (500).
+  if ((m = DOCS.exec(path) ?? DOC.exec(path) ?? PARTITION_DELETE.exec(path))) {
+    const { dbId, collId } = params(m, 'dbId', 'collId');
+    if (!account.database(dbId as string).collection(collId as string).read()) {
+      res.statusCode = 404;
+      return { code: 'NotFound', message: 'Resource Not Found' };
+    }
+  }
   if (req.method === 'POST' && (m = DOCS.exec(path))) {
     const isQuery = isTrue(req, 'x-ms-documentdb-isquery') || header(req, 'content-type') === 'application/query+json';
     if (isQuery) return queryDocuments(account, req, res, params(m, 'dbId', 'collId'));
