@@ -208,6 +208,35 @@ describe('cosmos stand-in', () => {
     assert.equal(new Set(seen).size, 45);
   });
 
+  test('items inserted while paging do not make existing items repeat or go missing', async () => {
+    const c = await newContainer();
+    for (let i = 0; i < 40; i += 1) await c.items.create<Item>({ id: `i${i}`, tenantId: 't1', n: i % 13 });
+    for (const query of [
+      'SELECT * FROM c WHERE c.tenantId = "t1"',
+      'SELECT * FROM c WHERE c.tenantId = "t1" ORDER BY c.n',
+      'SELECT * FROM c WHERE c.tenantId = "t1" ORDER BY c.n DESC',
+    ]) {
+      const iterator = c.items.query<Item>(query, { maxItemCount: 6 });
+      const seen: string[] = [];
+      let added = 0;
+      while (iterator.hasMoreResults()) {
+        const { resources } = await iterator.fetchNext();
+        seen.push(...resources.map((r) => r.id));
+        // A write to the partition invalidates the cached result: the next page is found from the token.
+        added += 1;
+        await c.items.create<Item>({ id: `new-${query.length}-${added}`, tenantId: 't1', n: 6 });
+      }
+      const original = seen.filter((id) => !id.startsWith('new-'));
+      assert.equal(original.length, 40, query);
+      assert.equal(new Set(seen).size, seen.length, query);
+      if (query.includes('ORDER BY c.n')) {
+        const ns = (await Promise.all(seen.map((id) => c.item(id, 't1').read<Item>()))).map((r) => r.resource?.n ?? -1);
+        const desc = query.endsWith('DESC');
+        assert.deepEqual(ns, [...ns].sort((a, b) => (desc ? b - a : a - b)), query);
+      }
+    }
+  });
+
   describe('time to live', () => {
     test('items expire after the container defaultTtl and are gone for reads, queries and counts', async () => {
       const c = await newContainer({ defaultTtl: 60 });
