@@ -17,6 +17,7 @@ import {
 import vercelCosmos from '@vercel/cosmosdb-server';
 import { startCosmos, standInClientOptions, type CosmosStandIn } from '../../dev/standins/cosmos.js';
 import { seedItems } from '../../dev/standins/cosmos/seed.js';
+import { compileSql, partitionFromWhere } from '../../dev/standins/cosmos/query-engine.js';
 
 interface Item extends ItemDefinition {
   id: string;
@@ -421,6 +422,28 @@ describe('cosmos stand-in', () => {
   });
 });
 
+describe('cosmos stand-in partition scope from the WHERE clause', () => {
+  const scope = (sql: string, parameters: SqlQuerySpec['parameters'] = [], path = ['tenantId']): unknown =>
+    partitionFromWhere(compileSql(sql).ast, path, parameters?.map((p) => ({ name: p.name, value: p.value })))?.value;
+
+  test('an equality on the partition key path at top level pins the partition', () => {
+    assert.equal(scope('SELECT * FROM c WHERE c.tenantId = @t', [{ name: '@t', value: 't1' }]), 't1');
+    assert.equal(scope("SELECT * FROM c WHERE c.kind = 'a' AND (c.n > 1 AND 't2' = c.tenantId)"), 't2');
+    assert.equal(scope('SELECT * FROM root r WHERE r["tenantId"] = 7 ORDER BY r._ts'), 7);
+    assert.equal(scope('SELECT VALUE c FROM c JOIN t IN c.tags WHERE c.tenantId = null'), null);
+    assert.equal(scope('SELECT * FROM c WHERE c.owner.tenant = "x"', [], ['owner', 'tenant']), 'x');
+  });
+
+  test('anything that could match other partitions scans the container', () => {
+    assert.equal(scope("SELECT * FROM c WHERE c.tenantId = 't1' OR c.n = 1"), undefined);
+    assert.equal(scope('SELECT * FROM c WHERE c.tenantId != "t1"'), undefined);
+    assert.equal(scope('SELECT * FROM c WHERE c.tenantId = @missing'), undefined);
+    assert.equal(scope('SELECT * FROM c IN c.children WHERE c.tenantId = "t1"'), undefined);
+    assert.equal(scope('SELECT * FROM c WHERE c.other.tenantId = "t1"'), undefined);
+    assert.equal(scope('SELECT * FROM c WHERE c.tenantId = ["t1"]'), undefined);
+  });
+});
+
 describe('cosmos stand-in query results match the unmodified @vercel/cosmosdb-server', () => {
   const QUERIES: SqlQuerySpec[] = [
     { query: 'SELECT * FROM c' },
@@ -509,6 +532,10 @@ describe('cosmos stand-in query results match the unmodified @vercel/cosmosdb-se
       const { _etag, _ts, ...rest } = v as Record<string, unknown>;
       return rest;
     });
+
+  test('every query shape compiles to the linear form (no accumulator copies)', () => {
+    for (const { query } of QUERIES) assert.equal(compileSql(query).linear, true, query);
+  });
 
   for (const spec of QUERIES) {
     test(spec.query, async () => {

@@ -97,4 +97,7 @@ export const queryInternals = {
   },
   SyntaxError: (requireFromQuery('@zeit/cosmosdb-query') as { SyntaxError: new (...args: never[]) => Error })
     .SyntaxError,
+  /** The library's SQL parser (what `Items._getQuery` caches): `ast` plus the library's own `code`. */
+  parse: (requireFromQuery('@zeit/cosmosdb-query') as { default: (sql: string) => { ast: unknown; code: string } })
+    .default,
 };

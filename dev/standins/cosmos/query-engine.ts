@@ -9,7 +9,7 @@
 // `stripUndefined` is linear.
 import { queryInternals, type ContinuationToken, type JsNode } from './internals.js';
 
-const { transform, generate, helpers, aggregateFunctions, builtinFunctions, continuationToken } = queryInternals;
+const { transform, generate, helpers, aggregateFunctions, builtinFunctions, continuationToken, parse } = queryInternals;
 
 /** One row handed to `paginate` by the compiled query: [projected value, the row's source bindings]. */
 export type Row = [unknown, Record<string, unknown>];
@@ -148,26 +148,34 @@ const COMPILED_MAX = 500;
 export function compileQuery(sql: string, ast: unknown, originalCode: () => string): CompiledQuery {
   const hit = compiled.get(sql);
   if (hit) return hit;
-  let code: string;
-  let linear = false;
+  // Same construction as the library's executor, but once per query instead of once per page.
+  const build = (source: string): Executable => new Function(`"use strict";return (${source})`)() as Executable;
+  let code: string | undefined;
+  let fn: Executable | undefined;
   try {
     const jsAst = transform(structuredClone(ast));
     rewriteAccumulators(jsAst);
-    code = generate(jsAst).code;
-    linear = !/\[\s*\.\.\.\$\s*,/.test(code);
-    if (!linear) code = originalCode();
+    const rewritten = generate(jsAst).code;
+    if (!/\[\s*\.\.\.\$\s*,/.test(rewritten)) {
+      fn = build(rewritten);
+      code = rewritten;
+    }
   } catch {
-    code = originalCode();
+    // fall through to the library's own code (which reports the error, if there is one, as it always did)
   }
-  // Same construction as the library's executor, but once per query instead of once per page.
-  const fn = new Function(`"use strict";return (${code})`)() as Executable;
+  const linear = fn !== undefined;
+  if (!fn || code === undefined) {
+    code = originalCode();
+    fn = build(code);
+  }
+  const execute = fn;
   const query: CompiledQuery = {
     usesUdf: /\budf\./.test(code),
     linear,
     run(docs, parameters, udf, compositeIndexes) {
       const params: Record<string, unknown> = {};
       for (const { name, value } of parameters ?? []) params[name.slice(1)] = value;
-      const out = fn(aggregateFunctions, builtinFunctions, docs, engineHelpers, udf, params, null, null, compositeIndexes);
+      const out = execute(aggregateFunctions, builtinFunctions, docs, engineHelpers, udf, params, null, null, compositeIndexes);
       if (out !== null && typeof out === 'object' && CAPTURED in out) {
         const captured = out as Captured;
         return { kind: 'rows', rows: captured.rows, getRid: captured.getRid, orders: captured.orders };
@@ -178,6 +186,12 @@ export function compileQuery(sql: string, ast: unknown, originalCode: () => stri
   if (compiled.size >= COMPILED_MAX) compiled.delete(compiled.keys().next().value as string);
   compiled.set(sql, query);
   return query;
+}
+
+/** Parses and compiles `sql` (for callers without a container's query cache, e.g. tests). */
+export function compileSql(sql: string): CompiledQuery & { ast: unknown } {
+  const parsed = parse(sql);
+  return { ...compileQuery(sql, parsed.ast, () => parsed.code), ast: parsed.ast };
 }
 
 // --- paging -----------------------------------------------------------------------------------------
