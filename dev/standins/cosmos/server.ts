@@ -343,6 +343,14 @@ function dispatch(account: Account, req: IncomingMessage, res: ServerResponse): 
   return handler(account, req, res, routeParams) as Promise<Body> | Body;
 }
 
+const QUERY_METRICS = [
+  'totalExecutionTimeInMs=0.00;queryCompileTimeInMs=0.00;queryLogicalPlanBuildTimeInMs=0.00',
+  'queryPhysicalPlanBuildTimeInMs=0.00;queryOptimizationTimeInMs=0.00;VMExecutionTimeInMs=0.00',
+  'indexLookupTimeInMs=0.00;documentLoadTimeInMs=0.00;systemFunctionExecuteTimeInMs=0.00',
+  'userFunctionExecuteTimeInMs=0.00;retrievedDocumentCount=0;retrievedDocumentSize=0;outputDocumentCount=1',
+  'outputDocumentSize=0;writeOutputTimeInMs=0.00;indexUtilizationRatio=0.00',
+].join(';');
+
 /** Same response framing as the library's own server, over HTTP. */
 function respond(req: IncomingMessage, res: ServerResponse, body: Body): void {
   let payload = body;
@@ -353,6 +361,7 @@ function respond(req: IncomingMessage, res: ServerResponse, body: Body): void {
   res.setHeader('content-location', `http://${req.headers.host ?? 'localhost'}${req.url ?? ''}`);
   res.setHeader('x-ms-activity-id', randomUUID());
   res.setHeader('x-ms-request-charge', '1');
+  if (req.headers['x-ms-documentdb-populatequerymetrics']) res.setHeader('x-ms-documentdb-query-metrics', QUERY_METRICS);
   if (req.headers['a-im'] && res.statusCode === 200) {
     if (req.headers['if-none-match']) res.statusCode = 304;
     res.setHeader('etag', '1');
