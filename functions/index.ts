@@ -1,3 +1,4 @@
 // The function app's entry point (package.json `main`): every module that registers functions.
 import './startup.js';
 import './health.js';
+import './tenants.js';

@@ -1,5 +1,5 @@
-// Runs first when the app loads: settings are validated before any function registers, so a
-// missing or malformed setting stops the app with a message naming it.
-import { loadConfig } from '../shared/config.js';
+// Runs first when the app loads: settings are validated and adapters built before any function
+// registers, so a missing or malformed setting stops the app with a message naming it.
+import { getServices } from '../shared/composition.js';
 
-export const config = loadConfig();
+getServices();

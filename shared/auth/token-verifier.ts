@@ -1,0 +1,45 @@
+// Verifies bearer tokens with jose: signature against the issuer's JWKS (fetched, cached and
+// refreshed when an unknown key id appears, so key rotation just works), issuer, audience,
+// expiry and an algorithm allow-list.
+import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import { AuthenticationError } from '../errors.js';
+import { principalFromClaims, type Principal } from './principal.js';
+
+export const ALLOWED_ALGORITHMS = ['RS256', 'PS256', 'ES256'];
+
+export interface TokenVerifierSettings {
+  issuer: string;
+  audience: string;
+  jwksUrl: string;
+}
+
+export class TokenVerifier {
+  readonly #jwks: JWTVerifyGetKey;
+  constructor(private readonly settings: TokenVerifierSettings) {
+    this.#jwks = createRemoteJWKSet(new URL(settings.jwksUrl), { cooldownDuration: 30_000, cacheMaxAge: 10 * 60_000 });
+  }
+
+  async verify(authorization: string | null): Promise<Principal> {
+    const match = /^Bearer\s+([A-Za-z0-9._~+/-]+=*)$/i.exec(authorization?.trim() ?? '');
+    if (!match) throw new AuthenticationError('AUTH.MISSING_TOKEN', 'Send a bearer token in the Authorization header.');
+    try {
+      const { payload } = await jwtVerify(match[1]!, this.#jwks, {
+        issuer: this.settings.issuer,
+        audience: this.settings.audience,
+        algorithms: ALLOWED_ALGORITHMS,
+        requiredClaims: ['sub', 'exp', 'iat'],
+        clockTolerance: 60,
+      });
+      const principal = principalFromClaims(payload);
+      if (!principal) throw new AuthenticationError('AUTH.INVALID_TOKEN', 'The token lacks a subject.');
+      return principal;
+    } catch (error) {
+      if (error instanceof AuthenticationError) throw error;
+      // The issuer's keys could not be fetched: our fault, not the caller's.
+      if (error instanceof joseErrors.JWKSTimeout) throw error;
+      if (error instanceof joseErrors.JWTExpired) throw new AuthenticationError('AUTH.TOKEN_EXPIRED', 'The token has expired.');
+      if (error instanceof joseErrors.JOSEError) throw new AuthenticationError('AUTH.INVALID_TOKEN', 'The token is not valid for this API.');
+      throw error;
+    }
+  }
+}

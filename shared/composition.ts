@@ -1,0 +1,43 @@
+// The composition root: builds every adapter once from the validated settings. Functions and
+// activities get their dependencies from here; nothing else is global.
+import { loadConfig, REGIONS, type Config, type Region } from './config.js';
+import { azureCredential } from './azure/credential.js';
+import { TokenVerifier } from './auth/token-verifier.js';
+import { CosmosStores } from './store/cosmos-stores.js';
+import { RegionalKeyVault } from './crypto/key-vault.js';
+import { Keyring } from './crypto/keyring.js';
+import { systemClock, type Clock } from './clock.js';
+import { initSentry } from './observability/sentry.js';
+
+export interface Services {
+  config: Config;
+  clock: Clock;
+  tokens: TokenVerifier;
+  stores: CosmosStores;
+  vaults: Record<Region, RegionalKeyVault>;
+  keyring: Keyring;
+}
+
+export function createServices(config: Config, clock: Clock = systemClock): Services {
+  initSentry(config.sentry);
+  const credential = azureCredential(config);
+  const vaults = Object.fromEntries(
+    REGIONS.map((region) => [region, new RegionalKeyVault(config.regions[region].keyVaultUrl, credential, config.localDevelopment)]),
+  ) as Record<Region, RegionalKeyVault>;
+  return {
+    config,
+    clock,
+    tokens: new TokenVerifier(config.auth),
+    stores: new CosmosStores(config, credential),
+    vaults,
+    keyring: new Keyring(vaults),
+  };
+}
+
+let services: Services | undefined;
+
+/** The app's services, built on first use from the process settings. */
+export function getServices(): Services {
+  services ??= createServices(loadConfig());
+  return services;
+}

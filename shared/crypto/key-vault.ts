@@ -1,0 +1,139 @@
+// One region's Key Vault: the tenant key-encryption keys (never leave the vault; they wrap and
+// unwrap tenant data keys) and the signing key for deletion certificates (signs digests in the
+// vault; the private key never leaves it).
+import { CryptographyClient, KeyClient, type KeyVaultKey } from '@azure/keyvault-keys';
+import { azureStatusOf } from '../azure/rest-error.js';
+import type { TokenCredential } from '@azure/core-auth';
+
+export interface KeyDeletion {
+  deletedOn: string;
+  /** When Key Vault purges the deleted key by itself (end of soft-delete retention). */
+  scheduledPurgeDate: string | undefined;
+}
+
+export class RegionalKeyVault {
+  readonly #keys: KeyClient;
+  readonly #credential: TokenCredential;
+  readonly #options: { disableChallengeResourceVerification?: boolean; allowInsecureConnection?: boolean };
+  readonly #crypto = new Map<string, CryptographyClient>();
+
+  constructor(
+    readonly vaultUrl: string,
+    credential: TokenCredential,
+    localDevelopment: boolean,
+  ) {
+    this.#credential = credential;
+    this.#options = localDevelopment ? { disableChallengeResourceVerification: true, allowInsecureConnection: true } : {};
+    this.#keys = new KeyClient(vaultUrl, credential, this.#options);
+  }
+
+  /** The tenant's key-encryption key, created on first use (RSA 3072, wrap and unwrap only). */
+  async ensureTenantKey(name: string, tags: Record<string, string>): Promise<string> {
+    const existing = await this.#tryGet(name);
+    if (existing?.id) return existing.id;
+    const created = await this.#keys.createRsaKey(name, { keySize: 3072, keyOps: ['wrapKey', 'unwrapKey'], tags });
+    return created.id!;
+  }
+
+  async wrap(keyId: string, dataKey: Buffer): Promise<Buffer> {
+    const result = await this.#cryptoClient(keyId).wrapKey('RSA-OAEP-256', dataKey);
+    return Buffer.from(result.result);
+  }
+
+  async unwrap(keyId: string, wrapped: Buffer): Promise<Buffer> {
+    const result = await this.#cryptoClient(keyId).unwrapKey('RSA-OAEP-256', wrapped);
+    return Buffer.from(result.result);
+  }
+
+  /** An EC P-256 signing key, created on first use; returns its id (with version). */
+  async ensureSigningKey(name: string): Promise<KeyVaultKey> {
+    const existing = await this.#tryGet(name);
+    if (existing) return existing;
+    return this.#keys.createEcKey(name, { curve: 'P-256', keyOps: ['sign', 'verify'] });
+  }
+
+  /** Every enabled version of a key, newest first (for the public JWKS across rotations). */
+  async keyVersions(name: string): Promise<KeyVaultKey[]> {
+    const versions: KeyVaultKey[] = [];
+    try {
+      for await (const properties of this.#keys.listPropertiesOfKeyVersions(name)) {
+        if (properties.enabled === false || !properties.version) continue;
+        versions.push(await this.#keys.getKey(name, { version: properties.version }));
+      }
+    } catch (error) {
+      if (azureStatusOf(error) === 404) return [];
+      throw error;
+    }
+    return versions.sort((a, b) => (b.properties.createdOn?.getTime() ?? 0) - (a.properties.createdOn?.getTime() ?? 0));
+  }
+
+  /** Signs a SHA-256 digest with ES256 inside the vault: raw r||s, 64 bytes. */
+  async signDigest(keyId: string, digest: Buffer): Promise<Buffer> {
+    const result = await this.#cryptoClient(keyId).sign('ES256', digest);
+    return Buffer.from(result.result);
+  }
+
+  /** Disables then deletes a key (soft delete). Returns when the deletion is recorded. */
+  async deleteKey(name: string): Promise<KeyDeletion | undefined> {
+    const existing = await this.#tryGet(name);
+    if (existing) await this.#keys.updateKeyProperties(name, { enabled: false });
+    let deleted;
+    try {
+      const poller = await this.#keys.beginDeleteKey(name);
+      deleted = await poller.pollUntilDone();
+    } catch (error) {
+      if (azureStatusOf(error) !== 404) throw error;
+      deleted = await this.#keys.getDeletedKey(name).catch((e: unknown) => {
+        if (azureStatusOf(e) === 404) return undefined;
+        throw e;
+      });
+      if (!deleted) return undefined;
+    }
+    return {
+      deletedOn: (deleted.properties.deletedOn ?? new Date()).toISOString(),
+      scheduledPurgeDate: deleted.properties.scheduledPurgeDate?.toISOString(),
+    };
+  }
+
+  /** Purges a deleted key. Returns false when the vault refuses (purge protection keeps it until retention ends). */
+  async purgeDeletedKey(name: string): Promise<'purged' | 'refused' | 'absent'> {
+    try {
+      await this.#keys.purgeDeletedKey(name);
+      return 'purged';
+    } catch (error) {
+      if (azureStatusOf(error) === 403) return 'refused';
+      if (azureStatusOf(error) === 404) return 'absent';
+      throw error;
+    }
+  }
+
+  async isKeyGone(name: string): Promise<boolean> {
+    const live = await this.#tryGet(name);
+    if (live) return false;
+    try {
+      await this.#keys.getDeletedKey(name);
+      return false;
+    } catch (error) {
+      if (azureStatusOf(error) === 404) return true;
+      throw error;
+    }
+  }
+
+  async #tryGet(name: string): Promise<KeyVaultKey | undefined> {
+    try {
+      return await this.#keys.getKey(name);
+    } catch (error) {
+      if (azureStatusOf(error) === 404) return undefined;
+      throw error;
+    }
+  }
+
+  #cryptoClient(keyId: string): CryptographyClient {
+    let client = this.#crypto.get(keyId);
+    if (!client) {
+      client = new CryptographyClient(keyId, this.#credential, this.#options);
+      this.#crypto.set(keyId, client);
+    }
+    return client;
+  }
+}

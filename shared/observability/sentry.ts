@@ -1,0 +1,56 @@
+// Error monitoring (Sentry is a listed sub-processor). Initialised once, only when a DSN is set.
+// Every event passes through a scrubber first: no request bodies, headers, cookies, tokens, user
+// details, emails or names ever leave the process.
+import * as Sentry from '@sentry/node';
+import type { ErrorEvent, EventHint } from '@sentry/node';
+
+let enabled = false;
+
+export function initSentry(settings: { dsn?: string; environment: string }): void {
+  if (enabled || !settings.dsn) return;
+  Sentry.init({
+    dsn: settings.dsn,
+    environment: settings.environment,
+    // Collect nothing about users or HTTP traffic in the first place; the scrubber is the second line.
+    dataCollection: { userInfo: false, cookies: false, httpHeaders: false, httpBodies: [], urlQueryParams: false },
+    tracesSampleRate: 0,
+    maxBreadcrumbs: 20,
+    beforeSend: (event: ErrorEvent, _hint: EventHint) => scrubEvent(event),
+    beforeBreadcrumb: (breadcrumb) => scrubValue(breadcrumb) as typeof breadcrumb,
+  });
+  enabled = true;
+}
+
+/** Reports an unexpected error and waits for it to be sent (a frozen worker would lose it). */
+export async function captureUnexpected(error: unknown, tags: Record<string, string>): Promise<void> {
+  if (!enabled) return;
+  Sentry.captureException(error, { tags });
+  await Sentry.flush(2000);
+}
+
+const SENSITIVE_KEY = /^(authorization|cookie|cookies|set-cookie|password|secret|token|access_token|id_token|refresh_token|email|e-mail|name|firstname|lastname|fullname|displayname|phone|address|body|data|headers|query_string|ip_address|username|contacts|subject)$/i;
+const EMAIL = /[A-Z0-9._%+-]+@[A-Z0-9.-]+\.[A-Z]{2,}/gi;
+const JWT = /eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}/g;
+const BEARER = /Bearer\s+[A-Za-z0-9._~+/=-]+/gi;
+
+/** Removes personal data from any value: sensitive keys are dropped, emails and tokens masked in text. */
+export function scrubValue(value: unknown, depth = 0): unknown {
+  if (depth > 12) return '[Truncated]';
+  if (typeof value === 'string') return value.replace(JWT, '[Filtered token]').replace(BEARER, 'Bearer [Filtered]').replace(EMAIL, '[Filtered email]');
+  if (Array.isArray(value)) return value.map((v) => scrubValue(v, depth + 1));
+  if (value && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
+      out[key] = SENSITIVE_KEY.test(key) ? '[Filtered]' : scrubValue(v, depth + 1);
+    }
+    return out;
+  }
+  return value;
+}
+
+export function scrubEvent(event: ErrorEvent): ErrorEvent {
+  const scrubbed = scrubValue({ ...event, request: undefined, user: undefined }) as ErrorEvent;
+  if (event.user?.id) scrubbed.user = { id: '[Filtered]' };
+  if (event.request) scrubbed.request = { method: event.request.method, url: event.request.url?.split('?')[0] ?? '' };
+  return scrubbed;
+}

@@ -1,0 +1,75 @@
+// Cosmos DB access: one account per region, each reached only with its own region's client.
+// Tenant data lives in `tenant-data` (partition key /tenantId) so a mutation, its audit entry and
+// its idempotency record commit in one transactional batch; deletion certificates live in
+// `certificates`, which tenant deletion never touches; vendor-level records (the breach register)
+// live in `control` in the vendor's home region, UK South.
+import { CosmosClient, type Container, type Database } from '@azure/cosmos';
+import type { TokenCredential } from '@azure/core-auth';
+import { REGIONS, type Config, type Region } from '../config.js';
+
+export const CONTAINERS = {
+  tenantData: 'tenant-data',
+  certificates: 'certificates',
+  control: 'control',
+} as const;
+export type ContainerName = (typeof CONTAINERS)[keyof typeof CONTAINERS];
+
+/** The control plane is in the vendor's home region; it holds no tenant personal data. */
+export const CONTROL_REGION: Region = 'uksouth';
+
+export class CosmosStores {
+  readonly #clients: Record<Region, CosmosClient>;
+  readonly #containers = new Map<string, Promise<Container>>();
+
+  constructor(
+    private readonly config: Config,
+    credential: TokenCredential,
+  ) {
+    const client = (region: Region): CosmosClient => {
+      const { endpoint, key } = config.regions[region].cosmos;
+      return new CosmosClient({
+        endpoint,
+        ...(key ? { key } : { aadCredentials: credential }),
+        // Each account is single-region by design: never discover or fail over to another region.
+        connectionPolicy: { enableEndpointDiscovery: false, enableBackgroundEndpointRefreshing: false },
+      });
+    };
+    this.#clients = Object.fromEntries(REGIONS.map((r) => [r, client(r)])) as Record<Region, CosmosClient>;
+  }
+
+  container(region: Region, name: ContainerName): Promise<Container> {
+    const cacheKey = `${region}/${name}`;
+    let container = this.#containers.get(cacheKey);
+    if (!container) {
+      container = this.#open(region, name);
+      container.catch(() => this.#containers.delete(cacheKey));
+      this.#containers.set(cacheKey, container);
+    }
+    return container;
+  }
+
+  async #open(region: Region, name: ContainerName): Promise<Container> {
+    const client = this.#clients[region];
+    if (!this.config.localDevelopment) {
+      // In Azure the database and containers are provisioned by infra/ (the app's identity has data-plane rights only).
+      return client.database(this.config.cosmosDatabase).container(name);
+    }
+    const { database } = await client.databases.createIfNotExists({ id: this.config.cosmosDatabase });
+    return createContainer(database, name);
+  }
+
+  dispose(): void {
+    for (const client of Object.values(this.#clients)) client.dispose();
+  }
+}
+
+async function createContainer(database: Database, name: ContainerName): Promise<Container> {
+  const partitionKey = name === CONTAINERS.control ? '/pk' : '/tenantId';
+  const { container } = await database.containers.createIfNotExists({
+    id: name,
+    partitionKey: { paths: [partitionKey] },
+    // TTL on, with no default: only documents that carry a ttl (idempotency records) expire.
+    ...(name === CONTAINERS.tenantData ? { defaultTtl: -1 } : {}),
+  });
+  return container;
+}

@@ -1,0 +1,170 @@
+// One tenant's data: the only door to it. Built from a tenant id (whose region is part of the id),
+// it reads and writes only that region's container and only that tenant's partition, and every
+// query is filtered by tenant in the query text too (defence in depth; some stand-ins ignore the
+// partition-key option).
+import type { Container, JSONObject, OperationInput, SqlParameter } from '@azure/cosmos';
+import { azureStatusOf } from '../azure/rest-error.js';
+import type { Region } from '../config.js';
+import { ThrottledError } from '../errors.js';
+import type { TenantId } from '../tenancy/tenant-id.js';
+
+export interface TenantRef {
+  tenantId: TenantId;
+  region: Region;
+}
+
+export interface StoredDoc {
+  id: string;
+  tenantId: string;
+  type: string;
+  _etag?: string;
+  ttl?: number;
+  [field: string]: unknown;
+}
+
+/**
+ * What a refused operation means: `retry` (a race with another writer of bookkeeping such as the
+ * audit head; run the unit of work again), or the expected failure to report to the caller.
+ */
+export type ConflictMeaning = 'retry' | (() => Error);
+
+export type BatchOp = (
+  | { kind: 'create'; doc: StoredDoc }
+  | { kind: 'replace'; doc: StoredDoc; ifMatch: string }
+  | { kind: 'upsert'; doc: StoredDoc }
+  | { kind: 'delete'; id: string }
+) & { conflict?: ConflictMeaning };
+
+/** A batch was refused because of one of its operations. */
+export class BatchConflict extends Error {
+  constructor(
+    readonly index: number,
+    readonly status: number,
+  ) {
+    super(`batch operation ${index} failed with ${status}`);
+  }
+}
+
+export const MAX_BATCH_OPERATIONS = 100;
+
+export class TenantPartition {
+  constructor(
+    readonly ref: TenantRef,
+    private readonly container: Container,
+  ) {}
+
+  get tenantId(): TenantId {
+    return this.ref.tenantId;
+  }
+
+  async read<T extends StoredDoc>(id: string): Promise<T | undefined> {
+    try {
+      const { resource } = await this.container.item(id, this.ref.tenantId).read<T>();
+      if (!resource || resource.tenantId !== this.ref.tenantId) return undefined;
+      return resource;
+    } catch (error) {
+      if (azureStatusOf(error) === 404) return undefined;
+      throw translate(error);
+    }
+  }
+
+  /**
+   * Runs `SELECT * FROM c WHERE c.tenantId = @tenantId AND (<where>) [ORDER BY ...]`, one page at
+   * a time. `where` must not reference another tenant; the tenant filter is always added here.
+   */
+  async *query<T extends StoredDoc>(where: string, parameters: SqlParameter[] = [], options: { orderBy?: string; pageSize?: number; top?: number } = {}): AsyncGenerator<T[]> {
+    const query = `SELECT ${options.top ? `TOP ${options.top} ` : ''}* FROM c WHERE c.tenantId = @tenantId AND (${where})${options.orderBy ? ` ORDER BY ${options.orderBy}` : ''}`;
+    const iterator = this.container.items.query<T>(
+      { query, parameters: [{ name: '@tenantId', value: this.ref.tenantId }, ...parameters] },
+      { partitionKey: this.ref.tenantId, maxItemCount: options.pageSize ?? 100 },
+    );
+    try {
+      while (iterator.hasMoreResults()) {
+        const { resources } = await iterator.fetchNext();
+        const own = resources.filter((doc) => doc.tenantId === this.ref.tenantId);
+        if (own.length > 0) yield own;
+      }
+    } catch (error) {
+      throw translate(error);
+    }
+  }
+
+  async queryAll<T extends StoredDoc>(where: string, parameters: SqlParameter[] = [], options: { orderBy?: string; top?: number } = {}): Promise<T[]> {
+    const all: T[] = [];
+    for await (const page of this.query<T>(where, parameters, options)) all.push(...page);
+    return all;
+  }
+
+  async count(where: string, parameters: SqlParameter[] = []): Promise<number> {
+    const { resources } = await this.container.items
+      .query<number>(
+        { query: `SELECT VALUE COUNT(1) FROM c WHERE c.tenantId = @tenantId AND (${where})`, parameters: [{ name: '@tenantId', value: this.ref.tenantId }, ...parameters] },
+        { partitionKey: this.ref.tenantId },
+      )
+      .fetchAll();
+    return resources.reduce((sum, n) => sum + n, 0);
+  }
+
+  /** Commits every operation or none (a Cosmos transactional batch within this tenant's partition). */
+  async commit(ops: BatchOp[]): Promise<void> {
+    if (ops.length === 0) return;
+    if (ops.length > MAX_BATCH_OPERATIONS) throw new Error(`a batch holds at most ${MAX_BATCH_OPERATIONS} operations (got ${ops.length})`);
+    for (const op of ops) {
+      if (op.kind !== 'delete' && op.doc.tenantId !== this.ref.tenantId) throw new Error(`refusing to write a document of tenant ${op.doc.tenantId} into ${this.ref.tenantId}`);
+    }
+    const operations: OperationInput[] = ops.map((op) => {
+      const partitionKey = this.ref.tenantId;
+      switch (op.kind) {
+        case 'create':
+          return { operationType: 'Create', resourceBody: strip(op.doc), partitionKey };
+        case 'upsert':
+          return { operationType: 'Upsert', resourceBody: strip(op.doc), partitionKey };
+        case 'replace':
+          return { operationType: 'Replace', id: op.doc.id, resourceBody: strip(op.doc), ifMatch: op.ifMatch, partitionKey };
+        case 'delete':
+          return { operationType: 'Delete', id: op.id, partitionKey };
+      }
+    });
+    let result;
+    try {
+      result = await this.container.items.batch(operations, this.ref.tenantId);
+    } catch (error) {
+      throw translate(error);
+    }
+    const responses = result.result ?? [];
+    const failed = responses.findIndex((r) => r.statusCode >= 400 && r.statusCode !== 424);
+    if (failed >= 0) {
+      const status = responses[failed]!.statusCode;
+      if (status === 429) throw new ThrottledError('STORE.THROTTLED', 'The data store is busy; retry shortly.', 1);
+      throw new BatchConflict(failed, status);
+    }
+    if (result.code !== undefined && result.code >= 400) throw new BatchConflict(-1, result.code);
+  }
+
+  /** Deletes up to `limit` documents matching `where`, one page of point deletes; returns how many. */
+  async deleteWhere(where: string, parameters: SqlParameter[], limit: number): Promise<number> {
+    let deleted = 0;
+    for await (const page of this.query<StoredDoc>(where, parameters, { pageSize: limit, top: limit })) {
+      for (const doc of page) {
+        try {
+          await this.container.item(doc.id, this.ref.tenantId).delete();
+          deleted++;
+        } catch (error) {
+          if (azureStatusOf(error) !== 404) throw translate(error);
+        }
+      }
+      break;
+    }
+    return deleted;
+  }
+}
+
+function strip(doc: StoredDoc): JSONObject {
+  const { _etag: _ignored, ...rest } = doc;
+  return JSON.parse(JSON.stringify(rest)) as JSONObject;
+}
+
+function translate(error: unknown): unknown {
+  if (azureStatusOf(error) === 429) return new ThrottledError('STORE.THROTTLED', 'The data store is busy; retry shortly.', 1);
+  return error;
+}

@@ -1,0 +1,121 @@
+// A unit of work on one tenant's data: the changes, the audit entries that record them, any new
+// subject keys and the idempotency record all commit in one transactional batch, or none does.
+// Races on bookkeeping (the audit head, a subject key, the idempotency record) re-run the work.
+import { appendOperations, type AuditContext, type AuditDraft } from '../audit/audit-log.js';
+import type { Keyring, TenantCipher } from '../crypto/keyring.js';
+import { isEncryptedValue, type EncryptedValue } from '../crypto/field-cipher.js';
+import { ConflictError, PreconditionFailedError, UnprocessableError } from '../errors.js';
+import { BatchConflict, type BatchOp, type StoredDoc, type TenantPartition } from './tenant-partition.js';
+
+const MAX_ATTEMPTS = 6;
+const IDEMPOTENCY_TTL_SECONDS = 24 * 3600;
+
+export class TenantWork {
+  readonly ops: BatchOp[] = [];
+  readonly audits: AuditDraft[] = [];
+  readonly #afterCommit: (() => void)[] = [];
+
+  constructor(
+    readonly partition: TenantPartition,
+    readonly cipher: TenantCipher,
+    readonly context: AuditContext,
+  ) {}
+
+  get now(): Date {
+    return this.context.now;
+  }
+
+  create(doc: StoredDoc, onConflict?: () => Error): void {
+    this.ops.push({ kind: 'create', doc, ...(onConflict ? { conflict: onConflict } : {}) });
+  }
+
+  /** Replaces `doc` if nobody changed it since it was read with `etag`. */
+  replace(doc: StoredDoc, etag: string): void {
+    this.ops.push({ kind: 'replace', doc, ifMatch: etag, conflict: () => new PreconditionFailedError('RESOURCE.CHANGED', 'The resource changed while this request was processed; read it again and retry.') });
+  }
+
+  delete(id: string): void {
+    this.ops.push({ kind: 'delete', id });
+  }
+
+  raw(op: BatchOp): void {
+    this.ops.push(op);
+  }
+
+  audit(draft: AuditDraft): void {
+    this.audits.push(draft);
+  }
+
+  afterCommit(callback: () => void): void {
+    this.#afterCommit.push(callback);
+  }
+
+  committed(): void {
+    for (const callback of this.#afterCommit) callback();
+  }
+}
+
+export interface IdempotencyOptions {
+  /** Unique per caller, route and Idempotency-Key. */
+  docId: string;
+  /** Hash of the request (method, path, body): a key reused for a different request is refused. */
+  requestHash: string;
+}
+
+interface IdempotencyDoc extends StoredDoc {
+  type: 'idempotency';
+  requestHash: string;
+  response: EncryptedValue;
+}
+
+export async function runTenantWork<T>(
+  keyring: Keyring,
+  partition: TenantPartition,
+  context: AuditContext,
+  work: (tx: TenantWork) => Promise<T>,
+  idempotency?: IdempotencyOptions,
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    const tx = new TenantWork(partition, keyring.cipherFor(partition, context.now), context);
+    if (idempotency) {
+      const replay = await replayIdempotent<T>(tx, idempotency);
+      if (replay.found) return replay.value;
+    }
+    const result = await work(tx);
+    const ops = [...tx.cipher.pendingOps.map((op) => ({ ...op, conflict: 'retry' as const })), ...tx.ops];
+    if (idempotency) {
+      const doc: IdempotencyDoc = {
+        id: idempotency.docId,
+        tenantId: partition.tenantId,
+        type: 'idempotency',
+        requestHash: idempotency.requestHash,
+        response: await tx.cipher.seal({ kind: 'tenant' }, result, idempotency.docId),
+        ttl: IDEMPOTENCY_TTL_SECONDS,
+      };
+      ops.push({ kind: 'create', doc, conflict: 'retry' });
+    }
+    ops.push(...(await appendOperations(partition, tx.audits, context)));
+    try {
+      await partition.commit(ops);
+      tx.committed();
+      return result;
+    } catch (error) {
+      if (!(error instanceof BatchConflict)) throw error;
+      const meaning = ops[error.index]?.conflict;
+      if (meaning === 'retry' && attempt < MAX_ATTEMPTS) continue;
+      if (typeof meaning === 'function') throw meaning();
+      if (error.status === 412) throw new PreconditionFailedError('RESOURCE.CHANGED', 'The resource changed; read it again and retry.');
+      throw new ConflictError('RESOURCE.CONFLICT', `The change conflicts with the current state (${error.status}).`);
+    }
+  }
+}
+
+async function replayIdempotent<T>(tx: TenantWork, options: IdempotencyOptions): Promise<{ found: true; value: T } | { found: false }> {
+  const existing = await tx.partition.read<IdempotencyDoc>(options.docId);
+  if (!existing) return { found: false };
+  if (existing.requestHash !== options.requestHash) {
+    throw new UnprocessableError('IDEMPOTENCY.KEY_REUSED', 'This Idempotency-Key was already used for a different request.');
+  }
+  if (!isEncryptedValue(existing.response)) throw new Error('idempotency record without a response');
+  return { found: true, value: (await tx.cipher.open(existing.response, options.docId)) as T };
+}

@@ -1,0 +1,65 @@
+// The way in to a tenant's data for a caller: checks the caller's permission on that tenant
+// (recording refusals in the tenant's own audit log), resolves the tenant's region from its id,
+// and refuses changes while the tenant is not active.
+import type { Services } from '../composition.js';
+import { can, type Permission } from '../auth/policy.js';
+import type { Principal } from '../auth/principal.js';
+import type { AuditActor } from '../audit/chain.js';
+import { ConflictError, ForbiddenError, NotFoundError } from '../errors.js';
+import { CONTAINERS } from '../store/cosmos-stores.js';
+import { TenantPartition } from '../store/tenant-partition.js';
+import { runTenantWork } from '../store/unit-of-work.js';
+import { parseTenantId, type TenantId } from '../tenancy/tenant-id.js';
+import type { Region } from '../config.js';
+import { allowsReads, allowsWrites, TENANT_DOC_ID, type TenantDoc } from './tenant.js';
+
+export interface RequestMeta {
+  requestId: string;
+  now: Date;
+}
+
+export interface OpenTenant {
+  partition: TenantPartition;
+  tenant: TenantDoc;
+  actor: AuditActor;
+}
+
+export type AccessIntent = 'read' | 'write' | 'export';
+
+export function actorOf(principal: Principal): AuditActor {
+  return { sub: principal.sub, roles: [...principal.roles], ...(principal.tenantId ? { tenantId: principal.tenantId } : {}) };
+}
+
+/** The partition of `tenantId` in its own region; the only way product code reaches tenant data. */
+export async function tenantPartition(services: Services, tenantId: TenantId, region: Region): Promise<TenantPartition> {
+  return new TenantPartition({ tenantId, region }, await services.stores.container(region, CONTAINERS.tenantData));
+}
+
+export async function openTenant(
+  services: Services,
+  principal: Principal,
+  rawTenantId: string,
+  permission: Permission,
+  intent: AccessIntent,
+  meta: RequestMeta,
+): Promise<OpenTenant> {
+  const parsed = parseTenantId(rawTenantId);
+  if (!parsed) throw new NotFoundError('TENANT.NOT_FOUND', `There is no tenant ${rawTenantId}.`);
+  const partition = await tenantPartition(services, parsed.tenantId, parsed.region);
+  const actor = actorOf(principal);
+  if (!can(principal, permission, parsed.tenantId)) {
+    const tenant = await partition.read<TenantDoc>(TENANT_DOC_ID);
+    if (tenant && allowsReads(tenant.status)) {
+      await runTenantWork(services.keyring, partition, { actor, requestId: meta.requestId, now: meta.now }, async (tx) => {
+        tx.audit({ action: 'access.denied', target: { type: 'permission', id: permission }, outcome: 'denied' });
+      });
+    }
+    throw new ForbiddenError('AUTH.FORBIDDEN', `Your roles (${principal.roles.join(', ') || 'none'}) do not allow ${permission} on tenant ${rawTenantId}.`);
+  }
+  const tenant = await partition.read<TenantDoc>(TENANT_DOC_ID);
+  if (!tenant || !allowsReads(tenant.status)) throw new NotFoundError('TENANT.NOT_FOUND', `There is no tenant ${rawTenantId}.`);
+  if (intent === 'write' && !allowsWrites(tenant.status)) {
+    throw new ConflictError('TENANT.READ_ONLY', `Tenant ${rawTenantId} is ${tenant.status}: its data is read-only (exports still work) until it is reactivated.`);
+  }
+  return { partition, tenant, actor };
+}

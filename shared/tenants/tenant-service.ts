@@ -1,0 +1,113 @@
+// Provisioning and reading tenants. Provisioning creates the tenant's key in its region's Key
+// Vault, its wrapped data key and its record, audited, in the tenant's own region.
+import type { Services } from '../composition.js';
+import { authorize } from '../auth/policy.js';
+import type { Principal } from '../auth/principal.js';
+import { REGIONS, type Region } from '../config.js';
+import { UnprocessableError } from '../errors.js';
+import { CONTAINERS } from '../store/cosmos-stores.js';
+import { runTenantWork } from '../store/unit-of-work.js';
+import { newTenantId, parseTenantId, siblingTenantIds } from '../tenancy/tenant-id.js';
+import { actorOf, tenantPartition, type OpenTenant, type RequestMeta } from './tenant-access.js';
+import { CONTACTS_AAD, TENANT_DOC_ID, type NominatedContacts, type ProvisionTenantRequest, type TenantDoc, type TenantStatus } from './tenant.js';
+
+export interface TenantView {
+  tenantId: string;
+  name: string;
+  region: Region;
+  status: TenantStatus;
+  contacts: NominatedContacts;
+  createdAt: string;
+  statusChangedAt: string;
+}
+
+export interface TenantSummary {
+  tenantId: string;
+  name: string;
+  region: Region;
+  status: TenantStatus;
+  createdAt: string;
+}
+
+export async function provisionTenant(
+  services: Services,
+  principal: Principal,
+  request: ProvisionTenantRequest,
+  meta: RequestMeta & { idempotency?: { docId: string; requestHash: string } },
+): Promise<{ view: TenantView; created: boolean }> {
+  authorize(principal, 'tenants.provision');
+  // A retried request with the same Idempotency-Key lands on the same tenant id.
+  const tenantId = newTenantId(request.region, meta.idempotency ? meta.idempotency.docId : undefined);
+  const partition = await tenantPartition(services, tenantId, request.region);
+  const existing = await partition.read<TenantDoc>(TENANT_DOC_ID);
+  if (existing) {
+    if (existing.provisioningRequestHash !== meta.idempotency?.requestHash) {
+      throw new UnprocessableError('IDEMPOTENCY.KEY_REUSED', 'This Idempotency-Key was already used for a different request.');
+    }
+    return { view: await tenantView(services, { partition, tenant: existing, actor: actorOf(principal) }), created: false };
+  }
+  if (meta.idempotency) {
+    for (const sibling of siblingTenantIds(tenantId)) {
+      const other = parseTenantId(sibling)!;
+      const found = await (await tenantPartition(services, other.tenantId, other.region)).read<TenantDoc>(TENANT_DOC_ID);
+      if (found) throw new UnprocessableError('IDEMPOTENCY.KEY_REUSED', 'This Idempotency-Key was already used for a different request.');
+    }
+  }
+
+  const keyDoc = await services.keyring.provisionTenant(partition, meta.now);
+  const context = { actor: actorOf(principal), requestId: meta.requestId, now: meta.now };
+  const tenant = await runTenantWork(services.keyring, partition, context, async (tx) => {
+    const doc: TenantDoc = {
+      id: TENANT_DOC_ID,
+      tenantId,
+      type: 'tenant',
+      name: request.name,
+      region: request.region,
+      status: 'active',
+      contacts: await tx.cipher.seal({ kind: 'tenant' }, request.contacts, CONTACTS_AAD),
+      createdAt: meta.now.toISOString(),
+      createdBy: principal.sub,
+      statusChangedAt: meta.now.toISOString(),
+      version: 1,
+      ...(meta.idempotency ? { provisioningRequestHash: meta.idempotency.requestHash } : {}),
+    };
+    tx.create(keyDoc, () => new UnprocessableError('TENANT.PROVISIONING_RACE', 'The tenant is being provisioned by another request with the same Idempotency-Key.'));
+    tx.create(doc);
+    tx.audit({ action: 'tenant.provisioned', target: { type: 'tenant', id: tenantId } });
+    return doc;
+  });
+  return { view: await tenantView(services, { partition, tenant, actor: context.actor }), created: true };
+}
+
+export async function tenantView(services: Services, open: OpenTenant): Promise<TenantView> {
+  const cipher = services.keyring.cipherFor(open.partition, new Date());
+  const contacts = (await cipher.open(open.tenant.contacts, CONTACTS_AAD)) as NominatedContacts;
+  return {
+    tenantId: open.tenant.tenantId,
+    name: open.tenant.name,
+    region: open.tenant.region as Region,
+    status: open.tenant.status,
+    contacts,
+    createdAt: open.tenant.createdAt,
+    statusChangedAt: open.tenant.statusChangedAt,
+  };
+}
+
+/** Every tenant in every region, without contacts (vendor staff overview). */
+export async function listTenants(services: Services, principal: Principal, filter: { region?: Region; status?: TenantStatus }): Promise<TenantSummary[]> {
+  authorize(principal, 'tenants.list');
+  const regions = filter.region ? [filter.region] : [...REGIONS];
+  const summaries: TenantSummary[] = [];
+  for (const region of regions) {
+    const container = await services.stores.container(region, CONTAINERS.tenantData);
+    const { resources } = await container.items
+      .query<TenantDoc>({ query: "SELECT * FROM c WHERE c.type = 'tenant' AND c.id = 'tenant'" })
+      .fetchAll();
+    for (const tenant of resources) {
+      if (filter.status && tenant.status !== filter.status) continue;
+      if (tenant.status === 'deleted') continue;
+      summaries.push({ tenantId: tenant.tenantId, name: tenant.name, region, status: tenant.status, createdAt: tenant.createdAt });
+    }
+  }
+  return summaries.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.tenantId.localeCompare(b.tenantId));
+}

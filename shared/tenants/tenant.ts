@@ -1,0 +1,57 @@
+// A tenant: one customer (data controller) of the service, pinned to a region at creation, with
+// its nominated security and privacy contacts (who receive breach notices and deletion
+// certificates) and its place in the lifecycle.
+import { z } from 'zod';
+import { REGIONS } from '../config.js';
+import type { EncryptedValue } from '../crypto/field-cipher.js';
+import type { StoredDoc } from '../store/tenant-partition.js';
+
+export const TENANT_STATUSES = ['active', 'terminating', 'in-grace', 'deleted'] as const;
+export type TenantStatus = (typeof TENANT_STATUSES)[number];
+
+export const contactSchema = z.strictObject({
+  name: z.string().trim().min(1, 'is required').max(200),
+  email: z.email({ message: 'must be an email address' }).max(320),
+});
+export type Contact = z.infer<typeof contactSchema>;
+
+export const nominatedContactsSchema = z.strictObject({
+  security: z.array(contactSchema).min(1, 'name at least one security contact').max(10),
+  privacy: z.array(contactSchema).min(1, 'name at least one privacy contact').max(10),
+});
+export type NominatedContacts = z.infer<typeof nominatedContactsSchema>;
+
+export const provisionTenantSchema = z.strictObject({
+  name: z.string().trim().min(1, 'is required').max(200),
+  region: z.enum(REGIONS, { message: `must be one of ${REGIONS.join(', ')}` }).default('uksouth'),
+  contacts: nominatedContactsSchema,
+});
+export type ProvisionTenantRequest = z.infer<typeof provisionTenantSchema>;
+
+export const TENANT_DOC_ID = 'tenant';
+
+export interface TenantDoc extends StoredDoc {
+  type: 'tenant';
+  name: string;
+  region: string;
+  status: TenantStatus;
+  /** Nominated contacts, encrypted under the tenant key (they are personal data). */
+  contacts: EncryptedValue;
+  createdAt: string;
+  createdBy: string;
+  statusChangedAt: string;
+  version: number;
+  /** Hash of the provisioning request, to answer an idempotent retry. */
+  provisioningRequestHash?: string;
+}
+
+/** What a tenant's status allows: only an active tenant accepts changes; exports work until deletion. */
+export function allowsWrites(status: TenantStatus): boolean {
+  return status === 'active';
+}
+
+export function allowsReads(status: TenantStatus): boolean {
+  return status !== 'deleted';
+}
+
+export const CONTACTS_AAD = 'tenant|contacts';
