@@ -2,3 +2,6 @@
 import './startup.js';
 import './health.js';
 import './tenants.js';
+import './users.js';
+import './audit.js';
+import './records.js';

@@ -6,6 +6,8 @@ import { ChainVerifier, GENESIS_HASH, sealEntry, type AuditActor, type AuditEntr
 import type { EncryptedValue } from '../crypto/field-cipher.js';
 
 export const AUDIT_HEAD_ID = 'audit-head';
+/** Binds encrypted audit details to their entry (the entry's `at` is the unit of work's `now`). */
+export const auditDetailsAad = (action: string, targetId: string, at: string): string => `audit|${action}|${targetId}|${at}`;
 export const auditEntryId = (seq: number): string => `audit:${seq.toString().padStart(12, '0')}`;
 
 export interface AuditHeadDoc extends StoredDoc {

@@ -151,6 +151,10 @@ export class TenantCipher {
     return sealValue(key, `subject:${owner.subjectId}`, value, aad);
   }
 
+  blindIndex(purpose: string, value: string): Promise<string> {
+    return this.keyring.blindIndex(this.partition, purpose, value);
+  }
+
   /** Decrypts; ERASED when the subject's key has been destroyed. */
   async open(value: EncryptedValue, aad: string): Promise<unknown> {
     if (!isEncryptedValue(value)) throw new Error('not an encrypted value');

@@ -1,0 +1,38 @@
+// A tenant's audit log: paged newest first, and a check of its hash chain.
+import { app } from '@azure/functions';
+import { z } from 'zod';
+import { endpoint } from '../shared/http/endpoint.js';
+import { openTenant } from '../shared/tenants/tenant-access.js';
+import { auditPage, auditVerification } from '../shared/audit/audit-view.js';
+
+const tenantParams = z.object({ tenantId: z.string().min(1).max(64) });
+
+app.http('listAuditEntries', {
+  route: 'tenants/{tenantId}/audit',
+  methods: ['GET'],
+  authLevel: 'anonymous',
+  handler: endpoint({
+    params: tenantParams,
+    query: z.strictObject({
+      cursor: z.coerce.number().int().positive().optional(),
+      limit: z.coerce.number().int().min(1).max(500).default(100),
+    }),
+    handle: async ({ principal, params, query, services, requestId, now }) => {
+      const open = await openTenant(services, principal, params.tenantId, 'audit.read', 'read', { requestId, now });
+      return { status: 200, body: await auditPage(services, open, { limit: query.limit, ...(query.cursor ? { cursor: query.cursor } : {}) }, { requestId, now }) };
+    },
+  }),
+});
+
+app.http('verifyAuditLog', {
+  route: 'tenants/{tenantId}/audit/verify',
+  methods: ['GET'],
+  authLevel: 'anonymous',
+  handler: endpoint({
+    params: tenantParams,
+    handle: async ({ principal, params, services, requestId, now }) => {
+      const open = await openTenant(services, principal, params.tenantId, 'audit.read', 'read', { requestId, now });
+      return { status: 200, body: await auditVerification(services, open, { requestId, now }) };
+    },
+  }),
+});

@@ -1,0 +1,39 @@
+// Reading the audit log through the API: entries newest first with their details decrypted where
+// the key still exists, and the chain check.
+import type { Services } from '../composition.js';
+import { ERASED } from '../crypto/keyring.js';
+import { runTenantWork } from '../store/unit-of-work.js';
+import type { OpenTenant, RequestMeta } from '../tenants/tenant-access.js';
+import { auditDetailsAad, readPage, verifyLog } from './audit-log.js';
+import type { AuditEntry, ChainBreak } from './chain.js';
+
+export interface AuditEntryView extends Omit<AuditEntry, 'details'> {
+  /** Decrypted details; "erased" when the data subject's key has been destroyed. */
+  details: unknown;
+}
+
+export async function auditPage(services: Services, open: OpenTenant, options: { cursor?: number; limit: number }, meta: RequestMeta): Promise<{ entries: AuditEntryView[]; nextCursor?: string }> {
+  return runTenantWork(services.keyring, open.partition, { actor: open.actor, requestId: meta.requestId, now: meta.now }, async (tx) => {
+    const page = await readPage(open.partition, options);
+    const entries: AuditEntryView[] = [];
+    for (const entry of page.entries) {
+      let details: unknown = null;
+      if (entry.details) {
+        const opened = await tx.cipher.open(entry.details, auditDetailsAad(entry.action, entry.target.id, entry.at));
+        details = opened === ERASED ? 'erased' : opened;
+      }
+      entries.push({ ...entry, details });
+    }
+    tx.audit({ action: 'audit.read', target: { type: 'audit-log', id: open.partition.tenantId } });
+    return { entries, ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
+  });
+}
+
+export async function auditVerification(services: Services, open: OpenTenant, meta: RequestMeta): Promise<{ valid: boolean; entries: number; head: { seq: number; hash: string }; firstBreak?: ChainBreak }> {
+  const result = await verifyLog(open.partition);
+  // Recorded after the check, so the check covers exactly the log as it was when asked.
+  await runTenantWork(services.keyring, open.partition, { actor: open.actor, requestId: meta.requestId, now: meta.now }, async (tx) => {
+    tx.audit({ action: 'audit.verified', target: { type: 'audit-log', id: open.partition.tenantId }, outcome: result.valid ? 'success' : 'failure' });
+  });
+  return result;
+}

@@ -1,0 +1,80 @@
+// Module records: the operational data that references people (shift logs, approval chains,
+// schedules, ...). A record's content is encrypted under the key of its data subject (or the
+// tenant's key when it has none). Corrections are kept alongside the original; erasure leaves a
+// tombstone.
+import { z } from 'zod';
+import type { EncryptedValue } from '../crypto/field-cipher.js';
+import type { StoredDoc } from '../store/tenant-partition.js';
+
+export const MODULES = ['shift-logs', 'approval-chains', 'schedules', 'capacity', 'time-tracking', 'org-structure'] as const;
+export type ModuleName = (typeof MODULES)[number];
+
+export const MAX_RECORD_BYTES = 64 * 1024;
+
+const recordData = z
+  .record(z.string().min(1).max(100), z.json())
+  .refine((d) => Object.keys(d).length > 0, 'must have at least one field')
+  .refine((d) => Buffer.byteLength(JSON.stringify(d)) <= MAX_RECORD_BYTES, `must be at most ${MAX_RECORD_BYTES} bytes of JSON`);
+
+const userRef = z.string().regex(/^u-[0-9a-f]{20}$/, 'must be a user id (u-…)');
+
+export const moduleParams = z.object({
+  tenantId: z.string().min(1).max(64),
+  module: z.enum(MODULES, { message: `must be one of ${MODULES.join(', ')}` }),
+});
+
+export const createRecordSchema = z.strictObject({
+  /** The person the record is about; their erasure makes the record unreadable. */
+  subjectUserId: userRef.optional(),
+  /** Other people the record references (approvers, colleagues), by user id. */
+  peopleUserIds: z.array(userRef).max(50).default([]),
+  data: recordData,
+});
+export type CreateRecordRequest = z.infer<typeof createRecordSchema>;
+
+export const correctRecordSchema = z.strictObject({
+  /** Fields to set; null removes a field. */
+  data: z.record(z.string().min(1).max(100), z.json().nullable()).refine((d) => Object.keys(d).length > 0, 'change at least one field'),
+  reason: z.string().trim().min(1, 'say why the record is being corrected').max(1000),
+});
+export type CorrectRecordRequest = z.infer<typeof correctRecordSchema>;
+
+export type RecordData = Record<string, unknown>;
+export type DataChanges = Record<string, { from: unknown; to: unknown }>;
+
+export interface RecordDoc extends StoredDoc {
+  type: 'record';
+  module: ModuleName;
+  recordId: string;
+  status: 'active' | 'erased';
+  version: number;
+  subjectUserId?: string;
+  peopleUserIds: string[];
+  /** The content as first written. */
+  original?: EncryptedValue;
+  /** The content with every correction applied. */
+  current?: EncryptedValue;
+  corrections?: { at: string; by: string; sealed: EncryptedValue }[];
+  createdAt: string;
+  createdBy: string;
+  updatedAt: string;
+  erasedAt?: string;
+}
+
+export const recordDocId = (module: string, recordId: string): string => `record:${module}:${recordId}`;
+export const recordAad = (module: string, recordId: string, part: string): string => `record:${module}:${recordId}|${part}`;
+
+export interface RecordView {
+  recordId: string;
+  module: ModuleName;
+  status: 'active' | 'erased';
+  /** Why the content is unavailable: erased on its own, or its data subject was erased. */
+  erasure?: 'record-erased' | 'subject-erased';
+  subjectUserId?: string;
+  peopleUserIds: string[];
+  data?: RecordData;
+  original?: RecordData;
+  corrections?: { at: string; by: string; reason: string; changes: DataChanges }[];
+  createdAt: string;
+  updatedAt: string;
+}

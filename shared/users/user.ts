@@ -1,0 +1,89 @@
+// A user of the customer's organisation: a data subject whose identification data (name, email,
+// role, department, avatar) is encrypted under the user's own key. Rectifications keep the
+// original and the correction side by side; erasure leaves a tombstone with no personal data.
+import { z } from 'zod';
+import type { EncryptedValue } from '../crypto/field-cipher.js';
+import type { StoredDoc } from '../store/tenant-partition.js';
+
+export const USER_STATUSES = ['active', 'deactivated', 'erased'] as const;
+export type UserStatus = (typeof USER_STATUSES)[number];
+
+const profileFields = {
+  name: z.string().trim().min(1, 'is required').max(200),
+  email: z.email({ message: 'must be an email address' }).max(320),
+  role: z.string().trim().min(1).max(100).optional(),
+  department: z.string().trim().min(1).max(200).optional(),
+  avatarUrl: z.url({ protocol: /^https$/, message: 'must be an https URL' }).max(2048).optional(),
+};
+
+export const createUserSchema = z.strictObject(profileFields);
+export type UserProfile = z.infer<typeof createUserSchema>;
+
+export const PROFILE_FIELDS = ['name', 'email', 'role', 'department', 'avatarUrl'] as const;
+export type ProfileField = (typeof PROFILE_FIELDS)[number];
+
+export const rectifyUserSchema = z
+  .strictObject({
+    name: profileFields.name.optional(),
+    email: profileFields.email.optional(),
+    role: profileFields.role.nullable(),
+    department: profileFields.department.nullable(),
+    avatarUrl: profileFields.avatarUrl.nullable(),
+    reason: z.string().trim().min(1, 'say why the data is being corrected').max(1000),
+  })
+  .refine((r) => PROFILE_FIELDS.some((f) => r[f] !== undefined), { message: 'change at least one field', path: ['name'] });
+export type RectifyUserRequest = z.infer<typeof rectifyUserSchema>;
+
+export const eraseUserQuerySchema = z.strictObject({ reason: z.string().trim().min(1).max(1000).optional() });
+
+export type FieldChanges = Partial<Record<ProfileField, { from: string | null; to: string | null }>>;
+
+export interface Rectification {
+  at: string;
+  by: string;
+  /** `{ reason, changes }`, encrypted under the user's key. */
+  sealed: EncryptedValue;
+}
+
+export interface UserDoc extends StoredDoc {
+  type: 'user';
+  userId: string;
+  status: UserStatus;
+  version: number;
+  createdAt: string;
+  createdBy: string;
+  updatedAt: string;
+  /** Keyed hash of the normalised email, for uniqueness and lookups without storing the email. */
+  emailIndex?: string;
+  profile?: EncryptedValue;
+  rectifications?: Rectification[];
+  deactivatedAt?: string;
+  erasedAt?: string;
+  erasedBy?: string;
+}
+
+export interface UserEmailClaimDoc extends StoredDoc {
+  type: 'userEmailClaim';
+  userId: string;
+}
+
+export const userDocId = (userId: string): string => `user:${userId}`;
+export const emailClaimDocId = (emailIndex: string): string => `user-email:${emailIndex}`;
+export const profileAad = (userId: string): string => `user:${userId}|profile`;
+export const rectificationAad = (userId: string, at: string): string => `user:${userId}|rectification|${at}`;
+export const normaliseEmail = (email: string): string => email.trim().toLowerCase();
+
+export interface UserView {
+  userId: string;
+  status: UserStatus;
+  name?: string;
+  email?: string;
+  role?: string;
+  department?: string;
+  avatarUrl?: string;
+  createdAt: string;
+  updatedAt: string;
+  deactivatedAt?: string;
+  erasedAt?: string;
+  rectifications?: { at: string; by: string; reason: string; changes: FieldChanges }[];
+}
