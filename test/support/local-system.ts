@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { launchHost, launchPlatform, type HostProcess, type PlatformProcess } from '../../dev/launcher.js';
 import { DevIssuer, type TokenClaims } from '../../dev/dev-issuer.js';
+import { CosmosClient, type Container } from '@azure/cosmos';
+import { KeyClient } from '@azure/keyvault-keys';
 
 export interface SystemOptions {
   /** App modules to load instead of the product app (paths relative to the project root). */
@@ -61,6 +63,7 @@ export class LocalSystem {
   }
 
   async stop(): Promise<void> {
+    for (const client of Object.values(this.#cosmos)) client.dispose();
     await Promise.allSettled([this.host.stop(), this.platform?.stop()]);
     rmSync(this.stateDir, { recursive: true, force: true });
   }
@@ -122,6 +125,29 @@ export class LocalSystem {
   async outbox(): Promise<{ id: string; to: string[]; subject: string; text: string | null; html: string | null; sentAt: string }[]> {
     return (await this.get<{ id: string; to: string[]; subject: string; text: string | null; html: string | null; sentAt: string }[]>('/runtime/dev/outbox')).body;
   }
+
+  /** A container of a region's Cosmos stand-in, reached directly (what an operator with data-plane access sees). */
+  cosmosContainer(region: 'uksouth' | 'eu', name: string): Container {
+    const account = this.platform?.addresses.cosmos[region];
+    if (!account) throw new Error('this system runs without the platform');
+    this.#cosmos[region] ??= new CosmosClient({ endpoint: account.endpoint, key: account.key, connectionPolicy: { enableEndpointDiscovery: false } });
+    return this.#cosmos[region]!.database('privacy-ops').container(name);
+  }
+
+  /** Every document in a region's container, across all partitions. */
+  async allDocuments(region: 'uksouth' | 'eu', name = 'tenant-data'): Promise<Record<string, unknown>[]> {
+    const { resources } = await this.cosmosContainer(region, name).items.readAll<Record<string, unknown>>().fetchAll();
+    return resources;
+  }
+
+  keyVault(region: 'uksouth' | 'eu'): KeyClient {
+    const vault = this.platform?.addresses.keyVault[region];
+    if (!vault) throw new Error('this system runs without the platform');
+    const credential = { getToken: async () => ({ token: 'test', expiresOnTimestamp: Date.now() + 3600_000 }) };
+    return new KeyClient(vault.url, credential, { disableChallengeResourceVerification: true, allowInsecureConnection: true });
+  }
+
+  readonly #cosmos: Partial<Record<'uksouth' | 'eu', CosmosClient>> = {};
 
   /** Orchestration status straight from the Durable management API. */
   async instance(instanceId: string, showHistory = false): Promise<{ runtimeStatus: string; output: unknown; customStatus: unknown; historyEvents?: { EventType: string; FunctionName?: string }[] }> {
