@@ -16,7 +16,6 @@ const fileOf = (path: string): BicepFile => {
   return file;
 };
 const regionFile = () => fileOf('infra/modules/data-region.bicep');
-const hostStorageFile = () => fileOf('infra/modules/host-storage.bicep');
 
 /** Settings only the local stand-ins need; in Azure every resource refuses keys. */
 const LOCAL_ONLY = ['COSMOS_KEY_UKSOUTH', 'COSMOS_KEY_EU', 'STORAGE_ACCOUNT_KEY_UKSOUTH', 'STORAGE_ACCOUNT_KEY_EU', 'EMAIL_ACCESS_KEY'];

@@ -1,0 +1,271 @@
+// Privacy operations back end: everything `azd provision` creates. The function app, its host
+// storage (which holds the Durable task hub) and the telemetry live in the primary region, UK South;
+// each data region (UK South by default, the EU on request) gets its own Cosmos DB account, Key
+// Vault and storage account in that region only. One user-assigned identity reaches all of them
+// through role assignments; no account key or connection string is read or stored anywhere.
+targetScope = 'subscription'
+
+@minLength(1)
+@maxLength(64)
+@description('Name of the azd environment; the unique token in every resource name is derived from it.')
+param environmentName string
+
+// The privacy notice makes UK South the default region, and the app, the Durable task hub and the
+// telemetry serve every tenant, so the primary region is not a free choice.
+@description('Primary region: the function app, its host storage and Durable task hub, Application Insights.')
+@allowed([
+  'uksouth'
+])
+@metadata({
+  azd: {
+    type: 'location'
+  }
+})
+param location string = 'uksouth'
+
+@description('A data region the app routes tenants to.')
+type dataRegion = {
+  @description('Region name in shared/config.ts REGIONS; the suffix of its app settings (COSMOS_ENDPOINT_<KEY>, ...).')
+  key: 'uksouth' | 'eu'
+
+  @description('The Azure region that holds the data, the backups and the keys of this region.')
+  location: string
+}
+
+@description('The data regions. Every region of shared/config.ts REGIONS must appear exactly once; the EU location must be inside the EU.')
+param dataRegions dataRegion[] = [
+  {
+    key: 'uksouth'
+    location: 'uksouth'
+  }
+  {
+    key: 'eu'
+    location: 'westeurope'
+  }
+]
+
+@minLength(1)
+@description('Audience of the access tokens the API accepts: the Application ID URI (or client id) of the Entra ID app registration.')
+param authAudience string
+
+@description('Token issuer. Empty: the v2.0 issuer of this Entra ID tenant (the app registration must issue v2.0 access tokens).')
+param authIssuer string = ''
+
+@description('JWKS URL of the token issuer. Empty: the v2.0 signing keys of this Entra ID tenant.')
+param authJwksUrl string = ''
+
+@description('Sender address of every email. Empty: DoNotReply@ the Azure-managed email domain.')
+param emailSenderAddress string = ''
+
+@description('Optional custom email domain (e.g. notify.example.com). Created so its DNS records can be verified; linked for sending only once verified.')
+param emailCustomDomain string = ''
+
+@description('True once the DNS records of emailCustomDomain are verified; links it to Communication Services.')
+param emailCustomDomainVerified bool = false
+
+@description('Sentry DSN for error monitoring. Empty: Sentry is off.')
+param sentryDsn string = ''
+
+@description('Maximum autoscale throughput (RU/s) shared by the containers of each regional database.')
+@minValue(1000)
+param cosmosMaxThroughput int = 1000
+
+@description('Flex Consumption instance memory (MB).')
+@allowed([
+  512
+  2048
+  4096
+])
+param instanceMemoryMB int = 2048
+
+@description('Flex Consumption maximum instance count.')
+@minValue(40)
+@maxValue(1000)
+param maximumInstanceCount int = 100
+
+var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
+var tags = {
+  'azd-env-name': environmentName
+}
+var functionAppName = 'func-api-${resourceToken}'
+var deploymentContainerName = 'app-package-${take(functionAppName, 32)}-${take(resourceToken, 7)}'
+var cosmosDatabaseName = 'privacy-ops'
+var loginEndpoint = environment().authentication.loginEndpoint
+var monitoringMetricsPublisher = '3913510d-42f4-4e42-8a64-420c390055eb'
+
+// The app's setting names are fixed per region (shared/config.ts), so each one is wired to the
+// module instance of its own region by key, never by position in the list.
+var regionKeys = map(dataRegions, region => region.key)
+var ukSouth = indexOf(regionKeys, 'uksouth')
+var eu = indexOf(regionKeys, 'eu')
+
+resource rg 'Microsoft.Resources/resourceGroups@2021-04-01' = {
+  name: 'rg-${environmentName}'
+  location: location
+  tags: tags
+}
+
+// The one identity of the app: every data store, the host storage, telemetry and email.
+module identity 'br/public:avm/res/managed-identity/user-assigned-identity:0.4.1' = {
+  name: 'app-identity'
+  scope: rg
+  params: {
+    name: 'id-api-${resourceToken}'
+    location: location
+    tags: tags
+  }
+}
+
+module logAnalytics 'br/public:avm/res/operational-insights/workspace:0.11.1' = {
+  name: 'log-analytics'
+  scope: rg
+  params: {
+    name: 'log-${resourceToken}'
+    location: location
+    tags: tags
+    dataRetention: 30
+  }
+}
+
+// Workspace-based, local (instrumentation key) auth off: the app publishes telemetry as its identity.
+module monitoring 'br/public:avm/res/insights/component:0.6.0' = {
+  name: 'application-insights'
+  scope: rg
+  params: {
+    name: 'appi-${resourceToken}'
+    location: location
+    tags: tags
+    workspaceResourceId: logAnalytics.outputs.resourceId
+    disableLocalAuth: true
+    roleAssignments: [
+      {
+        principalId: identity.outputs.principalId
+        principalType: 'ServicePrincipal'
+        roleDefinitionIdOrName: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', monitoringMetricsPublisher)
+      }
+    ]
+  }
+}
+
+module plan 'br/public:avm/res/web/serverfarm:0.1.1' = {
+  name: 'flex-consumption-plan'
+  scope: rg
+  params: {
+    name: 'plan-${resourceToken}'
+    location: location
+    tags: tags
+    sku: {
+      name: 'FC1'
+      tier: 'FlexConsumption'
+    }
+    reserved: true
+  }
+}
+
+module hostStorage 'modules/host-storage.bicep' = {
+  name: 'host-storage'
+  scope: rg
+  params: {
+    name: 'sthost${resourceToken}'
+    location: location
+    tags: tags
+    deploymentContainerName: deploymentContainerName
+    appPrincipalId: identity.outputs.principalId
+  }
+}
+
+module regions 'modules/data-region.bicep' = [for region in dataRegions: {
+  name: 'data-region-${region.key}'
+  scope: rg
+  params: {
+    regionKey: region.key
+    location: region.location
+    resourceToken: resourceToken
+    tags: tags
+    appPrincipalId: identity.outputs.principalId
+    cosmosDatabaseName: cosmosDatabaseName
+    cosmosMaxThroughput: cosmosMaxThroughput
+  }
+}]
+
+module email 'modules/email.bicep' = {
+  name: 'email'
+  scope: rg
+  params: {
+    resourceToken: resourceToken
+    tags: tags
+    appPrincipalId: identity.outputs.principalId
+    customDomain: emailCustomDomain
+    customDomainVerified: emailCustomDomainVerified
+  }
+}
+
+// Every app setting in one place, so a test can hold it against SETTING_NAMES in shared/config.ts.
+// Not here on purpose: COSMOS_KEY_*, STORAGE_ACCOUNT_KEY_* and EMAIL_ACCESS_KEY (local stand-ins
+// only; local auth is off on every Azure resource) and FUNCTIONS_WORKER_RUNTIME (Flex Consumption
+// takes the runtime from functionAppConfig and rejects the setting).
+var appSettings = {
+  // Host storage, also the Durable task hub (host.json: PrivacyOpsHub), reached as the identity.
+  AzureWebJobsStorage__accountName: hostStorage.outputs.name
+  AzureWebJobsStorage__credential: 'managedidentity'
+  AzureWebJobsStorage__clientId: identity.outputs.clientId
+  APPLICATIONINSIGHTS_CONNECTION_STRING: monitoring.outputs.connectionString
+  APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identity.outputs.clientId};Authorization=AAD'
+
+  COSMOS_DATABASE: cosmosDatabaseName
+  COSMOS_ENDPOINT_UKSOUTH: regions[ukSouth].outputs.cosmosEndpoint
+  COSMOS_ENDPOINT_EU: regions[eu].outputs.cosmosEndpoint
+  KEYVAULT_URL_UKSOUTH: regions[ukSouth].outputs.keyVaultUrl
+  KEYVAULT_URL_EU: regions[eu].outputs.keyVaultUrl
+  STORAGE_BLOB_URL_UKSOUTH: regions[ukSouth].outputs.blobUrl
+  STORAGE_BLOB_URL_EU: regions[eu].outputs.blobUrl
+  EMAIL_ENDPOINT: email.outputs.endpoint
+  EMAIL_SENDER_ADDRESS: empty(emailSenderAddress) ? email.outputs.managedDomainSenderAddress : emailSenderAddress
+  AUTH_ISSUER: empty(authIssuer) ? '${loginEndpoint}${tenant().tenantId}/v2.0' : authIssuer
+  AUTH_AUDIENCE: authAudience
+  AUTH_JWKS_URL: empty(authJwksUrl) ? '${loginEndpoint}${tenant().tenantId}/discovery/v2.0/keys' : authJwksUrl
+  AZURE_CLIENT_ID: identity.outputs.clientId
+  LOCAL_DEVELOPMENT: 'false'
+  SENTRY_DSN: sentryDsn
+  SENTRY_ENVIRONMENT: environmentName
+  // What the deletion certificate states must be what the infrastructure does: Cosmos DB
+  // continuous backup keeps 30 days (Continuous30Days); Key Vault keeps a deleted key for 7 days.
+  BACKUP_RETENTION_DAYS: '30'
+  KEY_SOFT_DELETE_RETENTION_DAYS: '7'
+  // Shorter than the 7-day lifecycle rule that deletes exports and access packages.
+  DOWNLOAD_LINK_TTL_HOURS: '72'
+}
+
+module api 'modules/function-app.bicep' = {
+  name: 'api'
+  scope: rg
+  params: {
+    name: functionAppName
+    location: location
+    tags: tags
+    planId: plan.outputs.resourceId
+    identityResourceId: identity.outputs.resourceId
+    deploymentContainerUrl: '${hostStorage.outputs.blobEndpoint}${deploymentContainerName}'
+    appSettings: appSettings
+    instanceMemoryMB: instanceMemoryMB
+    maximumInstanceCount: maximumInstanceCount
+  }
+}
+
+output AZURE_LOCATION string = location
+output AZURE_TENANT_ID string = tenant().tenantId
+output AZURE_RESOURCE_GROUP string = rg.name
+output SERVICE_API_NAME string = api.outputs.name
+output SERVICE_API_URI string = api.outputs.uri
+output AZURE_FUNCTION_NAME string = api.outputs.name
+output AZURE_CLIENT_ID string = identity.outputs.clientId
+output COSMOS_DATABASE string = cosmosDatabaseName
+output COSMOS_ENDPOINT_UKSOUTH string = regions[ukSouth].outputs.cosmosEndpoint
+output COSMOS_ENDPOINT_EU string = regions[eu].outputs.cosmosEndpoint
+output KEYVAULT_URL_UKSOUTH string = regions[ukSouth].outputs.keyVaultUrl
+output KEYVAULT_URL_EU string = regions[eu].outputs.keyVaultUrl
+output STORAGE_BLOB_URL_UKSOUTH string = regions[ukSouth].outputs.blobUrl
+output STORAGE_BLOB_URL_EU string = regions[eu].outputs.blobUrl
+output EMAIL_ENDPOINT string = email.outputs.endpoint
+output EMAIL_SENDER_ADDRESS string = empty(emailSenderAddress) ? email.outputs.managedDomainSenderAddress : emailSenderAddress
+output EMAIL_CUSTOM_DOMAIN_ID string = email.outputs.customDomainId

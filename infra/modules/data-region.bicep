@@ -1,0 +1,297 @@
+// One data region: the Cosmos DB account, Key Vault and storage account that hold the data, the
+// backups and the keys of the tenants routed to this region, all created in `location` only, and
+// the roles that let the app identity use them without keys.
+//
+// Written as plain resources rather than Azure Verified Modules on purpose: these properties are
+// the privacy notice's promises (region, backups, retention, crypto-shredding), so each one is
+// stated here and checked by test/infra/bicep.test.ts instead of being left to a module's defaults.
+
+@description('Region name in shared/config.ts REGIONS; part of every resource name.')
+@allowed([
+  'uksouth'
+  'eu'
+])
+param regionKey string
+
+@description('The Azure region that holds this data region. Every resource below is created here and nowhere else.')
+param location string
+
+param resourceToken string
+param tags object
+
+@description('Principal (object) id of the app\'s user-assigned identity.')
+param appPrincipalId string
+
+param cosmosDatabaseName string
+param cosmosMaxThroughput int
+
+var cosmosBuiltInDataContributor = '00000000-0000-0000-0000-000000000002'
+var keyVaultCryptoOfficer = '14b46e9e-c2b7-41b4-b07b-48a6ebf60603'
+var storageBlobDataContributor = 'ba92f5b4-2d11-453d-a403-e96b0029c9fe'
+// Contributor already includes generateUserDelegationKey; the delegator role is assigned as well so
+// the permission behind user-delegation SAS download links is explicit and survives role changes.
+var storageBlobDelegator = 'db58b8e5-c6ad-4a2a-8342-4190687cbf4a'
+
+// ---------------------------------------------------------------------------------------------
+// Cosmos DB (NoSQL)
+// ---------------------------------------------------------------------------------------------
+
+resource cosmos 'Microsoft.DocumentDB/databaseAccounts@2024-11-15' = {
+  name: 'cosmos-${regionKey}-${resourceToken}'
+  location: location
+  tags: tags
+  kind: 'GlobalDocumentDB'
+  properties: {
+    databaseAccountOfferType: 'Standard'
+    consistencyPolicy: {
+      defaultConsistencyLevel: 'Session'
+    }
+    // Exactly one location and no failover or extra write region: the data is in this region only.
+    // Continuous backups are taken in each region of the account and kept there (LRS, or ZRS where
+    // the account is zone-redundant), so with one region the backups never leave it either.
+    // (Periodic backup would default to geo-redundant backup storage, i.e. the paired region.)
+    locations: [
+      {
+        locationName: location
+        failoverPriority: 0
+        isZoneRedundant: false
+      }
+    ]
+    enableMultipleWriteLocations: false
+    enableAutomaticFailover: false
+    // Keys are refused; the app uses its identity (sqlRoleAssignments below).
+    disableLocalAuth: true
+    disableKeyBasedMetadataWriteAccess: true
+    minimalTlsVersion: 'Tls12'
+    publicNetworkAccess: 'Enabled'
+    // Point-in-time restore for 30 days: after primary deletion, backups expire 30 days later
+    // (BACKUP_RETENTION_DAYS in main.bicep states the same number).
+    backupPolicy: {
+      type: 'Continuous'
+      continuousModeProperties: {
+        tier: 'Continuous30Days'
+      }
+    }
+  }
+}
+
+resource database 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases@2024-11-15' = {
+  parent: cosmos
+  name: cosmosDatabaseName
+  properties: {
+    resource: {
+      id: cosmosDatabaseName
+    }
+    options: {
+      autoscaleSettings: {
+        maxThroughput: cosmosMaxThroughput
+      }
+    }
+  }
+}
+
+// Tenant records. TTL on with no default expiry (-1): nothing expires unless an item sets its own
+// `ttl`, which is how the grace window and retention rules schedule deletions per item.
+resource tenantData 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers@2024-11-15' = {
+  parent: database
+  name: 'tenant-data'
+  properties: {
+    resource: {
+      id: 'tenant-data'
+      partitionKey: {
+        paths: [
+          '/tenantId'
+        ]
+        kind: 'Hash'
+        version: 2
+      }
+      defaultTtl: -1
+    }
+  }
+}
+
+// Deletion certificates outlive the tenant's data, so this container has no TTL at all.
+resource certificates 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers@2024-11-15' = {
+  parent: database
+  name: 'certificates'
+  properties: {
+    resource: {
+      id: 'certificates'
+      partitionKey: {
+        paths: [
+          '/tenantId'
+        ]
+        kind: 'Hash'
+        version: 2
+      }
+    }
+  }
+}
+
+resource cosmosDataContributor 'Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments@2024-11-15' = {
+  parent: cosmos
+  name: guid(cosmos.id, appPrincipalId, cosmosBuiltInDataContributor)
+  properties: {
+    roleDefinitionId: '${cosmos.id}/sqlRoleDefinitions/${cosmosBuiltInDataContributor}'
+    principalId: appPrincipalId
+    scope: cosmos.id
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Key Vault: the tenant keys of this region (envelope encryption, signing, crypto-shredding)
+// ---------------------------------------------------------------------------------------------
+
+resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
+  name: 'kv-${regionKey}-${resourceToken}'
+  location: location
+  tags: tags
+  properties: {
+    tenantId: subscription().tenantId
+    sku: {
+      family: 'A'
+      name: 'standard'
+    }
+    enableRbacAuthorization: true
+    enableSoftDelete: true
+    // Crypto-shredding: a deleted tenant key stays recoverable for exactly 7 days and then is gone
+    // for good. Purge protection means nobody (the app included) can purge it sooner, and nobody
+    // can shorten or lengthen the window: the retention is fixed when the vault is created. The
+    // deletion certificate therefore states "unrecoverable 7 days after deletion".
+    softDeleteRetentionInDays: 7
+    enablePurgeProtection: true
+    publicNetworkAccess: 'Enabled'
+    networkAcls: {
+      defaultAction: 'Allow'
+      bypass: 'AzureServices'
+    }
+  }
+}
+
+// Create, wrap/unwrap, sign, rotate and delete keys (purge is refused by purge protection anyway).
+resource vaultCryptoOfficer 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(vault.id, appPrincipalId, keyVaultCryptoOfficer)
+  scope: vault
+  properties: {
+    principalId: appPrincipalId
+    principalType: 'ServicePrincipal'
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', keyVaultCryptoOfficer)
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Storage: exports and access packages, downloaded through user-delegation SAS links
+// ---------------------------------------------------------------------------------------------
+
+// A lifecycle prefix starts with the container name, so these are containers, not folders.
+var downloadContainers = [
+  'exports'
+  'packages'
+]
+
+resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
+  name: 'st${regionKey}${resourceToken}'
+  location: location
+  tags: tags
+  kind: 'StorageV2'
+  // Zone-redundant inside the region; never GRS/RA-GRS/GZRS, which copy to the paired region.
+  sku: {
+    name: 'Standard_ZRS'
+  }
+  properties: {
+    accessTier: 'Hot'
+    allowBlobPublicAccess: false
+    allowSharedKeyAccess: false
+    allowCrossTenantReplication: false
+    defaultToOAuthAuthentication: true
+    minimumTlsVersion: 'TLS1_2'
+    supportsHttpsTrafficOnly: true
+    // Data subjects download with SAS links from their browsers.
+    publicNetworkAccess: 'Enabled'
+    networkAcls: {
+      defaultAction: 'Allow'
+      bypass: 'AzureServices'
+    }
+  }
+}
+
+// Exports are copies made on request: no blob soft delete or versions that would keep a deleted
+// copy beyond the 7 days the lifecycle rule promises.
+resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2023-05-01' = {
+  parent: storage
+  name: 'default'
+  properties: {
+    deleteRetentionPolicy: {
+      enabled: false
+    }
+    containerDeleteRetentionPolicy: {
+      enabled: false
+    }
+    isVersioningEnabled: false
+  }
+}
+
+resource containers 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = [for name in downloadContainers: {
+  parent: blobService
+  name: name
+  properties: {
+    publicAccess: 'None'
+  }
+}]
+
+// The lifecycle policy runs about once a day, so a blob goes within a day or so after day 7.
+resource lifecycle 'Microsoft.Storage/storageAccounts/managementPolicies@2023-05-01' = {
+  parent: storage
+  name: 'default'
+  properties: {
+    policy: {
+      rules: [
+        {
+          enabled: true
+          name: 'deleteExportsAndPackagesAfter7Days'
+          type: 'Lifecycle'
+          definition: {
+            filters: {
+              blobTypes: [
+                'blockBlob'
+              ]
+              prefixMatch: [
+                'exports/'
+                'packages/'
+              ]
+            }
+            actions: {
+              baseBlob: {
+                delete: {
+                  daysAfterCreationGreaterThan: 7
+                }
+              }
+            }
+          }
+        }
+      ]
+    }
+  }
+}
+
+var storageRoles = [
+  storageBlobDataContributor
+  storageBlobDelegator
+]
+
+resource storageRoleAssignments 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for roleId in storageRoles: {
+  name: guid(storage.id, appPrincipalId, roleId)
+  scope: storage
+  properties: {
+    principalId: appPrincipalId
+    principalType: 'ServicePrincipal'
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleId)
+  }
+}]
+
+output cosmosAccountName string = cosmos.name
+output cosmosEndpoint string = cosmos.properties.documentEndpoint
+output keyVaultName string = vault.name
+output keyVaultUrl string = vault.properties.vaultUri
+output storageAccountName string = storage.name
+output blobUrl string = storage.properties.primaryEndpoints.blob
