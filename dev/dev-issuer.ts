@@ -8,10 +8,15 @@ export const DEV_ISSUER = 'https://dev-issuer.privacy-ops.local/';
 export const DEV_AUDIENCE = 'api://privacy-ops';
 export const DEV_ISSUER_JWKS_PATH = '/runtime/dev/issuer/jwks.json';
 
-interface IssuerKeyFile {
+interface IssuerKey {
   kid: string;
   privateJwk: JWK;
   publicJwk: JWK;
+}
+
+/** Newest key first: it signs; older keys stay in the JWKS so tokens they signed still verify. */
+interface IssuerKeyFile {
+  keys: IssuerKey[];
 }
 
 export interface TokenClaims {
@@ -22,37 +27,49 @@ export interface TokenClaims {
 }
 
 export class DevIssuer {
-  private constructor(private readonly key: IssuerKeyFile) {}
+  private constructor(
+    private readonly path: string,
+    private file: IssuerKeyFile,
+  ) {}
 
-  /** Loads the issuer key from `stateDir`, creating it on first use. */
+  /** Loads the issuer keys from `stateDir`, creating the first one on first use. */
   static async open(stateDir: string): Promise<DevIssuer> {
     const path = join(stateDir, 'dev-issuer-key.json');
-    if (existsSync(path)) return new DevIssuer(JSON.parse(readFileSync(path, 'utf8')) as IssuerKeyFile);
+    if (existsSync(path)) return new DevIssuer(path, JSON.parse(readFileSync(path, 'utf8')) as IssuerKeyFile);
+    const issuer = new DevIssuer(path, { keys: [] });
+    await issuer.rotate();
+    return issuer;
+  }
+
+  /** Adds a new signing key; the previous ones stay published. */
+  async rotate(): Promise<string> {
     const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
-    const kid = `dev-${Date.now().toString(36)}`;
-    const file: IssuerKeyFile = {
+    const kid = `dev-${Date.now().toString(36)}-${this.file.keys.length + 1}`;
+    const key: IssuerKey = {
       kid,
       privateJwk: { ...(await exportJWK(privateKey)), kid, alg: 'ES256' },
       publicJwk: { ...(await exportJWK(publicKey)), kid, alg: 'ES256', use: 'sig' },
     };
-    mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, JSON.stringify(file, null, 2), { mode: 0o600 });
-    return new DevIssuer(file);
+    this.file = { keys: [key, ...this.file.keys] };
+    mkdirSync(dirname(this.path), { recursive: true });
+    writeFileSync(this.path, JSON.stringify(this.file, null, 2), { mode: 0o600 });
+    return kid;
   }
 
   jwks(): { keys: JWK[] } {
-    return { keys: [this.key.publicJwk] };
+    return { keys: this.file.keys.map((k) => k.publicJwk) };
   }
 
   /** Signs a token valid for `lifetimeSeconds` from `now` (the host clock, which may be virtual). */
   async sign(claims: TokenClaims, options: { now?: Date; lifetimeSeconds?: number; audience?: string; issuer?: string } = {}): Promise<string> {
     const now = Math.floor((options.now ?? new Date()).getTime() / 1000);
-    const privateKey = await importJWK(this.key.privateJwk, 'ES256');
+    const current = this.file.keys[0]!;
+    const privateKey = await importJWK(current.privateJwk, 'ES256');
     const payload: Record<string, unknown> = { roles: claims.roles };
     if (claims.tid) payload['tid'] = claims.tid;
     if (claims.name) payload['name'] = claims.name;
     return new SignJWT(payload)
-      .setProtectedHeader({ alg: 'ES256', kid: this.key.kid, typ: 'JWT' })
+      .setProtectedHeader({ alg: 'ES256', kid: current.kid, typ: 'JWT' })
       .setSubject(claims.sub)
       .setIssuer(options.issuer ?? DEV_ISSUER)
       .setAudience(options.audience ?? DEV_AUDIENCE)

@@ -3,6 +3,7 @@
 import { app } from '@azure/functions';
 import { z } from 'zod';
 import { REGIONS } from '../shared/config.js';
+import { authorize } from '../shared/auth/policy.js';
 import { endpoint } from '../shared/http/endpoint.js';
 import { openTenant } from '../shared/tenants/tenant-access.js';
 import { listTenants, provisionTenant, tenantView } from '../shared/tenants/tenant-service.js';
@@ -12,6 +13,7 @@ import { runTenantWork } from '../shared/store/unit-of-work.js';
 export const tenantParams = z.object({ tenantId: z.string().min(1).max(64) });
 
 const provision = endpoint({
+  authorize: (principal) => authorize(principal, 'tenants.provision'),
   body: provisionTenantSchema,
   handle: async ({ principal, body, services, requestId, now, idempotency }) => {
     const { view } = await provisionTenant(services, principal, body, { requestId, now, ...(idempotency ? { idempotency } : {}) });
@@ -21,6 +23,7 @@ const provision = endpoint({
 app.http('provisionTenant', { route: 'tenants', methods: ['POST'], authLevel: 'anonymous', handler: provision });
 
 const list = endpoint({
+  authorize: (principal) => authorize(principal, 'tenants.list'),
   query: z.strictObject({ region: z.enum(REGIONS).optional(), status: z.enum(TENANT_STATUSES).optional() }),
   handle: async ({ principal, query, services }) => ({
     status: 200,

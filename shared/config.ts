@@ -39,8 +39,8 @@ const settingsSchema = z.object({
   SENTRY_ENVIRONMENT: z.string().min(1).default('production'),
   /** Cosmos DB continuous backup retention: encrypted backups expire this many days after deletion. */
   BACKUP_RETENTION_DAYS: days(30),
-  /** Key Vault soft-delete retention: a deleted key is recoverable for this many days unless purged. */
-  KEY_SOFT_DELETE_RETENTION_DAYS: days(90),
+  /** Key Vault soft-delete retention (purge protection is on): a deleted key is gone for good this many days later. */
+  KEY_SOFT_DELETE_RETENTION_DAYS: days(7),
   /** How long export and access-package download links stay valid. */
   DOWNLOAD_LINK_TTL_HOURS: z.coerce.number().int().min(1).max(168).default(72),
 });

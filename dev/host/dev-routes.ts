@@ -37,6 +37,8 @@ export class DevRoutes {
         return json(res, 200, await this.#outbox());
       case 'POST /runtime/dev/token':
         return this.#token(res, body);
+      case 'POST /runtime/dev/issuer/rotate':
+        return json(res, 200, { kid: await this.deps.issuer.rotate() });
       case 'GET /runtime/dev/functions':
         return json(res, 200, { functions: this.deps.functionNames() });
       case 'POST /runtime/dev/settle':

@@ -33,6 +33,8 @@ export interface EndpointResult {
 }
 
 export interface EndpointSpec<P, Q, B> {
+  /** A check of the caller's role that needs no tenant (vendor routes): runs before the body is read. */
+  authorize?: (principal: Principal) => void;
   params?: z.ZodType<P>;
   query?: z.ZodType<Q>;
   body?: z.ZodType<B>;
@@ -53,6 +55,7 @@ export function endpoint<P = Record<string, never>, Q = Record<string, never>, B
     try {
       const services = getServices();
       const principal = await services.tokens.verify(request.headers.get('authorization'));
+      spec.authorize?.(principal);
       const params = parse(spec.params, request.params, 'path') as P;
       const query = parse(spec.query, Object.fromEntries(request.query.entries()), 'query') as Q;
       const rawBody = spec.body ? await readJson(request) : undefined;

@@ -48,6 +48,6 @@ test('optional settings take documented defaults and local-only secrets may be a
   const config = loadConfig(env);
   assert.equal(config.localDevelopment, false);
   assert.equal(config.regions.uksouth.cosmos.key, undefined);
-  assert.equal(config.retention.keySoftDeleteDays, 90);
+  assert.equal(config.retention.keySoftDeleteDays, 7);
   assert.equal(config.cosmosDatabase, 'privacy-ops');
 });

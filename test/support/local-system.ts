@@ -27,7 +27,6 @@ export class LocalSystem {
     private readonly options: SystemOptions,
     public host: HostProcess,
     readonly platform: PlatformProcess | undefined,
-    private readonly issuer: DevIssuer,
   ) {}
 
   static async start(options: SystemOptions = {}): Promise<LocalSystem> {
@@ -35,7 +34,7 @@ export class LocalSystem {
     const platform = options.withPlatform ? await launchPlatform({ stateDir, clock: 'virtual' }) : undefined;
     try {
       const host = await LocalSystem.#launchHost(stateDir, options, platform);
-      return new LocalSystem(stateDir, options, host, platform, await DevIssuer.open(stateDir));
+      return new LocalSystem(stateDir, options, host, platform);
     } catch (error) {
       await platform?.stop();
       throw error;
@@ -117,9 +116,9 @@ export class LocalSystem {
     await this.post('/runtime/dev/settle');
   }
 
-  /** A token valid at the host's (virtual) clock. */
-  async token(claims: TokenClaims): Promise<string> {
-    return this.issuer.sign(claims, { now: await this.now() });
+  /** A token valid at the host's (virtual) clock, signed with the dev issuer's current key. */
+  async token(claims: TokenClaims, options: { lifetimeSeconds?: number; audience?: string; issuer?: string } = {}): Promise<string> {
+    return (await DevIssuer.open(this.stateDir)).sign(claims, { now: await this.now(), ...options });
   }
 
   async outbox(): Promise<{ id: string; to: string[]; subject: string; text: string | null; html: string | null; sentAt: string }[]> {
