@@ -41,6 +41,7 @@ export interface EndpointSpec<P, Q, B> {
   handle(context: RequestContext<P, Q, B>): Promise<EndpointResult>;
 }
 
+const NO_QUERY = z.strictObject({});
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -57,7 +58,8 @@ export function endpoint<P = Record<string, never>, Q = Record<string, never>, B
       const principal = await services.tokens.verify(request.headers.get('authorization'));
       spec.authorize?.(principal);
       const params = parse(spec.params, request.params, 'path') as P;
-      const query = parse(spec.query, Object.fromEntries(request.query.entries()), 'query') as Q;
+      // Unknown query parameters are refused rather than silently ignored (a typo is a bug to report).
+      const query = parse<unknown>(spec.query ?? NO_QUERY, Object.fromEntries(request.query.entries()), 'query') as Q;
       const rawBody = spec.body ? await readJson(request) : undefined;
       const body = (spec.body ? parse(spec.body, rawBody, 'body') : undefined) as B;
       const result = await spec.handle({

@@ -87,6 +87,8 @@ describe('audit log', () => {
       { method: 'POST', path: `/api/tenants/${tenant.tenantId}/modules/shift-logs/records`, token: tenant.adminToken, body: { data: {} }, field: 'data' },
       { method: 'PATCH', path: `/api/tenants/${tenant.tenantId}/modules/shift-logs/records/${record.recordId}`, token: tenant.adminToken, body: { data: { a: 2 } }, field: 'reason', headers: { 'if-match': record.etag } },
       { method: 'DELETE', path: `/api/tenants/${tenant.tenantId}/users/${user.userId}?reason=`, token: tenant.adminToken, body: undefined, field: 'query:reason' },
+      { method: 'DELETE', path: `/api/tenants/${tenant.tenantId}/modules/shift-logs/records/${record.recordId}?reason=&purge=1`, token: tenant.adminToken, body: undefined, field: 'query:reason' },
+      { method: 'POST', path: `/api/tenants/${tenant.tenantId}/users/${user.userId}/deactivate?now=1`, token: tenant.adminToken, body: undefined, field: 'query:now' },
     ];
     for (const c of cases) {
       const before = await auditHead(system, tenant);
