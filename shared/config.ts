@@ -24,7 +24,9 @@ const settingsSchema = z.object({
   /** Shared keys only for the local stand-in; in Azure download links are user-delegation SAS. */
   STORAGE_ACCOUNT_KEY_UKSOUTH: optionalSecret,
   STORAGE_ACCOUNT_KEY_EU: optionalSecret,
-  EMAIL_ENDPOINT: url,
+  /** Communication Services endpoint per region: email content stays in the tenant's region too. */
+  EMAIL_ENDPOINT_UKSOUTH: url,
+  EMAIL_ENDPOINT_EU: url,
   /** Access key only for the local stand-in; in Azure the managed identity is used. */
   EMAIL_ACCESS_KEY: optionalSecret,
   EMAIL_SENDER_ADDRESS: z.email({ message: 'must be an email address' }),
@@ -51,6 +53,7 @@ export interface RegionSettings {
   cosmos: { endpoint: string; key?: string };
   keyVaultUrl: string;
   blob: { url: string; accountKey?: string };
+  emailEndpoint: string;
 }
 
 export interface Config {
@@ -58,7 +61,7 @@ export interface Config {
   localDevelopment: boolean;
   cosmosDatabase: string;
   regions: Record<Region, RegionSettings>;
-  email: { endpoint: string; accessKey?: string; senderAddress: string };
+  email: { accessKey?: string; senderAddress: string };
   auth: { issuer: string; audience: string; jwksUrl: string };
   managedIdentityClientId?: string;
   sentry: { dsn?: string; environment: string };
@@ -85,20 +88,21 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     );
   }
   const s = parsed.data;
-  const region = (cosmosEndpoint: string, cosmosKey: string | undefined, keyVaultUrl: string, blobUrl: string, blobKey: string | undefined): RegionSettings => ({
+  const region = (cosmosEndpoint: string, cosmosKey: string | undefined, keyVaultUrl: string, blobUrl: string, blobKey: string | undefined, emailEndpoint: string): RegionSettings => ({
     cosmos: { endpoint: cosmosEndpoint, ...(cosmosKey ? { key: cosmosKey } : {}) },
     keyVaultUrl,
     blob: { url: blobUrl, ...(blobKey ? { accountKey: blobKey } : {}) },
+    emailEndpoint,
   });
   return {
     settings: s,
     localDevelopment: s.LOCAL_DEVELOPMENT === 'true',
     cosmosDatabase: s.COSMOS_DATABASE,
     regions: {
-      uksouth: region(s.COSMOS_ENDPOINT_UKSOUTH, s.COSMOS_KEY_UKSOUTH, s.KEYVAULT_URL_UKSOUTH, s.STORAGE_BLOB_URL_UKSOUTH, s.STORAGE_ACCOUNT_KEY_UKSOUTH),
-      eu: region(s.COSMOS_ENDPOINT_EU, s.COSMOS_KEY_EU, s.KEYVAULT_URL_EU, s.STORAGE_BLOB_URL_EU, s.STORAGE_ACCOUNT_KEY_EU),
+      uksouth: region(s.COSMOS_ENDPOINT_UKSOUTH, s.COSMOS_KEY_UKSOUTH, s.KEYVAULT_URL_UKSOUTH, s.STORAGE_BLOB_URL_UKSOUTH, s.STORAGE_ACCOUNT_KEY_UKSOUTH, s.EMAIL_ENDPOINT_UKSOUTH),
+      eu: region(s.COSMOS_ENDPOINT_EU, s.COSMOS_KEY_EU, s.KEYVAULT_URL_EU, s.STORAGE_BLOB_URL_EU, s.STORAGE_ACCOUNT_KEY_EU, s.EMAIL_ENDPOINT_EU),
     },
-    email: { endpoint: s.EMAIL_ENDPOINT, ...(s.EMAIL_ACCESS_KEY ? { accessKey: s.EMAIL_ACCESS_KEY } : {}), senderAddress: s.EMAIL_SENDER_ADDRESS },
+    email: { ...(s.EMAIL_ACCESS_KEY ? { accessKey: s.EMAIL_ACCESS_KEY } : {}), senderAddress: s.EMAIL_SENDER_ADDRESS },
     auth: { issuer: s.AUTH_ISSUER, audience: s.AUTH_AUDIENCE, jwksUrl: s.AUTH_JWKS_URL },
     ...(s.AZURE_CLIENT_ID ? { managedIdentityClientId: s.AZURE_CLIENT_ID } : {}),
     sentry: { ...(s.SENTRY_DSN ? { dsn: s.SENTRY_DSN } : {}), environment: s.SENTRY_ENVIRONMENT },

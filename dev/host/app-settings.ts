@@ -12,7 +12,6 @@ export function localAppSettings(platform: PlatformAddresses, hostOrigin: string
   ) as Record<string, string>;
   const settings: Record<string, string> = {
     LOCAL_DEVELOPMENT: 'true',
-    EMAIL_ENDPOINT: emailParts['endpoint'] ?? platform.email.url,
     EMAIL_ACCESS_KEY: emailParts['accesskey'] ?? '',
     EMAIL_SENDER_ADDRESS: 'privacy-ops@notifications.local',
     AUTH_ISSUER: DEV_ISSUER,
@@ -30,6 +29,8 @@ export function localAppSettings(platform: PlatformAddresses, hostOrigin: string
     settings[`KEYVAULT_URL_${suffix}`] = keyVault.url;
     settings[`STORAGE_BLOB_URL_${suffix}`] = storage.blobUrl;
     settings[`STORAGE_ACCOUNT_KEY_${suffix}`] = storage.accountKey;
+    // One local email service stands in for both regions' Communication Services resources.
+    settings[`EMAIL_ENDPOINT_${suffix}`] = emailParts['endpoint'] ?? platform.email.url;
   }
   return settings;
 }
