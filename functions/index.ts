@@ -1,6 +1,7 @@
 // The function app's entry point (package.json `main`): every module that registers functions.
 import './startup.js';
 import './health.js';
+import './well-known.js';
 import './tenants.js';
 import './users.js';
 import './audit.js';

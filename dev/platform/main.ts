@@ -40,7 +40,8 @@ for (const region of REGIONS) {
   const c = await startCosmos({ region });
   closers.push(() => c.close());
   cosmos[region] = { endpoint: c.endpoint, key: c.key };
-  const kv = await startKeyVault({ name: `kv-${region}`, stateFile: join(stateDir, `keyvault-${region}.json`) });
+  // As provisioned in infra/: purge protection on, 7-day soft-delete retention.
+  const kv = await startKeyVault({ name: `kv-${region}`, stateFile: join(stateDir, `keyvault-${region}.json`), purgeProtection: true, softDeleteRetentionDays: 7 });
   closers.push(() => kv.close());
   keyVault[region] = { url: kv.url };
   const blob = await startAzurite({});

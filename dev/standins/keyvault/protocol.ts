@@ -80,6 +80,7 @@ export interface Rendering {
   /** Origin of the vault as the client addressed it, e.g. http://127.0.0.1:4711 */
   base: string;
   retentionDays: number;
+  purgeProtection: boolean;
 }
 
 function attributesJson(key: KeyVersion, r: Rendering) {
@@ -89,7 +90,7 @@ function attributesJson(key: KeyVersion, r: Rendering) {
     ...(key.expires !== undefined ? { exp: key.expires } : {}),
     created: key.created,
     updated: key.updated,
-    recoveryLevel: r.retentionDays === 90 ? 'Recoverable+Purgeable' : 'CustomizedRecoverable+Purgeable',
+    recoveryLevel: `${r.retentionDays === 90 ? 'Recoverable' : 'CustomizedRecoverable'}${r.purgeProtection ? '' : '+Purgeable'}`,
     recoverableDays: r.retentionDays,
     exportable: false,
   };

@@ -108,6 +108,10 @@ export function route(store: KeyStore, r: Rendering, req: Request): Reply {
     if (depth === 2 && name !== undefined) {
       if (method === 'GET') return ok(deletedKeyBundle(r, store.deletedKey(name)));
       if (method === 'DELETE') {
+        if (r.purgeProtection) {
+          store.deletedKey(name);
+          throw forbidden(`Operation "purge" is not allowed because purge protection is enabled for this vault. Key Vault service will automatically purge it after the retention period has passed.`);
+        }
         store.purge(name);
         return { status: 204 };
       }

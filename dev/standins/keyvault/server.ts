@@ -19,6 +19,8 @@ export interface KeyVaultOptions {
   port?: number;
   /** 7 to 90, as on Azure; 90 when omitted. */
   softDeleteRetentionDays?: number;
+  /** Like the vault property: deleted keys cannot be purged, only wait out their retention. */
+  purgeProtection?: boolean;
   /** JSON file that keeps the vault's keys (private keys included) across restarts. */
   stateFile?: string;
   /** Tenant named in the bearer challenge; credentials receive it as `tenantId`. */
@@ -55,7 +57,7 @@ export async function startKeyVault(options: KeyVaultOptions): Promise<KeyVaultS
         if (segments.length > 1 && segments[segments.length - 1] === '') segments.pop();
         store.expireDeletions();
         const base = req.headers.host ? `http://${req.headers.host}` : vaultUrl;
-        return route(store, { base, retentionDays }, {
+        return route(store, { base, retentionDays, purgeProtection: options.purgeProtection === true }, {
           method: req.method ?? 'GET',
           segments,
           query: url.searchParams,
