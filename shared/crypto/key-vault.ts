@@ -27,8 +27,8 @@ export class RegionalKeyVault {
     this.#keys = new KeyClient(vaultUrl, credential, this.#options);
   }
 
-  /** The tenant's key-encryption key, created on first use (RSA 3072, wrap and unwrap only). */
-  async ensureTenantKey(name: string, tags: Record<string, string>): Promise<string> {
+  /** A key-encryption key (a tenant key, or the notices key), created on first use: RSA 3072, wrap and unwrap only. */
+  async ensureWrappingKey(name: string, tags: Record<string, string>): Promise<string> {
     const existing = await this.#tryGet(name);
     if (existing?.id) return existing.id;
     const created = await this.#keys.createRsaKey(name, { keySize: 3072, keyOps: ['wrapKey', 'unwrapKey'], tags });

@@ -46,7 +46,7 @@ export class Keyring {
     const existing = await partition.read<TenantKeyDoc>(TENANT_KEY_DOC_ID);
     if (existing) return existing;
     const vault = this.vaults[partition.ref.region];
-    const kekId = await vault.ensureTenantKey(tenantKeyName(partition.tenantId), { tenantId: partition.tenantId });
+    const kekId = await vault.ensureWrappingKey(tenantKeyName(partition.tenantId), { tenantId: partition.tenantId });
     const dataKey = randomBytes(32);
     const wrapped = await vault.wrap(kekId, dataKey);
     this.#remember(`${partition.tenantId}|tenant`, dataKey);

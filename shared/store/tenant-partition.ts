@@ -141,21 +141,21 @@ export class TenantPartition {
     if (result.code !== undefined && result.code >= 400) throw new BatchConflict(-1, result.code);
   }
 
-  /** Deletes up to `limit` documents matching `where`, one page of point deletes; returns how many. */
-  async deleteWhere(where: string, parameters: SqlParameter[], limit: number): Promise<number> {
-    let deleted = 0;
-    for await (const page of this.query<StoredDoc>(where, parameters, { pageSize: limit, top: limit })) {
-      for (const doc of page) {
-        try {
-          await this.container.item(doc.id, this.ref.tenantId).delete();
-          deleted++;
-        } catch (error) {
-          if (azureStatusOf(error) !== 404) throw translate(error);
-        }
-      }
-      break;
+  /**
+   * Deletes documents by id with the bulk API (the SDK packs up to 100 per request). Documents
+   * already gone count as deleted, so a re-run after a crash is harmless; throttled deletes throw.
+   */
+  async deleteIds(ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    const results = await this.container.items.executeBulkOperations(
+      ids.map((id) => ({ operationType: 'Delete' as const, id, partitionKey: this.ref.tenantId })),
+    );
+    for (const result of results) {
+      const status = result.response?.statusCode ?? azureStatusOf(result.error);
+      if (status === 404 || (status !== undefined && status < 300)) continue;
+      if (status === 429) throw new ThrottledError('STORE.THROTTLED', 'The data store is busy; retry shortly.', 1);
+      throw new Error(`bulk delete failed with status ${status ?? 'unknown'}`);
     }
-    return deleted;
   }
 }
 

@@ -1,0 +1,119 @@
+// Deleting a tenant's primary data in bounded batches, with a hash-chained deletion log kept
+// outside the tenant's data. Each batch writes its log entry (the ids it will delete) before it
+// deletes, so a batch re-run after a crash deletes the same ids and counts them once: the
+// counts in the certificate are exact however often the host restarts.
+import { createHash } from 'node:crypto';
+import type { Services } from '../composition.js';
+import { canonicalJson, GENESIS_HASH } from '../audit/chain.js';
+import type { StoredDoc, TenantPartition } from '../store/tenant-partition.js';
+import { tenantPartition } from '../tenants/tenant-access.js';
+import { TENANT_DOC_ID } from '../tenants/tenant.js';
+import { TENANT_KEY_DOC_ID } from '../crypto/keyring.js';
+import { parseTenantId } from '../tenancy/tenant-id.js';
+import { certificatesPartition } from './termination-service.js';
+
+export const TENANT_DATA_STORE = 'cosmos:tenant-data';
+
+export interface DeletionLogEntry extends StoredDoc {
+  type: 'deletionLogEntry';
+  terminationId: string;
+  seq: number;
+  at: string;
+  store: string;
+  ids: string[];
+  byType: Record<string, number>;
+  prevHash: string;
+  hash: string;
+}
+
+export interface BatchResult {
+  done: boolean;
+  deleted: number;
+  byType: Record<string, number>;
+}
+
+export const deletionLogId = (terminationId: string, seq: number): string => `deletion-log:${terminationId}:${seq.toString().padStart(8, '0')}`;
+
+function hashEntry(entry: Omit<DeletionLogEntry, 'hash' | '_etag'>): string {
+  const { terminationId, seq, at, store, ids, byType, prevHash } = entry;
+  return createHash('sha256').update(canonicalJson({ terminationId, seq, at, store, ids, byType, prevHash })).digest('hex');
+}
+
+async function partitions(services: Services, tenantId: string): Promise<{ data: TenantPartition; records: TenantPartition }> {
+  const parsed = parseTenantId(tenantId);
+  if (!parsed) throw new Error(`not a tenant id: ${tenantId}`);
+  return {
+    data: await tenantPartition(services, parsed.tenantId, parsed.region),
+    records: await certificatesPartition(services, parsed.tenantId, parsed.region),
+  };
+}
+
+/**
+ * Deletes the next batch of the tenant's documents. `final` deletes the tenant record and its
+ * wrapped data key, which are kept until the keys have been destroyed.
+ */
+export async function deleteNextBatch(
+  services: Services,
+  input: { tenantId: string; terminationId: string; seq: number; limit: number; final: boolean },
+  now: Date,
+): Promise<BatchResult> {
+  const { data, records } = await partitions(services, input.tenantId);
+  let entry = await records.read<DeletionLogEntry>(deletionLogId(input.terminationId, input.seq));
+  if (!entry) {
+    const docs = input.final
+      ? (await Promise.all([data.read(TENANT_DOC_ID), data.read(TENANT_KEY_DOC_ID)])).filter((d): d is StoredDoc => d !== undefined)
+      : await data.queryAll<StoredDoc>('c.id != @tenant AND c.id != @tenantKey', [
+          { name: '@tenant', value: TENANT_DOC_ID },
+          { name: '@tenantKey', value: TENANT_KEY_DOC_ID },
+        ], { top: input.limit });
+    if (docs.length === 0) return { done: true, deleted: 0, byType: {} };
+    const previous = input.seq === 0 ? undefined : await records.read<DeletionLogEntry>(deletionLogId(input.terminationId, input.seq - 1));
+    const byType: Record<string, number> = {};
+    for (const doc of docs) byType[doc.type] = (byType[doc.type] ?? 0) + 1;
+    const content = {
+      id: deletionLogId(input.terminationId, input.seq),
+      tenantId: input.tenantId,
+      type: 'deletionLogEntry' as const,
+      terminationId: input.terminationId,
+      seq: input.seq,
+      at: now.toISOString(),
+      store: TENANT_DATA_STORE,
+      ids: docs.map((d) => d.id),
+      byType,
+      prevHash: previous?.hash ?? GENESIS_HASH,
+    };
+    const fresh: DeletionLogEntry = { ...content, hash: hashEntry(content) };
+    try {
+      await records.commit([{ kind: 'create', doc: fresh }]);
+      entry = fresh;
+    } catch {
+      // A concurrent or earlier run wrote this batch's entry first: delete exactly what it lists.
+      entry = await records.read<DeletionLogEntry>(fresh.id);
+      if (!entry) throw new Error(`could not record deletion batch ${input.seq}`);
+    }
+  }
+  await data.deleteIds(entry.ids);
+  return { done: false, deleted: entry.ids.length, byType: entry.byType };
+}
+
+/** Verifies the deletion log of a termination and returns its length and final hash. */
+export async function deletionLogDigest(services: Services, tenantId: string, terminationId: string): Promise<{ entries: number; sha256: string; valid: boolean }> {
+  const { records } = await partitions(services, tenantId);
+  let prevHash = GENESIS_HASH;
+  let entries = 0;
+  let valid = true;
+  for await (const page of records.query<DeletionLogEntry>("c.type = 'deletionLogEntry' AND c.terminationId = @t", [{ name: '@t', value: terminationId }], { orderBy: 'c.seq ASC' })) {
+    for (const entry of page) {
+      if (entry.seq !== entries || entry.prevHash !== prevHash || hashEntry(entry) !== entry.hash) valid = false;
+      prevHash = entry.hash;
+      entries++;
+    }
+  }
+  return { entries, sha256: prevHash, valid };
+}
+
+/** Documents of the tenant still present (zero after deletion). */
+export async function remainingDocuments(services: Services, tenantId: string): Promise<number> {
+  const { data } = await partitions(services, tenantId);
+  return data.count('true');
+}

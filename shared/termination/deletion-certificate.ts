@@ -1,0 +1,121 @@
+// The deletion certificate: what was deleted, where, how and when, signed in the tenant's region's
+// Key Vault. An interim certificate is issued when primary deletion and key destruction are done
+// and says plainly what is still to happen (the key becoming unrecoverable, backups expiring);
+// the final one is issued when both have happened.
+import type { Services } from '../composition.js';
+import type { StoredDoc, TenantPartition } from '../store/tenant-partition.js';
+import { signCompactJws } from '../crypto/signed-records.js';
+import { parseTenantId } from '../tenancy/tenant-id.js';
+import type { Region } from '../config.js';
+import { NotFoundError } from '../errors.js';
+import { openTenantRecords } from '../tenants/tenant-access.js';
+import type { Principal } from '../auth/principal.js';
+import { certificatesPartition, updateTermination } from './termination-service.js';
+import { terminationDocId, type TerminationDoc } from './termination.js';
+
+export type CertificateKind = 'interim' | 'final';
+
+export interface CertificateDoc extends StoredDoc {
+  type: 'deletionCertificate';
+  terminationId: string;
+  kind: CertificateKind;
+  issuedAt: string;
+  certificate: string;
+  claims: Record<string, unknown>;
+}
+
+const certificateDocId = (terminationId: string, kind: CertificateKind): string => `certificate:${terminationId}:${kind}`;
+
+/** The certificate's claims, from the termination record alone (pure). */
+export function certificateClaims(termination: TerminationDoc, kind: CertificateKind, issuedAt: Date, deletionLog: { entries: number; sha256: string }): Record<string, unknown> {
+  const deletion = termination.deletion;
+  const keys = termination.keys;
+  const backups = termination.backups;
+  if (!deletion?.completedAt || !keys || !backups) throw new Error('the certificate needs deletion, key destruction and backup expiry recorded first');
+  const unrecoverable = keys.steps.find((s) => s.step === 'unrecoverable');
+  const outstanding: string[] = [];
+  if (unrecoverable?.status !== 'done') outstanding.push(`The tenant key ${keys.name} is deleted and disabled; Key Vault purges it for good at ${unrecoverable?.at} (purge protection prevents an earlier purge).`);
+  if (backups.status !== 'expired') outstanding.push(`Encrypted backups of the deleted data expire at ${backups.expireAt} (${backups.retentionDays}-day continuous backup retention); they cannot be decrypted once the tenant key is gone.`);
+  const retained = kind === 'interim'
+    ? [{ what: "the nominated contacts' names and email addresses, encrypted under a separate key", why: 'to deliver the deletion certificates', until: 'the final certificate is sent' }]
+    : [];
+  const stores = deletion.stores.map((s) => `${s.items} items from ${s.store}`).join(', ');
+  return {
+    iss: 'urn:privacy-ops:deletion-certificates',
+    sub: termination.tenantId,
+    jti: `${termination.terminationId}:${kind}`,
+    iat: Math.floor(issuedAt.getTime() / 1000),
+    kind,
+    tenant: { tenantId: termination.tenantId, name: termination.tenantName, region: termination.region },
+    termination: {
+      terminationId: termination.terminationId,
+      requestedAt: termination.requestedAt,
+      effectiveAt: termination.effectiveAt,
+      graceEndsAt: termination.graceEndsAt,
+      disposition: termination.disposition,
+      ...(termination.returnPackage ? { dataReturnedAt: termination.returnPackage.generatedAt } : {}),
+    },
+    deletion: { startedAt: deletion.startedAt, completedAt: deletion.completedAt, stores: deletion.stores },
+    keyDestruction: { key: keys.name, vault: keys.vault, steps: keys.steps },
+    backups,
+    workflow: { instanceId: termination.instanceId },
+    deletionLog,
+    retained,
+    outstanding,
+    statement:
+      kind === 'final'
+        ? `All customer data of tenant ${termination.tenantId} (${termination.tenantName}) in region ${termination.region} has been deleted: primary data (${stores}) on ${deletion.completedAt}, the tenant key is unrecoverable since ${unrecoverable?.at}, and encrypted backups expired on ${backups.expireAt}.`
+        : `Primary data of tenant ${termination.tenantId} (${termination.tenantName}) in region ${termination.region} was deleted on ${deletion.completedAt} (${stores}) and the tenant key destroyed. Outstanding: ${outstanding.join(' ') || 'nothing'}`,
+  };
+}
+
+/** Issues (once) and stores the certificate of `kind`; a re-run returns the stored one. */
+export async function issueCertificate(
+  services: Services,
+  input: { tenantId: string; terminationId: string; kind: CertificateKind; deletionLog: { entries: number; sha256: string } },
+  now: Date,
+): Promise<{ issuedAt: string }> {
+  const parsed = parseTenantId(input.tenantId)!;
+  const records = await certificatesPartition(services, parsed.tenantId, parsed.region);
+  const existing = await records.read<CertificateDoc>(certificateDocId(input.terminationId, input.kind));
+  if (existing) return { issuedAt: existing.issuedAt };
+  const termination = await records.read<TerminationDoc>(terminationDocId(input.terminationId));
+  if (!termination) throw new Error(`no termination ${input.terminationId}`);
+  const claims = certificateClaims(termination, input.kind, now, input.deletionLog);
+  const certificate = await signCompactJws(services.vaults[parsed.region as Region], parsed.region, claims);
+  const doc: CertificateDoc = {
+    id: certificateDocId(input.terminationId, input.kind),
+    tenantId: input.tenantId,
+    type: 'deletionCertificate',
+    terminationId: input.terminationId,
+    kind: input.kind,
+    issuedAt: now.toISOString(),
+    certificate,
+    claims,
+  };
+  try {
+    await records.commit([{ kind: 'create', doc }]);
+  } catch (error) {
+    const raced = await records.read<CertificateDoc>(doc.id);
+    if (!raced) throw error;
+    return { issuedAt: raced.issuedAt };
+  }
+  await updateTermination(services, records, input.terminationId, (t) => ({
+    ...t,
+    certificates: [...t.certificates.filter((c) => c.kind !== input.kind), { kind: input.kind, issuedAt: doc.issuedAt }],
+  }));
+  return { issuedAt: doc.issuedAt };
+}
+
+export async function storedCertificate(records: TenantPartition, terminationId: string, kind: CertificateKind): Promise<CertificateDoc | undefined> {
+  return records.read<CertificateDoc>(certificateDocId(terminationId, kind));
+}
+
+/** The latest certificate of a tenant: the final one when issued, else the interim one. */
+export async function readCertificate(services: Services, principal: Principal, rawTenantId: string): Promise<{ certificate: string; claims: Record<string, unknown> }> {
+  const records = await openTenantRecords(services, principal, rawTenantId, 'termination.manage');
+  const certificates = await records.queryAll<CertificateDoc>("c.type = 'deletionCertificate'", [], { orderBy: 'c.issuedAt DESC' });
+  const best = certificates.find((c) => c.kind === 'final') ?? certificates[0];
+  if (!best) throw new NotFoundError('CERTIFICATE.NOT_FOUND', `No deletion certificate has been issued for tenant ${rawTenantId} yet.`);
+  return { certificate: best.certificate, claims: best.claims };
+}

@@ -1,0 +1,122 @@
+// Tenant termination as the privacy notice and the DPA promise it: a 30-day grace window after
+// termination that allows reactivation; the controller's choice to have data returned first;
+// then deletion of primary data everywhere, destruction of the tenant's keys, backups expiring on
+// their schedule, and a signed deletion certificate. The termination record holds no personal
+// data and lives outside the tenant's data, so it survives the deletion it describes.
+import { z } from 'zod';
+import type { StoredDoc } from '../store/tenant-partition.js';
+
+export const GRACE_WINDOW_MS = 30 * 24 * 3600_000;
+export const REMINDER_OFFSETS_MS = [7 * 24 * 3600_000, 24 * 3600_000] as const;
+export const REACTIVATE_EVENT = 'reactivate';
+
+export const DISPOSITIONS = ['delete', 'return-then-delete'] as const;
+export type Disposition = (typeof DISPOSITIONS)[number];
+
+export const PHASES = [
+  'scheduled',
+  'grace',
+  'cancelled',
+  'deleting',
+  'destroying-keys',
+  'awaiting-key-purge',
+  'awaiting-backup-expiry',
+  'completed',
+] as const;
+export type TerminationPhase = (typeof PHASES)[number];
+
+const instant = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 instant with an offset' });
+
+export const requestTerminationSchema = z.strictObject({
+  effectiveAt: instant.optional(),
+  disposition: z.enum(DISPOSITIONS, { message: `must be one of ${DISPOSITIONS.join(', ')}` }),
+});
+export type RequestTermination = z.infer<typeof requestTerminationSchema>;
+
+export interface StoreDeletion {
+  store: string;
+  method: string;
+  items: number;
+  byType: Record<string, number>;
+}
+
+export interface KeyDestructionStep {
+  step: 'disabled' | 'deleted' | 'purge-requested' | 'unrecoverable';
+  at: string;
+  /** `pending` until the moment has passed and been checked. */
+  status: 'done' | 'pending' | 'refused';
+  note?: string;
+}
+
+export interface TerminationDoc extends StoredDoc {
+  type: 'termination';
+  terminationId: string;
+  instanceId: string;
+  disposition: Disposition;
+  requestedAt: string;
+  requestedBy: string;
+  effectiveAt: string;
+  graceEndsAt: string;
+  phase: TerminationPhase;
+  /** The tenant's name and region, kept for the certificate (business data, not personal data). */
+  tenantName: string;
+  region: string;
+  cancelledAt?: string;
+  cancelledBy?: string;
+  returnPackage?: { generatedAt: string; files: number; rows: number; linkExpiresAt: string };
+  deletion?: { startedAt: string; completedAt?: string; batches: number; stores: StoreDeletion[]; log?: { entries: number; sha256: string } };
+  keys?: { name: string; vault: string; steps: KeyDestructionStep[] };
+  backups?: { retentionDays: number; expireAt: string; status: 'pending' | 'expired' };
+  certificates: { kind: 'interim' | 'final'; issuedAt: string }[];
+  notices: { kind: string; sentAt: string; recipients: number }[];
+  version: number;
+}
+
+export const terminationDocId = (terminationId: string): string => `termination:${terminationId}`;
+export const orchestrationInstanceId = (tenantId: string, terminationId: string): string => `termination-${tenantId}-${terminationId}`;
+
+/** Grace ends exactly 30 days of elapsed time after termination takes effect (no calendar or DST arithmetic). */
+export function graceEndsAt(effectiveAt: Date): Date {
+  return new Date(effectiveAt.getTime() + GRACE_WINDOW_MS);
+}
+
+/** Reminder instants still ahead of `now`: 7 days and 1 day before grace ends. */
+export function reminderInstants(graceEnd: Date, now: Date): { at: Date; daysLeft: number }[] {
+  return REMINDER_OFFSETS_MS.map((offset) => ({ at: new Date(graceEnd.getTime() - offset), daysLeft: offset / (24 * 3600_000) })).filter((r) => r.at.getTime() > now.getTime());
+}
+
+export interface TerminationView {
+  tenantId: string;
+  terminationId: string;
+  disposition: Disposition;
+  phase: TerminationPhase;
+  requestedAt: string;
+  effectiveAt: string;
+  graceEndsAt: string;
+  cancelledAt?: string;
+  returnPackage?: TerminationDoc['returnPackage'];
+  deletion?: TerminationDoc['deletion'];
+  keys?: TerminationDoc['keys'];
+  backups?: TerminationDoc['backups'];
+  certificates: TerminationDoc['certificates'];
+  notices: TerminationDoc['notices'];
+}
+
+export function terminationView(doc: TerminationDoc): TerminationView {
+  return {
+    tenantId: doc.tenantId,
+    terminationId: doc.terminationId,
+    disposition: doc.disposition,
+    phase: doc.phase,
+    requestedAt: doc.requestedAt,
+    effectiveAt: doc.effectiveAt,
+    graceEndsAt: doc.graceEndsAt,
+    ...(doc.cancelledAt ? { cancelledAt: doc.cancelledAt } : {}),
+    ...(doc.returnPackage ? { returnPackage: doc.returnPackage } : {}),
+    ...(doc.deletion ? { deletion: doc.deletion } : {}),
+    ...(doc.keys ? { keys: doc.keys } : {}),
+    ...(doc.backups ? { backups: doc.backups } : {}),
+    certificates: doc.certificates,
+    notices: doc.notices,
+  };
+}
