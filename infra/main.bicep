@@ -1,7 +1,8 @@
 // Privacy operations back end: everything `azd provision` creates. The function app, its host
 // storage (which holds the Durable task hub) and the telemetry live in the primary region, UK South;
 // each data region (UK South by default, the EU on request) gets its own Cosmos DB account, Key
-// Vault and storage account in that region only. One user-assigned identity reaches all of them
+// Vault and storage account in that region only, and its own email resources whose data location
+// is that region's geography (UK or Europe). One user-assigned identity reaches all of them
 // through role assignments; no account key or connection string is read or stored anywhere.
 targetScope = 'subscription'
 
@@ -54,13 +55,13 @@ param authIssuer string = ''
 @description('JWKS URL of the token issuer. Empty: the v2.0 signing keys of this Entra ID tenant.')
 param authJwksUrl string = ''
 
-@description('Sender address of every email. Empty: DoNotReply@ the Azure-managed email domain.')
+@description('Sender address of every email, in every region. Empty: DoNotReply@ the Azure-managed domain of the uksouth email service, which the eu resource cannot send as (see infra/README.md).')
 param emailSenderAddress string = ''
 
-@description('Optional custom email domain (e.g. notify.example.com). Created so its DNS records can be verified; linked for sending only once verified.')
+@description('Optional custom email domain (e.g. notify.example.com). Created in the email service of every data region so its DNS records can be verified; linked for sending only once verified.')
 param emailCustomDomain string = ''
 
-@description('True once the DNS records of emailCustomDomain are verified; links it to Communication Services.')
+@description('True once the DNS records of emailCustomDomain are verified in the email service of every data region; links it to each region\'s Communication Services resource.')
 param emailCustomDomainVerified bool = false
 
 @description('Sentry DSN for error monitoring. Empty: Sentry is off.')
@@ -188,17 +189,27 @@ module regions 'modules/data-region.bicep' = [for region in dataRegions: {
   }
 }]
 
-module email 'modules/email.bicep' = {
-  name: 'email'
+// The email sender role, defined once and assigned on each region's Communication Services resource.
+module emailSenderRole 'modules/email-sender-role.bicep' = {
+  name: 'email-sender-role'
+  scope: rg
+}
+
+// Email per data region: the email module sets the data location from the region key (uksouth:
+// 'UK', eu: 'Europe'), so a tenant's notification content is kept in its region's geography.
+module email 'modules/email.bicep' = [for region in dataRegions: {
+  name: 'email-${region.key}'
   scope: rg
   params: {
+    regionKey: region.key
     resourceToken: resourceToken
     tags: tags
     appPrincipalId: identity.outputs.principalId
+    senderRoleDefinitionId: emailSenderRole.outputs.roleDefinitionId
     customDomain: emailCustomDomain
     customDomainVerified: emailCustomDomainVerified
   }
-}
+}]
 
 // Every app setting in one place, so a test can hold it against SETTING_NAMES in shared/config.ts.
 // Not here on purpose: COSMOS_KEY_*, STORAGE_ACCOUNT_KEY_* and EMAIL_ACCESS_KEY (local stand-ins
@@ -219,8 +230,10 @@ var appSettings = {
   KEYVAULT_URL_EU: regions[eu].outputs.keyVaultUrl
   STORAGE_BLOB_URL_UKSOUTH: regions[ukSouth].outputs.blobUrl
   STORAGE_BLOB_URL_EU: regions[eu].outputs.blobUrl
-  EMAIL_ENDPOINT: email.outputs.endpoint
-  EMAIL_SENDER_ADDRESS: empty(emailSenderAddress) ? email.outputs.managedDomainSenderAddress : emailSenderAddress
+  EMAIL_ENDPOINT_UKSOUTH: email[ukSouth].outputs.endpoint
+  EMAIL_ENDPOINT_EU: email[eu].outputs.endpoint
+  // One sender for both regions (shared/config.ts); see infra/README.md for what that needs.
+  EMAIL_SENDER_ADDRESS: empty(emailSenderAddress) ? email[ukSouth].outputs.managedDomainSenderAddress : emailSenderAddress
   AUTH_ISSUER: empty(authIssuer) ? '${loginEndpoint}${tenant().tenantId}/v2.0' : authIssuer
   AUTH_AUDIENCE: authAudience
   AUTH_JWKS_URL: empty(authJwksUrl) ? '${loginEndpoint}${tenant().tenantId}/discovery/v2.0/keys' : authJwksUrl
@@ -266,6 +279,10 @@ output KEYVAULT_URL_UKSOUTH string = regions[ukSouth].outputs.keyVaultUrl
 output KEYVAULT_URL_EU string = regions[eu].outputs.keyVaultUrl
 output STORAGE_BLOB_URL_UKSOUTH string = regions[ukSouth].outputs.blobUrl
 output STORAGE_BLOB_URL_EU string = regions[eu].outputs.blobUrl
-output EMAIL_ENDPOINT string = email.outputs.endpoint
-output EMAIL_SENDER_ADDRESS string = empty(emailSenderAddress) ? email.outputs.managedDomainSenderAddress : emailSenderAddress
-output EMAIL_CUSTOM_DOMAIN_ID string = email.outputs.customDomainId
+output EMAIL_ENDPOINT_UKSOUTH string = email[ukSouth].outputs.endpoint
+output EMAIL_ENDPOINT_EU string = email[eu].outputs.endpoint
+output EMAIL_SENDER_ADDRESS string = empty(emailSenderAddress) ? email[ukSouth].outputs.managedDomainSenderAddress : emailSenderAddress
+output EMAIL_MANAGED_DOMAIN_SENDER_UKSOUTH string = email[ukSouth].outputs.managedDomainSenderAddress
+output EMAIL_MANAGED_DOMAIN_SENDER_EU string = email[eu].outputs.managedDomainSenderAddress
+output EMAIL_CUSTOM_DOMAIN_ID_UKSOUTH string = email[ukSouth].outputs.customDomainId
+output EMAIL_CUSTOM_DOMAIN_ID_EU string = email[eu].outputs.customDomainId

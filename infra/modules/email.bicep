@@ -1,13 +1,20 @@
-// Email for breach notices, DSAR and termination notices: an Email Communication Service with an
-// Azure-managed domain (and optionally a custom one), linked to a Communication Services resource
-// the app calls as its identity.
+// Email for breach notices, DSAR and termination notices in one data region: an Email
+// Communication Service with an Azure-managed domain (and optionally a custom one), linked to a
+// Communication Services resource the app calls as its identity. main.bicep deploys this module
+// once per data region; the app sends a tenant's email through its region's resource
+// (shared/config.ts EMAIL_ENDPOINT_UKSOUTH / EMAIL_ENDPOINT_EU).
 //
 // Both resources are global; `dataLocation` decides where their data at rest (message content
-// and delivery records) is kept. 'UK' keeps it in the UK. EU tenants' notices are sent through
-// the same resource, so their email data is kept in the UK too: the app has one email sender
-// (shared/config.ts EMAIL_ENDPOINT). If an EU tenant's contract requires email data to stay in
-// the EU, add a second pair with dataLocation 'Europe' and a per-region endpoint setting
-// (EMAIL_ENDPOINT_EU) in shared/config.ts; see infra/README.md.
+// and delivery records) is kept: 'UK' for uksouth tenants, 'Europe' for eu tenants. A domain can
+// only be linked to a Communication Services resource with the same data location, so each
+// region has its own domains too.
+
+@description('Region name in shared/config.ts REGIONS; decides the data location and is part of every resource name.')
+@allowed([
+  'uksouth'
+  'eu'
+])
+param regionKey string
 
 param resourceToken string
 param tags object
@@ -15,17 +22,26 @@ param tags object
 @description('Principal (object) id of the app\'s user-assigned identity.')
 param appPrincipalId string
 
+@description('Id of the custom email sender role (modules/email-sender-role.bicep), defined once for all regions.')
+param senderRoleDefinitionId string
+
 @description('Optional custom domain; empty for the Azure-managed domain only.')
 param customDomain string = ''
 
-@description('True once the custom domain\'s DNS records are verified; only a verified domain can be linked.')
+@description('True once the custom domain\'s DNS records are verified for this region\'s email service; only a verified domain can be linked.')
 param customDomainVerified bool = false
 
-var dataLocation = 'UK'
+// Where each region's email data is kept. Never the other region's: EU tenants' email stays in
+// Europe, UK tenants' email in the UK.
+var dataLocations = {
+  uksouth: 'UK'
+  eu: 'Europe'
+}
+var dataLocation = dataLocations[regionKey]
 var hasCustomDomain = !empty(customDomain)
 
 resource emailService 'Microsoft.Communication/emailServices@2023-04-01' = {
-  name: 'ecs-${resourceToken}'
+  name: 'ecs-${regionKey}-${resourceToken}'
   location: 'global'
   tags: tags
   properties: {
@@ -33,7 +49,7 @@ resource emailService 'Microsoft.Communication/emailServices@2023-04-01' = {
   }
 }
 
-// Sends as DoNotReply@<id>.azurecomm.net; fine for a start, a custom domain for production.
+// Sends as DoNotReply@<id>.azurecomm.net; each region's email service gets a different one.
 resource managedDomain 'Microsoft.Communication/emailServices/domains@2023-04-01' = {
   parent: emailService
   name: 'AzureManagedDomain'
@@ -66,40 +82,12 @@ var customDomainLink = hasCustomDomain && customDomainVerified ? [
 ] : []
 
 resource communication 'Microsoft.Communication/communicationServices@2023-04-01' = {
-  name: 'acs-${resourceToken}'
+  name: 'acs-${regionKey}-${resourceToken}'
   location: 'global'
   tags: tags
   properties: {
     dataLocation: dataLocation
     linkedDomains: concat(managedDomainLink, customDomainLink)
-  }
-}
-
-// There is no built-in "email sender" role, and the built-in owner role can read the access keys.
-// This custom role holds what sending with Microsoft Entra ID needs (per the Communication Services
-// email authentication docs) and nothing that lists or regenerates keys.
-resource emailSenderRole 'Microsoft.Authorization/roleDefinitions@2022-04-01' = {
-  name: guid(resourceGroup().id, 'privacy-ops-email-sender')
-  properties: {
-    // Role names are unique per Entra ID tenant, hence the token.
-    roleName: 'Privacy Ops Email Sender ${uniqueString(resourceGroup().id)}'
-    description: 'Send email through Azure Communication Services with Microsoft Entra ID, without access keys.'
-    type: 'customRole'
-    permissions: [
-      {
-        actions: [
-          'Microsoft.Communication/CommunicationServices/Read'
-          'Microsoft.Communication/CommunicationServices/Write'
-          'Microsoft.Communication/EmailServices/write'
-        ]
-        notActions: []
-        dataActions: []
-        notDataActions: []
-      }
-    ]
-    assignableScopes: [
-      resourceGroup().id
-    ]
   }
 }
 
@@ -109,7 +97,7 @@ resource emailSender 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   properties: {
     principalId: appPrincipalId
     principalType: 'ServicePrincipal'
-    roleDefinitionId: emailSenderRole.id
+    roleDefinitionId: senderRoleDefinitionId
   }
 }
 

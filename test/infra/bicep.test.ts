@@ -3,10 +3,10 @@
 // keys, and app settings exactly as shared/config.ts reads them.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { REGIONS, SETTING_NAMES } from '../../shared/config.js';
-import { BicepFile, readBicepFiles, type BicepValue, type Declaration } from './bicep-text.js';
+import { BicepFile, BicepValue, readBicepFiles, type Declaration } from './bicep-text.js';
 
 const files = readBicepFiles('infra');
 const main = BicepFile.read('infra/main.bicep');
@@ -16,6 +16,10 @@ const fileOf = (path: string): BicepFile => {
   return file;
 };
 const regionFile = () => fileOf('infra/modules/data-region.bicep');
+const emailFile = () => fileOf('infra/modules/email.bicep');
+
+/** Where the email data of each region is kept (Communication Services `dataLocation`). */
+const EMAIL_DATA_LOCATION: Record<string, string> = { uksouth: 'UK', eu: 'Europe' };
 
 /** Settings only the local stand-ins need; in Azure every resource refuses keys. */
 const LOCAL_ONLY = ['COSMOS_KEY_UKSOUTH', 'COSMOS_KEY_EU', 'STORAGE_ACCOUNT_KEY_UKSOUTH', 'STORAGE_ACCOUNT_KEY_EU', 'EMAIL_ACCESS_KEY'];
@@ -33,6 +37,16 @@ const ROLE = {
 } as const;
 
 const at = (d: Declaration) => `${d.body.file.path} (${d.symbol})`;
+
+/** Every file under a folder (any extension). */
+function listFiles(folder: string): string[] {
+  return readdirSync(folder)
+    .sort()
+    .flatMap((entry) => {
+      const path = join(folder, entry);
+      return statSync(path).isDirectory() ? listFiles(path) : [path];
+    });
+}
 
 function everywhere(type: string): Declaration[] {
   return files.flatMap((f) => f.resources(type));
@@ -205,31 +219,103 @@ test('the data regions are those of shared/config.ts: uksouth in UK South, eu in
   assert.match(module.body.at('params.location')?.text ?? '', /^\w+\.location$/, "each region module instance is created in its region's location");
 });
 
-test("each region's settings read the module instance of that region, never another", () => {
+/** The per-region settings (`<PREFIX>_UKSOUTH`, `<PREFIX>_EU`): the module file deployed per region and the output each reads. */
+const PER_REGION_SETTINGS: Record<string, { module: string; output: string }> = {
+  COSMOS_ENDPOINT: { module: 'modules/data-region.bicep', output: 'cosmosEndpoint' },
+  KEYVAULT_URL: { module: 'modules/data-region.bicep', output: 'keyVaultUrl' },
+  STORAGE_BLOB_URL: { module: 'modules/data-region.bicep', output: 'blobUrl' },
+  EMAIL_ENDPOINT: { module: 'modules/email.bicep', output: 'endpoint' },
+};
+
+/** `var x = indexOf(..., 'region')` in main.bicep, by region. */
+function regionIndexVars(): Map<string, string> {
   const indexOfRegion = new Map<string, string>();
   for (const m of main.code.matchAll(/^var\s+(\w+)\s*=\s*indexOf\(\s*\w+\s*,\s*'(\w+)'\s*\)/gm)) indexOfRegion.set(m[2]!, m[1]!);
-  const module = main.modules().find((m) => m.target === 'modules/data-region.bicep');
-  assert.ok(module, 'main.bicep deploys modules/data-region.bicep');
-  const expectedOutput: Record<string, string> = { COSMOS_ENDPOINT: 'cosmosEndpoint', KEYVAULT_URL: 'keyVaultUrl', STORAGE_BLOB_URL: 'blobUrl' };
+  return indexOfRegion;
+}
+
+/** A module main.bicep deploys once per data region, passing the region's key; asserted, then returned. */
+function perRegionModule(target: string): Declaration {
+  const module = main.modules().find((m) => m.target === target);
+  assert.ok(module?.loop, `main.bicep deploys ${target} once per data region`);
+  const loop = /\[\s*for\s+(\w+)\s+in\s+(\w+)\s*:\s*$/.exec(main.code.slice(0, module.body.start));
+  assert.equal(loop?.[2], 'dataRegions', `${target} loops over dataRegions, like every per-region module, so instance i is dataRegions[i]`);
+  assert.equal(module.body.at('params.regionKey')?.text, `${loop[1]}.key`, `${target} gets its region's key (regionKey: ${loop[1]}.key)`);
+  return module;
+}
+
+/** Checks one per-region value (an app setting or an output) reads its own region's module instance. */
+function assertWiredFromOwnRegion(what: string, name: string, value: BicepValue): boolean {
+  const m = /^(.*)_(UKSOUTH|EU)$/.exec(name);
+  if (!m || !(m[1]! in PER_REGION_SETTINGS)) return false;
+  const region = m[2]!.toLowerCase();
+  const expected = PER_REGION_SETTINGS[m[1]!]!;
+  const module = perRegionModule(expected.module);
+  const indexOfRegion = regionIndexVars();
+  const refs = [...value.text.matchAll(/(\w+)\[\s*(\w+)\s*\]\.outputs\.(\w+)/g)];
+  assert.equal(refs.length, 1, `${what} ${name} is wired from the output of one region module instance`);
+  const [, symbol, index, output] = refs[0]!;
+  assert.equal(symbol, module.symbol, `${what} ${name} reads the ${expected.module} module (${module.symbol}), not ${symbol}`);
+  assert.ok(indexOfRegion.has(region), `main.bicep has a var = indexOf(..., '${region}') to find region ${region}`);
+  assert.equal(index, indexOfRegion.get(region), `${what} ${name} must read the ${region} instance (${indexOfRegion.get(region)}), not ${index}`);
+  assert.equal(output, expected.output, `${what} ${name} reads output ${expected.output}`);
+  return true;
+}
+
+test("each region's settings read the module instance of that region, never another", () => {
   let checked = 0;
   for (const [name, value] of appSettings()) {
-    const m = /^(.*)_(UKSOUTH|EU)$/.exec(name);
-    if (!m) continue;
-    const region = m[2]!.toLowerCase();
-    const refs = [...value.text.matchAll(/(\w+)\[\s*(\w+)\s*\]\.outputs\.(\w+)/g)];
-    assert.equal(refs.length, 1, `${name} is wired from the output of one region module instance`);
-    const [, symbol, index, output] = refs[0]!;
-    assert.equal(symbol, module.symbol, `${name} reads the data-region module`);
-    assert.ok(indexOfRegion.has(region), `main.bicep has a var = indexOf(..., '${region}') to find region ${region}`);
-    assert.equal(index, indexOfRegion.get(region), `${name} must read the ${region} instance (${indexOfRegion.get(region)}), not ${index}`);
-    assert.equal(output, expectedOutput[m[1]!], `${name} reads output ${expectedOutput[m[1]!]}`);
+    if (!/_(UKSOUTH|EU)$/.test(name)) continue;
+    assert.ok(assertWiredFromOwnRegion('app setting', name, value), `${name} is a per-region setting this test does not know; add it to PER_REGION_SETTINGS`);
     checked++;
   }
-  assert.equal(checked, 6, 'the six per-region settings are all wired');
+  assert.equal(checked, 8, 'the eight per-region settings are all wired');
+  const expected = Object.keys(PER_REGION_SETTINGS).flatMap((prefix) => REGIONS.map((r) => `${prefix}_${r.toUpperCase()}`));
+  const settings = appSettings();
+  assert.deepEqual(expected.filter((name) => !settings.has(name)), [], 'every per-region setting is set for every region');
   const outputs = regionFile().code;
   assert.match(outputs, /^output cosmosEndpoint string = cosmos\.properties\.documentEndpoint$/m);
   assert.match(outputs, /^output keyVaultUrl string = vault\.properties\.vaultUri$/m);
   assert.match(outputs, /^output blobUrl string = storage\.properties\.primaryEndpoints\.blob$/m);
+  assert.match(emailFile().code, /^output endpoint string = 'https:\/\/\$\{communication\.properties\.hostName\}\/'$/m, "email.bicep's endpoint is its own Communication Services resource's host");
+});
+
+test('EMAIL_ENDPOINT_UKSOUTH and EMAIL_ENDPOINT_EU are both set, each from its own region\'s email resources', () => {
+  const settings = appSettings();
+  const indexOfRegion = regionIndexVars();
+  const module = perRegionModule('modules/email.bicep');
+  for (const region of REGIONS) {
+    const name = `EMAIL_ENDPOINT_${region.toUpperCase()}`;
+    const value = settings.get(name);
+    assert.ok(value, `${name} is an app setting`);
+    assert.equal(value.text, `${module.symbol}[${indexOfRegion.get(region)}].outputs.endpoint`, `${name} reads the ${region} email module instance`);
+    const others = REGIONS.filter((r) => r !== region).map((r) => indexOfRegion.get(r));
+    for (const other of others) assert.doesNotMatch(value.text, new RegExp(`\\[\\s*${other}\\s*\\]`), `${name} must not read another region's instance (${other})`);
+  }
+  assert.notEqual(settings.get('EMAIL_ENDPOINT_UKSOUTH')?.text, settings.get('EMAIL_ENDPOINT_EU')?.text, 'the two regions use different endpoints');
+});
+
+test('per-region outputs of main.bicep are wired like the app settings of the same name', () => {
+  const settings = appSettings();
+  let checked = 0;
+  for (const m of main.code.matchAll(/^output\s+(\w+)\s+string\s*=[ \t]*/gm)) {
+    const name = m[1]!;
+    const start = m.index + m[0].length;
+    const value = new BicepValue(main, start, main.endOfItem(start, main.code.length));
+    if (!assertWiredFromOwnRegion('output', name, value)) continue;
+    assert.equal(value.text, settings.get(name)?.text, `output ${name} is the value of the app setting ${name}`);
+    checked++;
+  }
+  assert.equal(checked, 8, 'main.bicep outputs every per-region setting (azd writes them to the environment)');
+});
+
+test('nothing in infra/ or azure.yaml still names the single EMAIL_ENDPOINT setting', () => {
+  assert.ok(!SETTING_NAMES.includes('EMAIL_ENDPOINT'), 'shared/config.ts no longer reads EMAIL_ENDPOINT');
+  const texts = [...listFiles('infra'), 'azure.yaml'].map((path) => ({ path, text: readFileSync(path, 'utf8') }));
+  assert.ok(texts.some((t) => t.path.endsWith('main.bicep')), 'infra/main.bicep is read');
+  // Raw text, comments and docs included: EMAIL_ENDPOINT_UKSOUTH and _EU are fine, the bare name is not.
+  for (const { path, text } of texts) assert.doesNotMatch(text, /\bEMAIL_ENDPOINT\b/, `${path} still names EMAIL_ENDPOINT; use EMAIL_ENDPOINT_UKSOUTH / EMAIL_ENDPOINT_EU`);
+  assert.ok(!appSettings().has('EMAIL_ENDPOINT'), 'EMAIL_ENDPOINT is not an app setting');
 });
 
 test("every data store of a region is created in that region's location only", () => {
@@ -393,22 +479,53 @@ test('the identity holds every role the app needs, each granted to the app ident
     assert.match(m.body.at('params.appPrincipalId')!.text, /^identity\.outputs\.principalId$/, `${at(m)}: appPrincipalId is the app identity`);
 });
 
-test('the app sends email as its identity with a role that cannot read the access keys', () => {
-  const file = fileOf('infra/modules/email.bicep');
-  const assignment = file.resources('Microsoft.Authorization/roleAssignments').find((d) => scopeType(d) === 'Microsoft.Communication/communicationServices');
-  assert.ok(assignment, 'a role is assigned on the Communication Services resource');
-  const roleSymbol = /^(\w+)\.id$/.exec(assignment.body.at('properties.roleDefinitionId')?.text ?? '')?.[1];
-  const role = file.resources('Microsoft.Authorization/roleDefinitions').find((d) => d.symbol === roleSymbol);
+test('the app sends email as its identity, in every region, with a role that cannot read the access keys', () => {
+  const file = emailFile();
+  const assignments = file.resources('Microsoft.Authorization/roleAssignments').filter((d) => scopeType(d) === 'Microsoft.Communication/communicationServices');
+  assert.equal(assignments.length, 1, 'a role is assigned on the Communication Services resource of the email module');
+  const assignment = assignments[0]!;
+  assert.equal(assignment.body.at('properties.principalId')?.text, 'appPrincipalId', 'the email sender role is granted to the app identity');
+  const module = perRegionModule('modules/email.bicep');
+  assert.equal(module.body.at('params.appPrincipalId')?.text, 'identity.outputs.principalId', 'every region\'s email module gets the app identity');
+
+  // The role id comes in as a param from the module that defines the role once for all regions.
+  const param = assignment.body.at('properties.roleDefinitionId')?.text ?? '';
+  assert.ok(file.params().some((p) => p.name === param), `the role assignment's roleDefinitionId is an email.bicep param (found ${param})`);
+  const passed = /^(\w+)\.outputs\.(\w+)$/.exec(module.body.at(`params.${param}`)?.text ?? '');
+  assert.ok(passed, `main.bicep passes ${param} from a module output`);
+  const roleModule = main.modules().find((m) => m.symbol === passed[1]);
+  assert.ok(roleModule && !roleModule.loop, 'the email sender role is defined by one module instance, not one per region');
+  const roleFile = fileOf(join('infra', roleModule.target));
+  const output = new RegExp(`^output\\s+${passed[2]}\\s+string\\s*=\\s*(\\w+)\\.id$`, 'm').exec(roleFile.code);
+  assert.ok(output, `${roleFile.path} outputs ${passed[2]} as a role definition's id`);
+  const role = roleFile.resources('Microsoft.Authorization/roleDefinitions').find((d) => d.symbol === output[1]);
   assert.ok(role, 'the email sender role is defined in the template');
   const actions = role.body.at('properties.permissions')?.elements().flatMap((p) => p.get('actions')?.elements().map((a) => a.string ?? '') ?? []) ?? [];
   assert.ok(actions.length > 0, 'the email sender role has actions');
   for (const action of actions) assert.doesNotMatch(action, /ListKeys|RegenerateKey|\*/i, `the email sender role must not grant ${action}`);
+  assert.equal(everywhere('Microsoft.Authorization/roleDefinitions').length, 1, 'one custom role definition in all of infra/');
 });
 
-test('email data is kept in the UK', () => {
+test("email data is kept in each region's geography: UK for uksouth, Europe for eu", () => {
+  const file = emailFile();
+  const map = file.variable('dataLocations');
+  assert.ok(map?.kind === 'object', 'email.bicep maps region keys to data locations in `var dataLocations = { ... }`');
+  const byRegion = Object.fromEntries([...map.entries()].map(([key, value]) => [key, value.string]));
+  assert.deepEqual(byRegion, EMAIL_DATA_LOCATION, 'uksouth email data is kept in the UK, eu email data in Europe');
+  assert.deepEqual(Object.keys(byRegion).sort(), [...REGIONS].sort(), 'one data location per region in shared/config.ts REGIONS');
+  const regionKey = file.params().find((p) => p.name === 'regionKey');
+  assert.ok(regionKey && !regionKey.hasDefault, 'email.bicep has a required regionKey param (no default that could pick another region)');
+  assert.match(regionKey.decorators, /@allowed\(\[\s*'uksouth'\s*'eu'\s*\]\)/, 'regionKey allows only the regions of REGIONS');
+  assert.equal(file.variable('dataLocation')?.text, 'dataLocations[regionKey]', "the data location is the module's own region's");
+
   const email = [...everywhere('Microsoft.Communication/emailServices'), ...everywhere('Microsoft.Communication/communicationServices')];
-  assert.equal(email.length, 2, 'an Email Communication Service and a Communication Services resource are declared');
-  for (const d of email) assert.equal(stringOf(d.body.file, d.body.at('properties.dataLocation')), 'UK', `${at(d)}: dataLocation must be 'UK'`);
+  assert.equal(email.length, 2, 'an Email Communication Service and a Communication Services resource are declared (once, in the per-region email module)');
+  for (const d of email) {
+    assert.equal(d.body.file.path, file.path, `${at(d)}: email resources are declared only in the per-region email module`);
+    assert.equal(d.body.at('properties.dataLocation')?.text, 'dataLocation', `${at(d)}: dataLocation is the region's (var dataLocation)`);
+    assert.match(d.body.get('name')?.text ?? '', /\$\{regionKey\}/, `${at(d)}: the name includes the region key, so the regions' resources differ`);
+  }
+  perRegionModule('modules/email.bicep');
 });
 
 // ---------------------------------------------------------------------------------------------
