@@ -8,6 +8,7 @@ import { RegionalKeyVault } from './crypto/key-vault.js';
 import { Keyring } from './crypto/keyring.js';
 import { systemClock, type Clock } from './clock.js';
 import { initSentry } from './observability/sentry.js';
+import { EmailSender } from './email/email-sender.js';
 
 export interface Services {
   config: Config;
@@ -16,6 +17,7 @@ export interface Services {
   stores: CosmosStores;
   vaults: Record<Region, RegionalKeyVault>;
   keyring: Keyring;
+  email: EmailSender;
 }
 
 export function createServices(config: Config, clock: Clock = systemClock): Services {
@@ -31,6 +33,7 @@ export function createServices(config: Config, clock: Clock = systemClock): Serv
     stores: new CosmosStores(config, credential),
     vaults,
     keyring: new Keyring(vaults),
+    email: new EmailSender(config, credential, { clock }),
   };
 }
 
