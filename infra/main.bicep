@@ -232,8 +232,10 @@ var appSettings = {
   STORAGE_BLOB_URL_EU: regions[eu].outputs.blobUrl
   EMAIL_ENDPOINT_UKSOUTH: email[ukSouth].outputs.endpoint
   EMAIL_ENDPOINT_EU: email[eu].outputs.endpoint
-  // One sender for both regions (shared/config.ts); see infra/README.md for what that needs.
-  EMAIL_SENDER_ADDRESS: empty(emailSenderAddress) ? email[ukSouth].outputs.managedDomainSenderAddress : emailSenderAddress
+  // A sender per region: a resource may only send from a domain with its own data location. A custom
+  // address (emailSenderAddress) must be on a domain verified in both regions; see infra/README.md.
+  EMAIL_SENDER_ADDRESS_UKSOUTH: empty(emailSenderAddress) ? email[ukSouth].outputs.managedDomainSenderAddress : emailSenderAddress
+  EMAIL_SENDER_ADDRESS_EU: empty(emailSenderAddress) ? email[eu].outputs.managedDomainSenderAddress : emailSenderAddress
   AUTH_ISSUER: empty(authIssuer) ? '${loginEndpoint}${tenant().tenantId}/v2.0' : authIssuer
   AUTH_AUDIENCE: authAudience
   AUTH_JWKS_URL: empty(authJwksUrl) ? '${loginEndpoint}${tenant().tenantId}/discovery/v2.0/keys' : authJwksUrl
@@ -281,7 +283,8 @@ output STORAGE_BLOB_URL_UKSOUTH string = regions[ukSouth].outputs.blobUrl
 output STORAGE_BLOB_URL_EU string = regions[eu].outputs.blobUrl
 output EMAIL_ENDPOINT_UKSOUTH string = email[ukSouth].outputs.endpoint
 output EMAIL_ENDPOINT_EU string = email[eu].outputs.endpoint
-output EMAIL_SENDER_ADDRESS string = empty(emailSenderAddress) ? email[ukSouth].outputs.managedDomainSenderAddress : emailSenderAddress
+output EMAIL_SENDER_ADDRESS_UKSOUTH string = empty(emailSenderAddress) ? email[ukSouth].outputs.managedDomainSenderAddress : emailSenderAddress
+output EMAIL_SENDER_ADDRESS_EU string = empty(emailSenderAddress) ? email[eu].outputs.managedDomainSenderAddress : emailSenderAddress
 output EMAIL_MANAGED_DOMAIN_SENDER_UKSOUTH string = email[ukSouth].outputs.managedDomainSenderAddress
 output EMAIL_MANAGED_DOMAIN_SENDER_EU string = email[eu].outputs.managedDomainSenderAddress
 output EMAIL_CUSTOM_DOMAIN_ID_UKSOUTH string = email[ukSouth].outputs.customDomainId

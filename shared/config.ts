@@ -29,7 +29,9 @@ const settingsSchema = z.object({
   EMAIL_ENDPOINT_EU: url,
   /** Access key only for the local stand-in; in Azure the managed identity is used. */
   EMAIL_ACCESS_KEY: optionalSecret,
-  EMAIL_SENDER_ADDRESS: z.email({ message: 'must be an email address' }),
+  /** Sender per region: a Communication Services resource sends only from domains in its own data location. */
+  EMAIL_SENDER_ADDRESS_UKSOUTH: z.email({ message: 'must be an email address' }),
+  EMAIL_SENDER_ADDRESS_EU: z.email({ message: 'must be an email address' }),
   AUTH_ISSUER: z.string().min(1),
   AUTH_AUDIENCE: z.string().min(1),
   AUTH_JWKS_URL: url,
@@ -54,6 +56,7 @@ export interface RegionSettings {
   keyVaultUrl: string;
   blob: { url: string; accountKey?: string };
   emailEndpoint: string;
+  emailSender: string;
 }
 
 export interface Config {
@@ -61,7 +64,7 @@ export interface Config {
   localDevelopment: boolean;
   cosmosDatabase: string;
   regions: Record<Region, RegionSettings>;
-  email: { accessKey?: string; senderAddress: string };
+  email: { accessKey?: string };
   auth: { issuer: string; audience: string; jwksUrl: string };
   managedIdentityClientId?: string;
   sentry: { dsn?: string; environment: string };
@@ -88,21 +91,22 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     );
   }
   const s = parsed.data;
-  const region = (cosmosEndpoint: string, cosmosKey: string | undefined, keyVaultUrl: string, blobUrl: string, blobKey: string | undefined, emailEndpoint: string): RegionSettings => ({
+  const region = (cosmosEndpoint: string, cosmosKey: string | undefined, keyVaultUrl: string, blobUrl: string, blobKey: string | undefined, emailEndpoint: string, emailSender: string): RegionSettings => ({
     cosmos: { endpoint: cosmosEndpoint, ...(cosmosKey ? { key: cosmosKey } : {}) },
     keyVaultUrl,
     blob: { url: blobUrl, ...(blobKey ? { accountKey: blobKey } : {}) },
     emailEndpoint,
+    emailSender,
   });
   return {
     settings: s,
     localDevelopment: s.LOCAL_DEVELOPMENT === 'true',
     cosmosDatabase: s.COSMOS_DATABASE,
     regions: {
-      uksouth: region(s.COSMOS_ENDPOINT_UKSOUTH, s.COSMOS_KEY_UKSOUTH, s.KEYVAULT_URL_UKSOUTH, s.STORAGE_BLOB_URL_UKSOUTH, s.STORAGE_ACCOUNT_KEY_UKSOUTH, s.EMAIL_ENDPOINT_UKSOUTH),
-      eu: region(s.COSMOS_ENDPOINT_EU, s.COSMOS_KEY_EU, s.KEYVAULT_URL_EU, s.STORAGE_BLOB_URL_EU, s.STORAGE_ACCOUNT_KEY_EU, s.EMAIL_ENDPOINT_EU),
+      uksouth: region(s.COSMOS_ENDPOINT_UKSOUTH, s.COSMOS_KEY_UKSOUTH, s.KEYVAULT_URL_UKSOUTH, s.STORAGE_BLOB_URL_UKSOUTH, s.STORAGE_ACCOUNT_KEY_UKSOUTH, s.EMAIL_ENDPOINT_UKSOUTH, s.EMAIL_SENDER_ADDRESS_UKSOUTH),
+      eu: region(s.COSMOS_ENDPOINT_EU, s.COSMOS_KEY_EU, s.KEYVAULT_URL_EU, s.STORAGE_BLOB_URL_EU, s.STORAGE_ACCOUNT_KEY_EU, s.EMAIL_ENDPOINT_EU, s.EMAIL_SENDER_ADDRESS_EU),
     },
-    email: { ...(s.EMAIL_ACCESS_KEY ? { accessKey: s.EMAIL_ACCESS_KEY } : {}), senderAddress: s.EMAIL_SENDER_ADDRESS },
+    email: { ...(s.EMAIL_ACCESS_KEY ? { accessKey: s.EMAIL_ACCESS_KEY } : {}) },
     auth: { issuer: s.AUTH_ISSUER, audience: s.AUTH_AUDIENCE, jwksUrl: s.AUTH_JWKS_URL },
     ...(s.AZURE_CLIENT_ID ? { managedIdentityClientId: s.AZURE_CLIENT_ID } : {}),
     sentry: { ...(s.SENTRY_DSN ? { dsn: s.SENTRY_DSN } : {}), environment: s.SENTRY_ENVIRONMENT },

@@ -13,7 +13,6 @@ export function localAppSettings(platform: PlatformAddresses, hostOrigin: string
   const settings: Record<string, string> = {
     LOCAL_DEVELOPMENT: 'true',
     EMAIL_ACCESS_KEY: emailParts['accesskey'] ?? '',
-    EMAIL_SENDER_ADDRESS: 'privacy-ops@notifications.local',
     AUTH_ISSUER: DEV_ISSUER,
     AUTH_AUDIENCE: DEV_AUDIENCE,
     AUTH_JWKS_URL: `${hostOrigin}${DEV_ISSUER_JWKS_PATH}`,
@@ -31,6 +30,7 @@ export function localAppSettings(platform: PlatformAddresses, hostOrigin: string
     settings[`STORAGE_ACCOUNT_KEY_${suffix}`] = storage.accountKey;
     // One local email service stands in for both regions' Communication Services resources.
     settings[`EMAIL_ENDPOINT_${suffix}`] = emailParts['endpoint'] ?? platform.email.url;
+    settings[`EMAIL_SENDER_ADDRESS_${suffix}`] = `privacy-ops@${region}.notifications.local`;
   }
   return settings;
 }

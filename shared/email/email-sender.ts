@@ -54,12 +54,12 @@ const POLL_TIMEOUT_MS = 2 * 60 * 1000;
 
 export class EmailSender {
   readonly #clients: Record<Region, EmailClient>;
-  readonly #senderAddress: string;
+  readonly #senderAddresses: Record<Region, string>;
   readonly #clock: Clock;
   readonly #pollTimeoutMs: number;
 
   constructor(config: Config, credential: TokenCredential, options: EmailSenderOptions = {}) {
-    this.#senderAddress = config.email.senderAddress;
+    this.#senderAddresses = Object.fromEntries(REGIONS.map((r) => [r, config.regions[r].emailSender])) as Record<Region, string>;
     this.#clock = options.clock ?? systemClock;
     this.#pollTimeoutMs = options.pollTimeoutMs ?? POLL_TIMEOUT_MS;
     const clientOptions: EmailClientOptions = { retryOptions: SDK_RETRY_OPTIONS };
@@ -86,7 +86,7 @@ export class EmailSender {
 
     const operationId = emailOperationId(message.idempotencyKey);
     const body: EmailMessage = {
-      senderAddress: this.#senderAddress,
+      senderAddress: this.#senderAddresses[message.region],
       recipients: {
         to: message.to.map((r) => (r.name === undefined ? { address: r.email } : { address: r.email, displayName: r.name })),
       },

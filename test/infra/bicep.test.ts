@@ -225,6 +225,7 @@ const PER_REGION_SETTINGS: Record<string, { module: string; output: string }> = 
   KEYVAULT_URL: { module: 'modules/data-region.bicep', output: 'keyVaultUrl' },
   STORAGE_BLOB_URL: { module: 'modules/data-region.bicep', output: 'blobUrl' },
   EMAIL_ENDPOINT: { module: 'modules/email.bicep', output: 'endpoint' },
+  EMAIL_SENDER_ADDRESS: { module: 'modules/email.bicep', output: 'managedDomainSenderAddress' },
 };
 
 /** `var x = indexOf(..., 'region')` in main.bicep, by region. */
@@ -269,7 +270,7 @@ test("each region's settings read the module instance of that region, never anot
     assert.ok(assertWiredFromOwnRegion('app setting', name, value), `${name} is a per-region setting this test does not know; add it to PER_REGION_SETTINGS`);
     checked++;
   }
-  assert.equal(checked, 8, 'the eight per-region settings are all wired');
+  assert.equal(checked, 10, 'the ten per-region settings are all wired');
   const expected = Object.keys(PER_REGION_SETTINGS).flatMap((prefix) => REGIONS.map((r) => `${prefix}_${r.toUpperCase()}`));
   const settings = appSettings();
   assert.deepEqual(expected.filter((name) => !settings.has(name)), [], 'every per-region setting is set for every region');
@@ -306,7 +307,7 @@ test('per-region outputs of main.bicep are wired like the app settings of the sa
     assert.equal(value.text, settings.get(name)?.text, `output ${name} is the value of the app setting ${name}`);
     checked++;
   }
-  assert.equal(checked, 8, 'main.bicep outputs every per-region setting (azd writes them to the environment)');
+  assert.equal(checked, 10, 'main.bicep outputs every per-region setting (azd writes them to the environment)');
 });
 
 test('nothing in infra/ or azure.yaml still names the single EMAIL_ENDPOINT setting', () => {

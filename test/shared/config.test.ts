@@ -37,8 +37,8 @@ test('an empty setting counts as missing, as in Azure app settings', () => {
 });
 
 test('malformed settings are each named with what is wrong', () => {
-  const problems = problemsOf({ ...exampleSettings(), COSMOS_ENDPOINT_EU: 'not a url', EMAIL_SENDER_ADDRESS: 'nobody', BACKUP_RETENTION_DAYS: '-3' });
-  assert.deepEqual(problems.map((p) => p.setting).sort(), ['BACKUP_RETENTION_DAYS', 'COSMOS_ENDPOINT_EU', 'EMAIL_SENDER_ADDRESS']);
+  const problems = problemsOf({ ...exampleSettings(), COSMOS_ENDPOINT_EU: 'not a url', EMAIL_SENDER_ADDRESS_EU: 'nobody', BACKUP_RETENTION_DAYS: '-3' });
+  assert.deepEqual(problems.map((p) => p.setting).sort(), ['BACKUP_RETENTION_DAYS', 'COSMOS_ENDPOINT_EU', 'EMAIL_SENDER_ADDRESS_EU']);
   assert.match(problems.find((p) => p.setting === 'COSMOS_ENDPOINT_EU')!.message, /URL/);
 });
 

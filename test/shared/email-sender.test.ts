@@ -98,7 +98,7 @@ describe('email sender against the Communication Services stand-in', () => {
     assert.equal(receipt.sentAt, SENT_AT, 'sentAt comes from the injected clock');
     const sent = uk.outbox().filter((m) => m.operationId === receipt.messageId);
     assert.equal(sent.length, 1);
-    assert.equal(sent[0]?.senderAddress, 'privacy-ops@notifications.local');
+    assert.equal(sent[0]?.senderAddress, 'privacy-ops@uk.notifications.local');
     assert.deepEqual(sent[0]?.to, [message.to[0]?.email]);
     assert.deepEqual(sent[0]?.cc, []);
     assert.deepEqual(sent[0]?.bcc, []);
