@@ -6,3 +6,5 @@ import './tenants.js';
 import './users.js';
 import './audit.js';
 import './records.js';
+import './termination.js';
+import '../workflows/index.js';

@@ -8,6 +8,7 @@ import { RegionalKeyVault } from './crypto/key-vault.js';
 import { Keyring } from './crypto/keyring.js';
 import { systemClock, type Clock } from './clock.js';
 import { initSentry } from './observability/sentry.js';
+import { RegionalBlobStorage } from './blob/regional-blob-storage.js';
 import { EmailSender } from './email/email-sender.js';
 
 export interface Services {
@@ -17,6 +18,8 @@ export interface Services {
   stores: CosmosStores;
   vaults: Record<Region, RegionalKeyVault>;
   keyring: Keyring;
+  /** Exports and access packages, in each region's storage account. */
+  blobs: RegionalBlobStorage;
   email: EmailSender;
 }
 
@@ -33,6 +36,7 @@ export function createServices(config: Config, clock: Clock = systemClock): Serv
     stores: new CosmosStores(config, credential),
     vaults,
     keyring: new Keyring(vaults),
+    blobs: new RegionalBlobStorage(config, credential, clock),
     email: new EmailSender(config, credential, { clock }),
   };
 }

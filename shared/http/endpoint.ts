@@ -24,6 +24,8 @@ export interface RequestContext<P, Q, B> {
   /** The If-Match header, verbatim. */
   ifMatch: string | undefined;
   request: HttpRequest;
+  /** The Functions invocation (for bindings such as the durable client). */
+  invocation: InvocationContext;
 }
 
 export interface EndpointResult {
@@ -73,6 +75,7 @@ export function endpoint<P = Record<string, never>, Q = Record<string, never>, B
         idempotency: idempotencyOf(request, principal, rawBody),
         ifMatch: request.headers.get('if-match') ?? undefined,
         request,
+        invocation,
       });
       response = {
         status: result.status,

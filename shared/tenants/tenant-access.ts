@@ -35,6 +35,19 @@ export async function tenantPartition(services: Services, tenantId: TenantId, re
   return new TenantPartition({ tenantId, region }, await services.stores.container(region, CONTAINERS.tenantData));
 }
 
+/**
+ * The tenant's records that outlive its data (termination record, deletion certificates): open
+ * to the tenant's admins and vendor staff with the permission, before and after deletion.
+ */
+export async function openTenantRecords(services: Services, principal: Principal, rawTenantId: string, permission: Permission): Promise<TenantPartition> {
+  const parsed = parseTenantId(rawTenantId);
+  if (!parsed) throw new NotFoundError('TENANT.NOT_FOUND', `There is no tenant ${rawTenantId}.`);
+  if (!can(principal, permission, parsed.tenantId)) {
+    throw new ForbiddenError('AUTH.FORBIDDEN', `Your roles (${principal.roles.join(', ') || 'none'}) do not allow ${permission} on tenant ${rawTenantId}.`);
+  }
+  return new TenantPartition({ tenantId: parsed.tenantId, region: parsed.region }, await services.stores.container(parsed.region, CONTAINERS.certificates));
+}
+
 export async function openTenant(
   services: Services,
   principal: Principal,

@@ -41,6 +41,8 @@ export interface TenantDoc extends StoredDoc {
   createdBy: string;
   statusChangedAt: string;
   version: number;
+  /** The termination in progress (scheduled or in its grace window), if any. */
+  activeTerminationId?: string;
   /** Hash of the provisioning request, to answer an idempotent retry. */
   provisioningRequestHash?: string;
 }

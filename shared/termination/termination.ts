@@ -68,7 +68,7 @@ export interface TerminationDoc extends StoredDoc {
   keys?: { name: string; vault: string; steps: KeyDestructionStep[] };
   backups?: { retentionDays: number; expireAt: string; status: 'pending' | 'expired' };
   certificates: { kind: 'interim' | 'final'; issuedAt: string }[];
-  notices: { kind: string; sentAt: string; recipients: number }[];
+  notices: { kind: string; sentAt: string; recipients: number; refused?: number }[];
   version: number;
 }
 

@@ -1,0 +1,77 @@
+// Tenant termination: request it (30-day grace window, then deletion), reactivate within grace,
+// follow its progress, and fetch the signed deletion certificate (also after deletion).
+import { app, type InvocationContext } from '@azure/functions';
+import * as df from 'durable-functions';
+import { z } from 'zod';
+import { endpoint } from '../shared/http/endpoint.js';
+import { cancelTermination, readTermination, requestTermination, type RequestedTermination } from '../shared/termination/termination-service.js';
+import { readCertificate } from '../shared/termination/deletion-certificate.js';
+import { REACTIVATE_EVENT, requestTerminationSchema } from '../shared/termination/termination.js';
+import { TERMINATION_ORCHESTRATOR } from '../workflows/termination/orchestrator.js';
+
+const tenantParams = z.object({ tenantId: z.string().min(1).max(64) });
+const client = df.input.durableClient();
+
+/** Starts the tenant's termination workflow unless it already runs (a retried request repairs a missed start). */
+async function ensureWorkflow(invocation: InvocationContext, requested: RequestedTermination): Promise<void> {
+  const durable = df.getClient(invocation);
+  const status = await durable.getStatus(requested.instanceId).catch(() => undefined);
+  if (status && status.runtimeStatus !== undefined && status.name) return;
+  await durable.startNew(TERMINATION_ORCHESTRATOR, { instanceId: requested.instanceId, input: requested.input });
+}
+
+app.http('requestTermination', {
+  route: 'tenants/{tenantId}/termination',
+  methods: ['POST'],
+  authLevel: 'anonymous',
+  extraInputs: [client],
+  handler: endpoint({
+    params: tenantParams,
+    body: requestTerminationSchema,
+    handle: async ({ principal, params, body, services, requestId, now, invocation }) => {
+      const requested = await requestTermination(services, principal, params.tenantId, body, { requestId, now });
+      await ensureWorkflow(invocation, requested);
+      return { status: 202, body: requested.view, headers: { location: `/api/tenants/${params.tenantId}/termination` } };
+    },
+  }),
+});
+
+app.http('getTermination', {
+  route: 'tenants/{tenantId}/termination',
+  methods: ['GET'],
+  authLevel: 'anonymous',
+  handler: endpoint({
+    params: tenantParams,
+    handle: async ({ principal, params, services }) => ({ status: 200, body: await readTermination(services, principal, params.tenantId) }),
+  }),
+});
+
+app.http('cancelTermination', {
+  route: 'tenants/{tenantId}/termination/cancel',
+  methods: ['POST'],
+  authLevel: 'anonymous',
+  extraInputs: [client],
+  handler: endpoint({
+    params: tenantParams,
+    handle: async ({ principal, params, services, requestId, now, invocation }) => {
+      const cancelled = await cancelTermination(services, principal, params.tenantId, { requestId, now });
+      // The tenant is already active again; the event only ends the workflow's wait early.
+      // If it cannot be told now, it finds the tenant active when grace ends and stops then.
+      await df
+        .getClient(invocation)
+        .raiseEvent(cancelled.instanceId, REACTIVATE_EVENT, { at: now.toISOString() })
+        .catch((error: unknown) => invocation.warn(`reactivation event not delivered to ${cancelled.instanceId}: ${error instanceof Error ? error.message : 'unknown error'}`));
+      return { status: 200, body: cancelled.view };
+    },
+  }),
+});
+
+app.http('getDeletionCertificate', {
+  route: 'tenants/{tenantId}/deletion-certificate',
+  methods: ['GET'],
+  authLevel: 'anonymous',
+  handler: endpoint({
+    params: tenantParams,
+    handle: async ({ principal, params, services }) => ({ status: 200, body: await readCertificate(services, principal, params.tenantId) }),
+  }),
+});

@@ -1,0 +1,215 @@
+// Blob storage per region, for exports and access packages: streamed uploads with bounded buffers,
+// read-only expiring download links, and deletion of everything a tenant left there.
+// A blob name always starts with its tenant's id, and the tenant's region must be the region
+// written to, so a copy of a tenant's data can only ever land in the tenant's own region.
+import type { Readable } from 'node:stream';
+import type { TokenCredential } from '@azure/core-auth';
+import {
+  BlobSASPermissions,
+  BlobServiceClient,
+  generateBlobSASQueryParameters,
+  SASProtocol,
+  StorageSharedKeyCredential,
+  type BlobSASSignatureValues,
+  type ContainerClient,
+  type UserDelegationKey,
+} from '@azure/storage-blob';
+import { azureStatusOf } from '../azure/rest-error.js';
+import type { Clock } from '../clock.js';
+import { REGIONS, type Region, type RegionSettings } from '../config.js';
+import { parseTenantId } from '../tenancy/tenant-id.js';
+
+/** The containers Bicep provisions, each with a lifecycle rule deleting blobs after 7 days. */
+export const EXPORT_CONTAINERS = ['exports', 'packages'] as const;
+export type ExportContainer = (typeof EXPORT_CONTAINERS)[number];
+
+/** The settings this adapter reads (a `Config` is one). */
+export interface BlobStorageSettings {
+  localDevelopment: boolean;
+  regions: Record<Region, Pick<RegionSettings, 'blob'>>;
+}
+
+export interface BlobStorageOptions {
+  /** Block size of streamed uploads; with `uploadConcurrency` it bounds the memory one upload holds. */
+  blockBytes?: number;
+  uploadConcurrency?: number;
+}
+
+export interface UploadOptions {
+  /** Suggested file name for browsers (`Content-Disposition: attachment`). */
+  downloadName?: string;
+}
+
+/** Clock skew allowance for the start of a SAS, as Microsoft recommends (up to 15 minutes). */
+const SAS_START_SKEW_MS = 5 * 60_000;
+/** A user delegation key is valid for at most 7 days from when it is requested. */
+const MAX_DELEGATION_MS = 7 * 24 * 3600_000;
+
+interface RegionClient {
+  service: BlobServiceClient;
+  accountName: string;
+  /** Present only locally; in Azure shared-key access is disabled and links are user-delegation SAS. */
+  sharedKey?: StorageSharedKeyCredential;
+}
+
+export class RegionalBlobStorage {
+  readonly #regions: Record<Region, RegionClient>;
+  readonly #containers = new Map<string, Promise<ContainerClient>>();
+  readonly #delegationKeys = new Map<Region, Promise<UserDelegationKey>>();
+  readonly #blockBytes: number;
+  readonly #concurrency: number;
+
+  constructor(
+    private readonly config: BlobStorageSettings,
+    credential: TokenCredential,
+    private readonly clock: Clock,
+    options: BlobStorageOptions = {},
+  ) {
+    this.#blockBytes = options.blockBytes ?? 4 * 1024 * 1024;
+    this.#concurrency = options.uploadConcurrency ?? 4;
+    const client = (region: Region): RegionClient => {
+      const { url, accountKey } = config.regions[region].blob;
+      const accountName = accountNameOf(url);
+      if (accountKey) {
+        const sharedKey = new StorageSharedKeyCredential(accountName, accountKey);
+        return { service: new BlobServiceClient(url, sharedKey), accountName, sharedKey };
+      }
+      return { service: new BlobServiceClient(url, credential), accountName };
+    };
+    this.#regions = Object.fromEntries(REGIONS.map((r) => [r, client(r)])) as Record<Region, RegionClient>;
+  }
+
+  /**
+   * Uploads `readable` as a block blob, staging blocks as they fill: at most `uploadConcurrency`
+   * blocks of `blockBytes` are held, however large the blob. The blob appears only when the stream
+   * ends; if the stream fails, nothing is committed (a half-written export never looks complete).
+   */
+  async uploadStream(region: Region, container: ExportContainer, blobName: string, readable: Readable, contentType: string, options: UploadOptions = {}): Promise<void> {
+    assertTenantBlob(region, blobName);
+    const client = (await this.#container(region, container)).getBlockBlobClient(blobName);
+    await client.uploadStream(readable, this.#blockBytes, this.#concurrency, {
+      blobHTTPHeaders: {
+        blobContentType: contentType,
+        ...(options.downloadName ? { blobContentDisposition: attachment(options.downloadName) } : {}),
+      },
+    });
+  }
+
+  /**
+   * A read-only link to one blob that stops working at `expiresOn` (HTTPS only in Azure). Locally
+   * it is signed with the account key; in Azure with a user delegation key obtained with the app's
+   * identity, so no account key exists to leak and the links can be revoked by revoking the keys.
+   */
+  async downloadLink(region: Region, container: ExportContainer, blobName: string, expiresOn: Date): Promise<string> {
+    assertTenantBlob(region, blobName);
+    const { service, accountName, sharedKey } = this.#regions[region];
+    const now = this.clock.now();
+    const values: BlobSASSignatureValues = {
+      containerName: container,
+      blobName,
+      permissions: BlobSASPermissions.parse('r'),
+      startsOn: new Date(now.getTime() - SAS_START_SKEW_MS),
+      expiresOn,
+      protocol: this.config.localDevelopment ? SASProtocol.HttpsAndHttp : SASProtocol.Https,
+    };
+    const query = sharedKey
+      ? generateBlobSASQueryParameters(values, sharedKey)
+      : generateBlobSASQueryParameters(values, await this.#delegationKey(region, now, expiresOn), accountName);
+    return `${service.getContainerClient(container).getBlockBlobClient(blobName).url}?${query.toString()}`;
+  }
+
+  /** Deletes every blob whose name starts with `prefix` (which must be `<tenantId>/...`); returns how many. */
+  async deletePrefix(region: Region, container: ExportContainer, prefix: string): Promise<number> {
+    assertTenantBlob(region, prefix);
+    if (!prefix.includes('/')) throw new Error(`a deletion prefix must end a path segment: ${prefix}`);
+    const client = this.#regions[region].service.getContainerClient(container);
+    let deleted = 0;
+    try {
+      for await (const page of client.listBlobsFlat({ prefix }).byPage({ maxPageSize: 1000 })) {
+        const names = page.segment.blobItems.map((item) => item.name);
+        for (let i = 0; i < names.length; i += 16) {
+          const results = await Promise.all(names.slice(i, i + 16).map((name) => client.getBlobClient(name).deleteIfExists({ deleteSnapshots: 'include' })));
+          deleted += results.filter((r) => r.succeeded).length;
+        }
+      }
+    } catch (error) {
+      // A container that does not exist (never used locally) holds nothing to delete.
+      if (azureStatusOf(error) === 404) return deleted;
+      throw error;
+    }
+    return deleted;
+  }
+
+  /** The whole content of a small blob (a manifest), or undefined when there is none. */
+  async readSmall(region: Region, container: ExportContainer, blobName: string): Promise<Buffer | undefined> {
+    assertTenantBlob(region, blobName);
+    try {
+      return await this.#regions[region].service.getContainerClient(container).getBlobClient(blobName).downloadToBuffer();
+    } catch (error) {
+      if (azureStatusOf(error) === 404) return undefined;
+      throw error;
+    }
+  }
+
+  /** Whether a blob exists (for tests and idempotent activities). */
+  async exists(region: Region, container: ExportContainer, blobName: string): Promise<boolean> {
+    assertTenantBlob(region, blobName);
+    return this.#regions[region].service.getContainerClient(container).getBlobClient(blobName).exists();
+  }
+
+  #container(region: Region, name: ExportContainer): Promise<ContainerClient> {
+    const cacheKey = `${region}/${name}`;
+    let container = this.#containers.get(cacheKey);
+    if (!container) {
+      container = this.#openContainer(region, name);
+      container.catch(() => this.#containers.delete(cacheKey));
+      this.#containers.set(cacheKey, container);
+    }
+    return container;
+  }
+
+  async #openContainer(region: Region, name: ExportContainer): Promise<ContainerClient> {
+    const client = this.#regions[region].service.getContainerClient(name);
+    // In Azure the containers and their lifecycle rule come from infra/; locally they are made on first use.
+    if (this.config.localDevelopment) await client.createIfNotExists();
+    return client;
+  }
+
+  /** One user delegation key per region, reused while it covers the requested link's lifetime. */
+  async #delegationKey(region: Region, now: Date, expiresOn: Date): Promise<UserDelegationKey> {
+    const cached = this.#delegationKeys.get(region);
+    if (cached) {
+      const key = await cached.catch(() => undefined);
+      if (key && key.signedStartsOn.getTime() <= now.getTime() - SAS_START_SKEW_MS && key.signedExpiresOn.getTime() >= expiresOn.getTime()) return key;
+    }
+    const startsOn = new Date(now.getTime() - SAS_START_SKEW_MS);
+    const keyExpiresOn = new Date(now.getTime() + MAX_DELEGATION_MS - SAS_START_SKEW_MS);
+    if (expiresOn.getTime() > keyExpiresOn.getTime()) throw new Error('a download link can be valid for at most 7 days (the limit of a user delegation key)');
+    const fresh = this.#regions[region].service.getUserDelegationKey(startsOn, keyExpiresOn).then((response) => response as UserDelegationKey);
+    this.#delegationKeys.set(region, fresh);
+    fresh.catch(() => this.#delegationKeys.delete(region));
+    return fresh;
+  }
+}
+
+/** The storage account name from its blob endpoint: path-style locally (`http://host:port/account`), host-style in Azure. */
+export function accountNameOf(blobUrl: string): string {
+  const url = new URL(blobUrl);
+  const firstSegment = url.pathname.split('/').find((s) => s !== '');
+  if (firstSegment) return firstSegment;
+  const label = url.hostname.split('.')[0];
+  if (!label) throw new Error(`cannot tell the storage account of ${blobUrl}`);
+  return label;
+}
+
+/** Refuses (as a bug) a blob name that does not start with a tenant id of `region`. */
+export function assertTenantBlob(region: Region, blobName: string): void {
+  const tenant = parseTenantId(blobName.split('/')[0] ?? '');
+  if (!tenant) throw new Error(`blob names start with the tenant id: ${blobName}`);
+  if (tenant.region !== region) throw new Error(`tenant ${tenant.tenantId} lives in ${tenant.region}; refusing to use ${region} storage for it`);
+}
+
+function attachment(fileName: string): string {
+  const ascii = fileName.replace(/[^\x20-\x7e]|["\\]/g, '_');
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(fileName)}`;
+}

@@ -1,0 +1,136 @@
+// CSV as people open it in a spreadsheet: RFC 4180 (CRLF, double quotes doubled, a header row),
+// UTF-8 with an optional byte-order mark, and protection against formula injection. Pure: no I/O.
+//
+// Formula injection (OWASP "CSV Injection"): a cell whose text starts with `=`, `+`, `-`, `@`, tab
+// or carriage return (or the full-width `＝ ＋ － ＠`) is prefixed with a single quote, so a
+// spreadsheet shows it as text instead of evaluating it. The decision is taken on the value's
+// type, not on how it looks:
+//  - a JSON number is data, written as a number: -5 stays -5 (a number's text is only digits,
+//    sign, point and exponent, so it cannot carry a formula);
+//  - text is text: "-5+cmd|' /C calc'!A0" becomes "'-5+cmd|' /C calc'!A0", and so does the text
+//    "-5" (it becomes "'-5"): a string that merely looks like a number is still a string, and
+//    the quote only marks it as the text it is.
+// Every string cell is also wrapped in double quotes, so a cell holding `;=cmd` cannot become a
+// formula cell in a locale whose spreadsheet splits on semicolons. The header row goes through the
+// same rules (module records take column names from customer data).
+import { stringify, type Options } from 'csv-stringify/sync';
+
+/** What a CSV cell holds once a row is projected: text, a number, or nothing (an empty cell). */
+export type CsvCell = string | number | null;
+
+export interface CsvFormat {
+  /** Start the file with a UTF-8 byte-order mark, so Excel on Windows reads it as UTF-8. */
+  bom?: boolean;
+}
+
+const OPTIONS: Options = {
+  delimiter: ',',
+  quote: '"',
+  escape: '"',
+  record_delimiter: 'windows',
+  // RFC 4180: a field with CR or LF is quoted (csv-stringify turns this off when a delimiter is given).
+  quote_record_delimiter: true,
+  quoted_string: true,
+  escape_formulas: true,
+  header: false,
+  eof: true,
+};
+
+export const CSV_CONTENT_TYPE = 'text/csv; charset=utf-8; header=present';
+export const UTF8_BOM = '\ufeff';
+
+/** The header line (with the BOM first if asked for). */
+export function csvHeader(headers: readonly string[], format: CsvFormat = {}): string {
+  return stringify([headers.slice()], { ...OPTIONS, bom: format.bom === true });
+}
+
+/** Data lines for a batch of already-projected rows, each ending with CRLF. */
+export function csvLines(rows: readonly (readonly CsvCell[])[]): string {
+  if (rows.length === 0) return '';
+  return stringify(rows as CsvCell[][], OPTIONS);
+}
+
+/** A whole CSV document in memory: for small tables (the manifest's summary, tests). */
+export function toCsv(headers: readonly string[], rows: readonly (readonly CsvCell[])[], format: CsvFormat = {}): string {
+  return csvHeader(headers, format) + csvLines(rows);
+}
+
+/**
+ * Turns any JSON-ish value into a cell: numbers stay numbers; booleans become `true`/`false`;
+ * dates ISO 8601; arrays and objects their JSON text (which starts with `[` or `{`, so a formula
+ * inside it is never at the start of the cell); null and undefined an empty cell.
+ */
+export function csvCell(value: unknown): CsvCell {
+  if (value === null || value === undefined) return null;
+  switch (typeof value) {
+    case 'string':
+      return value;
+    case 'number':
+      return Number.isFinite(value) ? value : String(value);
+    case 'bigint':
+      return String(value);
+    case 'boolean':
+      return value ? 'true' : 'false';
+    default:
+      if (value instanceof Date) return value.toISOString();
+      return JSON.stringify(value) ?? null;
+  }
+}
+
+/**
+ * Flattens nested plain objects into dotted paths (`{ a: { b: 1 } }` → `a.b`), so each leaf gets
+ * a column and its text is checked for formulas like any other cell. Arrays and empty objects are
+ * leaves (their JSON text). A `.` or `\` inside a key is escaped with `\`, so paths never collide.
+ */
+export function flattenObject(value: Record<string, unknown>, into: Map<string, unknown> = new Map(), prefix = ''): Map<string, unknown> {
+  for (const [key, child] of Object.entries(value)) {
+    const path = prefix + key.replace(/[\\.]/g, (c) => `\\${c}`);
+    if (isPlainObject(child) && Object.keys(child).length > 0) flattenObject(child, into, `${path}.`);
+    else into.set(path, child);
+  }
+  return into;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Date);
+}
+
+/**
+ * Reads RFC 4180 CSV back into rows of text (a leading BOM is skipped): the reading side of this
+ * module, for checking a downloaded package against its source. It does not undo the formula
+ * quote, which is part of the cell as written.
+ */
+export function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let field = '';
+  let quoted = false;
+  let i = text.startsWith(UTF8_BOM) ? 1 : 0;
+  const endField = (): void => {
+    row.push(field);
+    field = '';
+  };
+  for (; i < text.length; i++) {
+    const c = text[i]!;
+    if (quoted) {
+      if (c !== '"') field += c;
+      else if (text[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else quoted = false;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') endField();
+    else if (c === '\r' && text[i + 1] === '\n') {
+      endField();
+      rows.push(row);
+      row = [];
+      i++;
+    } else field += c;
+  }
+  if (quoted) throw new Error('unterminated quoted field');
+  if (field !== '' || row.length > 0) {
+    endField();
+    rows.push(row);
+  }
+  return rows;
+}

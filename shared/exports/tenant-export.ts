@@ -1,0 +1,205 @@
+// A tenant's data leaving the service: one export (users, the audit log, or one module's records,
+// as CSV or JSON) for the exports route, and the complete package (everything, both formats, with
+// a manifest) for access requests and for "return, then delete" at termination. Everything streams
+// from the tenant's partition to blob storage in the tenant's own region, under `<tenantId>/<jobId>/`,
+// and is reached through expiring read-only links.
+import { Readable } from 'node:stream';
+import type { Services } from '../composition.js';
+import type { Region } from '../config.js';
+import { MODULES, type ModuleName } from '../records/record.js';
+import { tenantPartition } from '../tenants/tenant-access.js';
+import { parseTenantId, type TenantId } from '../tenancy/tenant-id.js';
+import type { TenantCipher } from '../crypto/keyring.js';
+import type { TenantPartition } from '../store/tenant-partition.js';
+import { EXPORT_CONTAINERS, type ExportContainer, type RegionalBlobStorage } from '../blob/regional-blob-storage.js';
+import { AUDIT_COLUMNS, auditRows, collectDataColumns, recordRows, USER_COLUMNS, userRows } from './tenant-rows.js';
+import { CsvEncoder, JSON_CONTENT_TYPE, JsonArrayEncoder, writeRows, type FileOutput, type FileSink, type WrittenFile } from './writers.js';
+
+export type ExportFormat = 'csv' | 'json';
+export type ExportSubject = { kind: 'users' } | { kind: 'audit-log' } | { kind: 'records'; module: ModuleName };
+
+export interface ManifestFile extends WrittenFile {
+  contents: ExportSubject['kind'];
+  module?: ModuleName;
+  format: ExportFormat;
+}
+
+export const MANIFEST_NAME = 'manifest.json';
+
+export interface PackageManifest {
+  manifestVersion: 1;
+  tenant: string;
+  region: Region;
+  jobId: string;
+  generatedAt: string;
+  /** How to read the files, for the person who downloads them. */
+  formats: Record<ExportFormat, string>;
+  files: ManifestFile[];
+}
+
+export interface DownloadLinks {
+  expiresOn: string;
+  manifest: string;
+  /** By file name (as in the manifest). */
+  files: Record<string, string>;
+}
+
+export interface ExportPackage {
+  manifest: PackageManifest;
+  container: ExportContainer;
+  /** Blob name of the manifest; the files sit beside it. */
+  manifestBlob: string;
+  links: DownloadLinks;
+}
+
+export interface SingleExport {
+  file: ManifestFile;
+  container: ExportContainer;
+  blobName: string;
+  link: string;
+  expiresOn: string;
+}
+
+export interface ExportRequest {
+  tenantId: TenantId;
+  /** The durable job (orchestration instance) this belongs to: re-running it writes the same blobs. */
+  jobId: string;
+  /** Defaults to the services' clock; an activity passes the orchestration's time. */
+  now?: Date;
+  /** Start CSV files with a UTF-8 byte-order mark (Excel on Windows needs it for non-ASCII text). */
+  bom?: boolean;
+}
+
+export const FORMAT_NOTES: Record<ExportFormat, string> = {
+  csv:
+    'RFC 4180 CSV in UTF-8 with a header row and CRLF line ends; every text cell is in double quotes. ' +
+    "Text starting with =, +, -, @, tab or carriage return is prefixed with ' so spreadsheets do not run it as a formula; " +
+    'numbers are written as numbers. Lists and nested values are JSON text; module data fields are columns named data.<field>.',
+  json: 'A UTF-8 JSON array with one element per line, each element as the API returns it.',
+};
+
+const JOB_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
+/** Records can be 64 KB each: encode them in smaller batches than the small rows of users and audit. */
+const RECORD_BATCH_ROWS = 32;
+
+/**
+ * Writes the complete package of a tenant: every user, every module's records and the audit log,
+ * each as CSV and as JSON, then `manifest.json` (rows, bytes and SHA-256 of each file). The manifest
+ * is written last, so a package with a manifest is complete; running the same job again after that
+ * returns the stored manifest with fresh links instead of exporting twice.
+ */
+export async function buildPackage(services: Services, request: ExportRequest & { container?: ExportContainer }): Promise<ExportPackage> {
+  const { tenantId, region, now, prefix } = jobScope(services, request);
+  const container = request.container ?? 'packages';
+  const manifestBlob = prefix + MANIFEST_NAME;
+
+  const stored = await services.blobs.readSmall(region, container, manifestBlob);
+  if (stored) {
+    const manifest = JSON.parse(stored.toString('utf8')) as PackageManifest;
+    return { manifest, container, manifestBlob, links: await packageLinks(services, region, container, prefix, manifest, now) };
+  }
+
+  const partition = await tenantPartition(services, tenantId, region);
+  const cipher = services.keyring.cipherFor(partition, now);
+  const sink = blobSink(services.blobs, region, container, prefix);
+  const files: ManifestFile[] = [];
+  files.push(...(await writeBoth(sink, { kind: 'users' }, request.bom, partition, cipher)));
+  for (const module of MODULES) files.push(...(await writeBoth(sink, { kind: 'records', module }, request.bom, partition, cipher)));
+  files.push(...(await writeBoth(sink, { kind: 'audit-log' }, request.bom, partition, cipher)));
+
+  const manifest: PackageManifest = { manifestVersion: 1, tenant: tenantId, region, jobId: request.jobId, generatedAt: now.toISOString(), formats: FORMAT_NOTES, files };
+  const body = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`, 'utf8');
+  await services.blobs.uploadStream(region, container, manifestBlob, Readable.from([body]), JSON_CONTENT_TYPE, { downloadName: MANIFEST_NAME });
+  return { manifest, container, manifestBlob, links: await packageLinks(services, region, container, prefix, manifest, now) };
+}
+
+/** One export for the exports route: users, the audit log or one module's records, as CSV or JSON. */
+export async function exportTenantData(services: Services, request: ExportRequest & { subject: ExportSubject; format: ExportFormat }): Promise<SingleExport> {
+  const { tenantId, region, now, prefix } = jobScope(services, request);
+  const container: ExportContainer = 'exports';
+  const partition = await tenantPartition(services, tenantId, region);
+  const cipher = services.keyring.cipherFor(partition, now);
+  const [file] = await writeSubject(blobSink(services.blobs, region, container, prefix), request.subject, [request.format], request.bom, partition, cipher);
+  const blobName = prefix + file!.name;
+  const expiresOn = linkExpiry(services, now);
+  return { file: file!, container, blobName, link: await services.blobs.downloadLink(region, container, blobName, expiresOn), expiresOn: expiresOn.toISOString() };
+}
+
+/** Removes every export and package of a tenant from its region (tenant deletion); counts per container. */
+export async function deleteTenantExports(blobs: RegionalBlobStorage, tenantId: TenantId): Promise<Record<ExportContainer, number>> {
+  const parsed = parseTenantId(tenantId);
+  if (!parsed) throw new Error(`not a tenant id: ${tenantId}`);
+  const counts = {} as Record<ExportContainer, number>;
+  for (const container of EXPORT_CONTAINERS) counts[container] = await blobs.deletePrefix(parsed.region, container, `${tenantId}/`);
+  return counts;
+}
+
+/** The file name of an export within its job folder. */
+export function exportFileName(subject: ExportSubject, format: ExportFormat): string {
+  const base = subject.kind === 'records' ? `records-${subject.module}` : subject.kind;
+  return `${base}.${format}`;
+}
+
+/** A sink writing each file as a blob under `prefix` in the tenant's region. */
+export function blobSink(blobs: RegionalBlobStorage, region: Region, container: ExportContainer, prefix: string): FileSink {
+  return {
+    store: (name: string, body: Readable, contentType: string) => blobs.uploadStream(region, container, prefix + name, body, contentType, { downloadName: name }),
+  };
+}
+
+function writeBoth(sink: FileSink, subject: ExportSubject, bom: boolean | undefined, partition: TenantPartition, cipher: TenantCipher): Promise<ManifestFile[]> {
+  return writeSubject(sink, subject, ['csv', 'json'], bom, partition, cipher);
+}
+
+/** Streams one subject to one file per format, in a single pass over the data (plus a column pass for module CSVs). */
+async function writeSubject(sink: FileSink, subject: ExportSubject, formats: ExportFormat[], bom: boolean | undefined, partition: TenantPartition, cipher: TenantCipher): Promise<ManifestFile[]> {
+  const describe = (file: WrittenFile, format: ExportFormat): ManifestFile => ({
+    ...file,
+    contents: subject.kind,
+    ...(subject.kind === 'records' ? { module: subject.module } : {}),
+    format,
+  });
+  const output = <Row>(format: ExportFormat, csv: () => CsvEncoder<Row>, toJson?: (row: Row) => unknown): FileOutput<Row> => ({
+    sink,
+    name: exportFileName(subject, format),
+    encoder: format === 'csv' ? csv() : new JsonArrayEncoder<Row>(toJson),
+  });
+  const csvFormat = { bom: bom === true };
+  let written: WrittenFile[];
+  switch (subject.kind) {
+    case 'users':
+      written = await writeRows(userRows(partition, cipher), formats.map((f) => output(f, () => new CsvEncoder(USER_COLUMNS, csvFormat))));
+      break;
+    case 'audit-log':
+      written = await writeRows(auditRows(partition, cipher), formats.map((f) => output(f, () => new CsvEncoder(AUDIT_COLUMNS, csvFormat))), { batchRows: 500 });
+      break;
+    case 'records': {
+      const columns = formats.includes('csv') ? (await collectDataColumns(recordRows(partition, cipher, subject.module))).columns() : [];
+      written = await writeRows(
+        recordRows(partition, cipher, subject.module),
+        formats.map((f) => output(f, () => new CsvEncoder(columns, csvFormat), (row) => row.view)),
+        { batchRows: RECORD_BATCH_ROWS },
+      );
+      break;
+    }
+  }
+  return written.map((file, i) => describe(file, formats[i]!));
+}
+
+async function packageLinks(services: Services, region: Region, container: ExportContainer, prefix: string, manifest: PackageManifest, now: Date): Promise<DownloadLinks> {
+  const expiresOn = linkExpiry(services, now);
+  const files: Record<string, string> = {};
+  for (const file of manifest.files) files[file.name] = await services.blobs.downloadLink(region, container, prefix + file.name, expiresOn);
+  return { expiresOn: expiresOn.toISOString(), manifest: await services.blobs.downloadLink(region, container, prefix + MANIFEST_NAME, expiresOn), files };
+}
+
+function linkExpiry(services: Services, now: Date): Date {
+  return new Date(now.getTime() + services.config.retention.downloadLinkHours * 3600_000);
+}
+
+function jobScope(services: Services, request: ExportRequest): { tenantId: TenantId; region: Region; now: Date; prefix: string } {
+  const parsed = parseTenantId(request.tenantId);
+  if (!parsed) throw new Error(`not a tenant id: ${request.tenantId}`);
+  if (!JOB_ID.test(request.jobId)) throw new Error(`an export job id is letters, digits, '.', '_' and '-' (at most 100): ${request.jobId}`);
+  return { tenantId: parsed.tenantId, region: parsed.region, now: request.now ?? services.clock.now(), prefix: `${parsed.tenantId}/${request.jobId}/` };
+}

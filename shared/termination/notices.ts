@@ -1,0 +1,127 @@
+// The emails of a termination, one per nominated contact, each sent at most once (the idempotency
+// key names the workflow, the notice and the contact), and recorded on the termination record.
+import { createHash } from 'node:crypto';
+import type { Services } from '../composition.js';
+import type { Region } from '../config.js';
+import { renderEmail, type StructuredEmail } from '../email/render.js';
+import { EmailDeliveryError } from '../email/errors.js';
+import { parseTenantId } from '../tenancy/tenant-id.js';
+import type { Contact } from '../tenants/tenant.js';
+import { certificateRecipients, everyContact, nominatedContacts } from './certificate-recipients.js';
+import { storedCertificate, type CertificateKind } from './deletion-certificate.js';
+import { certificatesPartition, updateTermination } from './termination-service.js';
+import { stillTerminating } from './grace-window.js';
+import { terminationDocId, type TerminationDoc } from './termination.js';
+
+export type TerminationNotice =
+  | { kind: 'grace-started' }
+  | { kind: 'grace-reminder'; daysLeft: number }
+  | { kind: 'reactivated' }
+  | { kind: 'data-returned'; downloadUrl: string; expiresAt: string; files: number }
+  | { kind: 'certificate'; certificate: CertificateKind };
+
+const noticeName = (notice: TerminationNotice): string =>
+  notice.kind === 'grace-reminder' ? `grace-reminder-${notice.daysLeft}d` : notice.kind === 'certificate' ? `certificate-${notice.certificate}` : notice.kind;
+
+function content(termination: TerminationDoc, notice: TerminationNotice, certificateText?: string): StructuredEmail {
+  const tenant = `${termination.tenantName} (${termination.tenantId})`;
+  const facts = [
+    { label: 'Tenant', value: tenant },
+    { label: 'Termination effective', value: termination.effectiveAt },
+    { label: 'Grace window ends', value: termination.graceEndsAt },
+    { label: 'Disposition', value: termination.disposition === 'return-then-delete' ? 'return the data, then delete it' : 'delete' },
+  ];
+  switch (notice.kind) {
+    case 'grace-started':
+      return {
+        subject: `Termination of ${termination.tenantName}: 30-day grace window started`,
+        title: 'Your tenancy has been terminated',
+        paragraphs: [
+          `The tenancy ${tenant} was terminated with effect from ${termination.effectiveAt}. Its data is now read-only; exports still work.`,
+          `You can reactivate the tenancy until ${termination.graceEndsAt} (POST /api/tenants/${termination.tenantId}/termination/cancel). After that, all primary data is deleted, the tenant's keys are destroyed and a signed deletion certificate is sent to you.`,
+        ],
+        facts,
+      };
+    case 'grace-reminder':
+      return {
+        subject: `Termination of ${termination.tenantName}: ${notice.daysLeft === 1 ? '1 day' : `${notice.daysLeft} days`} until deletion`,
+        title: `${notice.daysLeft === 1 ? 'One day' : `${notice.daysLeft} days`} left to reactivate`,
+        paragraphs: [`The grace window of ${tenant} ends at ${termination.graceEndsAt}. Reactivate before then to keep the data; after it, deletion begins and cannot be undone.`],
+        facts,
+      };
+    case 'reactivated':
+      return {
+        subject: `Termination of ${termination.tenantName} cancelled: tenancy reactivated`,
+        title: 'Your tenancy has been reactivated',
+        paragraphs: [`The termination of ${tenant} was cancelled within the grace window. Nothing has been deleted and the tenancy is active again.`],
+        facts,
+      };
+    case 'data-returned':
+      return {
+        subject: `Termination of ${termination.tenantName}: your data is ready to download`,
+        title: 'Your data, returned before deletion',
+        paragraphs: [
+          `As you chose, a complete copy of the data of ${tenant} (users, module records and the audit log, as CSV and JSON, with a manifest) has been prepared in the tenancy's region.`,
+          `The download link expires at ${notice.expiresAt}. Deletion still happens when the grace window ends at ${termination.graceEndsAt}.`,
+        ],
+        facts: [...facts, { label: 'Files', value: String(notice.files) }],
+        link: { label: 'Download the data package (manifest)', url: notice.downloadUrl },
+      };
+    case 'certificate':
+      return {
+        subject: `Deletion certificate (${notice.certificate}) for ${termination.tenantName}`,
+        title: notice.certificate === 'final' ? 'Final deletion certificate' : 'Deletion certificate',
+        paragraphs: [
+          notice.certificate === 'final'
+            ? `Deletion of ${tenant} is complete: primary data, the tenant key and the encrypted backups are gone. The signed certificate is below; verify it with the public keys at /api/.well-known/jwks.json.`
+            : `The primary data of ${tenant} has been deleted and its key destroyed. The signed certificate below lists what is still to happen (key purge, backup expiry); a final certificate follows when it has.`,
+          `Certificate (compact JWS): ${certificateText ?? ''}`,
+        ],
+        facts,
+      };
+  }
+}
+
+export async function sendTerminationNotice(services: Services, input: { tenantId: string; terminationId: string; notice: TerminationNotice }): Promise<number> {
+  const parsed = parseTenantId(input.tenantId)!;
+  const records = await certificatesPartition(services, parsed.tenantId, parsed.region);
+  const termination = await records.read<TerminationDoc>(terminationDocId(input.terminationId));
+  if (!termination) throw new Error(`no termination ${input.terminationId}`);
+  let recipients: Contact[];
+  let certificateText: string | undefined;
+  if (input.notice.kind === 'certificate') {
+    recipients = await certificateRecipients(services, input.tenantId, input.terminationId);
+    certificateText = (await storedCertificate(records, input.terminationId, input.notice.certificate))?.certificate;
+  } else {
+    // Grace-window notices go out only while this termination is still the tenant's active one.
+    if (input.notice.kind !== 'reactivated' && !(await stillTerminating(services, input.tenantId, input.terminationId))) return 0;
+    const contacts = await nominatedContacts(services, input.tenantId);
+    recipients = contacts ? everyContact(contacts) : [];
+  }
+  const rendered = renderEmail(content(termination, input.notice, certificateText));
+  const name = noticeName(input.notice);
+  let refused = 0;
+  for (const recipient of recipients) {
+    try {
+      await services.email.send({
+        region: parsed.region as Region,
+        to: [{ name: recipient.name, email: recipient.email }],
+        ...rendered,
+        idempotencyKey: `${termination.instanceId}:${name}:${createHash('sha256').update(recipient.email.toLowerCase()).digest('hex')}`,
+      });
+    } catch (error) {
+      // A transient failure retries the whole activity (sent messages are not sent again); an address
+      // the service refuses must not stop the notice reaching the other contacts: it is counted instead.
+      if (!(error instanceof EmailDeliveryError) || error.retryable) throw error;
+      refused++;
+    }
+  }
+  await updateTermination(services, records, input.terminationId, (t) => ({
+    ...t,
+    notices: [
+      ...t.notices.filter((n) => n.kind !== name),
+      { kind: name, sentAt: services.clock.now().toISOString(), recipients: recipients.length - refused, ...(refused > 0 ? { refused } : {}) },
+    ],
+  }));
+  return recipients.length - refused;
+}

@@ -1,0 +1,3 @@
+// Every long-lived flow of the app, registered with its activities.
+import './termination/activities.js';
+import './termination/orchestrator.js';
