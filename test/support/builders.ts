@@ -20,8 +20,11 @@ export function contactsFor(label: string): TenantFixture['contacts'] {
   };
 }
 
+/** Fixture tokens outlive the virtual months a test moves through (expiry itself is tested on its own). */
+const FIXTURE_TOKEN_LIFETIME = { lifetimeSeconds: 400 * 24 * 3600 };
+
 export async function opsToken(system: LocalSystem, role: 'ops.platform' | 'ops.breach' | 'support' = 'ops.platform'): Promise<string> {
-  return system.token({ sub: `${role}-staff-1`, roles: [role] });
+  return system.token({ sub: `${role}-staff-1`, roles: [role] }, FIXTURE_TOKEN_LIFETIME);
 }
 
 export async function provisionTenant(system: LocalSystem, options: { region?: 'uksouth' | 'eu'; name?: string } = {}): Promise<TenantFixture> {
@@ -34,7 +37,7 @@ export async function provisionTenant(system: LocalSystem, options: { region?: '
   });
   assert.equal(response.status, 201, JSON.stringify(response.body));
   const tenantId = response.body.tenantId;
-  const adminToken = await system.token({ sub: `admin-of-${tenantId}`, roles: ['tenant.admin'], tid: tenantId });
+  const adminToken = await system.token({ sub: `admin-of-${tenantId}`, roles: ['tenant.admin'], tid: tenantId }, FIXTURE_TOKEN_LIFETIME);
   return { tenantId, region, adminToken, contacts };
 }
 

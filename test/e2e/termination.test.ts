@@ -1,0 +1,179 @@
+// Tenant termination end to end on the virtual clock: 30-day grace with reminders, read-only
+// tenant, reactivation, deletion exactly at grace end, key destruction, and a deletion
+// certificate that verifies with node's own crypto against the public JWKS.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createPublicKey, verify as verifySignature } from 'node:crypto';
+import { LocalSystem } from '../support/local-system.js';
+import { createRecord, createUser, opsToken, provisionTenant, type TenantFixture } from '../support/builders.js';
+
+const DAY = 24 * 3600_000;
+
+interface TerminationBody {
+  terminationId: string;
+  phase: string;
+  effectiveAt: string;
+  graceEndsAt: string;
+  deletion?: { completedAt?: string; batches: number; stores: { store: string; items: number; byType: Record<string, number> }[] };
+  keys?: { steps: { step: string; status: string; at: string }[] };
+  backups?: { expireAt: string; status: string };
+  certificates: { kind: string }[];
+  notices: { kind: string; recipients: number }[];
+}
+
+/** Verifies a compact ES256 JWS with node's crypto (not jose) against a JWKS. */
+function verifyWithNodeCrypto(jws: string, jwks: { keys: { kid: string; kty: string; crv: string; x: string; y: string }[] }): Record<string, unknown> {
+  const [header, payload, signature] = jws.split('.');
+  const { kid, alg } = JSON.parse(Buffer.from(header!, 'base64url').toString()) as { kid: string; alg: string };
+  assert.equal(alg, 'ES256');
+  const jwk = jwks.keys.find((k) => k.kid === kid);
+  assert.ok(jwk, `the JWKS publishes key ${kid}`);
+  const key = createPublicKey({ key: { kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y }, format: 'jwk' });
+  const valid = verifySignature('sha256', Buffer.from(`${header}.${payload}`), { key, dsaEncoding: 'ieee-p1363' }, Buffer.from(signature!, 'base64url'));
+  assert.equal(valid, true, 'the signature verifies');
+  return JSON.parse(Buffer.from(payload!, 'base64url').toString()) as Record<string, unknown>;
+}
+
+describe('tenant termination', () => {
+  let system: LocalSystem;
+
+  before(async () => {
+    system = await LocalSystem.start({ withPlatform: true });
+  });
+  after(async () => {
+    await system?.stop();
+  });
+
+  async function terminate(tenant: TenantFixture, body: Record<string, unknown> = { disposition: 'delete' }): Promise<TerminationBody> {
+    const response = await system.post<TerminationBody>(`/api/tenants/${tenant.tenantId}/termination`, body, tenant.adminToken);
+    assert.equal(response.status, 202, JSON.stringify(response.body));
+    await system.settle();
+    return response.body;
+  }
+
+  async function termination(tenant: TenantFixture): Promise<TerminationBody> {
+    const response = await system.get<TerminationBody>(`/api/tenants/${tenant.tenantId}/termination`, tenant.adminToken);
+    assert.equal(response.status, 200, JSON.stringify(response.body));
+    return response.body;
+  }
+
+  test('after the grace window every document, key and email address of the tenant is gone, and the certificate verifies', async () => {
+    const tenant = await provisionTenant(system);
+    const bystander = await provisionTenant(system);
+    const users = [await createUser(system, tenant), await createUser(system, tenant)];
+    for (let i = 0; i < 5; i++) await createRecord(system, tenant, 'shift-logs', { subjectUserId: users[0]!.userId, data: { shift: i } });
+    const bystanderUser = await createUser(system, bystander);
+    const outboxBefore = (await system.outbox()).length;
+
+    const started = await system.now();
+    const requested = await terminate(tenant);
+    assert.equal(requested.effectiveAt, started.toISOString());
+    assert.equal(requested.graceEndsAt, new Date(started.getTime() + 30 * DAY).toISOString());
+    assert.equal((await termination(tenant)).phase, 'grace');
+
+    const again = await system.post<TerminationBody>(`/api/tenants/${tenant.tenantId}/termination`, { disposition: 'delete' }, tenant.adminToken);
+    assert.equal(again.status, 202, 'the same request again is answered with the same termination');
+    assert.equal(again.body.terminationId, requested.terminationId);
+    const different = await system.post(`/api/tenants/${tenant.tenantId}/termination`, { disposition: 'return-then-delete' }, tenant.adminToken);
+    assert.equal(different.status, 409, 'a different one is a conflict, never a second workflow');
+
+    const readOnly = await system.request<{ code: string }>('POST', `/api/tenants/${tenant.tenantId}/users`, { token: tenant.adminToken, body: { name: 'Late', email: 'late@customer.test' } });
+    assert.equal(readOnly.status, 409);
+    assert.equal(readOnly.body.code, 'TENANT.READ_ONLY');
+    assert.equal((await system.get(`/api/tenants/${tenant.tenantId}/users/${users[0]!.userId}`, tenant.adminToken)).status, 200, 'reads still work in grace');
+
+    const graceEnd = new Date(requested.graceEndsAt);
+    await system.advanceTo(new Date(graceEnd.getTime() - 1000));
+    assert.equal((await system.get(`/api/tenants/${tenant.tenantId}/users/${users[0]!.userId}`, tenant.adminToken)).status, 200, 'one second before grace ends the data is still there');
+    const notices = (await system.outbox()).slice(outboxBefore);
+    const subjects = notices.map((n) => n.subject);
+    assert.equal(subjects.filter((s) => /grace window started/.test(s)).length, 2, 'start notice to each contact');
+    assert.equal(subjects.filter((s) => /7 days until deletion/.test(s)).length, 2);
+    assert.equal(subjects.filter((s) => /1 day until deletion/.test(s)).length, 2);
+    const reminder = notices.find((n) => /1 day until deletion/.test(n.subject))!;
+    assert.equal(reminder.sentAt, new Date(graceEnd.getTime() - DAY).toISOString(), 'the last reminder went out exactly one day before');
+
+    await system.advance('PT1S');
+    assert.equal((await system.get(`/api/tenants/${tenant.tenantId}/users/${users[0]!.userId}`, tenant.adminToken)).status, 404);
+    const remaining = (await system.allDocuments('uksouth')).filter((d) => d['tenantId'] === tenant.tenantId);
+    assert.deepEqual(remaining, [], 'no document of the tenant is left in tenant data');
+    const keyGone = await system.keyVault('uksouth').getKey(`tenant-${tenant.tenantId}`).then(() => false, () => true);
+    assert.ok(keyGone, 'the tenant key is no longer usable');
+    assert.equal((await system.get(`/api/tenants/${bystander.tenantId}/users/${bystanderUser.userId}`, bystander.adminToken)).status, 200, 'another tenant is untouched');
+
+    const afterDeletion = await termination(tenant);
+    assert.equal(afterDeletion.phase, 'awaiting-key-purge');
+    const store = afterDeletion.deletion!.stores[0]!;
+    assert.equal(store.byType['user'], 2);
+    assert.equal(store.byType['record'], 5);
+    assert.equal(store.byType['tenant'], 1);
+    assert.equal(store.byType['tenantKey'], 1);
+    assert.equal(store.items, Object.values(store.byType).reduce((a, b) => a + b, 0));
+    assert.equal(afterDeletion.keys!.steps.find((s) => s.step === 'unrecoverable')!.status, 'pending');
+
+    const jwks = (await system.get<{ keys: { kid: string; kty: string; crv: string; x: string; y: string }[] }>('/api/.well-known/jwks.json')).body;
+    const interim = await system.get<{ certificate: string; claims: Record<string, unknown> }>(`/api/tenants/${tenant.tenantId}/deletion-certificate`, tenant.adminToken);
+    assert.equal(interim.status, 200);
+    const interimClaims = verifyWithNodeCrypto(interim.body.certificate, jwks);
+    assert.equal(interimClaims['kind'], 'interim');
+    assert.equal(interimClaims['sub'], tenant.tenantId);
+    assert.equal((interimClaims['outstanding'] as string[]).length, 2, 'key purge and backup expiry still to come, said plainly');
+    assert.deepEqual((interimClaims['deletionLog'] as { entries: number }).entries > 0, true);
+    const certificateMails = (await system.outbox()).filter((n) => /Deletion certificate \(interim\)/.test(n.subject));
+    assert.equal(certificateMails.length, 2, 'the interim certificate is emailed to each contact');
+    assert.ok(certificateMails[0]!.text?.includes(interim.body.certificate));
+
+    await system.advance('P8D');
+    assert.equal((await termination(tenant)).phase, 'awaiting-backup-expiry', 'the key purge was confirmed');
+    await system.advance('P23D');
+    const done = await termination(tenant);
+    assert.equal(done.phase, 'completed');
+    assert.equal(done.backups!.status, 'expired');
+    const final = await system.get<{ certificate: string }>(`/api/tenants/${tenant.tenantId}/deletion-certificate`, tenant.adminToken);
+    const finalClaims = verifyWithNodeCrypto(final.body.certificate, jwks);
+    assert.equal(finalClaims['kind'], 'final');
+    assert.deepEqual(finalClaims['outstanding'], []);
+    assert.equal((await system.outbox()).filter((n) => /Deletion certificate \(final\)/.test(n.subject)).length, 2);
+    const leftovers = (await system.allDocuments('uksouth', 'certificates')).filter((d) => d['tenantId'] === tenant.tenantId);
+    assert.ok(!leftovers.some((d) => d['type'] === 'certificateRecipients'), 'the contacts kept for delivery are gone');
+    assert.ok(!JSON.stringify(leftovers).includes(tenant.contacts.privacy[0]!.email), 'no contact address survives');
+    const ops = await opsToken(system);
+    assert.equal((await system.get(`/api/tenants/${tenant.tenantId}/deletion-certificate`, ops)).status, 200, 'vendor staff can produce it for an auditor');
+  });
+
+  test('reactivation within the grace window keeps everything; after it, reactivation is refused', async () => {
+    const tenant = await provisionTenant(system, { region: 'eu' });
+    const user = await createUser(system, tenant);
+    const requested = await terminate(tenant);
+    await system.advance('P29D');
+    const cancel = await system.post<TerminationBody>(`/api/tenants/${tenant.tenantId}/termination/cancel`, undefined, tenant.adminToken);
+    assert.equal(cancel.status, 200);
+    assert.equal(cancel.body.phase, 'cancelled');
+    await system.settle();
+    await system.advanceTo(new Date(Date.parse(requested.graceEndsAt) + DAY));
+    assert.equal((await system.get(`/api/tenants/${tenant.tenantId}/users/${user.userId}`, tenant.adminToken)).status, 200, 'nothing was deleted');
+    const write = await system.request('POST', `/api/tenants/${tenant.tenantId}/users`, { token: tenant.adminToken, body: { name: 'Back', email: 'back@customer.test' } });
+    assert.equal(write.status, 201, 'the tenant is writable again');
+    assert.equal((await system.outbox()).filter((n) => n.subject.includes('cancelled: tenancy reactivated') && n.to.some((t) => t.includes(tenant.contacts.privacy[0]!.email))).length, 1);
+
+    const second = await terminate(tenant);
+    await system.advanceTo(new Date(Date.parse(second.graceEndsAt)));
+    const late = await system.post<{ code: string }>(`/api/tenants/${tenant.tenantId}/termination/cancel`, undefined, tenant.adminToken);
+    assert.equal(late.status, 404, 'once grace has ended the tenant is gone');
+    assert.equal((await termination(tenant)).phase, 'awaiting-key-purge');
+  });
+
+  test('a termination request with bad input is refused and changes nothing', async () => {
+    const tenant = await provisionTenant(system);
+    const past = await system.post<{ errors: { path: string }[] }>(`/api/tenants/${tenant.tenantId}/termination`, { disposition: 'delete', effectiveAt: '2001-01-01T00:00:00Z' }, tenant.adminToken);
+    assert.equal(past.status, 400);
+    assert.equal(past.body.errors[0]?.path, 'effectiveAt');
+    const noOffset = await system.post<{ errors: { path: string }[] }>(`/api/tenants/${tenant.tenantId}/termination`, { disposition: 'delete', effectiveAt: '2030-01-01T00:00:00' }, tenant.adminToken);
+    assert.equal(noOffset.body.errors[0]?.path, 'effectiveAt');
+    const badDisposition = await system.post<{ errors: { path: string }[] }>(`/api/tenants/${tenant.tenantId}/termination`, { disposition: 'shred' }, tenant.adminToken);
+    assert.equal(badDisposition.body.errors[0]?.path, 'disposition');
+    assert.equal((await system.get(`/api/tenants/${tenant.tenantId}/termination`, tenant.adminToken)).status, 404);
+    const other = await provisionTenant(system);
+    assert.equal((await system.post(`/api/tenants/${tenant.tenantId}/termination`, { disposition: 'delete' }, other.adminToken)).status, 403);
+  });
+});
