@@ -33,12 +33,14 @@ if (values.clock === 'virtual') {
 const EMAIL_ACCESS_KEY = Buffer.from('local-dev-email-access-key-not-a-secret').toString('base64');
 
 const closers: (() => Promise<void>)[] = [];
+const cosmosStandIns = new Map<string, Awaited<ReturnType<typeof startCosmos>>>();
 const cosmos: PlatformAddresses['cosmos'] = {};
 const keyVault: PlatformAddresses['keyVault'] = {};
 const storage: PlatformAddresses['storage'] = {};
 for (const region of REGIONS) {
   const c = await startCosmos({ region });
   closers.push(() => c.close());
+  cosmosStandIns.set(region, c);
   cosmos[region] = { endpoint: c.endpoint, key: c.key };
   // As provisioned in infra/: purge protection on, 7-day soft-delete retention.
   const kv = await startKeyVault({ name: `kv-${region}`, stateFile: join(stateDir, `keyvault-${region}.json`), purgeProtection: true, softDeleteRetentionDays: 7 });
@@ -60,6 +62,23 @@ const control = createServer((req, res) => {
       virtualNow = Date.parse(body.now);
       res.writeHead(204).end();
       return;
+    }
+    // Test controls of the Cosmos stand-ins: request counts (benchmarks) and a write hold (crash tests).
+    const cosmosControl = /^\/cosmos\/([a-z]+)\/(stats|stats\/reset|hold|release)$/.exec(req.url ?? '');
+    const standIn = cosmosControl ? cosmosStandIns.get(cosmosControl[1]!) : undefined;
+    if (cosmosControl && standIn) {
+      const action = cosmosControl[2];
+      if (action === 'stats' && req.method === 'GET') {
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(standIn.stats()));
+        return;
+      }
+      if (req.method === 'POST') {
+        if (action === 'stats/reset') standIn.resetStats();
+        if (action === 'hold') standIn.holdWritesAfterDeletes((JSON.parse(Buffer.concat(chunks).toString('utf8')) as { afterDeletes: number }).afterDeletes);
+        if (action === 'release') standIn.release();
+        res.writeHead(204).end();
+        return;
+      }
     }
     if (req.method === 'GET' && req.url === '/health') {
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ok', now: new Date().toISOString() }));

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { createPublicKey, verify as verifySignature } from 'node:crypto';
 import { LocalSystem } from '../support/local-system.js';
 import { createRecord, createUser, opsToken, provisionTenant, type TenantFixture } from '../support/builders.js';
+import { seedItems } from '../../dev/standins/cosmos/seed.js';
 
 const DAY = 24 * 3600_000;
 
@@ -161,6 +162,42 @@ describe('tenant termination', () => {
     const late = await system.post<{ code: string }>(`/api/tenants/${tenant.tenantId}/termination/cancel`, undefined, tenant.adminToken);
     assert.equal(late.status, 404, 'once grace has ended the tenant is gone');
     assert.equal((await termination(tenant)).phase, 'awaiting-key-purge');
+  });
+
+  test('a host killed in the middle of deletion resumes after restart, and every document is counted exactly once', async () => {
+    const tenant = await provisionTenant(system);
+    const user = await createUser(system, tenant);
+    await createRecord(system, tenant, 'schedules', { subjectUserId: user.userId, data: { week: 1 } });
+    // Bulk-load stored records (deletion neither reads nor decrypts them): 2,400 documents, three batches.
+    const seeded = Array.from({ length: 2400 }, (_, i) => ({ id: `record:schedules:r-seed${i}`, tenantId: tenant.tenantId, type: 'record', module: 'schedules', recordId: `r-seed${i}`, status: 'active' }));
+    await seedItems(system.cosmosContainer('uksouth', 'tenant-data'), seeded, (item) => item.tenantId);
+    const requested = await terminate(tenant);
+    await system.advanceTo(new Date(Date.parse(requested.graceEndsAt) - 1000));
+    const expected: Record<string, number> = {};
+    for (const doc of (await system.allDocuments('uksouth')).filter((d) => d['tenantId'] === tenant.tenantId)) expected[String(doc['type'])] = (expected[String(doc['type'])] ?? 0) + 1;
+    expected['audit'] = (expected['audit'] ?? 0) + 1; // the entry recording that deletion began
+
+    await system.platformControl('POST', '/cosmos/uksouth/hold', { afterDeletes: 1500 });
+    const advancing = system.advanceTo(new Date(requested.graceEndsAt)).catch(() => 'host killed');
+    for (let i = 0; i < 400; i++) {
+      const stats = await system.platformControl<{ heldRequests: number }>('GET', '/cosmos/uksouth/stats');
+      if ((stats?.heldRequests ?? 0) > 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    const midway = (await system.allDocuments('uksouth')).filter((d) => d['tenantId'] === tenant.tenantId).length;
+    assert.ok(midway > 0 && midway < seeded.length, `killed mid-deletion (${midway} documents left)`);
+    await system.crashAndRestartHost();
+    assert.equal(await advancing, 'host killed');
+    await system.platformControl('POST', '/cosmos/uksouth/release');
+    await system.settle();
+
+    const after = await termination(tenant);
+    assert.equal(after.phase, 'awaiting-key-purge');
+    assert.deepEqual(after.deletion!.stores[0]!.byType, expected, 'counts per type match what was there, despite the crash');
+    assert.equal(after.deletion!.stores[0]!.items, Object.values(expected).reduce((a, b) => a + b, 0));
+    assert.equal((await system.allDocuments('uksouth')).filter((d) => d['tenantId'] === tenant.tenantId).length, 0);
+    const certificate = await system.get<{ claims: { deletionLog: { entries: number } } }>(`/api/tenants/${tenant.tenantId}/deletion-certificate`, tenant.adminToken);
+    assert.equal(certificate.body.claims.deletionLog.entries, 4, 'three data batches and the tenant record');
   });
 
   test('a termination request with bad input is refused and changes nothing', async () => {

@@ -139,6 +139,17 @@ export class LocalSystem {
     return resources;
   }
 
+  /** Calls a test control of the platform process (see dev/platform/main.ts). */
+  async platformControl<T = unknown>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T | undefined> {
+    if (!this.platform) throw new Error('this system runs without the platform');
+    const response = await fetch(`${this.platform.addresses.controlUrl}${path}`, {
+      method,
+      ...(body !== undefined ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}),
+    });
+    if (!response.ok) throw new Error(`platform control ${method} ${path} answered ${response.status}`);
+    return response.status === 204 ? undefined : ((await response.json()) as T);
+  }
+
   keyVault(region: 'uksouth' | 'eu'): KeyClient {
     const vault = this.platform?.addresses.keyVault[region];
     if (!vault) throw new Error('this system runs without the platform');

@@ -32,7 +32,61 @@ export interface CosmosStandIn {
   /** `http://127.0.0.1:PORT` — pass with `key` and `connectionPolicy.enableEndpointDiscovery: false`. */
   endpoint: string;
   key: string;
+  /** Requests served and documents deleted since start or the last reset (benchmarks count round trips). */
+  stats(): CosmosStats;
+  resetStats(): void;
+  /** Test control: once this many more documents have been deleted, every write waits until `release()`. */
+  holdWritesAfterDeletes(count: number): void;
+  release(): void;
   close(): Promise<void>;
+}
+
+export interface CosmosStats {
+  requests: number;
+  byKind: Record<string, number>;
+  documentsDeleted: number;
+  heldRequests: number;
+}
+
+/** Request accounting and the write hold, per stand-in instance. */
+class Controls {
+  requests = 0;
+  byKind: Record<string, number> = {};
+  documentsDeleted = 0;
+  holdAt: number | undefined;
+  held: (() => void)[] = [];
+
+  count(req: IncomingMessage): void {
+    this.requests++;
+    const path = (req.url ?? '').split('?')[0] ?? '';
+    const kind = /\/docs$/.test(path)
+      ? req.method === 'POST'
+        ? isTrue(req, 'x-ms-documentdb-isquery') || (req.headers['content-type'] ?? '').includes('query')
+          ? 'query'
+          : req.headers['x-ms-cosmos-is-batch-request'] ? 'batch' : 'create'
+        : 'read-feed'
+      : /\/docs\/[^/]+$/.test(path)
+        ? (req.method ?? 'GET').toLowerCase()
+        : 'metadata';
+    this.byKind[kind] = (this.byKind[kind] ?? 0) + 1;
+  }
+
+  deleted(n: number): void {
+    this.documentsDeleted += n;
+  }
+
+  async gate(req: IncomingMessage): Promise<void> {
+    if (req.method === 'GET' || req.method === 'HEAD' || isTrue(req, 'x-ms-documentdb-isquery')) return;
+    if (this.holdAt === undefined || this.documentsDeleted < this.holdAt) return;
+    await new Promise<void>((resolve) => this.held.push(resolve));
+  }
+
+  release(): void {
+    this.holdAt = undefined;
+    const held = this.held;
+    this.held = [];
+    held.forEach((resolve) => resolve());
+  }
 }
 
 export interface CosmosStandInOptions {
@@ -187,6 +241,7 @@ async function batchDocuments(account: Account, req: IncomingMessage, res: Serve
 
   const results: Record<string, unknown>[] = [];
   let failed = -1;
+  let deletedInBatch = 0;
   for (let i = 0; i < ops.length; i += 1) {
     const op = (ops[i] ?? {}) as BatchOperation;
     if (failed >= 0 && !continueOnError) {
@@ -247,6 +302,7 @@ async function batchDocuments(account: Account, req: IncomingMessage, res: Serve
     } else {
       const resourceBody = result.body as StoredDoc | undefined;
       results.push({ statusCode: result.statusCode, requestCharge: 1, eTag: resourceBody?._etag, resourceBody });
+      if (op.operationType === 'Delete') deletedInBatch++;
     }
   }
   if (atomic && failed >= 0) {
@@ -255,7 +311,18 @@ async function batchDocuments(account: Account, req: IncomingMessage, res: Serve
     res.statusCode = 207;
     return results.map((r, i) => (i === failed ? r : { statusCode: 424, requestCharge: 0 }));
   }
+  controlsOf(account).deleted(deletedInBatch);
   return results;
+}
+
+const CONTROLS = new WeakMap<Account, Controls>();
+function controlsOf(account: Account): Controls {
+  let controls = CONTROLS.get(account);
+  if (!controls) {
+    controls = new Controls();
+    CONTROLS.set(account, controls);
+  }
+  return controls;
 }
 
 function messageOf(body: unknown): Record<string, unknown> {
@@ -370,9 +437,13 @@ function respond(req: IncomingMessage, res: ServerResponse, body: Body): void {
 }
 
 async function handle(account: Account, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const controls = controlsOf(account);
+  controls.count(req);
+  await controls.gate(req);
   let body: Body;
   try {
     body = await dispatch(account, req, res);
+    if (req.method === 'DELETE' && /\/docs\/[^/]+$/.test((req.url ?? '').split('?')[0] ?? '') && res.statusCode < 300) controls.deleted(1);
   } catch (err) {
     if ((err as { badRequest?: boolean }).badRequest || err instanceof queryInternals.SyntaxError) {
       res.statusCode = 400;
@@ -421,9 +492,19 @@ export async function startCosmos(options: CosmosStandInOptions): Promise<Cosmos
   meta.writableLocations = location;
   meta.readableLocations = location;
   account = created;
+  const controls = controlsOf(created);
   return {
     endpoint,
     key: COSMOS_EMULATOR_KEY,
+    stats: () => ({ requests: controls.requests, byKind: { ...controls.byKind }, documentsDeleted: controls.documentsDeleted, heldRequests: controls.held.length }),
+    resetStats: () => {
+      controls.requests = 0;
+      controls.byKind = {};
+    },
+    holdWritesAfterDeletes: (count: number) => {
+      controls.holdAt = controls.documentsDeleted + count;
+    },
+    release: () => controls.release(),
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((err) => (err ? reject(err) : resolve()));
