@@ -72,11 +72,17 @@ export class TenantPartition {
    * Runs `SELECT * FROM c WHERE c.tenantId = @tenantId AND (<where>) [ORDER BY ...]`, one page at
    * a time. `where` must not reference another tenant; the tenant filter is always added here.
    */
-  async *query<T extends StoredDoc>(where: string, parameters: SqlParameter[] = [], options: { orderBy?: string; pageSize?: number; top?: number } = {}): AsyncGenerator<T[]> {
-    const query = `SELECT ${options.top ? `TOP ${options.top} ` : ''}* FROM c WHERE c.tenantId = @tenantId AND (${where})${options.orderBy ? ` ORDER BY ${options.orderBy}` : ''}`;
+  async *query<T extends StoredDoc>(
+    where: string,
+    parameters: SqlParameter[] = [],
+    options: { orderBy?: string; pageSize?: number; top?: number; fields?: string[] } = {},
+  ): AsyncGenerator<T[]> {
+    // A projection always keeps tenantId, so the ownership check below still applies.
+    const select = options.fields ? [...new Set(['id', 'tenantId', ...options.fields])].map((f) => `c.${f}`).join(', ') : '*';
+    const query = `SELECT ${options.top ? `TOP ${options.top} ` : ''}${select} FROM c WHERE c.tenantId = @tenantId AND (${where})${options.orderBy ? ` ORDER BY ${options.orderBy}` : ''}`;
     const iterator = this.container.items.query<T>(
       { query, parameters: [{ name: '@tenantId', value: this.ref.tenantId }, ...parameters] },
-      { partitionKey: this.ref.tenantId, maxItemCount: options.pageSize ?? 100 },
+      { partitionKey: this.ref.tenantId, maxItemCount: options.pageSize ?? Math.min(options.top ?? 100, 1000) },
     );
     try {
       while (iterator.hasMoreResults()) {
@@ -89,7 +95,7 @@ export class TenantPartition {
     }
   }
 
-  async queryAll<T extends StoredDoc>(where: string, parameters: SqlParameter[] = [], options: { orderBy?: string; top?: number } = {}): Promise<T[]> {
+  async queryAll<T extends StoredDoc>(where: string, parameters: SqlParameter[] = [], options: { orderBy?: string; top?: number; fields?: string[] } = {}): Promise<T[]> {
     const all: T[] = [];
     for await (const page of this.query<T>(where, parameters, options)) all.push(...page);
     return all;
@@ -142,19 +148,32 @@ export class TenantPartition {
   }
 
   /**
-   * Deletes documents by id with the bulk API (the SDK packs up to 100 per request). Documents
-   * already gone count as deleted, so a re-run after a crash is harmless; throttled deletes throw.
+   * Deletes documents by id, 100 per transactional batch (one round trip each), a few batches at a
+   * time. A batch that meets a document already gone (a re-run after a crash) falls back to point
+   * deletes that ignore it; throttling throws, for the caller's retry policy.
    */
   async deleteIds(ids: string[]): Promise<void> {
-    if (ids.length === 0) return;
-    const results = await this.container.items.executeBulkOperations(
-      ids.map((id) => ({ operationType: 'Delete' as const, id, partitionKey: this.ref.tenantId })),
-    );
-    for (const result of results) {
-      const status = result.response?.statusCode ?? azureStatusOf(result.error);
-      if (status === 404 || (status !== undefined && status < 300)) continue;
-      if (status === 429) throw new ThrottledError('STORE.THROTTLED', 'The data store is busy; retry shortly.', 1);
-      throw new Error(`bulk delete failed with status ${status ?? 'unknown'}`);
+    const chunks: string[][] = [];
+    for (let i = 0; i < ids.length; i += MAX_BATCH_OPERATIONS) chunks.push(ids.slice(i, i + MAX_BATCH_OPERATIONS));
+    const PARALLEL = 5;
+    for (let i = 0; i < chunks.length; i += PARALLEL) {
+      await Promise.all(chunks.slice(i, i + PARALLEL).map((chunk) => this.#deleteChunk(chunk)));
+    }
+  }
+
+  async #deleteChunk(ids: string[]): Promise<void> {
+    try {
+      await this.commit(ids.map((id) => ({ kind: 'delete' as const, id })));
+      return;
+    } catch (error) {
+      if (!(error instanceof BatchConflict) || error.status !== 404) throw error;
+    }
+    for (const id of ids) {
+      try {
+        await this.container.item(id, this.ref.tenantId).delete();
+      } catch (error) {
+        if (azureStatusOf(error) !== 404) throw translate(error);
+      }
     }
   }
 }

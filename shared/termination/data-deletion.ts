@@ -62,10 +62,10 @@ export async function deleteNextBatch(
   if (!entry) {
     const docs = input.final
       ? (await Promise.all([data.read(TENANT_DOC_ID), data.read(TENANT_KEY_DOC_ID)])).filter((d): d is StoredDoc => d !== undefined)
-      : await data.queryAll<StoredDoc>('c.id != @tenant AND c.id != @tenantKey', [
-          { name: '@tenant', value: TENANT_DOC_ID },
-          { name: '@tenantKey', value: TENANT_KEY_DOC_ID },
-        ], { top: input.limit });
+      : // Ids and types only; the tenant record and its key stay until the key is destroyed.
+        (await data.queryAll<StoredDoc>('true', [], { top: input.limit + 2, fields: ['type'] }))
+          .filter((d) => d.id !== TENANT_DOC_ID && d.id !== TENANT_KEY_DOC_ID)
+          .slice(0, input.limit);
     if (docs.length === 0) return { done: true, deleted: 0, byType: {} };
     const previous = input.seq === 0 ? undefined : await records.read<DeletionLogEntry>(deletionLogId(input.terminationId, input.seq - 1));
     const byType: Record<string, number> = {};

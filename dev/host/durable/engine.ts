@@ -208,6 +208,7 @@ export class DurableEngine {
     const state = await this.#invokeOrchestrator(record.name, payload);
     record.history = history;
     record.inbox = [];
+    record.largestHistory = Math.max(record.largestHistory ?? 0, history.length);
     if (state.customStatus !== undefined) record.customStatus = toJsonText(state.customStatus);
     if (record.runtimeStatus === 'Pending') record.runtimeStatus = 'Running';
 

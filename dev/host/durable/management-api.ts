@@ -181,6 +181,7 @@ function toStatus(record: InstanceRecord, options: { showHistory: boolean; showI
     output: TERMINAL_STATUSES.has(record.runtimeStatus) ? parse(record.output) : null,
     createdTime: record.createdTime,
     lastUpdatedTime: record.lastUpdatedTime,
+    ...(options.showHistory ? { largestHistoryEvents: record.largestHistory ?? 0 } : {}),
     ...(options.showHistory
       ? {
           historyEvents: record.history

@@ -31,6 +31,8 @@ export interface InstanceRecord {
   inbox: HistoryEvent[];
   /** Timers that will deliver TimerFired when due (cancelled timers are not armed). */
   armedTimers: ArmedTimer[];
+  /** The most history events any execution of this instance replayed (benchmarks watch it). */
+  largestHistory?: number;
 }
 
 export class TaskHubStore {
