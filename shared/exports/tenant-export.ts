@@ -113,6 +113,19 @@ export async function buildPackage(services: Services, request: ExportRequest & 
   return { manifest, container, manifestBlob, links: await packageLinks(services, region, container, prefix, manifest, now) };
 }
 
+/**
+ * Fresh links to a package already built (undefined when there is none). An orchestration should
+ * call this in the activity that sends the email rather than carry links in its history: a link is
+ * a bearer credential for its lifetime, and history is kept long after.
+ */
+export async function packageDownloadLinks(services: Services, request: ExportRequest & { container?: ExportContainer }): Promise<DownloadLinks | undefined> {
+  const { region, now, prefix } = jobScope(services, request);
+  const container = request.container ?? 'packages';
+  const stored = await services.blobs.readSmall(region, container, prefix + MANIFEST_NAME);
+  if (!stored) return undefined;
+  return packageLinks(services, region, container, prefix, JSON.parse(stored.toString('utf8')) as PackageManifest, now);
+}
+
 /** One export for the exports route: users, the audit log or one module's records, as CSV or JSON. */
 export async function exportTenantData(services: Services, request: ExportRequest & { subject: ExportSubject; format: ExportFormat }): Promise<SingleExport> {
   const { tenantId, region, now, prefix } = jobScope(services, request);

@@ -13,7 +13,7 @@ import { createServices, type Services } from '../../shared/composition.js';
 import { parseTenantId, type TenantId } from '../../shared/tenancy/tenant-id.js';
 import { MODULES } from '../../shared/records/record.js';
 import { flattenObject, parseCsv, UTF8_BOM } from '../../shared/exports/csv.js';
-import { buildPackage, deleteTenantExports, exportTenantData, type ExportPackage, type ManifestFile } from '../../shared/exports/tenant-export.js';
+import { buildPackage, deleteTenantExports, exportTenantData, packageDownloadLinks, type ExportPackage, type ManifestFile } from '../../shared/exports/tenant-export.js';
 import { OTHER_DATA_COLUMN } from '../../shared/exports/tenant-rows.js';
 
 const EVIL = '=HYPERLINK("http://evil")';
@@ -243,6 +243,13 @@ describe('export library end to end', () => {
     const again = await buildPackage(services, { tenantId, jobId: 'return-package-1', now: later });
     assert.deepEqual(again.manifest, pkg.manifest);
     assert.equal(new Date(again.links.expiresOn).getTime(), later.getTime() + 72 * 3600_000, 'with fresh links');
+  });
+
+  test('links to a built package can be made later (so a workflow need not keep them in its history)', async () => {
+    const links = await packageDownloadLinks(services, { tenantId, jobId: 'return-package-1', now });
+    assert.deepEqual(Object.keys(links?.files ?? {}), pkg.manifest.files.map((f) => f.name));
+    assert.equal((await fetch(links!.files['users.csv']!)).status, 200);
+    assert.equal(await packageDownloadLinks(services, { tenantId, jobId: 'never-built', now }), undefined);
   });
 
   test('a single export of one kind, with a byte-order mark, lands in the exports container', async () => {
