@@ -11,19 +11,21 @@ import { certificateRecipients, everyContact, nominatedContacts } from './certif
 import { storedCertificate, type CertificateKind } from './deletion-certificate.js';
 import { certificatesPartition, updateTermination } from './termination-service.js';
 import { stillTerminating } from './grace-window.js';
+import { returnedDataLinks } from './data-return.js';
+import type { DownloadLinks } from '../exports/tenant-export.js';
 import { terminationDocId, type TerminationDoc } from './termination.js';
 
 export type TerminationNotice =
   | { kind: 'grace-started' }
   | { kind: 'grace-reminder'; daysLeft: number }
   | { kind: 'reactivated' }
-  | { kind: 'data-returned'; downloadUrl: string; expiresAt: string; files: number }
+  | { kind: 'data-returned' }
   | { kind: 'certificate'; certificate: CertificateKind };
 
 const noticeName = (notice: TerminationNotice): string =>
   notice.kind === 'grace-reminder' ? `grace-reminder-${notice.daysLeft}d` : notice.kind === 'certificate' ? `certificate-${notice.certificate}` : notice.kind;
 
-function content(termination: TerminationDoc, notice: TerminationNotice, certificateText?: string): StructuredEmail {
+function content(termination: TerminationDoc, notice: TerminationNotice, certificateText?: string, links?: DownloadLinks): StructuredEmail {
   const tenant = `${termination.tenantName} (${termination.tenantId})`;
   const facts = [
     { label: 'Tenant', value: tenant },
@@ -57,15 +59,17 @@ function content(termination: TerminationDoc, notice: TerminationNotice, certifi
         facts,
       };
     case 'data-returned':
+      if (!links || !termination.returnPackage) throw new Error('the returned data has no links yet');
       return {
         subject: `Termination of ${termination.tenantName}: your data is ready to download`,
         title: 'Your data, returned before deletion',
         paragraphs: [
           `As you chose, a complete copy of the data of ${tenant} (users, module records and the audit log, as CSV and JSON, with a manifest) has been prepared in the tenancy's region.`,
-          `The download link expires at ${notice.expiresAt}. Deletion still happens when the grace window ends at ${termination.graceEndsAt}.`,
+          `The manifest lists every file with its size and SHA-256; each file has its own link in the manifest's folder. The links expire at ${links.expiresOn}: download before then. Deletion still happens when the grace window ends at ${termination.graceEndsAt}.`,
+          ...Object.entries(links.files).map(([name, url]) => `${name}: ${url}`),
         ],
-        facts: [...facts, { label: 'Files', value: String(notice.files) }],
-        link: { label: 'Download the data package (manifest)', url: notice.downloadUrl },
+        facts: [...facts, { label: 'Files', value: String(termination.returnPackage.files) }, { label: 'Rows', value: String(termination.returnPackage.rows) }],
+        link: { label: 'Download the manifest', url: links.manifest },
       };
     case 'certificate':
       return {
@@ -89,6 +93,7 @@ export async function sendTerminationNotice(services: Services, input: { tenantI
   if (!termination) throw new Error(`no termination ${input.terminationId}`);
   let recipients: Contact[];
   let certificateText: string | undefined;
+  const links = input.notice.kind === 'data-returned' ? await returnedDataLinks(services, input) : undefined;
   if (input.notice.kind === 'certificate') {
     recipients = await certificateRecipients(services, input.tenantId, input.terminationId);
     certificateText = (await storedCertificate(records, input.terminationId, input.notice.certificate))?.certificate;
@@ -98,7 +103,7 @@ export async function sendTerminationNotice(services: Services, input: { tenantI
     const contacts = await nominatedContacts(services, input.tenantId);
     recipients = contacts ? everyContact(contacts) : [];
   }
-  const rendered = renderEmail(content(termination, input.notice, certificateText));
+  const rendered = renderEmail(content(termination, input.notice, certificateText, links));
   const name = noticeName(input.notice);
   let refused = 0;
   for (const recipient of recipients) {

@@ -12,6 +12,7 @@ const DAY = 24 * 3600_000;
 
 interface TerminationBody {
   terminationId: string;
+  returnPackage?: { files: number; rows: number };
   phase: string;
   effectiveAt: string;
   graceEndsAt: string;
@@ -198,6 +199,37 @@ describe('tenant termination', () => {
     assert.equal((await system.allDocuments('uksouth')).filter((d) => d['tenantId'] === tenant.tenantId).length, 0);
     const certificate = await system.get<{ claims: { deletionLog: { entries: number } } }>(`/api/tenants/${tenant.tenantId}/deletion-certificate`, tenant.adminToken);
     assert.equal(certificate.body.claims.deletionLog.entries, 4, 'three data batches and the tenant record');
+  });
+
+  test('return-then-delete emails working download links before deletion, and deletion removes the package too', async () => {
+    const tenant = await provisionTenant(system, { region: 'eu' });
+    const user = await createUser(system, tenant, { name: 'Rita Returned', email: 'rita@customer.test' });
+    await createRecord(system, tenant, 'time-tracking', { subjectUserId: user.userId, data: { hours: 7.5, note: '=HYPERLINK("http://evil")' } });
+    const requested = await terminate(tenant, { disposition: 'return-then-delete' });
+    const mails = (await system.outbox()).filter((m) => m.subject.includes('your data is ready to download'));
+    assert.equal(mails.length, 2, 'one email per nominated contact');
+    const manifestUrl = /Download the manifest: (\S+)/.exec(mails[0]!.text ?? '')?.[1] ?? /href="([^"]+)"/.exec(mails[0]!.html ?? '')?.[1]?.replaceAll('&amp;', '&');
+    assert.ok(manifestUrl, 'the email carries the manifest link');
+    const manifest = (await (await fetch(manifestUrl)).json()) as { tenant: string; region: string; files: { name: string; rows: number }[] };
+    assert.equal(manifest.tenant, tenant.tenantId);
+    assert.equal(manifest.region, 'eu');
+    const usersCsv = /users\.csv: (\S+)/.exec(mails[0]!.text ?? '')?.[1];
+    assert.ok(usersCsv);
+    const csv = await (await fetch(usersCsv)).text();
+    assert.ok(csv.includes('rita@customer.test'), 'the returned users file holds the data');
+    const recordsCsv = /time-tracking\.csv: (\S+)/.exec(mails[0]!.text ?? '')?.[1];
+    const records = await (await fetch(recordsCsv!)).text();
+    assert.ok(records.includes(`"'=HYPERLINK(""http://evil"")"`), 'a formula in the data comes out neutralised');
+    assert.equal((await termination(tenant)).returnPackage?.files, manifest.files.length + 1);
+    assert.equal((await system.blobNames('uksouth', 'packages')).filter((n) => n.startsWith(tenant.tenantId)).length, 0, 'nothing in the other region');
+    assert.ok((await system.blobNames('eu', 'packages')).some((n) => n.startsWith(`${tenant.tenantId}/`)), 'the package is in the tenant region');
+    assert.equal((await system.get(`/api/tenants/${tenant.tenantId}/users/${user.userId}`, tenant.adminToken)).status, 200, 'deletion still waits for grace end');
+
+    await system.advanceTo(new Date(requested.graceEndsAt));
+    const after = await termination(tenant);
+    const packages = after.deletion!.stores.find((s) => s.store === 'blob:packages');
+    assert.ok(packages && packages.items === manifest.files.length + 1, 'every package file was deleted and counted');
+    assert.deepEqual((await system.blobNames('eu', 'packages')).filter((n) => n.startsWith(tenant.tenantId)), [], 'the package is gone with the tenant');
   });
 
   test('a termination request with bad input is refused and changes nothing', async () => {

@@ -7,6 +7,7 @@ import { launchHost, launchPlatform, type HostProcess, type PlatformProcess } fr
 import { DevIssuer, type TokenClaims } from '../../dev/dev-issuer.js';
 import { CosmosClient, type Container } from '@azure/cosmos';
 import { KeyClient } from '@azure/keyvault-keys';
+import { BlobServiceClient } from '@azure/storage-blob';
 
 export interface SystemOptions {
   /** App modules to load instead of the product app (paths relative to the project root). */
@@ -148,6 +149,17 @@ export class LocalSystem {
     });
     if (!response.ok) throw new Error(`platform control ${method} ${path} answered ${response.status}`);
     return response.status === 204 ? undefined : ((await response.json()) as T);
+  }
+
+  /** Names of the blobs in a region's storage container (what an operator with data access sees). */
+  async blobNames(region: 'uksouth' | 'eu', container: string): Promise<string[]> {
+    const storage = this.platform?.addresses.storage[region];
+    if (!storage) throw new Error('this system runs without the platform');
+    const client = BlobServiceClient.fromConnectionString(storage.connectionString).getContainerClient(container);
+    if (!(await client.exists())) return [];
+    const names: string[] = [];
+    for await (const blob of client.listBlobsFlat()) names.push(blob.name);
+    return names;
   }
 
   keyVault(region: 'uksouth' | 'eu'): KeyClient {

@@ -11,6 +11,9 @@ import { issueCertificate, type CertificateKind } from '../../shared/termination
 import { sendTerminationNotice, type TerminationNotice } from '../../shared/termination/notices.js';
 import { certificatesPartition, updateTermination } from '../../shared/termination/termination-service.js';
 import { parseTenantId } from '../../shared/tenancy/tenant-id.js';
+import { returnTenantData } from '../../shared/termination/data-return.js';
+import { deleteTenantExports } from '../../shared/exports/tenant-export.js';
+import type { StoreDeletion } from '../../shared/termination/termination.js';
 
 export interface TerminationRef {
   tenantId: string;
@@ -56,7 +59,7 @@ export interface DeletionTotals {
 
 /** Records progress as a value (not an increment), so a re-run cannot double count. */
 export const recordDeletionProgress = df.app.activity('terminationRecordDeletionProgress', {
-  handler: async (input: TerminationRef & { totals: DeletionTotals; completed: boolean }) => {
+  handler: async (input: TerminationRef & { totals: DeletionTotals; completed: boolean; otherStores?: StoreDeletion[] }) => {
     const services = getServices();
     const at = now();
     const updated = await updateTermination(services, await records(input), input.terminationId, (t) => ({
@@ -65,7 +68,10 @@ export const recordDeletionProgress = df.app.activity('terminationRecordDeletion
       deletion: {
         startedAt: t.deletion?.startedAt ?? at.toISOString(),
         batches: input.totals.batches,
-        stores: [{ store: TENANT_DATA_STORE, method: 'bulk point deletes of every document, in logged batches', items: input.totals.items, byType: input.totals.byType }],
+        stores: [
+          { store: TENANT_DATA_STORE, method: 'deletion of every document by id, in logged transactional batches', items: input.totals.items, byType: input.totals.byType },
+          ...(input.otherStores ?? []),
+        ],
         ...(input.completed ? { completedAt: t.deletion?.completedAt ?? at.toISOString() } : {}),
       },
       ...(input.completed && !t.backups
@@ -132,5 +138,18 @@ export const completeTermination = df.app.activity('terminationComplete', {
 export const enterAwaitingKeyPurge = df.app.activity('terminationAwaitKeyPurge', {
   handler: async (ref: TerminationRef) => {
     await updateTermination(getServices(), await records(ref), ref.terminationId, (t) => (t.phase === 'destroying-keys' ? { ...t, phase: 'awaiting-key-purge' } : t));
+  },
+});
+
+export const returnData = df.app.activity('terminationReturnData', {
+  handler: (ref: TerminationRef) => returnTenantData(getServices(), ref, now()),
+});
+
+/** Export files and returned-data packages of the tenant, in its region's storage. */
+export const deleteFiles = df.app.activity('terminationDeleteFiles', {
+  handler: async (ref: TerminationRef): Promise<StoreDeletion[]> => {
+    const parsed = parseTenantId(ref.tenantId)!;
+    const counts = await deleteTenantExports(getServices().blobs, parsed.tenantId);
+    return Object.entries(counts).map(([container, items]) => ({ store: `blob:${container}`, method: 'blob deletion by tenant prefix', items, byType: { file: items } }));
   },
 });

@@ -14,6 +14,7 @@ import {
   completeTermination,
   confirmKeyGone,
   deleteBatch,
+  deleteFiles,
   destroyKey,
   enterAwaitingKeyPurge,
   issueDeletionCertificate,
@@ -21,11 +22,13 @@ import {
   markBackupsExpired,
   recordDeletionProgress,
   retainRecipients,
+  returnData,
   sendNotice,
   startTerminationGrace,
   type DeletionTotals,
   type TerminationRef,
 } from './activities.js';
+import type { StoreDeletion } from '../../shared/termination/termination.js';
 
 const DAY_MS = 24 * 3600_000;
 /** Documents per deletion batch: one query page and ten 100-item bulk requests. */
@@ -88,6 +91,11 @@ const tenantTermination: OrchestrationHandler = function* (context: Orchestratio
   if (grace === 'reactivated') return yield* finishReactivated(ref);
   context.df.setCustomStatus({ phase: 'grace', graceEndsAt: plan.graceEndsAt });
   yield sendNotice({ ...ref, notice: { kind: 'grace-started' } }).withRetry(ACTIVITY_RETRY);
+  if (plan.disposition === 'return-then-delete') {
+    // The controller's choice: a complete copy first, in the tenant's region, links sent to the contacts.
+    yield returnData(ref).withRetry(ACTIVITY_RETRY);
+    yield sendNotice({ ...ref, notice: { kind: 'data-returned' } }).withRetry(ACTIVITY_RETRY);
+  }
 
   // The grace window: reminders 7 days and 1 day before it ends, reactivation possible throughout.
   const graceEnd = new Date(plan.graceEndsAt);
@@ -102,13 +110,14 @@ const tenantTermination: OrchestrationHandler = function* (context: Orchestratio
   if (begun === 'reactivated') return yield* finishReactivated(ref);
   context.df.setCustomStatus({ phase: 'deleting' });
   const deleted = (yield deleteTenantData({ ...ref, seq: 0, totals: { items: 0, byType: {}, batches: 0 } }, `${context.df.instanceId}:data`)) as { seq: number; totals: DeletionTotals };
+  const files = (yield deleteFiles(ref).withRetry(ACTIVITY_RETRY)) as StoreDeletion[];
 
   // Crypto-shredding: keep who gets the certificate, destroy the key, then remove the tenant record.
   yield retainRecipients(ref).withRetry(ACTIVITY_RETRY);
   const keys = (yield destroyKey(ref).withRetry(ACTIVITY_RETRY)) as { unrecoverableAt: string };
   const last = (yield deleteBatch({ ...ref, seq: deleted.seq, limit: DELETION_BATCH_SIZE, final: true }).withRetry(ACTIVITY_RETRY)) as BatchResult;
   const totals = last.done ? deleted.totals : addBatch(deleted.totals, last);
-  const recorded = (yield recordDeletionProgress({ ...ref, totals, completed: true }).withRetry(ACTIVITY_RETRY)) as { backupsExpireAt: string };
+  const recorded = (yield recordDeletionProgress({ ...ref, totals, completed: true, otherStores: files }).withRetry(ACTIVITY_RETRY)) as { backupsExpireAt: string };
 
   yield issueDeletionCertificate({ ...ref, kind: 'interim' }).withRetry(ACTIVITY_RETRY);
   yield sendNotice({ ...ref, notice: { kind: 'certificate', certificate: 'interim' } }).withRetry(ACTIVITY_RETRY);
