@@ -35,6 +35,8 @@ export const ERASED = Symbol('erased');
 export type KeyOwner = { kind: 'tenant' } | { kind: 'subject'; subjectId: string };
 
 const CACHE_MS = 5 * 60_000;
+/** At most this many unwrapped keys in memory (an export of 100k people must not keep them all). */
+const CACHE_ENTRIES = 10_000;
 
 export class Keyring {
   readonly #cache = new Map<string, { key: Buffer; until: number }>();
@@ -124,7 +126,10 @@ export class Keyring {
   }
 
   #remember(cacheKey: string, key: Buffer): void {
+    this.#cache.delete(cacheKey);
     this.#cache.set(cacheKey, { key, until: performance.now() + CACHE_MS });
+    // Maps keep insertion order: the first entries are the oldest.
+    while (this.#cache.size > CACHE_ENTRIES) this.#cache.delete(this.#cache.keys().next().value!);
   }
 }
 
