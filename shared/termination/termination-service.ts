@@ -92,6 +92,12 @@ export async function requestTermination(services: Services, principal: Principa
 
 /** Reactivation: only before the grace window ends, and only if deletion has not begun. */
 export async function cancelTermination(services: Services, principal: Principal, rawTenantId: string, meta: RequestMeta): Promise<RequestedTermination> {
+  // Checked on the termination record first: it outlives the tenant, so "too late" stays a 409.
+  const history = await openTenantRecords(services, principal, rawTenantId, 'termination.manage');
+  const [latest] = await history.queryAll<TerminationDoc>("c.type = 'termination'", [], { orderBy: 'c.requestedAt DESC', top: 1 });
+  if (latest && latest.phase !== 'cancelled' && meta.now.getTime() >= Date.parse(latest.graceEndsAt)) {
+    throw new ConflictError('TERMINATION.GRACE_ENDED', `The grace window ended at ${latest.graceEndsAt}; the tenant can no longer be reactivated.`);
+  }
   const open = await openTenant(services, principal, rawTenantId, 'termination.manage', 'read', meta);
   const terminationId = open.tenant.activeTerminationId;
   if (!terminationId) throw new ConflictError('TERMINATION.NOT_REQUESTED', `Tenant ${rawTenantId} is not being terminated.`);

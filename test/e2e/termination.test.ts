@@ -161,7 +161,8 @@ describe('tenant termination', () => {
     const second = await terminate(tenant);
     await system.advanceTo(new Date(Date.parse(second.graceEndsAt)));
     const late = await system.post<{ code: string }>(`/api/tenants/${tenant.tenantId}/termination/cancel`, undefined, tenant.adminToken);
-    assert.equal(late.status, 404, 'once grace has ended the tenant is gone');
+    assert.equal(late.status, 409, 'once grace has ended, reactivation is refused');
+    assert.equal(late.body.code, 'TERMINATION.GRACE_ENDED');
     assert.equal((await termination(tenant)).phase, 'awaiting-key-purge');
   });
 
