@@ -7,4 +7,7 @@ import './users.js';
 import './audit.js';
 import './records.js';
 import './termination.js';
+import './exports.js';
 import '../workflows/index.js';
+import './breaches.js';
+import './breach-notices.js';

@@ -1,3 +1,6 @@
 // Every long-lived flow of the app, registered with its activities.
 import './termination/activities.js';
 import './termination/orchestrator.js';
+import './exports/export-job.js';
+import './breaches/activities.js';
+import './breaches/orchestrator.js';

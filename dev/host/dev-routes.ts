@@ -8,9 +8,42 @@ import type { Logger } from './durable/engine.js';
 import { DEV_ISSUER_JWKS_PATH, type DevIssuer } from '../dev-issuer.js';
 import type { PlatformAddresses } from '../platform/addresses.js';
 import { addIsoDuration, InvalidDurationError } from './iso-duration.js';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+
+/** The host process's own memory, sampled continuously, for tests that bound it. */
+class MemoryProbe {
+  #peakRss = 0;
+  #peakHeap = 0;
+  #baseline = process.memoryUsage();
+  constructor() {
+    const timer = setInterval(() => this.#sample(), 20);
+    timer.unref();
+  }
+  #sample(): void {
+    const usage = process.memoryUsage();
+    this.#peakRss = Math.max(this.#peakRss, usage.rss);
+    this.#peakHeap = Math.max(this.#peakHeap, usage.heapUsed);
+  }
+  reset(): { rss: number; heapUsed: number } {
+    // Start from what is live, not from garbage left by earlier work.
+    setFlagsFromString('--expose-gc');
+    (runInNewContext('gc') as () => void)();
+    this.#baseline = process.memoryUsage();
+    this.#peakRss = this.#baseline.rss;
+    this.#peakHeap = this.#baseline.heapUsed;
+    return { rss: this.#baseline.rss, heapUsed: this.#baseline.heapUsed };
+  }
+  read(): { baselineRss: number; baselineHeapUsed: number; peakRss: number; peakHeapUsed: number; rss: number; heapUsed: number } {
+    this.#sample();
+    const now = process.memoryUsage();
+    return { baselineRss: this.#baseline.rss, baselineHeapUsed: this.#baseline.heapUsed, peakRss: this.#peakRss, peakHeapUsed: this.#peakHeap, rss: now.rss, heapUsed: now.heapUsed };
+  }
+}
 
 export class DevRoutes {
   #advancing: Promise<unknown> = Promise.resolve();
+  readonly #memory = new MemoryProbe();
 
   constructor(
     private readonly deps: {
@@ -41,6 +74,10 @@ export class DevRoutes {
         return json(res, 200, { kid: await this.deps.issuer.rotate() });
       case 'GET /runtime/dev/functions':
         return json(res, 200, { functions: this.deps.functionNames() });
+      case 'GET /runtime/dev/memory':
+        return json(res, 200, this.#memory.read());
+      case 'POST /runtime/dev/memory/reset':
+        return json(res, 200, this.#memory.reset());
       case 'POST /runtime/dev/settle':
         await this.deps.tracker.settled();
         return json(res, 200, { now: this.deps.clock.now().toISOString() });

@@ -1,7 +1,7 @@
 // The tenant-side transitions of a termination, each one atomic on the tenant record (the same
 // record reactivation changes), so "reactivated" and "deletion began" can never both happen.
 import type { Services } from '../composition.js';
-import type { AuditActor } from '../audit/chain.js';
+import { systemActor } from '../audit/system-actor.js';
 import { runTenantWork } from '../store/unit-of-work.js';
 import { parseTenantId } from '../tenancy/tenant-id.js';
 import { tenantPartition } from '../tenants/tenant-access.js';
@@ -10,7 +10,7 @@ import { certificatesPartition, updateTermination } from './termination-service.
 import { terminationDocId, type TerminationDoc } from './termination.js';
 
 /** The workflow acts as itself in audit entries. */
-export const WORKFLOW_ACTOR: AuditActor = { sub: 'system:tenant-termination', roles: [] };
+export const WORKFLOW_ACTOR = systemActor('tenant-termination');
 
 export interface TerminationPlan {
   tenantId: string;

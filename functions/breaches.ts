@@ -1,0 +1,109 @@
+// Breaches (ops.breach): open one (a draft, or ready to notify), release the notices of a draft,
+// add phased information, read one, and the register (JSON or CSV). HTTP translation only: the
+// rules are in shared/breaches, the sending in workflows/breaches.
+import { app, type InvocationContext } from '@azure/functions';
+import * as df from 'durable-functions';
+import { z } from 'zod';
+import { authorize } from '../shared/auth/policy.js';
+import { endpoint } from '../shared/http/endpoint.js';
+import { addUpdate, breachRegister, openBreach, readBreach, releaseNotices } from '../shared/breaches/breach-service.js';
+import { breachUpdateSchema, notifyBreachSchema, openBreachSchema, RELEASE_EVENT, registerQuerySchema, updateEvent } from '../shared/breaches/breach.js';
+import { registerCsv } from '../shared/breaches/register.js';
+import { CSV_CONTENT_TYPE } from '../shared/exports/csv.js';
+import { BREACH_ORCHESTRATOR } from '../workflows/breaches/orchestrator.js';
+
+const breachParams = z.object({ breachId: z.string().min(1).max(64) });
+const client = df.input.durableClient();
+const manage = { authorize: (principal: Parameters<typeof authorize>[0]) => authorize(principal, 'breaches.manage') };
+
+/** Starts the breach's workflow unless it already runs (a retried request repairs a missed start). */
+async function ensureWorkflow(invocation: InvocationContext, instanceId: string, breachId: string): Promise<void> {
+  const durable = df.getClient(invocation);
+  const status = await durable.getStatus(instanceId).catch(() => undefined);
+  if (status && status.runtimeStatus !== undefined && status.name) return;
+  await durable.startNew(BREACH_ORCHESTRATOR, { instanceId, input: { breachId } });
+}
+
+app.http('openBreach', {
+  route: 'breaches',
+  methods: ['POST'],
+  authLevel: 'anonymous',
+  extraInputs: [client],
+  handler: endpoint({
+    ...manage,
+    body: openBreachSchema,
+    handle: async ({ principal, body, services, requestId, now, idempotency, invocation }) => {
+      const opened = await openBreach(services, principal, body, { requestId, now, ...(idempotency ? { idempotency } : {}) });
+      await ensureWorkflow(invocation, opened.instanceId, opened.entry.breachId);
+      return { status: 202, body: opened.entry, headers: { location: `/api/breaches/${opened.entry.breachId}` } };
+    },
+  }),
+});
+
+app.http('listBreaches', {
+  route: 'breaches',
+  methods: ['GET'],
+  authLevel: 'anonymous',
+  handler: endpoint({
+    ...manage,
+    query: registerQuerySchema,
+    handle: async ({ principal, query, services }) => {
+      const entries = await breachRegister(services, principal);
+      if (query.format === 'csv') {
+        return { status: 200, text: registerCsv(entries), headers: { 'content-type': CSV_CONTENT_TYPE, 'content-disposition': 'attachment; filename="breach-register.csv"' } };
+      }
+      return { status: 200, body: { breaches: entries } };
+    },
+  }),
+});
+
+app.http('getBreach', {
+  route: 'breaches/{breachId}',
+  methods: ['GET'],
+  authLevel: 'anonymous',
+  handler: endpoint({
+    ...manage,
+    params: breachParams,
+    handle: async ({ principal, params, services }) => ({ status: 200, body: await readBreach(services, principal, params.breachId) }),
+  }),
+});
+
+app.http('notifyBreach', {
+  route: 'breaches/{breachId}/notify',
+  methods: ['POST'],
+  authLevel: 'anonymous',
+  extraInputs: [client],
+  handler: endpoint({
+    ...manage,
+    params: breachParams,
+    body: notifyBreachSchema,
+    handle: async ({ principal, params, body, services, requestId, now, idempotency, invocation }) => {
+      const released = await releaseNotices(services, principal, params.breachId, body, { requestId, now, ...(idempotency ? { idempotency } : {}) });
+      await ensureWorkflow(invocation, released.instanceId, released.entry.breachId);
+      // Raised on every request, a repeat included: a lost wake-up is repaired by asking again.
+      await df.getClient(invocation).raiseEvent(released.instanceId, RELEASE_EVENT, { at: now.toISOString() });
+      return { status: 202, body: released.entry, headers: { location: `/api/breaches/${released.entry.breachId}` } };
+    },
+  }),
+});
+
+app.http('addBreachUpdate', {
+  route: 'breaches/{breachId}/updates',
+  methods: ['POST'],
+  authLevel: 'anonymous',
+  extraInputs: [client],
+  handler: endpoint({
+    ...manage,
+    params: breachParams,
+    body: breachUpdateSchema,
+    handle: async ({ principal, params, body, services, requestId, now, idempotency, invocation }) => {
+      const added = await addUpdate(services, principal, params.breachId, body, { requestId, now, ...(idempotency ? { idempotency } : {}) });
+      if (added.wake.length > 0) {
+        await ensureWorkflow(invocation, added.instanceId, params.breachId);
+        const durable = df.getClient(invocation);
+        for (const seq of added.wake) await durable.raiseEvent(added.instanceId, updateEvent(seq), { seq });
+      }
+      return { status: 202, body: added.update, headers: { location: `/api/breaches/${params.breachId}` } };
+    },
+  }),
+});
