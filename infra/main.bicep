@@ -67,6 +67,22 @@ param emailCustomDomainVerified bool = false
 @description('Sentry DSN for error monitoring. Empty: Sentry is off.')
 param sentryDsn string = ''
 
+@minLength(3)
+@description('Mailbox of the ops.breach team: reminded 24, 48 and 66 hours after awareness of a breach while its notices are unsent.')
+param opsBreachEmail string
+
+@minLength(3)
+@description('Escalation mailbox: alerted 70 hours after awareness of a breach whose notices are still unsent.')
+param opsEscalationEmail string
+
+@minLength(1)
+@description('Name of the vendor\'s data protection officer: the contact point breach notices give by default (Art 33(3)(b)).')
+param dpoName string
+
+@minLength(3)
+@description('Email address of the vendor\'s data protection officer.')
+param dpoEmail string
+
 @description('Maximum autoscale throughput (RU/s) shared by the containers of each regional database.')
 @minValue(1000)
 param cosmosMaxThroughput int = 1000
@@ -249,6 +265,11 @@ var appSettings = {
   KEY_SOFT_DELETE_RETENTION_DAYS: '7'
   // Shorter than the 7-day lifecycle rule that deletes exports and access packages.
   DOWNLOAD_LINK_TTL_HOURS: '72'
+  // Breach notification: who is reminded and escalated while notices are unsent, and the contact point.
+  OPS_BREACH_EMAIL: opsBreachEmail
+  OPS_ESCALATION_EMAIL: opsEscalationEmail
+  DPO_NAME: dpoName
+  DPO_EMAIL: dpoEmail
 }
 
 module api 'modules/function-app.bicep' = {

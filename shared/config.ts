@@ -47,6 +47,13 @@ const settingsSchema = z.object({
   KEY_SOFT_DELETE_RETENTION_DAYS: days(7),
   /** How long export and access-package download links stay valid. */
   DOWNLOAD_LINK_TTL_HOURS: z.coerce.number().int().min(1).max(168).default(72),
+  /** Where ops.breach staff are reminded (24, 48, 66 hours after awareness) while breach notices are unsent. */
+  OPS_BREACH_EMAIL: z.email({ message: 'must be an email address' }),
+  /** Who is alerted 70 hours after awareness if breach notices are still unsent. */
+  OPS_ESCALATION_EMAIL: z.email({ message: 'must be an email address' }),
+  /** The vendor's data protection officer: the contact point breach notices name by default (Art 33(3)(b)). */
+  DPO_NAME: z.string().trim().min(1).max(200),
+  DPO_EMAIL: z.email({ message: 'must be an email address' }),
 });
 
 export type Settings = z.infer<typeof settingsSchema>;
@@ -69,6 +76,7 @@ export interface Config {
   managedIdentityClientId?: string;
   sentry: { dsn?: string; environment: string };
   retention: { backupDays: number; keySoftDeleteDays: number; downloadLinkHours: number };
+  breach: { opsEmail: string; escalationEmail: string; dpo: { name: string; email: string } };
 }
 
 export class ConfigError extends Error {
@@ -111,6 +119,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ...(s.AZURE_CLIENT_ID ? { managedIdentityClientId: s.AZURE_CLIENT_ID } : {}),
     sentry: { ...(s.SENTRY_DSN ? { dsn: s.SENTRY_DSN } : {}), environment: s.SENTRY_ENVIRONMENT },
     retention: { backupDays: s.BACKUP_RETENTION_DAYS, keySoftDeleteDays: s.KEY_SOFT_DELETE_RETENTION_DAYS, downloadLinkHours: s.DOWNLOAD_LINK_TTL_HOURS },
+    breach: { opsEmail: s.OPS_BREACH_EMAIL, escalationEmail: s.OPS_ESCALATION_EMAIL, dpo: { name: s.DPO_NAME, email: s.DPO_EMAIL } },
   };
 }
 

@@ -17,6 +17,10 @@ export function localAppSettings(platform: PlatformAddresses, hostOrigin: string
     AUTH_AUDIENCE: DEV_AUDIENCE,
     AUTH_JWKS_URL: `${hostOrigin}${DEV_ISSUER_JWKS_PATH}`,
     SENTRY_ENVIRONMENT: 'local',
+    OPS_BREACH_EMAIL: 'breach-team@ops.notifications.local',
+    OPS_ESCALATION_EMAIL: 'breach-escalation@ops.notifications.local',
+    DPO_NAME: 'Data Protection Officer',
+    DPO_EMAIL: 'dpo@vendor.notifications.local',
   };
   for (const [region, suffix] of [['uksouth', 'UKSOUTH'], ['eu', 'EU']] as const) {
     const cosmos = platform.cosmos[region];

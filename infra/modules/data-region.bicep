@@ -128,6 +128,25 @@ resource certificates 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/contai
   }
 }
 
+// The control plane: vendor-level records that hold no tenant personal data (the breach register),
+// partitioned by record (/pk), kept in the vendor's home region only (UK South) and never expiring.
+resource control 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers@2024-11-15' = if (regionKey == 'uksouth') {
+  parent: database
+  name: 'control'
+  properties: {
+    resource: {
+      id: 'control'
+      partitionKey: {
+        paths: [
+          '/pk'
+        ]
+        kind: 'Hash'
+        version: 2
+      }
+    }
+  }
+}
+
 resource cosmosDataContributor 'Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments@2024-11-15' = {
   parent: cosmos
   name: guid(cosmos.id, appPrincipalId, cosmosBuiltInDataContributor)

@@ -31,6 +31,8 @@ export interface RequestContext<P, Q, B> {
 export interface EndpointResult {
   status: number;
   body?: unknown;
+  /** A body that is not JSON (e.g. CSV), sent as is; give its content-type in `headers`. */
+  text?: string;
   headers?: Record<string, string>;
 }
 
@@ -77,11 +79,14 @@ export function endpoint<P = Record<string, never>, Q = Record<string, never>, B
         request,
         invocation,
       });
-      response = {
-        status: result.status,
-        headers: { ...(result.body !== undefined ? { 'content-type': 'application/json; charset=utf-8' } : {}), ...result.headers, 'x-request-id': requestId },
-        ...(result.body !== undefined ? { body: JSON.stringify(result.body) } : {}),
-      };
+      response =
+        result.text !== undefined
+          ? { status: result.status, headers: { ...result.headers, 'x-request-id': requestId }, body: result.text }
+          : {
+              status: result.status,
+              headers: { ...(result.body !== undefined ? { 'content-type': 'application/json; charset=utf-8' } : {}), ...result.headers, 'x-request-id': requestId },
+              ...(result.body !== undefined ? { body: JSON.stringify(result.body) } : {}),
+            };
     } catch (error) {
       if (!(error instanceof DomainError)) {
         invocation.error(`request ${requestId} failed: ${error instanceof Error ? error.name : 'non-error thrown'}`);

@@ -1,0 +1,87 @@
+// The breach register's storage: one document per breach in the control container (UK South,
+// partition key /pk = the breach id). Changes are read-modify-write with the document's ETag, so two
+// writers (ops adding an update while the workflow records an alert) never lose each other's change.
+// Nothing here deletes: register entries are kept for good (Art 33(5)).
+import type { Container, ItemDefinition } from '@azure/cosmos';
+import type { Services } from '../composition.js';
+import { azureStatusOf } from '../azure/rest-error.js';
+import { ConflictError, ThrottledError } from '../errors.js';
+import { CONTAINERS, CONTROL_REGION } from '../store/cosmos-stores.js';
+import type { BreachDoc } from './breach.js';
+
+const MAX_ATTEMPTS = 8;
+
+export class BreachStore {
+  constructor(private readonly container: Container) {}
+
+  static async open(services: Services): Promise<BreachStore> {
+    return new BreachStore(await services.stores.container(CONTROL_REGION, CONTAINERS.control));
+  }
+
+  async read(breachId: string): Promise<BreachDoc | undefined> {
+    try {
+      const { resource } = await this.container.item(breachId, breachId).read<BreachDoc & ItemDefinition>();
+      return resource && resource.type === 'breach' ? resource : undefined;
+    } catch (error) {
+      if (azureStatusOf(error) === 404) return undefined;
+      throw translate(error);
+    }
+  }
+
+  /** Creates the record; false if one with this id already exists. */
+  async create(doc: BreachDoc): Promise<boolean> {
+    try {
+      await this.container.items.create(strip(doc));
+      return true;
+    } catch (error) {
+      if (azureStatusOf(error) === 409) return false;
+      throw translate(error);
+    }
+  }
+
+  /**
+   * Applies `change` to the current record and writes it if nobody changed it meanwhile (retrying on
+   * a concurrent change). `change` returns the new record, or `undefined` to leave it as it is.
+   */
+  async update(breachId: string, change: (doc: BreachDoc) => BreachDoc | undefined): Promise<BreachDoc> {
+    for (let attempt = 1; ; attempt++) {
+      const current = await this.read(breachId);
+      if (!current) throw new Error(`no breach ${breachId}`);
+      const next = change(current);
+      if (next === undefined) return current;
+      const written = { ...next, version: current.version + 1 };
+      try {
+        const { resource } = await this.container
+          .item(breachId, breachId)
+          .replace<BreachDoc & ItemDefinition>(strip(written), { accessCondition: { type: 'IfMatch', condition: current._etag! } });
+        return resource ?? written;
+      } catch (error) {
+        if (azureStatusOf(error) === 412 && attempt < MAX_ATTEMPTS) continue;
+        if (azureStatusOf(error) === 412) throw new ConflictError('BREACH.BUSY', 'The breach record is being changed by others; retry shortly.');
+        throw translate(error);
+      }
+    }
+  }
+
+  /** Every breach, newest first (the register). */
+  async all(): Promise<BreachDoc[]> {
+    try {
+      const { resources } = await this.container.items
+        .query<BreachDoc>({ query: "SELECT * FROM c WHERE c.type = 'breach'" })
+        .fetchAll();
+      return resources.sort((a, b) => b.openedAt.localeCompare(a.openedAt) || a.breachId.localeCompare(b.breachId));
+    } catch (error) {
+      throw translate(error);
+    }
+  }
+}
+
+function strip(doc: BreachDoc): BreachDoc & ItemDefinition {
+  const { _etag: _ignored, ...rest } = doc;
+  return JSON.parse(JSON.stringify(rest)) as BreachDoc & ItemDefinition;
+}
+
+function translate(error: unknown): unknown {
+  if (azureStatusOf(error) === 429) return new ThrottledError('STORE.THROTTLED', 'The data store is busy; retry shortly.', 1);
+  return error;
+}

@@ -1,0 +1,166 @@
+// Delivering one breach notice to one tenant: the notice record is created in the tenant's own data
+// first (so a contact can acknowledge as soon as the email arrives), then one email goes to each
+// nominated security and privacy contact through the tenant's region, then the send is recorded:
+// when, to whom (encrypted under the tenant key), and a hash of exactly what was said; all audited
+// in the tenant's log. Every step is idempotent, because activities run at least once.
+import { createHash } from 'node:crypto';
+import type { Services } from '../composition.js';
+import type { AuditActor } from '../audit/chain.js';
+import type { Region } from '../config.js';
+import { EmailDeliveryError } from '../email/errors.js';
+import type { TenantPartition } from '../store/tenant-partition.js';
+import { runTenantWork } from '../store/unit-of-work.js';
+import { parseTenantId } from '../tenancy/tenant-id.js';
+import { tenantPartition } from '../tenants/tenant-access.js';
+import { CONTACTS_AAD, TENANT_DOC_ID, type NominatedContacts, type TenantDoc } from '../tenants/tenant.js';
+import { noticeId, noticeInstanceId, type BreachDoc } from './breach.js';
+import { BreachStore } from './breach-store.js';
+import {
+  breachNoticeDocId,
+  noticeSnapshot,
+  recipientsAad,
+  renderNotice,
+  type BreachNoticeDoc,
+  type NoticeDelivery,
+  type NoticeRecipient,
+} from './notice.js';
+
+/** The workflow acts as itself in the tenant's audit log. */
+export const BREACH_WORKFLOW_ACTOR: AuditActor = { sub: 'system:breach-notification', roles: [] };
+
+export interface NoticeRef {
+  breachId: string;
+  tenantId: string;
+  seq: number;
+}
+
+export type DeliveryOutcome = 'sent' | 'acknowledged' | 'skipped';
+
+/** Each nominated contact once, with the roles they were nominated for. */
+export function noticeRecipients(contacts: NominatedContacts): NoticeRecipient[] {
+  const byEmail = new Map<string, NoticeRecipient>();
+  for (const role of ['security', 'privacy'] as const) {
+    for (const contact of contacts[role]) {
+      const key = contact.email.toLowerCase();
+      const known = byEmail.get(key);
+      if (known) {
+        if (!known.roles.includes(role)) known.roles.push(role);
+      } else byEmail.set(key, { name: contact.name, email: contact.email, roles: [role] });
+    }
+  }
+  return [...byEmail.values()];
+}
+
+/**
+ * Sends attempt `attempt` of the notice (0 the notice, 1..3 re-sends). A re-send is skipped once the
+ * notice is acknowledged; an attempt already recorded is not sent again.
+ */
+export async function deliverNotice(services: Services, input: NoticeRef & { attempt: number }, meta: { now: Date; requestId: string }): Promise<DeliveryOutcome> {
+  const parsed = parseTenantId(input.tenantId);
+  if (!parsed) throw new Error(`not a tenant id: ${input.tenantId}`);
+  const store = await BreachStore.open(services);
+  const breach = await store.read(input.breachId);
+  if (!breach) throw new Error(`no breach ${input.breachId}`);
+  const partition = await tenantPartition(services, parsed.tenantId, parsed.region);
+  const tenant = await partition.read<TenantDoc>(TENANT_DOC_ID);
+  if (!tenant || tenant.status === 'deleted') {
+    await recordSkipped(store, input, 'the tenant was deleted before the notice could be sent', meta.now);
+    return 'skipped';
+  }
+
+  const notice = await ensureNotice(services, partition, breach, tenant, input, meta);
+  if (input.attempt > 0 && notice.acknowledged) return 'acknowledged';
+  if (notice.deliveries.some((d) => d.attempt === input.attempt)) return 'sent';
+  const first = notice.deliveries.find((d) => d.attempt === 0);
+  if (input.attempt > 0 && !first) throw new Error(`notice ${notice.noticeId} re-send ${input.attempt} before its first send`);
+
+  const cipher = services.keyring.cipherFor(partition, meta.now);
+  const recipients = noticeRecipients((await cipher.open(tenant.contacts, CONTACTS_AAD)) as NominatedContacts);
+  const rendered = renderNotice(notice.snapshot, input.attempt, first?.sentAt);
+  let refused = 0;
+  for (const recipient of recipients) {
+    // A keyed hash of the address (the tenant key's blind index): stable across retries, and no
+    // guessable digest of an address leaves the tenant's data.
+    const contact = await cipher.blindIndex('breach-notice-recipient', recipient.email.toLowerCase());
+    try {
+      await services.email.send({
+        region: parsed.region as Region,
+        to: [{ name: recipient.name, email: recipient.email }],
+        ...rendered,
+        idempotencyKey: `breach:${input.breachId}:${input.tenantId}:${notice.kind}-${input.seq}:send-${input.attempt}:${contact}`,
+      });
+    } catch (error) {
+      // Transient failures retry the whole activity (messages already sent are not sent again); an
+      // address the service refuses must not keep the notice from the other contacts: it is counted.
+      if (!(error instanceof EmailDeliveryError) || error.retryable) throw error;
+      refused++;
+    }
+  }
+
+  await runTenantWork(services.keyring, partition, { actor: BREACH_WORKFLOW_ACTOR, requestId: meta.requestId, now: meta.now }, async (tx) => {
+    const current = await tx.partition.read<BreachNoticeDoc>(breachNoticeDocId(notice.noticeId));
+    if (!current || current.deliveries.some((d) => d.attempt === input.attempt)) return;
+    const delivery: NoticeDelivery = {
+      attempt: input.attempt,
+      sentAt: meta.now.toISOString(),
+      subject: rendered.subject,
+      textSha256: createHash('sha256').update(rendered.text).digest('hex'),
+      recipientCount: recipients.length - refused,
+      refused,
+      recipients: await tx.cipher.seal({ kind: 'tenant' }, recipients, recipientsAad(notice.noticeId, input.attempt)),
+    };
+    tx.raw({ kind: 'replace', doc: { ...current, deliveries: [...current.deliveries, delivery], version: current.version + 1 }, ifMatch: current._etag!, conflict: 'retry' });
+    tx.audit({ action: input.attempt === 0 ? 'breach.notice.sent' : 'breach.notice.resent', target: { type: 'breachNotice', id: notice.noticeId } });
+  });
+  return 'sent';
+}
+
+async function ensureNotice(
+  services: Services,
+  partition: TenantPartition,
+  breach: BreachDoc,
+  tenant: TenantDoc,
+  input: NoticeRef,
+  meta: { now: Date; requestId: string },
+): Promise<BreachNoticeDoc> {
+  const id = noticeId(input.breachId, input.seq);
+  const docId = breachNoticeDocId(id);
+  const existing = await partition.read<BreachNoticeDoc>(docId);
+  if (existing) return existing;
+  const snapshot = noticeSnapshot(breach, { tenantId: tenant.tenantId, name: tenant.name, region: partition.ref.region }, input.seq);
+  await runTenantWork(services.keyring, partition, { actor: BREACH_WORKFLOW_ACTOR, requestId: meta.requestId, now: meta.now }, async (tx) => {
+    if (await tx.partition.read(docId)) return;
+    const doc: BreachNoticeDoc = {
+      id: docId,
+      tenantId: tenant.tenantId,
+      type: 'breachNotice',
+      noticeId: id,
+      breachId: input.breachId,
+      seq: input.seq,
+      kind: snapshot.kind,
+      ...(snapshot.references ? { references: snapshot.references } : {}),
+      instanceId: noticeInstanceId(input.breachId, input.tenantId, input.seq),
+      createdAt: meta.now.toISOString(),
+      snapshot,
+      deliveries: [],
+      version: 1,
+    };
+    tx.raw({ kind: 'create', doc, conflict: 'retry' });
+    tx.audit({ action: 'breach.notice.created', target: { type: 'breachNotice', id } });
+  });
+  const created = await partition.read<BreachNoticeDoc>(docId);
+  if (!created) throw new Error(`notice ${id} was not recorded`);
+  return created;
+}
+
+async function recordSkipped(store: BreachStore, input: NoticeRef, reason: string, now: Date): Promise<void> {
+  await store.update(input.breachId, (doc) =>
+    doc.skipped.some((s) => s.tenantId === input.tenantId && s.seq === input.seq)
+      ? undefined
+      : {
+          ...doc,
+          skipped: [...doc.skipped, { tenantId: input.tenantId, seq: input.seq, reason, at: now.toISOString() }],
+          trail: [...doc.trail, { at: now.toISOString(), actor: BREACH_WORKFLOW_ACTOR.sub, action: 'notice.skipped', detail: `${input.tenantId} notice ${input.seq}` }],
+        },
+  );
+}

@@ -1,0 +1,189 @@
+// The breach register (Art 33(5)): every breach with its facts, effects and remedial action, the
+// updates, the clock alerts, and for each affected tenant when each notice was sent, how often it
+// was re-sent and whether it was acknowledged. The per-tenant part is read from each tenant's own
+// notice records (times and counts only: no address leaves the tenant's data). Nothing is deleted.
+import type { Services } from '../composition.js';
+import type { Region } from '../config.js';
+import { csvCell, toCsv, type CsvCell } from '../exports/csv.js';
+import { parseTenantId } from '../tenancy/tenant-id.js';
+import { tenantPartition } from '../tenants/tenant-access.js';
+import { affectedTenantsView } from './affected-tenants.js';
+import { currentContent, noticeId, noticeSeqs, type BreachDoc, type BreachStatus, type ChangeableField, type ClockAlertRecord, type ContactPoint, type TrailEntry } from './breach.js';
+import { breachNoticeDocId, noticeStatus, type BreachNoticeDoc, type NoticeStatus } from './notice.js';
+
+export type BreachPhase = 'draft' | 'sending' | 'notified';
+
+export interface BreachUpdateView {
+  seq: number;
+  addedAt: string;
+  addedBy: string;
+  information: string;
+  changed: ChangeableField[];
+  /** The notice that carries it: the initial one (added before the release) or its own update notice; null while the breach is a draft. */
+  noticeId: string | null;
+}
+
+export interface TenantNoticesEntry {
+  tenantId: string;
+  region: Region | null;
+  notices: NoticeStatus[];
+  skipped?: string;
+}
+
+export interface BreachEntry {
+  breachId: string;
+  status: BreachStatus;
+  phase: BreachPhase;
+  openedAt: string;
+  openedBy: string;
+  awareAt: string;
+  awareAtGiven: string;
+  notifyBy: string;
+  notification: { releasedAt: string; releasedBy: string; late: boolean; delayReason: string | null } | null;
+  facts: { summary: string; nature: string; categoriesOfData: string[]; categoriesOfSubjects: string[]; approxSubjects: number | null; approxRecords: number | null };
+  effects: { likelyConsequences: string };
+  remedialAction: { measures: string };
+  contactPoint: ContactPoint;
+  updates: BreachUpdateView[];
+  affectedTenants: { requested: ReturnType<typeof affectedTenantsView>; resolvedAt: string | null; count: number | null };
+  clock: ClockAlertRecord[];
+  tenants: TenantNoticesEntry[];
+  trail: TrailEntry[];
+}
+
+export function updateViews(doc: BreachDoc): BreachUpdateView[] {
+  return doc.updates.map((u) => ({
+    seq: u.seq,
+    addedAt: u.addedAt,
+    addedBy: u.addedBy,
+    information: u.information,
+    changed: Object.keys(u.changes) as ChangeableField[],
+    noticeId: !doc.release ? null : u.seq <= doc.release.includesUpdates ? noticeId(doc.breachId, 0) : noticeId(doc.breachId, u.seq),
+  }));
+}
+
+async function tenantNotices(services: Services, doc: BreachDoc, tenantId: string): Promise<TenantNoticesEntry> {
+  const parsed = parseTenantId(tenantId);
+  const skipped = doc.skipped.find((s) => s.tenantId === tenantId);
+  if (!parsed) return { tenantId, region: null, notices: [] };
+  const partition = await tenantPartition(services, parsed.tenantId, parsed.region);
+  const notices = await Promise.all(
+    noticeSeqs(doc).map(async (seq): Promise<NoticeStatus> => {
+      const found = await partition.read<BreachNoticeDoc>(breachNoticeDocId(noticeId(doc.breachId, seq)));
+      return found
+        ? noticeStatus(found)
+        : { noticeId: noticeId(doc.breachId, seq), seq, kind: seq === 0 ? 'initial' : 'update', firstSentAt: null, lastSentAt: null, resends: 0, recipients: 0, acknowledgedAt: null };
+    }),
+  );
+  return { tenantId, region: parsed.region, notices, ...(skipped ? { skipped: skipped.reason } : {}) };
+}
+
+export async function breachEntry(services: Services, doc: BreachDoc): Promise<BreachEntry> {
+  const tenantIds = doc.resolved?.tenantIds ?? (doc.affectedTenants.kind === 'list' ? doc.affectedTenants.tenantIds : []);
+  const tenants = await Promise.all(tenantIds.map((id) => tenantNotices(services, doc, id)));
+  const initialDone = tenants.every((t) => t.skipped !== undefined || t.notices.some((n) => n.seq === 0 && n.firstSentAt !== null));
+  const phase: BreachPhase = doc.status === 'draft' ? 'draft' : doc.resolved && initialDone ? 'notified' : 'sending';
+  const content = currentContent(doc);
+  return {
+    breachId: doc.breachId,
+    status: doc.status,
+    phase,
+    openedAt: doc.openedAt,
+    openedBy: doc.openedBy,
+    awareAt: doc.awareAt,
+    awareAtGiven: doc.awareAtGiven,
+    notifyBy: doc.notifyBy,
+    notification: doc.release ? { releasedAt: doc.release.at, releasedBy: doc.release.by, late: doc.release.late, delayReason: doc.release.delayReason ?? null } : null,
+    facts: {
+      summary: content.summary,
+      nature: content.nature,
+      categoriesOfData: content.categoriesOfData,
+      categoriesOfSubjects: content.categoriesOfSubjects,
+      approxSubjects: content.approxSubjects,
+      approxRecords: content.approxRecords,
+    },
+    effects: { likelyConsequences: content.likelyConsequences },
+    remedialAction: { measures: content.measures },
+    contactPoint: doc.contactPoint,
+    updates: updateViews(doc),
+    affectedTenants: { requested: affectedTenantsView(doc.affectedTenants), resolvedAt: doc.resolved?.at ?? null, count: doc.resolved ? doc.resolved.tenantIds.length : null },
+    clock: doc.alerts,
+    tenants,
+    trail: doc.trail,
+  };
+}
+
+export const REGISTER_COLUMNS = [
+  'breachId',
+  'status',
+  'phase',
+  'openedAt',
+  'awareAt',
+  'notifyBy',
+  'noticesReleasedAt',
+  'late',
+  'delayReason',
+  'summary',
+  'nature',
+  'categoriesOfData',
+  'categoriesOfSubjects',
+  'approxSubjects',
+  'approxRecords',
+  'likelyConsequences',
+  'measures',
+  'contactPoint',
+  'updates',
+  'remindersSent',
+  'tenantId',
+  'tenantRegion',
+  'noticeId',
+  'noticeKind',
+  'noticeFirstSentAt',
+  'noticeLastSentAt',
+  'resends',
+  'recipients',
+  'acknowledgedAt',
+  'notDeliveredBecause',
+] as const;
+
+/** One row per breach, affected tenant and notice (a breach without tenants or notices still has its row). */
+export function registerRows(entries: BreachEntry[]): CsvCell[][] {
+  const rows: CsvCell[][] = [];
+  for (const e of entries) {
+    const breach: unknown[] = [
+      e.breachId,
+      e.status,
+      e.phase,
+      e.openedAt,
+      e.awareAt,
+      e.notifyBy,
+      e.notification?.releasedAt ?? null,
+      e.notification ? e.notification.late : null,
+      e.notification?.delayReason ?? null,
+      e.facts.summary,
+      e.facts.nature,
+      e.facts.categoriesOfData.join('; '),
+      e.facts.categoriesOfSubjects.join('; '),
+      e.facts.approxSubjects,
+      e.facts.approxRecords,
+      e.effects.likelyConsequences,
+      e.remedialAction.measures,
+      `${e.contactPoint.name} <${e.contactPoint.email}>`,
+      e.updates.length,
+      e.clock.map((a) => `${a.kind} ${a.sentAt}`).join('; '),
+    ];
+    const tenantRows: unknown[][] = [];
+    for (const t of e.tenants) {
+      if (t.notices.length === 0) tenantRows.push([t.tenantId, t.region, null, null, null, null, null, null, null, t.skipped ?? null]);
+      for (const n of t.notices) tenantRows.push([t.tenantId, t.region, n.noticeId, n.kind, n.firstSentAt, n.lastSentAt, n.resends, n.recipients, n.acknowledgedAt, t.skipped ?? null]);
+    }
+    if (tenantRows.length === 0) tenantRows.push(Array.from({ length: 10 }, () => null));
+    for (const tenantRow of tenantRows) rows.push([...breach, ...tenantRow].map(csvCell));
+  }
+  return rows;
+}
+
+/** The register as CSV (formula-looking cells are quoted as text: see shared/exports/csv.ts). */
+export function registerCsv(entries: BreachEntry[]): string {
+  return toCsv(REGISTER_COLUMNS, registerRows(entries), { bom: true });
+}
