@@ -371,6 +371,16 @@ test('tenant-data lets each item set its own ttl; certificates never expire; bot
   assert.equal(appSettings().get('COSMOS_DATABASE')?.text, 'cosmosDatabaseName', 'COSMOS_DATABASE names the database the regions create');
 });
 
+test('the control container (breach register) is created in UK South only, partitioned by record, and never expires', () => {
+  const control = everywhere('Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers').find((d) => d.body.get('name')?.string === 'control');
+  assert.ok(control, 'container control is declared (shared/store/cosmos-stores.ts CONTAINERS.control)');
+  assert.equal(control.body.file.path, join('infra', 'modules', 'data-region.bicep'), 'declared with the region\'s other containers');
+  const declaration = control.body.file.code.slice(0, control.body.start);
+  assert.match(declaration, /resource\s+\w+\s+'[^']+'\s*=\s*if\s*\(\s*regionKey\s*==\s*'uksouth'\s*\)\s*$/, 'only in the uksouth region (CONTROL_REGION), where the vendor-level records live');
+  assert.deepEqual(control.body.at('properties.resource.partitionKey.paths')?.elements().map((e) => e.string), ['/pk'], 'partition key /pk');
+  assert.equal(control.body.at('properties.resource.defaultTtl'), undefined, 'no TTL: register entries are never deleted');
+});
+
 // ---------------------------------------------------------------------------------------------
 // Storage
 // ---------------------------------------------------------------------------------------------

@@ -51,3 +51,19 @@ test('optional settings take documented defaults and local-only secrets may be a
   assert.equal(config.retention.keySoftDeleteDays, 7);
   assert.equal(config.cosmosDatabase, 'privacy-ops');
 });
+
+test('breach notification settings: the ops and escalation mailboxes and the DPO contact point are required and must be addresses', () => {
+  const config = loadConfig(exampleSettings());
+  assert.equal(config.breach.opsEmail, 'breach-team@ops.notifications.local');
+  assert.equal(config.breach.escalationEmail, 'breach-escalation@ops.notifications.local');
+  assert.deepEqual(config.breach.dpo, { name: 'Data Protection Officer', email: 'dpo@vendor.notifications.local' });
+  const env: Record<string, string> = { ...exampleSettings(), OPS_ESCALATION_EMAIL: 'on-call' };
+  delete env['OPS_BREACH_EMAIL'];
+  assert.deepEqual(
+    problemsOf(env).sort((a, b) => a.setting.localeCompare(b.setting)),
+    [
+      { setting: 'OPS_BREACH_EMAIL', message: 'is required' },
+      { setting: 'OPS_ESCALATION_EMAIL', message: 'must be an email address' },
+    ],
+  );
+});
