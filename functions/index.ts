@@ -11,3 +11,4 @@ import './exports.js';
 import '../workflows/index.js';
 import './breaches.js';
 import './breach-notices.js';
+import './dsars.js';

@@ -4,3 +4,5 @@ import './termination/orchestrator.js';
 import './exports/export-job.js';
 import './breaches/activities.js';
 import './breaches/orchestrator.js';
+import './dsars/activities.js';
+import './dsars/orchestrator.js';

@@ -8,6 +8,7 @@ import { NotFoundError, ConflictError, UnprocessableError } from '../errors.js';
 import { runTenantWork, type IdempotencyOptions, type TenantWork } from '../store/unit-of-work.js';
 import type { OpenTenant, RequestMeta } from '../tenants/tenant-access.js';
 import { userDocId, type UserDoc } from '../users/user.js';
+import { refuseRestricted } from '../dsars/restriction.js';
 import { etagOf, requireVersion, type Representation } from '../store/versioning.js';
 import {
   recordAad,
@@ -34,6 +35,7 @@ export async function createRecord(
     { actor: open.actor, requestId: meta.requestId, now: meta.now },
     async (tx) => {
       await requireActiveUsers(tx, request.subjectUserId, request.peopleUserIds);
+      await refuseRestricted(tx.partition, peopleOf(request.subjectUserId, request.peopleUserIds));
       const recordId = `r-${randomBytes(10).toString('hex')}`;
       const owner = ownerOf(request.subjectUserId);
       const at = meta.now.toISOString();
@@ -86,6 +88,7 @@ export async function correctRecord(
       const doc = await loadRecord(tx, module, recordId);
       requireVersion(meta.ifMatch, doc.version);
       if (doc.status === 'erased' || !doc.current) throw new ConflictError('RECORD.ERASED', 'This record has been erased; there is nothing left to correct.');
+      await refuseRestricted(tx.partition, peopleOf(doc.subjectUserId, doc.peopleUserIds));
       const current = await tx.cipher.open(doc.current, recordAad(module, recordId, 'current'));
       if (current === ERASED) throw new ConflictError('RECORD.ERASED', 'The data subject of this record has been erased; there is nothing left to correct.');
       const next: RecordData = { ...(current as RecordData) };
@@ -180,6 +183,11 @@ async function requireActiveUsers(tx: TenantWork, subjectUserId: string | undefi
     else if (user.status !== 'active') problems.push({ path: ref.path, message: `user ${ref.id} is ${user.status}` });
   }
   if (problems.length > 0) throw new UnprocessableError('RECORD.UNKNOWN_OR_INACTIVE_USER', 'The record references users who cannot be used.', problems);
+}
+
+/** The people a record is about or references, with where each is named (for a restriction's field errors). */
+function peopleOf(subjectUserId: string | undefined, peopleUserIds: readonly string[]): { userId: string; path: string }[] {
+  return [...(subjectUserId ? [{ userId: subjectUserId, path: 'subjectUserId' }] : []), ...peopleUserIds.map((userId, i) => ({ userId, path: `peopleUserIds.${i}` }))];
 }
 
 function ownerOf(subjectUserId: string | undefined): KeyOwner {

@@ -8,6 +8,7 @@ import { ConflictError, NotFoundError } from '../errors.js';
 import { etagOf, requireVersion, type Representation } from '../store/versioning.js';
 import { runTenantWork, type IdempotencyOptions, type TenantWork } from '../store/unit-of-work.js';
 import type { OpenTenant, RequestMeta } from '../tenants/tenant-access.js';
+import { refuseRestricted } from '../dsars/restriction.js';
 import {
   emailClaimDocId,
   normaliseEmail,
@@ -85,6 +86,7 @@ export async function rectifyUser(
       const doc = await loadUser(tx, userId);
       requireVersion(meta.ifMatch, doc.version);
       if (doc.status === 'erased') throw new ConflictError('USER.ERASED', 'This user has been erased; there is nothing left to rectify.');
+      await refuseRestricted(tx.partition, [{ userId, path: 'path:userId' }]);
       const current = (await tx.cipher.open(doc.profile!, profileAad(userId))) as UserProfile;
       const next: UserProfile = { ...current };
       const changes: FieldChanges = {};

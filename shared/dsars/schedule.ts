@@ -1,0 +1,121 @@
+// When a data-subject request's workflow acts, as pure functions: the deadline in force (from the
+// deadline module, recomputed whenever its inputs change), the reminder and escalation instants
+// for it, and what the workflow should do next. No I/O; the orchestration gets the plan through an
+// activity and only waits and calls.
+//
+// Due dates are calendar dates in the jurisdiction's own zone (Europe/London for the UK nations, the
+// capital's zone for an EU/EEA state), and a request is answered in time if it is answered by the end
+// of its due date there. So the instants are chosen in that zone, daylight saving included:
+//  - reminder 7 days before: 09:00 local time on dueOn - 7 days;
+//  - reminder 1 day before:  09:00 local time on dueOn - 1 day;
+//  - escalation:             00:00 local time on dueOn + 1 day (the first moment the deadline has passed).
+// The due date is `extendedDueOn` once extended (the deadline module's `dueOn`).
+import { addDays, dsarDeadline, DeadlineError, type CalendarDate, type DsarDeadline } from '../deadlines/index.js';
+import { UnprocessableError } from '../errors.js';
+import type { DsarClock, DsarDoc, StepKind } from './dsar.js';
+import { clockRuns, isOpen, type DsarStatus } from './lifecycle.js';
+
+export const REMINDER_LOCAL_TIME = { hour: 9, minute: 0 } as const;
+
+/** The deadline for the request's clock; the module's refusals (a pause it does not allow) are 422s with its code. */
+export function computeDeadline(clock: DsarClock): DsarDeadline {
+  try {
+    return dsarDeadline({
+      receivedAt: clock.receivedAt,
+      jurisdiction: clock.jurisdiction,
+      ...(clock.identityEvidenceReceivedAt ? { identityEvidenceReceivedAt: clock.identityEvidenceReceivedAt } : {}),
+      ...(clock.clarificationPauses.length > 0 ? { clarificationPauses: clock.clarificationPauses } : {}),
+      ...(clock.extended ? { extended: true } : {}),
+    });
+  } catch (error) {
+    if (error instanceof DeadlineError) throw new UnprocessableError(error.code, error.message);
+    throw error;
+  }
+}
+
+const offsetFormatters = new Map<string, Intl.DateTimeFormat>();
+
+/** How far `timeZone`'s wall clock is ahead of UTC at `utcMs`, in milliseconds. */
+function zoneOffsetMs(utcMs: number, timeZone: string): number {
+  let formatter = offsetFormatters.get(timeZone);
+  if (!formatter) {
+    formatter = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      calendar: 'gregory',
+      numberingSystem: 'latn',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+    });
+    offsetFormatters.set(timeZone, formatter);
+  }
+  const parts = formatter.formatToParts(new Date(utcMs));
+  const part = (type: Intl.DateTimeFormatPartTypes): number => Number(parts.find((p) => p.type === type)?.value ?? NaN);
+  const wall = Date.UTC(part('year'), part('month') - 1, part('day'), part('hour'), part('minute'), part('second'));
+  return wall - Math.floor(utcMs / 1000) * 1000;
+}
+
+/**
+ * The instant at which the wall clock in `timeZone` shows `hour:minute` on `date`. Two passes settle
+ * the offset across a daylight-saving change; the times used here (00:00, 09:00) exist on every day in
+ * every supported zone (European changes happen at 01:00 UTC).
+ */
+export function zonedInstant(date: CalendarDate, hour: number, minute: number, timeZone: string): Date {
+  const [year, month, day] = date.split('-').map(Number) as [number, number, number];
+  const wall = Date.UTC(year, month - 1, day, hour, minute);
+  let utc = wall - zoneOffsetMs(wall, timeZone);
+  utc = wall - zoneOffsetMs(utc, timeZone);
+  return new Date(utc);
+}
+
+export interface DeadlineStep {
+  kind: StepKind;
+  /** ISO instant (UTC). */
+  at: string;
+  dueOn: string;
+}
+
+/** The reminders and the escalation for the deadline in force, in time order. */
+export function deadlineSteps(deadline: Pick<DsarDeadline, 'dueOn' | 'timeZone'>): DeadlineStep[] {
+  const { dueOn, timeZone } = deadline;
+  const at = (date: CalendarDate, hour: number, minute: number): string => zonedInstant(date, hour, minute, timeZone).toISOString();
+  return [
+    { kind: 'reminder-7d', at: at(addDays(dueOn, -7), REMINDER_LOCAL_TIME.hour, REMINDER_LOCAL_TIME.minute), dueOn },
+    { kind: 'reminder-1d', at: at(addDays(dueOn, -1), REMINDER_LOCAL_TIME.hour, REMINDER_LOCAL_TIME.minute), dueOn },
+    { kind: 'escalation', at: at(addDays(dueOn, 1), 0, 0), dueOn },
+  ];
+}
+
+export const stepKey = (step: { kind: string; dueOn?: string }): string => `${step.kind}@${step.dueOn ?? ''}`;
+
+/**
+ * The next step still to take at `now`. A step already taken is skipped, and so is a step whose
+ * moment was overtaken by a later one (a request recorded late, or a deadline moved): only the
+ * most urgent overdue step is taken, never a burst of stale reminders.
+ */
+export function nextStep(steps: readonly DeadlineStep[], done: ReadonlySet<string>, now: Date): DeadlineStep | undefined {
+  const nowMs = now.getTime();
+  return steps.find((step, i) => !done.has(stepKey(step)) && !steps.slice(i + 1).some((later) => Date.parse(later.at) <= nowMs));
+}
+
+export type DsarPlan =
+  | { phase: 'closed'; status: DsarStatus }
+  | { phase: 'forward' }
+  | { phase: 'fulfil' }
+  | { phase: 'awaiting-identity' }
+  | { phase: 'running'; status: DsarStatus; dueOn: string; next?: DeadlineStep };
+
+/** What the workflow does next for this request. */
+export function planOf(doc: Pick<DsarDoc, 'status' | 'receivedBy' | 'notices' | 'fulfilment' | 'deadline'>, now: Date): DsarPlan {
+  if (!isOpen(doc.status)) return { phase: 'closed', status: doc.status };
+  if (doc.receivedBy === 'vendor' && !doc.notices.some((n) => n.kind === 'forwarded')) return { phase: 'forward' };
+  if (doc.fulfilment?.state === 'requested') return { phase: 'fulfil' };
+  if (!clockRuns(doc.status)) return { phase: 'awaiting-identity' };
+  const done = new Set(doc.notices.map(stepKey));
+  const next = nextStep(deadlineSteps(doc.deadline), done, now);
+  return { phase: 'running', status: doc.status, dueOn: doc.deadline.dueOn, ...(next ? { next } : {}) };
+}
