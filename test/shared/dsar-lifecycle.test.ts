@@ -1,0 +1,104 @@
+// The DSAR lifecycle table, checked exhaustively: every status against every action, with the
+// expected outcome written out here independently of the table in shared/dsars/lifecycle.ts.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  canTransition,
+  clockRuns,
+  DSAR_ACTIONS,
+  DSAR_STATUSES,
+  initialStatus,
+  InvalidTransitionError,
+  isOpen,
+  transition,
+  type DsarAction,
+  type DsarStatus,
+} from '../../shared/dsars/lifecycle.js';
+
+/** Every allowed move as "from action to"; every other pair must be refused. */
+const ALLOWED = new Map<string, DsarStatus>(
+  [
+    'received extend extended',
+    'received pause received',
+    'received begin-fulfilment in-progress',
+    'received refuse refused',
+    'received cancel cancelled',
+    'received escalate received',
+    'received link-duplicate received',
+    'awaiting-identity identity-received received',
+    'awaiting-identity refuse refused',
+    'awaiting-identity cancel cancelled',
+    'awaiting-identity link-duplicate awaiting-identity',
+    'in-progress extend extended',
+    'in-progress pause in-progress',
+    'in-progress begin-fulfilment in-progress',
+    'in-progress complete completed',
+    'in-progress refuse refused',
+    'in-progress cancel cancelled',
+    'in-progress escalate in-progress',
+    'in-progress link-duplicate in-progress',
+    'extended pause extended',
+    'extended begin-fulfilment extended',
+    'extended complete completed',
+    'extended refuse refused',
+    'extended cancel cancelled',
+    'extended escalate extended',
+    'extended link-duplicate extended',
+    'completed lift-restriction completed',
+  ].map((line) => {
+    const [from, action, to] = line.split(' ') as [DsarStatus, DsarAction, DsarStatus];
+    return [`${from} ${action}`, to];
+  }),
+);
+
+describe('DSAR lifecycle', () => {
+  it('has the seven statuses of the contract', () => {
+    assert.deepEqual([...DSAR_STATUSES].sort(), ['awaiting-identity', 'cancelled', 'completed', 'extended', 'in-progress', 'received', 'refused']);
+  });
+
+  for (const from of DSAR_STATUSES) {
+    for (const action of DSAR_ACTIONS) {
+      const expected = ALLOWED.get(`${from} ${action}`);
+      it(expected ? `${from} --${action}--> ${expected}` : `${from} refuses ${action} with a 409`, () => {
+        assert.equal(canTransition(from, action), expected !== undefined);
+        if (expected) {
+          assert.equal(transition(from, action), expected);
+          return;
+        }
+        assert.throws(
+          () => transition(from, action),
+          (error: unknown) => {
+            assert.ok(error instanceof InvalidTransitionError);
+            assert.equal(error.status, 409);
+            assert.equal(error.code, 'DSAR.INVALID_TRANSITION');
+            assert.match(error.message, new RegExp(`^A request that is ${from} cannot `));
+            return true;
+          },
+        );
+      });
+    }
+  }
+
+  it('starts awaiting identity only when identity evidence was asked for', () => {
+    assert.equal(initialStatus(true), 'awaiting-identity');
+    assert.equal(initialStatus(false), 'received');
+  });
+
+  it('is open until completed, refused or cancelled, and the clock runs only once identity is settled', () => {
+    const open = DSAR_STATUSES.filter(isOpen);
+    assert.deepEqual(open, ['received', 'awaiting-identity', 'in-progress', 'extended']);
+    assert.deepEqual(DSAR_STATUSES.filter(clockRuns), ['received', 'in-progress', 'extended']);
+  });
+
+  it('says why a refused move is refused', () => {
+    assert.match(new InvalidTransitionError('awaiting-identity', 'begin-fulfilment').message, /record the identity evidence first/);
+    assert.match(new InvalidTransitionError('extended', 'extend').message, /already extended, and can be only once/);
+    assert.match(new InvalidTransitionError('cancelled', 'refuse').message, /it is closed/);
+  });
+
+  it('lets no closed request reopen', () => {
+    for (const from of DSAR_STATUSES.filter((s) => !isOpen(s))) {
+      for (const action of DSAR_ACTIONS) if (canTransition(from, action)) assert.equal(isOpen(transition(from, action)), false);
+    }
+  });
+});
