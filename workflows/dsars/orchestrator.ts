@@ -26,8 +26,10 @@ function* changedBefore(context: OrchestrationContext, until: Date): Generator<T
 
 const dataSubjectRequest: OrchestrationHandler = function* (context: OrchestrationContext) {
   const ref = context.df.getInput<DsarRef>();
+  let fulfilmentSkipped = false;
   for (;;) {
     const plan = (yield loadDsarPlan({ ...ref, at: context.df.currentUtcDateTime.toISOString() }).withRetry(ACTIVITY_RETRY)) as DsarPlan;
+    if (plan.phase !== 'fulfil') fulfilmentSkipped = false;
     switch (plan.phase) {
       case 'closed':
         context.df.setCustomStatus({ phase: 'closed', status: plan.status });
@@ -36,8 +38,14 @@ const dataSubjectRequest: OrchestrationHandler = function* (context: Orchestrati
         yield forwardDsarToController(ref).withRetry(ACTIVITY_RETRY);
         break;
       case 'fulfil':
+        // Skipped while the request still asks for fulfilment (its tenant record is gone, say): wait for a change, never spin.
+        if (fulfilmentSkipped) {
+          yield context.df.waitForExternalEvent(DSAR_CHANGED_EVENT);
+          fulfilmentSkipped = false;
+          break;
+        }
         context.df.setCustomStatus({ phase: 'fulfilling' });
-        yield fulfilDsar(ref).withRetry(ACTIVITY_RETRY);
+        fulfilmentSkipped = ((yield fulfilDsar(ref).withRetry(ACTIVITY_RETRY)) as string) === 'skipped';
         break;
       case 'awaiting-identity':
         // The clock has not started: nothing to remind about until the evidence arrives (or the request closes).
