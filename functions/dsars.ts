@@ -96,8 +96,8 @@ app.http('recordDsarIdentity', {
   handler: endpoint({
     params: dsarParams,
     body: identitySchema,
-    handle: async ({ principal, params, body, services, requestId, now, invocation }) => {
-      const result = await recordIdentity(services, principal, params.tenantId, params.dsarId, body, { requestId, now });
+    handle: async ({ principal, params, body, services, requestId, now, idempotency, invocation }) => {
+      const result = await recordIdentity(services, principal, params.tenantId, params.dsarId, body, { requestId, now, ...(idempotency ? { idempotency } : {}) });
       await notifyWorkflow(invocation, result, 'identity-received');
       return changed(result);
     },
@@ -112,8 +112,8 @@ app.http('extendDsar', {
   handler: endpoint({
     params: dsarParams,
     body: reasonSchema,
-    handle: async ({ principal, params, body, services, requestId, now, invocation }) => {
-      const result = await extendDsar(services, principal, params.tenantId, params.dsarId, body, { requestId, now });
+    handle: async ({ principal, params, body, services, requestId, now, idempotency, invocation }) => {
+      const result = await extendDsar(services, principal, params.tenantId, params.dsarId, body, { requestId, now, ...(idempotency ? { idempotency } : {}) });
       await notifyWorkflow(invocation, result, 'extended');
       return changed(result);
     },
@@ -128,8 +128,8 @@ app.http('pauseDsar', {
   handler: endpoint({
     params: dsarParams,
     body: pauseSchema,
-    handle: async ({ principal, params, body, services, requestId, now, invocation }) => {
-      const result = await pauseDsar(services, principal, params.tenantId, params.dsarId, body, { requestId, now });
+    handle: async ({ principal, params, body, services, requestId, now, idempotency, invocation }) => {
+      const result = await pauseDsar(services, principal, params.tenantId, params.dsarId, body, { requestId, now, ...(idempotency ? { idempotency } : {}) });
       await notifyWorkflow(invocation, result, 'paused');
       return changed(result);
     },
@@ -143,8 +143,8 @@ app.http('fulfilDsar', {
   extraInputs: [client],
   handler: endpoint({
     params: dsarParams,
-    handle: async ({ principal, params, services, requestId, now, invocation }) => {
-      const result = await requestFulfilment(services, principal, params.tenantId, params.dsarId, { requestId, now });
+    handle: async ({ principal, params, services, requestId, now, idempotency, invocation }) => {
+      const result = await requestFulfilment(services, principal, params.tenantId, params.dsarId, { requestId, now, ...(idempotency ? { idempotency } : {}) });
       await notifyWorkflow(invocation, result, 'fulfilment-requested');
       // The workflow carries it out (a package can take a while): poll the request for the outcome.
       return { status: 202, body: result.view, headers: { location: dsarPath(params.tenantId, params.dsarId) } };
@@ -160,8 +160,8 @@ app.http('refuseDsar', {
   handler: endpoint({
     params: dsarParams,
     body: reasonSchema,
-    handle: async ({ principal, params, body, services, requestId, now, invocation }) => {
-      const result = await refuseDsar(services, principal, params.tenantId, params.dsarId, body, { requestId, now });
+    handle: async ({ principal, params, body, services, requestId, now, idempotency, invocation }) => {
+      const result = await refuseDsar(services, principal, params.tenantId, params.dsarId, body, { requestId, now, ...(idempotency ? { idempotency } : {}) });
       await notifyWorkflow(invocation, result, 'refused');
       return changed(result);
     },
@@ -175,8 +175,8 @@ app.http('cancelDsar', {
   extraInputs: [client],
   handler: endpoint({
     params: dsarParams,
-    handle: async ({ principal, params, services, requestId, now, invocation }) => {
-      const result = await cancelDsar(services, principal, params.tenantId, params.dsarId, { requestId, now });
+    handle: async ({ principal, params, services, requestId, now, idempotency, invocation }) => {
+      const result = await cancelDsar(services, principal, params.tenantId, params.dsarId, { requestId, now, ...(idempotency ? { idempotency } : {}) });
       await notifyWorkflow(invocation, result, 'cancelled');
       return changed(result);
     },
@@ -189,6 +189,7 @@ app.http('liftDsarRestriction', {
   authLevel: 'anonymous',
   handler: endpoint({
     params: dsarParams,
-    handle: async ({ principal, params, services, requestId, now }) => changed(await liftRestriction(services, principal, params.tenantId, params.dsarId, { requestId, now })),
+    handle: async ({ principal, params, services, requestId, now, idempotency }) =>
+      changed(await liftRestriction(services, principal, params.tenantId, params.dsarId, { requestId, now, ...(idempotency ? { idempotency } : {}) })),
   }),
 });

@@ -330,7 +330,7 @@ async function changeDsar(
   rawTenantId: string,
   dsarId: string,
   action: DsarAction,
-  meta: RequestMeta,
+  meta: ChangeMeta,
   apply: (doc: DsarDoc, tx: TenantWork, at: string, open: OpenTenant) => Promise<Change | 'unchanged'>,
 ): Promise<DsarResult> {
   const open = await openTenant(services, principal, rawTenantId, 'dsars.manage', 'write', meta);
@@ -350,8 +350,11 @@ async function changeDsar(
       details: await tx.cipher.seal(owner, { from: doc.status, to, ...change.details }, auditDetailsAad(auditAction, dsarId, at)),
     });
     return result(await dsarView(next, tx.cipher), next, false);
-  });
+  }, meta.idempotency);
 }
+
+/** With Idempotency-Key, a retried change returns the first answer and changes nothing. */
+export type ChangeMeta = RequestMeta & { idempotency?: IdempotencyOptions };
 
 const AUDIT_NAMES: Record<DsarAction, string> = {
   'identity-received': 'identity-received',
@@ -392,7 +395,7 @@ function notInFuture(instant: string, now: Date, path: string): Date {
 }
 
 /** The identity evidence asked for arrived: the clock restarts from that day. */
-export function recordIdentity(services: Services, principal: Principal, rawTenantId: string, dsarId: string, body: { receivedAt: string }, meta: RequestMeta): Promise<DsarResult> {
+export function recordIdentity(services: Services, principal: Principal, rawTenantId: string, dsarId: string, body: { receivedAt: string }, meta: ChangeMeta): Promise<DsarResult> {
   return changeDsar(services, principal, rawTenantId, dsarId, 'identity-received', meta, async (doc) => {
     const at = notInFuture(body.receivedAt, meta.now, 'receivedAt');
     if (at.getTime() < Date.parse(doc.clock.receivedAt)) throw new ValidationError([{ path: 'receivedAt', message: 'must not be before the request was received' }]);
@@ -402,7 +405,7 @@ export function recordIdentity(services: Services, principal: Principal, rawTena
 }
 
 /** Extension by two further months, with reasons, told to the person within the first month. */
-export function extendDsar(services: Services, principal: Principal, rawTenantId: string, dsarId: string, body: { reason: string }, meta: RequestMeta): Promise<DsarResult> {
+export function extendDsar(services: Services, principal: Principal, rawTenantId: string, dsarId: string, body: { reason: string }, meta: ChangeMeta): Promise<DsarResult> {
   return changeDsar(services, principal, rawTenantId, dsarId, 'extend', meta, async (doc, tx, at) => {
     const today = calendarDateIn(meta.now, doc.clock.jurisdiction);
     if (today > doc.deadline.extensionNoticeBy) {
@@ -418,7 +421,7 @@ export function extendDsar(services: Services, principal: Principal, rawTenantId
 }
 
 /** UK clarification pause (requests from 5 Feb 2026): the days from asking to the answer do not count. */
-export function pauseDsar(services: Services, principal: Principal, rawTenantId: string, dsarId: string, body: { from: string; to: string }, meta: RequestMeta): Promise<DsarResult> {
+export function pauseDsar(services: Services, principal: Principal, rawTenantId: string, dsarId: string, body: { from: string; to: string }, meta: ChangeMeta): Promise<DsarResult> {
   return changeDsar(services, principal, rawTenantId, dsarId, 'pause', meta, async (doc) => {
     const today = calendarDateIn(meta.now, doc.clock.jurisdiction);
     if (body.to > today) throw new ValidationError([{ path: 'to', message: `must not be after today (${today} in ${doc.deadline.timeZone}): record a pause once the clarification has arrived` }]);
@@ -429,7 +432,7 @@ export function pauseDsar(services: Services, principal: Principal, rawTenantId:
 }
 
 /** Fulfilment is asked for; the request's workflow carries it out (answered 202). */
-export function requestFulfilment(services: Services, principal: Principal, rawTenantId: string, dsarId: string, meta: RequestMeta): Promise<DsarResult> {
+export function requestFulfilment(services: Services, principal: Principal, rawTenantId: string, dsarId: string, meta: ChangeMeta): Promise<DsarResult> {
   return changeDsar(services, principal, rawTenantId, dsarId, 'begin-fulfilment', meta, async (doc, _tx, at) => {
     if (doc.fulfilment?.state === 'requested') return 'unchanged';
     doc.fulfilment = { state: 'requested', requestedAt: at, requestedBy: principal.sub, ...(doc.fulfilment?.erasurePlan ? { erasurePlan: doc.fulfilment.erasurePlan } : {}) };
@@ -437,19 +440,19 @@ export function requestFulfilment(services: Services, principal: Principal, rawT
   });
 }
 
-export function refuseDsar(services: Services, principal: Principal, rawTenantId: string, dsarId: string, body: { reason: string }, meta: RequestMeta): Promise<DsarResult> {
+export function refuseDsar(services: Services, principal: Principal, rawTenantId: string, dsarId: string, body: { reason: string }, meta: ChangeMeta): Promise<DsarResult> {
   return changeDsar(services, principal, rawTenantId, dsarId, 'refuse', meta, async (doc, tx, at) => {
     doc.refusal = { at, by: principal.sub, reason: await tx.cipher.seal({ kind: 'tenant' }, body.reason, dsarAad(doc.dsarId, 'refusal')) };
     return { doc, details: { reason: body.reason } };
   });
 }
 
-export function cancelDsar(services: Services, principal: Principal, rawTenantId: string, dsarId: string, meta: RequestMeta): Promise<DsarResult> {
+export function cancelDsar(services: Services, principal: Principal, rawTenantId: string, dsarId: string, meta: ChangeMeta): Promise<DsarResult> {
   return changeDsar(services, principal, rawTenantId, dsarId, 'cancel', meta, async (doc) => ({ doc }));
 }
 
 /** Lifts the restriction a completed restriction request imposed: processing routes accept the person's data again. */
-export function liftRestriction(services: Services, principal: Principal, rawTenantId: string, dsarId: string, meta: RequestMeta): Promise<DsarResult> {
+export function liftRestriction(services: Services, principal: Principal, rawTenantId: string, dsarId: string, meta: ChangeMeta): Promise<DsarResult> {
   return changeDsar(services, principal, rawTenantId, dsarId, 'lift-restriction', meta, async (doc, tx, at) => {
     if (doc.requestType !== 'restriction') throw new ConflictError('DSAR.NOT_A_RESTRICTION', `Request ${dsarId} is a ${doc.requestType} request; only a restriction request can be lifted.`);
     if (doc.restrictionLiftedAt) return 'unchanged';

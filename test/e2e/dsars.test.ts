@@ -196,8 +196,13 @@ describe('data-subject requests', () => {
     const missingReason = await act<Problem>(tenant, created.dsarId, 'extend', {});
     assert.equal(missingReason.status, 400);
     assert.equal(missingReason.body.errors?.[0]?.path, 'reason');
-    const extended = await act(tenant, created.dsarId, 'extend', { reason: 'Records span six systems and two years' });
+    const extendOnce = (): Promise<{ status: number; body: DsarBody }> =>
+      system.request<DsarBody>('POST', `${dsars(tenant)}/${created.dsarId}/extend`, { token: tenant.adminToken, body: { reason: 'Records span six systems and two years' }, headers: { 'idempotency-key': 'extend-1' } });
+    const extended = await extendOnce();
     assert.equal(extended.status, 200);
+    const retried = await extendOnce();
+    assert.equal(retried.status, 200, 'a retry with the same Idempotency-Key returns the first answer');
+    assert.deepEqual(retried.body, extended.body);
     assert.equal(extended.body.status, 'extended');
     assert.equal(extended.body.extendedDueOn, '2031-10-07', 'three months from the start, not one plus two');
     assert.equal(extended.body.dueOn, '2031-10-07');
@@ -241,7 +246,14 @@ describe('data-subject requests', () => {
   test('the same request for the same person while one is open is linked to it, not doubled', async () => {
     const tenant = await provisionTenant(system);
     const user = await createUser(system, tenant);
-    const first = await submit(tenant, { type: 'erasure', subject: { userId: user.userId }, receivedAt: '2031-10-03T07:00:00Z', jurisdiction: 'GB-NIR' });
+    const body = { type: 'erasure', subject: { userId: user.userId }, receivedAt: '2031-10-03T07:00:00Z', jurisdiction: 'GB-NIR' };
+    const send = (): Promise<{ status: number; body: DsarBody }> => system.request<DsarBody>('POST', dsars(tenant), { token: tenant.adminToken, body, headers: { 'idempotency-key': 'portal-submit-1' } });
+    const firstResponse = await send();
+    assert.equal(firstResponse.status, 201);
+    const first = firstResponse.body;
+    const retry = await send();
+    assert.deepEqual([retry.status, retry.body.dsarId, retry.body.duplicates.length], [201, first.dsarId, 0], 'a retried submission (same Idempotency-Key) is the same submission, not a duplicate');
+    await system.settle();
     const again = await system.post<DsarBody>(dsars(tenant), { type: 'erasure', subject: { email: user.email.toUpperCase() }, receivedAt: '2031-10-03T07:30:00Z', jurisdiction: 'GB-NIR' }, tenant.adminToken);
     assert.equal(again.status, 200, 'answered with the open request');
     assert.equal(again.body.dsarId, first.dsarId);
