@@ -74,7 +74,7 @@ export async function createDsar(
   meta: RequestMeta & { idempotency?: IdempotencyOptions },
 ): Promise<DsarResult> {
   const receivedBy: ReceivedBy = can(principal, 'dsars.manage', rawTenantId) ? 'controller' : 'vendor';
-  const open = await openTenant(services, principal, rawTenantId, receivedBy === 'controller' ? 'dsars.manage' : 'dsars.recordReceivedByVendor', 'write', meta);
+  const open = await openTenant(services, principal, rawTenantId, receivedBy === 'controller' ? 'dsars.manage' : 'dsars.recordReceivedByVendor', 'obligation', meta);
   const receivedAt = parseInstant(request.receivedAt);
   if (receivedAt.getTime() > meta.now.getTime() + FUTURE_TOLERANCE_MS) {
     throw new ValidationError([{ path: 'receivedAt', message: 'must not be in the future' }]);
@@ -333,7 +333,7 @@ async function changeDsar(
   meta: ChangeMeta,
   apply: (doc: DsarDoc, tx: TenantWork, at: string, open: OpenTenant) => Promise<Change | 'unchanged'>,
 ): Promise<DsarResult> {
-  const open = await openTenant(services, principal, rawTenantId, 'dsars.manage', 'write', meta);
+  const open = await openTenant(services, principal, rawTenantId, 'dsars.manage', 'obligation', meta);
   return runTenantWork(services.keyring, open.partition, { actor: open.actor, requestId: meta.requestId, now: meta.now }, async (tx) => {
     const doc = await loadDsar(tx.partition, dsarId);
     const to = transition(doc.status, action);

@@ -24,7 +24,12 @@ export interface OpenTenant {
   actor: AuditActor;
 }
 
-export type AccessIntent = 'read' | 'write' | 'export';
+/**
+ * What the caller means to do. Only `write` (operational changes) is refused during the
+ * termination grace window; `export` and `obligation` (answering data-subject requests, which the
+ * controller must do until the data is gone) stay available until deletion.
+ */
+export type AccessIntent = 'read' | 'write' | 'export' | 'obligation';
 
 export function actorOf(principal: Principal): AuditActor {
   return { sub: principal.sub, roles: [...principal.roles], ...(principal.tenantId ? { tenantId: principal.tenantId } : {}) };

@@ -83,6 +83,8 @@ describe('tenant termination', () => {
     assert.equal(readOnly.status, 409);
     assert.equal(readOnly.body.code, 'TENANT.READ_ONLY');
     assert.equal((await system.get(`/api/tenants/${tenant.tenantId}/users/${users[0]!.userId}`, tenant.adminToken)).status, 200, 'reads still work in grace');
+    const dsar = await system.post<{ dsarId: string }>(`/api/tenants/${tenant.tenantId}/dsars`, { type: 'access', subject: { userId: users[1]!.userId }, receivedAt: (await system.now()).toISOString(), jurisdiction: 'GB-ENG' }, tenant.adminToken);
+    assert.equal(dsar.status, 201, `data-subject requests are still answered in grace: ${JSON.stringify(dsar.body)}`);
 
     const graceEnd = new Date(requested.graceEndsAt);
     await system.advanceTo(new Date(graceEnd.getTime() - 1000));
