@@ -58,7 +58,7 @@ export async function openBreach(services: Services, principal: Principal, reque
   const breachId = newBreachId(meta.idempotency?.docId);
   const replay = async (doc: BreachDoc): Promise<BreachOutcome> => {
     if (doc.openRequestHash !== meta.idempotency?.requestHash) throw keyReused();
-    return { entry: await breachEntry(services, doc), instanceId: doc.instanceId };
+    return { entry: await breachEntry(store, doc), instanceId: doc.instanceId };
   };
   if (meta.idempotency) {
     const earlier = await store.read(breachId);
@@ -120,7 +120,7 @@ export async function openBreach(services: Services, principal: Principal, reque
     if (raced && meta.idempotency) return replay(raced);
     throw new ConflictError('BREACH.EXISTS', `Breach ${breachId} already exists.`);
   }
-  return { entry: await breachEntry(services, doc), instanceId: doc.instanceId };
+  return { entry: await breachEntry(store, doc), instanceId: doc.instanceId };
 }
 
 /** Releases the notices of a draft. Releasing again is answered with the breach (and wakes the workflow again). */
@@ -145,7 +145,7 @@ export async function releaseNotices(services: Services, principal: Principal, r
       trail: [...doc.trail, { at, actor: principal.sub, action: 'notices.released', ...(late ? { detail: 'late' } : {}) }],
     };
   });
-  return { entry: await breachEntry(services, updated), instanceId: updated.instanceId };
+  return { entry: await breachEntry(store, updated), instanceId: updated.instanceId };
 }
 
 export interface AddedUpdate {
@@ -190,11 +190,12 @@ export async function addUpdate(services: Services, principal: Principal, rawBre
 
 export async function readBreach(services: Services, principal: Principal, rawBreachId: string): Promise<BreachEntry> {
   authorize(principal, 'breaches.manage');
-  return breachEntry(services, await existing(await BreachStore.open(services), rawBreachId));
+  const store = await BreachStore.open(services);
+  return breachEntry(store, await existing(store, rawBreachId));
 }
 
 export async function breachRegister(services: Services, principal: Principal): Promise<BreachEntry[]> {
   authorize(principal, 'breaches.manage');
-  const docs = await (await BreachStore.open(services)).all();
-  return Promise.all(docs.map((doc) => breachEntry(services, doc)));
+  const store = await BreachStore.open(services);
+  return Promise.all((await store.all()).map((doc) => breachEntry(store, doc)));
 }

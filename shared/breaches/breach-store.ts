@@ -8,6 +8,24 @@ import { azureStatusOf } from '../azure/rest-error.js';
 import { ConflictError, ThrottledError } from '../errors.js';
 import { CONTAINERS, CONTROL_REGION } from '../store/cosmos-stores.js';
 import type { BreachDoc } from './breach.js';
+import type { NoticeStatus } from './notice.js';
+
+/**
+ * The register's line for one tenant and one notice: times and counts only (no address, no name, no
+ * actor), kept beside the breach so the register outlives the tenant's own notice record, which is
+ * deleted with the tenant's data when the tenant is terminated.
+ */
+export interface NoticeStatusDoc {
+  id: string;
+  pk: string;
+  type: 'noticeStatus';
+  breachId: string;
+  tenantId: string;
+  /** The version of the tenant's notice record this was taken from: an older one never overwrites a newer one. */
+  sourceVersion: number;
+  status: NoticeStatus;
+  _etag?: string;
+}
 
 const MAX_ATTEMPTS = 8;
 
@@ -60,6 +78,50 @@ export class BreachStore {
         if (azureStatusOf(error) === 412) throw new ConflictError('BREACH.BUSY', 'The breach record is being changed by others; retry shortly.');
         throw translate(error);
       }
+    }
+  }
+
+  /** Records a notice's status unless a newer one is already recorded. */
+  async recordNoticeStatus(breachId: string, tenantId: string, status: NoticeStatus, sourceVersion: number): Promise<void> {
+    const id = `notice:${tenantId}:${status.seq}`;
+    const doc: NoticeStatusDoc = { id, pk: breachId, type: 'noticeStatus', breachId, tenantId, sourceVersion, status };
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const current = await this.#readStatus(breachId, id);
+        if (current && current.sourceVersion >= sourceVersion) return;
+        if (current) await this.container.item(id, breachId).replace(doc, { accessCondition: { type: 'IfMatch', condition: current._etag! } });
+        else await this.container.items.create(doc);
+        return;
+      } catch (error) {
+        const status = azureStatusOf(error);
+        if ((status === 412 || status === 409) && attempt < MAX_ATTEMPTS) continue;
+        throw translate(error);
+      }
+    }
+  }
+
+  async #readStatus(breachId: string, id: string): Promise<NoticeStatusDoc | undefined> {
+    try {
+      const { resource } = await this.container.item(id, breachId).read<NoticeStatusDoc & ItemDefinition>();
+      return resource && resource.type === 'noticeStatus' ? resource : undefined;
+    } catch (error) {
+      if (azureStatusOf(error) === 404) return undefined;
+      throw error;
+    }
+  }
+
+  /** The register lines of one breach (one partition). */
+  async noticeStatuses(breachId: string): Promise<NoticeStatusDoc[]> {
+    try {
+      const { resources } = await this.container.items
+        .query<NoticeStatusDoc>(
+          { query: "SELECT * FROM c WHERE c.pk = @breachId AND c.type = 'noticeStatus'", parameters: [{ name: '@breachId', value: breachId }] },
+          { partitionKey: breachId },
+        )
+        .fetchAll();
+      return resources.filter((r) => r.pk === breachId);
+    } catch (error) {
+      throw translate(error);
     }
   }
 

@@ -18,6 +18,7 @@ import { BreachStore } from './breach-store.js';
 import {
   breachNoticeDocId,
   noticeSnapshot,
+  noticeStatus,
   recipientsAad,
   renderNotice,
   type BreachNoticeDoc,
@@ -64,13 +65,17 @@ export async function deliverNotice(services: Services, input: NoticeRef & { att
   const partition = await tenantPartition(services, parsed.tenantId, parsed.region);
   const tenant = await partition.read<TenantDoc>(TENANT_DOC_ID);
   if (!tenant || tenant.status === 'deleted') {
-    await recordSkipped(store, input, 'the tenant was deleted before the notice could be sent', meta.now);
+    // A deleted tenant has no contacts left to tell; a re-send to one simply stops.
+    if (input.attempt === 0) await recordSkipped(store, input, 'the tenant was deleted before the notice could be sent', meta.now);
     return 'skipped';
   }
 
   const notice = await ensureNotice(services, partition, breach, tenant, input, meta);
   if (input.attempt > 0 && notice.acknowledged) return 'acknowledged';
-  if (notice.deliveries.some((d) => d.attempt === input.attempt)) return 'sent';
+  if (notice.deliveries.some((d) => d.attempt === input.attempt)) {
+    await store.recordNoticeStatus(input.breachId, input.tenantId, noticeStatus(notice), notice.version);
+    return 'sent';
+  }
   const first = notice.deliveries.find((d) => d.attempt === 0);
   if (input.attempt > 0 && !first) throw new Error(`notice ${notice.noticeId} re-send ${input.attempt} before its first send`);
 
@@ -112,6 +117,9 @@ export async function deliverNotice(services: Services, input: NoticeRef & { att
     tx.raw({ kind: 'replace', doc: { ...current, deliveries: [...current.deliveries, delivery], version: current.version + 1 }, ifMatch: current._etag!, conflict: 'retry' });
     tx.audit({ action: input.attempt === 0 ? 'breach.notice.sent' : 'breach.notice.resent', target: { type: 'breachNotice', id: notice.noticeId } });
   });
+  // The register's copy: times and counts only.
+  const recorded = await partition.read<BreachNoticeDoc>(breachNoticeDocId(notice.noticeId));
+  if (recorded) await store.recordNoticeStatus(input.breachId, input.tenantId, noticeStatus(recorded), recorded.version);
   return 'sent';
 }
 

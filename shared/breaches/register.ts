@@ -1,15 +1,15 @@
 // The breach register (Art 33(5)): every breach with its facts, effects and remedial action, the
 // updates, the clock alerts, and for each affected tenant when each notice was sent, how often it
-// was re-sent and whether it was acknowledged. The per-tenant part is read from each tenant's own
-// notice records (times and counts only: no address leaves the tenant's data). Nothing is deleted.
-import type { Services } from '../composition.js';
+// was re-sent and whether it was acknowledged. All of it is in the control plane, beside the breach
+// (times and counts only: who received and who acknowledged stay in the tenant's own notice
+// record), so the register outlives a tenant's deletion. Nothing is deleted.
 import type { Region } from '../config.js';
 import { csvCell, toCsv, type CsvCell } from '../exports/csv.js';
 import { parseTenantId } from '../tenancy/tenant-id.js';
-import { tenantPartition } from '../tenants/tenant-access.js';
 import { affectedTenantsView } from './affected-tenants.js';
 import { currentContent, noticeId, noticeSeqs, type BreachDoc, type BreachStatus, type ChangeableField, type ClockAlertRecord, type ContactPoint, type TrailEntry } from './breach.js';
-import { breachNoticeDocId, noticeStatus, type BreachNoticeDoc, type NoticeStatus } from './notice.js';
+import type { BreachStore } from './breach-store.js';
+import type { NoticeStatus } from './notice.js';
 
 export type BreachPhase = 'draft' | 'sending' | 'notified';
 
@@ -62,25 +62,19 @@ export function updateViews(doc: BreachDoc): BreachUpdateView[] {
   }));
 }
 
-async function tenantNotices(services: Services, doc: BreachDoc, tenantId: string): Promise<TenantNoticesEntry> {
-  const parsed = parseTenantId(tenantId);
+function tenantNotices(doc: BreachDoc, tenantId: string, recorded: Map<string, NoticeStatus>): TenantNoticesEntry {
   const skipped = doc.skipped.find((s) => s.tenantId === tenantId);
-  if (!parsed) return { tenantId, region: null, notices: [] };
-  const partition = await tenantPartition(services, parsed.tenantId, parsed.region);
-  const notices = await Promise.all(
-    noticeSeqs(doc).map(async (seq): Promise<NoticeStatus> => {
-      const found = await partition.read<BreachNoticeDoc>(breachNoticeDocId(noticeId(doc.breachId, seq)));
-      return found
-        ? noticeStatus(found)
-        : { noticeId: noticeId(doc.breachId, seq), seq, kind: seq === 0 ? 'initial' : 'update', firstSentAt: null, lastSentAt: null, resends: 0, recipients: 0, acknowledgedAt: null };
-    }),
+  const notices = noticeSeqs(doc).map(
+    (seq): NoticeStatus =>
+      recorded.get(`${tenantId}:${seq}`) ?? { noticeId: noticeId(doc.breachId, seq), seq, kind: seq === 0 ? 'initial' : 'update', firstSentAt: null, lastSentAt: null, resends: 0, recipients: 0, acknowledgedAt: null },
   );
-  return { tenantId, region: parsed.region, notices, ...(skipped ? { skipped: skipped.reason } : {}) };
+  return { tenantId, region: parseTenantId(tenantId)?.region ?? null, notices, ...(skipped ? { skipped: skipped.reason } : {}) };
 }
 
-export async function breachEntry(services: Services, doc: BreachDoc): Promise<BreachEntry> {
+export async function breachEntry(store: BreachStore, doc: BreachDoc): Promise<BreachEntry> {
   const tenantIds = doc.resolved?.tenantIds ?? (doc.affectedTenants.kind === 'list' ? doc.affectedTenants.tenantIds : []);
-  const tenants = await Promise.all(tenantIds.map((id) => tenantNotices(services, doc, id)));
+  const recorded = new Map((await store.noticeStatuses(doc.breachId)).map((s) => [`${s.tenantId}:${s.status.seq}`, s.status]));
+  const tenants = tenantIds.map((id) => tenantNotices(doc, id, recorded));
   const initialDone = tenants.every((t) => t.skipped !== undefined || t.notices.some((n) => n.seq === 0 && n.firstSentAt !== null));
   const phase: BreachPhase = doc.status === 'draft' ? 'draft' : doc.resolved && initialDone ? 'notified' : 'sending';
   const content = currentContent(doc);

@@ -7,7 +7,8 @@ import { NotFoundError } from '../errors.js';
 import { runTenantWork, type IdempotencyOptions } from '../store/unit-of-work.js';
 import type { OpenTenant, RequestMeta } from '../tenants/tenant-access.js';
 import { parseNoticeId } from './breach.js';
-import { breachNoticeDocId, recipientsAad, type BreachNoticeDoc, type BreachNoticeView, type NoticeRecipient } from './notice.js';
+import { BreachStore } from './breach-store.js';
+import { breachNoticeDocId, noticeStatus, recipientsAad, type BreachNoticeDoc, type BreachNoticeView, type NoticeRecipient } from './notice.js';
 
 export async function noticeView(services: Services, open: OpenTenant, doc: BreachNoticeDoc): Promise<BreachNoticeView> {
   const cipher = services.keyring.cipherFor(open.partition, new Date());
@@ -95,5 +96,7 @@ export async function acknowledgeNotice(
     meta.idempotency,
   );
   const doc = await readDoc(open, rawNoticeId);
+  // The register's copy (times only, not who): written after the tenant's record, and again on a retry.
+  await (await BreachStore.open(services)).recordNoticeStatus(doc.breachId, doc.tenantId, noticeStatus(doc), doc.version);
   return { view: await noticeView(services, open, doc), instanceId: doc.instanceId };
 }

@@ -422,6 +422,22 @@ describe('breach notification', () => {
     assert.equal(await count(), before + 1);
   });
 
+  test('the register keeps a tenant\'s notice times after the tenant is terminated and its data deleted', async () => {
+    const leaving = await provisionTenant(system);
+    const sentAt = await system.now();
+    const opened = await open(breachRequest({ awareAt: sentAt.toISOString(), affectedTenants: [leaving.tenantId] }));
+    await system.post(`/api/tenants/${leaving.tenantId}/breach-notices/${opened.breachId}-n0/acknowledge`, undefined, leaving.adminToken);
+    const termination = await system.post<{ graceEndsAt: string }>(`/api/tenants/${leaving.tenantId}/termination`, { disposition: 'delete' }, leaving.adminToken);
+    assert.equal(termination.status, 202);
+    await system.settle();
+    await system.advanceTo(new Date(Date.parse(termination.body.graceEndsAt) + HOUR));
+    assert.ok(!(await system.allDocuments('uksouth')).some((d) => d['tenantId'] === leaving.tenantId), "the tenant's data, its notice records included, is gone");
+    const notice = (await breach(opened.breachId)).tenants.find((t) => t.tenantId === leaving.tenantId)!.notices[0]!;
+    assert.equal(notice.firstSentAt, sentAt.toISOString(), 'the register still says when the notice was sent');
+    assert.equal(notice.acknowledgedAt, sentAt.toISOString());
+    assert.equal(notice.recipients, 2);
+  });
+
   test('the register lists every breach with its facts, effects, remedial action and per-tenant notices, also as CSV', async () => {
     const tenant = await provisionTenant(system);
     const opened = await open(breachRequest({ awareAt: (await system.now()).toISOString(), summary: '=HYPERLINK("http://evil.test","open me")', affectedTenants: [tenant.tenantId] }));

@@ -48,6 +48,7 @@ const tenantBreachNotice: OrchestrationHandler = function* (context: Orchestrati
     if (yield* completedBefore(context, acknowledged, resendAt)) return { outcome: 'acknowledged', resends: attempt - 1 };
     const again = (yield deliverBreachNotice({ ...ref, attempt }).withRetry(BREACH_ACTIVITY_RETRY)) as DeliveryOutcome;
     if (again === 'acknowledged') return { outcome: 'acknowledged', resends: attempt - 1 };
+    if (again === 'skipped') return { outcome: 'skipped', resends: attempt - 1 };
   }
   return { outcome: acknowledged.isCompleted ? 'acknowledged' : 'unacknowledged', resends: MAX_RESENDS };
 };
