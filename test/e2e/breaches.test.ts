@@ -376,6 +376,37 @@ describe('breach notification', () => {
     for (const tenant of tenants) for (const address of addressesOf(tenant)) assert.equal(updates.get(address), 1, `${address} got the update exactly once`);
   });
 
+  test('every breach route needs a token, breaches are for ops.breach only, and notices for the tenant\'s own admins', async () => {
+    const tenant = await provisionTenant(system);
+    const id = 'b-00000000000000000000';
+    const routes: [string, string][] = [
+      ['POST', '/api/breaches'],
+      ['GET', '/api/breaches'],
+      ['GET', `/api/breaches/${id}`],
+      ['POST', `/api/breaches/${id}/notify`],
+      ['POST', `/api/breaches/${id}/updates`],
+      ['GET', `/api/tenants/${tenant.tenantId}/breach-notices`],
+      ['GET', `/api/tenants/${tenant.tenantId}/breach-notices/${id}-n0`],
+      ['POST', `/api/tenants/${tenant.tenantId}/breach-notices/${id}-n0/acknowledge`],
+    ];
+    for (const [method, path] of routes) {
+      const response = await system.request(method, path, method === 'GET' ? {} : { body: {} });
+      assert.equal(response.status, 401, `${method} ${path}`);
+      assert.match(response.headers.get('content-type') ?? '', /application\/problem\+json/);
+    }
+    for (const token of [tenant.adminToken, await opsToken(system, 'ops.platform'), await opsToken(system, 'support')]) {
+      for (const [method, path] of routes.filter(([, p]) => p.startsWith('/api/breaches'))) {
+        assert.equal((await system.request(method, path, { token, ...(method === 'GET' ? {} : { body: {} }) })).status, 403, `${method} ${path}`);
+      }
+    }
+    for (const token of [ops, await opsToken(system, 'support')]) {
+      assert.equal((await system.get(`/api/tenants/${tenant.tenantId}/breach-notices`, token)).status, 403);
+      assert.equal((await system.post(`/api/tenants/${tenant.tenantId}/breach-notices/${id}-n0/acknowledge`, undefined, token)).status, 403);
+    }
+    const refusals = (await system.get<{ entries: { action: string; outcome: string }[] }>(`/api/tenants/${tenant.tenantId}/audit`, tenant.adminToken)).body.entries.filter((e) => e.action === 'access.denied');
+    assert.ok(refusals.length >= 4, 'refusals on the tenant are in its audit log');
+  });
+
   test('bad input is refused naming the field, and writes nothing', async () => {
     const tenant = await provisionTenant(system);
     const count = async () => (await system.get<{ breaches: unknown[] }>('/api/breaches', ops)).body.breaches.length;
