@@ -1,17 +1,15 @@
 // A tenant's audit log: paged newest first, and a check of its hash chain.
-import { app } from '@azure/functions';
 import { z } from 'zod';
-import { endpoint } from '../shared/http/endpoint.js';
+import { apiRoute } from '../shared/http/api-routes.js';
 import { openTenant } from '../shared/tenants/tenant-access.js';
 import { auditPage, auditVerification } from '../shared/audit/audit-view.js';
 
 const tenantParams = z.object({ tenantId: z.string().min(1).max(64) });
 
-app.http('listAuditEntries', {
-  route: 'tenants/{tenantId}/audit',
-  methods: ['GET'],
-  authLevel: 'anonymous',
-  handler: endpoint({
+apiRoute(
+  'listAuditEntries',
+  { route: 'tenants/{tenantId}/audit', method: 'GET', summary: "Page the tenant's audit log, newest first", success: 200, tag: 'Audit log' },
+  {
     params: tenantParams,
     query: z.strictObject({
       cursor: z.coerce.number().int().positive().optional(),
@@ -21,18 +19,17 @@ app.http('listAuditEntries', {
       const open = await openTenant(services, principal, params.tenantId, 'audit.read', 'read', { requestId, now });
       return { status: 200, body: await auditPage(services, open, { limit: query.limit, ...(query.cursor ? { cursor: query.cursor } : {}) }, { requestId, now }) };
     },
-  }),
-});
+  },
+);
 
-app.http('verifyAuditLog', {
-  route: 'tenants/{tenantId}/audit/verify',
-  methods: ['GET'],
-  authLevel: 'anonymous',
-  handler: endpoint({
+apiRoute(
+  'verifyAuditLog',
+  { route: 'tenants/{tenantId}/audit/verify', method: 'GET', summary: "Verify the audit log's hash chain", success: 200, tag: 'Audit log' },
+  {
     params: tenantParams,
     handle: async ({ principal, params, services, requestId, now }) => {
       const open = await openTenant(services, principal, params.tenantId, 'audit.read', 'read', { requestId, now });
       return { status: 200, body: await auditVerification(services, open, { requestId, now }) };
     },
-  }),
-});
+  },
+);

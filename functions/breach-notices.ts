@@ -1,9 +1,8 @@
 // A tenant's breach notices (tenant.admin of that tenant): list and read them, and acknowledge one,
 // which stops its re-sends. HTTP translation only; the rules are in shared/breaches.
-import { app } from '@azure/functions';
 import * as df from 'durable-functions';
 import { z } from 'zod';
-import { endpoint } from '../shared/http/endpoint.js';
+import { apiRoute } from '../shared/http/api-routes.js';
 import { ACKNOWLEDGE_EVENT } from '../shared/breaches/breach.js';
 import { acknowledgeNotice, listNotices, readNotice } from '../shared/breaches/tenant-notices.js';
 import { openTenant } from '../shared/tenants/tenant-access.js';
@@ -11,38 +10,34 @@ import { openTenant } from '../shared/tenants/tenant-access.js';
 const tenantParams = z.object({ tenantId: z.string().min(1).max(64) });
 const noticeParams = z.object({ tenantId: z.string().min(1).max(64), noticeId: z.string().min(1).max(64) });
 
-app.http('listBreachNotices', {
-  route: 'tenants/{tenantId}/breach-notices',
-  methods: ['GET'],
-  authLevel: 'anonymous',
-  handler: endpoint({
+apiRoute(
+  'listBreachNotices',
+  { route: 'tenants/{tenantId}/breach-notices', method: 'GET', summary: "The tenant's breach notices", success: 200, tag: 'Breach notices' },
+  {
     params: tenantParams,
     handle: async ({ principal, params, services, requestId, now }) => {
       const open = await openTenant(services, principal, params.tenantId, 'breachNotices.read', 'read', { requestId, now });
       return { status: 200, body: { notices: await listNotices(services, open, { requestId, now }) } };
     },
-  }),
-});
+  },
+);
 
-app.http('getBreachNotice', {
-  route: 'tenants/{tenantId}/breach-notices/{noticeId}',
-  methods: ['GET'],
-  authLevel: 'anonymous',
-  handler: endpoint({
+apiRoute(
+  'getBreachNotice',
+  { route: 'tenants/{tenantId}/breach-notices/{noticeId}', method: 'GET', summary: 'One breach notice', success: 200, tag: 'Breach notices' },
+  {
     params: noticeParams,
     handle: async ({ principal, params, services, requestId, now }) => {
       const open = await openTenant(services, principal, params.tenantId, 'breachNotices.read', 'read', { requestId, now });
       return { status: 200, body: await readNotice(services, open, params.noticeId, { requestId, now }) };
     },
-  }),
-});
+  },
+);
 
-app.http('acknowledgeBreachNotice', {
-  route: 'tenants/{tenantId}/breach-notices/{noticeId}/acknowledge',
-  methods: ['POST'],
-  authLevel: 'anonymous',
-  extraInputs: [df.input.durableClient()],
-  handler: endpoint({
+apiRoute(
+  'acknowledgeBreachNotice',
+  { route: 'tenants/{tenantId}/breach-notices/{noticeId}/acknowledge', method: 'POST', summary: 'Acknowledge a breach notice (stops the re-sends)', success: 200, tag: 'Breach notices', headers: ['Idempotency-Key'], extraInputs: [df.input.durableClient()] },
+  {
     params: noticeParams,
     handle: async ({ principal, params, services, requestId, now, idempotency, invocation }) => {
       // 'read': a tenant in its grace window is read-only for its data, yet still receives and acknowledges notices.
@@ -56,5 +51,5 @@ app.http('acknowledgeBreachNotice', {
         .catch((error: unknown) => invocation.warn(`acknowledgement not delivered to ${acknowledged.instanceId}: ${error instanceof Error ? error.message : 'unknown error'}`));
       return { status: 200, body: acknowledged.view };
     },
-  }),
-});
+  },
+);

@@ -1,11 +1,11 @@
 // Breaches (ops.breach): open one (a draft, or ready to notify), release the notices of a draft,
 // add phased information, read one, and the register (JSON or CSV). HTTP translation only: the
 // rules are in shared/breaches, the sending in workflows/breaches.
-import { app, type InvocationContext } from '@azure/functions';
+import type { InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import { z } from 'zod';
 import { authorize } from '../shared/auth/policy.js';
-import { endpoint } from '../shared/http/endpoint.js';
+import { apiRoute } from '../shared/http/api-routes.js';
 import { addUpdate, breachRegister, openBreach, readBreach, releaseNotices } from '../shared/breaches/breach-service.js';
 import { breachUpdateSchema, notifyBreachSchema, openBreachSchema, RELEASE_EVENT, registerQuerySchema, updateEvent } from '../shared/breaches/breach.js';
 import { registerCsv } from '../shared/breaches/register.js';
@@ -24,12 +24,10 @@ async function ensureWorkflow(invocation: InvocationContext, instanceId: string,
   await durable.startNew(BREACH_ORCHESTRATOR, { instanceId, input: { breachId } });
 }
 
-app.http('openBreach', {
-  route: 'breaches',
-  methods: ['POST'],
-  authLevel: 'anonymous',
-  extraInputs: [client],
-  handler: endpoint({
+apiRoute(
+  'openBreach',
+  { route: 'breaches', method: 'POST', summary: 'Open a breach (Art 33): answers with notifyBy = awareAt + 72 hours', success: 202, tag: 'Breaches', headers: ['Idempotency-Key'], extraInputs: [client] },
+  {
     ...manage,
     body: openBreachSchema,
     handle: async ({ principal, body, services, requestId, now, idempotency, invocation }) => {
@@ -37,14 +35,13 @@ app.http('openBreach', {
       await ensureWorkflow(invocation, opened.instanceId, opened.entry.breachId);
       return { status: 202, body: opened.entry, headers: { location: `/api/breaches/${opened.entry.breachId}` } };
     },
-  }),
-});
+  },
+);
 
-app.http('listBreaches', {
-  route: 'breaches',
-  methods: ['GET'],
-  authLevel: 'anonymous',
-  handler: endpoint({
+apiRoute(
+  'listBreaches',
+  { route: 'breaches', method: 'GET', summary: 'The breach register (Art 33(5)); ?format=csv for a spreadsheet', success: 200, tag: 'Breaches' },
+  {
     ...manage,
     query: registerQuerySchema,
     handle: async ({ principal, query, services }) => {
@@ -54,26 +51,23 @@ app.http('listBreaches', {
       }
       return { status: 200, body: { breaches: entries } };
     },
-  }),
-});
+  },
+);
 
-app.http('getBreach', {
-  route: 'breaches/{breachId}',
-  methods: ['GET'],
-  authLevel: 'anonymous',
-  handler: endpoint({
+apiRoute(
+  'getBreach',
+  { route: 'breaches/{breachId}', method: 'GET', summary: 'A breach with its notices, alerts and updates', success: 200, tag: 'Breaches' },
+  {
     ...manage,
     params: breachParams,
     handle: async ({ principal, params, services }) => ({ status: 200, body: await readBreach(services, principal, params.breachId) }),
-  }),
-});
+  },
+);
 
-app.http('notifyBreach', {
-  route: 'breaches/{breachId}/notify',
-  methods: ['POST'],
-  authLevel: 'anonymous',
-  extraInputs: [client],
-  handler: endpoint({
+apiRoute(
+  'notifyBreach',
+  { route: 'breaches/{breachId}/notify', method: 'POST', summary: 'Send the notices of a draft breach (a delay reason after notifyBy)', success: 202, tag: 'Breaches', extraInputs: [client] },
+  {
     ...manage,
     params: breachParams,
     body: notifyBreachSchema,
@@ -84,15 +78,13 @@ app.http('notifyBreach', {
       await df.getClient(invocation).raiseEvent(released.instanceId, RELEASE_EVENT, { at: now.toISOString() });
       return { status: 202, body: released.entry, headers: { location: `/api/breaches/${released.entry.breachId}` } };
     },
-  }),
-});
+  },
+);
 
-app.http('addBreachUpdate', {
-  route: 'breaches/{breachId}/updates',
-  methods: ['POST'],
-  authLevel: 'anonymous',
-  extraInputs: [client],
-  handler: endpoint({
+apiRoute(
+  'addBreachUpdate',
+  { route: 'breaches/{breachId}/updates', method: 'POST', summary: 'Add information in phases (Art 33(4)); every affected tenant gets an update', success: 202, tag: 'Breaches', headers: ['Idempotency-Key'], extraInputs: [client] },
+  {
     ...manage,
     params: breachParams,
     body: breachUpdateSchema,
@@ -105,5 +97,5 @@ app.http('addBreachUpdate', {
       }
       return { status: 202, body: added.update, headers: { location: `/api/breaches/${params.breachId}` } };
     },
-  }),
-});
+  },
+);

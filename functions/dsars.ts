@@ -1,10 +1,11 @@
 // Data-subject requests: intake (by the tenant's admins, or by vendor platform staff for a request
 // the vendor received directly), reading, the open list with due dates, and each change of the
 // request's lifecycle. Every change reaches the request's workflow as an event so it re-plans.
-import { app, type InvocationContext } from '@azure/functions';
+import type { InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import { z } from 'zod';
-import { endpoint, type EndpointResult } from '../shared/http/endpoint.js';
+import { apiRoute } from '../shared/http/api-routes.js';
+import type { EndpointResult } from '../shared/http/endpoint.js';
 import {
   cancelDsar,
   createDsar,
@@ -49,12 +50,10 @@ function changed(result: DsarResult, status = 200): EndpointResult {
   return { status, body: result.view };
 }
 
-app.http('createDsar', {
-  route: 'tenants/{tenantId}/dsars',
-  methods: ['POST'],
-  authLevel: 'anonymous',
-  extraInputs: [client],
-  handler: endpoint({
+apiRoute(
+  'createDsar',
+  { route: 'tenants/{tenantId}/dsars', method: 'POST', summary: 'Record a data-subject request; answers with its statutory due date', success: 201, tag: 'Data-subject requests', headers: ['Idempotency-Key'], extraInputs: [client] },
+  {
     params: tenantParams,
     body: createDsarSchema,
     handle: async ({ principal, params, body, services, requestId, now, idempotency, invocation }) => {
@@ -65,35 +64,31 @@ app.http('createDsar', {
       await notifyWorkflow(invocation, result, 'received');
       return { status: 201, body: result.view, headers: location };
     },
-  }),
-});
+  },
+);
 
-app.http('listDsars', {
-  route: 'tenants/{tenantId}/dsars',
-  methods: ['GET'],
-  authLevel: 'anonymous',
-  handler: endpoint({
+apiRoute(
+  'listDsars',
+  { route: 'tenants/{tenantId}/dsars', method: 'GET', summary: 'Open data-subject requests, soonest due first', success: 200, tag: 'Data-subject requests' },
+  {
     params: tenantParams,
     handle: async ({ principal, params, services, requestId, now }) => ({ status: 200, body: { dsars: await listOpenDsars(services, principal, params.tenantId, { requestId, now }) } }),
-  }),
-});
+  },
+);
 
-app.http('getDsar', {
-  route: 'tenants/{tenantId}/dsars/{dsarId}',
-  methods: ['GET'],
-  authLevel: 'anonymous',
-  handler: endpoint({
+apiRoute(
+  'getDsar',
+  { route: 'tenants/{tenantId}/dsars/{dsarId}', method: 'GET', summary: 'A data-subject request with its deadline, history and outcome', success: 200, tag: 'Data-subject requests' },
+  {
     params: dsarParams,
     handle: async ({ principal, params, services, requestId, now }) => ({ status: 200, body: await readDsar(services, principal, params.tenantId, params.dsarId, { requestId, now }) }),
-  }),
-});
+  },
+);
 
-app.http('recordDsarIdentity', {
-  route: 'tenants/{tenantId}/dsars/{dsarId}/identity',
-  methods: ['POST'],
-  authLevel: 'anonymous',
-  extraInputs: [client],
-  handler: endpoint({
+apiRoute(
+  'recordDsarIdentity',
+  { route: 'tenants/{tenantId}/dsars/{dsarId}/identity', method: 'POST', summary: 'Record receipt of identity evidence (restarts the clock)', success: 200, tag: 'Data-subject requests', headers: ['Idempotency-Key'], extraInputs: [client] },
+  {
     params: dsarParams,
     body: identitySchema,
     handle: async ({ principal, params, body, services, requestId, now, idempotency, invocation }) => {
@@ -101,15 +96,13 @@ app.http('recordDsarIdentity', {
       await notifyWorkflow(invocation, result, 'identity-received');
       return changed(result);
     },
-  }),
-});
+  },
+);
 
-app.http('extendDsar', {
-  route: 'tenants/{tenantId}/dsars/{dsarId}/extend',
-  methods: ['POST'],
-  authLevel: 'anonymous',
-  extraInputs: [client],
-  handler: endpoint({
+apiRoute(
+  'extendDsar',
+  { route: 'tenants/{tenantId}/dsars/{dsarId}/extend', method: 'POST', summary: 'Extend to three months from the start, with a reason', success: 200, tag: 'Data-subject requests', headers: ['Idempotency-Key'], extraInputs: [client] },
+  {
     params: dsarParams,
     body: reasonSchema,
     handle: async ({ principal, params, body, services, requestId, now, idempotency, invocation }) => {
@@ -117,15 +110,13 @@ app.http('extendDsar', {
       await notifyWorkflow(invocation, result, 'extended');
       return changed(result);
     },
-  }),
-});
+  },
+);
 
-app.http('pauseDsar', {
-  route: 'tenants/{tenantId}/dsars/{dsarId}/pause',
-  methods: ['POST'],
-  authLevel: 'anonymous',
-  extraInputs: [client],
-  handler: endpoint({
+apiRoute(
+  'pauseDsar',
+  { route: 'tenants/{tenantId}/dsars/{dsarId}/pause', method: 'POST', summary: 'Pause the clock while waiting for clarification (UK, from 5 Feb 2026)', success: 200, tag: 'Data-subject requests', headers: ['Idempotency-Key'], extraInputs: [client] },
+  {
     params: dsarParams,
     body: pauseSchema,
     handle: async ({ principal, params, body, services, requestId, now, idempotency, invocation }) => {
@@ -133,15 +124,13 @@ app.http('pauseDsar', {
       await notifyWorkflow(invocation, result, 'paused');
       return changed(result);
     },
-  }),
-});
+  },
+);
 
-app.http('fulfilDsar', {
-  route: 'tenants/{tenantId}/dsars/{dsarId}/fulfil',
-  methods: ['POST'],
-  authLevel: 'anonymous',
-  extraInputs: [client],
-  handler: endpoint({
+apiRoute(
+  'fulfilDsar',
+  { route: 'tenants/{tenantId}/dsars/{dsarId}/fulfil', method: 'POST', summary: 'Fulfil the request (access package, rectification, erasure, restriction, objection)', success: 202, tag: 'Data-subject requests', headers: ['Idempotency-Key'], extraInputs: [client] },
+  {
     params: dsarParams,
     handle: async ({ principal, params, services, requestId, now, idempotency, invocation }) => {
       const result = await requestFulfilment(services, principal, params.tenantId, params.dsarId, { requestId, now, ...(idempotency ? { idempotency } : {}) });
@@ -149,15 +138,13 @@ app.http('fulfilDsar', {
       // The workflow carries it out (a package can take a while): poll the request for the outcome.
       return { status: 202, body: result.view, headers: { location: dsarPath(params.tenantId, params.dsarId) } };
     },
-  }),
-});
+  },
+);
 
-app.http('refuseDsar', {
-  route: 'tenants/{tenantId}/dsars/{dsarId}/refuse',
-  methods: ['POST'],
-  authLevel: 'anonymous',
-  extraInputs: [client],
-  handler: endpoint({
+apiRoute(
+  'refuseDsar',
+  { route: 'tenants/{tenantId}/dsars/{dsarId}/refuse', method: 'POST', summary: 'Refuse the request, with a reason', success: 200, tag: 'Data-subject requests', headers: ['Idempotency-Key'], extraInputs: [client] },
+  {
     params: dsarParams,
     body: reasonSchema,
     handle: async ({ principal, params, body, services, requestId, now, idempotency, invocation }) => {
@@ -165,31 +152,28 @@ app.http('refuseDsar', {
       await notifyWorkflow(invocation, result, 'refused');
       return changed(result);
     },
-  }),
-});
+  },
+);
 
-app.http('cancelDsar', {
-  route: 'tenants/{tenantId}/dsars/{dsarId}/cancel',
-  methods: ['POST'],
-  authLevel: 'anonymous',
-  extraInputs: [client],
-  handler: endpoint({
+apiRoute(
+  'cancelDsar',
+  { route: 'tenants/{tenantId}/dsars/{dsarId}/cancel', method: 'POST', summary: 'Cancel the request', success: 200, tag: 'Data-subject requests', headers: ['Idempotency-Key'], extraInputs: [client] },
+  {
     params: dsarParams,
     handle: async ({ principal, params, services, requestId, now, idempotency, invocation }) => {
       const result = await cancelDsar(services, principal, params.tenantId, params.dsarId, { requestId, now, ...(idempotency ? { idempotency } : {}) });
       await notifyWorkflow(invocation, result, 'cancelled');
       return changed(result);
     },
-  }),
-});
+  },
+);
 
-app.http('liftDsarRestriction', {
-  route: 'tenants/{tenantId}/dsars/{dsarId}/lift-restriction',
-  methods: ['POST'],
-  authLevel: 'anonymous',
-  handler: endpoint({
+apiRoute(
+  'liftDsarRestriction',
+  { route: 'tenants/{tenantId}/dsars/{dsarId}/lift-restriction', method: 'POST', summary: "Lift the restriction of the person's data", success: 200, tag: 'Data-subject requests', headers: ['Idempotency-Key'] },
+  {
     params: dsarParams,
     handle: async ({ principal, params, services, requestId, now, idempotency }) =>
       changed(await liftRestriction(services, principal, params.tenantId, params.dsarId, { requestId, now, ...(idempotency ? { idempotency } : {}) })),
-  }),
-});
+  },
+);

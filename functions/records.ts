@@ -1,7 +1,7 @@
 // Module records (shift logs, approval chains, schedules, ...): create, read, correct, erase.
-import { app } from '@azure/functions';
 import { z } from 'zod';
-import { endpoint, type EndpointResult } from '../shared/http/endpoint.js';
+import { apiRoute } from '../shared/http/api-routes.js';
+import type { EndpointResult } from '../shared/http/endpoint.js';
 import { openTenant } from '../shared/tenants/tenant-access.js';
 import { correctRecord, createRecord, eraseRecord, readRecord } from '../shared/records/record-service.js';
 import { correctRecordSchema, createRecordSchema, moduleParams, type RecordView } from '../shared/records/record.js';
@@ -13,11 +13,10 @@ function representation(status: number, rep: Representation<RecordView>, extraHe
   return { status, body: rep.view, headers: { etag: rep.etag, ...extraHeaders } };
 }
 
-app.http('createRecord', {
-  route: 'tenants/{tenantId}/modules/{module}/records',
-  methods: ['POST'],
-  authLevel: 'anonymous',
-  handler: endpoint({
+apiRoute(
+  'createRecord',
+  { route: 'tenants/{tenantId}/modules/{module}/records', method: 'POST', summary: 'Create a module record', success: 201, tag: 'Module records', headers: ['Idempotency-Key'] },
+  {
     params: moduleParams,
     body: createRecordSchema,
     handle: async ({ principal, params, body, services, requestId, now, idempotency }) => {
@@ -25,46 +24,43 @@ app.http('createRecord', {
       const rep = await createRecord(services, open, params.module, body, { requestId, now, ...(idempotency ? { idempotency } : {}) });
       return representation(201, rep, { location: `/api/tenants/${params.tenantId}/modules/${params.module}/records/${rep.view.recordId}` });
     },
-  }),
-});
+  },
+);
 
-app.http('getRecord', {
-  route: 'tenants/{tenantId}/modules/{module}/records/{recordId}',
-  methods: ['GET'],
-  authLevel: 'anonymous',
-  handler: endpoint({
+apiRoute(
+  'getRecord',
+  { route: 'tenants/{tenantId}/modules/{module}/records/{recordId}', method: 'GET', summary: 'Read a module record with its original and corrections', success: 200, tag: 'Module records' },
+  {
     params: recordParams,
     handle: async ({ principal, params, services, requestId, now }) => {
       const open = await openTenant(services, principal, params.tenantId, 'personalData.read', 'read', { requestId, now });
       return representation(200, await readRecord(services, open, params.module, params.recordId, { requestId, now }));
     },
-  }),
-});
+  },
+);
 
-app.http('correctRecord', {
-  route: 'tenants/{tenantId}/modules/{module}/records/{recordId}',
-  methods: ['PATCH'],
-  authLevel: 'anonymous',
-  handler: endpoint({
+apiRoute(
+  'correctRecord',
+  { route: 'tenants/{tenantId}/modules/{module}/records/{recordId}', method: 'PATCH', summary: 'Correct a module record (tracked beside the original; needs If-Match and a reason)', success: 200, tag: 'Module records', headers: ['If-Match', 'Idempotency-Key'] },
+  {
     params: recordParams,
     body: correctRecordSchema,
     handle: async ({ principal, params, body, services, requestId, now, ifMatch, idempotency }) => {
       const open = await openTenant(services, principal, params.tenantId, 'personalData.write', 'write', { requestId, now });
       return representation(200, await correctRecord(services, open, params.module, params.recordId, body, { requestId, now, ifMatch, ...(idempotency ? { idempotency } : {}) }));
     },
-  }),
-});
+  },
+);
 
-app.http('eraseRecord', {
-  route: 'tenants/{tenantId}/modules/{module}/records/{recordId}',
-  methods: ['DELETE'],
-  authLevel: 'anonymous',
-  handler: endpoint({
+apiRoute(
+  'eraseRecord',
+  { route: 'tenants/{tenantId}/modules/{module}/records/{recordId}', method: 'DELETE', summary: 'Erase a module record (tombstone)', success: 200, tag: 'Module records', headers: ['Idempotency-Key'] },
+  {
     params: recordParams,
     query: z.strictObject({ reason: z.string().trim().min(1).max(1000).optional() }),
     handle: async ({ principal, params, query, services, requestId, now, idempotency }) => {
       const open = await openTenant(services, principal, params.tenantId, 'personalData.write', 'write', { requestId, now });
       return representation(200, await eraseRecord(services, open, params.module, params.recordId, { requestId, now, ...(query.reason ? { reason: query.reason } : {}), ...(idempotency ? { idempotency } : {}) }));
     },
-  }),
-});
+  },
+);

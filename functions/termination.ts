@@ -1,9 +1,9 @@
 // Tenant termination: request it (30-day grace window, then deletion), reactivate within grace,
 // follow its progress, and fetch the signed deletion certificate (also after deletion).
-import { app, type InvocationContext } from '@azure/functions';
+import type { InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import { z } from 'zod';
-import { endpoint } from '../shared/http/endpoint.js';
+import { apiRoute } from '../shared/http/api-routes.js';
 import { cancelTermination, readTermination, requestTermination, type RequestedTermination } from '../shared/termination/termination-service.js';
 import { readCertificate } from '../shared/termination/deletion-certificate.js';
 import { REACTIVATE_EVENT, requestTerminationSchema } from '../shared/termination/termination.js';
@@ -20,12 +20,10 @@ async function ensureWorkflow(invocation: InvocationContext, requested: Requeste
   await durable.startNew(TERMINATION_ORCHESTRATOR, { instanceId: requested.instanceId, input: requested.input });
 }
 
-app.http('requestTermination', {
-  route: 'tenants/{tenantId}/termination',
-  methods: ['POST'],
-  authLevel: 'anonymous',
-  extraInputs: [client],
-  handler: endpoint({
+apiRoute(
+  'requestTermination',
+  { route: 'tenants/{tenantId}/termination', method: 'POST', summary: 'Terminate the tenancy: 30-day grace window, then deletion and a certificate', success: 202, tag: 'Termination', extraInputs: [client] },
+  {
     params: tenantParams,
     body: requestTerminationSchema,
     handle: async ({ principal, params, body, services, requestId, now, invocation }) => {
@@ -33,25 +31,22 @@ app.http('requestTermination', {
       await ensureWorkflow(invocation, requested);
       return { status: 202, body: requested.view, headers: { location: `/api/tenants/${params.tenantId}/termination` } };
     },
-  }),
-});
+  },
+);
 
-app.http('getTermination', {
-  route: 'tenants/{tenantId}/termination',
-  methods: ['GET'],
-  authLevel: 'anonymous',
-  handler: endpoint({
+apiRoute(
+  'getTermination',
+  { route: 'tenants/{tenantId}/termination', method: 'GET', summary: 'Termination phase, dates and deletion counts (also after deletion)', success: 200, tag: 'Termination' },
+  {
     params: tenantParams,
     handle: async ({ principal, params, services }) => ({ status: 200, body: await readTermination(services, principal, params.tenantId) }),
-  }),
-});
+  },
+);
 
-app.http('cancelTermination', {
-  route: 'tenants/{tenantId}/termination/cancel',
-  methods: ['POST'],
-  authLevel: 'anonymous',
-  extraInputs: [client],
-  handler: endpoint({
+apiRoute(
+  'cancelTermination',
+  { route: 'tenants/{tenantId}/termination/cancel', method: 'POST', summary: 'Reactivate within the grace window', success: 200, tag: 'Termination', extraInputs: [client] },
+  {
     params: tenantParams,
     handle: async ({ principal, params, services, requestId, now, invocation }) => {
       const cancelled = await cancelTermination(services, principal, params.tenantId, { requestId, now });
@@ -63,15 +58,14 @@ app.http('cancelTermination', {
         .catch((error: unknown) => invocation.warn(`reactivation event not delivered to ${cancelled.instanceId}: ${error instanceof Error ? error.message : 'unknown error'}`));
       return { status: 200, body: cancelled.view };
     },
-  }),
-});
+  },
+);
 
-app.http('getDeletionCertificate', {
-  route: 'tenants/{tenantId}/deletion-certificate',
-  methods: ['GET'],
-  authLevel: 'anonymous',
-  handler: endpoint({
+apiRoute(
+  'getDeletionCertificate',
+  { route: 'tenants/{tenantId}/deletion-certificate', method: 'GET', summary: 'The signed deletion certificate (final if issued, else interim)', success: 200, tag: 'Termination' },
+  {
     params: tenantParams,
     handle: async ({ principal, params, services }) => ({ status: 200, body: await readCertificate(services, principal, params.tenantId) }),
-  }),
-});
+  },
+);

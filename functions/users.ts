@@ -1,7 +1,7 @@
 // Users of a tenant (operational personal data): create, read, rectify, deactivate, erase.
-import { app } from '@azure/functions';
 import { z } from 'zod';
-import { endpoint, type EndpointResult } from '../shared/http/endpoint.js';
+import { apiRoute } from '../shared/http/api-routes.js';
+import type { EndpointResult } from '../shared/http/endpoint.js';
 import { openTenant } from '../shared/tenants/tenant-access.js';
 import { createUser, deactivateUser, eraseUser, readUser, rectifyUser } from '../shared/users/user-service.js';
 import type { Representation } from '../shared/store/versioning.js';
@@ -14,11 +14,10 @@ function representation(status: number, rep: Representation<UserView>, extraHead
   return { status, body: rep.view, headers: { etag: rep.etag, ...extraHeaders } };
 }
 
-app.http('createUser', {
-  route: 'tenants/{tenantId}/users',
-  methods: ['POST'],
-  authLevel: 'anonymous',
-  handler: endpoint({
+apiRoute(
+  'createUser',
+  { route: 'tenants/{tenantId}/users', method: 'POST', summary: 'Create a user (operational personal data, encrypted under their own key)', success: 201, tag: 'Users', headers: ['Idempotency-Key'] },
+  {
     params: tenantParams,
     body: createUserSchema,
     handle: async ({ principal, params, body, services, requestId, now, idempotency }) => {
@@ -26,59 +25,55 @@ app.http('createUser', {
       const rep = await createUser(services, open, body, { requestId, now, ...(idempotency ? { idempotency } : {}) });
       return representation(201, rep, { location: `/api/tenants/${params.tenantId}/users/${rep.view.userId}` });
     },
-  }),
-});
+  },
+);
 
-app.http('getUser', {
-  route: 'tenants/{tenantId}/users/{userId}',
-  methods: ['GET'],
-  authLevel: 'anonymous',
-  handler: endpoint({
+apiRoute(
+  'getUser',
+  { route: 'tenants/{tenantId}/users/{userId}', method: 'GET', summary: 'Read a user, with their rectification history', success: 200, tag: 'Users' },
+  {
     params: userParams,
     handle: async ({ principal, params, services, requestId, now }) => {
       const open = await openTenant(services, principal, params.tenantId, 'personalData.read', 'read', { requestId, now });
       return representation(200, await readUser(services, open, params.userId, { requestId, now }));
     },
-  }),
-});
+  },
+);
 
-app.http('rectifyUser', {
-  route: 'tenants/{tenantId}/users/{userId}',
-  methods: ['PATCH'],
-  authLevel: 'anonymous',
-  handler: endpoint({
+apiRoute(
+  'rectifyUser',
+  { route: 'tenants/{tenantId}/users/{userId}', method: 'PATCH', summary: 'Rectify a user (tracked beside the original; needs If-Match and a reason)', success: 200, tag: 'Users', headers: ['If-Match', 'Idempotency-Key'] },
+  {
     params: userParams,
     body: rectifyUserSchema,
     handle: async ({ principal, params, body, services, requestId, now, ifMatch, idempotency }) => {
       const open = await openTenant(services, principal, params.tenantId, 'personalData.write', 'write', { requestId, now });
       return representation(200, await rectifyUser(services, open, params.userId, body, { requestId, now, ifMatch, ...(idempotency ? { idempotency } : {}) }));
     },
-  }),
-});
+  },
+);
 
-app.http('deactivateUser', {
-  route: 'tenants/{tenantId}/users/{userId}/deactivate',
-  methods: ['POST'],
-  authLevel: 'anonymous',
-  handler: endpoint({
+apiRoute(
+  'deactivateUser',
+  { route: 'tenants/{tenantId}/users/{userId}/deactivate', method: 'POST', summary: 'Deactivate a user (keeps their data; no new use)', success: 200, tag: 'Users' },
+  {
     params: userParams,
     handle: async ({ principal, params, services, requestId, now }) => {
       const open = await openTenant(services, principal, params.tenantId, 'personalData.write', 'write', { requestId, now });
       return representation(200, await deactivateUser(services, open, params.userId, { requestId, now }));
     },
-  }),
-});
+  },
+);
 
-app.http('eraseUser', {
-  route: 'tenants/{tenantId}/users/{userId}',
-  methods: ['DELETE'],
-  authLevel: 'anonymous',
-  handler: endpoint({
+apiRoute(
+  'eraseUser',
+  { route: 'tenants/{tenantId}/users/{userId}', method: 'DELETE', summary: 'Erase a user (tombstone; their key is destroyed)', success: 200, tag: 'Users', headers: ['Idempotency-Key'] },
+  {
     params: userParams,
     query: eraseUserQuerySchema,
     handle: async ({ principal, params, query, services, requestId, now, idempotency }) => {
       const open = await openTenant(services, principal, params.tenantId, 'personalData.write', 'write', { requestId, now });
       return representation(200, await eraseUser(services, open, params.userId, { requestId, now, ...(query.reason ? { reason: query.reason } : {}), ...(idempotency ? { idempotency } : {}) }));
     },
-  }),
-});
+  },
+);
