@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import type { Services } from '../composition.js';
 import type { AuditActor } from '../audit/chain.js';
 import type { Region } from '../config.js';
-import { EmailDeliveryError } from '../email/errors.js';
+import { sendToEach } from '../email/send-to-each.js';
 import type { TenantPartition } from '../store/tenant-partition.js';
 import { runTenantWork } from '../store/unit-of-work.js';
 import { parseTenantId } from '../tenancy/tenant-id.js';
@@ -82,25 +82,15 @@ export async function deliverNotice(services: Services, input: NoticeRef & { att
   const cipher = services.keyring.cipherFor(partition, meta.now);
   const recipients = noticeRecipients((await cipher.open(tenant.contacts, CONTACTS_AAD)) as NominatedContacts);
   const rendered = renderNotice(notice.snapshot, input.attempt, first?.sentAt);
-  let refused = 0;
-  for (const recipient of recipients) {
+  const { refused } = await sendToEach(services.email, {
+    region: parsed.region as Region,
+    recipients,
+    rendered,
     // A keyed hash of the address (the tenant key's blind index): stable across retries, and no
     // guessable digest of an address leaves the tenant's data.
-    const contact = await cipher.blindIndex('breach-notice-recipient', recipient.email.toLowerCase());
-    try {
-      await services.email.send({
-        region: parsed.region as Region,
-        to: [{ name: recipient.name, email: recipient.email }],
-        ...rendered,
-        idempotencyKey: `breach:${input.breachId}:${input.tenantId}:${notice.kind}-${input.seq}:send-${input.attempt}:${contact}`,
-      });
-    } catch (error) {
-      // Transient failures retry the whole activity (messages already sent are not sent again); an
-      // address the service refuses must not keep the notice from the other contacts: it is counted.
-      if (!(error instanceof EmailDeliveryError) || error.retryable) throw error;
-      refused++;
-    }
-  }
+    idempotencyKeyFor: async (recipient) =>
+      `breach:${input.breachId}:${input.tenantId}:${notice.kind}-${input.seq}:send-${input.attempt}:${await cipher.blindIndex('breach-notice-recipient', recipient.email.toLowerCase())}`,
+  });
 
   await runTenantWork(services.keyring, partition, { actor: BREACH_WORKFLOW_ACTOR, requestId: meta.requestId, now: meta.now }, async (tx) => {
     const current = await tx.partition.read<BreachNoticeDoc>(breachNoticeDocId(notice.noticeId));

@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import type { Services } from '../composition.js';
 import type { Region } from '../config.js';
 import { dsarDeadline, jurisdictionInfo } from '../deadlines/index.js';
-import { EmailDeliveryError } from '../email/errors.js';
+import { sendToEach } from '../email/send-to-each.js';
 import { renderEmail, type StructuredEmail } from '../email/render.js';
 import { parseTenantId } from '../tenancy/tenant-id.js';
 import type { Contact } from '../tenants/tenant.js';
@@ -114,20 +114,11 @@ export async function sendDsarNotice(services: Services, doc: DsarDoc, tenantNam
   const recipients = contacts ? recipientsOf(notice, contacts) : [];
   const rendered = renderEmail(content(doc, tenantName, notice));
   const name = noticeName(notice);
-  let refused = 0;
-  for (const recipient of recipients) {
-    try {
-      await services.email.send({
-        region: parsed.region as Region,
-        to: [{ name: recipient.name, email: recipient.email }],
-        ...rendered,
-        idempotencyKey: `${doc.instanceId}:${name}:${createHash('sha256').update(recipient.email.toLowerCase()).digest('hex')}`,
-      });
-    } catch (error) {
-      // As for termination notices: a refused address must not stop the others; a transient failure retries.
-      if (!(error instanceof EmailDeliveryError) || error.retryable) throw error;
-      refused++;
-    }
-  }
+  const { refused } = await sendToEach(services.email, {
+    region: parsed.region as Region,
+    recipients,
+    rendered,
+    idempotencyKeyFor: (recipient) => `${doc.instanceId}:${name}:${createHash('sha256').update(recipient.email.toLowerCase()).digest('hex')}`,
+  });
   return { recipients: recipients.length - refused, refused };
 }

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import type { Services } from '../composition.js';
 import type { Region } from '../config.js';
 import { renderEmail, type StructuredEmail } from '../email/render.js';
-import { EmailDeliveryError } from '../email/errors.js';
+import { sendToEach } from '../email/send-to-each.js';
 import { parseTenantId } from '../tenancy/tenant-id.js';
 import type { Contact } from '../tenants/tenant.js';
 import { certificateRecipients, everyContact, nominatedContacts } from './certificate-recipients.js';
@@ -105,22 +105,12 @@ export async function sendTerminationNotice(services: Services, input: { tenantI
   }
   const rendered = renderEmail(content(termination, input.notice, certificateText, links));
   const name = noticeName(input.notice);
-  let refused = 0;
-  for (const recipient of recipients) {
-    try {
-      await services.email.send({
-        region: parsed.region as Region,
-        to: [{ name: recipient.name, email: recipient.email }],
-        ...rendered,
-        idempotencyKey: `${termination.instanceId}:${name}:${createHash('sha256').update(recipient.email.toLowerCase()).digest('hex')}`,
-      });
-    } catch (error) {
-      // A transient failure retries the whole activity (sent messages are not sent again); an address
-      // the service refuses must not stop the notice reaching the other contacts: it is counted instead.
-      if (!(error instanceof EmailDeliveryError) || error.retryable) throw error;
-      refused++;
-    }
-  }
+  const { refused } = await sendToEach(services.email, {
+    region: parsed.region as Region,
+    recipients,
+    rendered,
+    idempotencyKeyFor: (recipient) => `${termination.instanceId}:${name}:${createHash('sha256').update(recipient.email.toLowerCase()).digest('hex')}`,
+  });
   await updateTermination(services, records, input.terminationId, (t) => ({
     ...t,
     notices: [

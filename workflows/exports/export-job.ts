@@ -10,7 +10,7 @@ import { exportTenantData } from '../../shared/exports/tenant-export.js';
 import { loadExportJob, recordExportOutcome, subjectOf, type ExportJobDoc } from '../../shared/exports/export-jobs.js';
 import { everyContact, nominatedContacts } from '../../shared/termination/certificate-recipients.js';
 import { renderEmail } from '../../shared/email/render.js';
-import { EmailDeliveryError } from '../../shared/email/errors.js';
+import { sendToEach } from '../../shared/email/send-to-each.js';
 import { parseTenantId } from '../../shared/tenancy/tenant-id.js';
 import { ACTIVITY_RETRY } from '../termination/activities.js';
 
@@ -61,15 +61,12 @@ const notifyPrivacyContacts = df.app.activity('exportNotify', {
         { label: 'SHA-256', value: job.file?.sha256 ?? '' },
       ],
     });
-    let sent = 0;
-    for (const contact of everyContact({ security: [], privacy: contacts.privacy })) {
-      try {
-        await services.email.send({ region: parsed.region, to: [contact], ...email, idempotencyKey: `${ref.instanceId}:export-ready:${createHash('sha256').update(contact.email.toLowerCase()).digest('hex')}` });
-        sent++;
-      } catch (error) {
-        if (!(error instanceof EmailDeliveryError) || error.retryable) throw error;
-      }
-    }
+    const { sent } = await sendToEach(services.email, {
+      region: parsed.region,
+      recipients: everyContact({ security: [], privacy: contacts.privacy }),
+      rendered: email,
+      idempotencyKeyFor: (contact) => `${ref.instanceId}:export-ready:${createHash('sha256').update(contact.email.toLowerCase()).digest('hex')}`,
+    });
     return sent;
   },
 });
