@@ -15,11 +15,12 @@ import {
   pauseDsar,
   readDsar,
   recordIdentity,
+  recordEvidence,
   refuseDsar,
   requestFulfilment,
   type DsarResult,
 } from '../shared/dsars/dsar-service.js';
-import { createDsarSchema, DSAR_CHANGED_EVENT, dsarParams, identitySchema, pauseSchema, reasonSchema } from '../shared/dsars/dsar.js';
+import { createDsarSchema, DSAR_CHANGED_EVENT, dsarParams, evidenceSchema, identitySchema, pauseSchema, reasonSchema } from '../shared/dsars/dsar.js';
 import { DSAR_ORCHESTRATOR } from '../workflows/dsars/orchestrator.js';
 
 const tenantParams = z.object({ tenantId: z.string().min(1).max(64) });
@@ -94,6 +95,20 @@ apiRoute(
     handle: async ({ principal, params, body, services, requestId, now, idempotency, invocation }) => {
       const result = await recordIdentity(services, principal, params.tenantId, params.dsarId, body, { requestId, now, ...(idempotency ? { idempotency } : {}) });
       await notifyWorkflow(invocation, result, 'identity-received');
+      return changed(result);
+    },
+  },
+);
+
+apiRoute(
+  'recordDsarEvidence',
+  { route: 'tenants/{tenantId}/dsars/{dsarId}/evidence', method: 'POST', summary: "Record receipt of a fee or of an agent's authority (restarts the clock)", success: 200, tag: 'Data-subject requests', headers: ['Idempotency-Key'], extraInputs: [client] },
+  {
+    params: dsarParams,
+    body: evidenceSchema,
+    handle: async ({ principal, params, body, services, requestId, now, idempotency, invocation }) => {
+      const result = await recordEvidence(services, principal, params.tenantId, params.dsarId, body, { requestId, now, ...(idempotency ? { idempotency } : {}) });
+      await notifyWorkflow(invocation, result, 'evidence-received');
       return changed(result);
     },
   },

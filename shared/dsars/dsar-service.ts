@@ -281,6 +281,8 @@ export async function dsarView(doc: DsarDoc, cipher: TenantCipher): Promise<Dsar
     },
     identityRequired: doc.identityRequired,
     ...(doc.clock.identityEvidenceReceivedAt ? { identityReceivedAt: doc.clock.identityEvidenceReceivedAt } : {}),
+    ...(doc.clock.feeReceivedAt ? { feeReceivedAt: doc.clock.feeReceivedAt } : {}),
+    ...(doc.clock.agentAuthorityReceivedAt ? { agentAuthorityReceivedAt: doc.clock.agentAuthorityReceivedAt } : {}),
     ...(changes === undefined ? {} : { changes: changes === ERASED ? ('erased' as const) : changes }),
     ...(doc.extension ? { extension: { at: doc.extension.at, reason: await reason(doc.extension.reason, 'extension') } } : {}),
     ...(doc.refusal ? { refusal: { at: doc.refusal.at, reason: await reason(doc.refusal.reason, 'refusal') } } : {}),
@@ -358,6 +360,7 @@ export type ChangeMeta = RequestMeta & { idempotency?: IdempotencyOptions };
 
 const AUDIT_NAMES: Record<DsarAction, string> = {
   'identity-received': 'identity-received',
+  'evidence-received': 'evidence-received',
   extend: 'extended',
   pause: 'paused',
   'begin-fulfilment': 'fulfilment-requested',
@@ -401,6 +404,24 @@ export function recordIdentity(services: Services, principal: Principal, rawTena
     if (at.getTime() < Date.parse(doc.clock.receivedAt)) throw new ValidationError([{ path: 'receivedAt', message: 'must not be before the request was received' }]);
     doc.clock.identityEvidenceReceivedAt = at.toISOString();
     return { doc, details: { identityEvidenceReceivedAt: doc.clock.identityEvidenceReceivedAt } };
+  });
+}
+
+/** A fee or an agent's authority that was asked for arrived: the clock restarts from that day (the latest event counts). */
+export function recordEvidence(
+  services: Services,
+  principal: Principal,
+  rawTenantId: string,
+  dsarId: string,
+  body: { kind: 'fee' | 'agent-authority'; receivedAt: string },
+  meta: ChangeMeta,
+): Promise<DsarResult> {
+  return changeDsar(services, principal, rawTenantId, dsarId, 'evidence-received', meta, async (doc) => {
+    const at = notInFuture(body.receivedAt, meta.now, 'receivedAt');
+    if (at.getTime() < Date.parse(doc.clock.receivedAt)) throw new ValidationError([{ path: 'receivedAt', message: 'must not be before the request was received' }]);
+    if (body.kind === 'fee') doc.clock.feeReceivedAt = at.toISOString();
+    else doc.clock.agentAuthorityReceivedAt = at.toISOString();
+    return { doc, details: { kind: body.kind, receivedAt: at.toISOString() } };
   });
 }
 

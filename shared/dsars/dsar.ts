@@ -78,6 +78,11 @@ export const createDsarSchema = z
 export type CreateDsarRequest = z.infer<typeof createDsarSchema>;
 
 export const identitySchema = z.strictObject({ receivedAt: instantSchema });
+/** A fee (where one may be charged) or proof of an agent's authority, asked for and now received. */
+export const evidenceSchema = z.strictObject({
+  kind: z.enum(['fee', 'agent-authority'], { message: 'must be fee or agent-authority' }),
+  receivedAt: instantSchema,
+});
 export const reasonSchema = z.strictObject({ reason: z.string().trim().min(1, 'say why').max(2000) });
 export const pauseSchema = z
   .strictObject({ from: calendarDate, to: calendarDate })
@@ -120,6 +125,8 @@ export interface DsarClock {
   receivedAt: string;
   jurisdiction: Jurisdiction;
   identityEvidenceReceivedAt?: string;
+  agentAuthorityReceivedAt?: string;
+  feeReceivedAt?: string;
   clarificationPauses: { from: string; to: string }[];
   extended: boolean;
 }
@@ -230,6 +237,8 @@ export interface DsarView extends DsarSummary {
   subject: { userId?: string; email?: string; erased?: true };
   identityRequired: boolean;
   identityReceivedAt?: string;
+  feeReceivedAt?: string;
+  agentAuthorityReceivedAt?: string;
   changes?: RequestedChanges | 'erased';
   extension?: { at: string; reason: string };
   refusal?: { at: string; reason: string };

@@ -10,6 +10,8 @@ export type DsarStatus = (typeof DSAR_STATUSES)[number];
 export const DSAR_ACTIONS = [
   /** Identity evidence the organisation asked for has arrived: the clock restarts. */
   'identity-received',
+  /** A fee or proof of an agent's authority that was asked for has arrived: the clock restarts too. */
+  'evidence-received',
   /** Extended by two further months (complex or numerous requests), with reasons. */
   'extend',
   /** UK clarification pause recorded (the clock did not run for those days). */
@@ -39,6 +41,7 @@ export type DsarAction = (typeof DSAR_ACTIONS)[number];
  */
 const TRANSITIONS: { readonly [S in DsarStatus]: { readonly [A in DsarAction]?: DsarStatus } } = {
   received: {
+    'evidence-received': 'received',
     extend: 'extended',
     pause: 'received',
     'begin-fulfilment': 'in-progress',
@@ -49,11 +52,13 @@ const TRANSITIONS: { readonly [S in DsarStatus]: { readonly [A in DsarAction]?: 
   },
   'awaiting-identity': {
     'identity-received': 'received',
+    'evidence-received': 'awaiting-identity',
     refuse: 'refused',
     cancel: 'cancelled',
     'link-duplicate': 'awaiting-identity',
   },
   'in-progress': {
+    'evidence-received': 'in-progress',
     extend: 'extended',
     pause: 'in-progress',
     'begin-fulfilment': 'in-progress',
@@ -64,6 +69,7 @@ const TRANSITIONS: { readonly [S in DsarStatus]: { readonly [A in DsarAction]?: 
     'link-duplicate': 'in-progress',
   },
   extended: {
+    'evidence-received': 'extended',
     pause: 'extended',
     'begin-fulfilment': 'extended',
     complete: 'completed',
@@ -92,6 +98,8 @@ function describe(action: DsarAction): string {
   switch (action) {
     case 'identity-received':
       return 'receive identity evidence (none was asked for, or it already arrived)';
+    case 'evidence-received':
+      return 'receive a fee or proof of authority (it is closed)';
     case 'extend':
       return 'be extended';
     case 'pause':

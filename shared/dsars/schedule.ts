@@ -24,6 +24,8 @@ export function computeDeadline(clock: DsarClock): DsarDeadline {
       receivedAt: clock.receivedAt,
       jurisdiction: clock.jurisdiction,
       ...(clock.identityEvidenceReceivedAt ? { identityEvidenceReceivedAt: clock.identityEvidenceReceivedAt } : {}),
+      ...(clock.agentAuthorityReceivedAt ? { agentAuthorityReceivedAt: clock.agentAuthorityReceivedAt } : {}),
+      ...(clock.feeReceivedAt ? { feeReceivedAt: clock.feeReceivedAt } : {}),
       ...(clock.clarificationPauses.length > 0 ? { clarificationPauses: clock.clarificationPauses } : {}),
       ...(clock.extended ? { extended: true } : {}),
     });

@@ -344,4 +344,21 @@ describe('data-subject requests', () => {
     assert.equal((await system.get(dsars(a), await opsToken(system, 'support'))).status, 403);
     assert.equal((await read(a, request.dsarId)).status, 'received', 'untouched');
   });
+  test("a fee or an agent's authority that was asked for restarts the clock from its receipt; the latest event counts", async () => {
+    await system.advanceTo(new Date('2031-11-06T12:00:00Z'));
+    const tenant = await provisionTenant(system);
+    const user = await createUser(system, tenant);
+    const created = await submit(tenant, { type: 'access', subject: { userId: user.userId }, receivedAt: '2031-11-03T10:00:00Z', jurisdiction: 'GB-ENG' });
+    assert.equal(created.dueOn, '2031-12-03');
+    const fee = await act(tenant, created.dsarId, 'evidence', { kind: 'fee', receivedAt: '2031-11-05T15:00:00Z' });
+    assert.equal(fee.status, 200, JSON.stringify(fee.body));
+    assert.equal(fee.body.startsOn, '2031-11-05');
+    assert.equal(fee.body.clockStartedBy, 'fee');
+    assert.equal(fee.body.dueOn, '2031-12-05', 'one month from the fee: Friday 5 December');
+    const authority = await act(tenant, created.dsarId, 'evidence', { kind: 'agent-authority', receivedAt: '2031-11-04T09:00:00Z' });
+    assert.equal(authority.body.dueOn, '2031-12-05', 'an earlier event does not move the clock back');
+    const bad = await act<Problem>(tenant, created.dsarId, 'evidence', { kind: 'bribe', receivedAt: '2031-11-05T15:00:00Z' });
+    assert.equal(bad.status, 400);
+    assert.equal(bad.body.errors?.[0]?.path, 'kind');
+  });
 });

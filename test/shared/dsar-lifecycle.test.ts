@@ -18,6 +18,10 @@ import {
 /** Every allowed move as "from action to"; every other pair must be refused. */
 const ALLOWED = new Map<string, DsarStatus>(
   [
+    'received evidence-received received',
+    'awaiting-identity evidence-received awaiting-identity',
+    'in-progress evidence-received in-progress',
+    'extended evidence-received extended',
     'received extend extended',
     'received pause received',
     'received begin-fulfilment in-progress',
