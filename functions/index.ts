@@ -6,6 +6,7 @@ import './openapi.js';
 import './tenants.js';
 import './users.js';
 import './audit.js';
+import './audit-anchors.js';
 import './records.js';
 import './termination.js';
 import './exports.js';

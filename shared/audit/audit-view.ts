@@ -6,6 +6,7 @@ import { runTenantWork } from '../store/unit-of-work.js';
 import type { OpenTenant, RequestMeta } from '../tenants/tenant-access.js';
 import { auditDetailsAad, readPage, verifyLog } from './audit-log.js';
 import type { AuditEntry, ChainBreak } from './chain.js';
+import { checkAgainstAnchor } from './anchors.js';
 
 export interface AuditEntryView extends Omit<AuditEntry, 'details'> {
   /** Decrypted details; "erased" when the data subject's key has been destroyed. */
@@ -29,8 +30,18 @@ export async function auditPage(services: Services, open: OpenTenant, options: {
   });
 }
 
-export async function auditVerification(services: Services, open: OpenTenant, meta: RequestMeta): Promise<{ valid: boolean; entries: number; head: { seq: number; hash: string }; firstBreak?: ChainBreak }> {
-  const result = await verifyLog(open.partition);
+export async function auditVerification(
+  services: Services,
+  open: OpenTenant,
+  meta: RequestMeta,
+): Promise<{ valid: boolean; entries: number; head: { seq: number; hash: string }; firstBreak?: ChainBreak; anchoredThrough?: { seq: number; at: string } }> {
+  const chain = await verifyLog(open.partition);
+  const anchored = await checkAgainstAnchor(services, open.partition.tenantId);
+  const result = {
+    ...chain,
+    ...(anchored.anchor ? { anchoredThrough: anchored.anchor } : {}),
+    ...(chain.valid && anchored.problem ? { valid: false, firstBreak: anchored.problem } : {}),
+  };
   // Recorded after the check, so the check covers exactly the log as it was when asked.
   await runTenantWork(services.keyring, open.partition, { actor: open.actor, requestId: meta.requestId, now: meta.now }, async (tx) => {
     tx.audit({ action: 'audit.verified', target: { type: 'audit-log', id: open.partition.tenantId }, outcome: result.valid ? 'success' : 'failure' });

@@ -61,7 +61,8 @@ export type ChainBreak =
   | { seq: number; problem: 'altered'; detail: string }
   | { seq: number; problem: 'missing'; detail: string }
   | { seq: number; problem: 'broken-link'; detail: string }
-  | { seq: number; problem: 'head-mismatch'; detail: string };
+  | { seq: number; problem: 'head-mismatch'; detail: string }
+  | { seq: number; problem: 'anchor-mismatch'; detail: string };
 
 /**
  * Checks entries in ascending sequence order, one at a time, so a log of any length is verified

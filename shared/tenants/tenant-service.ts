@@ -93,6 +93,19 @@ export async function tenantView(services: Services, open: OpenTenant): Promise<
   };
 }
 
+/** The ids of every tenant that still has data, in every region (for nightly housekeeping). */
+export async function listTenantIds(services: Services): Promise<string[]> {
+  const ids: string[] = [];
+  for (const region of REGIONS) {
+    const container = await services.stores.container(region, CONTAINERS.tenantData);
+    const { resources } = await container.items
+      .query<{ tenantId: string; status: TenantStatus }>({ query: "SELECT c.tenantId, c.status FROM c WHERE c.type = 'tenant' AND c.id = 'tenant'" })
+      .fetchAll();
+    ids.push(...resources.filter((t) => t.status !== 'deleted').map((t) => t.tenantId));
+  }
+  return ids.sort();
+}
+
 /** Every tenant in every region, without contacts (vendor staff overview). */
 export async function listTenants(services: Services, principal: Principal, filter: { region?: Region; status?: TenantStatus }): Promise<TenantSummary[]> {
   authorize(principal, 'tenants.list');

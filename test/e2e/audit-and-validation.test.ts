@@ -72,6 +72,29 @@ describe('audit log', () => {
     assert.equal(restored.body.valid, true);
   });
 
+  test('a log cut short and its head rewritten still fails verification against the nightly signed anchor', async () => {
+    await system.advance('P1D'); // past 02:00 UTC: the nightly anchor signs every head
+    const anchored = await system.get<{ valid: boolean; anchoredThrough: { seq: number }; head: { seq: number } }>(`/api/tenants/${tenant.tenantId}/audit/verify`, tenant.adminToken);
+    assert.equal(anchored.body.valid, true);
+    assert.ok(anchored.body.anchoredThrough.seq >= 3, 'the head was anchored');
+    const anchors = (await system.allDocuments('uksouth', 'certificates')).filter((d) => d['tenantId'] === tenant.tenantId && d['type'] === 'auditAnchor');
+    assert.ok(anchors.length >= 1);
+    const [header] = String(anchors[0]!['signed']).split('.');
+    assert.equal(JSON.parse(Buffer.from(header!, 'base64url').toString())['alg'], 'ES256', 'the anchor is a signed JWS');
+
+    // The attack: drop the newest entries up to and beyond the anchor, and point the head at what is left.
+    const container = system.cosmosContainer('uksouth', 'tenant-data');
+    const keep = anchored.body.anchoredThrough.seq - 2;
+    const { resources: entries } = await container.items.query<{ id: string; seq: number; hash: string }>({ query: "SELECT c.id, c.seq, c.hash FROM c WHERE c.tenantId = @t AND c.type = 'audit'", parameters: [{ name: '@t', value: tenant.tenantId }] }).fetchAll();
+    for (const entry of entries.filter((e) => e.seq > keep)) await container.item(entry.id, tenant.tenantId).delete();
+    const last = entries.find((e) => e.seq === keep)!;
+    await container.items.upsert({ id: 'audit-head', tenantId: tenant.tenantId, type: 'auditHead', seq: keep, hash: last.hash });
+
+    const cut = await system.get<{ valid: boolean; firstBreak: { seq: number; problem: string } }>(`/api/tenants/${tenant.tenantId}/audit/verify`, tenant.adminToken);
+    assert.equal(cut.body.valid, false, 'the shortened chain alone would verify; the anchor does not');
+    assert.deepEqual({ seq: cut.body.firstBreak.seq, problem: cut.body.firstBreak.problem }, { seq: anchored.body.anchoredThrough.seq, problem: 'anchor-mismatch' });
+  });
+
   test('bad input on every write route is a 400 problem naming the field, and writes nothing', async () => {
     const user = await createUser(system, tenant);
     const record = await createRecord(system, tenant, 'shift-logs', { subjectUserId: user.userId, data: { date: '2026-11-03' } });
