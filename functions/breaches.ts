@@ -6,8 +6,8 @@ import * as df from 'durable-functions';
 import { z } from 'zod';
 import { authorize } from '../shared/auth/policy.js';
 import { apiRoute } from '../shared/http/api-routes.js';
-import { addUpdate, breachRegister, openBreach, readBreach, releaseNotices } from '../shared/breaches/breach-service.js';
-import { breachUpdateSchema, notifyBreachSchema, openBreachSchema, RELEASE_EVENT, registerQuerySchema, updateEvent } from '../shared/breaches/breach.js';
+import { addUpdate, breachRegister, closeBreach, openBreach, readBreach, releaseNotices } from '../shared/breaches/breach-service.js';
+import { breachUpdateSchema, CLOSE_EVENT, closeBreachSchema, notifyBreachSchema, openBreachSchema, RELEASE_EVENT, registerQuerySchema, updateEvent } from '../shared/breaches/breach.js';
 import { registerCsv } from '../shared/breaches/register.js';
 import { CSV_CONTENT_TYPE } from '../shared/exports/csv.js';
 import { BREACH_ORCHESTRATOR } from '../workflows/breaches/orchestrator.js';
@@ -96,6 +96,25 @@ apiRoute(
         for (const seq of added.wake) await durable.raiseEvent(added.instanceId, updateEvent(seq), { seq });
       }
       return { status: 202, body: added.update, headers: { location: `/api/breaches/${params.breachId}` } };
+    },
+  },
+);
+
+apiRoute(
+  'closeBreach',
+  { route: 'breaches/{breachId}/close', method: 'POST', summary: 'Conclude a notified breach with its outcome (kept in the register; no further updates)', success: 200, tag: 'Breaches', extraInputs: [client] },
+  {
+    ...manage,
+    params: breachParams,
+    body: closeBreachSchema,
+    handle: async ({ principal, params, body, services, requestId, now, invocation }) => {
+      const closed = await closeBreach(services, principal, params.breachId, body, { requestId, now });
+      // Raised on every request: a lost wake-up is repaired by asking again.
+      await df
+        .getClient(invocation)
+        .raiseEvent(closed.instanceId, CLOSE_EVENT, { at: now.toISOString() })
+        .catch((error: unknown) => invocation.warn(`close not delivered to ${closed.instanceId}: ${error instanceof Error ? error.message : 'unknown error'}`));
+      return { status: 200, body: closed.entry };
     },
   },
 );

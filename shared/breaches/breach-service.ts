@@ -160,6 +160,7 @@ export async function addUpdate(services: Services, principal: Principal, rawBre
   authorize(principal, 'breaches.manage');
   const store = await BreachStore.open(services);
   const current = await existing(store, rawBreachId);
+  if (current.closed) throw new ConflictError('BREACH.CLOSED', `The breach was closed on ${current.closed.at}; open a new one for new facts.`);
   const at = meta.now.toISOString();
   let added: BreachUpdate | undefined;
   const updated = await store.update(current.breachId, (doc) => {
@@ -186,6 +187,23 @@ export async function addUpdate(services: Services, principal: Principal, rawBre
   // Every update since the release, not only this one: a wake-up lost earlier is delivered now.
   const wake = updated.updates.map((u) => u.seq).filter((seq) => seq >= from && seq <= update.seq);
   return { update, instanceId: updated.instanceId, wake };
+}
+
+/** Concludes a notified breach with its outcome (Art 33(5) remedial action); nothing is deleted. */
+export async function closeBreach(services: Services, principal: Principal, rawBreachId: string, request: { outcome: string }, meta: Meta): Promise<BreachOutcome> {
+  authorize(principal, 'breaches.manage');
+  const store = await BreachStore.open(services);
+  const current = await existing(store, rawBreachId);
+  if (current.status === 'draft') throw new ConflictError('BREACH.NOT_NOTIFIED', 'Send the notices before closing the breach.');
+  const at = meta.now.toISOString();
+  const updated = await store.update(current.breachId, (doc) => {
+    if (doc.closed) {
+      if (doc.closed.outcome !== request.outcome) throw new ConflictError('BREACH.CLOSED', `The breach was closed on ${doc.closed.at}.`);
+      return undefined;
+    }
+    return { ...doc, closed: { at, by: principal.sub, outcome: request.outcome }, trail: [...doc.trail, { at, actor: principal.sub, action: 'breach.closed' }] };
+  });
+  return { entry: await breachEntry(store, updated), instanceId: updated.instanceId };
 }
 
 export async function readBreach(services: Services, principal: Principal, rawBreachId: string): Promise<BreachEntry> {

@@ -57,6 +57,11 @@ export const notifyBreachSchema = z.strictObject({
 });
 export type NotifyBreachRequest = z.infer<typeof notifyBreachSchema>;
 
+export const closeBreachSchema = z.strictObject({
+  /** What was done and concluded (the register's remedial action and effects, in the end). */
+  outcome: z.string().trim().min(1, 'say how the breach was concluded').max(5000),
+});
+
 /** Phased information (Art 33(4)): new information, and any facts it changes. */
 export const breachUpdateSchema = z.strictObject({
   information: text(4000),
@@ -153,6 +158,8 @@ export interface BreachDoc {
   skipped: { tenantId: string; seq: number; reason: string; at: string }[];
   /** Who did what to this record, in order (the register's own trail; entries are only appended). */
   trail: TrailEntry[];
+  /** Concluded by ops: no further updates; notices already sent keep their re-sends until acknowledged. */
+  closed?: { at: string; by: string; outcome: string };
   /** Hash of the opening request when it came with an Idempotency-Key. */
   openRequestHash?: string;
   version: number;
@@ -184,6 +191,8 @@ export const RELEASE_EVENT = 'notices-released';
  * each name is awaited once, so a wake-up can never be taken by a waiter that lost an earlier race.
  */
 export const updateEvent = (seq: number): string => `update-added-${seq}`;
+/** Raised on the breach workflow when ops close the breach: it stops waiting for updates. */
+export const CLOSE_EVENT = 'breach-closed';
 /** Raised on a tenant's notice workflow when the tenant acknowledges the notice. */
 export const ACKNOWLEDGE_EVENT = 'notice-acknowledged';
 

@@ -49,6 +49,8 @@ export interface BreachEntry {
   clock: ClockAlertRecord[];
   tenants: TenantNoticesEntry[];
   trail: TrailEntry[];
+  /** When and why ops concluded the breach; null while it is open. */
+  closed: { at: string; by: string; outcome: string } | null;
 }
 
 export function updateViews(doc: BreachDoc): BreachUpdateView[] {
@@ -80,6 +82,7 @@ export async function breachEntry(store: BreachStore, doc: BreachDoc): Promise<B
   const content = currentContent(doc);
   return {
     breachId: doc.breachId,
+    closed: doc.closed ?? null,
     status: doc.status,
     phase,
     openedAt: doc.openedAt,

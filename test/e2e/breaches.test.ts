@@ -27,6 +27,7 @@ interface BreachBody {
   breachId: string;
   status: string;
   phase: string;
+  closed?: { outcome: string } | null;
   awareAt: string;
   notifyBy: string;
   notification: { releasedAt: string; late: boolean; delayReason: string | null } | null;
@@ -301,6 +302,17 @@ describe('breach notification', () => {
     assert.equal(latest!.content.content.measures, 'Rule removed; deletion confirmed in writing; DLP rule added.');
     assert.equal((await breach(opened.breachId)).remedialAction.measures, 'Rule removed; deletion confirmed in writing; DLP rule added.');
     assert.deepEqual((await notices(uk)).filter((n) => n.breachId === opened.breachId), []);
+
+    const closed = await system.request<{ closed: { outcome: string } | null }>('POST', `/api/breaches/${opened.breachId}/close`, { token: ops, body: { outcome: 'Contained; no misuse seen after 30 days of monitoring.' } });
+    assert.equal(closed.status, 200, JSON.stringify(closed.body));
+    assert.equal(closed.body.closed?.outcome, 'Contained; no misuse seen after 30 days of monitoring.');
+    await system.settle();
+    const workflow = await system.instance(`breach-${opened.breachId}`);
+    assert.equal(workflow.runtimeStatus, 'Completed', 'the breach workflow stops waiting for updates');
+    const late = await system.request<Problem>('POST', `/api/breaches/${opened.breachId}/updates`, { token: ops, body: { information: 'More facts' } });
+    assert.equal(late.status, 409);
+    assert.equal(late.body.code, 'BREACH.CLOSED');
+    assert.equal((await breach(opened.breachId)).closed?.outcome, 'Contained; no misuse seen after 30 days of monitoring.', 'the register keeps the outcome');
   });
 
   test('acknowledgement stops re-sends; unacknowledged notices are re-sent every 24 hours, at most three times', async () => {

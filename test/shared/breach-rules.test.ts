@@ -158,6 +158,7 @@ describe('the register as CSV', () => {
       awareAtGiven: AWARE.toISOString(),
       notifyBy: '2026-03-31T09:00:00.000Z',
       notification: { releasedAt: AWARE.toISOString(), releasedBy: 'ops-1', late: false, delayReason: null },
+      closed: null,
       facts: { summary: '=HYPERLINK("http://evil.test","x")', nature: '+cmd', categoriesOfData: ['@SUM(A1)'], categoriesOfSubjects: ['\tstaff'], approxSubjects: 5, approxRecords: null },
       effects: { likelyConsequences: '-2+3' },
       remedialAction: { measures: '\rreset' },

@@ -9,7 +9,7 @@
 // event to the most recent waiter of that name, pending or not), and the wake-up would be lost.
 import * as df from 'durable-functions';
 import type { OrchestrationContext, OrchestrationHandler, Task } from 'durable-functions';
-import { ACKNOWLEDGE_EVENT, noticeInstanceId, RELEASE_EVENT, updateEvent } from '../../shared/breaches/breach.js';
+import { ACKNOWLEDGE_EVENT, CLOSE_EVENT, noticeInstanceId, RELEASE_EVENT, updateEvent } from '../../shared/breaches/breach.js';
 import { clockSchedule } from '../../shared/breaches/clock.js';
 import { MAX_RESENDS, RESEND_AFTER_MS } from '../../shared/breaches/notice.js';
 import type { DeliveryOutcome, NoticeRef } from '../../shared/breaches/notice-delivery.js';
@@ -80,6 +80,8 @@ const breachNotification: OrchestrationHandler = function* (context: Orchestrati
 
   // Fan-out: the initial notice and then each update, one notice workflow per affected tenant.
   const tenants = (yield resolveBreachTenants({ breachId }).withRetry(BREACH_ACTIVITY_RETRY)) as string[];
+  // Created once and re-yielded (see above): ops closing the breach ends the wait for updates.
+  const closed = context.df.waitForExternalEvent(CLOSE_EVENT);
   let after = -1;
   for (;;) {
     const due = (yield breachNoticesDue({ breachId, after }).withRetry(BREACH_ACTIVITY_RETRY)) as { seqs: number[]; nextUpdate: number };
@@ -91,10 +93,17 @@ const breachNotification: OrchestrationHandler = function* (context: Orchestrati
     context.df.setCustomStatus({ phase: 'notifying', tenants: tenants.length, latestNotice: after });
     const nextUpdate = context.df.waitForExternalEvent(updateEvent(due.nextUpdate));
     // Fan-in is not awaited before the next update: an update must not wait for acknowledgements.
-    if (notices.length > 0) yield context.df.Task.any([nextUpdate, context.df.Task.all(notices)]);
-    if (!nextUpdate.isCompleted) {
+    // A completed task is never yielded again inside a race: the extension would wait on it anew.
+    const stops = closed.isCompleted ? [nextUpdate] : [nextUpdate, closed];
+    if (notices.length > 0) yield context.df.Task.any([...stops, context.df.Task.all(notices)]);
+    if (!nextUpdate.isCompleted && !closed.isCompleted) {
       context.df.setCustomStatus({ phase: 'awaiting-updates', tenants: tenants.length, latestNotice: after });
-      yield nextUpdate;
+      yield context.df.Task.any([nextUpdate, closed]);
+    }
+    // The notice workflows already started carry on (re-sends until acknowledged) on their own.
+    if (closed.isCompleted && !nextUpdate.isCompleted) {
+      context.df.setCustomStatus({ phase: 'closed', tenants: tenants.length, latestNotice: after });
+      return { outcome: 'closed', notices: after + 1 };
     }
   }
 };
