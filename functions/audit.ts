@@ -1,10 +1,10 @@
 // A tenant's audit log: paged newest first, and a check of its hash chain.
 import { z } from 'zod';
 import { apiRoute } from '../shared/http/api-routes.js';
+import { tenantParams } from '../shared/http/common.js';
 import { openTenant } from '../shared/tenants/tenant-access.js';
 import { auditPage, auditVerification } from '../shared/audit/audit-view.js';
 
-const tenantParams = z.object({ tenantId: z.string().min(1).max(64) });
 
 apiRoute(
   'listAuditEntries',

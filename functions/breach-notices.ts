@@ -3,11 +3,11 @@
 import * as df from 'durable-functions';
 import { z } from 'zod';
 import { apiRoute } from '../shared/http/api-routes.js';
+import { tenantParams } from '../shared/http/common.js';
 import { ACKNOWLEDGE_EVENT } from '../shared/breaches/breach.js';
 import { acknowledgeNotice, listNotices, readNotice } from '../shared/breaches/tenant-notices.js';
 import { openTenant } from '../shared/tenants/tenant-access.js';
 
-const tenantParams = z.object({ tenantId: z.string().min(1).max(64) });
 const noticeParams = z.object({ tenantId: z.string().min(1).max(64), noticeId: z.string().min(1).max(64) });
 
 apiRoute(

@@ -3,8 +3,8 @@
 // request's lifecycle. Every change reaches the request's workflow as an event so it re-plans.
 import type { InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
-import { z } from 'zod';
 import { apiRoute } from '../shared/http/api-routes.js';
+import { tenantParams } from '../shared/http/common.js';
 import type { EndpointResult } from '../shared/http/endpoint.js';
 import {
   cancelDsar,
@@ -23,7 +23,6 @@ import {
 import { createDsarSchema, DSAR_CHANGED_EVENT, dsarParams, evidenceSchema, identitySchema, pauseSchema, reasonSchema } from '../shared/dsars/dsar.js';
 import { DSAR_ORCHESTRATOR } from '../workflows/dsars/orchestrator.js';
 
-const tenantParams = z.object({ tenantId: z.string().min(1).max(64) });
 const client = df.input.durableClient();
 const RUNNING: ReadonlySet<string> = new Set([df.OrchestrationRuntimeStatus.Running, df.OrchestrationRuntimeStatus.Pending, df.OrchestrationRuntimeStatus.ContinuedAsNew, df.OrchestrationRuntimeStatus.Suspended]);
 const dsarPath = (tenantId: string, dsarId: string): string => `/api/tenants/${tenantId}/dsars/${dsarId}`;

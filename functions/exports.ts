@@ -3,11 +3,11 @@
 import * as df from 'durable-functions';
 import { z } from 'zod';
 import { apiRoute } from '../shared/http/api-routes.js';
+import { tenantParams } from '../shared/http/common.js';
 import { openTenant } from '../shared/tenants/tenant-access.js';
 import { readExport, requestExport, requestExportSchema } from '../shared/exports/export-jobs.js';
 import { EXPORT_ORCHESTRATOR } from '../workflows/exports/export-job.js';
 
-const tenantParams = z.object({ tenantId: z.string().min(1).max(64) });
 
 apiRoute(
   'requestExport',

@@ -1,17 +1,12 @@
 // Module records (shift logs, approval chains, schedules, ...): create, read, correct, erase.
 import { z } from 'zod';
 import { apiRoute } from '../shared/http/api-routes.js';
-import type { EndpointResult } from '../shared/http/endpoint.js';
+import { withEtag } from '../shared/http/common.js';
 import { openTenant } from '../shared/tenants/tenant-access.js';
 import { correctRecord, createRecord, eraseRecord, readRecord } from '../shared/records/record-service.js';
-import { correctRecordSchema, createRecordSchema, moduleParams, type RecordView } from '../shared/records/record.js';
-import type { Representation } from '../shared/store/versioning.js';
+import { correctRecordSchema, createRecordSchema, moduleParams } from '../shared/records/record.js';
 
 const recordParams = moduleParams.extend({ recordId: z.string().min(1).max(64) });
-
-function representation(status: number, rep: Representation<RecordView>, extraHeaders: Record<string, string> = {}): EndpointResult {
-  return { status, body: rep.view, headers: { etag: rep.etag, ...extraHeaders } };
-}
 
 apiRoute(
   'createRecord',
@@ -22,7 +17,7 @@ apiRoute(
     handle: async ({ principal, params, body, services, requestId, now, idempotency }) => {
       const open = await openTenant(services, principal, params.tenantId, 'personalData.write', 'write', { requestId, now });
       const rep = await createRecord(services, open, params.module, body, { requestId, now, ...(idempotency ? { idempotency } : {}) });
-      return representation(201, rep, { location: `/api/tenants/${params.tenantId}/modules/${params.module}/records/${rep.view.recordId}` });
+      return withEtag(201, rep, { location: `/api/tenants/${params.tenantId}/modules/${params.module}/records/${rep.view.recordId}` });
     },
   },
 );
@@ -34,7 +29,7 @@ apiRoute(
     params: recordParams,
     handle: async ({ principal, params, services, requestId, now }) => {
       const open = await openTenant(services, principal, params.tenantId, 'personalData.read', 'read', { requestId, now });
-      return representation(200, await readRecord(services, open, params.module, params.recordId, { requestId, now }));
+      return withEtag(200, await readRecord(services, open, params.module, params.recordId, { requestId, now }));
     },
   },
 );
@@ -47,7 +42,7 @@ apiRoute(
     body: correctRecordSchema,
     handle: async ({ principal, params, body, services, requestId, now, ifMatch, idempotency }) => {
       const open = await openTenant(services, principal, params.tenantId, 'personalData.write', 'write', { requestId, now });
-      return representation(200, await correctRecord(services, open, params.module, params.recordId, body, { requestId, now, ifMatch, ...(idempotency ? { idempotency } : {}) }));
+      return withEtag(200, await correctRecord(services, open, params.module, params.recordId, body, { requestId, now, ifMatch, ...(idempotency ? { idempotency } : {}) }));
     },
   },
 );
@@ -60,7 +55,7 @@ apiRoute(
     query: z.strictObject({ reason: z.string().trim().min(1).max(1000).optional() }),
     handle: async ({ principal, params, query, services, requestId, now, idempotency }) => {
       const open = await openTenant(services, principal, params.tenantId, 'personalData.write', 'write', { requestId, now });
-      return representation(200, await eraseRecord(services, open, params.module, params.recordId, { requestId, now, ...(query.reason ? { reason: query.reason } : {}), ...(idempotency ? { idempotency } : {}) }));
+      return withEtag(200, await eraseRecord(services, open, params.module, params.recordId, { requestId, now, ...(query.reason ? { reason: query.reason } : {}), ...(idempotency ? { idempotency } : {}) }));
     },
   },
 );

@@ -4,12 +4,12 @@ import { z } from 'zod';
 import { REGIONS } from '../shared/config.js';
 import { authorize } from '../shared/auth/policy.js';
 import { apiRoute } from '../shared/http/api-routes.js';
+import { tenantParams } from '../shared/http/common.js';
 import { openTenant } from '../shared/tenants/tenant-access.js';
 import { listTenants, provisionTenant, tenantView } from '../shared/tenants/tenant-service.js';
 import { provisionTenantSchema, TENANT_STATUSES } from '../shared/tenants/tenant.js';
 import { runTenantWork } from '../shared/store/unit-of-work.js';
 
-export const tenantParams = z.object({ tenantId: z.string().min(1).max(64) });
 
 apiRoute(
   'provisionTenant',

@@ -2,14 +2,13 @@
 // follow its progress, and fetch the signed deletion certificate (also after deletion).
 import type { InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
-import { z } from 'zod';
 import { apiRoute } from '../shared/http/api-routes.js';
+import { tenantParams } from '../shared/http/common.js';
 import { cancelTermination, readTermination, requestTermination, type RequestedTermination } from '../shared/termination/termination-service.js';
 import { readCertificate } from '../shared/termination/deletion-certificate.js';
 import { REACTIVATE_EVENT, requestTerminationSchema } from '../shared/termination/termination.js';
 import { TERMINATION_ORCHESTRATOR } from '../workflows/termination/orchestrator.js';
 
-const tenantParams = z.object({ tenantId: z.string().min(1).max(64) });
 const client = df.input.durableClient();
 
 /** Starts the tenant's termination workflow unless it already runs (a retried request repairs a missed start). */

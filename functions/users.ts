@@ -1,18 +1,12 @@
 // Users of a tenant (operational personal data): create, read, rectify, deactivate, erase.
 import { z } from 'zod';
 import { apiRoute } from '../shared/http/api-routes.js';
-import type { EndpointResult } from '../shared/http/endpoint.js';
+import { tenantParams, withEtag } from '../shared/http/common.js';
 import { openTenant } from '../shared/tenants/tenant-access.js';
 import { createUser, deactivateUser, eraseUser, readUser, rectifyUser } from '../shared/users/user-service.js';
-import type { Representation } from '../shared/store/versioning.js';
-import { createUserSchema, eraseUserQuerySchema, rectifyUserSchema, type UserView } from '../shared/users/user.js';
+import { createUserSchema, eraseUserQuerySchema, rectifyUserSchema } from '../shared/users/user.js';
 
 const userParams = z.object({ tenantId: z.string().min(1).max(64), userId: z.string().min(1).max(64) });
-const tenantParams = z.object({ tenantId: z.string().min(1).max(64) });
-
-function representation(status: number, rep: Representation<UserView>, extraHeaders: Record<string, string> = {}): EndpointResult {
-  return { status, body: rep.view, headers: { etag: rep.etag, ...extraHeaders } };
-}
 
 apiRoute(
   'createUser',
@@ -23,7 +17,7 @@ apiRoute(
     handle: async ({ principal, params, body, services, requestId, now, idempotency }) => {
       const open = await openTenant(services, principal, params.tenantId, 'personalData.write', 'write', { requestId, now });
       const rep = await createUser(services, open, body, { requestId, now, ...(idempotency ? { idempotency } : {}) });
-      return representation(201, rep, { location: `/api/tenants/${params.tenantId}/users/${rep.view.userId}` });
+      return withEtag(201, rep, { location: `/api/tenants/${params.tenantId}/users/${rep.view.userId}` });
     },
   },
 );
@@ -35,7 +29,7 @@ apiRoute(
     params: userParams,
     handle: async ({ principal, params, services, requestId, now }) => {
       const open = await openTenant(services, principal, params.tenantId, 'personalData.read', 'read', { requestId, now });
-      return representation(200, await readUser(services, open, params.userId, { requestId, now }));
+      return withEtag(200, await readUser(services, open, params.userId, { requestId, now }));
     },
   },
 );
@@ -48,7 +42,7 @@ apiRoute(
     body: rectifyUserSchema,
     handle: async ({ principal, params, body, services, requestId, now, ifMatch, idempotency }) => {
       const open = await openTenant(services, principal, params.tenantId, 'personalData.write', 'write', { requestId, now });
-      return representation(200, await rectifyUser(services, open, params.userId, body, { requestId, now, ifMatch, ...(idempotency ? { idempotency } : {}) }));
+      return withEtag(200, await rectifyUser(services, open, params.userId, body, { requestId, now, ifMatch, ...(idempotency ? { idempotency } : {}) }));
     },
   },
 );
@@ -60,7 +54,7 @@ apiRoute(
     params: userParams,
     handle: async ({ principal, params, services, requestId, now }) => {
       const open = await openTenant(services, principal, params.tenantId, 'personalData.write', 'write', { requestId, now });
-      return representation(200, await deactivateUser(services, open, params.userId, { requestId, now }));
+      return withEtag(200, await deactivateUser(services, open, params.userId, { requestId, now }));
     },
   },
 );
@@ -73,7 +67,7 @@ apiRoute(
     query: eraseUserQuerySchema,
     handle: async ({ principal, params, query, services, requestId, now, idempotency }) => {
       const open = await openTenant(services, principal, params.tenantId, 'personalData.write', 'write', { requestId, now });
-      return representation(200, await eraseUser(services, open, params.userId, { requestId, now, ...(query.reason ? { reason: query.reason } : {}), ...(idempotency ? { idempotency } : {}) }));
+      return withEtag(200, await eraseUser(services, open, params.userId, { requestId, now, ...(query.reason ? { reason: query.reason } : {}), ...(idempotency ? { idempotency } : {}) }));
     },
   },
 );
