@@ -5,10 +5,9 @@ import { REGIONS } from '../shared/config.js';
 import { authorize } from '../shared/auth/policy.js';
 import { apiRoute } from '../shared/http/api-routes.js';
 import { tenantParams } from '../shared/http/common.js';
-import { openTenant } from '../shared/tenants/tenant-access.js';
+import { openTenant, workInTenant } from '../shared/tenants/tenant-access.js';
 import { listTenants, provisionTenant, tenantView } from '../shared/tenants/tenant-service.js';
 import { provisionTenantSchema, TENANT_STATUSES } from '../shared/tenants/tenant.js';
-import { runTenantWork } from '../shared/store/unit-of-work.js';
 
 
 apiRoute(
@@ -45,7 +44,7 @@ apiRoute(
     handle: async ({ principal, params, services, requestId, now }) => {
       const open = await openTenant(services, principal, params.tenantId, 'tenants.read', 'read', { requestId, now });
       const view = await tenantView(services, open);
-      await runTenantWork(services.keyring, open.partition, { actor: open.actor, requestId, now }, async (tx) => {
+      await workInTenant(services, open, { requestId, now }, async (tx) => {
         tx.audit({ action: 'tenant.read', target: { type: 'tenant', id: open.tenant.tenantId } });
       });
       return { status: 200, body: view };

@@ -1,8 +1,8 @@
 // Reading the audit log through the API: entries newest first with their details decrypted where
 // the key still exists, and the chain check.
+import { workInTenant } from '../tenants/tenant-access.js';
 import type { Services } from '../composition.js';
 import { ERASED } from '../crypto/keyring.js';
-import { runTenantWork } from '../store/unit-of-work.js';
 import type { OpenTenant, RequestMeta } from '../tenants/tenant-access.js';
 import { auditDetailsAad, readPage, verifyLog } from './audit-log.js';
 import type { AuditEntry, ChainBreak } from './chain.js';
@@ -14,7 +14,7 @@ export interface AuditEntryView extends Omit<AuditEntry, 'details'> {
 }
 
 export async function auditPage(services: Services, open: OpenTenant, options: { cursor?: number; limit: number }, meta: RequestMeta): Promise<{ entries: AuditEntryView[]; nextCursor?: string }> {
-  return runTenantWork(services.keyring, open.partition, { actor: open.actor, requestId: meta.requestId, now: meta.now }, async (tx) => {
+  return workInTenant(services, open, meta, async (tx) => {
     const page = await readPage(open.partition, options);
     const entries: AuditEntryView[] = [];
     for (const entry of page.entries) {
@@ -43,7 +43,7 @@ export async function auditVerification(
     ...(chain.valid && anchored.problem ? { valid: false, firstBreak: anchored.problem } : {}),
   };
   // Recorded after the check, so the check covers exactly the log as it was when asked.
-  await runTenantWork(services.keyring, open.partition, { actor: open.actor, requestId: meta.requestId, now: meta.now }, async (tx) => {
+  await workInTenant(services, open, meta, async (tx) => {
     tx.audit({ action: 'audit.verified', target: { type: 'audit-log', id: open.partition.tenantId }, outcome: result.valid ? 'success' : 'failure' });
   });
   return result;

@@ -1,10 +1,11 @@
 // The tenant's side of breach notices: its admins list the notices their tenancy received (and only
 // those: every read goes through the tenant's own partition) and acknowledge them, which stops the
 // re-sends. Reads and acknowledgements are audited in the tenant's log.
+import { workInTenant } from '../tenants/tenant-access.js';
 import type { Services } from '../composition.js';
 import { ERASED } from '../crypto/keyring.js';
 import { NotFoundError } from '../errors.js';
-import { runTenantWork, type IdempotencyOptions } from '../store/unit-of-work.js';
+import type { IdempotencyOptions } from '../store/unit-of-work.js';
 import type { OpenTenant, RequestMeta } from '../tenants/tenant-access.js';
 import { parseNoticeId } from './breach.js';
 import { BreachStore } from './breach-store.js';
@@ -46,7 +47,7 @@ export async function noticeView(services: Services, open: OpenTenant, doc: Brea
 export async function listNotices(services: Services, open: OpenTenant, meta: RequestMeta): Promise<BreachNoticeView[]> {
   const docs = await open.partition.queryAll<BreachNoticeDoc>("c.type = 'breachNotice'");
   docs.sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.seq - a.seq);
-  await runTenantWork(services.keyring, open.partition, { actor: open.actor, requestId: meta.requestId, now: meta.now }, async (tx) => {
+  await workInTenant(services, open, meta, async (tx) => {
     tx.audit({ action: 'breach.notices.read', target: { type: 'tenant', id: open.partition.tenantId } });
   });
   return Promise.all(docs.map((doc) => noticeView(services, open, doc)));
@@ -60,7 +61,7 @@ async function readDoc(open: OpenTenant, rawNoticeId: string): Promise<BreachNot
 
 export async function readNotice(services: Services, open: OpenTenant, rawNoticeId: string, meta: RequestMeta): Promise<BreachNoticeView> {
   const doc = await readDoc(open, rawNoticeId);
-  await runTenantWork(services.keyring, open.partition, { actor: open.actor, requestId: meta.requestId, now: meta.now }, async (tx) => {
+  await workInTenant(services, open, meta, async (tx) => {
     tx.audit({ action: 'breach.notice.read', target: { type: 'breachNotice', id: doc.noticeId } });
   });
   return noticeView(services, open, doc);
@@ -81,11 +82,7 @@ export async function acknowledgeNotice(
 ): Promise<Acknowledged> {
   await readDoc(open, rawNoticeId);
   const docId = breachNoticeDocId(rawNoticeId);
-  await runTenantWork(
-    services.keyring,
-    open.partition,
-    { actor: open.actor, requestId: meta.requestId, now: meta.now },
-    async (tx) => {
+  await workInTenant(services, open, meta, async (tx) => {
       const current = await tx.partition.read<BreachNoticeDoc>(docId);
       if (!current || current.acknowledged) return null;
       const acknowledged = { at: meta.now.toISOString(), by: open.actor.sub };

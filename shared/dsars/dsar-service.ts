@@ -13,8 +13,8 @@ import { calendarDateIn, parseInstant } from '../deadlines/index.js';
 import { ConflictError, NotFoundError, UnprocessableError, ValidationError } from '../errors.js';
 import { packageDownloadLinks } from '../exports/tenant-export.js';
 import type { StoredDoc, TenantPartition } from '../store/tenant-partition.js';
-import { runTenantWork, type IdempotencyOptions, type TenantWork } from '../store/unit-of-work.js';
-import { openTenant, type OpenTenant, type RequestMeta } from '../tenants/tenant-access.js';
+import type { IdempotencyOptions, TenantWork } from '../store/unit-of-work.js';
+import { openTenant, type OpenTenant, type RequestMeta, workInTenant } from '../tenants/tenant-access.js';
 import { emailClaimDocId, normaliseEmail, userDocId, type UserDoc, type UserEmailClaimDoc } from '../users/user.js';
 import {
   dsarAad,
@@ -85,11 +85,7 @@ export async function createDsar(
 
   for (let attempt = 1; ; attempt++) {
     try {
-      return await runTenantWork(
-        services.keyring,
-        open.partition,
-        { actor: open.actor, requestId: meta.requestId, now: meta.now },
-        async (tx) => {
+      return await workInTenant(services, open, meta, async (tx) => {
           const at = meta.now.toISOString();
           const subject = await resolveSubject(tx, request.subject);
           const claimId = `dsar-claim:${request.type}:${subject.key}`;
@@ -205,7 +201,7 @@ export async function keyOwnerFor(partition: TenantPartition, userId: string | u
 
 export async function readDsar(services: Services, principal: Principal, rawTenantId: string, dsarId: string, meta: RequestMeta): Promise<DsarView> {
   const open = await openTenant(services, principal, rawTenantId, 'dsars.manage', 'read', meta);
-  const { view, doc } = await runTenantWork(services.keyring, open.partition, { actor: open.actor, requestId: meta.requestId, now: meta.now }, async (tx) => {
+  const { view, doc } = await workInTenant(services, open, meta, async (tx) => {
     const doc = await loadDsar(tx.partition, dsarId);
     tx.audit({ action: 'dsar.read', target: { type: 'dsar', id: dsarId } });
     return { view: await dsarView(doc, tx.cipher), doc };
@@ -222,7 +218,7 @@ export async function readDsar(services: Services, principal: Principal, rawTena
 export async function listOpenDsars(services: Services, principal: Principal, rawTenantId: string, meta: RequestMeta): Promise<DsarSummary[]> {
   const open = await openTenant(services, principal, rawTenantId, 'dsars.manage', 'read', meta);
   const docs = await open.partition.queryAll<DsarDoc>("c.type = 'dsar' AND c.open = true");
-  await runTenantWork(services.keyring, open.partition, { actor: open.actor, requestId: meta.requestId, now: meta.now }, async (tx) => {
+  await workInTenant(services, open, meta, async (tx) => {
     tx.audit({ action: 'dsar.listed', target: { type: 'dsars', id: open.partition.tenantId } });
   });
   return docs.map(summaryOf).sort((a, b) => (a.dueOn < b.dueOn ? -1 : a.dueOn > b.dueOn ? 1 : a.receivedAt < b.receivedAt ? -1 : 1));
@@ -336,7 +332,7 @@ async function changeDsar(
   apply: (doc: DsarDoc, tx: TenantWork, at: string, open: OpenTenant) => Promise<Change | 'unchanged'>,
 ): Promise<DsarResult> {
   const open = await openTenant(services, principal, rawTenantId, 'dsars.manage', 'obligation', meta);
-  return runTenantWork(services.keyring, open.partition, { actor: open.actor, requestId: meta.requestId, now: meta.now }, async (tx) => {
+  return workInTenant(services, open, meta, async (tx) => {
     const doc = await loadDsar(tx.partition, dsarId);
     const to = transition(doc.status, action);
     const at = meta.now.toISOString();

@@ -11,7 +11,7 @@ import { runTenantWork, type IdempotencyOptions } from '../store/unit-of-work.js
 import type { OpenTenant, RequestMeta } from '../tenants/tenant-access.js';
 import { systemActor } from '../audit/system-actor.js';
 import { parseTenantId } from '../tenancy/tenant-id.js';
-import { tenantPartition } from '../tenants/tenant-access.js';
+import { tenantPartition, workInTenant } from '../tenants/tenant-access.js';
 import type { ExportFormat, ExportSubject } from './tenant-export.js';
 
 export const requestExportSchema = z
@@ -68,11 +68,7 @@ export function subjectOf(job: Pick<ExportJobDoc, 'kind' | 'module'>): ExportSub
 }
 
 export async function requestExport(services: Services, open: OpenTenant, request: RequestExport, meta: RequestMeta & { idempotency?: IdempotencyOptions }): Promise<{ view: ExportView; instanceId: string }> {
-  return runTenantWork(
-    services.keyring,
-    open.partition,
-    { actor: open.actor, requestId: meta.requestId, now: meta.now },
-    async (tx) => {
+  return workInTenant(services, open, meta, async (tx) => {
       const exportId = randomBytes(8).toString('hex');
       const doc: ExportJobDoc = {
         id: exportDocId(exportId),
@@ -98,7 +94,7 @@ export async function requestExport(services: Services, open: OpenTenant, reques
 
 /** The job; when ready, with a fresh download link (valid for the configured hours). */
 export async function readExport(services: Services, open: OpenTenant, exportId: string, meta: RequestMeta): Promise<ExportView> {
-  return runTenantWork(services.keyring, open.partition, { actor: open.actor, requestId: meta.requestId, now: meta.now }, async (tx) => {
+  return workInTenant(services, open, meta, async (tx) => {
     const doc = await tx.partition.read<ExportJobDoc>(exportDocId(exportId));
     if (!doc || doc.type !== 'exportJob') throw new NotFoundError('EXPORT.NOT_FOUND', `There is no export ${exportId} in this tenant.`);
     const view = viewOf(doc);

@@ -1,11 +1,12 @@
 // Module records: create, read, correct (tracked alongside the original) and erase, audited in
 // the same transaction as the change.
+import { workInTenant } from '../tenants/tenant-access.js';
 import { randomBytes } from 'node:crypto';
 import type { Services } from '../composition.js';
 import { auditDetailsAad } from '../audit/audit-log.js';
 import { ERASED, type KeyOwner, type TenantCipher } from '../crypto/keyring.js';
 import { NotFoundError, ConflictError, UnprocessableError } from '../errors.js';
-import { runTenantWork, type IdempotencyOptions, type TenantWork } from '../store/unit-of-work.js';
+import type { IdempotencyOptions, TenantWork } from '../store/unit-of-work.js';
 import type { OpenTenant, RequestMeta } from '../tenants/tenant-access.js';
 import { userDocId, type UserDoc } from '../users/user.js';
 import { refuseRestricted } from '../dsars/restriction.js';
@@ -29,11 +30,7 @@ export async function createRecord(
   request: CreateRecordRequest,
   meta: RequestMeta & { idempotency?: IdempotencyOptions },
 ): Promise<Representation<RecordView>> {
-  return runTenantWork(
-    services.keyring,
-    open.partition,
-    { actor: open.actor, requestId: meta.requestId, now: meta.now },
-    async (tx) => {
+  return workInTenant(services, open, meta, async (tx) => {
       await requireActiveUsers(tx, request.subjectUserId, request.peopleUserIds);
       await refuseRestricted(tx.partition, peopleOf(request.subjectUserId, request.peopleUserIds));
       const recordId = `r-${randomBytes(10).toString('hex')}`;
@@ -65,7 +62,7 @@ export async function createRecord(
 }
 
 export async function readRecord(services: Services, open: OpenTenant, module: ModuleName, recordId: string, meta: RequestMeta): Promise<Representation<RecordView>> {
-  return runTenantWork(services.keyring, open.partition, { actor: open.actor, requestId: meta.requestId, now: meta.now }, async (tx) => {
+  return workInTenant(services, open, meta, async (tx) => {
     const doc = await loadRecord(tx, module, recordId);
     tx.audit({ action: 'record.read', target: { type: `record:${module}`, id: recordId } });
     return { view: await recordView(doc, tx.cipher), etag: etagOf(doc.version) };
@@ -80,11 +77,7 @@ export async function correctRecord(
   request: CorrectRecordRequest,
   meta: RequestMeta & { ifMatch: string | undefined; idempotency?: IdempotencyOptions },
 ): Promise<Representation<RecordView>> {
-  return runTenantWork(
-    services.keyring,
-    open.partition,
-    { actor: open.actor, requestId: meta.requestId, now: meta.now },
-    async (tx) => {
+  return workInTenant(services, open, meta, async (tx) => {
       const doc = await loadRecord(tx, module, recordId);
       requireVersion(meta.ifMatch, doc.version);
       if (doc.status === 'erased' || !doc.current) throw new ConflictError('RECORD.ERASED', 'This record has been erased; there is nothing left to correct.');
@@ -133,11 +126,7 @@ export async function eraseRecord(
   recordId: string,
   meta: RequestMeta & { reason?: string; idempotency?: IdempotencyOptions },
 ): Promise<Representation<RecordView>> {
-  return runTenantWork(
-    services.keyring,
-    open.partition,
-    { actor: open.actor, requestId: meta.requestId, now: meta.now },
-    async (tx) => {
+  return workInTenant(services, open, meta, async (tx) => {
       const doc = await loadRecord(tx, module, recordId);
       if (doc.status === 'erased') return { view: await recordView(doc, tx.cipher), etag: etagOf(doc.version) };
       const at = meta.now.toISOString();

@@ -8,7 +8,7 @@ import type { AuditActor } from '../audit/chain.js';
 import { ConflictError, ForbiddenError, NotFoundError } from '../errors.js';
 import { CONTAINERS } from '../store/cosmos-stores.js';
 import { TenantPartition } from '../store/tenant-partition.js';
-import { runTenantWork } from '../store/unit-of-work.js';
+import { runTenantWork, type IdempotencyOptions, type TenantWork } from '../store/unit-of-work.js';
 import { parseTenantId, type TenantId } from '../tenancy/tenant-id.js';
 import type { Region } from '../config.js';
 import { allowsReads, allowsWrites, TENANT_DOC_ID, type TenantDoc } from './tenant.js';
@@ -80,4 +80,9 @@ export async function openTenant(
     throw new ConflictError('TENANT.READ_ONLY', `Tenant ${rawTenantId} is ${tenant.status}: its data is read-only (exports still work) until it is reactivated.`);
   }
   return { partition, tenant, actor };
+}
+
+/** A unit of work on an opened tenant, audited as the caller who opened it. */
+export function workInTenant<T>(services: Services, open: OpenTenant, meta: RequestMeta, work: (tx: TenantWork) => Promise<T>, idempotency?: IdempotencyOptions): Promise<T> {
+  return runTenantWork(services.keyring, open.partition, { actor: open.actor, requestId: meta.requestId, now: meta.now }, work, idempotency);
 }

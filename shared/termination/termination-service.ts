@@ -6,8 +6,7 @@ import type { Principal } from '../auth/principal.js';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { CONTAINERS } from '../store/cosmos-stores.js';
 import { TenantPartition } from '../store/tenant-partition.js';
-import { runTenantWork } from '../store/unit-of-work.js';
-import { openTenant, openTenantRecords, type RequestMeta } from '../tenants/tenant-access.js';
+import { openTenant, openTenantRecords, type RequestMeta, workInTenant } from '../tenants/tenant-access.js';
 import { TENANT_DOC_ID, type TenantDoc } from '../tenants/tenant.js';
 import {
   graceEndsAt,
@@ -76,7 +75,7 @@ export async function requestTermination(services: Services, principal: Principa
   };
   // The record first: if the tenant update below loses a race, the record is an orphan nobody points at.
   await records.commit([{ kind: 'create', doc }]);
-  await runTenantWork(services.keyring, open.partition, { actor: open.actor, requestId: meta.requestId, now: meta.now }, async (tx) => {
+  await workInTenant(services, open, meta, async (tx) => {
     const tenant = await tx.partition.read<TenantDoc>(TENANT_DOC_ID);
     if (!tenant || tenant.status !== 'active' || tenant.activeTerminationId) {
       throw new ConflictError('TERMINATION.ALREADY_REQUESTED', `Tenant ${rawTenantId} is already being terminated.`);
@@ -108,7 +107,7 @@ export async function cancelTermination(services: Services, principal: Principal
     throw new ConflictError('TERMINATION.GRACE_ENDED', `The grace window ended at ${termination.graceEndsAt}; the tenant can no longer be reactivated.`);
   }
   // The tenant document is what the deletion step checks too: whichever change lands first wins.
-  await runTenantWork(services.keyring, open.partition, { actor: open.actor, requestId: meta.requestId, now: meta.now }, async (tx) => {
+  await workInTenant(services, open, meta, async (tx) => {
     const tenant = await tx.partition.read<TenantDoc>(TENANT_DOC_ID);
     if (!tenant || tenant.activeTerminationId !== terminationId || (tenant.status !== 'in-grace' && tenant.status !== 'terminating')) {
       throw new ConflictError('TERMINATION.GRACE_ENDED', 'Deletion has begun; the tenant can no longer be reactivated.');

@@ -1,12 +1,13 @@
 // Users: create, read, rectify (tracked), deactivate and erase, each audited in the same
 // transaction as the change.
+import { workInTenant } from '../tenants/tenant-access.js';
 import { randomBytes } from 'node:crypto';
 import type { Services } from '../composition.js';
 import { auditDetailsAad } from '../audit/audit-log.js';
 import { ERASED, type TenantCipher } from '../crypto/keyring.js';
 import { ConflictError, NotFoundError } from '../errors.js';
 import { etagOf, requireVersion, type Representation } from '../store/versioning.js';
-import { runTenantWork, type IdempotencyOptions, type TenantWork } from '../store/unit-of-work.js';
+import type { IdempotencyOptions, TenantWork } from '../store/unit-of-work.js';
 import type { OpenTenant, RequestMeta } from '../tenants/tenant-access.js';
 import { refuseRestricted } from '../dsars/restriction.js';
 import {
@@ -32,11 +33,7 @@ export async function createUser(
   profile: UserProfile,
   meta: RequestMeta & { idempotency?: IdempotencyOptions },
 ): Promise<Representation<UserView>> {
-  return runTenantWork(
-    services.keyring,
-    open.partition,
-    { actor: open.actor, requestId: meta.requestId, now: meta.now },
-    async (tx) => {
+  return workInTenant(services, open, meta, async (tx) => {
       const userId = `u-${randomBytes(10).toString('hex')}`;
       const emailIndex = await services.keyring.blindIndex(open.partition, 'email', normaliseEmail(profile.email));
       const now = meta.now.toISOString();
@@ -64,7 +61,7 @@ export async function createUser(
 }
 
 export async function readUser(services: Services, open: OpenTenant, userId: string, meta: RequestMeta): Promise<Representation<UserView>> {
-  return runTenantWork(services.keyring, open.partition, { actor: open.actor, requestId: meta.requestId, now: meta.now }, async (tx) => {
+  return workInTenant(services, open, meta, async (tx) => {
     const doc = await loadUser(tx, userId);
     tx.audit({ action: 'user.read', target: { type: 'user', id: userId } });
     return { view: await viewOf(doc, tx.cipher), etag: etagOf(doc.version) };
@@ -78,11 +75,7 @@ export async function rectifyUser(
   request: RectifyUserRequest,
   meta: RequestMeta & { ifMatch: string | undefined; idempotency?: IdempotencyOptions },
 ): Promise<Representation<UserView>> {
-  return runTenantWork(
-    services.keyring,
-    open.partition,
-    { actor: open.actor, requestId: meta.requestId, now: meta.now },
-    async (tx) => {
+  return workInTenant(services, open, meta, async (tx) => {
       const doc = await loadUser(tx, userId);
       requireVersion(meta.ifMatch, doc.version);
       if (doc.status === 'erased') throw new ConflictError('USER.ERASED', 'This user has been erased; there is nothing left to rectify.');
@@ -133,7 +126,7 @@ export async function rectifyUser(
 }
 
 export async function deactivateUser(services: Services, open: OpenTenant, userId: string, meta: RequestMeta): Promise<Representation<UserView>> {
-  return runTenantWork(services.keyring, open.partition, { actor: open.actor, requestId: meta.requestId, now: meta.now }, async (tx) => {
+  return workInTenant(services, open, meta, async (tx) => {
     const doc = await loadUser(tx, userId);
     if (doc.status === 'erased') throw new ConflictError('USER.ERASED', 'This user has been erased.');
     if (doc.status === 'deactivated') return { view: await viewOf(doc, tx.cipher), etag: etagOf(doc.version) };
@@ -155,11 +148,7 @@ export async function eraseUser(
   userId: string,
   meta: RequestMeta & { reason?: string; idempotency?: IdempotencyOptions },
 ): Promise<Representation<UserView>> {
-  return runTenantWork(
-    services.keyring,
-    open.partition,
-    { actor: open.actor, requestId: meta.requestId, now: meta.now },
-    async (tx) => {
+  return workInTenant(services, open, meta, async (tx) => {
       const doc = await loadUser(tx, userId);
       if (doc.status === 'erased') return { view: tombstoneView(doc), etag: etagOf(doc.version) };
       const at = meta.now.toISOString();
