@@ -17,8 +17,9 @@ apiRoute(
     authorize: (principal) => authorize(principal, 'tenants.provision'),
     body: provisionTenantSchema,
     handle: async ({ principal, body, services, requestId, now, idempotency }) => {
-      const { view } = await provisionTenant(services, principal, body, { requestId, now, ...(idempotency ? { idempotency } : {}) });
-      return { status: 201, body: view, headers: { location: `/api/tenants/${view.tenantId}` } };
+      const { view, created } = await provisionTenant(services, principal, body, { requestId, now, ...(idempotency ? { idempotency } : {}) });
+      // A retry with the same Idempotency-Key gets the first answer again, marked as a replay.
+      return { status: 201, body: view, headers: { location: `/api/tenants/${view.tenantId}`, ...(created ? {} : { 'idempotent-replayed': 'true' }) } };
     },
   },
 );

@@ -43,16 +43,22 @@ export class Keyring {
 
   constructor(private readonly vaults: Record<Region, RegionalKeyVault>) {}
 
-  /** Creates the tenant's vault key and a wrapped data key; returns the document to store with the tenant. */
-  async provisionTenant(partition: TenantPartition, now: Date): Promise<TenantKeyDoc> {
-    const existing = await partition.read<TenantKeyDoc>(TENANT_KEY_DOC_ID);
-    if (existing) return existing;
+  /**
+   * Creates the tenant's vault key and a wrapped data key; returns the document to store with the
+   * tenant. Nothing is cached here: concurrent provisioning requests each make a data key, only the
+   * one whose batch commits is the tenant's, and every reader unwraps the stored document.
+   */
+  async prepareTenantKey(partition: TenantPartition, now: Date): Promise<{ doc: TenantKeyDoc; dataKey: Buffer }> {
     const vault = this.vaults[partition.ref.region];
     const kekId = await vault.ensureWrappingKey(tenantKeyName(partition.tenantId), { tenantId: partition.tenantId });
     const dataKey = randomBytes(32);
     const wrapped = await vault.wrap(kekId, dataKey);
-    this.#remember(`${partition.tenantId}|tenant`, dataKey);
-    return { id: TENANT_KEY_DOC_ID, tenantId: partition.tenantId, type: 'tenantKey', kekId, wrapped: wrapped.toString('base64'), createdAt: now.toISOString() };
+    return { doc: { id: TENANT_KEY_DOC_ID, tenantId: partition.tenantId, type: 'tenantKey', kekId, wrapped: wrapped.toString('base64'), createdAt: now.toISOString() }, dataKey };
+  }
+
+  /** Remembers a tenant data key whose document has been committed (never before). */
+  rememberCommittedTenantKey(tenantId: string, dataKey: Buffer): void {
+    this.#remember(`${tenantId}|tenant`, dataKey);
   }
 
   async #tenantDataKey(partition: TenantPartition): Promise<Buffer> {
@@ -136,6 +142,8 @@ export class Keyring {
 export class TenantCipher {
   readonly pendingOps: BatchOp[] = [];
   readonly #created = new Map<string, Buffer>();
+  /** A tenant data key being provisioned in this unit of work: used here only, stored by its commit. */
+  #pendingTenantKey: Buffer | undefined;
 
   constructor(
     private readonly keyring: Keyring,
@@ -143,9 +151,18 @@ export class TenantCipher {
     private readonly now: Date,
   ) {}
 
+  /** Seals with a tenant data key that this unit of work is provisioning (its document commits with the work). */
+  usePendingTenantKey(dataKey: Buffer): void {
+    this.#pendingTenantKey = dataKey;
+  }
+
+  #tenantKey(): Promise<Buffer> {
+    return this.#pendingTenantKey ? Promise.resolve(this.#pendingTenantKey) : this.keyring.tenantKey(this.partition);
+  }
+
   /** Encrypts `value` under the owner's key, bound to `aad` (e.g. `user:u-1|profile`). */
   async seal(owner: KeyOwner, value: unknown, aad: string): Promise<EncryptedValue> {
-    if (owner.kind === 'tenant') return sealValue(await this.keyring.tenantKey(this.partition), 'tenant', value, aad);
+    if (owner.kind === 'tenant') return sealValue(await this.#tenantKey(), 'tenant', value, aad);
     let key = this.#created.get(owner.subjectId) ?? (await this.keyring.subjectKey(this.partition, owner.subjectId));
     if (!key) {
       const created = await this.keyring.newSubjectKey(this.partition, owner.subjectId, this.now);
@@ -163,7 +180,7 @@ export class TenantCipher {
   /** Decrypts; ERASED when the subject's key has been destroyed. */
   async open(value: EncryptedValue, aad: string): Promise<unknown> {
     if (!isEncryptedValue(value)) throw new Error('not an encrypted value');
-    if (value.k === 'tenant') return openValue(await this.keyring.tenantKey(this.partition), value, aad);
+    if (value.k === 'tenant') return openValue(await this.#tenantKey(), value, aad);
     const subjectId = value.k.slice('subject:'.length);
     const key = this.#created.get(subjectId) ?? (await this.keyring.subjectKey(this.partition, subjectId));
     if (!key) return ERASED;

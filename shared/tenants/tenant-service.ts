@@ -4,10 +4,10 @@ import type { Services } from '../composition.js';
 import { authorize } from '../auth/policy.js';
 import type { Principal } from '../auth/principal.js';
 import { REGIONS, type Region } from '../config.js';
-import { UnprocessableError } from '../errors.js';
+import { ConflictError, UnprocessableError } from '../errors.js';
 import { CONTAINERS } from '../store/cosmos-stores.js';
 import { runTenantWork } from '../store/unit-of-work.js';
-import { newTenantId, parseTenantId, siblingTenantIds } from '../tenancy/tenant-id.js';
+import { newTenantId, parseTenantId, siblingTenantIds, type TenantId } from '../tenancy/tenant-id.js';
 import { actorOf, tenantPartition, type OpenTenant, type RequestMeta } from './tenant-access.js';
 import { CONTACTS_AAD, TENANT_DOC_ID, type NominatedContacts, type ProvisionTenantRequest, type TenantDoc, type TenantStatus } from './tenant.js';
 
@@ -39,44 +39,63 @@ export async function provisionTenant(
   // A retried request with the same Idempotency-Key lands on the same tenant id.
   const tenantId = newTenantId(request.region, meta.idempotency ? meta.idempotency.docId : undefined);
   const partition = await tenantPartition(services, tenantId, request.region);
-  const existing = await partition.read<TenantDoc>(TENANT_DOC_ID);
-  if (existing) {
-    if (existing.provisioningRequestHash !== meta.idempotency?.requestHash) {
-      throw new UnprocessableError('IDEMPOTENCY.KEY_REUSED', 'This Idempotency-Key was already used for a different request.');
-    }
-    return { view: await tenantView(services, { partition, tenant: existing, actor: actorOf(principal) }), created: false };
-  }
-  if (meta.idempotency) {
-    for (const sibling of siblingTenantIds(tenantId)) {
-      const other = parseTenantId(sibling)!;
-      const found = await (await tenantPartition(services, other.tenantId, other.region)).read<TenantDoc>(TENANT_DOC_ID);
-      if (found) throw new UnprocessableError('IDEMPOTENCY.KEY_REUSED', 'This Idempotency-Key was already used for a different request.');
-    }
-  }
-
-  const keyDoc = await services.keyring.provisionTenant(partition, meta.now);
   const context = { actor: actorOf(principal), requestId: meta.requestId, now: meta.now };
-  const tenant = await runTenantWork(services.keyring, partition, context, async (tx) => {
-    const doc: TenantDoc = {
-      id: TENANT_DOC_ID,
-      tenantId,
-      type: 'tenant',
-      name: request.name,
-      region: request.region,
-      status: 'active',
-      contacts: await tx.cipher.seal({ kind: 'tenant' }, request.contacts, CONTACTS_AAD),
-      createdAt: meta.now.toISOString(),
-      createdBy: principal.sub,
-      statusChangedAt: meta.now.toISOString(),
-      version: 1,
-      ...(meta.idempotency ? { provisioningRequestHash: meta.idempotency.requestHash } : {}),
-    };
-    tx.create(keyDoc, () => new UnprocessableError('TENANT.PROVISIONING_RACE', 'The tenant is being provisioned by another request with the same Idempotency-Key.'));
-    tx.create(doc);
-    tx.audit({ action: 'tenant.provisioned', target: { type: 'tenant', id: tenantId } });
-    return doc;
-  });
-  return { view: await tenantView(services, { partition, tenant, actor: context.actor }), created: true };
+  // Two requests with one key race to commit the tenant: the key document and the tenant document
+  // commit together, so the loser finds the winner's tenant on its second look and answers with it.
+  for (let attempt = 1; ; attempt++) {
+    const existing = await partition.read<TenantDoc>(TENANT_DOC_ID);
+    if (existing) {
+      if (existing.provisioningRequestHash !== meta.idempotency?.requestHash) {
+        throw new UnprocessableError('IDEMPOTENCY.KEY_REUSED', 'This Idempotency-Key was already used for a different request.');
+      }
+      return { view: await tenantView(services, { partition, tenant: existing, actor: context.actor }), created: false };
+    }
+    if (meta.idempotency) await refuseKeyUsedInAnotherRegion(services, tenantId);
+    const key = await services.keyring.prepareTenantKey(partition, meta.now);
+    try {
+      const tenant = await runTenantWork(services.keyring, partition, context, async (tx) => {
+        tx.cipher.usePendingTenantKey(key.dataKey);
+        const doc: TenantDoc = {
+          id: TENANT_DOC_ID,
+          tenantId,
+          type: 'tenant',
+          name: request.name,
+          region: request.region,
+          status: 'active',
+          contacts: await tx.cipher.seal({ kind: 'tenant' }, request.contacts, CONTACTS_AAD),
+          createdAt: meta.now.toISOString(),
+          createdBy: principal.sub,
+          statusChangedAt: meta.now.toISOString(),
+          version: 1,
+          ...(meta.idempotency ? { provisioningRequestHash: meta.idempotency.requestHash } : {}),
+        };
+        tx.create(key.doc, () => new ProvisioningRace());
+        tx.create(doc, () => new ProvisioningRace());
+        tx.audit({ action: 'tenant.provisioned', target: { type: 'tenant', id: tenantId } });
+        tx.afterCommit(() => services.keyring.rememberCommittedTenantKey(tenantId, key.dataKey));
+        return doc;
+      });
+      return { view: await tenantView(services, { partition, tenant, actor: context.actor }), created: true };
+    } catch (error) {
+      if (error instanceof ProvisioningRace && attempt < 3) continue;
+      throw error;
+    }
+  }
+}
+
+/** Another request with the same Idempotency-Key committed this tenant first. */
+class ProvisioningRace extends ConflictError {
+  constructor() {
+    super('TENANT.PROVISIONING_RACE', 'The tenant was being provisioned by another request with the same Idempotency-Key; retry to get its answer.');
+  }
+}
+
+async function refuseKeyUsedInAnotherRegion(services: Services, tenantId: TenantId): Promise<void> {
+  for (const sibling of siblingTenantIds(tenantId)) {
+    const other = parseTenantId(sibling)!;
+    const found = await (await tenantPartition(services, other.tenantId, other.region)).read<TenantDoc>(TENANT_DOC_ID);
+    if (found) throw new UnprocessableError('IDEMPOTENCY.KEY_REUSED', 'This Idempotency-Key was already used for a different request.');
+  }
 }
 
 export async function tenantView(services: Services, open: OpenTenant): Promise<TenantView> {
