@@ -24,6 +24,7 @@ export async function* auditLikeEntries(count: number, onRow?: (seq: number) => 
     onRow?.(seq);
     yield {
       tenantId: TENANT,
+      chain: 'activity:00',
       seq,
       at: new Date(Date.UTC(2026, 0, 1) + seq * 1000).toISOString(),
       actor: { sub: `admin-of-${TENANT}`, roles: ['tenant.admin'], tenantId: TENANT },

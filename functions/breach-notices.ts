@@ -14,10 +14,11 @@ apiRoute(
   'listBreachNotices',
   { route: 'tenants/{tenantId}/breach-notices', method: 'GET', summary: "The tenant's breach notices", success: 200, tag: 'Breach notices' },
   {
+    auth: { tenant: 'breachNotices.read' },
     params: tenantParams,
-    handle: async ({ principal, params, services, requestId, now }) => {
-      const open = await openTenant(services, principal, params.tenantId, 'breachNotices.read', 'read', { requestId, now });
-      return { status: 200, body: { notices: await listNotices(services, open, { requestId, now }) } };
+    handle: async ({ principal, params, services, meta }) => {
+      const open = await openTenant(services, principal, params.tenantId, 'breachNotices.read', 'read', meta);
+      return { status: 200, body: { notices: await listNotices(services, open, meta) } };
     },
   },
 );
@@ -26,10 +27,11 @@ apiRoute(
   'getBreachNotice',
   { route: 'tenants/{tenantId}/breach-notices/{noticeId}', method: 'GET', summary: 'One breach notice', success: 200, tag: 'Breach notices' },
   {
+    auth: { tenant: 'breachNotices.read' },
     params: noticeParams,
-    handle: async ({ principal, params, services, requestId, now }) => {
-      const open = await openTenant(services, principal, params.tenantId, 'breachNotices.read', 'read', { requestId, now });
-      return { status: 200, body: await readNotice(services, open, params.noticeId, { requestId, now }) };
+    handle: async ({ principal, params, services, meta }) => {
+      const open = await openTenant(services, principal, params.tenantId, 'breachNotices.read', 'read', meta);
+      return { status: 200, body: await readNotice(services, open, params.noticeId, meta) };
     },
   },
 );
@@ -38,16 +40,17 @@ apiRoute(
   'acknowledgeBreachNotice',
   { route: 'tenants/{tenantId}/breach-notices/{noticeId}/acknowledge', method: 'POST', summary: 'Acknowledge a breach notice (stops the re-sends)', success: 200, tag: 'Breach notices', headers: ['Idempotency-Key'], extraInputs: [df.input.durableClient()] },
   {
+    auth: { tenant: 'breachNotices.acknowledge' },
     params: noticeParams,
-    handle: async ({ principal, params, services, requestId, now, idempotency, invocation }) => {
+    handle: async ({ principal, params, services, meta, idempotency, invocation }) => {
       // 'read': a tenant in its grace window is read-only for its data, yet still receives and acknowledges notices.
-      const open = await openTenant(services, principal, params.tenantId, 'breachNotices.acknowledge', 'read', { requestId, now });
-      const acknowledged = await acknowledgeNotice(services, open, params.noticeId, { requestId, now, ...(idempotency ? { idempotency } : {}) });
+      const open = await openTenant(services, principal, params.tenantId, 'breachNotices.acknowledge', 'read', meta);
+      const acknowledged = await acknowledgeNotice(services, open, params.noticeId, { ...meta, ...(idempotency ? { idempotency } : {}) });
       // The acknowledgement is recorded; the event only ends the workflow's wait early. If it cannot
       // be told now, its next re-send finds the notice acknowledged and stops.
       await df
         .getClient(invocation)
-        .raiseEvent(acknowledged.instanceId, ACKNOWLEDGE_EVENT, { at: now.toISOString() })
+        .raiseEvent(acknowledged.instanceId, ACKNOWLEDGE_EVENT, { at: meta.now.toISOString() })
         .catch((error: unknown) => invocation.warn(`acknowledgement not delivered to ${acknowledged.instanceId}: ${error instanceof Error ? error.message : 'unknown error'}`));
       return { status: 200, body: acknowledged.view };
     },

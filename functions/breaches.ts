@@ -4,7 +4,6 @@
 import type { InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import { z } from 'zod';
-import { authorize } from '../shared/auth/policy.js';
 import { apiRoute } from '../shared/http/api-routes.js';
 import { addUpdate, breachRegister, closeBreach, openBreach, readBreach, releaseNotices } from '../shared/breaches/breach-service.js';
 import { breachUpdateSchema, CLOSE_EVENT, closeBreachSchema, notifyBreachSchema, openBreachSchema, RELEASE_EVENT, registerQuerySchema, updateEvent } from '../shared/breaches/breach.js';
@@ -14,7 +13,6 @@ import { BREACH_ORCHESTRATOR } from '../workflows/breaches/orchestrator.js';
 
 const breachParams = z.object({ breachId: z.string().min(1).max(64) });
 const client = df.input.durableClient();
-const manage = { authorize: (principal: Parameters<typeof authorize>[0]) => authorize(principal, 'breaches.manage') };
 
 /** Starts the breach's workflow unless it already runs (a retried request repairs a missed start). */
 async function ensureWorkflow(invocation: InvocationContext, instanceId: string, breachId: string): Promise<void> {
@@ -28,10 +26,10 @@ apiRoute(
   'openBreach',
   { route: 'breaches', method: 'POST', summary: 'Open a breach (Art 33): answers with notifyBy = awareAt + 72 hours', success: 202, tag: 'Breaches', headers: ['Idempotency-Key'], extraInputs: [client] },
   {
-    ...manage,
+    auth: { vendor: 'breaches.manage' },
     body: openBreachSchema,
-    handle: async ({ principal, body, services, requestId, now, idempotency, invocation }) => {
-      const opened = await openBreach(services, principal, body, { requestId, now, ...(idempotency ? { idempotency } : {}) });
+    handle: async ({ principal, body, services, meta, idempotency, invocation }) => {
+      const opened = await openBreach(services, principal, body, { ...meta, ...(idempotency ? { idempotency } : {}) });
       await ensureWorkflow(invocation, opened.instanceId, opened.entry.breachId);
       return { status: 202, body: opened.entry, headers: { location: `/api/breaches/${opened.entry.breachId}` } };
     },
@@ -42,7 +40,7 @@ apiRoute(
   'listBreaches',
   { route: 'breaches', method: 'GET', summary: 'The breach register (Art 33(5)); ?format=csv for a spreadsheet', success: 200, tag: 'Breaches' },
   {
-    ...manage,
+    auth: { vendor: 'breaches.manage' },
     query: registerQuerySchema,
     handle: async ({ principal, query, services }) => {
       const entries = await breachRegister(services, principal);
@@ -58,7 +56,7 @@ apiRoute(
   'getBreach',
   { route: 'breaches/{breachId}', method: 'GET', summary: 'A breach with its notices, alerts and updates', success: 200, tag: 'Breaches' },
   {
-    ...manage,
+    auth: { vendor: 'breaches.manage' },
     params: breachParams,
     handle: async ({ principal, params, services }) => ({ status: 200, body: await readBreach(services, principal, params.breachId) }),
   },
@@ -68,14 +66,14 @@ apiRoute(
   'notifyBreach',
   { route: 'breaches/{breachId}/notify', method: 'POST', summary: 'Send the notices of a draft breach (a delay reason after notifyBy)', success: 202, tag: 'Breaches', extraInputs: [client] },
   {
-    ...manage,
+    auth: { vendor: 'breaches.manage' },
     params: breachParams,
     body: notifyBreachSchema,
-    handle: async ({ principal, params, body, services, requestId, now, idempotency, invocation }) => {
-      const released = await releaseNotices(services, principal, params.breachId, body, { requestId, now, ...(idempotency ? { idempotency } : {}) });
+    handle: async ({ principal, params, body, services, meta, idempotency, invocation }) => {
+      const released = await releaseNotices(services, principal, params.breachId, body, { ...meta, ...(idempotency ? { idempotency } : {}) });
       await ensureWorkflow(invocation, released.instanceId, released.entry.breachId);
       // Raised on every request, a repeat included: a lost wake-up is repaired by asking again.
-      await df.getClient(invocation).raiseEvent(released.instanceId, RELEASE_EVENT, { at: now.toISOString() });
+      await df.getClient(invocation).raiseEvent(released.instanceId, RELEASE_EVENT, { at: meta.now.toISOString() });
       return { status: 202, body: released.entry, headers: { location: `/api/breaches/${released.entry.breachId}` } };
     },
   },
@@ -85,11 +83,11 @@ apiRoute(
   'addBreachUpdate',
   { route: 'breaches/{breachId}/updates', method: 'POST', summary: 'Add information in phases (Art 33(4)); every affected tenant gets an update', success: 202, tag: 'Breaches', headers: ['Idempotency-Key'], extraInputs: [client] },
   {
-    ...manage,
+    auth: { vendor: 'breaches.manage' },
     params: breachParams,
     body: breachUpdateSchema,
-    handle: async ({ principal, params, body, services, requestId, now, idempotency, invocation }) => {
-      const added = await addUpdate(services, principal, params.breachId, body, { requestId, now, ...(idempotency ? { idempotency } : {}) });
+    handle: async ({ principal, params, body, services, meta, idempotency, invocation }) => {
+      const added = await addUpdate(services, principal, params.breachId, body, { ...meta, ...(idempotency ? { idempotency } : {}) });
       if (added.wake.length > 0) {
         await ensureWorkflow(invocation, added.instanceId, params.breachId);
         const durable = df.getClient(invocation);
@@ -104,15 +102,15 @@ apiRoute(
   'closeBreach',
   { route: 'breaches/{breachId}/close', method: 'POST', summary: 'Conclude a notified breach with its outcome (kept in the register; no further updates)', success: 200, tag: 'Breaches', extraInputs: [client] },
   {
-    ...manage,
+    auth: { vendor: 'breaches.manage' },
     params: breachParams,
     body: closeBreachSchema,
-    handle: async ({ principal, params, body, services, requestId, now, invocation }) => {
-      const closed = await closeBreach(services, principal, params.breachId, body, { requestId, now });
+    handle: async ({ principal, params, body, services, meta, invocation }) => {
+      const closed = await closeBreach(services, principal, params.breachId, body, meta);
       // Raised on every request: a lost wake-up is repaired by asking again.
       await df
         .getClient(invocation)
-        .raiseEvent(closed.instanceId, CLOSE_EVENT, { at: now.toISOString() })
+        .raiseEvent(closed.instanceId, CLOSE_EVENT, { at: meta.now.toISOString() })
         .catch((error: unknown) => invocation.warn(`close not delivered to ${closed.instanceId}: ${error instanceof Error ? error.message : 'unknown error'}`));
       return { status: 200, body: closed.entry };
     },

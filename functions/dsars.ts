@@ -54,10 +54,11 @@ apiRoute(
   'createDsar',
   { route: 'tenants/{tenantId}/dsars', method: 'POST', summary: 'Record a data-subject request; answers with its statutory due date', success: 201, tag: 'Data-subject requests', headers: ['Idempotency-Key'], extraInputs: [client] },
   {
+    auth: { tenant: ['dsars.manage', 'dsars.recordReceivedByVendor'] },
     params: tenantParams,
     body: createDsarSchema,
-    handle: async ({ principal, params, body, services, requestId, now, idempotency, invocation }) => {
-      const result = await createDsar(services, principal, params.tenantId, body, { requestId, now, ...(idempotency ? { idempotency } : {}) });
+    handle: async ({ principal, params, body, services, meta, idempotency, invocation }) => {
+      const result = await createDsar(services, principal, params.tenantId, body, { ...meta, ...(idempotency ? { idempotency } : {}) });
       const location = { location: dsarPath(params.tenantId, result.ref.dsarId) };
       // A duplicate is answered with the open request it was linked to: nothing new was created.
       if (!result.created) return { status: 200, body: result.view, headers: location };
@@ -71,8 +72,9 @@ apiRoute(
   'listDsars',
   { route: 'tenants/{tenantId}/dsars', method: 'GET', summary: 'Open data-subject requests, soonest due first', success: 200, tag: 'Data-subject requests' },
   {
+    auth: { tenant: 'dsars.manage' },
     params: tenantParams,
-    handle: async ({ principal, params, services, requestId, now }) => ({ status: 200, body: { dsars: await listOpenDsars(services, principal, params.tenantId, { requestId, now }) } }),
+    handle: async ({ principal, params, services, meta }) => ({ status: 200, body: { dsars: await listOpenDsars(services, principal, params.tenantId, meta) } }),
   },
 );
 
@@ -80,8 +82,9 @@ apiRoute(
   'getDsar',
   { route: 'tenants/{tenantId}/dsars/{dsarId}', method: 'GET', summary: 'A data-subject request with its deadline, history and outcome', success: 200, tag: 'Data-subject requests' },
   {
+    auth: { tenant: 'dsars.manage' },
     params: dsarParams,
-    handle: async ({ principal, params, services, requestId, now }) => ({ status: 200, body: await readDsar(services, principal, params.tenantId, params.dsarId, { requestId, now }) }),
+    handle: async ({ principal, params, services, meta }) => ({ status: 200, body: await readDsar(services, principal, params.tenantId, params.dsarId, meta) }),
   },
 );
 
@@ -89,10 +92,11 @@ apiRoute(
   'recordDsarIdentity',
   { route: 'tenants/{tenantId}/dsars/{dsarId}/identity', method: 'POST', summary: 'Record receipt of identity evidence (restarts the clock)', success: 200, tag: 'Data-subject requests', headers: ['Idempotency-Key'], extraInputs: [client] },
   {
+    auth: { tenant: 'dsars.manage' },
     params: dsarParams,
     body: identitySchema,
-    handle: async ({ principal, params, body, services, requestId, now, idempotency, invocation }) => {
-      const result = await recordIdentity(services, principal, params.tenantId, params.dsarId, body, { requestId, now, ...(idempotency ? { idempotency } : {}) });
+    handle: async ({ principal, params, body, services, meta, idempotency, invocation }) => {
+      const result = await recordIdentity(services, principal, params.tenantId, params.dsarId, body, { ...meta, ...(idempotency ? { idempotency } : {}) });
       await notifyWorkflow(invocation, result, 'identity-received');
       return changed(result);
     },
@@ -103,10 +107,11 @@ apiRoute(
   'recordDsarEvidence',
   { route: 'tenants/{tenantId}/dsars/{dsarId}/evidence', method: 'POST', summary: "Record receipt of a fee or of an agent's authority (restarts the clock)", success: 200, tag: 'Data-subject requests', headers: ['Idempotency-Key'], extraInputs: [client] },
   {
+    auth: { tenant: 'dsars.manage' },
     params: dsarParams,
     body: evidenceSchema,
-    handle: async ({ principal, params, body, services, requestId, now, idempotency, invocation }) => {
-      const result = await recordEvidence(services, principal, params.tenantId, params.dsarId, body, { requestId, now, ...(idempotency ? { idempotency } : {}) });
+    handle: async ({ principal, params, body, services, meta, idempotency, invocation }) => {
+      const result = await recordEvidence(services, principal, params.tenantId, params.dsarId, body, { ...meta, ...(idempotency ? { idempotency } : {}) });
       await notifyWorkflow(invocation, result, 'evidence-received');
       return changed(result);
     },
@@ -117,10 +122,11 @@ apiRoute(
   'extendDsar',
   { route: 'tenants/{tenantId}/dsars/{dsarId}/extend', method: 'POST', summary: 'Extend to three months from the start, with a reason', success: 200, tag: 'Data-subject requests', headers: ['Idempotency-Key'], extraInputs: [client] },
   {
+    auth: { tenant: 'dsars.manage' },
     params: dsarParams,
     body: reasonSchema,
-    handle: async ({ principal, params, body, services, requestId, now, idempotency, invocation }) => {
-      const result = await extendDsar(services, principal, params.tenantId, params.dsarId, body, { requestId, now, ...(idempotency ? { idempotency } : {}) });
+    handle: async ({ principal, params, body, services, meta, idempotency, invocation }) => {
+      const result = await extendDsar(services, principal, params.tenantId, params.dsarId, body, { ...meta, ...(idempotency ? { idempotency } : {}) });
       await notifyWorkflow(invocation, result, 'extended');
       return changed(result);
     },
@@ -131,10 +137,11 @@ apiRoute(
   'pauseDsar',
   { route: 'tenants/{tenantId}/dsars/{dsarId}/pause', method: 'POST', summary: 'Pause the clock while waiting for clarification (UK, from 5 Feb 2026)', success: 200, tag: 'Data-subject requests', headers: ['Idempotency-Key'], extraInputs: [client] },
   {
+    auth: { tenant: 'dsars.manage' },
     params: dsarParams,
     body: pauseSchema,
-    handle: async ({ principal, params, body, services, requestId, now, idempotency, invocation }) => {
-      const result = await pauseDsar(services, principal, params.tenantId, params.dsarId, body, { requestId, now, ...(idempotency ? { idempotency } : {}) });
+    handle: async ({ principal, params, body, services, meta, idempotency, invocation }) => {
+      const result = await pauseDsar(services, principal, params.tenantId, params.dsarId, body, { ...meta, ...(idempotency ? { idempotency } : {}) });
       await notifyWorkflow(invocation, result, 'paused');
       return changed(result);
     },
@@ -145,9 +152,10 @@ apiRoute(
   'fulfilDsar',
   { route: 'tenants/{tenantId}/dsars/{dsarId}/fulfil', method: 'POST', summary: 'Fulfil the request (access package, rectification, erasure, restriction, objection)', success: 202, tag: 'Data-subject requests', headers: ['Idempotency-Key'], extraInputs: [client] },
   {
+    auth: { tenant: 'dsars.manage' },
     params: dsarParams,
-    handle: async ({ principal, params, services, requestId, now, idempotency, invocation }) => {
-      const result = await requestFulfilment(services, principal, params.tenantId, params.dsarId, { requestId, now, ...(idempotency ? { idempotency } : {}) });
+    handle: async ({ principal, params, services, meta, idempotency, invocation }) => {
+      const result = await requestFulfilment(services, principal, params.tenantId, params.dsarId, { ...meta, ...(idempotency ? { idempotency } : {}) });
       await notifyWorkflow(invocation, result, 'fulfilment-requested');
       // The workflow carries it out (a package can take a while): poll the request for the outcome.
       return { status: 202, body: result.view, headers: { location: dsarPath(params.tenantId, params.dsarId) } };
@@ -159,10 +167,11 @@ apiRoute(
   'refuseDsar',
   { route: 'tenants/{tenantId}/dsars/{dsarId}/refuse', method: 'POST', summary: 'Refuse the request, with a reason', success: 200, tag: 'Data-subject requests', headers: ['Idempotency-Key'], extraInputs: [client] },
   {
+    auth: { tenant: 'dsars.manage' },
     params: dsarParams,
     body: reasonSchema,
-    handle: async ({ principal, params, body, services, requestId, now, idempotency, invocation }) => {
-      const result = await refuseDsar(services, principal, params.tenantId, params.dsarId, body, { requestId, now, ...(idempotency ? { idempotency } : {}) });
+    handle: async ({ principal, params, body, services, meta, idempotency, invocation }) => {
+      const result = await refuseDsar(services, principal, params.tenantId, params.dsarId, body, { ...meta, ...(idempotency ? { idempotency } : {}) });
       await notifyWorkflow(invocation, result, 'refused');
       return changed(result);
     },
@@ -173,9 +182,10 @@ apiRoute(
   'cancelDsar',
   { route: 'tenants/{tenantId}/dsars/{dsarId}/cancel', method: 'POST', summary: 'Cancel the request', success: 200, tag: 'Data-subject requests', headers: ['Idempotency-Key'], extraInputs: [client] },
   {
+    auth: { tenant: 'dsars.manage' },
     params: dsarParams,
-    handle: async ({ principal, params, services, requestId, now, idempotency, invocation }) => {
-      const result = await cancelDsar(services, principal, params.tenantId, params.dsarId, { requestId, now, ...(idempotency ? { idempotency } : {}) });
+    handle: async ({ principal, params, services, meta, idempotency, invocation }) => {
+      const result = await cancelDsar(services, principal, params.tenantId, params.dsarId, { ...meta, ...(idempotency ? { idempotency } : {}) });
       await notifyWorkflow(invocation, result, 'cancelled');
       return changed(result);
     },
@@ -186,8 +196,9 @@ apiRoute(
   'liftDsarRestriction',
   { route: 'tenants/{tenantId}/dsars/{dsarId}/lift-restriction', method: 'POST', summary: "Lift the restriction of the person's data", success: 200, tag: 'Data-subject requests', headers: ['Idempotency-Key'] },
   {
+    auth: { tenant: 'dsars.manage' },
     params: dsarParams,
-    handle: async ({ principal, params, services, requestId, now, idempotency }) =>
-      changed(await liftRestriction(services, principal, params.tenantId, params.dsarId, { requestId, now, ...(idempotency ? { idempotency } : {}) })),
+    handle: async ({ principal, params, services, meta, idempotency }) =>
+      changed(await liftRestriction(services, principal, params.tenantId, params.dsarId, { ...meta, ...(idempotency ? { idempotency } : {}) })),
   },
 );

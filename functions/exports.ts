@@ -13,11 +13,12 @@ apiRoute(
   'requestExport',
   { route: 'tenants/{tenantId}/exports', method: 'POST', summary: 'Export users, the audit log or a module (CSV or JSON) as a durable job', success: 202, tag: 'Exports', headers: ['Idempotency-Key'], extraInputs: [df.input.durableClient()] },
   {
+    auth: { tenant: 'exports.manage' },
     params: tenantParams,
     body: requestExportSchema,
-    handle: async ({ principal, params, body, services, requestId, now, idempotency, invocation }) => {
-      const open = await openTenant(services, principal, params.tenantId, 'exports.manage', 'export', { requestId, now });
-      const { view, instanceId } = await requestExport(services, open, body, { requestId, now, ...(idempotency ? { idempotency } : {}) });
+    handle: async ({ principal, params, body, services, meta, idempotency, invocation }) => {
+      const open = await openTenant(services, principal, params.tenantId, 'exports.manage', 'export', meta);
+      const { view, instanceId } = await requestExport(services, open, body, { ...meta, ...(idempotency ? { idempotency } : {}) });
       const client = df.getClient(invocation);
       // Idempotent start: a retried request (same Idempotency-Key) finds the job already running.
       const existing = await client.getStatus(instanceId).catch(() => undefined);
@@ -31,10 +32,11 @@ apiRoute(
   'getExport',
   { route: 'tenants/{tenantId}/exports/{exportId}', method: 'GET', summary: 'Export job status and, when ready, a fresh expiring download link', success: 200, tag: 'Exports' },
   {
+    auth: { tenant: 'exports.manage' },
     params: tenantParams.extend({ exportId: z.string().regex(/^[0-9a-f]{16}$/, 'must be an export id') }),
-    handle: async ({ principal, params, services, requestId, now }) => {
-      const open = await openTenant(services, principal, params.tenantId, 'exports.manage', 'export', { requestId, now });
-      return { status: 200, body: await readExport(services, open, params.exportId, { requestId, now }) };
+    handle: async ({ principal, params, services, meta }) => {
+      const open = await openTenant(services, principal, params.tenantId, 'exports.manage', 'export', meta);
+      return { status: 200, body: await readExport(services, open, params.exportId, meta) };
     },
   },
 );

@@ -12,11 +12,12 @@ apiRoute(
   'createRecord',
   { route: 'tenants/{tenantId}/modules/{module}/records', method: 'POST', summary: 'Create a module record', success: 201, tag: 'Module records', headers: ['Idempotency-Key'] },
   {
+    auth: { tenant: 'personalData.write' },
     params: moduleParams,
     body: createRecordSchema,
-    handle: async ({ principal, params, body, services, requestId, now, idempotency }) => {
-      const open = await openTenant(services, principal, params.tenantId, 'personalData.write', 'write', { requestId, now });
-      const rep = await createRecord(services, open, params.module, body, { requestId, now, ...(idempotency ? { idempotency } : {}) });
+    handle: async ({ principal, params, body, services, meta, idempotency }) => {
+      const open = await openTenant(services, principal, params.tenantId, 'personalData.write', 'write', meta);
+      const rep = await createRecord(services, open, params.module, body, { ...meta, ...(idempotency ? { idempotency } : {}) });
       return withEtag(201, rep, { location: `/api/tenants/${params.tenantId}/modules/${params.module}/records/${rep.view.recordId}` });
     },
   },
@@ -26,10 +27,11 @@ apiRoute(
   'getRecord',
   { route: 'tenants/{tenantId}/modules/{module}/records/{recordId}', method: 'GET', summary: 'Read a module record with its original and corrections', success: 200, tag: 'Module records' },
   {
+    auth: { tenant: 'personalData.read' },
     params: recordParams,
-    handle: async ({ principal, params, services, requestId, now }) => {
-      const open = await openTenant(services, principal, params.tenantId, 'personalData.read', 'read', { requestId, now });
-      return withEtag(200, await readRecord(services, open, params.module, params.recordId, { requestId, now }));
+    handle: async ({ principal, params, services, meta }) => {
+      const open = await openTenant(services, principal, params.tenantId, 'personalData.read', 'read', meta);
+      return withEtag(200, await readRecord(services, open, params.module, params.recordId, meta));
     },
   },
 );
@@ -38,11 +40,12 @@ apiRoute(
   'correctRecord',
   { route: 'tenants/{tenantId}/modules/{module}/records/{recordId}', method: 'PATCH', summary: 'Correct a module record (tracked beside the original; needs If-Match and a reason)', success: 200, tag: 'Module records', headers: ['If-Match', 'Idempotency-Key'] },
   {
+    auth: { tenant: 'personalData.write' },
     params: recordParams,
     body: correctRecordSchema,
-    handle: async ({ principal, params, body, services, requestId, now, ifMatch, idempotency }) => {
-      const open = await openTenant(services, principal, params.tenantId, 'personalData.write', 'write', { requestId, now });
-      return withEtag(200, await correctRecord(services, open, params.module, params.recordId, body, { requestId, now, ifMatch, ...(idempotency ? { idempotency } : {}) }));
+    handle: async ({ principal, params, body, services, meta, ifMatch, idempotency }) => {
+      const open = await openTenant(services, principal, params.tenantId, 'personalData.write', 'write', meta);
+      return withEtag(200, await correctRecord(services, open, params.module, params.recordId, body, { ...meta, ifMatch, ...(idempotency ? { idempotency } : {}) }));
     },
   },
 );
@@ -51,11 +54,12 @@ apiRoute(
   'eraseRecord',
   { route: 'tenants/{tenantId}/modules/{module}/records/{recordId}', method: 'DELETE', summary: 'Erase a module record (tombstone)', success: 200, tag: 'Module records', headers: ['Idempotency-Key'] },
   {
+    auth: { tenant: 'personalData.write' },
     params: recordParams,
     query: z.strictObject({ reason: z.string().trim().min(1).max(1000).optional() }),
-    handle: async ({ principal, params, query, services, requestId, now, idempotency }) => {
-      const open = await openTenant(services, principal, params.tenantId, 'personalData.write', 'write', { requestId, now });
-      return withEtag(200, await eraseRecord(services, open, params.module, params.recordId, { requestId, now, ...(query.reason ? { reason: query.reason } : {}), ...(idempotency ? { idempotency } : {}) }));
+    handle: async ({ principal, params, query, services, meta, idempotency }) => {
+      const open = await openTenant(services, principal, params.tenantId, 'personalData.write', 'write', meta);
+      return withEtag(200, await eraseRecord(services, open, params.module, params.recordId, { ...meta, ...(query.reason ? { reason: query.reason } : {}), ...(idempotency ? { idempotency } : {}) }));
     },
   },
 );

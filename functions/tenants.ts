@@ -2,7 +2,6 @@
 // nominated contacts).
 import { z } from 'zod';
 import { REGIONS } from '../shared/config.js';
-import { authorize } from '../shared/auth/policy.js';
 import { apiRoute } from '../shared/http/api-routes.js';
 import { tenantParams } from '../shared/http/common.js';
 import { openTenant, workInTenant } from '../shared/tenants/tenant-access.js';
@@ -14,10 +13,10 @@ apiRoute(
   'provisionTenant',
   { route: 'tenants', method: 'POST', summary: 'Provision a tenant, pinned for life to its region', success: 201, tag: 'Tenants', headers: ['Idempotency-Key'] },
   {
-    authorize: (principal) => authorize(principal, 'tenants.provision'),
+    auth: { vendor: 'tenants.provision' },
     body: provisionTenantSchema,
-    handle: async ({ principal, body, services, requestId, now, idempotency }) => {
-      const { view, created } = await provisionTenant(services, principal, body, { requestId, now, ...(idempotency ? { idempotency } : {}) });
+    handle: async ({ principal, body, services, meta, idempotency }) => {
+      const { view, created } = await provisionTenant(services, principal, body, { ...meta, ...(idempotency ? { idempotency } : {}) });
       // A retry with the same Idempotency-Key gets the first answer again, marked as a replay.
       return { status: 201, body: view, headers: { location: `/api/tenants/${view.tenantId}`, ...(created ? {} : { 'idempotent-replayed': 'true' }) } };
     },
@@ -28,7 +27,7 @@ apiRoute(
   'listTenants',
   { route: 'tenants', method: 'GET', summary: 'Every tenant in every region, without contacts (vendor staff)', success: 200, tag: 'Tenants' },
   {
-    authorize: (principal) => authorize(principal, 'tenants.list'),
+    auth: { vendor: 'tenants.list' },
     query: z.strictObject({ region: z.enum(REGIONS).optional(), status: z.enum(TENANT_STATUSES).optional() }),
     handle: async ({ principal, query, services }) => ({
       status: 200,
@@ -41,11 +40,12 @@ apiRoute(
   'getTenant',
   { route: 'tenants/{tenantId}', method: 'GET', summary: 'A tenant: region, status and nominated contacts', success: 200, tag: 'Tenants' },
   {
+    auth: { tenant: 'tenants.read' },
     params: tenantParams,
-    handle: async ({ principal, params, services, requestId, now }) => {
-      const open = await openTenant(services, principal, params.tenantId, 'tenants.read', 'read', { requestId, now });
+    handle: async ({ principal, params, services, meta }) => {
+      const open = await openTenant(services, principal, params.tenantId, 'tenants.read', 'read', meta);
       const view = await tenantView(services, open);
-      await workInTenant(services, open, { requestId, now }, async (tx) => {
+      await workInTenant(services, open, meta, async (tx) => {
         tx.audit({ action: 'tenant.read', target: { type: 'tenant', id: open.tenant.tenantId } });
       });
       return { status: 200, body: view };

@@ -23,10 +23,11 @@ apiRoute(
   'requestTermination',
   { route: 'tenants/{tenantId}/termination', method: 'POST', summary: 'Terminate the tenancy: 30-day grace window, then deletion and a certificate', success: 202, tag: 'Termination', extraInputs: [client] },
   {
+    auth: { tenant: 'termination.manage' },
     params: tenantParams,
     body: requestTerminationSchema,
-    handle: async ({ principal, params, body, services, requestId, now, invocation }) => {
-      const requested = await requestTermination(services, principal, params.tenantId, body, { requestId, now });
+    handle: async ({ principal, params, body, services, meta, invocation }) => {
+      const requested = await requestTermination(services, principal, params.tenantId, body, meta);
       await ensureWorkflow(invocation, requested);
       return { status: 202, body: requested.view, headers: { location: `/api/tenants/${params.tenantId}/termination` } };
     },
@@ -37,6 +38,7 @@ apiRoute(
   'getTermination',
   { route: 'tenants/{tenantId}/termination', method: 'GET', summary: 'Termination phase, dates and deletion counts (also after deletion)', success: 200, tag: 'Termination' },
   {
+    auth: { tenant: 'termination.manage' },
     params: tenantParams,
     handle: async ({ principal, params, services }) => ({ status: 200, body: await readTermination(services, principal, params.tenantId) }),
   },
@@ -46,14 +48,15 @@ apiRoute(
   'cancelTermination',
   { route: 'tenants/{tenantId}/termination/cancel', method: 'POST', summary: 'Reactivate within the grace window', success: 200, tag: 'Termination', extraInputs: [client] },
   {
+    auth: { tenant: 'termination.manage' },
     params: tenantParams,
-    handle: async ({ principal, params, services, requestId, now, invocation }) => {
-      const cancelled = await cancelTermination(services, principal, params.tenantId, { requestId, now });
+    handle: async ({ principal, params, services, meta, invocation }) => {
+      const cancelled = await cancelTermination(services, principal, params.tenantId, meta);
       // The tenant is already active again; the event only ends the workflow's wait early.
       // If it cannot be told now, it finds the tenant active when grace ends and stops then.
       await df
         .getClient(invocation)
-        .raiseEvent(cancelled.instanceId, REACTIVATE_EVENT, { at: now.toISOString() })
+        .raiseEvent(cancelled.instanceId, REACTIVATE_EVENT, { at: meta.now.toISOString() })
         .catch((error: unknown) => invocation.warn(`reactivation event not delivered to ${cancelled.instanceId}: ${error instanceof Error ? error.message : 'unknown error'}`));
       return { status: 200, body: cancelled.view };
     },
@@ -64,6 +67,7 @@ apiRoute(
   'getDeletionCertificate',
   { route: 'tenants/{tenantId}/deletion-certificate', method: 'GET', summary: 'The signed deletion certificate (final if issued, else interim)', success: 200, tag: 'Termination' },
   {
+    auth: { tenant: 'termination.manage' },
     params: tenantParams,
     handle: async ({ principal, params, services }) => ({ status: 200, body: await readCertificate(services, principal, params.tenantId) }),
   },

@@ -12,11 +12,12 @@ apiRoute(
   'createUser',
   { route: 'tenants/{tenantId}/users', method: 'POST', summary: 'Create a user (operational personal data, encrypted under their own key)', success: 201, tag: 'Users', headers: ['Idempotency-Key'] },
   {
+    auth: { tenant: 'personalData.write' },
     params: tenantParams,
     body: createUserSchema,
-    handle: async ({ principal, params, body, services, requestId, now, idempotency }) => {
-      const open = await openTenant(services, principal, params.tenantId, 'personalData.write', 'write', { requestId, now });
-      const rep = await createUser(services, open, body, { requestId, now, ...(idempotency ? { idempotency } : {}) });
+    handle: async ({ principal, params, body, services, meta, idempotency }) => {
+      const open = await openTenant(services, principal, params.tenantId, 'personalData.write', 'write', meta);
+      const rep = await createUser(services, open, body, { ...meta, ...(idempotency ? { idempotency } : {}) });
       return withEtag(201, rep, { location: `/api/tenants/${params.tenantId}/users/${rep.view.userId}` });
     },
   },
@@ -26,10 +27,11 @@ apiRoute(
   'getUser',
   { route: 'tenants/{tenantId}/users/{userId}', method: 'GET', summary: 'Read a user, with their rectification history', success: 200, tag: 'Users' },
   {
+    auth: { tenant: 'personalData.read' },
     params: userParams,
-    handle: async ({ principal, params, services, requestId, now }) => {
-      const open = await openTenant(services, principal, params.tenantId, 'personalData.read', 'read', { requestId, now });
-      return withEtag(200, await readUser(services, open, params.userId, { requestId, now }));
+    handle: async ({ principal, params, services, meta }) => {
+      const open = await openTenant(services, principal, params.tenantId, 'personalData.read', 'read', meta);
+      return withEtag(200, await readUser(services, open, params.userId, meta));
     },
   },
 );
@@ -38,11 +40,12 @@ apiRoute(
   'rectifyUser',
   { route: 'tenants/{tenantId}/users/{userId}', method: 'PATCH', summary: 'Rectify a user (tracked beside the original; needs If-Match and a reason)', success: 200, tag: 'Users', headers: ['If-Match', 'Idempotency-Key'] },
   {
+    auth: { tenant: 'personalData.write' },
     params: userParams,
     body: rectifyUserSchema,
-    handle: async ({ principal, params, body, services, requestId, now, ifMatch, idempotency }) => {
-      const open = await openTenant(services, principal, params.tenantId, 'personalData.write', 'write', { requestId, now });
-      return withEtag(200, await rectifyUser(services, open, params.userId, body, { requestId, now, ifMatch, ...(idempotency ? { idempotency } : {}) }));
+    handle: async ({ principal, params, body, services, meta, ifMatch, idempotency }) => {
+      const open = await openTenant(services, principal, params.tenantId, 'personalData.write', 'write', meta);
+      return withEtag(200, await rectifyUser(services, open, params.userId, body, { ...meta, ifMatch, ...(idempotency ? { idempotency } : {}) }));
     },
   },
 );
@@ -51,10 +54,11 @@ apiRoute(
   'deactivateUser',
   { route: 'tenants/{tenantId}/users/{userId}/deactivate', method: 'POST', summary: 'Deactivate a user (keeps their data; no new use)', success: 200, tag: 'Users' },
   {
+    auth: { tenant: 'personalData.write' },
     params: userParams,
-    handle: async ({ principal, params, services, requestId, now }) => {
-      const open = await openTenant(services, principal, params.tenantId, 'personalData.write', 'write', { requestId, now });
-      return withEtag(200, await deactivateUser(services, open, params.userId, { requestId, now }));
+    handle: async ({ principal, params, services, meta }) => {
+      const open = await openTenant(services, principal, params.tenantId, 'personalData.write', 'write', meta);
+      return withEtag(200, await deactivateUser(services, open, params.userId, meta));
     },
   },
 );
@@ -63,11 +67,12 @@ apiRoute(
   'eraseUser',
   { route: 'tenants/{tenantId}/users/{userId}', method: 'DELETE', summary: 'Erase a user (tombstone; their key is destroyed)', success: 200, tag: 'Users', headers: ['Idempotency-Key'] },
   {
+    auth: { tenant: 'personalData.write' },
     params: userParams,
     query: eraseUserQuerySchema,
-    handle: async ({ principal, params, query, services, requestId, now, idempotency }) => {
-      const open = await openTenant(services, principal, params.tenantId, 'personalData.write', 'write', { requestId, now });
-      return withEtag(200, await eraseUser(services, open, params.userId, { requestId, now, ...(query.reason ? { reason: query.reason } : {}), ...(idempotency ? { idempotency } : {}) }));
+    handle: async ({ principal, params, query, services, meta, idempotency }) => {
+      const open = await openTenant(services, principal, params.tenantId, 'personalData.write', 'write', meta);
+      return withEtag(200, await eraseUser(services, open, params.userId, { ...meta, ...(query.reason ? { reason: query.reason } : {}), ...(idempotency ? { idempotency } : {}) }));
     },
   },
 );

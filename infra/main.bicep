@@ -270,6 +270,13 @@ var appSettings = {
   OPS_ESCALATION_EMAIL: opsEscalationEmail
   DPO_NAME: dpoName
   DPO_EMAIL: dpoEmail
+  // Request hygiene and abuse limits (see README "Security"): limits hold per instance.
+  AUTH_MAX_TOKEN_LIFETIME_MINUTES: '1440'
+  REQUEST_BODY_LIMIT_BYTES: '1048576'
+  REQUEST_JSON_MAX_DEPTH: '32'
+  RATE_LIMIT_PER_PRINCIPAL_PER_MINUTE: '600'
+  RATE_LIMIT_PER_CALLER_TENANT_PER_MINUTE: '3000'
+  AUDIT_CHAIN_LANES: '8'
 }
 
 module api 'modules/function-app.bicep' = {

@@ -10,6 +10,8 @@ import { systemClock, type Clock } from './clock.js';
 import { initSentry } from './observability/sentry.js';
 import { RegionalBlobStorage } from './blob/regional-blob-storage.js';
 import { EmailSender } from './email/email-sender.js';
+import { RateLimiter } from './http/rate-limiter.js';
+import { VendorSecurityLog } from './audit/vendor-security-log.js';
 
 export interface Services {
   config: Config;
@@ -21,6 +23,10 @@ export interface Services {
   /** Exports and access packages, in each region's storage account. */
   blobs: RegionalBlobStorage;
   email: EmailSender;
+  /** Request rate limits per calling principal and calling tenant (this instance's share). */
+  rateLimiter: RateLimiter;
+  /** Refusals that belong to no tenant: 401s, 429s and refusals on vendor routes. */
+  securityLog: VendorSecurityLog;
 }
 
 export function createServices(config: Config, clock: Clock = systemClock): Services {
@@ -29,15 +35,18 @@ export function createServices(config: Config, clock: Clock = systemClock): Serv
   const vaults = Object.fromEntries(
     REGIONS.map((region) => [region, new RegionalKeyVault(config.regions[region].keyVaultUrl, credential, config.localDevelopment)]),
   ) as Record<Region, RegionalKeyVault>;
+  const stores = new CosmosStores(config, credential);
   return {
     config,
     clock,
-    tokens: new TokenVerifier(config.auth),
-    stores: new CosmosStores(config, credential),
+    tokens: new TokenVerifier({ ...config.auth, maxLifetimeSeconds: config.limits.maxTokenLifetimeSeconds }, clock),
+    stores,
     vaults,
     keyring: new Keyring(vaults),
     blobs: new RegionalBlobStorage(config, credential, clock),
     email: new EmailSender(config, credential, { clock }),
+    rateLimiter: new RateLimiter(clock, config.limits),
+    securityLog: new VendorSecurityLog(stores),
   };
 }
 

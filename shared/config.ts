@@ -54,6 +54,18 @@ const settingsSchema = z.object({
   /** The vendor's data protection officer: the contact point breach notices name by default (Art 33(3)(b)). */
   DPO_NAME: z.string().trim().min(1).max(200),
   DPO_EMAIL: z.email({ message: 'must be an email address' }),
+  /** Longest token lifetime accepted (exp minus iat), in minutes; Entra ID access tokens last 60 to 90. */
+  AUTH_MAX_TOKEN_LIFETIME_MINUTES: z.coerce.number().int().min(5).max(400 * 24 * 60).default(24 * 60),
+  /** Largest request body accepted, in bytes: 413 past it, refused from Content-Length before reading. */
+  REQUEST_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(32 * 1024 * 1024).default(1024 * 1024),
+  /** Deepest nesting of objects and arrays accepted in a JSON body: 400 past it. */
+  REQUEST_JSON_MAX_DEPTH: z.coerce.number().int().min(4).max(256).default(32),
+  /** Requests one caller (token subject) may make per minute, per instance; 429 with Retry-After past it. */
+  RATE_LIMIT_PER_PRINCIPAL_PER_MINUTE: z.coerce.number().int().min(10).max(1_000_000).default(600),
+  /** Requests all callers of one customer tenant together may make per minute, per instance. */
+  RATE_LIMIT_PER_CALLER_TENANT_PER_MINUTE: z.coerce.number().int().min(10).max(1_000_000).default(3000),
+  /** Independent hash chains per audit log of a tenant: concurrent writers append to different chains. */
+  AUDIT_CHAIN_LANES: z.coerce.number().int().min(1).max(64).default(8),
 });
 
 export type Settings = z.infer<typeof settingsSchema>;
@@ -77,6 +89,16 @@ export interface Config {
   sentry: { dsn?: string; environment: string };
   retention: { backupDays: number; keySoftDeleteDays: number; downloadLinkHours: number };
   breach: { opsEmail: string; escalationEmail: string; dpo: { name: string; email: string } };
+  limits: RequestLimits;
+  audit: { chainLanes: number };
+}
+
+export interface RequestLimits {
+  maxTokenLifetimeSeconds: number;
+  bodyBytes: number;
+  jsonDepth: number;
+  perPrincipalPerMinute: number;
+  perCallerTenantPerMinute: number;
 }
 
 export class ConfigError extends Error {
@@ -120,6 +142,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     sentry: { ...(s.SENTRY_DSN ? { dsn: s.SENTRY_DSN } : {}), environment: s.SENTRY_ENVIRONMENT },
     retention: { backupDays: s.BACKUP_RETENTION_DAYS, keySoftDeleteDays: s.KEY_SOFT_DELETE_RETENTION_DAYS, downloadLinkHours: s.DOWNLOAD_LINK_TTL_HOURS },
     breach: { opsEmail: s.OPS_BREACH_EMAIL, escalationEmail: s.OPS_ESCALATION_EMAIL, dpo: { name: s.DPO_NAME, email: s.DPO_EMAIL } },
+    limits: {
+      maxTokenLifetimeSeconds: s.AUTH_MAX_TOKEN_LIFETIME_MINUTES * 60,
+      bodyBytes: s.REQUEST_BODY_LIMIT_BYTES,
+      jsonDepth: s.REQUEST_JSON_MAX_DEPTH,
+      perPrincipalPerMinute: s.RATE_LIMIT_PER_PRINCIPAL_PER_MINUTE,
+      perCallerTenantPerMinute: s.RATE_LIMIT_PER_CALLER_TENANT_PER_MINUTE,
+    },
+    audit: { chainLanes: s.AUDIT_CHAIN_LANES },
   };
 }
 

@@ -1,22 +1,26 @@
-// Anchors for the audit log: every day the head of each tenant's log (its last sequence number
-// and hash) is signed in the region's Key Vault and kept outside the tenant's data. A chain can
-// be cut short and its head rewritten by someone with write access to the database; it cannot be
-// made to match an anchor signed earlier, so verification then reports the cut.
+// Anchors for the audit log: every day the heads of each tenant's audit chains (each chain's last
+// sequence number and hash, and one digest of them all) are signed in the region's Key Vault and
+// kept outside the tenant's data. A chain can be cut short and its head rewritten by someone with
+// write access to the database; it cannot be made to match an anchor signed earlier, so
+// verification then reports the cut.
 import type { Services } from '../composition.js';
 import { signCompactJws } from '../crypto/signed-records.js';
 import type { StoredDoc, TenantPartition } from '../store/tenant-partition.js';
 import { parseTenantId } from '../tenancy/tenant-id.js';
 import { tenantPartition } from '../tenants/tenant-access.js';
 import { certificatesPartition } from '../termination/termination-service.js';
-import { AUDIT_HEAD_ID, auditEntryId, type AuditEntryDoc, type AuditHeadDoc } from './audit-log.js';
-import type { ChainBreak } from './chain.js';
+import { auditEntryId, chainHeads, type AuditEntryDoc } from './audit-log.js';
+import { combinedHead, type ChainBreak, type ChainHead } from './chain.js';
 
 export interface AuditAnchorDoc extends StoredDoc {
   type: 'auditAnchor';
+  /** Entries recorded by all chain heads together when signed (the anchor's position). */
   seq: number;
+  /** The digest of every chain head. */
   hash: string;
+  chains: ChainHead[];
   at: string;
-  /** Compact JWS over {sub: tenantId, seq, hash, iat}, verifiable with /api/.well-known/jwks.json. */
+  /** Compact JWS over {sub: tenantId, seq, hash, chains, iat}, verifiable with /api/.well-known/jwks.json. */
   signed: string;
 }
 
@@ -33,12 +37,13 @@ export async function latestAnchor(records: TenantPartition): Promise<AuditAncho
   return latest;
 }
 
-/** Signs and stores the current head, unless it is already anchored. Returns the anchored sequence number. */
+/** Signs and stores the current heads, unless they are already anchored. Returns the anchored position. */
 export async function anchorAuditHead(services: Services, tenantId: string, now: Date): Promise<number | undefined> {
   const parsed = parseTenantId(tenantId)!;
   const { data, records } = await partitionsOf(services, tenantId);
-  const head = await data.read<AuditHeadDoc>(AUDIT_HEAD_ID);
-  if (!head) return undefined;
+  const chains = await chainHeads(data);
+  if (chains.length === 0) return undefined;
+  const head = combinedHead(chains);
   const latest = await latestAnchor(records);
   if (latest && latest.seq >= head.seq) return latest.seq;
   const signed = await signCompactJws(services.vaults[parsed.region], parsed.region, {
@@ -47,24 +52,28 @@ export async function anchorAuditHead(services: Services, tenantId: string, now:
     kind: 'audit-anchor',
     seq: head.seq,
     hash: head.hash,
+    chains,
     iat: Math.floor(now.getTime() / 1000),
   });
-  const doc: AuditAnchorDoc = { id: anchorId(head.seq), tenantId, type: 'auditAnchor', seq: head.seq, hash: head.hash, at: now.toISOString(), signed };
+  const doc: AuditAnchorDoc = { id: anchorId(head.seq), tenantId, type: 'auditAnchor', seq: head.seq, hash: head.hash, chains, at: now.toISOString(), signed };
   await records.commit([{ kind: 'create', doc }]).catch(async (error: unknown) => {
     if (!(await records.read(doc.id))) throw error;
   });
   return head.seq;
 }
 
-/** Checks the log against its latest anchor: the anchored entry must still be there, unchanged. */
+/** Checks the log against its latest anchor: every entry that was a chain's head then must still be there, unchanged. */
 export async function checkAgainstAnchor(services: Services, tenantId: string): Promise<{ anchor?: { seq: number; at: string }; problem?: ChainBreak }> {
   const { data, records } = await partitionsOf(services, tenantId);
   const anchor = await latestAnchor(records);
   if (!anchor) return {};
   const summary = { seq: anchor.seq, at: anchor.at };
-  const entry = await data.read<AuditEntryDoc>(auditEntryId(anchor.seq));
-  if (!entry || entry.hash !== anchor.hash) {
-    return { anchor: summary, problem: { seq: anchor.seq, problem: 'anchor-mismatch', detail: `entry ${anchor.seq}, signed as the head on ${anchor.at}, is ${entry ? 'different' : 'gone'}: the log was cut short or rewritten` } };
+  for (const head of anchor.chains) {
+    const entry = await data.read<AuditEntryDoc>(auditEntryId(head.chain, head.seq));
+    if (!entry || entry.hash !== head.hash) {
+      const detail = `entry ${head.seq} of chain ${head.chain}, signed as its head on ${anchor.at}, is ${entry ? 'different' : 'gone'}: the log was cut short or rewritten`;
+      return { anchor: summary, problem: { chain: head.chain, seq: head.seq, problem: 'anchor-mismatch', detail } };
+    }
   }
   return { anchor: summary };
 }

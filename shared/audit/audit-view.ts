@@ -4,8 +4,8 @@ import { workInTenant } from '../tenants/tenant-access.js';
 import type { Services } from '../composition.js';
 import { ERASED } from '../crypto/keyring.js';
 import type { OpenTenant, RequestMeta } from '../tenants/tenant-access.js';
-import { auditDetailsAad, readPage, verifyLog } from './audit-log.js';
-import type { AuditEntry, ChainBreak } from './chain.js';
+import { auditDetailsAad, readPage, verifyLog, type LogVerification } from './audit-log.js';
+import type { AuditEntry, AuditLogName } from './chain.js';
 import { checkAgainstAnchor } from './anchors.js';
 
 export interface AuditEntryView extends Omit<AuditEntry, 'details'> {
@@ -13,7 +13,7 @@ export interface AuditEntryView extends Omit<AuditEntry, 'details'> {
   details: unknown;
 }
 
-export async function auditPage(services: Services, open: OpenTenant, options: { cursor?: number; limit: number }, meta: RequestMeta): Promise<{ entries: AuditEntryView[]; nextCursor?: string }> {
+export async function auditPage(services: Services, open: OpenTenant, options: { cursor?: string; limit: number; log?: AuditLogName }, meta: RequestMeta): Promise<{ entries: AuditEntryView[]; nextCursor?: string }> {
   return workInTenant(services, open, meta, async (tx) => {
     const page = await readPage(open.partition, options);
     const entries: AuditEntryView[] = [];
@@ -34,7 +34,7 @@ export async function auditVerification(
   services: Services,
   open: OpenTenant,
   meta: RequestMeta,
-): Promise<{ valid: boolean; entries: number; head: { seq: number; hash: string }; firstBreak?: ChainBreak; anchoredThrough?: { seq: number; at: string } }> {
+): Promise<LogVerification & { anchoredThrough?: { seq: number; at: string } }> {
   const chain = await verifyLog(open.partition);
   const anchored = await checkAgainstAnchor(services, open.partition.tenantId);
   const result = {

@@ -4,6 +4,7 @@
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import { AuthenticationError } from '../errors.js';
 import { principalFromClaims, type Principal } from './principal.js';
+import type { Clock } from '../clock.js';
 
 export const ALLOWED_ALGORITHMS = ['RS256', 'PS256', 'ES256'];
 
@@ -11,11 +12,19 @@ export interface TokenVerifierSettings {
   issuer: string;
   audience: string;
   jwksUrl: string;
+  /** Longest lifetime (exp minus iat) a token may claim: a stolen token is useful for at most this long. */
+  maxLifetimeSeconds: number;
 }
+
+/** Clock skew tolerated between the issuer and us, in seconds. */
+const CLOCK_TOLERANCE_SECONDS = 60;
 
 export class TokenVerifier {
   readonly #jwks: JWTVerifyGetKey;
-  constructor(private readonly settings: TokenVerifierSettings) {
+  constructor(
+    private readonly settings: TokenVerifierSettings,
+    private readonly clock: Clock,
+  ) {
     this.#jwks = createRemoteJWKSet(new URL(settings.jwksUrl), { cooldownDuration: 30_000, cacheMaxAge: 10 * 60_000 });
   }
 
@@ -28,8 +37,16 @@ export class TokenVerifier {
         audience: this.settings.audience,
         algorithms: ALLOWED_ALGORITHMS,
         requiredClaims: ['sub', 'exp', 'iat'],
-        clockTolerance: 60,
+        clockTolerance: CLOCK_TOLERANCE_SECONDS,
+        currentDate: this.clock.now(),
       });
+      const nowSeconds = this.clock.now().getTime() / 1000;
+      if (typeof payload.iat !== 'number' || payload.iat > nowSeconds + CLOCK_TOLERANCE_SECONDS) {
+        throw new AuthenticationError('AUTH.INVALID_TOKEN', 'The token was issued in the future.');
+      }
+      if (typeof payload.exp !== 'number' || payload.exp - payload.iat > this.settings.maxLifetimeSeconds) {
+        throw new AuthenticationError('AUTH.TOKEN_LIFETIME', `The token lives longer than ${this.settings.maxLifetimeSeconds} seconds; ask the issuer for a shorter-lived one.`);
+      }
       const principal = principalFromClaims(payload);
       if (!principal) throw new AuthenticationError('AUTH.INVALID_TOKEN', 'The token lacks a subject.');
       return principal;

@@ -2,7 +2,7 @@
 // records about them or that name them, and the audit entries about them. Read page by page from
 // the tenant's partition with queries that select only that person's documents, and decrypted one
 // row at a time, like the whole-tenant rows in tenant-rows.ts (whose CSV columns they reuse).
-import { AUDIT_HEAD_ID, auditDetailsAad, type AuditEntryDoc, type AuditHeadDoc } from '../audit/audit-log.js';
+import { auditDetailsAad, entriesThrough, newestEntryKey, toEntry, type AuditEntryDoc } from '../audit/audit-log.js';
 import type { AuditEntryView } from '../audit/audit-view.js';
 import { ERASED, type TenantCipher } from '../crypto/keyring.js';
 import { recordView } from '../records/record-service.js';
@@ -68,12 +68,12 @@ export async function* subjectAuditRows(
 ): AsyncGenerator<AuditEntryView> {
   const { userId } = subject;
   if (!userId) return;
-  const head = await partition.read<AuditHeadDoc>(AUDIT_HEAD_ID);
-  if (!head) return;
+  const through = await newestEntryKey(partition);
+  if (!through) return;
   const subjectKey = `subject:${userId}`;
   const isAboutThem = (doc: AuditEntryDoc): boolean =>
     doc.target.id === userId || subject.recordIds.has(doc.target.id) || (doc.details !== null && doc.details !== undefined && doc.details.k === subjectKey);
-  for await (const page of partition.query<AuditEntryDoc>("c.type = 'audit' AND c.seq <= @head", [{ name: '@head', value: head.seq }], { orderBy: 'c.seq ASC', pageSize: 500 })) {
+  for await (const page of entriesThrough(partition, through)) {
     for (const doc of page) {
       if (!isAboutThem(doc)) continue;
       let details: unknown = null;
@@ -81,8 +81,7 @@ export async function* subjectAuditRows(
         const opened = await cipher.open(doc.details, auditDetailsAad(doc.action, doc.target.id, doc.at));
         details = opened === ERASED ? 'erased' : opened;
       }
-      const { tenantId, seq, at, actor, action, target, outcome, requestId, prevHash, hash } = doc;
-      yield { tenantId, seq, at, actor, action, target, outcome, requestId, details, prevHash, hash };
+      yield { ...toEntry(doc), details };
     }
   }
 }

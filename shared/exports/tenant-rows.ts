@@ -1,7 +1,7 @@
 // The rows of one tenant's exports, read page by page from the tenant's own partition and
 // decrypted one row at a time: users (erased users as tombstones), one module's records, and the
 // audit log oldest first. Each kind also says how its rows become CSV columns.
-import { AUDIT_HEAD_ID, auditDetailsAad, type AuditEntryDoc, type AuditHeadDoc } from '../audit/audit-log.js';
+import { auditDetailsAad, entriesThrough, newestEntryKey, toEntry, type AuditEntryDoc } from '../audit/audit-log.js';
 import type { AuditEntryView } from '../audit/audit-view.js';
 import { ERASED, type TenantCipher } from '../crypto/keyring.js';
 import { recordView } from '../records/record-service.js';
@@ -146,24 +146,24 @@ export async function collectDataColumns(rows: AsyncIterable<RecordRow>, max: nu
  * or "erased" when the data subject's key has been destroyed.
  */
 export async function* auditRows(partition: TenantPartition, cipher: TenantCipher): AsyncGenerator<AuditEntryView> {
-  const head = await partition.read<AuditHeadDoc>(AUDIT_HEAD_ID);
-  if (!head) return;
-  for await (const page of partition.query<AuditEntryDoc>("c.type = 'audit' AND c.seq <= @head", [{ name: '@head', value: head.seq }], { orderBy: 'c.seq ASC', pageSize: 500 })) {
+  const through = await newestEntryKey(partition);
+  if (!through) return;
+  for await (const page of entriesThrough(partition, through)) {
     for (const doc of page) {
       let details: unknown = null;
       if (doc.details) {
         const opened = await cipher.open(doc.details, auditDetailsAad(doc.action, doc.target.id, doc.at));
         details = opened === ERASED ? 'erased' : opened;
       }
-      const { tenantId, seq, at, actor, action, target, outcome, requestId, prevHash, hash } = doc;
-      yield { tenantId, seq, at, actor, action, target, outcome, requestId, details, prevHash, hash };
+      yield { ...toEntry(doc), details };
     }
   }
 }
 
 export const AUDIT_COLUMNS: readonly CsvColumn<AuditEntryView>[] = [
-  { header: 'seq', value: (e) => e.seq },
   { header: 'at', value: (e) => e.at },
+  { header: 'chain', value: (e) => e.chain },
+  { header: 'seq', value: (e) => e.seq },
   { header: 'actor', value: (e) => e.actor.sub },
   { header: 'actorRoles', value: (e) => e.actor.roles.join(' ') },
   { header: 'actorTenantId', value: (e) => e.actor.tenantId },
@@ -171,7 +171,9 @@ export const AUDIT_COLUMNS: readonly CsvColumn<AuditEntryView>[] = [
   { header: 'targetType', value: (e) => e.target.type },
   { header: 'targetId', value: (e) => e.target.id },
   { header: 'outcome', value: (e) => e.outcome },
+  { header: 'reason', value: (e) => e.reason },
   { header: 'requestId', value: (e) => e.requestId },
+  { header: 'correlationId', value: (e) => e.correlationId },
   { header: 'details', value: (e) => e.details },
   { header: 'prevHash', value: (e) => e.prevHash },
   { header: 'hash', value: (e) => e.hash },

@@ -3,6 +3,7 @@
 import { app, type FunctionInput } from '@azure/functions';
 import { z } from 'zod';
 import { endpoint, type EndpointSpec } from './endpoint.js';
+import { routePermissions, type RouteAuth } from './route-auth.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE' | 'PUT';
 
@@ -19,6 +20,8 @@ export interface ApiRoute {
   body?: z.ZodType;
   /** Headers the route reads beyond Authorization. */
   headers?: ('Idempotency-Key' | 'If-Match')[];
+  /** Who may call it (checked before the body is read). */
+  auth: RouteAuth;
 }
 
 const ROUTES: ApiRoute[] = [];
@@ -35,6 +38,7 @@ export function apiRoute<P, Q, B>(
     summary: options.summary,
     success: options.success,
     tag: options.tag,
+    auth: spec.auth,
     ...(options.headers ? { headers: options.headers } : {}),
     ...(spec.params ? { params: spec.params as z.ZodType } : {}),
     ...(spec.query ? { query: spec.query as z.ZodType } : {}),
@@ -91,6 +95,8 @@ export function openApiDocument(info: { title: string; version: string }): Recor
       summary: route.summary,
       tags: [route.tag],
       security: [{ bearer: [] }],
+      // The permissions the route requires (any one of them), and whether on the tenant in its path.
+      'x-permissions': { scope: 'tenant' in route.auth ? 'tenant' : 'vendor' in route.auth ? 'vendor' : 'any-authenticated', anyOf: routePermissions(route.auth) },
       parameters: [...parameters(route.params, 'path'), ...parameters(route.query, 'query'), ...headerParameters],
       ...(route.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(route.body) } } } } : {}),
       responses: {

@@ -23,10 +23,12 @@ export interface StoredDoc {
 }
 
 /**
- * What a refused operation means: `retry` (a race with another writer of bookkeeping such as the
- * audit head; run the unit of work again), or the expected failure to report to the caller.
+ * What a refused operation means: `retry` (a race with another writer of bookkeeping such as a
+ * subject key or an idempotency record; run the unit of work again), `lane` (another writer
+ * appended to the same audit chain first; append on another chain), or the expected failure to
+ * report to the caller.
  */
-export type ConflictMeaning = 'retry' | (() => Error);
+export type ConflictMeaning = 'retry' | 'lane' | (() => Error);
 
 export type BatchOp = (
   | { kind: 'create'; doc: StoredDoc }
@@ -47,10 +49,15 @@ export class BatchConflict extends Error {
 
 export const MAX_BATCH_OPERATIONS = 100;
 
+/** Audit chains per log when the partition's owner does not say (see AUDIT_CHAIN_LANES). */
+export const DEFAULT_AUDIT_LANES = 8;
+
 export class TenantPartition {
   constructor(
     readonly ref: TenantRef,
     private readonly container: Container,
+    /** How many hash chains each of this tenant's audit logs spreads its appends over. */
+    readonly auditLanes: number = DEFAULT_AUDIT_LANES,
   ) {}
 
   get tenantId(): TenantId {

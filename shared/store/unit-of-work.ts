@@ -1,13 +1,15 @@
 // A unit of work on one tenant's data: the changes, the audit entries that record them, any new
 // subject keys and the idempotency record all commit in one transactional batch, or none does.
-// Races on bookkeeping (the audit head, a subject key, the idempotency record) re-run the work.
-import { appendOperations, type AuditContext, type AuditDraft } from '../audit/audit-log.js';
+// Races on bookkeeping (a subject key, the idempotency record) re-run the work; a race for an
+// audit chain's head only moves the audit entries to another chain.
+import { randomInt } from 'node:crypto';
+import { appendOperations, laneChooser, type AuditContext, type AuditDraft } from '../audit/audit-log.js';
+import { AUDIT_LOGS, type AuditLogName } from '../audit/chain.js';
 import type { Keyring, TenantCipher } from '../crypto/keyring.js';
 import { isEncryptedValue, type EncryptedValue } from '../crypto/field-cipher.js';
 import { ConflictError, PreconditionFailedError, UnprocessableError } from '../errors.js';
 import { BatchConflict, type BatchOp, type StoredDoc, type TenantPartition } from './tenant-partition.js';
 
-const MAX_ATTEMPTS = 6;
 const IDEMPOTENCY_TTL_SECONDS = 24 * 3600;
 
 export class TenantWork {
@@ -68,6 +70,15 @@ interface IdempotencyDoc extends StoredDoc {
   response: EncryptedValue;
 }
 
+/** Attempts for bookkeeping races that re-run the work (a subject key, the idempotency record). */
+const MAX_ATTEMPTS = 6;
+/**
+ * Appends retried on another audit chain after losing a race for one. With the default eight
+ * chains, fifty concurrent writers all land within a handful of rounds; the bound only stops a
+ * store that refuses every append from holding the request forever.
+ */
+const MAX_LANE_ATTEMPTS = 60;
+
 export async function runTenantWork<T>(
   keyring: Keyring,
   partition: TenantPartition,
@@ -75,6 +86,7 @@ export async function runTenantWork<T>(
   work: (tx: TenantWork) => Promise<T>,
   idempotency?: IdempotencyOptions,
 ): Promise<T> {
+  const chooseLane = laneChooser(partition.auditLanes);
   for (let attempt = 1; ; attempt++) {
     const tx = new TenantWork(partition, keyring.cipherFor(partition, context.now), context);
     if (idempotency) {
@@ -94,20 +106,34 @@ export async function runTenantWork<T>(
       };
       ops.push({ kind: 'create', doc, conflict: 'retry' });
     }
-    ops.push(...(await appendOperations(partition, tx.audits, context)));
-    try {
-      await partition.commit(ops);
-      tx.committed();
-      return result;
-    } catch (error) {
-      if (!(error instanceof BatchConflict)) throw error;
-      const meaning = ops[error.index]?.conflict;
-      if (meaning === 'retry' && attempt < MAX_ATTEMPTS) continue;
-      if (typeof meaning === 'function') throw meaning();
-      if (error.status === 412) throw new PreconditionFailedError('RESOURCE.CHANGED', 'The resource changed; read it again and retry.');
-      throw new ConflictError('RESOURCE.CONFLICT', `The change conflicts with the current state (${error.status}).`);
+    const lanes: Partial<Record<AuditLogName, number>> = {};
+    for (let laneAttempt = 1; ; laneAttempt++) {
+      for (const log of AUDIT_LOGS) lanes[log] = chooseLane(log, lanes[log]);
+      const batch = [...ops, ...(await appendOperations(partition, tx.audits, context, lanes))];
+      try {
+        await partition.commit(batch);
+        tx.committed();
+        return result;
+      } catch (error) {
+        if (!(error instanceof BatchConflict)) throw error;
+        const meaning = batch[error.index]?.conflict;
+        if (meaning === 'lane' && laneAttempt < MAX_LANE_ATTEMPTS) {
+          // Another writer took that chain's head: the rest of the batch is still valid, so only the
+          // audit entries move to another chain, after a short random pause that spreads the racers.
+          await pause(randomInt(1 + Math.min(50, 2 * laneAttempt)));
+          continue;
+        }
+        if (meaning === 'retry' && attempt < MAX_ATTEMPTS) break;
+        if (typeof meaning === 'function') throw meaning();
+        if (error.status === 412) throw new PreconditionFailedError('RESOURCE.CHANGED', 'The resource changed; read it again and retry.');
+        throw new ConflictError('RESOURCE.CONFLICT', `The change conflicts with the current state (${error.status}).`);
+      }
     }
   }
+}
+
+function pause(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 async function replayIdempotent<T>(tx: TenantWork, options: IdempotencyOptions): Promise<{ found: true; value: T } | { found: false }> {

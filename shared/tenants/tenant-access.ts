@@ -5,6 +5,7 @@ import type { Services } from '../composition.js';
 import { can, type Permission } from '../auth/policy.js';
 import type { Principal } from '../auth/principal.js';
 import type { AuditActor } from '../audit/chain.js';
+import type { AuditContext } from '../audit/audit-log.js';
 import { ConflictError, ForbiddenError, NotFoundError } from '../errors.js';
 import { CONTAINERS } from '../store/cosmos-stores.js';
 import { TenantPartition } from '../store/tenant-partition.js';
@@ -15,6 +16,8 @@ import { allowsReads, allowsWrites, TENANT_DOC_ID, type TenantDoc } from './tena
 
 export interface RequestMeta {
   requestId: string;
+  /** The caller's own correlation id, recorded beside ours in audit entries. */
+  correlationId?: string;
   now: Date;
 }
 
@@ -37,7 +40,7 @@ export function actorOf(principal: Principal): AuditActor {
 
 /** The partition of `tenantId` in its own region; the only way product code reaches tenant data. */
 export async function tenantPartition(services: Services, tenantId: TenantId, region: Region): Promise<TenantPartition> {
-  return new TenantPartition({ tenantId, region }, await services.stores.container(region, CONTAINERS.tenantData));
+  return new TenantPartition({ tenantId, region }, await services.stores.container(region, CONTAINERS.tenantData), services.config.audit.chainLanes);
 }
 
 /**
@@ -65,13 +68,9 @@ export async function openTenant(
   if (!parsed) throw new NotFoundError('TENANT.NOT_FOUND', `There is no tenant ${rawTenantId}.`);
   const partition = await tenantPartition(services, parsed.tenantId, parsed.region);
   const actor = actorOf(principal);
+  // The endpoint authorised the route already; this second check guards a handler that opens a
+  // tenant with another permission than its route declares (the endpoint records the refusal).
   if (!can(principal, permission, parsed.tenantId)) {
-    const tenant = await partition.read<TenantDoc>(TENANT_DOC_ID);
-    if (tenant && allowsReads(tenant.status)) {
-      await runTenantWork(services.keyring, partition, { actor, requestId: meta.requestId, now: meta.now }, async (tx) => {
-        tx.audit({ action: 'access.denied', target: { type: 'permission', id: permission }, outcome: 'denied' });
-      });
-    }
     throw new ForbiddenError('AUTH.FORBIDDEN', `Your roles (${principal.roles.join(', ') || 'none'}) do not allow ${permission} on tenant ${rawTenantId}.`);
   }
   const tenant = await partition.read<TenantDoc>(TENANT_DOC_ID);
@@ -84,5 +83,10 @@ export async function openTenant(
 
 /** A unit of work on an opened tenant, audited as the caller who opened it. */
 export function workInTenant<T>(services: Services, open: OpenTenant, meta: RequestMeta, work: (tx: TenantWork) => Promise<T>, idempotency?: IdempotencyOptions): Promise<T> {
-  return runTenantWork(services.keyring, open.partition, { actor: open.actor, requestId: meta.requestId, now: meta.now }, work, idempotency);
+  return runTenantWork(services.keyring, open.partition, auditContext(open.actor, meta), work, idempotency);
+}
+
+/** Who did it and under which request, for the audit entries of a unit of work. */
+export function auditContext(actor: AuditActor, meta: RequestMeta): AuditContext {
+  return { actor, requestId: meta.requestId, ...(meta.correlationId ? { correlationId: meta.correlationId } : {}), now: meta.now };
 }

@@ -12,7 +12,7 @@ describe('attack replay (npm run attack)', () => {
   let target: AttackTarget;
 
   before(async () => {
-    system = await LocalSystem.start({ withPlatform: true });
+    system = await LocalSystem.start({ withPlatform: true, productionLimits: true });
     target = await AttackTarget.open(system.url, system.stateDir);
   });
   after(async () => {

@@ -6,9 +6,29 @@ import assert from 'node:assert/strict';
 import { LocalSystem } from '../support/local-system.js';
 import { auditHead, createRecord, createUser, opsToken, provisionTenant, type TenantFixture } from '../support/builders.js';
 
+interface AuditEntryBody {
+  chain: string;
+  seq: number;
+  action: string;
+  at: string;
+  requestId: string;
+  correlationId?: string;
+  outcome: string;
+  reason?: string;
+}
+
 interface AuditPage {
-  entries: { seq: number; action: string; at: string; requestId: string }[];
+  entries: AuditEntryBody[];
   nextCursor?: string;
+}
+
+interface Verification {
+  valid: boolean;
+  entries: number;
+  head: { seq: number; hash: string };
+  chains: { chain: string; seq: number; hash: string }[];
+  firstBreak?: { chain: string; seq: number; problem: string };
+  anchoredThrough?: { seq: number; at: string };
 }
 
 describe('audit log', () => {
@@ -16,7 +36,8 @@ describe('audit log', () => {
   let tenant: TenantFixture;
 
   before(async () => {
-    system = await LocalSystem.start({ withPlatform: true });
+    // Two chains per log, so a chain long enough to cut short below its anchor is certain.
+    system = await LocalSystem.start({ withPlatform: true, settings: { AUDIT_CHAIN_LANES: '2' } });
     tenant = await provisionTenant(system);
     for (let i = 0; i < 5; i++) await createUser(system, tenant);
   });
@@ -24,75 +45,89 @@ describe('audit log', () => {
     await system?.stop();
   });
 
-  test('entries page newest first with a cursor, and every mutation is there with its request id', async () => {
+  const verify = async (): Promise<Verification> => (await system.get<Verification>(`/api/tenants/${tenant.tenantId}/audit/verify`, tenant.adminToken)).body;
+  const storedEntries = async (): Promise<{ id: string; chain: string; seq: number; hash: string; action: string }[]> =>
+    (await system.cosmosContainer('uksouth', 'tenant-data').items.query<{ id: string; chain: string; seq: number; hash: string; action: string }>({ query: "SELECT c.id, c.chain, c.seq, c.hash, c.action FROM c WHERE c.tenantId = @t AND c.type = 'audit'", parameters: [{ name: '@t', value: tenant.tenantId }] }).fetchAll()).resources;
+
+  test('entries page newest first with a cursor, and every mutation is there with our request id and the caller\'s correlation id', async () => {
     const response = await system.request('POST', `/api/tenants/${tenant.tenantId}/users`, { token: tenant.adminToken, body: { name: 'Traced', email: 'traced@customer.test' }, headers: { 'x-request-id': 'portal-req-42' } });
-    assert.equal(response.headers.get('x-request-id'), 'portal-req-42');
+    const requestId = response.headers.get('x-request-id') ?? '';
+    assert.match(requestId, /^[0-9a-f-]{36}$/, 'the request id is ours, not the caller\'s');
+    assert.equal(response.headers.get('x-correlation-id'), 'portal-req-42', 'the caller\'s id comes back as the correlation id');
     const first = await system.get<AuditPage>(`/api/tenants/${tenant.tenantId}/audit?limit=3`, tenant.adminToken);
     assert.equal(first.body.entries.length, 3);
     assert.equal(first.body.entries[0]!.action, 'user.created');
-    assert.equal(first.body.entries[0]!.requestId, 'portal-req-42');
-    const seqs = first.body.entries.map((e) => e.seq);
-    assert.deepEqual(seqs, [...seqs].sort((a, b) => b - a));
-    const all: number[] = [...seqs];
+    assert.equal(first.body.entries[0]!.requestId, requestId);
+    assert.equal(first.body.entries[0]!.correlationId, 'portal-req-42');
+    const all: AuditEntryBody[] = [...first.body.entries];
     let cursor = first.body.nextCursor;
     while (cursor) {
       const page = await system.get<AuditPage>(`/api/tenants/${tenant.tenantId}/audit?limit=3&cursor=${cursor}`, tenant.adminToken);
-      all.push(...page.body.entries.map((e) => e.seq));
+      all.push(...page.body.entries);
       cursor = page.body.nextCursor;
     }
-    assert.deepEqual(all, Array.from({ length: all.length }, (_, i) => all.length - i), 'every entry exactly once, down to 1');
+    assert.equal(new Set(all.map((e) => `${e.chain}/${e.seq}`)).size, all.length, 'every entry exactly once');
     assert.equal(all.length, 7, 'provisioning, five users and the traced one');
+    assert.deepEqual(all.map((e) => e.action), ['user.created', 'user.created', 'user.created', 'user.created', 'user.created', 'user.created', 'tenant.provisioned'], 'newest first');
+    const byChain = new Map<string, number[]>();
+    for (const e of all) byChain.set(e.chain, [...(byChain.get(e.chain) ?? []), e.seq]);
+    for (const [chain, seqs] of byChain) assert.deepEqual(seqs, [...seqs].sort((a, b) => b - a), `chain ${chain} newest first`);
   });
 
-  test('the chain verifies, and an entry edited in the database breaks it at that entry', async () => {
-    const clean = await system.get<{ valid: boolean; entries: number; head: { seq: number } }>(`/api/tenants/${tenant.tenantId}/audit/verify`, tenant.adminToken);
-    assert.equal(clean.body.valid, true);
-    assert.equal(clean.body.entries, clean.body.head.seq);
+  test('the chains verify, and an entry edited in the database breaks its chain at that entry', async () => {
+    const clean = await verify();
+    assert.equal(clean.valid, true);
+    assert.equal(clean.entries, clean.head.seq);
+    assert.equal(clean.chains.reduce((sum, c) => sum + c.seq, 0), clean.head.seq);
 
     const container = system.cosmosContainer('uksouth', 'tenant-data');
-    const id = 'audit:000000000003';
-    const { resource } = await container.item(id, tenant.tenantId).read<Record<string, unknown>>();
-    await container.item(id, tenant.tenantId).replace({ ...resource!, action: 'user.read' });
-    const tampered = await system.get<{ valid: boolean; firstBreak: { seq: number; problem: string } }>(`/api/tenants/${tenant.tenantId}/audit/verify`, tenant.adminToken);
-    assert.equal(tampered.body.valid, false);
-    assert.deepEqual({ seq: tampered.body.firstBreak.seq, problem: tampered.body.firstBreak.problem }, { seq: 3, problem: 'altered' });
-    await container.item(id, tenant.tenantId).replace(resource!);
+    const victim = (await storedEntries()).find((e) => e.seq === 2)!;
+    const { resource } = await container.item(victim.id, tenant.tenantId).read<Record<string, unknown>>();
+    await container.item(victim.id, tenant.tenantId).replace({ ...resource!, action: 'user.read' });
+    const tampered = await verify();
+    assert.equal(tampered.valid, false);
+    assert.deepEqual(tampered.firstBreak && { chain: tampered.firstBreak.chain, seq: tampered.firstBreak.seq, problem: tampered.firstBreak.problem }, { chain: victim.chain, seq: 2, problem: 'altered' });
+    await container.item(victim.id, tenant.tenantId).replace(resource!);
   });
 
   test('an entry deleted in the database is reported as missing', async () => {
     const container = system.cosmosContainer('uksouth', 'tenant-data');
-    const id = 'audit:000000000004';
-    const { resource } = await container.item(id, tenant.tenantId).read<Record<string, unknown>>();
-    await container.item(id, tenant.tenantId).delete();
-    const result = await system.get<{ valid: boolean; firstBreak: { seq: number; problem: string } }>(`/api/tenants/${tenant.tenantId}/audit/verify`, tenant.adminToken);
-    assert.equal(result.body.valid, false);
-    assert.deepEqual({ seq: result.body.firstBreak.seq, problem: result.body.firstBreak.problem }, { seq: 4, problem: 'missing' });
+    const victim = (await storedEntries()).find((e) => e.seq === 2)!;
+    const { resource } = await container.item(victim.id, tenant.tenantId).read<Record<string, unknown>>();
+    await container.item(victim.id, tenant.tenantId).delete();
+    const result = await verify();
+    assert.equal(result.valid, false);
+    assert.deepEqual(result.firstBreak && { chain: result.firstBreak.chain, seq: result.firstBreak.seq, problem: result.firstBreak.problem }, { chain: victim.chain, seq: 2, problem: 'missing' });
     await container.items.create(resource!);
-    const restored = await system.get<{ valid: boolean }>(`/api/tenants/${tenant.tenantId}/audit/verify`, tenant.adminToken);
-    assert.equal(restored.body.valid, true);
+    assert.equal((await verify()).valid, true);
   });
 
-  test('a log cut short and its head rewritten still fails verification against the nightly signed anchor', async () => {
+  test('a chain cut short and its head rewritten still fails verification against the nightly signed anchor', async () => {
     await system.advance('P1D'); // past 02:00 UTC: the nightly anchor signs every head
-    const anchored = await system.get<{ valid: boolean; anchoredThrough: { seq: number }; head: { seq: number } }>(`/api/tenants/${tenant.tenantId}/audit/verify`, tenant.adminToken);
-    assert.equal(anchored.body.valid, true);
-    assert.ok(anchored.body.anchoredThrough.seq >= 3, 'the head was anchored');
+    const anchored = await verify();
+    assert.equal(anchored.valid, true);
+    assert.ok(anchored.anchoredThrough && anchored.anchoredThrough.seq >= 7, 'the heads were anchored');
     const anchors = (await system.allDocuments('uksouth', 'certificates')).filter((d) => d['tenantId'] === tenant.tenantId && d['type'] === 'auditAnchor');
     assert.ok(anchors.length >= 1);
     const [header] = String(anchors[0]!['signed']).split('.');
     assert.equal(JSON.parse(Buffer.from(header!, 'base64url').toString())['alg'], 'ES256', 'the anchor is a signed JWS');
 
-    // The attack: drop the newest entries up to and beyond the anchor, and point the head at what is left.
+    // The attack: in the longest chain, drop the newest entries up to and beyond its anchored head,
+    // and point that chain's head at what is left.
     const container = system.cosmosContainer('uksouth', 'tenant-data');
-    const keep = anchored.body.anchoredThrough.seq - 2;
-    const { resources: entries } = await container.items.query<{ id: string; seq: number; hash: string }>({ query: "SELECT c.id, c.seq, c.hash FROM c WHERE c.tenantId = @t AND c.type = 'audit'", parameters: [{ name: '@t', value: tenant.tenantId }] }).fetchAll();
+    const longest = [...anchored.chains].sort((a, b) => b.seq - a.seq)[0]!;
+    assert.ok(longest.seq >= 3);
+    const keep = longest.seq - 2;
+    const entries = (await storedEntries()).filter((e) => e.chain === longest.chain);
     for (const entry of entries.filter((e) => e.seq > keep)) await container.item(entry.id, tenant.tenantId).delete();
     const last = entries.find((e) => e.seq === keep)!;
-    await container.items.upsert({ id: 'audit-head', tenantId: tenant.tenantId, type: 'auditHead', seq: keep, hash: last.hash });
+    const headId = `audit-head:${longest.chain}`;
+    const { resource: head } = await container.item(headId, tenant.tenantId).read<Record<string, unknown>>();
+    await container.items.upsert({ ...head!, seq: keep, hash: last.hash });
 
-    const cut = await system.get<{ valid: boolean; firstBreak: { seq: number; problem: string } }>(`/api/tenants/${tenant.tenantId}/audit/verify`, tenant.adminToken);
-    assert.equal(cut.body.valid, false, 'the shortened chain alone would verify; the anchor does not');
-    assert.deepEqual({ seq: cut.body.firstBreak.seq, problem: cut.body.firstBreak.problem }, { seq: anchored.body.anchoredThrough.seq, problem: 'anchor-mismatch' });
+    const cut = await verify();
+    assert.equal(cut.valid, false, 'the shortened chain alone would verify; the anchor does not');
+    assert.deepEqual(cut.firstBreak && { chain: cut.firstBreak.chain, problem: cut.firstBreak.problem }, { chain: longest.chain, problem: 'anchor-mismatch' });
   });
 
   test('bad input on every write route is a 400 problem naming the field, and writes nothing', async () => {
@@ -115,7 +150,7 @@ describe('audit log', () => {
     ];
     for (const c of cases) {
       const before = await auditHead(system, tenant);
-      const documentsBefore = (await system.allDocuments('uksouth')).length;
+      const documentsBefore = new Set((await system.allDocuments('uksouth')).filter((d) => d['tenantId'] === tenant.tenantId).map((d) => String(d['id'])));
       const response = await system.request<{ status: number; errors: { path: string; message: string }[] }>(c.method, c.path, {
         token: c.token,
         ...(c.body !== undefined ? { body: c.body } : {}),
@@ -125,8 +160,12 @@ describe('audit log', () => {
       assert.match(response.headers.get('content-type') ?? '', /application\/problem\+json/);
       assert.ok(response.body.errors.some((e) => e.path === c.field), `${c.method} ${c.path} names ${c.field}: ${JSON.stringify(response.body.errors)}`);
       const after = await auditHead(system, tenant);
-      assert.equal(after.seq, before.seq + 1, 'only the verify call itself was audited');
-      assert.equal((await system.allDocuments('uksouth')).length, documentsBefore + 1, 'nothing but that audit entry was written');
+      // A refusal on a vendor route (provisioning) belongs to the vendor's security log, not the tenant's.
+      const onTenant = c.path.startsWith(`/api/tenants/${tenant.tenantId}`);
+      assert.equal(after.seq, before.seq + (onTenant ? 2 : 1), 'only the refusal and the verify call itself were audited');
+      const addedHere = (await system.allDocuments('uksouth')).filter((d) => d['tenantId'] === tenant.tenantId && !documentsBefore.has(String(d['id'])));
+      assert.ok(addedHere.every((d) => d['type'] === 'audit' || d['type'] === 'auditHead'), 'nothing but audit entries (and a chain head) was written');
+      assert.deepEqual(addedHere.filter((d) => d['type'] === 'audit').map((d) => `${String(d['action'])}:${String(d['reason'] ?? '')}`).sort(), onTenant ? ['audit.verified:', 'request.refused:REQUEST.INVALID'] : ['audit.verified:']);
     }
   });
 

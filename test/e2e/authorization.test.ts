@@ -71,7 +71,7 @@ describe('authentication and authorisation', () => {
     assert.equal(late.body.code, 'AUTH.TOKEN_EXPIRED');
   });
 
-  test("a tenant admin of tenant A gets 403 on tenant B, and B's audit log records the attempt", async () => {
+  test("a tenant admin of tenant A gets 403 on tenant B, and B's security log records the attempt", async () => {
     const attempts = [
       system.get(`/api/tenants/${tenantB.tenantId}`, tenantA.adminToken),
       system.get(`/api/tenants/${tenantB.tenantId}/users/${userB}`, tenantA.adminToken),
@@ -82,13 +82,17 @@ describe('authentication and authorisation', () => {
     for (const response of await Promise.all(attempts)) assert.equal(response.status, 403);
     const user = await system.get<{ status: string }>(`/api/tenants/${tenantB.tenantId}/users/${userB}`, tenantB.adminToken);
     assert.equal(user.body.status, 'active', 'nothing changed in tenant B');
-    const audit = await system.get<{ entries: { action: string; outcome: string; actor: { sub: string; tenantId?: string } }[] }>(`/api/tenants/${tenantB.tenantId}/audit?limit=50`, tenantB.adminToken);
-    const denials = audit.body.entries.filter((e) => e.action === 'access.denied');
+    type Entries = { entries: { action: string; outcome: string; reason?: string; actor: { sub: string; tenantId?: string } }[] };
+    const security = await system.get<Entries>(`/api/tenants/${tenantB.tenantId}/audit?limit=50&log=security`, tenantB.adminToken);
+    const denials = security.body.entries.filter((e) => e.action === 'request.refused');
     assert.equal(denials.length, 5);
     for (const denial of denials) {
       assert.equal(denial.outcome, 'denied');
+      assert.equal(denial.reason, 'AUTH.FORBIDDEN');
       assert.equal(denial.actor.tenantId, tenantA.tenantId);
     }
+    const activity = await system.get<Entries>(`/api/tenants/${tenantB.tenantId}/audit?limit=50&log=activity`, tenantB.adminToken);
+    assert.equal(activity.body.entries.filter((e) => e.actor.tenantId === tenantA.tenantId).length, 0, "an outsider's refusals stay out of B's own activity log");
   });
 
   test('vendor roles act only within their role', async () => {

@@ -324,7 +324,9 @@ describe('data-subject requests', () => {
     assert.equal(unknown.status, 422);
     assert.equal(unknown.body.errors?.[0]?.path, 'subject.userId');
     await system.settle();
-    assert.equal((await auditHead(system, tenant)).seq, head.seq + 1, 'no audit entry but that of the verify call itself');
+    assert.equal((await auditHead(system, tenant)).seq, head.seq + cases.length + 2, 'no audit entry but one per refusal and that of the verify call itself');
+    const refusals = (await system.get<{ entries: { action: string; outcome: string; reason?: string }[] }>(`/api/tenants/${tenant.tenantId}/audit?limit=50`, tenant.adminToken)).body.entries.filter((e) => e.action === 'request.refused');
+    assert.deepEqual(refusals.map((e) => e.reason).sort(), [...cases.map(() => 'REQUEST.INVALID'), 'DSAR.UNKNOWN_SUBJECT'].sort(), 'each refusal recorded with its code');
     assert.equal((await system.allDocuments('uksouth')).filter((d) => d['tenantId'] === tenant.tenantId && String(d['type']).startsWith('dsar')).length, 0);
     assert.equal((await system.get<Problem>(`${dsars(tenant)}/d-00000000000000000000`, tenant.adminToken)).status, 404);
     assert.equal((await system.get<Problem>(`${dsars(tenant)}/not-a-dsar`, tenant.adminToken)).body.errors?.[0]?.path, 'path:dsarId');

@@ -38,6 +38,7 @@ async function* auditLike(count: number, tenantId: string, onRow: (n: number) =>
     onRow(seq);
     yield {
       tenantId,
+      chain: 'activity:00',
       seq,
       at: new Date(Date.UTC(2026, 0, 1) + seq * 1000).toISOString(),
       actor: { sub: `admin-of-${tenantId}`, roles: ['tenant.admin'], tenantId },

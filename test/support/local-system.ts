@@ -14,7 +14,17 @@ export interface SystemOptions {
   appModules?: string[];
   /** Start the Azure stand-ins (the product app needs them; host-only tests do not). */
   withPlatform?: boolean;
+  /**
+   * App settings on top of the embedded defaults. Unless `productionLimits` is set, fixture tokens
+   * may live 400 days (they outlive the virtual months a test moves through; the lifetime cap is
+   * tested on its own with the production default).
+   */
+  settings?: Record<string, string>;
+  productionLimits?: boolean;
 }
+
+/** Longer than any virtual span a test moves through (see builders.ts). */
+const FIXTURE_SETTINGS = { AUTH_MAX_TOKEN_LIFETIME_MINUTES: String(400 * 24 * 60) };
 
 export interface HttpResult<T = unknown> {
   status: number;
@@ -49,6 +59,7 @@ export class LocalSystem {
       ...(platform ? { platformFile: platform.addressesFile } : {}),
       ...(options.appModules ? { appModules: options.appModules } : {}),
       ...(process.env['ECHO_HOST_LOG'] ? { echo: true } : {}),
+      env: { ...(options.productionLimits ? {} : FIXTURE_SETTINGS), ...options.settings },
     });
   }
 
