@@ -7,8 +7,9 @@ import { tenantParams } from '../shared/http/common.js';
 import { ACKNOWLEDGE_EVENT } from '../shared/breaches/breach.js';
 import { acknowledgeNotice, listNotices, readNotice } from '../shared/breaches/tenant-notices.js';
 import { openTenant } from '../shared/tenants/tenant-access.js';
+import { tenantIdSchema } from '../shared/http/text.js';
 
-const noticeParams = z.object({ tenantId: z.string().min(1).max(64), noticeId: z.string().min(1).max(64) });
+const noticeParams = z.object({ tenantId: tenantIdSchema, noticeId: z.string().regex(/^b-[0-9a-f]{20}-n\d{1,4}$/, 'must be a notice id (b-…-n…)') });
 
 apiRoute(
   'listBreachNotices',

@@ -10,8 +10,9 @@ import { breachUpdateSchema, CLOSE_EVENT, closeBreachSchema, notifyBreachSchema,
 import { registerCsv } from '../shared/breaches/register.js';
 import { CSV_CONTENT_TYPE } from '../shared/exports/csv.js';
 import { BREACH_ORCHESTRATOR } from '../workflows/breaches/orchestrator.js';
+import { BREACH_ID } from '../shared/breaches/breach.js';
 
-const breachParams = z.object({ breachId: z.string().min(1).max(64) });
+const breachParams = z.object({ breachId: z.string().regex(BREACH_ID, 'must be a breach id (b-…)') });
 const client = df.input.durableClient();
 
 /** Starts the breach's workflow unless it already runs (a retried request repairs a missed start). */

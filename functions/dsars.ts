@@ -18,6 +18,7 @@ import {
   recordEvidence,
   refuseDsar,
   requestFulfilment,
+  vendorReceipt,
   type DsarResult,
 } from '../shared/dsars/dsar-service.js';
 import { createDsarSchema, DSAR_CHANGED_EVENT, dsarParams, evidenceSchema, identitySchema, pauseSchema, reasonSchema } from '../shared/dsars/dsar.js';
@@ -59,11 +60,12 @@ apiRoute(
     body: createDsarSchema,
     handle: async ({ principal, params, body, services, meta, idempotency, invocation }) => {
       const result = await createDsar(services, principal, params.tenantId, body, { ...meta, ...(idempotency ? { idempotency } : {}) });
-      const location = { location: dsarPath(params.tenantId, result.ref.dsarId) };
       // A duplicate is answered with the open request it was linked to: nothing new was created.
-      if (!result.created) return { status: 200, body: result.view, headers: location };
+      if (!result.created) return { status: 200, body: result.view, headers: { location: dsarPath(params.tenantId, result.ref.dsarId) } };
       await notifyWorkflow(invocation, result, 'received');
-      return { status: 201, body: result.view, headers: location };
+      // Vendor staff get a receipt that reads the same for every person (no user id, no other request).
+      if (result.view.receivedBy === 'vendor') return { status: 201, body: vendorReceipt(result) };
+      return { status: 201, body: result.view, headers: { location: dsarPath(params.tenantId, result.ref.dsarId) } };
     },
   },
 );

@@ -5,8 +5,9 @@ import { withEtag } from '../shared/http/common.js';
 import { openTenant } from '../shared/tenants/tenant-access.js';
 import { correctRecord, createRecord, eraseRecord, readRecord } from '../shared/records/record-service.js';
 import { correctRecordSchema, createRecordSchema, moduleParams } from '../shared/records/record.js';
+import { plainText, recordIdSchema } from '../shared/http/text.js';
 
-const recordParams = moduleParams.extend({ recordId: z.string().min(1).max(64) });
+const recordParams = moduleParams.extend({ recordId: recordIdSchema });
 
 apiRoute(
   'createRecord',
@@ -56,7 +57,7 @@ apiRoute(
   {
     auth: { tenant: 'personalData.write' },
     params: recordParams,
-    query: z.strictObject({ reason: z.string().trim().min(1).max(1000).optional() }),
+    query: z.strictObject({ reason: plainText(1000).optional() }),
     handle: async ({ principal, params, query, services, meta, idempotency }) => {
       const open = await openTenant(services, principal, params.tenantId, 'personalData.write', 'write', meta);
       return withEtag(200, await eraseRecord(services, open, params.module, params.recordId, { ...meta, ...(query.reason ? { reason: query.reason } : {}), ...(idempotency ? { idempotency } : {}) }));

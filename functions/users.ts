@@ -5,8 +5,9 @@ import { tenantParams, withEtag } from '../shared/http/common.js';
 import { openTenant } from '../shared/tenants/tenant-access.js';
 import { createUser, deactivateUser, eraseUser, readUser, rectifyUser } from '../shared/users/user-service.js';
 import { createUserSchema, eraseUserQuerySchema, rectifyUserSchema } from '../shared/users/user.js';
+import { tenantIdSchema, userIdSchema } from '../shared/http/text.js';
 
-const userParams = z.object({ tenantId: z.string().min(1).max(64), userId: z.string().min(1).max(64) });
+const userParams = z.object({ tenantId: tenantIdSchema, userId: userIdSchema });
 
 apiRoute(
   'createUser',

@@ -22,9 +22,9 @@ import {
 import { BreachStore } from './breach-store.js';
 import { isLate, notifyBy, utcInstant } from './deadline.js';
 import { breachEntry, updateViews, type BreachEntry, type BreachUpdateView } from './register.js';
+import { requirePlausibleInstant } from '../http/plausible-instant.js';
 
 /** Clocks disagree a little; an awareness instant further ahead than this is a mistake. */
-const FUTURE_TOLERANCE_MS = 5 * 60_000;
 
 type Meta = RequestMeta & { idempotency?: IdempotencyOptions };
 
@@ -71,7 +71,7 @@ export async function openBreach(services: Services, principal: Principal, reque
   } catch {
     throw new ValidationError([{ path: 'awareAt', message: 'must be an ISO 8601 instant with an offset (Z or ±hh:mm)' }]);
   }
-  if (Date.parse(awareAt) > meta.now.getTime() + FUTURE_TOLERANCE_MS) throw new ValidationError([{ path: 'awareAt', message: 'must not be in the future' }]);
+  requirePlausibleInstant(new Date(awareAt), meta.now, 'awareAt');
   const affectedTenants = await checkAffectedTenants(services, request.affectedTenants);
   const deadline = notifyBy(request.awareAt);
   const late = isLate(meta.now, deadline);

@@ -6,26 +6,27 @@ import { createHash, randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { REGIONS, type Region } from '../config.js';
 import type { ClockAlertKind, ClockAudience } from './clock.js';
+import { displayName, plainText, tenantIdSchema } from '../http/text.js';
 
 // ---- requests --------------------------------------------------------------------------------
 
 const instant = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 instant with an offset (Z or ±hh:mm)' });
-const text = (max: number) => z.string().trim().min(1, 'is required').max(max);
+const text = (max: number) => plainText(max, { multiline: true });
 /** An approximate number; null while it is not yet known ("where possible", Art 33(3)(a)). */
 const approximate = z.number({ message: 'must be a whole number, or null while unknown' }).int().min(0).max(1e12).nullable();
 const categories = z.array(text(200)).max(50);
 
 export const contactPointSchema = z.strictObject({
-  name: text(200),
+  name: displayName(200),
   email: z.email({ message: 'must be an email address' }).max(320),
-  phone: z.string().trim().min(3).max(40).optional(),
+  phone: z.string().trim().regex(/^\+?[0-9 ()-]{3,40}$/, 'must be a telephone number').optional(),
 });
 export type ContactPoint = z.infer<typeof contactPointSchema>;
 
 /** A list of tenant ids, or a selector resolved once, when the notices are sent. */
 export const affectedTenantsSchema = z.union(
   [
-    z.array(z.string().trim().min(1).max(64)).min(1, 'name at least one tenant').max(10_000),
+    z.array(tenantIdSchema).min(1, 'name at least one tenant').max(10_000),
     z.strictObject({ region: z.enum(REGIONS) }),
     z.strictObject({ all: z.literal(true) }),
   ],
@@ -59,7 +60,7 @@ export type NotifyBreachRequest = z.infer<typeof notifyBreachSchema>;
 
 export const closeBreachSchema = z.strictObject({
   /** What was done and concluded (the register's remedial action and effects, in the end). */
-  outcome: z.string().trim().min(1, 'say how the breach was concluded').max(5000),
+  outcome: plainText(5000, { multiline: true, required: 'say how the breach was concluded' }),
 });
 
 /** Phased information (Art 33(4)): new information, and any facts it changes. */

@@ -7,6 +7,7 @@ import type { Services } from '../composition.js';
 import { can } from '../auth/policy.js';
 import type { Principal } from '../auth/principal.js';
 import type { AuditActor } from '../audit/chain.js';
+import { requirePlausibleInstant } from '../http/plausible-instant.js';
 import { auditDetailsAad } from '../audit/audit-log.js';
 import { ERASED, type KeyOwner, type TenantCipher } from '../crypto/keyring.js';
 import { calendarDateIn, parseInstant } from '../deadlines/index.js';
@@ -37,8 +38,6 @@ import { computeDeadline, deadlineSteps, stepKey } from './schedule.js';
 /** The workflow acts as itself in audit entries. */
 export const DSAR_WORKFLOW_ACTOR: AuditActor = { sub: 'system:dsar-workflow', roles: [] };
 
-/** An instant a few minutes ahead is clock skew; further ahead it is a mistake. */
-const FUTURE_TOLERANCE_MS = 5 * 60_000;
 
 export interface DsarResult {
   view: DsarView;
@@ -75,10 +74,11 @@ export async function createDsar(
 ): Promise<DsarResult> {
   const receivedBy: ReceivedBy = can(principal, 'dsars.manage', rawTenantId) ? 'controller' : 'vendor';
   const open = await openTenant(services, principal, rawTenantId, receivedBy === 'controller' ? 'dsars.manage' : 'dsars.recordReceivedByVendor', 'obligation', meta);
-  const receivedAt = parseInstant(request.receivedAt);
-  if (receivedAt.getTime() > meta.now.getTime() + FUTURE_TOLERANCE_MS) {
-    throw new ValidationError([{ path: 'receivedAt', message: 'must not be in the future' }]);
+  // Vendor staff record what the person wrote to us; they learn nothing about the tenant's people.
+  if (receivedBy === 'vendor' && request.subject.userId !== undefined) {
+    throw new ValidationError([{ path: 'subject.userId', message: "vendor staff name the person by the email address they wrote from; user ids are the controller's" }]);
   }
+  const receivedAt = requirePlausibleInstant(parseInstant(request.receivedAt), meta.now, 'receivedAt');
   const clock = { receivedAt: receivedAt.toISOString(), jurisdiction: request.jurisdiction, clarificationPauses: [], extended: false };
   const deadline = computeDeadline(clock);
   const tenantId = open.partition.tenantId;
@@ -90,10 +90,11 @@ export async function createDsar(
           const subject = await resolveSubject(tx, request.subject);
           const claimId = `dsar-claim:${request.type}:${subject.key}`;
           const claim = await tx.partition.read<DsarClaimDoc>(claimId);
-          if (claim) {
-            const existing = await tx.partition.read<DsarDoc>(dsarDocId(claim.dsarId));
-            if (existing && isOpen(existing.status)) return linkDuplicate(tx, existing, { at, by: open.actor.sub, receivedBy, receivedAt: clock.receivedAt });
-          }
+          const existing = claim ? await tx.partition.read<DsarDoc>(dsarDocId(claim.dsarId)) : undefined;
+          const openDuplicate = existing && isOpen(existing.status) ? existing : undefined;
+          // The controller's own duplicate is linked to the open request; a vendor-received one is
+          // recorded on its own, pointing at it, so the vendor neither sees nor changes that request.
+          if (openDuplicate && receivedBy === 'controller') return linkDuplicate(tx, openDuplicate, { at, by: open.actor.sub, receivedBy, receivedAt: clock.receivedAt });
 
           const dsarId = `d-${randomBytes(10).toString('hex')}`;
           const owner = await keyOwnerFor(tx.partition, subject.userId);
@@ -119,14 +120,17 @@ export async function createDsar(
             clock,
             deadline,
             ...(request.changes ? { changes: await tx.cipher.seal(owner, request.changes, dsarAad(dsarId, 'changes')) } : {}),
+            ...(openDuplicate ? { possibleDuplicateOf: openDuplicate.dsarId } : {}),
             duplicates: [],
             notices: [],
             transitions: [{ at, action: 'recorded', from: null, to: status, by: open.actor.sub }],
             version: 1,
           };
-          const claimDoc: DsarClaimDoc = { id: claimId, tenantId, type: 'dsarClaim', dsarId };
-          if (claim) tx.raw({ kind: 'replace', doc: claimDoc, ifMatch: claim._etag!, conflict: () => new ClaimRace() });
-          else tx.create(claimDoc, () => new ClaimRace());
+          if (!openDuplicate) {
+            const claimDoc: DsarClaimDoc = { id: claimId, tenantId, type: 'dsarClaim', dsarId };
+            if (claim) tx.raw({ kind: 'replace', doc: claimDoc, ifMatch: claim._etag!, conflict: () => new ClaimRace() });
+            else tx.create(claimDoc, () => new ClaimRace());
+          }
           tx.create(doc);
           tx.audit({
             action: 'dsar.received',
@@ -142,6 +146,23 @@ export async function createDsar(
       throw error;
     }
   }
+}
+
+/**
+ * What vendor staff are told about a request they recorded: the same fields for every person,
+ * known to the tenant or not, and nothing the controller holds (no user id, no other request).
+ */
+export interface VendorReceipt {
+  dsarId: string;
+  type: DsarView['type'];
+  receivedBy: 'vendor';
+  receivedAt: string;
+  jurisdiction: DsarView['jurisdiction'];
+  forwarding: 'to the controller';
+}
+
+export function vendorReceipt(result: DsarResult): VendorReceipt {
+  return { dsarId: result.view.dsarId, type: result.view.type, receivedBy: 'vendor', receivedAt: result.view.receivedAt, jurisdiction: result.view.jurisdiction, forwarding: 'to the controller' };
 }
 
 async function linkDuplicate(tx: TenantWork, existing: DsarDoc, submission: DsarDoc['duplicates'][number]): Promise<DsarResult> {
@@ -296,6 +317,7 @@ export async function dsarView(doc: DsarDoc, cipher: TenantCipher): Promise<Dsar
         }
       : {}),
     ...(doc.restrictionLiftedAt ? { restrictionLiftedAt: doc.restrictionLiftedAt } : {}),
+    ...(doc.possibleDuplicateOf ? { possibleDuplicateOf: doc.possibleDuplicateOf } : {}),
     duplicates: doc.duplicates.map(({ at, receivedBy, receivedAt }) => ({ at, receivedBy, receivedAt })),
     notices: doc.notices,
     ...(doc.closedAt ? { closedAt: doc.closedAt } : {}),
@@ -388,8 +410,7 @@ export async function settle(tx: TenantWork, before: DsarDoc, changed: DsarDoc, 
 }
 
 function notInFuture(instant: string, now: Date, path: string): Date {
-  const at = parseInstant(instant);
-  if (at.getTime() > now.getTime() + FUTURE_TOLERANCE_MS) throw new ValidationError([{ path, message: 'must not be in the future' }]);
+  const at = requirePlausibleInstant(parseInstant(instant), now, path);
   return at;
 }
 

@@ -7,6 +7,7 @@ import type { EncryptedValue } from '../crypto/field-cipher.js';
 import type { StoredDoc } from '../store/tenant-partition.js';
 import type { SubjectCounts } from '../exports/subject-package.js';
 import type { DsarAction, DsarStatus } from './lifecycle.js';
+import { displayName, plainText, tenantIdSchema } from '../http/text.js';
 
 export const DSAR_TYPES = ['access', 'portability', 'rectification', 'erasure', 'restriction', 'objection'] as const;
 export type DsarType = (typeof DSAR_TYPES)[number];
@@ -43,10 +44,10 @@ const jurisdictionSchema = z.string().transform((value, ctx): Jurisdiction => {
 /** The corrections a rectification request asks for: the user profile fields (null removes an optional one). */
 export const requestedChangesSchema = z
   .strictObject({
-    name: z.string().trim().min(1).max(200).optional(),
+    name: displayName(200).optional(),
     email: z.email({ message: 'must be an email address' }).max(320).optional(),
-    role: z.string().trim().min(1).max(100).nullable().optional(),
-    department: z.string().trim().min(1).max(200).nullable().optional(),
+    role: plainText(100).nullable().optional(),
+    department: plainText(200).nullable().optional(),
     avatarUrl: z.url({ protocol: /^https$/, message: 'must be an https URL' }).max(2048).nullable().optional(),
   })
   .refine((c) => Object.values(c).some((v) => v !== undefined), { message: 'ask for at least one correction' });
@@ -83,12 +84,12 @@ export const evidenceSchema = z.strictObject({
   kind: z.enum(['fee', 'agent-authority'], { message: 'must be fee or agent-authority' }),
   receivedAt: instantSchema,
 });
-export const reasonSchema = z.strictObject({ reason: z.string().trim().min(1, 'say why').max(2000) });
+export const reasonSchema = z.strictObject({ reason: plainText(2000, { multiline: true, required: 'say why' }) });
 export const pauseSchema = z
   .strictObject({ from: calendarDate, to: calendarDate })
   .refine((p) => !isCalendarDate(p.from) || !isCalendarDate(p.to) || p.to >= p.from, { message: 'must not be before from', path: ['to'] });
 
-export const dsarParams = z.object({ tenantId: z.string().min(1).max(64), dsarId: z.string().regex(/^d-[0-9a-f]{20}$/, 'must be a DSAR id (d-…)') });
+export const dsarParams = z.object({ tenantId: tenantIdSchema, dsarId: z.string().regex(/^d-[0-9a-f]{20}$/, 'must be a DSAR id (d-…)') });
 
 export type ReceivedBy = 'controller' | 'vendor';
 
@@ -171,6 +172,8 @@ export interface DsarDoc extends StoredDoc {
     failure?: { at: string; code: string };
   };
   restrictionLiftedAt?: string;
+  /** A vendor-received request about a person who already had an open request of this type (never linked by the vendor). */
+  possibleDuplicateOf?: string;
   duplicates: { at: string; by: string; receivedBy: ReceivedBy; receivedAt: string }[];
   notices: DsarNoticeRecord[];
   escalatedAt?: string;
@@ -255,6 +258,7 @@ export interface DsarView extends DsarSummary {
   /** Access and portability: fresh expiring links to the package (minted on each read; never stored). */
   package?: { expiresOn: string; manifest: string; files: Record<string, string> };
   restrictionLiftedAt?: string;
+  possibleDuplicateOf?: string;
   duplicates: { at: string; receivedBy: ReceivedBy; receivedAt: string }[];
   notices: DsarNoticeRecord[];
   closedAt?: string;

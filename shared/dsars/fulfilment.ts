@@ -29,6 +29,7 @@ import { canTransition, transition } from './lifecycle.js';
 import { noticeName, sendDsarNotice } from './notices.js';
 import { restrictionDocId, type RestrictionDoc } from './restriction.js';
 import { dsarPartition } from './workflow-steps.js';
+import { CURRENT_VERSION } from '../store/versioning.js';
 
 interface Meta {
   now: Date;
@@ -64,7 +65,7 @@ export async function fulfilRequest(services: Services, ref: DsarRef, meta: Meta
         requireWritable(tenant);
         const requested = await requestedChanges(services, partition, doc, meta.now);
         if (!userId) return await complete(services, partition, doc.dsarId, meta, { outcome: { kind: 'rectified', subjectFound: false, changedFields: [], unchangedFields: Object.keys(requested) } });
-        const rep = await rectifyUser(services, open, userId, { ...requested, reason }, { requestId: meta.requestId, now: meta.now, ifMatch: '*' });
+        const rep = await rectifyUser(services, open, userId, { ...requested, reason }, { requestId: meta.requestId, now: meta.now, ifMatch: CURRENT_VERSION });
         // Tagged with this request, so a re-run (which changes nothing) still reports what this request changed.
         const changes = rep.view.rectifications?.find((r) => r.reason === reason)?.changes ?? {};
         return await complete(services, partition, doc.dsarId, meta, {

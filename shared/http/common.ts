@@ -2,8 +2,9 @@
 import { z } from 'zod';
 import type { Representation } from '../store/versioning.js';
 import type { EndpointResult } from './endpoint.js';
+import { tenantIdSchema } from './text.js';
 
-export const tenantParams = z.object({ tenantId: z.string().min(1).max(64) });
+export const tenantParams = z.object({ tenantId: tenantIdSchema });
 
 /** A versioned resource as a response: its view as the body, its version as the ETag. */
 export function withEtag<T>(status: number, rep: Representation<T>, extraHeaders: Record<string, string> = {}): EndpointResult {

@@ -10,7 +10,7 @@ import type { IdempotencyOptions, TenantWork } from '../store/unit-of-work.js';
 import type { OpenTenant, RequestMeta } from '../tenants/tenant-access.js';
 import { userDocId, type UserDoc } from '../users/user.js';
 import { refuseRestricted } from '../dsars/restriction.js';
-import { etagOf, requireVersion, type Representation } from '../store/versioning.js';
+import { etagOf, requireVersion, type CURRENT_VERSION, type Representation } from '../store/versioning.js';
 import {
   recordAad,
   recordDocId,
@@ -75,7 +75,7 @@ export async function correctRecord(
   module: ModuleName,
   recordId: string,
   request: CorrectRecordRequest,
-  meta: RequestMeta & { ifMatch: string | undefined; idempotency?: IdempotencyOptions },
+  meta: RequestMeta & { ifMatch: string | typeof CURRENT_VERSION | undefined; idempotency?: IdempotencyOptions },
 ): Promise<Representation<RecordView>> {
   return workInTenant(services, open, meta, async (tx) => {
       const doc = await loadRecord(tx, module, recordId);

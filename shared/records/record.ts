@@ -5,21 +5,29 @@
 import { z } from 'zod';
 import type { EncryptedValue } from '../crypto/field-cipher.js';
 import type { StoredDoc } from '../store/tenant-partition.js';
+import { jsonTextProblem, plainText, tenantIdSchema } from '../http/text.js';
 
 export const MODULES = ['shift-logs', 'approval-chains', 'schedules', 'capacity', 'time-tracking', 'org-structure'] as const;
 export type ModuleName = (typeof MODULES)[number];
 
 export const MAX_RECORD_BYTES = 64 * 1024;
 
+/** Every field name and every string in the data is well-formed text. */
+const wellFormed = (d: Record<string, unknown>, ctx: z.RefinementCtx): void => {
+  const problem = jsonTextProblem(d);
+  if (problem) ctx.addIssue({ code: 'custom', message: `text ${problem}` });
+};
+
 const recordData = z
   .record(z.string().min(1).max(100), z.json())
   .refine((d) => Object.keys(d).length > 0, 'must have at least one field')
+  .superRefine(wellFormed)
   .refine((d) => Buffer.byteLength(JSON.stringify(d)) <= MAX_RECORD_BYTES, `must be at most ${MAX_RECORD_BYTES} bytes of JSON`);
 
 const userRef = z.string().regex(/^u-[0-9a-f]{20}$/, 'must be a user id (u-…)');
 
 export const moduleParams = z.object({
-  tenantId: z.string().min(1).max(64),
+  tenantId: tenantIdSchema,
   module: z.enum(MODULES, { message: `must be one of ${MODULES.join(', ')}` }),
 });
 
@@ -34,8 +42,11 @@ export type CreateRecordRequest = z.infer<typeof createRecordSchema>;
 
 export const correctRecordSchema = z.strictObject({
   /** Fields to set; null removes a field. */
-  data: z.record(z.string().min(1).max(100), z.json().nullable()).refine((d) => Object.keys(d).length > 0, 'change at least one field'),
-  reason: z.string().trim().min(1, 'say why the record is being corrected').max(1000),
+  data: z
+    .record(z.string().min(1).max(100), z.json().nullable())
+    .refine((d) => Object.keys(d).length > 0, 'change at least one field')
+    .superRefine(wellFormed),
+  reason: plainText(1000, { multiline: true, required: 'say why the record is being corrected' }),
 });
 export type CorrectRecordRequest = z.infer<typeof correctRecordSchema>;
 

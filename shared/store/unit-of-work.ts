@@ -124,6 +124,11 @@ export async function runTenantWork<T>(
           continue;
         }
         if (meaning === 'retry' && attempt < MAX_ATTEMPTS) break;
+        // A concurrent twin of this request (same Idempotency-Key) committed first: answer with its result.
+        if (idempotency) {
+          const replay = await replayIdempotent<T>(new TenantWork(partition, keyring.cipherFor(partition, context.now), context), idempotency);
+          if (replay.found) return replay.value;
+        }
         if (typeof meaning === 'function') throw meaning();
         if (error.status === 412) throw new PreconditionFailedError('RESOURCE.CHANGED', 'The resource changed; read it again and retry.');
         throw new ConflictError('RESOURCE.CONFLICT', `The change conflicts with the current state (${error.status}).`);

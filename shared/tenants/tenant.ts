@@ -5,12 +5,13 @@ import { z } from 'zod';
 import { REGIONS } from '../config.js';
 import type { EncryptedValue } from '../crypto/field-cipher.js';
 import type { StoredDoc } from '../store/tenant-partition.js';
+import { displayName } from '../http/text.js';
 
 export const TENANT_STATUSES = ['active', 'terminating', 'in-grace', 'deleted'] as const;
 export type TenantStatus = (typeof TENANT_STATUSES)[number];
 
 export const contactSchema = z.strictObject({
-  name: z.string().trim().min(1, 'is required').max(200),
+  name: displayName(200),
   email: z.email({ message: 'must be an email address' }).max(320),
 });
 export type Contact = z.infer<typeof contactSchema>;
@@ -22,7 +23,7 @@ export const nominatedContactsSchema = z.strictObject({
 export type NominatedContacts = z.infer<typeof nominatedContactsSchema>;
 
 export const provisionTenantSchema = z.strictObject({
-  name: z.string().trim().min(1, 'is required').max(200),
+  name: displayName(200),
   region: z.enum(REGIONS, { message: `must be one of ${REGIONS.join(', ')}` }).default('uksouth'),
   contacts: nominatedContactsSchema,
 });

@@ -1,11 +1,11 @@
 // The HTTP side of termination: request it (one workflow per tenant), cancel it within the grace
 // window (reactivation), and read its progress and certificate, also after deletion.
-import { randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { Services } from '../composition.js';
 import type { Principal } from '../auth/principal.js';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { CONTAINERS } from '../store/cosmos-stores.js';
-import { TenantPartition } from '../store/tenant-partition.js';
+import { BatchConflict, TenantPartition } from '../store/tenant-partition.js';
 import { openTenant, openTenantRecords, type RequestMeta, workInTenant } from '../tenants/tenant-access.js';
 import { TENANT_DOC_ID, type TenantDoc } from '../tenants/tenant.js';
 import {
@@ -46,12 +46,13 @@ export async function requestTermination(services: Services, principal: Principa
   if (open.tenant.activeTerminationId) {
     const existing = await records.read<TerminationDoc>(terminationDocId(open.tenant.activeTerminationId));
     // A repeated request for the same termination is answered with it; a different one is a conflict.
-    const same = existing && existing.disposition === request.disposition && (!request.effectiveAt || Date.parse(request.effectiveAt) === Date.parse(existing.effectiveAt));
-    if (existing && same) return { view: terminationView(existing), instanceId: existing.instanceId, input: { tenantId: existing.tenantId, terminationId: existing.terminationId } };
-    throw new ConflictError('TERMINATION.ALREADY_REQUESTED', `Tenant ${rawTenantId} is already being terminated (grace ends ${existing?.graceEndsAt ?? 'soon'}); cancel it first to change it.`);
+    if (existing && sameRequest(existing, request)) return { view: terminationView(existing), instanceId: existing.instanceId, input: { tenantId: existing.tenantId, terminationId: existing.terminationId } };
+    throw alreadyRequested(rawTenantId, existing);
   }
 
-  const terminationId = randomBytes(8).toString('hex');
+  // One id per version of the tenant record: concurrent requests against the same state name the
+  // same termination, so exactly one record is created and no loser leaves an orphan behind.
+  const terminationId = createHash('sha256').update(`${open.partition.tenantId}|v${open.tenant.version}`).digest('hex').slice(0, 16);
   const tenantId = open.partition.tenantId;
   const instanceId = orchestrationInstanceId(tenantId, terminationId);
   const inGrace = effectiveAt.getTime() <= meta.now.getTime();
@@ -73,20 +74,44 @@ export async function requestTermination(services: Services, principal: Principa
     notices: [],
     version: 1,
   };
-  // The record first: if the tenant update below loses a race, the record is an orphan nobody points at.
-  await records.commit([{ kind: 'create', doc }]);
+  // The record first, then the tenant pointing at it. A request that finds the record made by a
+  // concurrent twin answers with it when it asks for the same thing; the tenant update is
+  // idempotent, so it also repairs a request that crashed between the two writes.
+  const created = await records.commit([{ kind: 'create', doc }]).then(
+    () => doc,
+    async (error: unknown) => {
+      const existing = error instanceof BatchConflict && error.status === 409 ? await records.read<TerminationDoc>(doc.id) : undefined;
+      if (!existing) throw error;
+      if (!sameRequest(existing, request)) throw alreadyRequested(rawTenantId, existing);
+      return existing;
+    },
+  );
   await workInTenant(services, open, meta, async (tx) => {
     const tenant = await tx.partition.read<TenantDoc>(TENANT_DOC_ID);
+    if (tenant?.activeTerminationId === terminationId) return;
     if (!tenant || tenant.status !== 'active' || tenant.activeTerminationId) {
       throw new ConflictError('TERMINATION.ALREADY_REQUESTED', `Tenant ${rawTenantId} is already being terminated.`);
     }
-    tx.replace(
-      { ...tenant, status: inGrace ? 'in-grace' : 'terminating', activeTerminationId: terminationId, statusChangedAt: meta.now.toISOString(), version: tenant.version + 1 },
-      tenant._etag!,
-    );
+    const inGraceNow = Date.parse(created.effectiveAt) <= meta.now.getTime();
+    // Another change to the tenant record meanwhile re-runs this against the fresh record.
+    tx.raw({
+      kind: 'replace',
+      doc: { ...tenant, status: inGraceNow ? 'in-grace' : 'terminating', activeTerminationId: terminationId, statusChangedAt: meta.now.toISOString(), version: tenant.version + 1 },
+      ifMatch: tenant._etag!,
+      conflict: 'retry',
+    });
     tx.audit({ action: 'termination.requested', target: { type: 'termination', id: terminationId } });
   });
-  return { view: terminationView(doc), instanceId, input: { tenantId, terminationId } };
+  return { view: terminationView(created), instanceId, input: { tenantId, terminationId } };
+}
+
+/** A repeated request for the same termination (same disposition, and effective instant if given). */
+function sameRequest(existing: TerminationDoc, request: RequestTermination): boolean {
+  return existing.disposition === request.disposition && (!request.effectiveAt || Date.parse(request.effectiveAt) === Date.parse(existing.effectiveAt));
+}
+
+function alreadyRequested(rawTenantId: string, existing: TerminationDoc | undefined): ConflictError {
+  return new ConflictError('TERMINATION.ALREADY_REQUESTED', `Tenant ${rawTenantId} is already being terminated (grace ends ${existing?.graceEndsAt ?? 'soon'}); cancel it first to change it.`);
 }
 
 /** Reactivation: only before the grace window ends, and only if deletion has not begun. */

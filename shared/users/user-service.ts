@@ -6,7 +6,7 @@ import type { Services } from '../composition.js';
 import { auditDetailsAad } from '../audit/audit-log.js';
 import { ERASED, type TenantCipher } from '../crypto/keyring.js';
 import { ConflictError, NotFoundError } from '../errors.js';
-import { etagOf, requireVersion, type Representation } from '../store/versioning.js';
+import { etagOf, requireVersion, type CURRENT_VERSION, type Representation } from '../store/versioning.js';
 import type { IdempotencyOptions, TenantWork } from '../store/unit-of-work.js';
 import type { OpenTenant, RequestMeta } from '../tenants/tenant-access.js';
 import { refuseRestricted } from '../dsars/restriction.js';
@@ -73,7 +73,7 @@ export async function rectifyUser(
   open: OpenTenant,
   userId: string,
   request: RectifyUserRequest,
-  meta: RequestMeta & { ifMatch: string | undefined; idempotency?: IdempotencyOptions },
+  meta: RequestMeta & { ifMatch: string | typeof CURRENT_VERSION | undefined; idempotency?: IdempotencyOptions },
 ): Promise<Representation<UserView>> {
   return workInTenant(services, open, meta, async (tx) => {
       const doc = await loadUser(tx, userId);

@@ -4,15 +4,16 @@
 import { z } from 'zod';
 import type { EncryptedValue } from '../crypto/field-cipher.js';
 import type { StoredDoc } from '../store/tenant-partition.js';
+import { displayName, plainText } from '../http/text.js';
 
 export const USER_STATUSES = ['active', 'deactivated', 'erased'] as const;
 export type UserStatus = (typeof USER_STATUSES)[number];
 
 const profileFields = {
-  name: z.string().trim().min(1, 'is required').max(200),
+  name: displayName(200),
   email: z.email({ message: 'must be an email address' }).max(320),
-  role: z.string().trim().min(1).max(100).optional(),
-  department: z.string().trim().min(1).max(200).optional(),
+  role: plainText(100).optional(),
+  department: plainText(200).optional(),
   avatarUrl: z.url({ protocol: /^https$/, message: 'must be an https URL' }).max(2048).optional(),
 };
 
@@ -29,12 +30,12 @@ export const rectifyUserSchema = z
     role: profileFields.role.nullable(),
     department: profileFields.department.nullable(),
     avatarUrl: profileFields.avatarUrl.nullable(),
-    reason: z.string().trim().min(1, 'say why the data is being corrected').max(1000),
+    reason: plainText(1000, { multiline: true, required: 'say why the data is being corrected' }),
   })
   .refine((r) => PROFILE_FIELDS.some((f) => r[f] !== undefined), { message: 'change at least one field', path: ['name'] });
 export type RectifyUserRequest = z.infer<typeof rectifyUserSchema>;
 
-export const eraseUserQuerySchema = z.strictObject({ reason: z.string().trim().min(1).max(1000).optional() });
+export const eraseUserQuerySchema = z.strictObject({ reason: plainText(1000).optional() });
 
 export type FieldChanges = Partial<Record<ProfileField, { from: string | null; to: string | null }>>;
 

@@ -27,6 +27,7 @@ interface DsarBody {
   subject: { userId?: string; email?: string };
   schedule: { kind: string; at: string; dueOn: string; done: boolean }[];
   notices: { kind: string; dueOn?: string; sentAt: string; recipients: number }[];
+  possibleDuplicateOf?: string;
   duplicates: { at: string; receivedBy: string }[];
   duplicateLinked?: boolean;
   escalatedAt?: string;
@@ -58,7 +59,8 @@ describe('data-subject requests', () => {
   async function submit(tenant: TenantFixture, body: Record<string, unknown>, token = tenant.adminToken): Promise<DsarBody> {
     const response = await system.post<DsarBody>(dsars(tenant), body, token);
     assert.equal(response.status, 201, JSON.stringify(response.body));
-    assert.equal(response.headers.get('location'), `${dsars(tenant)}/${response.body.dsarId}`);
+    // Vendor staff get a receipt, not a link to a request they may not read.
+    assert.equal(response.headers.get('location'), response.body.receivedBy === 'vendor' ? null : `${dsars(tenant)}/${response.body.dsarId}`);
     await system.settle();
     return response.body;
   }
@@ -259,14 +261,19 @@ describe('data-subject requests', () => {
     assert.equal(again.body.dsarId, first.dsarId);
     assert.equal(again.body.duplicateLinked, true);
     assert.equal(again.body.duplicates.length, 1);
-    const viaVendor = await system.post<DsarBody>(dsars(tenant), { type: 'erasure', subject: { userId: user.userId }, receivedAt: '2031-10-03T07:40:00Z', jurisdiction: 'GB-NIR' }, await opsToken(system));
-    assert.equal(viaVendor.status, 200);
-    assert.equal(viaVendor.body.dsarId, first.dsarId);
+    const ops = await opsToken(system);
+    const byUserId = await system.post<Problem>(dsars(tenant), { type: 'erasure', subject: { userId: user.userId }, receivedAt: '2031-10-03T07:40:00Z', jurisdiction: 'GB-NIR' }, ops);
+    assert.deepEqual([byUserId.status, byUserId.body.errors?.[0]?.path], [400, 'subject.userId'], 'vendor staff name the person by email, never by user id');
+    const viaVendor = await system.post<DsarBody>(dsars(tenant), { type: 'erasure', subject: { email: user.email }, receivedAt: '2031-10-03T07:40:00Z', jurisdiction: 'GB-NIR' }, ops);
+    assert.equal(viaVendor.status, 201, 'recorded on its own: the vendor never sees or changes the open request');
+    assert.notEqual(viaVendor.body.dsarId, first.dsarId);
+    assert.equal(viaVendor.body.duplicates, undefined, 'the receipt says nothing about other requests');
     await system.settle();
     const stored = (await system.allDocuments('uksouth')).filter((d) => d['tenantId'] === tenant.tenantId && d['type'] === 'dsar');
-    assert.equal(stored.length, 1, 'one request, two linked submissions');
-    assert.deepEqual((await read(tenant, first.dsarId)).duplicates.map((d) => d.receivedBy), ['controller', 'vendor']);
-    assert.equal((await mailsTo(privacy(tenant))).length, 0, 'a linked duplicate is not forwarded again');
+    assert.equal(stored.length, 2, "the controller's request (with its own duplicate linked) and the vendor-received one");
+    assert.deepEqual((await read(tenant, first.dsarId)).duplicates.map((d) => d.receivedBy), ['controller'], 'the open request is unchanged by the vendor');
+    assert.equal((await read(tenant, viaVendor.body.dsarId)).possibleDuplicateOf, first.dsarId, 'the controller sees which request it may duplicate');
+    assert.equal((await mailsTo(privacy(tenant))).length, 1, "a linked duplicate is not forwarded again; the vendor-received one is forwarded");
 
     const otherType = await submit(tenant, { type: 'access', subject: { userId: user.userId }, receivedAt: '2031-10-03T07:00:00Z', jurisdiction: 'GB-NIR' });
     assert.notEqual(otherType.dsarId, first.dsarId, 'another right is another request');
@@ -282,7 +289,8 @@ describe('data-subject requests', () => {
     const ops = await opsToken(system);
     const forwarded = await submit(tenant, { type: 'objection', subject: { email: 'victor.v@customer.test' }, receivedAt: '2031-10-02T16:00:00Z', jurisdiction: 'GB-ENG' }, ops);
     assert.equal(forwarded.receivedBy, 'vendor');
-    assert.equal(forwarded.subject.userId, user.userId);
+    assert.equal(forwarded.subject, undefined, 'the receipt names nobody');
+    assert.equal((await read(tenant, forwarded.dsarId)).subject.userId, user.userId, 'the controller sees whom it is about');
     const mails = await mailsTo(privacy(tenant));
     assert.equal(mails.length, 1);
     const mail = mails[0]!;
