@@ -14,3 +14,4 @@ import '../workflows/index.js';
 import './breaches.js';
 import './breach-notices.js';
 import './dsars.js';
+import './ops.js';

@@ -14,9 +14,15 @@ const client = df.input.durableClient();
 /** Starts the tenant's termination workflow unless it already runs (a retried request repairs a missed start). */
 async function ensureWorkflow(invocation: InvocationContext, requested: RequestedTermination): Promise<void> {
   const durable = df.getClient(invocation);
-  const status = await durable.getStatus(requested.instanceId).catch(() => undefined);
-  if (status && status.runtimeStatus !== undefined && status.name) return;
-  await durable.startNew(TERMINATION_ORCHESTRATOR, { instanceId: requested.instanceId, input: requested.input });
+  const started = async (): Promise<boolean> => {
+    const status = await durable.getStatus(requested.instanceId).catch(() => undefined);
+    return status !== undefined && status.runtimeStatus !== undefined && Boolean(status.name);
+  };
+  if (await started()) return;
+  // A concurrent identical request may start it first: that start is as good as ours.
+  await durable.startNew(TERMINATION_ORCHESTRATOR, { instanceId: requested.instanceId, input: requested.input }).catch(async (error: unknown) => {
+    if (!(await started())) throw error;
+  });
 }
 
 apiRoute(

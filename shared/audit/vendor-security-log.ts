@@ -48,8 +48,33 @@ export interface SecuritySampleDoc {
 
 export const securityLogPartition = (day: string): string => `security-log:${day}`;
 
+export interface SecurityLogDay {
+  day: string;
+  counters: Omit<SecurityCounterDoc, 'id' | 'pk' | 'type'>[];
+  samples: Omit<SecuritySampleDoc, 'id' | 'pk' | 'type'>[];
+}
+
 export class VendorSecurityLog {
   constructor(private readonly stores: CosmosStores) {}
+
+  /** One UTC day of the log: every counter and every sample, oldest first. */
+  async day(day: string): Promise<SecurityLogDay> {
+    const container = await this.stores.container(CONTROL_REGION, CONTAINERS.control);
+    const pk = securityLogPartition(day);
+    const { resources } = await container.items
+      .query<SecurityCounterDoc | SecuritySampleDoc>({ query: 'SELECT * FROM c WHERE c.pk = @pk', parameters: [{ name: '@pk', value: pk }] }, { partitionKey: pk })
+      .fetchAll();
+    const own = resources.filter((doc) => doc.pk === pk);
+    const counters = own
+      .filter((d): d is SecurityCounterDoc => d.type === 'securityCounter')
+      .map(({ hour, route, status, code, count }) => ({ hour, route, status, code, count }))
+      .sort((a, b) => a.hour.localeCompare(b.hour) || a.route.localeCompare(b.route) || a.code.localeCompare(b.code));
+    const samples = own
+      .filter((d): d is SecuritySampleDoc => d.type === 'securitySample')
+      .map(({ at, route, status, code, requestId, callerTenantId, callerRoles }) => ({ at, route, status, code, requestId, ...(callerTenantId ? { callerTenantId } : {}), ...(callerRoles ? { callerRoles } : {}) }))
+      .sort((a, b) => a.at.localeCompare(b.at));
+    return { day, counters, samples };
+  }
 
   async record(refusal: VendorRefusal): Promise<void> {
     const container = await this.stores.container(CONTROL_REGION, CONTAINERS.control);
@@ -81,7 +106,7 @@ async function increment(container: Container, pk: string, id: string, fresh: ()
       const { resource } = await container.item(id, pk).patch<SecurityCounterDoc>([{ op: 'incr', path: '/count', value: 1 }]);
       return resource?.count ?? 1;
     } catch (error) {
-      if (azureStatusOf(error) !== 404 || attempt > 3) throw error;
+      if (azureStatusOf(error) !== 404 || attempt > 10) throw error;
     }
     try {
       await container.items.create(fresh());

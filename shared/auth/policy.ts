@@ -17,7 +17,8 @@ export type Permission =
   | 'dsars.recordReceivedByVendor'
   | 'breaches.manage'
   | 'breachNotices.read'
-  | 'breachNotices.acknowledge';
+  | 'breachNotices.acknowledge'
+  | 'securityLog.read';
 
 /** Permissions of each role. Tenant-scoped permissions of tenant.admin apply to its own tenant only. */
 const MATRIX: Record<Role, readonly Permission[]> = {
@@ -32,7 +33,7 @@ const MATRIX: Record<Role, readonly Permission[]> = {
     'breachNotices.read',
     'breachNotices.acknowledge',
   ],
-  'ops.platform': ['tenants.provision', 'tenants.list', 'tenants.read', 'termination.manage', 'dsars.recordReceivedByVendor', 'audit.read'],
+  'ops.platform': ['tenants.provision', 'tenants.list', 'tenants.read', 'termination.manage', 'dsars.recordReceivedByVendor', 'audit.read', 'securityLog.read'],
   'ops.breach': ['tenants.list', 'breaches.manage'],
   support: ['tenants.list', 'tenants.read', 'personalData.read', 'audit.read'],
 };

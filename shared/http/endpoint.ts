@@ -11,6 +11,7 @@ import { z } from 'zod';
 import type { Principal } from '../auth/principal.js';
 import { canonicalJson } from '../audit/chain.js';
 import { recordTenantRefusal } from '../audit/refusals.js';
+import { azureStatusOf } from '../azure/rest-error.js';
 import { getServices, type Services } from '../composition.js';
 import { AuthenticationError, DomainError, ThrottledError, ValidationError } from '../errors.js';
 import { captureUnexpected } from '../observability/sentry.js';
@@ -113,7 +114,7 @@ export function endpoint<P = Record<string, never>, Q = Record<string, never>, B
             };
     } catch (error) {
       if (!(error instanceof DomainError)) {
-        invocation.error(`request ${requestId} failed: ${error instanceof Error ? error.name : 'non-error thrown'}`);
+        invocation.error(`request ${requestId} failed: ${describeFailure(error)}`);
         await captureUnexpected(error, { requestId, route: invocation.functionName });
       } else if (services) {
         await recordRefusal(services, invocation, { error, principal, tenantId, requestId, correlationId });
@@ -149,9 +150,15 @@ async function recordRefusal(
     }
     await services.securityLog.record({ at: now, status: error.status, code: error.code, route, requestId, ...(principal ? { principal } : {}) });
   } catch (failure) {
-    invocation.error(`request ${requestId}: the refusal could not be recorded: ${failure instanceof Error ? failure.name : 'non-error thrown'}`);
+    invocation.error(`request ${requestId}: the refusal could not be recorded: ${describeFailure(failure)}`);
     await captureUnexpected(failure, { requestId, route });
   }
+}
+
+/** The kind of failure and, for an Azure SDK error, its status: enough to triage, never a message that may hold personal data. */
+function describeFailure(error: unknown): string {
+  const status = azureStatusOf(error);
+  return `${error instanceof Error ? error.name : 'non-error thrown'}${status !== undefined ? ` (status ${status})` : ''}`;
 }
 
 function parse<T>(schema: z.ZodType<T> | undefined, value: unknown, where: 'body' | 'path' | 'query'): T | Record<string, never> {

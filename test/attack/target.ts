@@ -14,8 +14,8 @@ export interface HttpAnswer<T = unknown> {
 export interface RequestOptions {
   token?: string;
   body?: unknown;
-  /** Sent verbatim (for malformed or oversized bodies). */
-  rawBody?: string | Buffer;
+  /** Sent verbatim (for malformed or oversized bodies); a stream is sent chunked, without Content-Length. */
+  rawBody?: string | Buffer | ReadableStream<Uint8Array>;
   headers?: Record<string, string>;
 }
 
@@ -43,13 +43,14 @@ export class AttackTarget {
   async request<T = unknown>(method: string, path: string, options: RequestOptions = {}): Promise<HttpAnswer<T>> {
     const headers: Record<string, string> = { ...options.headers };
     if (options.token) headers['authorization'] = `Bearer ${options.token}`;
-    let body: string | Buffer | undefined = options.rawBody;
+    let body: string | Buffer | ReadableStream<Uint8Array> | undefined = options.rawBody;
     if (options.body !== undefined) {
       body = JSON.stringify(options.body);
       headers['content-type'] ??= 'application/json';
     }
     const started = performance.now();
-    const response = await fetch(`${this.url}${path}`, { method, headers, ...(body !== undefined ? { body } : {}) });
+    const streamed = body !== undefined && typeof body !== 'string' && !Buffer.isBuffer(body);
+    const response = await fetch(`${this.url}${path}`, { method, headers, ...(body !== undefined ? { body } : {}), ...(streamed ? { duplex: 'half' } : {}) } as RequestInit);
     const text = await response.text();
     let parsed: unknown = text;
     if (text !== '' && /json/.test(response.headers.get('content-type') ?? '')) {
