@@ -30,7 +30,7 @@ describe('OpenAPI document', () => {
     }
     for (const operation of operations) assert.deepEqual(operation.security, [{ bearer: [] }], `${operation.operationId} needs a token`);
     const createUser = response.body.paths['/api/tenants/{tenantId}/users']!['post']!;
-    assert.deepEqual(createUser.parameters.find((p) => p.name === 'tenantId'), { name: 'tenantId', in: 'path', required: true, schema: { type: 'string', minLength: 1, maxLength: 64 } });
+    assert.deepEqual(createUser.parameters.find((p) => p.name === 'tenantId'), { name: 'tenantId', in: 'path', required: true, schema: { type: 'string', pattern: '^t-(uks|eu)-[a-z2-7]{20}$' } });
     assert.deepEqual(createUser.requestBody!.content['application/json'].schema.required?.sort(), ['email', 'name']);
     const rectify = response.body.paths['/api/tenants/{tenantId}/users/{userId}']!['patch']!;
     assert.ok(rectify.parameters.some((p) => p.name === 'If-Match' && p.in === 'header'));

@@ -14,7 +14,7 @@ test('npm start brings up every stand-in and the host, prints every address, and
   try {
     const printed = await new Promise<string>((resolve, reject) => {
       let out = '';
-      const timer = setTimeout(() => reject(new Error(`not ready within 20 s:\n${out}`)), 20_000);
+      const timer = setTimeout(() => reject(new Error(`not ready within 60 s:\n${out}`)), 60_000);
       child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
         out += chunk;
         if (out.includes('Press Ctrl+C to stop.')) {
