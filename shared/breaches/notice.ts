@@ -7,6 +7,7 @@ import type { Region } from '../config.js';
 import type { EncryptedValue } from '../crypto/field-cipher.js';
 import { renderEmail, type EmailFact, type RenderedEmail } from '../email/render.js';
 import type { StoredDoc } from '../store/tenant-partition.js';
+import type { NominatedRecipient } from '../tenants/contacts.js';
 import { contentThrough, noticeId, type BreachContent, type BreachDoc, type ChangeableField, type ContactPoint } from './breach.js';
 
 /** Unacknowledged notices are re-sent 24 hours after the previous send, at most three times. */
@@ -68,11 +69,8 @@ export interface BreachNoticeDoc extends StoredDoc {
   version: number;
 }
 
-export interface NoticeRecipient {
-  name: string;
-  email: string;
-  roles: ('security' | 'privacy')[];
-}
+/** Each nominated contact a notice went to, with the roles it was nominated for. */
+export type NoticeRecipient = NominatedRecipient;
 
 export const breachNoticeDocId = (id: string): string => `breachNotice:${id}`;
 export const recipientsAad = (id: string, attempt: number): string => `breach-notice|${id}|${attempt}|recipients`;

@@ -10,10 +10,11 @@
 //  - reminder 1 day before:  09:00 local time on dueOn - 1 day;
 //  - escalation:             00:00 local time on dueOn + 1 day (the first moment the deadline has passed).
 // The due date is `extendedDueOn` once extended (the deadline module's `dueOn`).
+import { z } from 'zod';
 import { addDays, dsarDeadline, DeadlineError, type CalendarDate, type DsarDeadline } from '../deadlines/index.js';
 import { UnprocessableError } from '../errors.js';
-import type { DsarClock, DsarDoc, StepKind } from './dsar.js';
-import { clockRuns, isOpen, type DsarStatus } from './lifecycle.js';
+import type { DsarClock, DsarDoc } from './dsar.js';
+import { clockRuns, DSAR_STATUSES, isOpen } from './lifecycle.js';
 
 export const REMINDER_LOCAL_TIME = { hour: 9, minute: 0 } as const;
 
@@ -74,12 +75,13 @@ export function zonedInstant(date: CalendarDate, hour: number, minute: number, t
   return new Date(utc);
 }
 
-export interface DeadlineStep {
-  kind: StepKind;
+export const deadlineStepSchema = z.object({
+  kind: z.enum(['reminder-7d', 'reminder-1d', 'escalation']),
   /** ISO instant (UTC). */
-  at: string;
-  dueOn: string;
-}
+  at: z.string(),
+  dueOn: z.string(),
+});
+export type DeadlineStep = z.infer<typeof deadlineStepSchema>;
 
 /** The reminders and the escalation for the deadline in force, in time order. */
 export function deadlineSteps(deadline: Pick<DsarDeadline, 'dueOn' | 'timeZone'>): DeadlineStep[] {
@@ -104,12 +106,14 @@ export function nextStep(steps: readonly DeadlineStep[], done: ReadonlySet<strin
   return steps.find((step, i) => !done.has(stepKey(step)) && !steps.slice(i + 1).some((later) => Date.parse(later.at) <= nowMs));
 }
 
-export type DsarPlan =
-  | { phase: 'closed'; status: DsarStatus }
-  | { phase: 'forward' }
-  | { phase: 'fulfil' }
-  | { phase: 'awaiting-identity' }
-  | { phase: 'running'; status: DsarStatus; dueOn: string; next?: DeadlineStep };
+export const dsarPlanSchema = z.discriminatedUnion('phase', [
+  z.object({ phase: z.literal('closed'), status: z.enum(DSAR_STATUSES) }),
+  z.object({ phase: z.literal('forward') }),
+  z.object({ phase: z.literal('fulfil') }),
+  z.object({ phase: z.literal('awaiting-identity') }),
+  z.object({ phase: z.literal('running'), status: z.enum(DSAR_STATUSES), dueOn: z.string(), next: deadlineStepSchema.optional() }),
+]);
+export type DsarPlan = z.infer<typeof dsarPlanSchema>;
 
 /** What the workflow does next for this request. */
 export function planOf(doc: Pick<DsarDoc, 'status' | 'receivedBy' | 'notices' | 'fulfilment' | 'deadline'>, now: Date): DsarPlan {

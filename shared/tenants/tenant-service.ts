@@ -9,6 +9,7 @@ import { CONTAINERS } from '../store/cosmos-stores.js';
 import { runTenantWork } from '../store/unit-of-work.js';
 import { newTenantId, parseTenantId, siblingTenantIds, type TenantId } from '../tenancy/tenant-id.js';
 import { actorOf, tenantPartition, type OpenTenant, type RequestMeta } from './tenant-access.js';
+import { openContacts } from './contacts.js';
 import { CONTACTS_AAD, TENANT_DOC_ID, type NominatedContacts, type ProvisionTenantRequest, type TenantDoc, type TenantStatus } from './tenant.js';
 
 export interface TenantView {
@@ -99,8 +100,7 @@ async function refuseKeyUsedInAnotherRegion(services: Services, tenantId: Tenant
 }
 
 export async function tenantView(services: Services, open: OpenTenant): Promise<TenantView> {
-  const cipher = services.keyring.cipherFor(open.partition, new Date());
-  const contacts = (await cipher.open(open.tenant.contacts, CONTACTS_AAD)) as NominatedContacts;
+  const contacts = await openContacts(services.keyring.cipherFor(open.partition, services.clock.now()), open.tenant);
   return {
     tenantId: open.tenant.tenantId,
     name: open.tenant.name,

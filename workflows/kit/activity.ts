@@ -5,7 +5,7 @@
 import * as df from 'durable-functions';
 import type { InvocationContext } from '@azure/functions';
 import type { Task } from 'durable-functions';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { getServices, type Services } from '../../shared/composition.js';
 import { InvalidActivityInputError } from './failure.js';
 
@@ -28,6 +28,9 @@ export interface Activity<In extends z.ZodType, Out extends z.ZodType> {
   /** One try, without retries; orchestrators call activities through `caller`, which loops. */
   once(input: z.input<In>): Task;
 }
+
+/** The output of an activity that returns nothing (the platform may hand the orchestrator null). */
+export const NO_OUTPUT = z.union([z.void(), z.null()]);
 
 export type ActivityHandler<In extends z.ZodType, Out extends z.ZodType> = (input: z.output<In>, context: ActivityContext) => Promise<z.input<Out>>;
 

@@ -15,28 +15,36 @@ export class InvalidActivityInputError extends Error {
 }
 
 /** The facts an activity's error carries across the Durable boundary. */
-export interface FailureFacts {
+export type FailureFacts = {
   code?: string;
   /** The service asked us to wait this long before trying again (a 429's Retry-After). */
   retryAfterMs?: number;
   /** False when the same call cannot succeed later (the error says so itself). */
   retryable?: boolean;
-}
+};
 
-/** Reads the facts from whatever an activity threw: `code`, `retryable`, and a Retry-After in seconds. */
+const field = (value: object, name: string): unknown => (name in value ? Reflect.get(value, name) : undefined);
+
+/**
+ * Reads the facts from whatever an activity threw: its `code`, its `retryable`, and a Retry-After in
+ * seconds (`retryAfterSeconds`, as ThrottledError carries it, or `details.retryAfterSeconds`, as
+ * EmailDeliveryError does).
+ */
 export function failureFacts(error: unknown): FailureFacts | undefined {
   if (typeof error !== 'object' || error === null) return undefined;
-  const source = error as { code?: unknown; retryable?: unknown; retryAfterSeconds?: unknown; details?: { retryAfterSeconds?: unknown } };
   const facts: FailureFacts = {};
-  if (typeof source.code === 'string') facts.code = source.code;
-  if (typeof source.retryable === 'boolean') facts.retryable = source.retryable;
-  const retryAfterSeconds = source.retryAfterSeconds ?? source.details?.retryAfterSeconds;
+  const code = field(error, 'code');
+  const retryable = field(error, 'retryable');
+  const details = field(error, 'details');
+  const retryAfterSeconds = field(error, 'retryAfterSeconds') ?? (typeof details === 'object' && details !== null ? field(details, 'retryAfterSeconds') : undefined);
+  if (typeof code === 'string') facts.code = code;
+  if (typeof retryable === 'boolean') facts.retryable = retryable;
   if (typeof retryAfterSeconds === 'number' && Number.isFinite(retryAfterSeconds) && retryAfterSeconds >= 0) facts.retryAfterMs = retryAfterSeconds * 1000;
   return Object.keys(facts).length > 0 ? facts : undefined;
 }
 
 // Registered once for the whole app, when the first flow module loads.
-df.app.setExceptionPropertiesProvider({ getExceptionProperties: (error) => failureFacts(error) as Record<string, unknown> | undefined });
+df.app.setExceptionPropertiesProvider({ getExceptionProperties: failureFacts });
 
 /** An activity failure as the orchestrator sees it. */
 export interface ActivityFailure {

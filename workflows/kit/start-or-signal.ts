@@ -69,8 +69,8 @@ export async function startOrSignal(invocation: InvocationContext, flow: FlowIns
         await client.startNew(flow.orchestrator, { instanceId: flow.instanceId, input: flow.input });
         return 'started';
       } catch (error) {
-        // Another request started it meanwhile: it reads the record too.
-        if ((await stateOf(client, flow.instanceId)) !== 'running') throw error;
+        // A concurrent request started it first: that start is as good as ours (it reads the record too).
+        if ((await stateOf(client, flow.instanceId)) === 'missing') throw error;
         return 'started';
       }
     }
