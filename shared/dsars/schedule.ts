@@ -11,7 +11,7 @@
 //  - escalation:             00:00 local time on dueOn + 1 day (the first moment the deadline has passed).
 // The due date is `extendedDueOn` once extended (the deadline module's `dueOn`).
 import { z } from 'zod';
-import { addDays, dsarDeadline, DeadlineError, type CalendarDate, type DsarDeadline } from '../deadlines/index.js';
+import { addDays, dsarDeadline, DeadlineError, instantAtLocalTime, type CalendarDate, type DsarDeadline } from '../deadlines/index.js';
 import { UnprocessableError } from '../errors.js';
 import type { DsarClock, DsarDoc } from './dsar.js';
 import { clockRuns, DSAR_STATUSES, isOpen } from './lifecycle.js';
@@ -36,44 +36,8 @@ export function computeDeadline(clock: DsarClock): DsarDeadline {
   }
 }
 
-const offsetFormatters = new Map<string, Intl.DateTimeFormat>();
-
-/** How far `timeZone`'s wall clock is ahead of UTC at `utcMs`, in milliseconds. */
-function zoneOffsetMs(utcMs: number, timeZone: string): number {
-  let formatter = offsetFormatters.get(timeZone);
-  if (!formatter) {
-    formatter = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      calendar: 'gregory',
-      numberingSystem: 'latn',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-    });
-    offsetFormatters.set(timeZone, formatter);
-  }
-  const parts = formatter.formatToParts(new Date(utcMs));
-  const part = (type: Intl.DateTimeFormatPartTypes): number => Number(parts.find((p) => p.type === type)?.value ?? NaN);
-  const wall = Date.UTC(part('year'), part('month') - 1, part('day'), part('hour'), part('minute'), part('second'));
-  return wall - Math.floor(utcMs / 1000) * 1000;
-}
-
-/**
- * The instant at which the wall clock in `timeZone` shows `hour:minute` on `date`. Two passes settle
- * the offset across a daylight-saving change; the times used here (00:00, 09:00) exist on every day in
- * every supported zone (European changes happen at 01:00 UTC).
- */
-export function zonedInstant(date: CalendarDate, hour: number, minute: number, timeZone: string): Date {
-  const [year, month, day] = date.split('-').map(Number) as [number, number, number];
-  const wall = Date.UTC(year, month - 1, day, hour, minute);
-  let utc = wall - zoneOffsetMs(wall, timeZone);
-  utc = wall - zoneOffsetMs(utc, timeZone);
-  return new Date(utc);
-}
+/** The instant at which the wall clock in `timeZone` shows `hour:minute` on `date` (the times used here exist on every day in every supported zone). */
+export const zonedInstant = instantAtLocalTime;
 
 export const deadlineStepSchema = z.object({
   kind: z.enum(['reminder-7d', 'reminder-1d', 'escalation']),
