@@ -8,7 +8,7 @@ import { contentThrough, currentContent, noticeId, noticeSeqsDue, parseNoticeId,
 import { noticeSnapshot, renderNotice } from '../../shared/breaches/notice.js';
 import { recipientsOf } from '../../shared/tenants/contacts.js';
 import { registerCsv, type BreachEntry } from '../../shared/breaches/register.js';
-import { parseCsv } from '../../shared/exports/csv.js';
+import { parseCsv } from '../support/csv.js';
 
 const HOUR = 3600_000;
 const AWARE = new Date('2026-03-28T09:00:00Z');
