@@ -64,7 +64,7 @@ export class RegionalBlobStorage {
   readonly #options: BlobStorageOptions;
 
   constructor(
-    private readonly config: BlobStorageSettings,
+    config: BlobStorageSettings,
     credential: TokenCredential,
     private readonly clock: Clock,
     options: BlobStorageOptions = {},
