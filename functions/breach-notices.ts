@@ -8,6 +8,8 @@ import { ACKNOWLEDGE_EVENT } from '../shared/breaches/breach.js';
 import { acknowledgeNotice, listNotices, readNotice } from '../shared/breaches/tenant-notices.js';
 import { openTenant } from '../shared/tenants/tenant-access.js';
 import { tenantIdSchema } from '../shared/http/text.js';
+import { TENANT_BREACH_NOTICE_ORCHESTRATOR } from '../workflows/breaches/orchestrator.js';
+import { startOrSignal } from '../workflows/kit/index.js';
 
 const noticeParams = z.object({ tenantId: tenantIdSchema, noticeId: z.string().regex(/^b-[0-9a-f]{20}-n\d{1,4}$/, 'must be a notice id (b-…-n…)') });
 
@@ -49,10 +51,11 @@ apiRoute(
       const acknowledged = await acknowledgeNotice(services, open, params.noticeId, { ...meta, ...(idempotency ? { idempotency } : {}) });
       // The acknowledgement is recorded; the event only ends the workflow's wait early. If it cannot
       // be told now, its next re-send finds the notice acknowledged and stops.
-      await df
-        .getClient(invocation)
-        .raiseEvent(acknowledged.instanceId, ACKNOWLEDGE_EVENT, { at: meta.now.toISOString() })
-        .catch((error: unknown) => invocation.warn(`acknowledgement not delivered to ${acknowledged.instanceId}: ${error instanceof Error ? error.message : 'unknown error'}`));
+      await startOrSignal(
+        invocation,
+        { orchestrator: TENANT_BREACH_NOTICE_ORCHESTRATOR, instanceId: acknowledged.instanceId, input: null },
+        { signals: [{ event: ACKNOWLEDGE_EVENT, data: { at: meta.now.toISOString() } }], start: 'never', delivery: 'best-effort' },
+      );
       return { status: 200, body: acknowledged.view };
     },
   },

@@ -11,16 +11,14 @@ import { registerCsv } from '../shared/breaches/register.js';
 import { CSV_CONTENT_TYPE } from '../shared/exports/csv.js';
 import { BREACH_ORCHESTRATOR } from '../workflows/breaches/orchestrator.js';
 import { BREACH_ID } from '../shared/breaches/breach.js';
+import { startOrSignal, type Signal, type StartOrSignalOptions } from '../workflows/kit/index.js';
 
 const breachParams = z.object({ breachId: z.string().regex(BREACH_ID, 'must be a breach id (b-…)') });
 const client = df.input.durableClient();
 
-/** Starts the breach's workflow unless it already runs (a retried request repairs a missed start). */
-async function ensureWorkflow(invocation: InvocationContext, instanceId: string, breachId: string): Promise<void> {
-  const durable = df.getClient(invocation);
-  const status = await durable.getStatus(instanceId).catch(() => undefined);
-  if (status && status.runtimeStatus !== undefined && status.name) return;
-  await durable.startNew(BREACH_ORCHESTRATOR, { instanceId, input: { breachId } });
+/** The breach's workflow learns of a change: started unless it already runs (a retried request repairs a missed start), else signalled. */
+async function toWorkflow(invocation: InvocationContext, instanceId: string, breachId: string, signals: Signal[] = [], options: StartOrSignalOptions = {}): Promise<void> {
+  await startOrSignal(invocation, { orchestrator: BREACH_ORCHESTRATOR, instanceId, input: { breachId } }, { signals, ...options });
 }
 
 apiRoute(
@@ -31,7 +29,7 @@ apiRoute(
     body: openBreachSchema,
     handle: async ({ principal, body, services, meta, idempotency, invocation }) => {
       const opened = await openBreach(services, principal, body, { ...meta, ...(idempotency ? { idempotency } : {}) });
-      await ensureWorkflow(invocation, opened.instanceId, opened.entry.breachId);
+      await toWorkflow(invocation, opened.instanceId, opened.entry.breachId);
       return { status: 202, body: opened.entry, headers: { location: `/api/breaches/${opened.entry.breachId}` } };
     },
   },
@@ -72,9 +70,8 @@ apiRoute(
     body: notifyBreachSchema,
     handle: async ({ principal, params, body, services, meta, idempotency, invocation }) => {
       const released = await releaseNotices(services, principal, params.breachId, body, { ...meta, ...(idempotency ? { idempotency } : {}) });
-      await ensureWorkflow(invocation, released.instanceId, released.entry.breachId);
       // Raised on every request, a repeat included: a lost wake-up is repaired by asking again.
-      await df.getClient(invocation).raiseEvent(released.instanceId, RELEASE_EVENT, { at: meta.now.toISOString() });
+      await toWorkflow(invocation, released.instanceId, released.entry.breachId, [{ event: RELEASE_EVENT, data: { at: meta.now.toISOString() } }]);
       return { status: 202, body: released.entry, headers: { location: `/api/breaches/${released.entry.breachId}` } };
     },
   },
@@ -89,11 +86,7 @@ apiRoute(
     body: breachUpdateSchema,
     handle: async ({ principal, params, body, services, meta, idempotency, invocation }) => {
       const added = await addUpdate(services, principal, params.breachId, body, { ...meta, ...(idempotency ? { idempotency } : {}) });
-      if (added.wake.length > 0) {
-        await ensureWorkflow(invocation, added.instanceId, params.breachId);
-        const durable = df.getClient(invocation);
-        for (const seq of added.wake) await durable.raiseEvent(added.instanceId, updateEvent(seq), { seq });
-      }
+      if (added.wake.length > 0) await toWorkflow(invocation, added.instanceId, params.breachId, added.wake.map((seq) => ({ event: updateEvent(seq), data: { seq } })));
       return { status: 202, body: added.update, headers: { location: `/api/breaches/${params.breachId}` } };
     },
   },
@@ -109,10 +102,7 @@ apiRoute(
     handle: async ({ principal, params, body, services, meta, invocation }) => {
       const closed = await closeBreach(services, principal, params.breachId, body, meta);
       // Raised on every request: a lost wake-up is repaired by asking again.
-      await df
-        .getClient(invocation)
-        .raiseEvent(closed.instanceId, CLOSE_EVENT, { at: meta.now.toISOString() })
-        .catch((error: unknown) => invocation.warn(`close not delivered to ${closed.instanceId}: ${error instanceof Error ? error.message : 'unknown error'}`));
+      await toWorkflow(invocation, closed.instanceId, params.breachId, [{ event: CLOSE_EVENT, data: { at: meta.now.toISOString() } }], { start: 'never', delivery: 'best-effort' });
       return { status: 200, body: closed.entry };
     },
   },

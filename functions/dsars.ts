@@ -3,6 +3,7 @@
 // request's lifecycle. Every change reaches the request's workflow as an event so it re-plans.
 import type { InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
+import { startOrSignal } from '../workflows/kit/index.js';
 import { apiRoute } from '../shared/http/api-routes.js';
 import { tenantParams } from '../shared/http/common.js';
 import type { EndpointResult } from '../shared/http/endpoint.js';
@@ -25,7 +26,6 @@ import { createDsarSchema, DSAR_CHANGED_EVENT, dsarParams, evidenceSchema, ident
 import { DSAR_ORCHESTRATOR } from '../workflows/dsars/orchestrator.js';
 
 const client = df.input.durableClient();
-const RUNNING: ReadonlySet<string> = new Set([df.OrchestrationRuntimeStatus.Running, df.OrchestrationRuntimeStatus.Pending, df.OrchestrationRuntimeStatus.ContinuedAsNew, df.OrchestrationRuntimeStatus.Suspended]);
 const dsarPath = (tenantId: string, dsarId: string): string => `/api/tenants/${tenantId}/dsars/${dsarId}`;
 
 /**
@@ -34,17 +34,12 @@ const dsarPath = (tenantId: string, dsarId: string): string => `/api/tenants/${t
  * now, the workflow still re-reads the request at its next timer.
  */
 async function notifyWorkflow(invocation: InvocationContext, result: DsarResult, change: string): Promise<void> {
-  const durable = df.getClient(invocation);
-  try {
-    const status = await durable.getStatus(result.instanceId).catch(() => undefined);
-    const missing = !status || status.runtimeStatus === undefined || !status.name;
-    const running = !missing && RUNNING.has(status.runtimeStatus);
-    if (running) await durable.raiseEvent(result.instanceId, DSAR_CHANGED_EVENT, { change });
-    // Never started, or ended while the request is still open (it failed): start it again; it re-reads the request.
-    else if (missing || result.view.open) await durable.startNew(DSAR_ORCHESTRATOR, { instanceId: result.instanceId, input: result.ref });
-  } catch (error) {
-    invocation.warn(`workflow ${result.instanceId} not told of ${change}: ${error instanceof Error ? error.message : 'unknown error'}`);
-  }
+  // Never started, or ended while the request is still open (it failed): start it again; it re-reads the request.
+  await startOrSignal(
+    invocation,
+    { orchestrator: DSAR_ORCHESTRATOR, instanceId: result.instanceId, input: result.ref },
+    { signals: [{ event: DSAR_CHANGED_EVENT, data: { change } }], start: result.view.open ? 'if-not-running' : 'if-missing', delivery: 'best-effort' },
+  );
 }
 
 function changed(result: DsarResult, status = 200): EndpointResult {

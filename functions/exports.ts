@@ -6,7 +6,8 @@ import { apiRoute } from '../shared/http/api-routes.js';
 import { tenantParams } from '../shared/http/common.js';
 import { openTenant } from '../shared/tenants/tenant-access.js';
 import { readExport, requestExport, requestExportSchema } from '../shared/exports/export-jobs.js';
-import { EXPORT_ORCHESTRATOR } from '../workflows/exports/export-job.js';
+import { EXPORT_ORCHESTRATOR } from '../workflows/exports/orchestrator.js';
+import { startOrSignal } from '../workflows/kit/index.js';
 
 
 apiRoute(
@@ -19,10 +20,8 @@ apiRoute(
     handle: async ({ principal, params, body, services, meta, idempotency, invocation }) => {
       const open = await openTenant(services, principal, params.tenantId, 'exports.manage', 'export', meta);
       const { view, instanceId } = await requestExport(services, open, body, { ...meta, ...(idempotency ? { idempotency } : {}) });
-      const client = df.getClient(invocation);
       // Idempotent start: a retried request (same Idempotency-Key) finds the job already running.
-      const existing = await client.getStatus(instanceId).catch(() => undefined);
-      if (!existing?.name) await client.startNew(EXPORT_ORCHESTRATOR, { instanceId, input: { tenantId: open.partition.tenantId, exportId: view.exportId } });
+      await startOrSignal(invocation, { orchestrator: EXPORT_ORCHESTRATOR, instanceId, input: { tenantId: open.partition.tenantId, exportId: view.exportId } });
       return { status: 202, body: view, headers: { location: `/api/tenants/${params.tenantId}/exports/${view.exportId}`, 'retry-after': '2' } };
     },
   },

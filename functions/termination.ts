@@ -1,29 +1,15 @@
 // Tenant termination: request it (30-day grace window, then deletion), reactivate within grace,
 // follow its progress, and fetch the signed deletion certificate (also after deletion).
-import type { InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import { apiRoute } from '../shared/http/api-routes.js';
 import { tenantParams } from '../shared/http/common.js';
-import { cancelTermination, readTermination, requestTermination, type RequestedTermination } from '../shared/termination/termination-service.js';
+import { cancelTermination, readTermination, requestTermination } from '../shared/termination/termination-service.js';
 import { readCertificate } from '../shared/termination/deletion-certificate.js';
 import { REACTIVATE_EVENT, requestTerminationSchema } from '../shared/termination/termination.js';
 import { TERMINATION_ORCHESTRATOR } from '../workflows/termination/orchestrator.js';
+import { startOrSignal } from '../workflows/kit/index.js';
 
 const client = df.input.durableClient();
-
-/** Starts the tenant's termination workflow unless it already runs (a retried request repairs a missed start). */
-async function ensureWorkflow(invocation: InvocationContext, requested: RequestedTermination): Promise<void> {
-  const durable = df.getClient(invocation);
-  const started = async (): Promise<boolean> => {
-    const status = await durable.getStatus(requested.instanceId).catch(() => undefined);
-    return status !== undefined && status.runtimeStatus !== undefined && Boolean(status.name);
-  };
-  if (await started()) return;
-  // A concurrent identical request may start it first: that start is as good as ours.
-  await durable.startNew(TERMINATION_ORCHESTRATOR, { instanceId: requested.instanceId, input: requested.input }).catch(async (error: unknown) => {
-    if (!(await started())) throw error;
-  });
-}
 
 apiRoute(
   'requestTermination',
@@ -34,7 +20,8 @@ apiRoute(
     body: requestTerminationSchema,
     handle: async ({ principal, params, body, services, meta, invocation }) => {
       const requested = await requestTermination(services, principal, params.tenantId, body, meta);
-      await ensureWorkflow(invocation, requested);
+      // Started unless it already runs (a retried request repairs a missed start).
+      await startOrSignal(invocation, { orchestrator: TERMINATION_ORCHESTRATOR, instanceId: requested.instanceId, input: requested.input });
       return { status: 202, body: requested.view, headers: { location: `/api/tenants/${params.tenantId}/termination` } };
     },
   },
@@ -60,10 +47,11 @@ apiRoute(
       const cancelled = await cancelTermination(services, principal, params.tenantId, meta);
       // The tenant is already active again; the event only ends the workflow's wait early.
       // If it cannot be told now, it finds the tenant active when grace ends and stops then.
-      await df
-        .getClient(invocation)
-        .raiseEvent(cancelled.instanceId, REACTIVATE_EVENT, { at: meta.now.toISOString() })
-        .catch((error: unknown) => invocation.warn(`reactivation event not delivered to ${cancelled.instanceId}: ${error instanceof Error ? error.message : 'unknown error'}`));
+      await startOrSignal(
+        invocation,
+        { orchestrator: TERMINATION_ORCHESTRATOR, instanceId: cancelled.instanceId, input: cancelled.input },
+        { signals: [{ event: REACTIVATE_EVENT, data: { at: meta.now.toISOString() } }], start: 'never', delivery: 'best-effort' },
+      );
       return { status: 200, body: cancelled.view };
     },
   },

@@ -1,7 +1,8 @@
 // Every long-lived flow of the app, registered with its activities.
 import './termination/activities.js';
 import './termination/orchestrator.js';
-import './exports/export-job.js';
+import './exports/activities.js';
+import './exports/orchestrator.js';
 import './breaches/activities.js';
 import './breaches/orchestrator.js';
 import './dsars/activities.js';

@@ -6,9 +6,7 @@
 import type { Services } from '../composition.js';
 import { signCompactJws } from '../crypto/signed-records.js';
 import type { StoredDoc, TenantPartition } from '../store/tenant-partition.js';
-import { parseTenantId } from '../tenancy/tenant-id.js';
-import { tenantPartition } from '../tenants/tenant-access.js';
-import { certificatesPartition } from '../termination/termination-service.js';
+import { tenantData, tenantRecords, tenantRef } from '../tenants/partitions.js';
 import { auditEntryId, chainHeads, type AuditEntryDoc } from './audit-log.js';
 import { combinedHead, type ChainBreak, type ChainHead } from './chain.js';
 
@@ -27,9 +25,7 @@ export interface AuditAnchorDoc extends StoredDoc {
 const anchorId = (seq: number): string => `audit-anchor:${seq.toString().padStart(12, '0')}`;
 
 async function partitionsOf(services: Services, tenantId: string): Promise<{ data: TenantPartition; records: TenantPartition }> {
-  const parsed = parseTenantId(tenantId);
-  if (!parsed) throw new Error(`not a tenant id: ${tenantId}`);
-  return { data: await tenantPartition(services, parsed.tenantId, parsed.region), records: await certificatesPartition(services, parsed.tenantId, parsed.region) };
+  return { data: await tenantData(services, tenantId), records: await tenantRecords(services, tenantId) };
 }
 
 export async function latestAnchor(records: TenantPartition): Promise<AuditAnchorDoc | undefined> {
@@ -39,7 +35,7 @@ export async function latestAnchor(records: TenantPartition): Promise<AuditAncho
 
 /** Signs and stores the current heads, unless they are already anchored. Returns the anchored position. */
 export async function anchorAuditHead(services: Services, tenantId: string, now: Date): Promise<number | undefined> {
-  const parsed = parseTenantId(tenantId)!;
+  const parsed = tenantRef(tenantId);
   const { data, records } = await partitionsOf(services, tenantId);
   const chains = await chainHeads(data);
   if (chains.length === 0) return undefined;

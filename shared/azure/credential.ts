@@ -1,22 +1,19 @@
-// How the app proves who it is to Azure services: its user-assigned managed identity in Azure; on
-// a developer machine, a fixed token the local stand-ins accept (they check no identity).
+// How the app proves who it is to Azure services: its user-assigned managed identity in Azure (the
+// default credential chain where none is configured). The local stand-ins check no identity; the
+// composition root gives them a fixed token (standInCredential) instead.
 import { DefaultAzureCredential, ManagedIdentityCredential } from '@azure/identity';
 import type { AccessToken, TokenCredential } from '@azure/core-auth';
+import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 
-class LocalDevelopmentCredential implements TokenCredential {
-  async getToken(): Promise<AccessToken> {
-    return { token: 'local-development-token', expiresOnTimestamp: Date.now() + 3600_000 };
-  }
-}
-
-export function azureCredential(config: Config): TokenCredential {
-  if (config.localDevelopment) return new LocalDevelopmentCredential();
+export function azureCredential(config: Pick<Config, 'managedIdentityClientId'>): TokenCredential {
   if (config.managedIdentityClientId) return new ManagedIdentityCredential({ clientId: config.managedIdentityClientId });
   return new DefaultAzureCredential();
 }
 
-/** Client options for Azure SDKs that need loosening only for the plain-HTTP local stand-ins. */
-export function localTransportOptions(config: Config): { allowInsecureConnection?: boolean } {
-  return config.localDevelopment ? { allowInsecureConnection: true } : {};
+/** A fixed token, valid for an hour of the app's clock: what the local stand-ins accept. */
+export function standInCredential(clock: Clock): TokenCredential {
+  return {
+    getToken: async (): Promise<AccessToken> => ({ token: 'local-development-token', expiresOnTimestamp: clock.now().getTime() + 3600_000 }),
+  };
 }

@@ -25,7 +25,6 @@ export type ExportContainer = (typeof EXPORT_CONTAINERS)[number];
 
 /** The settings this adapter reads (a `Config` is one). */
 export interface BlobStorageSettings {
-  localDevelopment: boolean;
   regions: Record<Region, Pick<RegionSettings, 'blob'>>;
 }
 
@@ -33,6 +32,10 @@ export interface BlobStorageOptions {
   /** Block size of streamed uploads; with `uploadConcurrency` it bounds the memory one upload holds. */
   blockBytes?: number;
   uploadConcurrency?: number;
+  /** Links that also work over plain HTTP (a local stand-in); in Azure links are HTTPS only. */
+  allowHttpLinks?: boolean;
+  /** Create the containers on first use (a stand-in starts empty); in Azure infra/ provisions them with their lifecycle rule. */
+  createMissingContainers?: boolean;
 }
 
 export interface UploadOptions {
@@ -58,13 +61,15 @@ export class RegionalBlobStorage {
   readonly #delegationKeys = new Map<Region, Promise<UserDelegationKey>>();
   readonly #blockBytes: number;
   readonly #concurrency: number;
+  readonly #options: BlobStorageOptions;
 
   constructor(
-    private readonly config: BlobStorageSettings,
+    config: BlobStorageSettings,
     credential: TokenCredential,
     private readonly clock: Clock,
     options: BlobStorageOptions = {},
   ) {
+    this.#options = options;
     this.#blockBytes = options.blockBytes ?? 4 * 1024 * 1024;
     this.#concurrency = options.uploadConcurrency ?? 4;
     const client = (region: Region): RegionClient => {
@@ -110,7 +115,7 @@ export class RegionalBlobStorage {
       permissions: BlobSASPermissions.parse('r'),
       startsOn: new Date(now.getTime() - SAS_START_SKEW_MS),
       expiresOn,
-      protocol: this.config.localDevelopment ? SASProtocol.HttpsAndHttp : SASProtocol.Https,
+      protocol: this.#options.allowHttpLinks ? SASProtocol.HttpsAndHttp : SASProtocol.Https,
     };
     const query = sharedKey
       ? generateBlobSASQueryParameters(values, sharedKey)
@@ -170,8 +175,7 @@ export class RegionalBlobStorage {
 
   async #openContainer(region: Region, name: ExportContainer): Promise<ContainerClient> {
     const client = this.#regions[region].service.getContainerClient(name);
-    // In Azure the containers and their lifecycle rule come from infra/; locally they are made on first use.
-    if (this.config.localDevelopment) await client.createIfNotExists();
+    if (this.#options.createMissingContainers) await client.createIfNotExists();
     return client;
   }
 

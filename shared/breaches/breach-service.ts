@@ -10,6 +10,7 @@ import type { RequestMeta } from '../tenants/tenant-access.js';
 import { checkAffectedTenants } from './affected-tenants.js';
 import {
   BREACH_ID,
+  BREACH_PHASES,
   breachInstanceId,
   changesOf,
   newBreachId,
@@ -140,7 +141,7 @@ export async function releaseNotices(services: Services, principal: Principal, r
     if (late && !request.delayReason) throw delayReasonRequired(doc.notifyBy);
     return {
       ...doc,
-      status: 'notifying',
+      status: BREACH_PHASES.advance(doc.status, 'notifying'),
       release: { at, by: principal.sub, late, ...(request.delayReason ? { delayReason: request.delayReason } : {}), includesUpdates: doc.updates.length },
       trail: [...doc.trail, { at, actor: principal.sub, action: 'notices.released', ...(late ? { detail: 'late' } : {}) }],
     };
@@ -160,10 +161,10 @@ export async function addUpdate(services: Services, principal: Principal, rawBre
   authorize(principal, 'breaches.manage');
   const store = await BreachStore.open(services);
   const current = await existing(store, rawBreachId);
-  if (current.closed) throw new ConflictError('BREACH.CLOSED', `The breach was closed on ${current.closed.at}; open a new one for new facts.`);
   const at = meta.now.toISOString();
   let added: BreachUpdate | undefined;
   const updated = await store.update(current.breachId, (doc) => {
+    if (doc.status === 'closed') throw new ConflictError('BREACH.CLOSED', `The breach was closed on ${doc.closed?.at ?? 'an earlier date'}; open a new one for new facts.`);
     if (meta.idempotency) {
       const earlier = doc.updates.find((u) => u.idempotency?.docId === meta.idempotency!.docId);
       if (earlier) {
@@ -194,14 +195,19 @@ export async function closeBreach(services: Services, principal: Principal, rawB
   authorize(principal, 'breaches.manage');
   const store = await BreachStore.open(services);
   const current = await existing(store, rawBreachId);
-  if (current.status === 'draft') throw new ConflictError('BREACH.NOT_NOTIFIED', 'Send the notices before closing the breach.');
+  if (!BREACH_PHASES.allows(current.status, 'closed')) throw new ConflictError('BREACH.NOT_NOTIFIED', 'Send the notices before closing the breach.');
   const at = meta.now.toISOString();
   const updated = await store.update(current.breachId, (doc) => {
-    if (doc.closed) {
-      if (doc.closed.outcome !== request.outcome) throw new ConflictError('BREACH.CLOSED', `The breach was closed on ${doc.closed.at}.`);
+    if (doc.status === 'closed') {
+      if (doc.closed?.outcome !== request.outcome) throw new ConflictError('BREACH.CLOSED', `The breach was closed on ${doc.closed?.at ?? 'an earlier date'}.`);
       return undefined;
     }
-    return { ...doc, closed: { at, by: principal.sub, outcome: request.outcome }, trail: [...doc.trail, { at, actor: principal.sub, action: 'breach.closed' }] };
+    return {
+      ...doc,
+      status: BREACH_PHASES.advance(doc.status, 'closed'),
+      closed: { at, by: principal.sub, outcome: request.outcome },
+      trail: [...doc.trail, { at, actor: principal.sub, action: 'breach.closed' }],
+    };
   });
   return { entry: await breachEntry(store, updated), instanceId: updated.instanceId };
 }

@@ -7,6 +7,7 @@ import type { Services } from '../composition.js';
 import { azureStatusOf } from '../azure/rest-error.js';
 import { ConflictError, ThrottledError } from '../errors.js';
 import { CONTAINERS, CONTROL_REGION } from '../store/cosmos-stores.js';
+import { retryLostRaces } from '../store/optimistic.js';
 import type { BreachDoc } from './breach.js';
 import type { NoticeStatus } from './notice.js';
 
@@ -62,42 +63,44 @@ export class BreachStore {
    * a concurrent change). `change` returns the new record, or `undefined` to leave it as it is.
    */
   async update(breachId: string, change: (doc: BreachDoc) => BreachDoc | undefined): Promise<BreachDoc> {
-    for (let attempt = 1; ; attempt++) {
-      const current = await this.read(breachId);
-      if (!current) throw new Error(`no breach ${breachId}`);
-      const next = change(current);
-      if (next === undefined) return current;
-      const written = { ...next, version: current.version + 1 };
-      try {
-        const { resource } = await this.container
-          .item(breachId, breachId)
-          .replace<BreachDoc & ItemDefinition>(strip(written), { accessCondition: { type: 'IfMatch', condition: current._etag! } });
-        return resource ?? written;
-      } catch (error) {
-        if (azureStatusOf(error) === 412 && attempt < MAX_ATTEMPTS) continue;
-        if (azureStatusOf(error) === 412) throw new ConflictError('BREACH.BUSY', 'The breach record is being changed by others; retry shortly.');
-        throw translate(error);
-      }
-    }
+    return retryLostRaces(
+      async () => {
+        const current = await this.read(breachId);
+        if (!current) throw new Error(`no breach ${breachId}`);
+        const next = change(current);
+        if (next === undefined) return current;
+        const written = { ...next, version: current.version + 1 };
+        try {
+          const { resource } = await this.container
+            .item(breachId, breachId)
+            .replace<BreachDoc & ItemDefinition>(strip(written), { accessCondition: { type: 'IfMatch', condition: current._etag! } });
+          return resource ?? written;
+        } catch (error) {
+          throw translate(error);
+        }
+      },
+      { attempts: MAX_ATTEMPTS, lostRace: (error) => azureStatusOf(error) === 412, exhausted: () => new ConflictError('BREACH.BUSY', 'The breach record is being changed by others; retry shortly.') },
+    );
   }
 
   /** Records a notice's status unless a newer one is already recorded. */
   async recordNoticeStatus(breachId: string, tenantId: string, status: NoticeStatus, sourceVersion: number): Promise<void> {
     const id = `notice:${tenantId}:${status.seq}`;
     const doc: NoticeStatusDoc = { id, pk: breachId, type: 'noticeStatus', breachId, tenantId, sourceVersion, status };
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const current = await this.#readStatus(breachId, id);
-        if (current && current.sourceVersion >= sourceVersion) return;
-        if (current) await this.container.item(id, breachId).replace(doc, { accessCondition: { type: 'IfMatch', condition: current._etag! } });
-        else await this.container.items.create(doc);
-        return;
-      } catch (error) {
-        const status = azureStatusOf(error);
-        if ((status === 412 || status === 409) && attempt < MAX_ATTEMPTS) continue;
-        throw translate(error);
-      }
-    }
+    await retryLostRaces(
+      async () => {
+        try {
+          const current = await this.#readStatus(breachId, id);
+          if (current && current.sourceVersion >= sourceVersion) return;
+          if (current) await this.container.item(id, breachId).replace(doc, { accessCondition: { type: 'IfMatch', condition: current._etag! } });
+          else await this.container.items.create(doc);
+        } catch (error) {
+          throw translate(error);
+        }
+      },
+      // A concurrent writer replaced (412) or created (409) it first: read again, keep the newer.
+      { attempts: MAX_ATTEMPTS, lostRace: (error) => azureStatusOf(error) === 412 || azureStatusOf(error) === 409 },
+    );
   }
 
   async #readStatus(breachId: string, id: string): Promise<NoticeStatusDoc | undefined> {

@@ -5,6 +5,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { REGIONS, type Region } from '../config.js';
+import { phaseTable } from '../flows/phase-table.js';
 import type { ClockAlertKind, ClockAudience } from './clock.js';
 import { displayName, plainText, tenantIdSchema } from '../http/text.js';
 
@@ -96,9 +97,13 @@ export type ChangeableField = (typeof CONTENT_FIELDS)[number];
 
 export type AffectedTenants = { kind: 'list'; tenantIds: string[] } | { kind: 'region'; region: Region } | { kind: 'all' };
 
-/** The lifecycle: a draft (notices not sent; the clock alerts run) until ops release the notices. */
-export const BREACH_STATUSES = ['draft', 'notifying'] as const;
-export type BreachStatus = (typeof BREACH_STATUSES)[number];
+/**
+ * The lifecycle, the one table the record's `status` and the workflow's custom status read: a draft
+ * (notices not sent; the clock alerts run) until ops release the notices, then notifying (notices
+ * and update notices go out) until ops close it with its outcome (kept in `closed`).
+ */
+export const BREACH_PHASES = phaseTable('breach', { draft: ['notifying'], notifying: ['closed'], closed: [] });
+export type BreachStatus = (typeof BREACH_PHASES.phases)[number];
 
 export interface BreachUpdate {
   seq: number;
@@ -159,7 +164,7 @@ export interface BreachDoc {
   skipped: { tenantId: string; seq: number; reason: string; at: string }[];
   /** Who did what to this record, in order (the register's own trail; entries are only appended). */
   trail: TrailEntry[];
-  /** Concluded by ops: no further updates; notices already sent keep their re-sends until acknowledged. */
+  /** How ops concluded it (status `closed`): no further updates; notices already sent keep their re-sends until acknowledged. */
   closed?: { at: string; by: string; outcome: string };
   /** Hash of the opening request when it came with an Idempotency-Key. */
   openRequestHash?: string;

@@ -2,6 +2,8 @@
 // awareness and the escalation contact is alerted at 70 hours, so the deadline never depends on
 // someone remembering it. Pure: the workflow asks for the schedule and waits for each instant.
 
+import { z } from 'zod';
+
 const HOUR_MS = 3600_000;
 
 export const CLOCK_ALERTS = [
@@ -11,6 +13,7 @@ export const CLOCK_ALERTS = [
   { kind: 'escalation-70h', afterHours: 70, audience: 'escalation' },
 ] as const;
 
+export const clockAlertKindSchema = z.enum(['reminder-24h', 'reminder-48h', 'reminder-66h', 'escalation-70h'] satisfies (typeof CLOCK_ALERTS)[number]['kind'][]);
 export type ClockAlertKind = (typeof CLOCK_ALERTS)[number]['kind'];
 export type ClockAudience = (typeof CLOCK_ALERTS)[number]['audience'];
 

@@ -6,13 +6,12 @@
 import { createHash } from 'node:crypto';
 import type { Services } from '../composition.js';
 import type { AuditActor } from '../audit/chain.js';
-import type { Region } from '../config.js';
 import { sendToEach } from '../email/send-to-each.js';
 import type { TenantPartition } from '../store/tenant-partition.js';
 import { runTenantWork } from '../store/unit-of-work.js';
-import { parseTenantId } from '../tenancy/tenant-id.js';
-import { tenantPartition } from '../tenants/tenant-access.js';
-import { CONTACTS_AAD, TENANT_DOC_ID, type NominatedContacts, type TenantDoc } from '../tenants/tenant.js';
+import { openContacts, recipientsOf } from '../tenants/contacts.js';
+import { tenantData, tenantRef } from '../tenants/partitions.js';
+import { TENANT_DOC_ID, type TenantDoc } from '../tenants/tenant.js';
 import { noticeId, noticeInstanceId, type BreachDoc } from './breach.js';
 import { BreachStore } from './breach-store.js';
 import {
@@ -23,7 +22,6 @@ import {
   renderNotice,
   type BreachNoticeDoc,
   type NoticeDelivery,
-  type NoticeRecipient,
 } from './notice.js';
 
 /** The workflow acts as itself in the tenant's audit log. */
@@ -37,32 +35,16 @@ export interface NoticeRef {
 
 export type DeliveryOutcome = 'sent' | 'acknowledged' | 'skipped';
 
-/** Each nominated contact once, with the roles they were nominated for. */
-export function noticeRecipients(contacts: NominatedContacts): NoticeRecipient[] {
-  const byEmail = new Map<string, NoticeRecipient>();
-  for (const role of ['security', 'privacy'] as const) {
-    for (const contact of contacts[role]) {
-      const key = contact.email.toLowerCase();
-      const known = byEmail.get(key);
-      if (known) {
-        if (!known.roles.includes(role)) known.roles.push(role);
-      } else byEmail.set(key, { name: contact.name, email: contact.email, roles: [role] });
-    }
-  }
-  return [...byEmail.values()];
-}
-
 /**
  * Sends attempt `attempt` of the notice (0 the notice, 1..3 re-sends). A re-send is skipped once the
  * notice is acknowledged; an attempt already recorded is not sent again.
  */
 export async function deliverNotice(services: Services, input: NoticeRef & { attempt: number }, meta: { now: Date; requestId: string }): Promise<DeliveryOutcome> {
-  const parsed = parseTenantId(input.tenantId);
-  if (!parsed) throw new Error(`not a tenant id: ${input.tenantId}`);
+  const { region } = tenantRef(input.tenantId);
   const store = await BreachStore.open(services);
   const breach = await store.read(input.breachId);
   if (!breach) throw new Error(`no breach ${input.breachId}`);
-  const partition = await tenantPartition(services, parsed.tenantId, parsed.region);
+  const partition = await tenantData(services, input.tenantId);
   const tenant = await partition.read<TenantDoc>(TENANT_DOC_ID);
   if (!tenant || tenant.status === 'deleted') {
     // A deleted tenant has no contacts left to tell; a re-send to one simply stops.
@@ -80,10 +62,10 @@ export async function deliverNotice(services: Services, input: NoticeRef & { att
   if (input.attempt > 0 && !first) throw new Error(`notice ${notice.noticeId} re-send ${input.attempt} before its first send`);
 
   const cipher = services.keyring.cipherFor(partition, meta.now);
-  const recipients = noticeRecipients((await cipher.open(tenant.contacts, CONTACTS_AAD)) as NominatedContacts);
+  const recipients = recipientsOf(await openContacts(cipher, tenant));
   const rendered = renderNotice(notice.snapshot, input.attempt, first?.sentAt);
   const { refused } = await sendToEach(services.email, {
-    region: parsed.region as Region,
+    region,
     recipients,
     rendered,
     // A keyed hash of the address (the tenant key's blind index): stable across retries, and no

@@ -4,9 +4,11 @@
 // and the email is rendered from the snapshot alone (never from "now"), so every retry of a send
 // is byte-identical and the email service can refuse to send it twice.
 import type { Region } from '../config.js';
+import { describeInstant } from '../deadlines/index.js';
 import type { EncryptedValue } from '../crypto/field-cipher.js';
 import { renderEmail, type EmailFact, type RenderedEmail } from '../email/render.js';
 import type { StoredDoc } from '../store/tenant-partition.js';
+import type { NominatedRecipient } from '../tenants/contacts.js';
 import { contentThrough, noticeId, type BreachContent, type BreachDoc, type ChangeableField, type ContactPoint } from './breach.js';
 
 /** Unacknowledged notices are re-sent 24 hours after the previous send, at most three times. */
@@ -68,11 +70,8 @@ export interface BreachNoticeDoc extends StoredDoc {
   version: number;
 }
 
-export interface NoticeRecipient {
-  name: string;
-  email: string;
-  roles: ('security' | 'privacy')[];
-}
+/** Each nominated contact a notice went to, with the roles it was nominated for. */
+export type NoticeRecipient = NominatedRecipient;
 
 export const breachNoticeDocId = (id: string): string => `breachNotice:${id}`;
 export const recipientsAad = (id: string, attempt: number): string => `breach-notice|${id}|${attempt}|recipients`;
@@ -116,27 +115,8 @@ export function noticeSnapshot(breach: BreachDoc, tenant: NoticeSnapshot['tenant
   };
 }
 
-/** An instant as UTC and as local time in `timeZone`, from numeric parts only (stable across ICU versions). */
-export function displayInstant(iso: string, timeZone: string): string {
-  const date = new Date(iso);
-  const parts = new Intl.DateTimeFormat('en-GB', {
-    timeZone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-  }).formatToParts(date);
-  const part = (type: Intl.DateTimeFormatPartTypes): string => parts.find((p) => p.type === type)?.value ?? '00';
-  const local = Date.UTC(Number(part('year')), Number(part('month')) - 1, Number(part('day')), Number(part('hour')), Number(part('minute')), Number(part('second')));
-  const offsetMinutes = Math.round((local - Math.floor(date.getTime() / 1000) * 1000) / 60_000);
-  const sign = offsetMinutes < 0 ? '-' : '+';
-  const abs = Math.abs(offsetMinutes);
-  const offset = `UTC${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
-  return `${date.toISOString()} (${part('year')}-${part('month')}-${part('day')} ${part('hour')}:${part('minute')} ${timeZone}, ${offset})`;
-}
+/** An instant as UTC and as local time in `timeZone`, with the offset in force then. */
+export const displayInstant: (iso: string, timeZone: string) => string = describeInstant;
 
 const approx = (n: number | null): string => (n === null ? 'Not yet known' : String(n));
 const list = (items: string[]): string => (items.length === 0 ? 'Not yet known' : items.join('; '));

@@ -12,7 +12,7 @@ import { BreachStore } from './breach-store.js';
 import { breachNoticeDocId, noticeStatus, recipientsAad, type BreachNoticeDoc, type BreachNoticeView, type NoticeRecipient } from './notice.js';
 
 export async function noticeView(services: Services, open: OpenTenant, doc: BreachNoticeDoc): Promise<BreachNoticeView> {
-  const cipher = services.keyring.cipherFor(open.partition, new Date());
+  const cipher = services.keyring.cipherFor(open.partition, services.clock.now());
   const deliveries = await Promise.all(
     doc.deliveries.map(async (d) => {
       const opened = await cipher.open(d.recipients, recipientsAad(doc.noticeId, d.attempt));

@@ -4,6 +4,13 @@
 import { CryptographyClient, KeyClient, type KeyVaultKey } from '@azure/keyvault-keys';
 import { azureStatusOf } from '../azure/rest-error.js';
 import type { TokenCredential } from '@azure/core-auth';
+import type { Clock } from '../clock.js';
+
+/** Client options the composition root chooses (the local stand-in: plain HTTP, no challenge resource check). */
+export interface KeyVaultClientOptions {
+  disableChallengeResourceVerification?: boolean;
+  allowInsecureConnection?: boolean;
+}
 
 export interface KeyDeletion {
   deletedOn: string;
@@ -14,16 +21,14 @@ export interface KeyDeletion {
 export class RegionalKeyVault {
   readonly #keys: KeyClient;
   readonly #credential: TokenCredential;
-  readonly #options: { disableChallengeResourceVerification?: boolean; allowInsecureConnection?: boolean };
+  readonly #options: KeyVaultClientOptions;
+  readonly #clock: Clock;
   readonly #crypto = new Map<string, CryptographyClient>();
 
-  constructor(
-    readonly vaultUrl: string,
-    credential: TokenCredential,
-    localDevelopment: boolean,
-  ) {
+  constructor(readonly vaultUrl: string, credential: TokenCredential, clock: Clock, options: KeyVaultClientOptions = {}) {
     this.#credential = credential;
-    this.#options = localDevelopment ? { disableChallengeResourceVerification: true, allowInsecureConnection: true } : {};
+    this.#clock = clock;
+    this.#options = options;
     this.#keys = new KeyClient(vaultUrl, credential, this.#options);
   }
 
@@ -90,7 +95,7 @@ export class RegionalKeyVault {
       if (!deleted) return undefined;
     }
     return {
-      deletedOn: (deleted.properties.deletedOn ?? new Date()).toISOString(),
+      deletedOn: (deleted.properties.deletedOn ?? this.#clock.now()).toISOString(),
       scheduledPurgeDate: deleted.properties.scheduledPurgeDate?.toISOString(),
     };
   }

@@ -1,6 +1,8 @@
 // A calendar date without a time or a zone ("2024-12-27"), and the arithmetic statutory periods need:
-// days, months with the month-end clamp, weekdays. Proleptic Gregorian, years 0001-9999, no Date.
+// days, months with the month-end clamp, weekdays. The arithmetic is Luxon's (on UTC dates, where no
+// daylight saving applies); this module adds the strict parsing and the years 0001-9999 bounds.
 
+import { DateTime } from 'luxon';
 import { InvalidDateError } from './errors.js';
 
 /** An ISO 8601 calendar date, YYYY-MM-DD. A branded string, so it stores and serialises as itself. */
@@ -16,16 +18,13 @@ export interface DateParts {
 export type IsoWeekday = 1 | 2 | 3 | 4 | 5 | 6 | 7;
 
 const DATE_PATTERN = /^(\d{4})-(\d{2})-(\d{2})$/;
-const MIN_EPOCH_DAY = -719162; // 0001-01-01
-const MAX_EPOCH_DAY = 2932896; // 9999-12-31
 
 export function isLeapYear(year: number): boolean {
-  return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  return DateTime.utc(year).isInLeapYear;
 }
 
 export function daysInMonth(year: number, month: number): number {
-  if (month === 2) return isLeapYear(year) ? 29 : 28;
-  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+  return DateTime.utc(year, month).daysInMonth ?? 0;
 }
 
 function pad(value: number, width: number): string {
@@ -68,57 +67,37 @@ export function partsOf(date: CalendarDate): DateParts {
   return { year: Number(date.slice(0, 4)), month: Number(date.slice(5, 7)), day: Number(date.slice(8, 10)) };
 }
 
-// Days since 1970-01-01 and back (Howard Hinnant's days_from_civil / civil_from_days): exact integer
-// arithmetic, independent of the host's time zone and of Date's two-digit-year quirks.
-function toEpochDay({ year, month, day }: DateParts): number {
-  const y = month <= 2 ? year - 1 : year;
-  const era = Math.floor(y / 400);
-  const yearOfEra = y - era * 400;
-  const dayOfYear = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
-  const dayOfEra = yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
-  return era * 146097 + dayOfEra - 719468;
+/** The date as a Luxon date at midnight UTC (a zone without daylight saving, so days are 24 hours). */
+function toDateTime(date: CalendarDate): DateTime {
+  const { year, month, day } = partsOf(date);
+  return DateTime.utc(year, month, day);
 }
 
-function fromEpochDay(epochDay: number): CalendarDate {
-  if (epochDay < MIN_EPOCH_DAY || epochDay > MAX_EPOCH_DAY) {
-    throw new InvalidDateError(String(epochDay), 'date arithmetic left the years 0001-9999');
+function fromDateTime(value: DateTime): CalendarDate {
+  if (!value.isValid || value.year < 1 || value.year > 9999) {
+    throw new InvalidDateError(value.isValid ? value.toISODate() ?? 'out of range' : 'invalid', 'date arithmetic left the years 0001-9999');
   }
-  const z = epochDay + 719468;
-  const era = Math.floor(z / 146097);
-  const dayOfEra = z - era * 146097;
-  const yearOfEra = Math.floor(
-    (dayOfEra - Math.floor(dayOfEra / 1460) + Math.floor(dayOfEra / 36524) - Math.floor(dayOfEra / 146096)) / 365,
-  );
-  const dayOfYear = dayOfEra - (365 * yearOfEra + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100));
-  const mp = Math.floor((5 * dayOfYear + 2) / 153);
-  const day = dayOfYear - Math.floor((153 * mp + 2) / 5) + 1;
-  const month = mp < 10 ? mp + 3 : mp - 9;
-  const year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0);
-  return calendarDateFromParts(year, month, day);
+  return calendarDateFromParts(value.year, value.month, value.day);
 }
 
 export function addDays(date: CalendarDate, days: number): CalendarDate {
   if (!Number.isInteger(days)) throw new RangeError(`addDays needs a whole number of days, got ${days}`);
-  return fromEpochDay(toEpochDay(partsOf(date)) + days);
+  return fromDateTime(toDateTime(date).plus({ days }));
 }
 
 /**
  * The corresponding calendar date `months` later; when that month is shorter (31 Jan + 1 month), the
  * last day of that month (28 or 29 Feb). Always counted from the original date, never month by month,
- * so 31 Jan + 3 months is 30 Apr (not 28 Apr via February).
+ * so 31 Jan + 3 months is 30 Apr (not 28 Apr via February). Luxon's month addition does exactly this.
  */
 export function addMonthsClamped(date: CalendarDate, months: number): CalendarDate {
   if (!Number.isInteger(months)) throw new RangeError(`addMonthsClamped needs whole months, got ${months}`);
-  const { year, month, day } = partsOf(date);
-  const monthIndex = year * 12 + (month - 1) + months;
-  const targetYear = Math.floor(monthIndex / 12);
-  const targetMonth = monthIndex - targetYear * 12 + 1;
-  return calendarDateFromParts(targetYear, targetMonth, Math.min(day, daysInMonth(targetYear, targetMonth)));
+  return fromDateTime(toDateTime(date).plus({ months }));
 }
 
 /** Whole days from `from` to `to` (negative when `to` is earlier). */
 export function daysBetween(from: CalendarDate, to: CalendarDate): number {
-  return toEpochDay(partsOf(to)) - toEpochDay(partsOf(from));
+  return Math.round(toDateTime(to).diff(toDateTime(from), 'days').days);
 }
 
 export function compareDates(a: CalendarDate, b: CalendarDate): -1 | 0 | 1 {
@@ -130,9 +109,10 @@ export function latestOf(first: CalendarDate, ...rest: readonly CalendarDate[]):
   return rest.reduce((latest, date) => (date > latest ? date : latest), first);
 }
 
+const ISO_WEEKDAYS: readonly IsoWeekday[] = [1, 2, 3, 4, 5, 6, 7];
+
 export function isoWeekday(date: CalendarDate): IsoWeekday {
-  // 1970-01-01 was a Thursday (ISO 4).
-  return ((((toEpochDay(partsOf(date)) + 3) % 7) + 7) % 7 + 1) as IsoWeekday;
+  return ISO_WEEKDAYS[toDateTime(date).weekday - 1]!;
 }
 
 const WEEKDAY_NAMES = {

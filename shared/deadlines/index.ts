@@ -29,7 +29,7 @@ export {
   parseCalendarDate,
   type CalendarDate,
 } from './calendar-date.js';
-export { parseInstant, type Instant } from './instant.js';
+export { describeInstant, instantAtLocalTime, parseInstant, type Instant } from './instant.js';
 export {
   DeadlineError,
   InvalidDateError,

@@ -10,13 +10,11 @@
 // and inboxes that this service cannot erase; a reference number is all a contact needs to act.
 import { createHash } from 'node:crypto';
 import type { Services } from '../composition.js';
-import type { Region } from '../config.js';
 import { dsarDeadline, jurisdictionInfo } from '../deadlines/index.js';
 import { sendToEach } from '../email/send-to-each.js';
 import { renderEmail, type StructuredEmail } from '../email/render.js';
-import { parseTenantId } from '../tenancy/tenant-id.js';
-import type { Contact } from '../tenants/tenant.js';
-import { everyContact, nominatedContacts } from '../termination/certificate-recipients.js';
+import { CONTACT_ROLES, nominatedContacts, recipientsOf, type ContactRole } from '../tenants/contacts.js';
+import { tenantRef } from '../tenants/partitions.js';
 import type { DsarDoc, DsarType } from './dsar.js';
 
 export type DsarNotice =
@@ -36,9 +34,7 @@ const TYPE_NAMES: Record<DsarType, string> = {
 export const noticeName = (notice: DsarNotice): string => ('dueOn' in notice ? `${notice.kind}@${notice.dueOn}` : notice.kind);
 
 /** Who receives it: the privacy contacts; an escalation goes to the security contacts as well. */
-function recipientsOf(notice: DsarNotice, contacts: { security: Contact[]; privacy: Contact[] }): Contact[] {
-  return notice.kind === 'escalation' ? everyContact(contacts) : everyContact({ security: [], privacy: contacts.privacy });
-}
+const rolesFor = (notice: DsarNotice): readonly ContactRole[] => (notice.kind === 'escalation' ? CONTACT_ROLES : ['privacy']);
 
 function content(doc: DsarDoc, tenantName: string, notice: DsarNotice): StructuredEmail {
   const where = `GET /api/tenants/${doc.tenantId}/dsars/${doc.dsarId}`;
@@ -108,14 +104,13 @@ export interface NoticeDelivery {
 
 /** Sends `notice` to each of its recipients once. Transient failures throw (the activity retries). */
 export async function sendDsarNotice(services: Services, doc: DsarDoc, tenantName: string, notice: DsarNotice): Promise<NoticeDelivery> {
-  const parsed = parseTenantId(doc.tenantId);
-  if (!parsed) throw new Error(`not a tenant id: ${doc.tenantId}`);
+  const { region } = tenantRef(doc.tenantId);
   const contacts = await nominatedContacts(services, doc.tenantId);
-  const recipients = contacts ? recipientsOf(notice, contacts) : [];
+  const recipients = contacts ? recipientsOf(contacts, rolesFor(notice)) : [];
   const rendered = renderEmail(content(doc, tenantName, notice));
   const name = noticeName(notice);
   const { refused } = await sendToEach(services.email, {
-    region: parsed.region as Region,
+    region,
     recipients,
     rendered,
     idempotencyKeyFor: (recipient) => `${doc.instanceId}:${name}:${createHash('sha256').update(recipient.email.toLowerCase()).digest('hex')}`,

@@ -10,10 +10,11 @@
 //  - reminder 1 day before:  09:00 local time on dueOn - 1 day;
 //  - escalation:             00:00 local time on dueOn + 1 day (the first moment the deadline has passed).
 // The due date is `extendedDueOn` once extended (the deadline module's `dueOn`).
-import { addDays, dsarDeadline, DeadlineError, type CalendarDate, type DsarDeadline } from '../deadlines/index.js';
+import { z } from 'zod';
+import { addDays, dsarDeadline, DeadlineError, instantAtLocalTime, type CalendarDate, type DsarDeadline } from '../deadlines/index.js';
 import { UnprocessableError } from '../errors.js';
-import type { DsarClock, DsarDoc, StepKind } from './dsar.js';
-import { clockRuns, isOpen, type DsarStatus } from './lifecycle.js';
+import type { DsarClock, DsarDoc } from './dsar.js';
+import { clockRuns, DSAR_STATUSES, isOpen } from './lifecycle.js';
 
 export const REMINDER_LOCAL_TIME = { hour: 9, minute: 0 } as const;
 
@@ -35,51 +36,16 @@ export function computeDeadline(clock: DsarClock): DsarDeadline {
   }
 }
 
-const offsetFormatters = new Map<string, Intl.DateTimeFormat>();
+/** The instant at which the wall clock in `timeZone` shows `hour:minute` on `date` (the times used here exist on every day in every supported zone). */
+export const zonedInstant = instantAtLocalTime;
 
-/** How far `timeZone`'s wall clock is ahead of UTC at `utcMs`, in milliseconds. */
-function zoneOffsetMs(utcMs: number, timeZone: string): number {
-  let formatter = offsetFormatters.get(timeZone);
-  if (!formatter) {
-    formatter = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      calendar: 'gregory',
-      numberingSystem: 'latn',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-    });
-    offsetFormatters.set(timeZone, formatter);
-  }
-  const parts = formatter.formatToParts(new Date(utcMs));
-  const part = (type: Intl.DateTimeFormatPartTypes): number => Number(parts.find((p) => p.type === type)?.value ?? NaN);
-  const wall = Date.UTC(part('year'), part('month') - 1, part('day'), part('hour'), part('minute'), part('second'));
-  return wall - Math.floor(utcMs / 1000) * 1000;
-}
-
-/**
- * The instant at which the wall clock in `timeZone` shows `hour:minute` on `date`. Two passes settle
- * the offset across a daylight-saving change; the times used here (00:00, 09:00) exist on every day in
- * every supported zone (European changes happen at 01:00 UTC).
- */
-export function zonedInstant(date: CalendarDate, hour: number, minute: number, timeZone: string): Date {
-  const [year, month, day] = date.split('-').map(Number) as [number, number, number];
-  const wall = Date.UTC(year, month - 1, day, hour, minute);
-  let utc = wall - zoneOffsetMs(wall, timeZone);
-  utc = wall - zoneOffsetMs(utc, timeZone);
-  return new Date(utc);
-}
-
-export interface DeadlineStep {
-  kind: StepKind;
+export const deadlineStepSchema = z.object({
+  kind: z.enum(['reminder-7d', 'reminder-1d', 'escalation']),
   /** ISO instant (UTC). */
-  at: string;
-  dueOn: string;
-}
+  at: z.string(),
+  dueOn: z.string(),
+});
+export type DeadlineStep = z.infer<typeof deadlineStepSchema>;
 
 /** The reminders and the escalation for the deadline in force, in time order. */
 export function deadlineSteps(deadline: Pick<DsarDeadline, 'dueOn' | 'timeZone'>): DeadlineStep[] {
@@ -104,12 +70,14 @@ export function nextStep(steps: readonly DeadlineStep[], done: ReadonlySet<strin
   return steps.find((step, i) => !done.has(stepKey(step)) && !steps.slice(i + 1).some((later) => Date.parse(later.at) <= nowMs));
 }
 
-export type DsarPlan =
-  | { phase: 'closed'; status: DsarStatus }
-  | { phase: 'forward' }
-  | { phase: 'fulfil' }
-  | { phase: 'awaiting-identity' }
-  | { phase: 'running'; status: DsarStatus; dueOn: string; next?: DeadlineStep };
+export const dsarPlanSchema = z.discriminatedUnion('phase', [
+  z.object({ phase: z.literal('closed'), status: z.enum(DSAR_STATUSES) }),
+  z.object({ phase: z.literal('forward') }),
+  z.object({ phase: z.literal('fulfil') }),
+  z.object({ phase: z.literal('awaiting-identity') }),
+  z.object({ phase: z.literal('running'), status: z.enum(DSAR_STATUSES), dueOn: z.string(), next: deadlineStepSchema.optional() }),
+]);
+export type DsarPlan = z.infer<typeof dsarPlanSchema>;
 
 /** What the workflow does next for this request. */
 export function planOf(doc: Pick<DsarDoc, 'status' | 'receivedBy' | 'notices' | 'fulfilment' | 'deadline'>, now: Date): DsarPlan {

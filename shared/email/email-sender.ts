@@ -2,7 +2,7 @@
 // resource, at most once per idempotency key, with failures sorted into "retry" and "do not retry".
 import { EmailClient, type EmailClientOptions, type EmailMessage } from '@azure/communication-email';
 import type { TokenCredential } from '@azure/core-auth';
-import { ConfigError, REGIONS, type Config, type Region } from '../config.js';
+import { REGIONS, type Config, type Region } from '../config.js';
 import { systemClock, type Clock } from '../clock.js';
 import { azureStatusOf } from '../azure/rest-error.js';
 import { EmailDeliveryError } from './errors.js';
@@ -35,6 +35,12 @@ export interface SentReceipt {
   sentAt: string;
 }
 
+/**
+ * How the sender reaches Communication Services, chosen by the composition root: the app's identity
+ * in Azure; the resource's access key (HMAC-signed requests) for the local stand-in, over plain HTTP.
+ */
+export type EmailConnection = { kind: 'identity'; credential: TokenCredential } | { kind: 'access-key'; accessKey: string; allowInsecureConnection: boolean };
+
 /** Options that only tests or unusual hosts need. */
 export interface EmailSenderOptions {
   clock?: Clock;
@@ -58,18 +64,15 @@ export class EmailSender {
   readonly #clock: Clock;
   readonly #pollTimeoutMs: number;
 
-  constructor(config: Config, credential: TokenCredential, options: EmailSenderOptions = {}) {
+  constructor(config: Pick<Config, 'regions'>, connection: EmailConnection, options: EmailSenderOptions = {}) {
     this.#senderAddresses = Object.fromEntries(REGIONS.map((r) => [r, config.regions[r].emailSender])) as Record<Region, string>;
     this.#clock = options.clock ?? systemClock;
     this.#pollTimeoutMs = options.pollTimeoutMs ?? POLL_TIMEOUT_MS;
     const clientOptions: EmailClientOptions = { retryOptions: SDK_RETRY_OPTIONS };
     const client = (region: Region): EmailClient => {
       const endpoint = config.regions[region].emailEndpoint;
-      if (!config.localDevelopment) return new EmailClient(endpoint, credential, clientOptions);
-      // The local stand-in, like a Communication Services resource with keys, checks an HMAC signature.
-      const accessKey = config.email.accessKey;
-      if (accessKey === undefined) throw new ConfigError([{ setting: 'EMAIL_ACCESS_KEY', message: 'is required when LOCAL_DEVELOPMENT is true' }]);
-      return new EmailClient(`endpoint=${endpoint};accesskey=${accessKey}`, { ...clientOptions, allowInsecureConnection: true });
+      if (connection.kind === 'identity') return new EmailClient(endpoint, connection.credential, clientOptions);
+      return new EmailClient(`endpoint=${endpoint};accesskey=${connection.accessKey}`, { ...clientOptions, allowInsecureConnection: connection.allowInsecureConnection });
     };
     this.#clients = Object.fromEntries(REGIONS.map((region) => [region, client(region)])) as Record<Region, EmailClient>;
   }

@@ -10,9 +10,10 @@ import type { StoredDoc } from '../store/tenant-partition.js';
 import { runTenantWork, type IdempotencyOptions } from '../store/unit-of-work.js';
 import type { OpenTenant, RequestMeta } from '../tenants/tenant-access.js';
 import { systemActor } from '../audit/system-actor.js';
-import { parseTenantId } from '../tenancy/tenant-id.js';
-import { tenantPartition, workInTenant } from '../tenants/tenant-access.js';
-import type { ExportFormat, ExportSubject } from './tenant-export.js';
+import { phaseTable } from '../flows/phase-table.js';
+import { tenantData, tenantRef } from '../tenants/partitions.js';
+import { workInTenant } from '../tenants/tenant-access.js';
+import { exportTenantData, type ExportFormat, type ExportSubject } from './tenant-export.js';
 
 export const requestExportSchema = z
   .strictObject({
@@ -25,7 +26,12 @@ export const requestExportSchema = z
   .refine((r) => (r.kind === 'module') === (r.module !== undefined), { message: 'name the module for kind "module", and only then', path: ['module'] });
 export type RequestExport = z.infer<typeof requestExportSchema>;
 
-export type ExportStatus = 'running' | 'ready' | 'failed';
+/** An export job's phases: the one table the job record and its workflow's custom status read. */
+export const EXPORT_JOB_PHASES = phaseTable('export', { running: ['ready', 'failed'], ready: [], failed: [] });
+export type ExportStatus = (typeof EXPORT_JOB_PHASES.phases)[number];
+
+export const exportFileSchema = z.object({ container: z.literal('exports'), blobName: z.string(), rows: z.number().int().min(0), bytes: z.number().int().min(0), sha256: z.string() });
+export type ExportFile = z.infer<typeof exportFileSchema>;
 
 export interface ExportJobDoc extends StoredDoc {
   type: 'exportJob';
@@ -39,7 +45,7 @@ export interface ExportJobDoc extends StoredDoc {
   requestedAt: string;
   requestedBy: string;
   completedAt?: string;
-  file?: { container: 'exports'; blobName: string; rows: number; bytes: number; sha256: string };
+  file?: ExportFile;
   failure?: string;
 }
 
@@ -107,19 +113,28 @@ export async function readExport(services: Services, open: OpenTenant, exportId:
   });
 }
 
+export interface ExportRef {
+  tenantId: string;
+  exportId: string;
+}
+
+/** Streams the job's data to storage in the tenant's region; a re-run after success returns the stored file. */
+export async function runExportJob(services: Services, ref: ExportRef): Promise<ExportFile> {
+  const job = await loadExportJob(services, ref);
+  if (!job) throw new Error(`no export job ${ref.exportId}`);
+  if (job.file) return job.file;
+  const exported = await exportTenantData(services, { tenantId: tenantRef(ref.tenantId).tenantId, jobId: ref.exportId, subject: subjectOf(job), format: job.format, bom: job.bom });
+  return { container: 'exports', blobName: exported.blobName, rows: exported.file.rows, bytes: exported.file.bytes, sha256: exported.file.sha256 };
+}
+
 /** Called by the export job when the file is stored (or the job gave up). */
-export async function recordExportOutcome(
-  services: Services,
-  ref: { tenantId: string; exportId: string },
-  outcome: { file: NonNullable<ExportJobDoc['file']> } | { failure: string },
-  now: Date,
-  requestId: string,
-): Promise<void> {
-  const parsed = parseTenantId(ref.tenantId)!;
-  const partition = await tenantPartition(services, parsed.tenantId, parsed.region);
+export async function recordExportOutcome(services: Services, ref: ExportRef, outcome: { file: ExportFile } | { failure: string }, now: Date, requestId: string): Promise<void> {
+  const partition = await tenantData(services, ref.tenantId);
   await runTenantWork(services.keyring, partition, { actor: systemActor('tenant-export'), requestId, now }, async (tx) => {
     const doc = await tx.partition.read<ExportJobDoc>(exportDocId(ref.exportId));
-    if (!doc || doc.status !== 'running') return;
+    const to: ExportStatus = 'file' in outcome ? 'ready' : 'failed';
+    // Already recorded (a re-run), or the job ended otherwise: nothing to change.
+    if (!doc || !EXPORT_JOB_PHASES.next(doc.status).includes(to)) return;
     const done: ExportJobDoc = 'file' in outcome
       ? { ...doc, status: 'ready', completedAt: now.toISOString(), file: outcome.file }
       : { ...doc, status: 'failed', completedAt: now.toISOString(), failure: outcome.failure };
@@ -128,10 +143,8 @@ export async function recordExportOutcome(
   });
 }
 
-export async function loadExportJob(services: Services, ref: { tenantId: string; exportId: string }): Promise<ExportJobDoc | undefined> {
-  const parsed = parseTenantId(ref.tenantId)!;
-  const partition = await tenantPartition(services, parsed.tenantId, parsed.region);
-  return partition.read<ExportJobDoc>(exportDocId(ref.exportId));
+export async function loadExportJob(services: Services, ref: ExportRef): Promise<ExportJobDoc | undefined> {
+  return (await tenantData(services, ref.tenantId)).read<ExportJobDoc>(exportDocId(ref.exportId));
 }
 
 function viewOf(doc: ExportJobDoc): ExportView {

@@ -17,13 +17,22 @@ export type ContainerName = (typeof CONTAINERS)[keyof typeof CONTAINERS];
 /** The control plane is in the vendor's home region; it holds no tenant personal data. */
 export const CONTROL_REGION: Region = 'uksouth';
 
+export interface CosmosStoresOptions {
+  /**
+   * Create the database and containers on first use (stand-ins start empty). In Azure they are
+   * provisioned by infra/ and the app's identity has data-plane rights only.
+   */
+  createMissingContainers?: boolean;
+}
+
 export class CosmosStores {
   readonly #clients: Record<Region, CosmosClient>;
   readonly #containers = new Map<string, Promise<Container>>();
 
   constructor(
-    private readonly config: Config,
+    private readonly config: Pick<Config, 'regions' | 'cosmosDatabase'>,
     credential: TokenCredential,
+    private readonly options: CosmosStoresOptions = {},
   ) {
     const client = (region: Region): CosmosClient => {
       const { endpoint, key } = config.regions[region].cosmos;
@@ -50,10 +59,7 @@ export class CosmosStores {
 
   async #open(region: Region, name: ContainerName): Promise<Container> {
     const client = this.#clients[region];
-    if (!this.config.localDevelopment) {
-      // In Azure the database and containers are provisioned by infra/ (the app's identity has data-plane rights only).
-      return client.database(this.config.cosmosDatabase).container(name);
-    }
+    if (!this.options.createMissingContainers) return client.database(this.config.cosmosDatabase).container(name);
     const { database } = await client.databases.createIfNotExists({ id: this.config.cosmosDatabase });
     return createContainer(database, name);
   }

@@ -7,12 +7,12 @@ import type { Principal } from '../auth/principal.js';
 import type { AuditActor } from '../audit/chain.js';
 import type { AuditContext } from '../audit/audit-log.js';
 import { ConflictError, ForbiddenError, NotFoundError } from '../errors.js';
-import { CONTAINERS } from '../store/cosmos-stores.js';
-import { TenantPartition } from '../store/tenant-partition.js';
+import type { TenantPartition } from '../store/tenant-partition.js';
 import { runTenantWork, type IdempotencyOptions, type TenantWork } from '../store/unit-of-work.js';
 import { parseTenantId, type TenantId } from '../tenancy/tenant-id.js';
 import type { Region } from '../config.js';
 import { allowsReads, allowsWrites, TENANT_DOC_ID, type TenantDoc } from './tenant.js';
+import { tenantData, tenantRecords } from './partitions.js';
 
 export interface RequestMeta {
   requestId: string;
@@ -40,7 +40,7 @@ export function actorOf(principal: Principal): AuditActor {
 
 /** The partition of `tenantId` in its own region; the only way product code reaches tenant data. */
 export async function tenantPartition(services: Services, tenantId: TenantId, region: Region): Promise<TenantPartition> {
-  return new TenantPartition({ tenantId, region }, await services.stores.container(region, CONTAINERS.tenantData), services.config.audit.chainLanes);
+  return tenantData(services, { tenantId, region });
 }
 
 /**
@@ -53,7 +53,7 @@ export async function openTenantRecords(services: Services, principal: Principal
   if (!can(principal, permission, parsed.tenantId)) {
     throw new ForbiddenError('AUTH.FORBIDDEN', `Your roles (${principal.roles.join(', ') || 'none'}) do not allow ${permission} on tenant ${rawTenantId}.`);
   }
-  return new TenantPartition({ tenantId: parsed.tenantId, region: parsed.region }, await services.stores.container(parsed.region, CONTAINERS.certificates));
+  return tenantRecords(services, parsed);
 }
 
 export async function openTenant(

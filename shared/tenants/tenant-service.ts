@@ -7,8 +7,10 @@ import { REGIONS, type Region } from '../config.js';
 import { ConflictError, UnprocessableError } from '../errors.js';
 import { CONTAINERS } from '../store/cosmos-stores.js';
 import { runTenantWork } from '../store/unit-of-work.js';
-import { newTenantId, parseTenantId, siblingTenantIds, type TenantId } from '../tenancy/tenant-id.js';
+import { newTenantId, siblingTenantIds, type TenantId } from '../tenancy/tenant-id.js';
 import { actorOf, tenantPartition, type OpenTenant, type RequestMeta } from './tenant-access.js';
+import { openContacts } from './contacts.js';
+import { tenantData } from './partitions.js';
 import { CONTACTS_AAD, TENANT_DOC_ID, type NominatedContacts, type ProvisionTenantRequest, type TenantDoc, type TenantStatus } from './tenant.js';
 
 export interface TenantView {
@@ -92,15 +94,13 @@ class ProvisioningRace extends ConflictError {
 
 async function refuseKeyUsedInAnotherRegion(services: Services, tenantId: TenantId): Promise<void> {
   for (const sibling of siblingTenantIds(tenantId)) {
-    const other = parseTenantId(sibling)!;
-    const found = await (await tenantPartition(services, other.tenantId, other.region)).read<TenantDoc>(TENANT_DOC_ID);
+    const found = await (await tenantData(services, sibling)).read<TenantDoc>(TENANT_DOC_ID);
     if (found) throw new UnprocessableError('IDEMPOTENCY.KEY_REUSED', 'This Idempotency-Key was already used for a different request.');
   }
 }
 
 export async function tenantView(services: Services, open: OpenTenant): Promise<TenantView> {
-  const cipher = services.keyring.cipherFor(open.partition, new Date());
-  const contacts = (await cipher.open(open.tenant.contacts, CONTACTS_AAD)) as NominatedContacts;
+  const contacts = await openContacts(services.keyring.cipherFor(open.partition, services.clock.now()), open.tenant);
   return {
     tenantId: open.tenant.tenantId,
     name: open.tenant.name,

@@ -1,16 +1,19 @@
 // Deleting a tenant's primary data in bounded batches, with a hash-chained deletion log kept
 // outside the tenant's data. Each batch writes its log entry (the ids it will delete) before it
 // deletes, so a batch re-run after a crash deletes the same ids and counts them once: the
-// counts in the certificate are exact however often the host restarts.
+// counts in the certificate are exact however often the host restarts. The progress is recorded
+// on the termination record as values (never increments), so a re-run cannot double count.
 import { createHash } from 'node:crypto';
+import { z } from 'zod';
 import type { Services } from '../composition.js';
 import { canonicalJson, GENESIS_HASH } from '../audit/chain.js';
 import type { StoredDoc, TenantPartition } from '../store/tenant-partition.js';
-import { tenantPartition } from '../tenants/tenant-access.js';
+import { tenantData, tenantRecords, tenantRef } from '../tenants/partitions.js';
 import { TENANT_DOC_ID } from '../tenants/tenant.js';
 import { TENANT_KEY_DOC_ID } from '../crypto/keyring.js';
-import { parseTenantId } from '../tenancy/tenant-id.js';
-import { certificatesPartition } from './termination-service.js';
+import { deleteTenantExports } from '../exports/tenant-export.js';
+import { changeTermination, inPhase, type TerminationRef } from './termination-store.js';
+import type { StoreDeletion } from './termination.js';
 
 export const TENANT_DATA_STORE = 'cosmos:tenant-data';
 
@@ -26,10 +29,22 @@ export interface DeletionLogEntry extends StoredDoc {
   hash: string;
 }
 
-export interface BatchResult {
-  done: boolean;
-  deleted: number;
-  byType: Record<string, number>;
+const counts = z.record(z.string(), z.number().int().min(0));
+
+export const batchResultSchema = z.object({ done: z.boolean(), deleted: z.number().int().min(0), byType: counts });
+export type BatchResult = z.infer<typeof batchResultSchema>;
+
+/** The running totals of a deletion, carried by the deletion loop. */
+export const deletionTotalsSchema = z.object({ items: z.number().int().min(0), byType: counts, batches: z.number().int().min(0) });
+export type DeletionTotals = z.infer<typeof deletionTotalsSchema>;
+
+export const storeDeletionSchema = z.object({ store: z.string(), method: z.string(), items: z.number().int().min(0), byType: counts });
+
+/** The totals after one more batch. */
+export function addBatch(totals: DeletionTotals, batch: BatchResult): DeletionTotals {
+  const byType = { ...totals.byType };
+  for (const [type, count] of Object.entries(batch.byType)) byType[type] = (byType[type] ?? 0) + count;
+  return { items: totals.items + batch.deleted, byType, batches: totals.batches + 1 };
 }
 
 export const deletionLogId = (terminationId: string, seq: number): string => `deletion-log:${terminationId}:${seq.toString().padStart(8, '0')}`;
@@ -40,12 +55,7 @@ function hashEntry(entry: Omit<DeletionLogEntry, 'hash' | '_etag'>): string {
 }
 
 async function partitions(services: Services, tenantId: string): Promise<{ data: TenantPartition; records: TenantPartition }> {
-  const parsed = parseTenantId(tenantId);
-  if (!parsed) throw new Error(`not a tenant id: ${tenantId}`);
-  return {
-    data: await tenantPartition(services, parsed.tenantId, parsed.region),
-    records: await certificatesPartition(services, parsed.tenantId, parsed.region),
-  };
+  return { data: await tenantData(services, tenantId), records: await tenantRecords(services, tenantId) };
 }
 
 /**
@@ -116,4 +126,39 @@ export async function deletionLogDigest(services: Services, tenantId: string, te
 export async function remainingDocuments(services: Services, tenantId: string): Promise<number> {
   const { data } = await partitions(services, tenantId);
   return data.count('true');
+}
+
+/**
+ * Records the deletion's progress as values. Once `completed`, the deletion is done: the record
+ * moves on (the keys are destroyed before the last batch) and the backups' expiry is set.
+ */
+export async function recordDeletionProgress(
+  services: Services,
+  input: TerminationRef & { totals: DeletionTotals; completed: boolean; otherStores?: StoreDeletion[] },
+  now: Date,
+): Promise<{ backupsExpireAt: string | null }> {
+  const at = now.toISOString();
+  const backupDays = services.config.retention.backupDays;
+  const updated = await changeTermination(services, input, (t) => ({
+    ...(input.completed ? inPhase(t, 'destroying-keys') : t),
+    deletion: {
+      startedAt: t.deletion?.startedAt ?? at,
+      batches: input.totals.batches,
+      stores: [
+        { store: TENANT_DATA_STORE, method: 'deletion of every document by id, in logged transactional batches', items: input.totals.items, byType: input.totals.byType },
+        ...(input.otherStores ?? []),
+      ],
+      ...(input.completed ? { completedAt: t.deletion?.completedAt ?? at } : {}),
+    },
+    ...(input.completed && !t.backups
+      ? { backups: { retentionDays: backupDays, expireAt: new Date(now.getTime() + backupDays * 24 * 3600_000).toISOString(), status: 'pending' as const } }
+      : {}),
+  }));
+  return { backupsExpireAt: updated.backups?.expireAt ?? null };
+}
+
+/** Export files and returned-data packages of the tenant, in its region's storage. */
+export async function deleteTenantFiles(services: Services, tenantId: string): Promise<StoreDeletion[]> {
+  const counts = await deleteTenantExports(services.blobs, tenantRef(tenantId).tenantId);
+  return Object.entries(counts).map(([container, items]) => ({ store: `blob:${container}`, method: 'blob deletion by tenant prefix', items, byType: { file: items } }));
 }

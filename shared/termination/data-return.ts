@@ -7,9 +7,8 @@ import type { Services } from '../composition.js';
 import type { EncryptedValue } from '../crypto/field-cipher.js';
 import { buildPackage, type DownloadLinks } from '../exports/tenant-export.js';
 import type { StoredDoc } from '../store/tenant-partition.js';
-import { parseTenantId } from '../tenancy/tenant-id.js';
-import { tenantPartition } from '../tenants/tenant-access.js';
-import { certificatesPartition, updateTermination } from './termination-service.js';
+import { tenantData, tenantRef } from '../tenants/partitions.js';
+import { changeTermination, type TerminationRef } from './termination-store.js';
 
 interface ReturnPackageDoc extends StoredDoc {
   type: 'returnPackage';
@@ -24,12 +23,11 @@ interface ReturnPackageDoc extends StoredDoc {
 const docId = (terminationId: string): string => `return-package:${terminationId}`;
 const aad = (terminationId: string): string => `return-package|${terminationId}`;
 
-export async function returnTenantData(services: Services, ref: { tenantId: string; terminationId: string }, now: Date): Promise<{ files: number; rows: number; expiresOn: string }> {
-  const parsed = parseTenantId(ref.tenantId)!;
-  const data = await tenantPartition(services, parsed.tenantId, parsed.region);
+export async function returnTenantData(services: Services, ref: TerminationRef, now: Date): Promise<{ files: number; rows: number; expiresOn: string }> {
+  const data = await tenantData(services, ref.tenantId);
   const existing = await data.read<ReturnPackageDoc>(docId(ref.terminationId));
   if (existing) return { files: existing.files, rows: existing.rows, expiresOn: existing.expiresOn };
-  const built = await buildPackage(services, { tenantId: parsed.tenantId, jobId: `return-${ref.terminationId}`, now, bom: true });
+  const built = await buildPackage(services, { tenantId: tenantRef(ref.tenantId).tenantId, jobId: `return-${ref.terminationId}`, now, bom: true });
   const cipher = services.keyring.cipherFor(data, now);
   const doc: ReturnPackageDoc = {
     id: docId(ref.terminationId),
@@ -49,8 +47,7 @@ export async function returnTenantData(services: Services, ref: { tenantId: stri
     if (!raced) throw error;
     return { files: raced.files, rows: raced.rows, expiresOn: raced.expiresOn };
   }
-  const records = await certificatesPartition(services, parsed.tenantId, parsed.region);
-  await updateTermination(services, records, ref.terminationId, (t) => ({
+  await changeTermination(services, ref, (t) => ({
     ...t,
     returnPackage: { generatedAt: doc.generatedAt, files: doc.files, rows: doc.rows, linkExpiresAt: doc.expiresOn },
   }));
@@ -58,10 +55,9 @@ export async function returnTenantData(services: Services, ref: { tenantId: stri
 }
 
 /** The links sent to the contacts (the same on every call). */
-export async function returnedDataLinks(services: Services, ref: { tenantId: string; terminationId: string }): Promise<DownloadLinks | undefined> {
-  const parsed = parseTenantId(ref.tenantId)!;
-  const data = await tenantPartition(services, parsed.tenantId, parsed.region);
+export async function returnedDataLinks(services: Services, ref: TerminationRef): Promise<DownloadLinks | undefined> {
+  const data = await tenantData(services, ref.tenantId);
   const doc = await data.read<ReturnPackageDoc>(docId(ref.terminationId));
   if (!doc) return undefined;
-  return (await services.keyring.cipherFor(data, new Date()).open(doc.links, aad(ref.terminationId))) as DownloadLinks;
+  return (await services.keyring.cipherFor(data, services.clock.now()).open(doc.links, aad(ref.terminationId))) as DownloadLinks;
 }

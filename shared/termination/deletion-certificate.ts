@@ -5,13 +5,13 @@
 import type { Services } from '../composition.js';
 import type { StoredDoc, TenantPartition } from '../store/tenant-partition.js';
 import { signCompactJws } from '../crypto/signed-records.js';
-import { parseTenantId } from '../tenancy/tenant-id.js';
-import type { Region } from '../config.js';
 import { NotFoundError } from '../errors.js';
+import { tenantRef } from '../tenants/partitions.js';
 import { openTenantRecords } from '../tenants/tenant-access.js';
 import type { Principal } from '../auth/principal.js';
-import { certificatesPartition, updateTermination } from './termination-service.js';
-import { terminationDocId, type TerminationDoc } from './termination.js';
+import { deletionLogDigest } from './data-deletion.js';
+import { changeTermination, findTermination, terminationRecords, type TerminationRef } from './termination-store.js';
+import type { TerminationDoc } from './termination.js';
 
 export type CertificateKind = 'interim' | 'final';
 
@@ -69,20 +69,21 @@ export function certificateClaims(termination: TerminationDoc, kind: Certificate
   };
 }
 
-/** Issues (once) and stores the certificate of `kind`; a re-run returns the stored one. */
-export async function issueCertificate(
-  services: Services,
-  input: { tenantId: string; terminationId: string; kind: CertificateKind; deletionLog: { entries: number; sha256: string } },
-  now: Date,
-): Promise<{ issuedAt: string }> {
-  const parsed = parseTenantId(input.tenantId)!;
-  const records = await certificatesPartition(services, parsed.tenantId, parsed.region);
+/**
+ * Issues (once) and stores the certificate of `kind`, over the verified deletion log; a re-run
+ * returns the stored one. A deletion log that does not verify stops it: nothing is certified.
+ */
+export async function issueCertificate(services: Services, input: TerminationRef & { kind: CertificateKind }, now: Date): Promise<{ issuedAt: string }> {
+  const { region } = tenantRef(input.tenantId);
+  const records = await terminationRecords(services, input.tenantId);
   const existing = await records.read<CertificateDoc>(certificateDocId(input.terminationId, input.kind));
   if (existing) return { issuedAt: existing.issuedAt };
-  const termination = await records.read<TerminationDoc>(terminationDocId(input.terminationId));
+  const deletionLog = await deletionLogDigest(services, input.tenantId, input.terminationId);
+  if (!deletionLog.valid) throw new Error(`the deletion log of termination ${input.terminationId} does not verify`);
+  const termination = await findTermination(records, input.terminationId);
   if (!termination) throw new Error(`no termination ${input.terminationId}`);
-  const claims = certificateClaims(termination, input.kind, now, input.deletionLog);
-  const certificate = await signCompactJws(services.vaults[parsed.region as Region], parsed.region, claims);
+  const claims = certificateClaims(termination, input.kind, now, { entries: deletionLog.entries, sha256: deletionLog.sha256 });
+  const certificate = await signCompactJws(services.vaults[region], region, claims);
   const doc: CertificateDoc = {
     id: certificateDocId(input.terminationId, input.kind),
     tenantId: input.tenantId,
@@ -100,7 +101,7 @@ export async function issueCertificate(
     if (!raced) throw error;
     return { issuedAt: raced.issuedAt };
   }
-  await updateTermination(services, records, input.terminationId, (t) => ({
+  await changeTermination(services, input, (t) => ({
     ...t,
     certificates: [...t.certificates.filter((c) => c.kind !== input.kind), { kind: input.kind, issuedAt: doc.issuedAt }],
   }));

@@ -4,7 +4,8 @@
 // becomes unrecoverable when its soft-delete retention ends; that moment is recorded and checked.
 import type { Services } from '../composition.js';
 import { tenantKeyName } from '../crypto/keyring.js';
-import { parseTenantId } from '../tenancy/tenant-id.js';
+import { tenantRef } from '../tenants/partitions.js';
+import { changeTermination, inPhase, type TerminationRef } from './termination-store.js';
 import type { KeyDestructionStep } from './termination.js';
 
 export interface KeyDestruction {
@@ -16,7 +17,7 @@ export interface KeyDestruction {
 }
 
 export async function destroyTenantKey(services: Services, tenantId: string, now: Date): Promise<KeyDestruction> {
-  const parsed = parseTenantId(tenantId)!;
+  const parsed = tenantRef(tenantId);
   const vault = services.vaults[parsed.region];
   const name = tenantKeyName(tenantId);
   const deletion = await vault.deleteKey(name);
@@ -43,6 +44,25 @@ export async function destroyTenantKey(services: Services, tenantId: string, now
 
 /** True once the key no longer exists in any form (purged, or retention ended). */
 export async function tenantKeyIsGone(services: Services, tenantId: string): Promise<boolean> {
-  const parsed = parseTenantId(tenantId)!;
-  return services.vaults[parsed.region].isKeyGone(tenantKeyName(tenantId));
+  return services.vaults[tenantRef(tenantId).region].isKeyGone(tenantKeyName(tenantId));
+}
+
+/**
+ * Destroys the termination's tenant key and records the steps on the termination record. A re-run
+ * keeps the first record (the times of the real events) and answers with its moment of no return.
+ */
+export async function destroyTerminatedKey(services: Services, ref: TerminationRef, now: Date): Promise<{ unrecoverableAt: string }> {
+  const destruction = await destroyTenantKey(services, ref.tenantId, now);
+  const recorded = await changeTermination(services, ref, (t) => (t.keys ? t : { ...t, keys: { name: destruction.name, vault: destruction.vault, steps: destruction.steps } }));
+  return { unrecoverableAt: recorded.keys?.steps.find((s) => s.step === 'unrecoverable')?.at ?? destruction.unrecoverableAt };
+}
+
+/** Once the key is gone for good, records it (the last key step done) and moves on to waiting for the backups. */
+export async function confirmKeyUnrecoverable(services: Services, ref: TerminationRef): Promise<boolean> {
+  if (!(await tenantKeyIsGone(services, ref.tenantId))) return false;
+  await changeTermination(services, ref, (t) => ({
+    ...inPhase(t, 'awaiting-backup-expiry'),
+    ...(t.keys ? { keys: { ...t.keys, steps: t.keys.steps.map((s) => (s.step === 'unrecoverable' ? { ...s, status: 'done' as const } : s)) } } : {}),
+  }));
+  return true;
 }

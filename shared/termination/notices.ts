@@ -1,26 +1,28 @@
 // The emails of a termination, one per nominated contact, each sent at most once (the idempotency
 // key names the workflow, the notice and the contact), and recorded on the termination record.
 import { createHash } from 'node:crypto';
+import { z } from 'zod';
 import type { Services } from '../composition.js';
-import type { Region } from '../config.js';
 import { renderEmail, type StructuredEmail } from '../email/render.js';
 import { sendToEach } from '../email/send-to-each.js';
-import { parseTenantId } from '../tenancy/tenant-id.js';
-import type { Contact } from '../tenants/tenant.js';
-import { certificateRecipients, everyContact, nominatedContacts } from './certificate-recipients.js';
-import { storedCertificate, type CertificateKind } from './deletion-certificate.js';
-import { certificatesPartition, updateTermination } from './termination-service.js';
+import { nominatedContacts, recipientsOf, type NominatedRecipient } from '../tenants/contacts.js';
+import { tenantRef } from '../tenants/partitions.js';
+import { certificateRecipients } from './certificate-recipients.js';
+import { storedCertificate } from './deletion-certificate.js';
+import { changeTermination, findTermination, terminationRecords, type TerminationRef } from './termination-store.js';
 import { stillTerminating } from './grace-window.js';
 import { returnedDataLinks } from './data-return.js';
 import type { DownloadLinks } from '../exports/tenant-export.js';
-import { terminationDocId, type TerminationDoc } from './termination.js';
+import type { TerminationDoc } from './termination.js';
 
-export type TerminationNotice =
-  | { kind: 'grace-started' }
-  | { kind: 'grace-reminder'; daysLeft: number }
-  | { kind: 'reactivated' }
-  | { kind: 'data-returned' }
-  | { kind: 'certificate'; certificate: CertificateKind };
+export const terminationNoticeSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('grace-started') }),
+  z.object({ kind: z.literal('grace-reminder'), daysLeft: z.number().int().min(1) }),
+  z.object({ kind: z.literal('reactivated') }),
+  z.object({ kind: z.literal('data-returned') }),
+  z.object({ kind: z.literal('certificate'), certificate: z.enum(['interim', 'final']) }),
+]);
+export type TerminationNotice = z.infer<typeof terminationNoticeSchema>;
 
 const noticeName = (notice: TerminationNotice): string =>
   notice.kind === 'grace-reminder' ? `grace-reminder-${notice.daysLeft}d` : notice.kind === 'certificate' ? `certificate-${notice.certificate}` : notice.kind;
@@ -86,32 +88,31 @@ function content(termination: TerminationDoc, notice: TerminationNotice, certifi
   }
 }
 
-export async function sendTerminationNotice(services: Services, input: { tenantId: string; terminationId: string; notice: TerminationNotice }): Promise<number> {
-  const parsed = parseTenantId(input.tenantId)!;
-  const records = await certificatesPartition(services, parsed.tenantId, parsed.region);
-  const termination = await records.read<TerminationDoc>(terminationDocId(input.terminationId));
+export async function sendTerminationNotice(services: Services, input: TerminationRef & { notice: TerminationNotice }): Promise<number> {
+  const records = await terminationRecords(services, input.tenantId);
+  const termination = await findTermination(records, input.terminationId);
   if (!termination) throw new Error(`no termination ${input.terminationId}`);
-  let recipients: Contact[];
+  let recipients: NominatedRecipient[];
   let certificateText: string | undefined;
   const links = input.notice.kind === 'data-returned' ? await returnedDataLinks(services, input) : undefined;
   if (input.notice.kind === 'certificate') {
-    recipients = await certificateRecipients(services, input.tenantId, input.terminationId);
+    recipients = await certificateRecipients(services, input);
     certificateText = (await storedCertificate(records, input.terminationId, input.notice.certificate))?.certificate;
   } else {
     // Grace-window notices go out only while this termination is still the tenant's active one.
-    if (input.notice.kind !== 'reactivated' && !(await stillTerminating(services, input.tenantId, input.terminationId))) return 0;
+    if (input.notice.kind !== 'reactivated' && !(await stillTerminating(services, input))) return 0;
     const contacts = await nominatedContacts(services, input.tenantId);
-    recipients = contacts ? everyContact(contacts) : [];
+    recipients = contacts ? recipientsOf(contacts) : [];
   }
   const rendered = renderEmail(content(termination, input.notice, certificateText, links));
   const name = noticeName(input.notice);
   const { refused } = await sendToEach(services.email, {
-    region: parsed.region as Region,
+    region: tenantRef(input.tenantId).region,
     recipients,
     rendered,
     idempotencyKeyFor: (recipient) => `${termination.instanceId}:${name}:${createHash('sha256').update(recipient.email.toLowerCase()).digest('hex')}`,
   });
-  await updateTermination(services, records, input.terminationId, (t) => ({
+  await changeTermination(services, input, (t) => ({
     ...t,
     notices: [
       ...t.notices.filter((n) => n.kind !== name),

@@ -1,13 +1,14 @@
 // The HTTP side of termination: request it (one workflow per tenant), cancel it within the grace
-// window (reactivation), and read its progress and certificate, also after deletion.
+// window (reactivation), and read its progress, also after deletion. The record's storage is in
+// termination-store.ts.
 import { createHash } from 'node:crypto';
 import type { Services } from '../composition.js';
 import type { Principal } from '../auth/principal.js';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
-import { CONTAINERS } from '../store/cosmos-stores.js';
-import { BatchConflict, TenantPartition } from '../store/tenant-partition.js';
+import { BatchConflict } from '../store/tenant-partition.js';
 import { openTenant, openTenantRecords, type RequestMeta, workInTenant } from '../tenants/tenant-access.js';
 import { TENANT_DOC_ID, type TenantDoc } from '../tenants/tenant.js';
+import { changeTermination, createTermination, findTermination, inPhase, latestTermination, terminationRecords } from './termination-store.js';
 import {
   graceEndsAt,
   orchestrationInstanceId,
@@ -41,10 +42,10 @@ export async function requestTermination(services: Services, principal: Principa
   if (effectiveAt.getTime() > meta.now.getTime() + MAX_SCHEDULE_AHEAD_MS) {
     throw new ValidationError([{ path: 'effectiveAt', message: 'must be within a year' }]);
   }
-  const records = await certificatesPartition(services, open.partition.ref.tenantId, open.partition.ref.region);
+  const records = await terminationRecords(services, open.partition.ref);
 
   if (open.tenant.activeTerminationId) {
-    const existing = await records.read<TerminationDoc>(terminationDocId(open.tenant.activeTerminationId));
+    const existing = await findTermination(records, open.tenant.activeTerminationId);
     // A repeated request for the same termination is answered with it; a different one is a conflict.
     if (existing && sameRequest(existing, request)) return { view: terminationView(existing), instanceId: existing.instanceId, input: { tenantId: existing.tenantId, terminationId: existing.terminationId } };
     throw alreadyRequested(rawTenantId, existing);
@@ -77,10 +78,10 @@ export async function requestTermination(services: Services, principal: Principa
   // The record first, then the tenant pointing at it. A request that finds the record made by a
   // concurrent twin answers with it when it asks for the same thing; the tenant update is
   // idempotent, so it also repairs a request that crashed between the two writes.
-  const created = await records.commit([{ kind: 'create', doc }]).then(
+  const created = await createTermination(records, doc).then(
     () => doc,
     async (error: unknown) => {
-      const existing = error instanceof BatchConflict && error.status === 409 ? await records.read<TerminationDoc>(doc.id) : undefined;
+      const existing = error instanceof BatchConflict && error.status === 409 ? await findTermination(records, terminationId) : undefined;
       if (!existing) throw error;
       if (!sameRequest(existing, request)) throw alreadyRequested(rawTenantId, existing);
       return existing;
@@ -117,16 +118,14 @@ function alreadyRequested(rawTenantId: string, existing: TerminationDoc | undefi
 /** Reactivation: only before the grace window ends, and only if deletion has not begun. */
 export async function cancelTermination(services: Services, principal: Principal, rawTenantId: string, meta: RequestMeta): Promise<RequestedTermination> {
   // Checked on the termination record first: it outlives the tenant, so "too late" stays a 409.
-  const history = await openTenantRecords(services, principal, rawTenantId, 'termination.manage');
-  const [latest] = await history.queryAll<TerminationDoc>("c.type = 'termination'", [], { orderBy: 'c.requestedAt DESC', top: 1 });
+  const latest = await latestTermination(await openTenantRecords(services, principal, rawTenantId, 'termination.manage'));
   if (latest && latest.phase !== 'cancelled' && meta.now.getTime() >= Date.parse(latest.graceEndsAt)) {
     throw new ConflictError('TERMINATION.GRACE_ENDED', `The grace window ended at ${latest.graceEndsAt}; the tenant can no longer be reactivated.`);
   }
   const open = await openTenant(services, principal, rawTenantId, 'termination.manage', 'read', meta);
   const terminationId = open.tenant.activeTerminationId;
   if (!terminationId) throw new ConflictError('TERMINATION.NOT_REQUESTED', `Tenant ${rawTenantId} is not being terminated.`);
-  const records = await certificatesPartition(services, open.partition.ref.tenantId, open.partition.ref.region);
-  const termination = await records.read<TerminationDoc>(terminationDocId(terminationId));
+  const termination = await findTermination(await terminationRecords(services, open.partition.ref), terminationId);
   if (!termination) throw new ConflictError('TERMINATION.NOT_REQUESTED', `Tenant ${rawTenantId} is not being terminated.`);
   if (meta.now.getTime() >= Date.parse(termination.graceEndsAt)) {
     throw new ConflictError('TERMINATION.GRACE_ENDED', `The grace window ended at ${termination.graceEndsAt}; the tenant can no longer be reactivated.`);
@@ -141,37 +140,16 @@ export async function cancelTermination(services: Services, principal: Principal
     tx.replace({ ...rest, status: 'active', statusChangedAt: meta.now.toISOString(), version: tenant.version + 1 }, tenant._etag!);
     tx.audit({ action: 'termination.cancelled', target: { type: 'termination', id: terminationId } });
   });
-  const cancelled = await updateTermination(services, records, terminationId, (doc) => ({ ...doc, phase: 'cancelled', cancelledAt: meta.now.toISOString(), cancelledBy: principal.sub }));
+  const cancelled = await changeTermination(services, { tenantId: termination.tenantId, terminationId }, (doc) => ({
+    ...inPhase(doc, 'cancelled'),
+    cancelledAt: meta.now.toISOString(),
+    cancelledBy: principal.sub,
+  }));
   return { view: terminationView(cancelled), instanceId: cancelled.instanceId, input: { tenantId: cancelled.tenantId, terminationId } };
 }
 
 export async function readTermination(services: Services, principal: Principal, rawTenantId: string): Promise<TerminationView> {
-  const records = await openTenantRecords(services, principal, rawTenantId, 'termination.manage');
-  const [latest] = await records.queryAll<TerminationDoc>("c.type = 'termination'", [], { orderBy: 'c.requestedAt DESC', top: 1 });
+  const latest = await latestTermination(await openTenantRecords(services, principal, rawTenantId, 'termination.manage'));
   if (!latest) throw new NotFoundError('TERMINATION.NOT_FOUND', `Tenant ${rawTenantId} has never been terminated.`);
   return terminationView(latest);
-}
-
-export async function certificatesPartition(services: Services, tenantId: TenantDoc['tenantId'], region: TenantPartition['ref']['region']): Promise<TenantPartition> {
-  return new TenantPartition({ tenantId: tenantId as TenantPartition['ref']['tenantId'], region }, await services.stores.container(region, CONTAINERS.certificates));
-}
-
-/** Read-modify-write of the termination record, retried on a concurrent update. */
-export async function updateTermination(
-  _services: Services,
-  records: TenantPartition,
-  terminationId: string,
-  change: (doc: TerminationDoc) => TerminationDoc,
-): Promise<TerminationDoc> {
-  for (let attempt = 1; ; attempt++) {
-    const doc = await records.read<TerminationDoc>(terminationDocId(terminationId));
-    if (!doc) throw new NotFoundError('TERMINATION.NOT_FOUND', `No termination ${terminationId}.`);
-    const next = { ...change(doc), version: doc.version + 1 };
-    try {
-      await records.commit([{ kind: 'replace', doc: next, ifMatch: doc._etag! }]);
-      return next;
-    } catch (error) {
-      if (attempt >= 5) throw error;
-    }
-  }
 }

@@ -4,6 +4,7 @@
 // their schedule, and a signed deletion certificate. The termination record holds no personal
 // data and lives outside the tenant's data, so it survives the deletion it describes.
 import { z } from 'zod';
+import { phaseTable } from '../flows/phase-table.js';
 import type { StoredDoc } from '../store/tenant-partition.js';
 
 export const GRACE_WINDOW_MS = 30 * 24 * 3600_000;
@@ -13,17 +14,22 @@ export const REACTIVATE_EVENT = 'reactivate';
 export const DISPOSITIONS = ['delete', 'return-then-delete'] as const;
 export type Disposition = (typeof DISPOSITIONS)[number];
 
-export const PHASES = [
-  'scheduled',
-  'grace',
-  'cancelled',
-  'deleting',
-  'destroying-keys',
-  'awaiting-key-purge',
-  'awaiting-backup-expiry',
-  'completed',
-] as const;
-export type TerminationPhase = (typeof PHASES)[number];
+/**
+ * The phases of a termination, the one table the record and the workflow's custom status read:
+ * scheduled for later or in its grace window (reactivation cancels it), then primary deletion, key
+ * destruction, waiting for the key purge and for the backups to expire, and completed.
+ */
+export const TERMINATION_PHASES = phaseTable('termination', {
+  scheduled: ['grace', 'cancelled'],
+  grace: ['deleting', 'cancelled'],
+  cancelled: [],
+  deleting: ['destroying-keys'],
+  'destroying-keys': ['awaiting-key-purge'],
+  'awaiting-key-purge': ['awaiting-backup-expiry'],
+  'awaiting-backup-expiry': ['completed'],
+  completed: [],
+});
+export type TerminationPhase = (typeof TERMINATION_PHASES.phases)[number];
 
 const instant = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 instant with an offset' });
 

@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { LocalSystem } from '../support/local-system.js';
 import { opsToken, provisionTenant, type TenantFixture } from '../support/builders.js';
-import { parseCsv } from '../../shared/exports/csv.js';
+import { parseCsv } from '../support/csv.js';
 
 const HOUR = 3600_000;
 const OPS_MAILBOX = 'breach-team@ops.notifications.local';

@@ -12,7 +12,8 @@ import { loadConfig } from '../../shared/config.js';
 import { createServices, type Services } from '../../shared/composition.js';
 import { parseTenantId, type TenantId } from '../../shared/tenancy/tenant-id.js';
 import { MODULES } from '../../shared/records/record.js';
-import { flattenObject, parseCsv, UTF8_BOM } from '../../shared/exports/csv.js';
+import { flattenObject, UTF8_BOM } from '../../shared/exports/csv.js';
+import { parseCsv } from '../support/csv.js';
 import { buildPackage, deleteTenantExports, exportTenantData, packageDownloadLinks, type ExportPackage, type ManifestFile } from '../../shared/exports/tenant-export.js';
 import { OTHER_DATA_COLUMN } from '../../shared/exports/tenant-rows.js';
 

@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { LocalSystem } from '../support/local-system.js';
 import { createRecord, createUser, provisionTenant, type TenantFixture } from '../support/builders.js';
-import { parseCsv } from '../../shared/exports/csv.js';
+import { parseCsv } from '../support/csv.js';
 import { seedItems } from '../../dev/standins/cosmos/seed.js';
 
 interface ExportBody {

@@ -17,14 +17,14 @@ const FORBIDDEN: [RegExp, string][] = [
   [/\bfetch\s*\(/, 'fetch (I/O belongs in activities)'],
 ];
 
-/** The source of every orchestrator: `df.app.orchestration(...)` handlers live in these files. */
+/** The source of every orchestrator: `df.app.orchestration(...)` or the kit's `defineOrchestration(...)` handlers live in these files. */
 function orchestratorSources(dir: string): { file: string; source: string }[] {
   return readdirSync(dir).flatMap((entry) => {
     const path = join(dir, entry);
     if (statSync(path).isDirectory()) return orchestratorSources(path);
     if (!path.endsWith('.ts')) return [];
     const source = readFileSync(path, 'utf8');
-    return source.includes('df.app.orchestration(') ? [{ file: path, source }] : [];
+    return source.includes('df.app.orchestration(') || source.includes('defineOrchestration(') ? [{ file: path, source }] : [];
   });
 }
 

@@ -6,9 +6,9 @@ import assert from 'node:assert/strict';
 import { clockSchedule } from '../../shared/breaches/clock.js';
 import { contentThrough, currentContent, noticeId, noticeSeqsDue, parseNoticeId, type BreachDoc } from '../../shared/breaches/breach.js';
 import { noticeSnapshot, renderNotice } from '../../shared/breaches/notice.js';
-import { noticeRecipients } from '../../shared/breaches/notice-delivery.js';
+import { recipientsOf } from '../../shared/tenants/contacts.js';
 import { registerCsv, type BreachEntry } from '../../shared/breaches/register.js';
-import { parseCsv } from '../../shared/exports/csv.js';
+import { parseCsv } from '../support/csv.js';
 
 const HOUR = 3600_000;
 const AWARE = new Date('2026-03-28T09:00:00Z');
@@ -135,7 +135,7 @@ describe('notices and phased information', () => {
   });
 
   test('a contact nominated for both roles gets one message, recorded with both roles', () => {
-    const recipients = noticeRecipients({
+    const recipients = recipientsOf({
       security: [{ name: 'Sam', email: 'sam@c.test' }, { name: 'Ira', email: 'ira@c.test' }],
       privacy: [{ name: 'Sam', email: 'SAM@c.test' }],
     });

@@ -8,8 +8,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ConfigError, loadConfig, type Config } from '../../shared/config.js';
-import { azureCredential } from '../../shared/azure/credential.js';
-import { createServices } from '../../shared/composition.js';
+import { connectionsFor, createServices } from '../../shared/composition.js';
 import type { Clock } from '../../shared/clock.js';
 import { EmailSender, type OutgoingEmail } from '../../shared/email/email-sender.js';
 import { EmailDeliveryError } from '../../shared/email/errors.js';
@@ -36,7 +35,7 @@ function configFor(endpoints: { uksouth: string; eu: string }, overrides: Record
 }
 
 function senderFor(config: Config): EmailSender {
-  return new EmailSender(config, azureCredential(config), { clock: fixedClock });
+  return new EmailSender(config, connectionsFor(config, fixedClock).email, { clock: fixedClock });
 }
 
 let counter = 0;
@@ -305,7 +304,7 @@ describe('email sender failures the stand-in cannot produce', () => {
     });
     try {
       const config = configFor({ uksouth: service.url, eu: service.url });
-      const sender = new EmailSender(config, azureCredential(config), { clock: fixedClock, pollTimeoutMs: 1 });
+      const sender = new EmailSender(config, connectionsFor(config, fixedClock).email, { clock: fixedClock, pollTimeoutMs: 1 });
       const message = notice();
       const error = await deliveryError(sender.send(message));
       assert.equal(error.code, 'EMAIL.UNAVAILABLE');
@@ -343,7 +342,7 @@ describe('email sender set-up', () => {
   test('local development without EMAIL_ACCESS_KEY stops with the setting named', () => {
     const config = configFor({ uksouth: 'http://127.0.0.1:1/', eu: 'http://127.0.0.1:2/' }, { EMAIL_ACCESS_KEY: '' });
     assert.throws(
-      () => new EmailSender(config, azureCredential(config)),
+      () => connectionsFor(config, fixedClock),
       (error: unknown) => error instanceof ConfigError && error.problems.some((p) => p.setting === 'EMAIL_ACCESS_KEY'),
     );
   });

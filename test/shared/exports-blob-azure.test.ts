@@ -68,7 +68,7 @@ describe('download links in Azure (user delegation SAS)', () => {
   });
 
   test('a link is a read-only, HTTPS-only SAS signed with a delegation key fetched with the app identity, reused across links', async () => {
-    const blobs = new RegionalBlobStorage({ localDevelopment: false, regions: { uksouth: { blob: { url } }, eu: { blob: { url } } } }, credential, { now: () => now });
+    const blobs = new RegionalBlobStorage({ regions: { uksouth: { blob: { url } }, eu: { blob: { url } } } }, credential, { now: () => now });
     const tenant = newTenantId('uksouth');
     const expiresOn = new Date(now.getTime() + 72 * HOUR);
     const first = new URL(await blobs.downloadLink('uksouth', 'packages', `${tenant}/job/manifest.json`, expiresOn));
@@ -91,7 +91,7 @@ describe('download links in Azure (user delegation SAS)', () => {
   });
 
   test('a link cannot outlive the 7 days a delegation key may last', async () => {
-    const blobs = new RegionalBlobStorage({ localDevelopment: false, regions: { uksouth: { blob: { url } }, eu: { blob: { url } } } }, credential, { now: () => now });
+    const blobs = new RegionalBlobStorage({ regions: { uksouth: { blob: { url } }, eu: { blob: { url } } } }, credential, { now: () => now });
     await assert.rejects(blobs.downloadLink('eu', 'exports', `${newTenantId('eu')}/job/a.csv`, new Date(now.getTime() + 8 * 24 * HOUR)), /at most 7 days/);
   });
 });

@@ -23,7 +23,6 @@ describe('regional blob storage', () => {
     [uk, eu] = await Promise.all([startAzurite(), startAzurite()]);
     blobs = new RegionalBlobStorage(
       {
-        localDevelopment: true,
         regions: {
           uksouth: { blob: { url: uk.blobUrl, accountKey: uk.accountKey } },
           eu: { blob: { url: eu.blobUrl, accountKey: eu.accountKey } },
@@ -31,7 +30,7 @@ describe('regional blob storage', () => {
       },
       noCredential,
       { now: () => now },
-      { blockBytes: 64 * 1024, uploadConcurrency: 2 },
+      { blockBytes: 64 * 1024, uploadConcurrency: 2, allowHttpLinks: true, createMissingContainers: true },
     );
   });
   after(async () => {

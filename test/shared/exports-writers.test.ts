@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { setImmediate as tick } from 'node:timers/promises';
 import type { Readable } from 'node:stream';
-import { parseCsv } from '../../shared/exports/csv.js';
+import { parseCsv } from '../support/csv.js';
 import { CsvEncoder, JsonArrayEncoder, writeCsv, writeJson, writeRows, type CsvColumn, type FileSink } from '../../shared/exports/writers.js';
 
 interface Row {

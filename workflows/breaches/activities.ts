@@ -1,62 +1,46 @@
 // The activities of breach notification: thin calls into shared/breaches. Each is idempotent (keyed
 // by the breach, the tenant, the notice and the attempt), because activities run at least once.
 // Inputs and results are ids, numbers and instants only: never a contact or any personal data.
-import * as df from 'durable-functions';
-import type { InvocationContext } from '@azure/functions';
-import { getServices } from '../../shared/composition.js';
-import { noticeSeqsDue } from '../../shared/breaches/breach.js';
-import { BreachStore } from '../../shared/breaches/breach-store.js';
+import { z } from 'zod';
+import { defineActivity } from '../kit/index.js';
+import { tenantIdSchema } from '../../shared/http/text.js';
+import { BREACH_ID } from '../../shared/breaches/breach.js';
 import { resolveAffectedTenants } from '../../shared/breaches/affected-tenants.js';
 import { sendClockAlert } from '../../shared/breaches/clock-alerts.js';
-import type { ClockAlertKind } from '../../shared/breaches/clock.js';
-import { deliverNotice, type DeliveryOutcome, type NoticeRef } from '../../shared/breaches/notice-delivery.js';
+import { clockAlertKindSchema } from '../../shared/breaches/clock.js';
+import { deliverNotice } from '../../shared/breaches/notice-delivery.js';
+import { breachPlanSchema, loadBreachPlan, noticesDue, noticesDueSchema } from '../../shared/breaches/workflow-steps.js';
 
-export interface BreachRef {
-  breachId: string;
-}
+export const breachRefSchema = z.object({ breachId: z.string().regex(BREACH_ID, 'must be a breach id') });
+export const noticeRefSchema = breachRefSchema.extend({ tenantId: tenantIdSchema, seq: z.number().int().min(0) });
 
-export interface BreachPlan {
-  awareAt: string;
-  openedAt: string;
-  notifyBy: string;
-  released: boolean;
-}
-
-/** Transient faults (throttling, a store or mail service hiccup) are retried with backoff. */
-export const BREACH_ACTIVITY_RETRY = Object.assign(new df.RetryOptions(5_000, 8), { backoffCoefficient: 2, maxRetryIntervalInMilliseconds: 5 * 60_000 });
-
-const now = (): Date => getServices().clock.now();
-
-async function breach(ref: BreachRef) {
-  const doc = await (await BreachStore.open(getServices())).read(ref.breachId);
-  if (!doc) throw new Error(`no breach ${ref.breachId}`);
-  return doc;
-}
-
-export const loadBreachPlan = df.app.activity('breachLoadPlan', {
-  handler: async (ref: BreachRef): Promise<BreachPlan> => {
-    const doc = await breach(ref);
-    return { awareAt: doc.awareAt, openedAt: doc.openedAt, notifyBy: doc.notifyBy, released: doc.release !== undefined };
-  },
+export const loadPlan = defineActivity('breachLoadPlan', {
+  input: breachRefSchema,
+  output: breachPlanSchema,
+  handler: (ref, { services }) => loadBreachPlan(services, ref.breachId),
 });
 
-export const sendBreachClockAlert = df.app.activity('breachClockAlert', {
-  handler: (input: BreachRef & { kind: ClockAlertKind }): Promise<'sent' | 'released'> => sendClockAlert(getServices(), input.breachId, input.kind, now()),
+export const sendBreachClockAlert = defineActivity('breachClockAlert', {
+  input: breachRefSchema.extend({ kind: clockAlertKindSchema }),
+  output: z.enum(['sent', 'released']),
+  handler: (input, { services, now }) => sendClockAlert(services, input.breachId, input.kind, now()),
 });
 
-export const resolveBreachTenants = df.app.activity('breachResolveTenants', {
-  handler: (ref: BreachRef): Promise<string[]> => resolveAffectedTenants(getServices(), ref.breachId, now()),
+export const resolveBreachTenants = defineActivity('breachResolveTenants', {
+  input: breachRefSchema,
+  output: z.array(tenantIdSchema),
+  handler: (ref, { services, now }) => resolveAffectedTenants(services, ref.breachId, now()),
 });
 
 /** The notices due after `after` (the initial one, then one per update), and the next update to wait for. */
-export const breachNoticesDue = df.app.activity('breachNoticesDue', {
-  handler: async (input: BreachRef & { after: number }): Promise<{ seqs: number[]; nextUpdate: number }> => {
-    const doc = await breach(input);
-    return { seqs: noticeSeqsDue(doc, input.after), nextUpdate: doc.updates.length + 1 };
-  },
+export const breachNoticesDue = defineActivity('breachNoticesDue', {
+  input: breachRefSchema.extend({ after: z.number().int().min(-1) }),
+  output: noticesDueSchema,
+  handler: (input, { services }) => noticesDue(services, input.breachId, input.after),
 });
 
-export const deliverBreachNotice = df.app.activity('breachDeliverNotice', {
-  handler: (input: NoticeRef & { attempt: number }, context: InvocationContext): Promise<DeliveryOutcome> =>
-    deliverNotice(getServices(), input, { now: now(), requestId: `${context.invocationId}:breach-notice` }),
+export const deliverBreachNotice = defineActivity('breachDeliverNotice', {
+  input: noticeRefSchema.extend({ attempt: z.number().int().min(0) }),
+  output: z.enum(['sent', 'acknowledged', 'skipped']),
+  handler: (input, { services, now, requestId }) => deliverNotice(services, input, { now: now(), requestId: requestId('breach-notice') }),
 });

@@ -1,32 +1,35 @@
 // The activities of a data-subject request's workflow: thin calls into shared/dsars. Each is
 // idempotent (keyed by the request and the step), because activities run at least once.
-import * as df from 'durable-functions';
-import type { InvocationContext } from '@azure/functions';
-import { getServices } from '../../shared/composition.js';
-import type { DsarRef } from '../../shared/dsars/dsar.js';
+import { z } from 'zod';
+import { defineActivity } from '../kit/index.js';
+import { tenantIdSchema } from '../../shared/http/text.js';
 import { fulfilRequest } from '../../shared/dsars/fulfilment.js';
-import type { DeadlineStep, DsarPlan } from '../../shared/dsars/schedule.js';
+import { deadlineStepSchema, dsarPlanSchema } from '../../shared/dsars/schedule.js';
 import { forwardToController, loadPlan, takeDeadlineStep } from '../../shared/dsars/workflow-steps.js';
 
-export { ACTIVITY_RETRY } from '../termination/activities.js';
-
-const requestIdOf = (context: InvocationContext, step: string): string => `${context.invocationId}:${step}`;
-const now = (): Date => getServices().clock.now();
+export const dsarRefSchema = z.object({ tenantId: tenantIdSchema, dsarId: z.string().regex(/^d-[0-9a-f]{20}$/, 'must be a request id') });
 
 /** `at` is the orchestration's own time, so the plan depends only on the request and the replayed clock. */
-export const loadDsarPlan = df.app.activity('dsarLoadPlan', {
-  handler: (input: DsarRef & { at: string }): Promise<DsarPlan> => loadPlan(getServices(), input, new Date(input.at)),
+export const loadDsarPlan = defineActivity('dsarLoadPlan', {
+  input: dsarRefSchema.extend({ at: z.string() }),
+  output: dsarPlanSchema,
+  handler: (input, { services }) => loadPlan(services, input, new Date(input.at)),
 });
 
-export const forwardDsarToController = df.app.activity('dsarForwardToController', {
-  handler: (ref: DsarRef, context: InvocationContext): Promise<number> => forwardToController(getServices(), ref, now(), requestIdOf(context, 'forward')),
+export const forwardDsarToController = defineActivity('dsarForwardToController', {
+  input: dsarRefSchema,
+  output: z.number().int(),
+  handler: (ref, { services, now, requestId }) => forwardToController(services, ref, now(), requestId('forward')),
 });
 
-export const takeDsarDeadlineStep = df.app.activity('dsarDeadlineStep', {
-  handler: (input: DsarRef & { step: DeadlineStep }, context: InvocationContext): Promise<'done' | 'stale'> =>
-    takeDeadlineStep(getServices(), input, input.step, now(), requestIdOf(context, input.step.kind)),
+export const takeDsarDeadlineStep = defineActivity('dsarDeadlineStep', {
+  input: dsarRefSchema.extend({ step: deadlineStepSchema }),
+  output: z.enum(['done', 'stale']),
+  handler: (input, { services, now, requestId }) => takeDeadlineStep(services, input, input.step, now(), requestId(input.step.kind)),
 });
 
-export const fulfilDsar = df.app.activity('dsarFulfil', {
-  handler: (ref: DsarRef, context: InvocationContext): Promise<'completed' | 'failed' | 'skipped'> => fulfilRequest(getServices(), ref, { now: now(), requestId: requestIdOf(context, 'fulfil') }),
+export const fulfilDsar = defineActivity('dsarFulfil', {
+  input: dsarRefSchema,
+  output: z.enum(['completed', 'failed', 'skipped']),
+  handler: (ref, { services, now, requestId }) => fulfilRequest(services, ref, { now: now(), requestId: requestId('fulfil') }),
 });

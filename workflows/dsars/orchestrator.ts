@@ -5,66 +5,60 @@
 // for, runs here. Every wait is raced against the request's change event (identity received,
 // extension, pause, fulfilment asked, closed), after which the workflow re-reads the request and
 // plans again; the losing timer is cancelled. Inputs and outputs carry ids and instants only.
-import * as df from 'durable-functions';
-import type { OrchestrationContext, OrchestrationHandler, Task } from 'durable-functions';
-import { DSAR_CHANGED_EVENT, type DsarRef } from '../../shared/dsars/dsar.js';
-import type { DsarPlan } from '../../shared/dsars/schedule.js';
-import { ACTIVITY_RETRY, forwardDsarToController, fulfilDsar, loadDsarPlan, takeDsarDeadlineStep } from './activities.js';
+import { z } from 'zod';
+import { caller, defineOrchestration, eventBefore, EventWaiter, showStatus } from '../kit/index.js';
+import { DSAR_CHANGED_EVENT } from '../../shared/dsars/dsar.js';
+import { DSAR_STATUSES } from '../../shared/dsars/lifecycle.js';
+import { dsarRefSchema, forwardDsarToController, fulfilDsar, loadDsarPlan, takeDsarDeadlineStep } from './activities.js';
+import { DSAR_RETRY } from './retry.js';
 
-/** Waits until `until` unless the request changes first (the losing timer is cancelled). */
-function* changedBefore(context: OrchestrationContext, until: Date): Generator<Task, boolean, unknown> {
-  if (until.getTime() <= context.df.currentUtcDateTime.getTime()) return false;
-  const deadline = context.df.createTimer(until);
-  const changed = context.df.waitForExternalEvent(DSAR_CHANGED_EVENT);
-  const winner = yield context.df.Task.any([deadline, changed]);
-  if (winner === changed) {
-    deadline.cancel();
-    return true;
-  }
-  return false;
-}
-
-const dataSubjectRequest: OrchestrationHandler = function* (context: OrchestrationContext) {
-  const ref = context.df.getInput<DsarRef>();
-  let fulfilmentSkipped = false;
-  for (;;) {
-    const plan = (yield loadDsarPlan({ ...ref, at: context.df.currentUtcDateTime.toISOString() }).withRetry(ACTIVITY_RETRY)) as DsarPlan;
-    if (plan.phase !== 'fulfil') fulfilmentSkipped = false;
-    switch (plan.phase) {
-      case 'closed':
-        context.df.setCustomStatus({ phase: 'closed', status: plan.status });
-        return { outcome: plan.status };
-      case 'forward':
-        yield forwardDsarToController(ref).withRetry(ACTIVITY_RETRY);
-        break;
-      case 'fulfil':
-        // Skipped while the request still asks for fulfilment (its tenant record is gone, say): wait for a change, never spin.
-        if (fulfilmentSkipped) {
-          yield context.df.waitForExternalEvent(DSAR_CHANGED_EVENT);
-          fulfilmentSkipped = false;
+export const DSAR_ORCHESTRATOR = 'dataSubjectRequest';
+defineOrchestration(DSAR_ORCHESTRATOR, {
+  input: dsarRefSchema,
+  output: z.object({ outcome: z.enum(DSAR_STATUSES) }),
+  body: function* (context, ref) {
+    const call = caller(context, DSAR_RETRY);
+    // One waiter for the whole workflow, renewed before each re-read of the request (the kit's rule).
+    const changes = new EventWaiter(context, DSAR_CHANGED_EVENT);
+    let fulfilmentSkipped = false;
+    for (;;) {
+      changes.renew();
+      const plan = yield* call(loadDsarPlan, { ...ref, at: context.df.currentUtcDateTime.toISOString() });
+      if (plan.phase !== 'fulfil') fulfilmentSkipped = false;
+      switch (plan.phase) {
+        case 'closed':
+          showStatus(context, 'dsar', { step: 'closed', status: plan.status });
+          return { outcome: plan.status };
+        case 'forward':
+          yield* call(forwardDsarToController, ref);
+          break;
+        case 'fulfil':
+          // Skipped while the request still asks for fulfilment (its tenant record is gone, say): wait for a change, never spin.
+          if (fulfilmentSkipped) {
+            if (!changes.happened) yield changes.task;
+            fulfilmentSkipped = false;
+            break;
+          }
+          showStatus(context, 'dsar', { step: 'fulfilling' });
+          fulfilmentSkipped = (yield* call(fulfilDsar, ref)) === 'skipped';
+          break;
+        case 'awaiting-identity':
+          // The clock has not started: nothing to remind about until the evidence arrives (or the request closes).
+          showStatus(context, 'dsar', { step: 'awaiting-identity' });
+          if (!changes.happened) yield changes.task;
+          break;
+        case 'running': {
+          showStatus(context, 'dsar', { step: 'running', status: plan.status, dueOn: plan.dueOn, next: plan.next?.kind, nextAt: plan.next?.at });
+          if (!plan.next) {
+            // Reminded and escalated for this deadline: wait for it to move or for the request to close.
+            if (!changes.happened) yield changes.task;
+            break;
+          }
+          if (yield* eventBefore(context, changes, new Date(plan.next.at))) break;
+          yield* call(takeDsarDeadlineStep, { ...ref, step: plan.next });
           break;
         }
-        context.df.setCustomStatus({ phase: 'fulfilling' });
-        fulfilmentSkipped = ((yield fulfilDsar(ref).withRetry(ACTIVITY_RETRY)) as string) === 'skipped';
-        break;
-      case 'awaiting-identity':
-        // The clock has not started: nothing to remind about until the evidence arrives (or the request closes).
-        context.df.setCustomStatus({ phase: 'awaiting-identity' });
-        yield context.df.waitForExternalEvent(DSAR_CHANGED_EVENT);
-        break;
-      case 'running': {
-        context.df.setCustomStatus({ phase: 'running', status: plan.status, dueOn: plan.dueOn, ...(plan.next ? { next: plan.next } : {}) });
-        if (!plan.next) {
-          // Reminded and escalated for this deadline: wait for it to move or for the request to close.
-          yield context.df.waitForExternalEvent(DSAR_CHANGED_EVENT);
-          break;
-        }
-        if (yield* changedBefore(context, new Date(plan.next.at))) break;
-        yield takeDsarDeadlineStep({ ...ref, step: plan.next }).withRetry(ACTIVITY_RETRY);
-        break;
       }
     }
-  }
-};
-export const DSAR_ORCHESTRATOR = 'dataSubjectRequest';
-df.app.orchestration(DSAR_ORCHESTRATOR, dataSubjectRequest);
+  },
+});

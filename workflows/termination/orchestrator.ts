@@ -3,32 +3,31 @@
 // returned first when the controller chose so, then deletion in bounded batches, destruction of
 // the tenant's key, an interim deletion certificate, and a final one once the key is purged and
 // the backups have expired. Inputs and outputs carry ids and instants only, never personal data.
-import * as df from 'durable-functions';
-import type { OrchestrationContext, OrchestrationHandler, Task } from 'durable-functions';
-import { REACTIVATE_EVENT, reminderInstants } from '../../shared/termination/termination.js';
-import type { TerminationPlan } from '../../shared/termination/grace-window.js';
-import type { BatchResult } from '../../shared/termination/data-deletion.js';
+import { z } from 'zod';
+import type { OrchestrationContext, Task } from 'durable-functions';
+import { caller, callOrchestration, defineOrchestration, eventBefore, EventWaiter, showPhase, waitUntil, type ActivityCall } from '../kit/index.js';
+import { REACTIVATE_EVENT, reminderInstants, TERMINATION_PHASES } from '../../shared/termination/termination.js';
+import { addBatch, deletionTotalsSchema } from '../../shared/termination/data-deletion.js';
 import {
-  ACTIVITY_RETRY,
   beginTenantDeletion,
-  completeTermination,
   confirmKeyGone,
   deleteBatch,
   deleteFiles,
   destroyKey,
   enterAwaitingKeyPurge,
+  finishTermination,
   issueDeletionCertificate,
   loadTerminationPlan,
-  markBackupsExpired,
-  recordDeletionProgress,
+  recordBackupsExpired,
+  recordProgress,
   retainRecipients,
   returnData,
   sendNotice,
   startTerminationGrace,
-  type DeletionTotals,
+  terminationRefSchema,
   type TerminationRef,
 } from './activities.js';
-import type { StoreDeletion } from '../../shared/termination/termination.js';
+import { TERMINATION_RETRY } from './retry.js';
 
 const DAY_MS = 24 * 3600_000;
 /** Documents per deletion batch: one query page and ten 100-item bulk requests. */
@@ -36,111 +35,95 @@ export const DELETION_BATCH_SIZE = 1000;
 /** Batches per generation of the deletion loop before ContinueAsNew keeps its history small. */
 const BATCHES_PER_GENERATION = 20;
 
-/** Waits until `until` unless the tenant is reactivated first (the losing timer is cancelled). */
-function* reactivatedBefore(context: OrchestrationContext, until: Date): Generator<Task, boolean, unknown> {
-  if (until.getTime() <= context.df.currentUtcDateTime.getTime()) return false;
-  const deadline = context.df.createTimer(until);
-  const reactivation = context.df.waitForExternalEvent(REACTIVATE_EVENT);
-  const winner = yield context.df.Task.any([deadline, reactivation]);
-  if (winner === reactivation) {
-    deadline.cancel();
-    return true;
-  }
-  return false;
-}
+const deletionProgress = z.object({ seq: z.number().int().min(0), totals: deletionTotalsSchema });
 
-function* finishReactivated(ref: TerminationRef): Generator<Task, { outcome: string }, unknown> {
-  yield sendNotice({ ...ref, notice: { kind: 'reactivated' } }).withRetry(ACTIVITY_RETRY);
+/** Deletes the tenant's documents batch by batch; ContinueAsNew carries the running totals. */
+export const deleteTenantData = defineOrchestration('tenantDataDeletion', {
+  input: terminationRefSchema.extend(deletionProgress.shape),
+  output: deletionProgress,
+  body: function* (context, input, self) {
+    const call = caller(context, TERMINATION_RETRY);
+    const ref = { tenantId: input.tenantId, terminationId: input.terminationId };
+    let { seq, totals } = input;
+    for (let i = 0; i < BATCHES_PER_GENERATION; i++) {
+      const batch = yield* call(deleteBatch, { ...ref, seq, limit: DELETION_BATCH_SIZE, final: false });
+      if (batch.done) return { seq, totals };
+      totals = addBatch(totals, batch);
+      seq++;
+      yield* call(recordProgress, { ...ref, totals, completed: false });
+    }
+    return self.continueAsNew({ ...ref, seq, totals });
+  },
+});
+
+function* finishReactivated(call: ActivityCall, ref: TerminationRef): Generator<Task, { outcome: 'reactivated' }, unknown> {
+  yield* call(sendNotice, { ...ref, notice: { kind: 'reactivated' } });
   return { outcome: 'reactivated' };
 }
 
-export interface DeletionLoopInput extends TerminationRef {
-  seq: number;
-  totals: DeletionTotals;
-}
-
-/** Deletes the tenant's documents batch by batch; ContinueAsNew carries the running totals. */
-const tenantDataDeletion: OrchestrationHandler = function* (context: OrchestrationContext) {
-  const input = context.df.getInput<DeletionLoopInput>();
-  let { seq, totals } = input;
-  for (let i = 0; i < BATCHES_PER_GENERATION; i++) {
-    const batch = (yield deleteBatch({ tenantId: input.tenantId, terminationId: input.terminationId, seq, limit: DELETION_BATCH_SIZE, final: false }).withRetry(ACTIVITY_RETRY)) as BatchResult;
-    if (batch.done) return { seq, totals };
-    totals = addBatch(totals, batch);
-    seq++;
-    yield recordDeletionProgress({ tenantId: input.tenantId, terminationId: input.terminationId, totals, completed: false }).withRetry(ACTIVITY_RETRY);
-  }
-  context.df.continueAsNew({ ...input, seq, totals });
-  return undefined;
-};
-export const deleteTenantData = df.app.orchestration('tenantDataDeletion', tenantDataDeletion);
-
-function addBatch(totals: DeletionTotals, batch: BatchResult): DeletionTotals {
-  const byType = { ...totals.byType };
-  for (const [type, count] of Object.entries(batch.byType)) byType[type] = (byType[type] ?? 0) + count;
-  return { items: totals.items + batch.deleted, byType, batches: totals.batches + 1 };
-}
-
-const tenantTermination: OrchestrationHandler = function* (context: OrchestrationContext) {
-  const ref = context.df.getInput<TerminationRef>();
-  const plan = (yield loadTerminationPlan(ref).withRetry(ACTIVITY_RETRY)) as TerminationPlan;
-
-  // A termination scheduled for later takes effect at its effective instant.
-  if (yield* reactivatedBefore(context, new Date(plan.effectiveAt))) return yield* finishReactivated(ref);
-  const grace = (yield startTerminationGrace(ref).withRetry(ACTIVITY_RETRY)) as 'in-grace' | 'reactivated';
-  if (grace === 'reactivated') return yield* finishReactivated(ref);
-  context.df.setCustomStatus({ phase: 'grace', graceEndsAt: plan.graceEndsAt });
-  yield sendNotice({ ...ref, notice: { kind: 'grace-started' } }).withRetry(ACTIVITY_RETRY);
-  if (plan.disposition === 'return-then-delete') {
-    // The controller's choice: a complete copy first, in the tenant's region, links sent to the contacts.
-    yield returnData(ref).withRetry(ACTIVITY_RETRY);
-    yield sendNotice({ ...ref, notice: { kind: 'data-returned' } }).withRetry(ACTIVITY_RETRY);
-  }
-
-  // The grace window: reminders 7 days and 1 day before it ends, reactivation possible throughout.
-  const graceEnd = new Date(plan.graceEndsAt);
-  for (const reminder of reminderInstants(graceEnd, context.df.currentUtcDateTime)) {
-    if (yield* reactivatedBefore(context, reminder.at)) return yield* finishReactivated(ref);
-    yield sendNotice({ ...ref, notice: { kind: 'grace-reminder', daysLeft: reminder.daysLeft } }).withRetry(ACTIVITY_RETRY);
-  }
-  if (yield* reactivatedBefore(context, graceEnd)) return yield* finishReactivated(ref);
-
-  // Deletion, unless a reactivation won the race at the last moment.
-  const begun = (yield beginTenantDeletion(ref).withRetry(ACTIVITY_RETRY)) as 'proceed' | 'reactivated';
-  if (begun === 'reactivated') return yield* finishReactivated(ref);
-  context.df.setCustomStatus({ phase: 'deleting' });
-  const deleted = (yield deleteTenantData({ ...ref, seq: 0, totals: { items: 0, byType: {}, batches: 0 } }, `${context.df.instanceId}:data`)) as { seq: number; totals: DeletionTotals };
-  const files = (yield deleteFiles(ref).withRetry(ACTIVITY_RETRY)) as StoreDeletion[];
-
-  // Crypto-shredding: keep who gets the certificate, destroy the key, then remove the tenant record.
-  yield retainRecipients(ref).withRetry(ACTIVITY_RETRY);
-  const keys = (yield destroyKey(ref).withRetry(ACTIVITY_RETRY)) as { unrecoverableAt: string };
-  const last = (yield deleteBatch({ ...ref, seq: deleted.seq, limit: DELETION_BATCH_SIZE, final: true }).withRetry(ACTIVITY_RETRY)) as BatchResult;
-  const totals = last.done ? deleted.totals : addBatch(deleted.totals, last);
-  const recorded = (yield recordDeletionProgress({ ...ref, totals, completed: true, otherStores: files }).withRetry(ACTIVITY_RETRY)) as { backupsExpireAt: string };
-
-  yield issueDeletionCertificate({ ...ref, kind: 'interim' }).withRetry(ACTIVITY_RETRY);
-  yield sendNotice({ ...ref, notice: { kind: 'certificate', certificate: 'interim' } }).withRetry(ACTIVITY_RETRY);
-  yield enterAwaitingKeyPurge(ref).withRetry(ACTIVITY_RETRY);
-
-  // Key Vault purges the deleted key when its retention ends; check, and look again daily if it lags.
-  context.df.setCustomStatus({ phase: 'awaiting-key-purge', unrecoverableAt: keys.unrecoverableAt });
-  let checkAt = new Date(keys.unrecoverableAt);
-  for (;;) {
-    if (checkAt.getTime() > context.df.currentUtcDateTime.getTime()) yield context.df.createTimer(checkAt);
-    if ((yield confirmKeyGone(ref).withRetry(ACTIVITY_RETRY)) as boolean) break;
-    checkAt = new Date(context.df.currentUtcDateTime.getTime() + DAY_MS);
-  }
-
-  context.df.setCustomStatus({ phase: 'awaiting-backup-expiry', backupsExpireAt: recorded.backupsExpireAt });
-  const backupsExpireAt = new Date(recorded.backupsExpireAt);
-  if (backupsExpireAt.getTime() > context.df.currentUtcDateTime.getTime()) yield context.df.createTimer(backupsExpireAt);
-  yield markBackupsExpired(ref).withRetry(ACTIVITY_RETRY);
-  yield issueDeletionCertificate({ ...ref, kind: 'final' }).withRetry(ACTIVITY_RETRY);
-  yield sendNotice({ ...ref, notice: { kind: 'certificate', certificate: 'final' } }).withRetry(ACTIVITY_RETRY);
-  yield completeTermination(ref).withRetry(ACTIVITY_RETRY);
-  context.df.setCustomStatus({ phase: 'completed' });
-  return { outcome: 'deleted', items: totals.items };
-};
 export const TERMINATION_ORCHESTRATOR = 'tenantTermination';
-df.app.orchestration(TERMINATION_ORCHESTRATOR, tenantTermination);
+defineOrchestration(TERMINATION_ORCHESTRATOR, {
+  input: terminationRefSchema,
+  output: z.object({ outcome: z.enum(['reactivated', 'deleted']), items: z.number().int().optional() }),
+  body: function* (context: OrchestrationContext, ref) {
+    const call = caller(context, TERMINATION_RETRY);
+    const reactivation = new EventWaiter(context, REACTIVATE_EVENT);
+    const plan = yield* call(loadTerminationPlan, ref);
+
+    // A termination scheduled for later takes effect at its effective instant.
+    const effectiveAt = new Date(plan.effectiveAt);
+    if (effectiveAt.getTime() > context.df.currentUtcDateTime.getTime()) showPhase(context, TERMINATION_PHASES, 'scheduled', { effectiveAt: plan.effectiveAt });
+    if (yield* eventBefore(context, reactivation, effectiveAt)) return yield* finishReactivated(call, ref);
+    if ((yield* call(startTerminationGrace, ref)) === 'reactivated') return yield* finishReactivated(call, ref);
+    showPhase(context, TERMINATION_PHASES, 'grace', { graceEndsAt: plan.graceEndsAt });
+    yield* call(sendNotice, { ...ref, notice: { kind: 'grace-started' } });
+    if (plan.disposition === 'return-then-delete') {
+      // The controller's choice: a complete copy first, in the tenant's region, links sent to the contacts.
+      yield* call(returnData, ref);
+      yield* call(sendNotice, { ...ref, notice: { kind: 'data-returned' } });
+    }
+
+    // The grace window: reminders 7 days and 1 day before it ends, reactivation possible throughout.
+    const graceEnd = new Date(plan.graceEndsAt);
+    for (const reminder of reminderInstants(graceEnd, context.df.currentUtcDateTime)) {
+      if (yield* eventBefore(context, reactivation, reminder.at)) return yield* finishReactivated(call, ref);
+      yield* call(sendNotice, { ...ref, notice: { kind: 'grace-reminder', daysLeft: reminder.daysLeft } });
+    }
+    if (yield* eventBefore(context, reactivation, graceEnd)) return yield* finishReactivated(call, ref);
+
+    // Deletion, unless a reactivation won the race at the last moment.
+    if ((yield* call(beginTenantDeletion, ref)) === 'reactivated') return yield* finishReactivated(call, ref);
+    showPhase(context, TERMINATION_PHASES, 'deleting');
+    const deleted = yield* callOrchestration(context, deleteTenantData, { ...ref, seq: 0, totals: { items: 0, byType: {}, batches: 0 } }, `${context.df.instanceId}:data`);
+    const files = yield* call(deleteFiles, ref);
+
+    // Crypto-shredding: keep who gets the certificate, destroy the key, then remove the tenant record.
+    yield* call(retainRecipients, ref);
+    const keys = yield* call(destroyKey, ref);
+    const last = yield* call(deleteBatch, { ...ref, seq: deleted.seq, limit: DELETION_BATCH_SIZE, final: true });
+    const totals = last.done ? deleted.totals : addBatch(deleted.totals, last);
+    const recorded = yield* call(recordProgress, { ...ref, totals, completed: true, otherStores: files });
+
+    yield* call(issueDeletionCertificate, { ...ref, kind: 'interim' });
+    yield* call(sendNotice, { ...ref, notice: { kind: 'certificate', certificate: 'interim' } });
+    yield* call(enterAwaitingKeyPurge, ref);
+
+    // Key Vault purges the deleted key when its retention ends; check, and look again daily if it lags.
+    showPhase(context, TERMINATION_PHASES, 'awaiting-key-purge', { unrecoverableAt: keys.unrecoverableAt });
+    let checkAt = new Date(keys.unrecoverableAt);
+    for (;;) {
+      yield* waitUntil(context, checkAt);
+      if (yield* call(confirmKeyGone, ref)) break;
+      checkAt = new Date(context.df.currentUtcDateTime.getTime() + DAY_MS);
+    }
+
+    showPhase(context, TERMINATION_PHASES, 'awaiting-backup-expiry', { backupsExpireAt: recorded.backupsExpireAt ?? undefined });
+    if (recorded.backupsExpireAt) yield* waitUntil(context, new Date(recorded.backupsExpireAt));
+    yield* call(recordBackupsExpired, ref);
+    yield* call(issueDeletionCertificate, { ...ref, kind: 'final' });
+    yield* call(sendNotice, { ...ref, notice: { kind: 'certificate', certificate: 'final' } });
+    yield* call(finishTermination, ref);
+    showPhase(context, TERMINATION_PHASES, 'completed');
+    return { outcome: 'deleted' as const, items: totals.items };
+  },
+});

@@ -1,0 +1,30 @@
+// What the breach workflow reads through its activities: the plan (the 72-hour clock's instants and
+// whether the notices are released yet) and the notices due (the initial one, then one per update).
+// Ids, numbers and instants only: never a contact or any personal data.
+import { z } from 'zod';
+import type { Services } from '../composition.js';
+import { noticeSeqsDue, type BreachDoc } from './breach.js';
+import { BreachStore } from './breach-store.js';
+
+export const breachPlanSchema = z.object({ awareAt: z.string(), openedAt: z.string(), notifyBy: z.string(), released: z.boolean() });
+export type BreachPlan = z.infer<typeof breachPlanSchema>;
+
+export const noticesDueSchema = z.object({ seqs: z.array(z.number().int().min(0)), nextUpdate: z.number().int().min(1) });
+export type NoticesDue = z.infer<typeof noticesDueSchema>;
+
+async function breach(services: Services, breachId: string): Promise<BreachDoc> {
+  const doc = await (await BreachStore.open(services)).read(breachId);
+  if (!doc) throw new Error(`no breach ${breachId}`);
+  return doc;
+}
+
+export async function loadBreachPlan(services: Services, breachId: string): Promise<BreachPlan> {
+  const doc = await breach(services, breachId);
+  return { awareAt: doc.awareAt, openedAt: doc.openedAt, notifyBy: doc.notifyBy, released: doc.release !== undefined };
+}
+
+/** The notices due after `after` (the initial one, then one per update), and the next update to wait for. */
+export async function noticesDue(services: Services, breachId: string, after: number): Promise<NoticesDue> {
+  const doc = await breach(services, breachId);
+  return { seqs: noticeSeqsDue(doc, after), nextUpdate: doc.updates.length + 1 };
+}

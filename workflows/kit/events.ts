@@ -1,0 +1,68 @@
+// Waiting for external events (the human interaction pattern), with one rule for event waiters.
+//
+// The rule: keep exactly one waiter per event name, and keep yielding that same waiter until it
+// completes; never drop a pending waiter to make a new one. Renew a waiter (for the next
+// occurrence of a repeating event) only after it completed, and before re-reading the state the
+// event announces. Why: durable-functions hands an arriving event to the most recently created
+// waiter of its name that is still registered, and a waiter that lost a race stays registered; a
+// dropped waiter therefore takes the next event and the wake-up is lost. An event that arrives while
+// no waiter of its name is registered is kept and handed to the next waiter created, so a renewed
+// waiter sees every occurrence after the renewal. test/workflows/event-rule.test.ts pins both
+// behaviours of the library.
+import type { OrchestrationContext, Task } from 'durable-functions';
+
+/** The one waiter for events of `name` in this orchestration. */
+export class EventWaiter {
+  #task: Task;
+
+  constructor(
+    private readonly context: OrchestrationContext,
+    readonly name: string,
+  ) {
+    this.#task = context.df.waitForExternalEvent(name);
+  }
+
+  /** The waiter to yield (alone, or in Task.any with others): the same one until it completes. */
+  get task(): Task {
+    return this.#task;
+  }
+
+  /** The event arrived (for a one-off event such as a release or a close: it stays true). */
+  get happened(): boolean {
+    return this.#task.isCompleted;
+  }
+
+  /** The data the event carried, once it happened. */
+  get data(): unknown {
+    return this.#task.result;
+  }
+
+  /**
+   * For a repeating event: this occurrence is handled, wait for the next one. Call it before
+   * re-reading the state the event announces, so a change made after the read wakes the new waiter.
+   */
+  renew(): void {
+    if (this.#task.isCompleted) this.#task = this.context.df.waitForExternalEvent(this.name);
+  }
+}
+
+/**
+ * Waits until `until` unless `event` happens first (or has already happened): true if it did. The
+ * losing timer is cancelled, or the instance would stay Running until it fired.
+ */
+export function* eventBefore(context: OrchestrationContext, event: EventWaiter, until: Date): Generator<Task, boolean, unknown> {
+  if (event.happened) return true;
+  if (until.getTime() <= context.df.currentUtcDateTime.getTime()) return false;
+  const deadline = context.df.createTimer(until);
+  const winner: unknown = yield context.df.Task.any([event.task, deadline]);
+  if (winner === event.task) {
+    deadline.cancel();
+    return true;
+  }
+  return false;
+}
+
+/** Waits until `until` (no event can cut it short); nothing to wait for when it has passed. */
+export function* waitUntil(context: OrchestrationContext, instant: Date): Generator<Task, void, unknown> {
+  if (instant.getTime() > context.df.currentUtcDateTime.getTime()) yield context.df.createTimer(instant);
+}
