@@ -14,6 +14,8 @@ export interface SystemOptions {
   appModules?: string[];
   /** Start the Azure stand-ins (the product app needs them; host-only tests do not). */
   withPlatform?: boolean;
+  /** App settings for the host process, on top of the local defaults. */
+  env?: Record<string, string>;
 }
 
 export interface HttpResult<T = unknown> {
@@ -48,6 +50,7 @@ export class LocalSystem {
       clock: 'virtual',
       ...(platform ? { platformFile: platform.addressesFile } : {}),
       ...(options.appModules ? { appModules: options.appModules } : {}),
+      ...(options.env ? { env: options.env } : {}),
       ...(process.env['ECHO_HOST_LOG'] ? { echo: true } : {}),
     });
   }
