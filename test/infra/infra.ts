@@ -53,9 +53,9 @@ export class Infra {
     return JSON.parse(readFileSync(join(this.dir, path), 'utf8')) as T;
   }
 
-  /** Deployed resources of a type in every file. */
+  /** Resources of a type in every file that can be deployed (not `existing`, not under a condition that is always false). */
   everywhere(type: string): Declaration[] {
-    return this.files.flatMap((f) => f.resources(type));
+    return this.files.flatMap((f) => f.resources(type)).filter((d) => deployment(d) !== 'never');
   }
 
   /** Module declarations whose target starts with a prefix (`br/public:avm/res/web/site:`) in every file. */
@@ -161,7 +161,21 @@ export function perRegionModule(infra: Infra, target: string): Declaration {
   return module;
 }
 
-/** Every file under a folder's .bicep plus other text files, for wording checks. */
-export function texts(infra: Infra): { path: string; text: string }[] {
-  return infra.files.map((f) => ({ path: infra.name(f), text: f.source }));
+/** The strings a resource's or module's `name` can take: a literal, a var, or each element of its loop's collection. */
+export function namesOf(d: Declaration): string[] {
+  const name = d.body.get('name');
+  if (!name) return [];
+  const direct = name.possibleStrings();
+  if (direct) return direct;
+  if (d.loop && name.text === d.loop.item) {
+    const collection = d.loop.collection.kind === 'array' ? d.loop.collection : d.file.variable(d.loop.collection.text);
+    return collection?.kind === 'array' ? collection.elements().flatMap((e) => e.possibleStrings() ?? []) : [];
+  }
+  return [];
+}
+
+/** A decorator's first argument, as a list of literals (`@allowed([...])`). */
+export function allowedValues(decorators: { name: string; args: BicepValue[] }[]): (string | number)[] | undefined {
+  const allowed = decorators.find((d) => d.name === 'allowed')?.args[0];
+  return allowed?.kind === 'array' ? allowed.elements().map((e) => e.string ?? e.number ?? e.text) : undefined;
 }
