@@ -13,4 +13,5 @@ import './exports.js';
 import '../workflows/index.js';
 import './breaches.js';
 import './breach-notices.js';
+import './breach-clock-heartbeat.js';
 import './dsars.js';

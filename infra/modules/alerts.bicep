@@ -79,8 +79,9 @@ traces
   }
 }
 
-// The breach clock's heartbeat (functions/breach-clock-heartbeat.ts) runs every 15 minutes; an hour
-// without one means timers are not firing and a 72-hour deadline could pass unwatched.
+// The breach clock's heartbeat (functions/breach-clock-heartbeat.ts) runs every hour; two hours
+// without one means timers are not firing and a 72-hour deadline could pass unwatched. (A breach
+// whose workflow stopped fails the heartbeat run, which the function-exceptions alert reports.)
 resource breachClockSilent 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
   name: 'breach-clock-heartbeat-missing-${resourceToken}'
   location: location
@@ -88,14 +89,14 @@ resource breachClockSilent 'Microsoft.Insights/scheduledQueryRules@2023-12-01' =
   kind: 'LogAlert'
   properties: {
     displayName: 'The breach clock has no heartbeat'
-    description: 'No breach clock heartbeat for an hour: timer triggers are not running, so breach reminders and escalations may not fire.'
+    description: 'No breach clock heartbeat for two hours: timer triggers are not running, so breach reminders and escalations may not fire.'
     severity: 1
     enabled: true
     scopes: [
       appInsightsId
     ]
-    evaluationFrequency: 'PT15M'
-    windowSize: 'PT1H'
+    evaluationFrequency: 'PT30M'
+    windowSize: 'PT2H'
     criteria: {
       allOf: [
         {

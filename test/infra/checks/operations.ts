@@ -186,6 +186,12 @@ export const operationsChecks: Check[] = [
         assert.ok(groups.length > 0 && groups.every((g) => /^(ops\.id|actionGroupId)$/.test(g)), `${infra.at(alert)} (${expected.what}) notifies the ops action group`);
         assert.ok(Number(alert.body.at('properties.severity')?.text) <= 2, `${infra.at(alert)} has a severity ops act on`);
       }
+      const heartbeat = readFileSync('functions/breach-clock-heartbeat.ts', 'utf8');
+      const schedule = /schedule:\s*'([^']+)'/.exec(heartbeat)?.[1] ?? '';
+      assert.match(schedule, /^\d+ \d+ \* \* \* \*$/, 'the breach clock heartbeat runs every hour');
+      assert.match(heartbeat, /`breach clock heartbeat: /, 'the heartbeat logs the line the alert looks for');
+      const silent = infra.file('modules/alerts.bicep').resources('Microsoft.Insights/scheduledQueryRules').find((d) => signalOf(d).includes('breach clock heartbeat'))!;
+      assert.equal(silent.body.at('properties.windowSize')?.string, 'PT2H', 'the heartbeat alert waits for two missed beats');
       const ru = infra.file('modules/region-alerts.bicep').resources('Microsoft.Insights/metricAlerts').find((d) => signalOf(d) === 'NormalizedRUConsumption')!;
       assert.equal(ru.body.at('properties.criteria.allOf')?.elements()[0]?.get('threshold')?.number, 90, 'RU alert at 90%');
       const throttled = infra.file('modules/region-alerts.bicep').resources('Microsoft.Insights/metricAlerts').filter((d) => /TotalRequests|ServiceApiResult/.test(signalOf(d)));
