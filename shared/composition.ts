@@ -10,6 +10,8 @@ import { systemClock, type Clock } from './clock.js';
 import { initSentry } from './observability/sentry.js';
 import { RegionalBlobStorage } from './blob/regional-blob-storage.js';
 import { EmailSender } from './email/email-sender.js';
+import { CosmosSendBackoff } from './email/send-backoff.js';
+import { CONTAINERS, CONTROL_REGION } from './store/cosmos-stores.js';
 
 export interface Services {
   config: Config;
@@ -29,15 +31,16 @@ export function createServices(config: Config, clock: Clock = systemClock): Serv
   const vaults = Object.fromEntries(
     REGIONS.map((region) => [region, new RegionalKeyVault(config.regions[region].keyVaultUrl, credential, config.localDevelopment)]),
   ) as Record<Region, RegionalKeyVault>;
+  const stores = new CosmosStores(config, credential);
   return {
     config,
     clock,
     tokens: new TokenVerifier(config.auth),
-    stores: new CosmosStores(config, credential),
+    stores,
     vaults,
     keyring: new Keyring(vaults),
     blobs: new RegionalBlobStorage(config, credential, clock),
-    email: new EmailSender(config, credential, { clock }),
+    email: new EmailSender(config, credential, { clock, backoff: new CosmosSendBackoff(() => stores.container(CONTROL_REGION, CONTAINERS.control)) }),
   };
 }
 

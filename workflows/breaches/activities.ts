@@ -8,6 +8,7 @@ import { noticeSeqsDue } from '../../shared/breaches/breach.js';
 import { BreachStore } from '../../shared/breaches/breach-store.js';
 import { resolveAffectedTenants } from '../../shared/breaches/affected-tenants.js';
 import { sendClockAlert } from '../../shared/breaches/clock-alerts.js';
+import { escalateIfNoticesLate } from '../../shared/breaches/notice-capacity.js';
 import type { ClockAlertKind } from '../../shared/breaches/clock.js';
 import { deliverNotice, type DeliveryOutcome, type NoticeRef } from '../../shared/breaches/notice-delivery.js';
 
@@ -44,8 +45,13 @@ export const sendBreachClockAlert = df.app.activity('breachClockAlert', {
   handler: (input: BreachRef & { kind: ClockAlertKind }): Promise<'sent' | 'released'> => sendClockAlert(getServices(), input.breachId, input.kind, now()),
 });
 
+/** The tenants to notify; before the fan-out starts, ops are escalated at once if the email quota cannot send every notice by notifyBy. */
 export const resolveBreachTenants = df.app.activity('breachResolveTenants', {
-  handler: (ref: BreachRef): Promise<string[]> => resolveAffectedTenants(getServices(), ref.breachId, now()),
+  handler: async (ref: BreachRef): Promise<string[]> => {
+    const tenants = await resolveAffectedTenants(getServices(), ref.breachId, now());
+    await escalateIfNoticesLate(getServices(), ref.breachId, tenants, now());
+    return tenants;
+  },
 });
 
 /** The notices due after `after` (the initial one, then one per update), and the next update to wait for. */
