@@ -3,6 +3,7 @@
 // be cut short and its head rewritten by someone with write access to the database; it cannot be
 // made to match an anchor signed earlier, so verification then reports the cut.
 import type { Services } from '../composition.js';
+import type { Region } from '../config.js';
 import { signCompactJws } from '../crypto/signed-records.js';
 import type { StoredDoc, TenantPartition } from '../store/tenant-partition.js';
 import { parseTenantId } from '../tenancy/tenant-id.js';
@@ -22,6 +23,17 @@ export interface AuditAnchorDoc extends StoredDoc {
 
 const anchorId = (seq: number): string => `audit-anchor:${seq.toString().padStart(12, '0')}`;
 
+/** Where an anchor's write-once copy is kept in its region's evidence container. */
+export function anchorEvidenceName(tenantId: string, seq: number): string {
+  return `${tenantId}/audit-anchors/${seq.toString().padStart(12, '0')}.jws`;
+}
+
+/** The signed anchor, also kept where no one can change it (the certificates container keeps serving it). */
+async function keepAnchorCopy(services: Services, anchor: AuditAnchorDoc): Promise<void> {
+  const region = parseTenantId(anchor.tenantId)!.region as Region;
+  await services.blobs.keepEvidence(region, anchorEvidenceName(anchor.tenantId, anchor.seq), anchor.signed, 'application/jose');
+}
+
 async function partitionsOf(services: Services, tenantId: string): Promise<{ data: TenantPartition; records: TenantPartition }> {
   const parsed = parseTenantId(tenantId);
   if (!parsed) throw new Error(`not a tenant id: ${tenantId}`);
@@ -40,7 +52,10 @@ export async function anchorAuditHead(services: Services, tenantId: string, now:
   const head = await data.read<AuditHeadDoc>(AUDIT_HEAD_ID);
   if (!head) return undefined;
   const latest = await latestAnchor(records);
-  if (latest && latest.seq >= head.seq) return latest.seq;
+  if (latest && latest.seq >= head.seq) {
+    await keepAnchorCopy(services, latest); // a crash may have come between storing and copying
+    return latest.seq;
+  }
   const signed = await signCompactJws(services.vaults[parsed.region], parsed.region, {
     iss: 'urn:privacy-ops:audit-anchors',
     sub: tenantId,
@@ -53,6 +68,7 @@ export async function anchorAuditHead(services: Services, tenantId: string, now:
   await records.commit([{ kind: 'create', doc }]).catch(async (error: unknown) => {
     if (!(await records.read(doc.id))) throw error;
   });
+  await keepAnchorCopy(services, (await records.read<AuditAnchorDoc>(doc.id)) ?? doc);
   return head.seq;
 }
 

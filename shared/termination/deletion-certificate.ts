@@ -78,7 +78,10 @@ export async function issueCertificate(
   const parsed = parseTenantId(input.tenantId)!;
   const records = await certificatesPartition(services, parsed.tenantId, parsed.region);
   const existing = await records.read<CertificateDoc>(certificateDocId(input.terminationId, input.kind));
-  if (existing) return { issuedAt: existing.issuedAt };
+  if (existing) {
+    await keepCertificateCopy(services, existing); // a crash may have come between storing and copying
+    return { issuedAt: existing.issuedAt };
+  }
   const termination = await records.read<TerminationDoc>(terminationDocId(input.terminationId));
   if (!termination) throw new Error(`no termination ${input.terminationId}`);
   const claims = certificateClaims(termination, input.kind, now, input.deletionLog);
@@ -98,13 +101,26 @@ export async function issueCertificate(
   } catch (error) {
     const raced = await records.read<CertificateDoc>(doc.id);
     if (!raced) throw error;
+    await keepCertificateCopy(services, raced);
     return { issuedAt: raced.issuedAt };
   }
+  await keepCertificateCopy(services, doc);
   await updateTermination(services, records, input.terminationId, (t) => ({
     ...t,
     certificates: [...t.certificates.filter((c) => c.kind !== input.kind), { kind: input.kind, issuedAt: doc.issuedAt }],
   }));
   return { issuedAt: doc.issuedAt };
+}
+
+/** Where a certificate's write-once copy is kept in its region's evidence container. */
+export function certificateEvidenceName(doc: Pick<CertificateDoc, 'tenantId' | 'terminationId' | 'kind'>): string {
+  return `${doc.tenantId}/deletion-certificates/${doc.terminationId}-${doc.kind}.jws`;
+}
+
+/** The signed certificate, also kept where no one can change it (Cosmos DB keeps serving it). */
+async function keepCertificateCopy(services: Services, doc: CertificateDoc): Promise<void> {
+  const region = parseTenantId(doc.tenantId)!.region as Region;
+  await services.blobs.keepEvidence(region, certificateEvidenceName(doc), doc.certificate, 'application/jose');
 }
 
 export async function storedCertificate(records: TenantPartition, terminationId: string, kind: CertificateKind): Promise<CertificateDoc | undefined> {

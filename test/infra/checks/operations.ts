@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import type { BicepFile, BicepValue, Declaration } from '../bicep-model.js';
-import { assertAlwaysDeployed, deployment, perRegionModule, type Check, type Infra } from '../infra.js';
+import { EVIDENCE_CONTAINER, EXPORT_CONTAINERS } from '../../../shared/blob/regional-blob-storage.js';
+import { assertAlwaysDeployed, deployment, namesOf, perRegionModule, type Check, type Infra } from '../infra.js';
 
 function telemetryDays(infra: Infra): number {
   const setting = infra.appSettings().get('TELEMETRY_RETENTION_DAYS');
@@ -290,8 +291,10 @@ export const operationsChecks: Check[] = [
       const locked = new Set(locks.filter((l) => l.body.at('properties.level')?.string === 'CanNotDelete' && deployment(l) === 'always').map((l) => l.body.get('scope')?.text));
       assert.ok(locked.has('cosmos'), 'the Cosmos DB account (container certificates: certificates and anchors) has a CanNotDelete lock');
       assert.ok(locked.has('storage'), 'the storage account holding the WORM copies has a CanNotDelete lock');
-      const evidence = region.resources('Microsoft.Storage/storageAccounts/blobServices/containers').find((d) => d.body.get('name')?.string === 'evidence');
-      assert.ok(evidence, 'an evidence container is declared');
+      const containers = region.resources('Microsoft.Storage/storageAccounts/blobServices/containers');
+      const evidence = containers.find((d) => d.body.get('name')?.string === EVIDENCE_CONTAINER);
+      assert.ok(evidence, `the container the app keeps its copies in (${EVIDENCE_CONTAINER}) is declared`);
+      for (const name of EXPORT_CONTAINERS) assert.ok(containers.flatMap(namesOf).includes(name), `the export container ${name} the app writes to is declared`);
       assertAlwaysDeployed(infra, evidence);
       const policy = region.resources('Microsoft.Storage/storageAccounts/blobServices/containers/immutabilityPolicies').find((d) => d.body.get('parent')?.text === evidence.symbol);
       assert.ok(policy, 'the evidence container has a time-based retention (WORM) policy');
