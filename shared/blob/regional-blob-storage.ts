@@ -20,7 +20,7 @@ import type { Clock } from '../clock.js';
 import { REGIONS, type Region, type RegionSettings } from '../config.js';
 import { parseTenantId } from '../tenancy/tenant-id.js';
 
-/** The containers Bicep provisions, each with a lifecycle rule deleting blobs after 7 days. */
+/** The containers Bicep provisions, with a lifecycle rule deleting a blob once it is more than 7 days old (in practice on day 8 or 9). */
 export const EXPORT_CONTAINERS = ['exports', 'packages'] as const;
 export type ExportContainer = (typeof EXPORT_CONTAINERS)[number];
 

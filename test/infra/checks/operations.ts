@@ -337,6 +337,20 @@ const QUERY_PARAMETERS_WITHOUT_PERSONAL_DATA = ['limit', 'cursor', 'format', 're
  */
 const KNOWN_FREE_TEXT_QUERY: Record<string, string[]> = { 'functions/records.ts': ['reason'], 'functions/users.ts': ['reason'] };
 
+export const wordingCheck: Check = {
+  name: 'infra/README.md says what the resources do, and has the go-live checklist',
+  run(infra) {
+    const readme = readFileSync(`${infra.dir}/README.md`, 'utf8');
+    assert.match(readme, /^## Go-live checklist$/m, 'a go-live checklist');
+    for (const step of ['Owner', 'EMAIL_CUSTOM_DOMAIN', 'SPF and DKIM', 'quota', 'immutability-policy lock', 'What only a first deployment can verify'])
+      assert.ok(readme.includes(step), `the checklist covers ${step}`);
+    assert.match(readme, /paired region in the same geography/, 'Key Vault replication to the paired region is stated, not "nowhere else"');
+    assert.match(readme, /day 8 or 9/, 'exports go on day 8 or 9, not "kept 7 days"');
+    assert.doesNotMatch(readme, /nowhere else|kept (for )?7 days/i, 'no claim beyond what the resources do');
+    assert.match(readme, /Processed in UK South for EU tenants/, 'what EU tenants have processed in UK South is said');
+  },
+};
+
 function functionFiles(): string[] {
   return readFileSync('functions/index.ts', 'utf8')
     .split('\n')
