@@ -481,7 +481,7 @@ resource blobDiagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-previ
 // Private endpoints (privateNetworking): Cosmos DB and Key Vault refuse public traffic
 // ---------------------------------------------------------------------------------------------
 
-module cosmosEndpoint 'private-endpoint.bicep' = if (privateNetworking) {
+module cosmosPrivateEndpoint 'private-endpoint.bicep' = if (privateNetworking) {
   name: 'pe-cosmos-${regionKey}'
   params: {
     name: 'pe-${cosmos.name}'
@@ -494,7 +494,7 @@ module cosmosEndpoint 'private-endpoint.bicep' = if (privateNetworking) {
   }
 }
 
-module vaultEndpoint 'private-endpoint.bicep' = if (privateNetworking) {
+module vaultPrivateEndpoint 'private-endpoint.bicep' = if (privateNetworking) {
   name: 'pe-vault-${regionKey}'
   params: {
     name: 'pe-${vault.name}'

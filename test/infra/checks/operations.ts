@@ -1,7 +1,7 @@
 // Running it: telemetry without personal data kept no longer than the schedule, each data region's
 // logs in a workspace of its own region, the alerts ops rely on, and the hardening settings.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import type { BicepFile, BicepValue, Declaration } from '../bicep-model.js';
 import { EVIDENCE_CONTAINER, EXPORT_CONTAINERS } from '../../../shared/blob/regional-blob-storage.js';
 import { assertAlwaysDeployed, deployment, namesOf, perRegionModule, type Check, type Infra } from '../infra.js';
@@ -98,7 +98,7 @@ export const operationsChecks: Check[] = [
     },
   },
   {
-    name: 'request telemetry holds no personal data: route parameters are ids, query parameters are not free text about people',
+    name: 'request and trace telemetry hold no personal data: route parameters are ids, query parameters are not free text about people, logs name no contact',
     run() {
       // Application Insights records every request URL, path and query string included, in UK South.
       const offenders: string[] = [];
@@ -113,6 +113,12 @@ export const operationsChecks: Check[] = [
         }
       }
       assert.ok(params.size > 0, 'query parameters are found in functions/');
+      // Traces: what the app logs through the invocation context goes to Application Insights too.
+      for (const file of [...functionFiles(), ...sourceFiles('workflows')]) {
+        const source = readFileSync(file, 'utf8');
+        for (const m of source.matchAll(/context\.(?:log|info|warn|error|trace)\(([^;]*)\);/g))
+          if (/\.(email|name|contacts|subject|to|recipients|text|html)\b|\bbody\b/.test(m[1]!)) offenders.push(`${file}: logs ${m[1]!.slice(0, 80)}`);
+      }
       assert.deepEqual(offenders, [], offenders.join('\n'));
     },
   },
@@ -350,6 +356,10 @@ export const wordingCheck: Check = {
     assert.match(readme, /Processed in UK South for EU tenants/, 'what EU tenants have processed in UK South is said');
   },
 };
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sourceFiles(`${dir}/${e.name}`) : e.name.endsWith('.ts') ? [`${dir}/${e.name}`] : []));
+}
 
 function functionFiles(): string[] {
   return readFileSync('functions/index.ts', 'utf8')
