@@ -3,6 +3,7 @@
 // protection and 7-day retention) and the one identity with exactly the roles the app needs.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import type { Declaration } from '../bicep-model.js';
 import { assertAlwaysDeployed, grants, namesOf, perRegionModule, scopeType, type Check, type Infra } from '../infra.js';
 
 export const ROLE = {
@@ -78,6 +79,27 @@ export function keyActionsTheAppUses(): { used: Set<string>; refusedOnPurpose: S
     else used.add(action);
   }
   return { used, refusedOnPurpose };
+}
+
+/**
+ * The custom role a per-region role assignment grants: its roleDefinitionId is a param of the region
+ * module, which main.bicep fills from the output of one module instance (not one per region: a role
+ * definition is a single tenant-wide object) that defines it. Asserted along the way, then returned.
+ */
+function customRoleBehind(infra: Infra, assignment: Declaration, regionModule: string, what: string): Declaration {
+  const param = assignment.body.at('properties.roleDefinitionId')?.text ?? '';
+  assert.ok(assignment.file.param(param), `${what}: the role assignment's roleDefinitionId is a param of ${infra.name(assignment.file)} (found ${param})`);
+  const passed = /^(\w+)\.outputs\.(\w+)$/.exec(perRegionModule(infra, regionModule).body.at(`params.${param}`)?.text ?? '');
+  assert.ok(passed, `${what}: main.bicep passes ${param} from a module output`);
+  const roleModule = infra.main.modules().find((m) => m.symbol === passed[1]);
+  assert.ok(roleModule && !roleModule.loop, `${what} is defined by one module instance, not one per region`);
+  const roleFile = infra.moduleFile(roleModule);
+  const output = /^(\w+)\.id$/.exec(roleFile.output(passed[2]!)?.value.text ?? '');
+  assert.ok(output, `${infra.name(roleFile)} outputs ${passed[2]} as a role definition's id`);
+  const role = roleFile.resources('Microsoft.Authorization/roleDefinitions').find((d) => d.symbol === output[1]);
+  assert.ok(role, `${what} is defined in the template`);
+  assertAlwaysDeployed(infra, role);
+  return role;
 }
 
 export const storesAndIdentityChecks: Check[] = [
@@ -202,18 +224,7 @@ export const storesAndIdentityChecks: Check[] = [
       const assignment = vaultAssignments[0]!;
       assertAlwaysDeployed(infra, assignment);
       assert.equal(assignment.body.at('properties.principalId')?.text, 'appPrincipalId', 'the key role is granted to the app identity');
-      const param = assignment.body.at('properties.roleDefinitionId')?.text ?? '';
-      assert.ok(assignment.file.param(param), `the vault role assignment's roleDefinitionId is a param of ${infra.name(assignment.file)} (found ${param})`);
-      const passed = /^(\w+)\.outputs\.(\w+)$/.exec(perRegionModule(infra, 'modules/data-region.bicep').body.at(`params.${param}`)?.text ?? '');
-      assert.ok(passed, `main.bicep passes ${param} from a module output`);
-      const roleModule = infra.main.modules().find((m) => m.symbol === passed[1]);
-      assert.ok(roleModule && !roleModule.loop, 'the key role is defined by one module instance, not one per region');
-      const roleFile = infra.moduleFile(roleModule);
-      const output = /^(\w+)\.id$/.exec(roleFile.output(passed[2]!)?.value.text ?? '');
-      assert.ok(output, `${infra.name(roleFile)} outputs ${passed[2]} as a role definition's id`);
-      const role = roleFile.resources('Microsoft.Authorization/roleDefinitions').find((d) => d.symbol === output[1]);
-      assert.ok(role, 'the key role is defined in the template');
-      assertAlwaysDeployed(infra, role);
+      const role = customRoleBehind(infra, assignment, 'modules/data-region.bicep', 'the key role');
 
       const permissions = role.body.at('properties.permissions')?.elements() ?? [];
       const list = (key: string) => permissions.flatMap((p) => p.get(key)?.elements().map((e) => e.string ?? e.text) ?? []);
@@ -273,17 +284,7 @@ export const storesAndIdentityChecks: Check[] = [
       assert.equal(assignment.body.at('properties.principalId')?.text, 'appPrincipalId', 'the email sender role is granted to the app identity');
       const module = perRegionModule(infra, 'modules/email.bicep');
       assert.equal(module.body.at('params.appPrincipalId')?.text, 'identity.outputs.principalId', "every region's email module gets the app identity");
-      const param = assignment.body.at('properties.roleDefinitionId')?.text ?? '';
-      assert.ok(file.param(param), `the role assignment's roleDefinitionId is an email.bicep param (found ${param})`);
-      const passed = /^(\w+)\.outputs\.(\w+)$/.exec(module.body.at(`params.${param}`)?.text ?? '');
-      assert.ok(passed, `main.bicep passes ${param} from a module output`);
-      const roleModule = infra.main.modules().find((m) => m.symbol === passed[1]);
-      assert.ok(roleModule && !roleModule.loop, 'the email sender role is defined by one module instance, not one per region');
-      const roleFile = infra.moduleFile(roleModule);
-      const output = /^(\w+)\.id$/.exec(roleFile.output(passed[2]!)?.value.text ?? '');
-      assert.ok(output, `${infra.name(roleFile)} outputs ${passed[2]} as a role definition's id`);
-      const role = roleFile.resources('Microsoft.Authorization/roleDefinitions').find((d) => d.symbol === output[1]);
-      assert.ok(role, 'the email sender role is defined in the template');
+      const role = customRoleBehind(infra, assignment, 'modules/email.bicep', 'the email sender role');
       const actions = role.body.at('properties.permissions')?.elements().flatMap((p) => p.get('actions')?.elements().map((a) => a.string ?? '') ?? []) ?? [];
       assert.ok(actions.length > 0, 'the email sender role has actions');
       for (const action of actions) assert.doesNotMatch(action, /ListKeys|RegenerateKey|\*/i, `the email sender role must not grant ${action}`);
