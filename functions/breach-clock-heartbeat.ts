@@ -1,8 +1,9 @@
-// The breach clock's heartbeat, read by Azure Monitor (infra/modules/alerts.bicep): every hour the
-// register's open breaches are held against their workflows and one line is logged, "breach clock
-// heartbeat: N open, M stopped". Two hours without that line means timers have stopped and the
-// 72-hour reminders may not fire; a stopped clock (a breach whose workflow is not running) fails
-// the run, which the function-exceptions alert reports. Ids and counts only: no personal data.
+// The breach clock's heartbeat, read by Azure Monitor (infra/modules/alerts.bicep): on the schedule
+// BREACH_CLOCK_HEARTBEAT_SCHEDULE (hourly in Azure) the register's open breaches are held against
+// their workflows and one line is logged, "breach clock heartbeat: N open, M stopped". Two hours
+// without that line means timers have stopped and the 72-hour reminders may not fire; a stopped
+// clock (a breach whose workflow is not running) fails the run, which the function-exceptions alert
+// reports. Ids and counts only: no personal data.
 import { app, type InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import { getServices } from '../shared/composition.js';
@@ -23,4 +24,6 @@ export async function breachClockHeartbeat(_timer: unknown, context: InvocationC
   if (stopped.length > 0) throw new Error(`breach clock stopped for ${stopped.join(', ')}: their workflows are not running`);
 }
 
-app.timer('breachClockHeartbeat', { schedule: '0 5 * * * *', extraInputs: [df.input.durableClient()], handler: breachClockHeartbeat });
+// The schedule is an app setting, resolved by the Functions host (%NAME%), because a virtual clock
+// moved by years locally would otherwise run an hourly heartbeat tens of thousands of times.
+app.timer('breachClockHeartbeat', { schedule: '%BREACH_CLOCK_HEARTBEAT_SCHEDULE%', extraInputs: [df.input.durableClient()], handler: breachClockHeartbeat });

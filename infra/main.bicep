@@ -359,6 +359,8 @@ var appSettings = {
   // Breach notification: who is reminded and escalated while notices are unsent, and the contact point.
   OPS_BREACH_EMAIL: opsBreachEmail
   OPS_ESCALATION_EMAIL: opsEscalationEmail
+  // Hourly: the no-heartbeat alert (modules/alerts.bicep) fires after two hours without one.
+  BREACH_CLOCK_HEARTBEAT_SCHEDULE: '0 5 * * * *'
   DPO_NAME: dpoName
   DPO_EMAIL: dpoEmail
 }

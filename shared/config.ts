@@ -81,6 +81,15 @@ const settingsSchema = z.object({
   DOWNLOAD_LINK_TTL_HOURS: z.coerce.number().int().min(1).max(168).default(72),
   /** Where ops.breach staff are reminded (24, 48, 66 hours after awareness) while breach notices are unsent. */
   OPS_BREACH_EMAIL: z.email({ message: 'must be an email address' }),
+  /**
+   * When the breach clock's heartbeat runs (six-field NCRONTAB, UTC): hourly in Azure, where an alert
+   * waits for it; the Functions host reads it for the timer trigger, the app validates it here.
+   */
+  BREACH_CLOCK_HEARTBEAT_SCHEDULE: z
+    .string()
+    .trim()
+    .regex(/^\S+( \S+){5}$/, 'must be a six-field NCRONTAB expression ({second} {minute} {hour} {day} {month} {day-of-week})')
+    .default('0 5 * * * *'),
   /** Who is alerted 70 hours after awareness if breach notices are still unsent. */
   OPS_ESCALATION_EMAIL: z.email({ message: 'must be an email address' }),
   /** The vendor's data protection officer: the contact point breach notices name by default (Art 33(3)(b)). */

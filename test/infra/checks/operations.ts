@@ -194,8 +194,8 @@ export const operationsChecks: Check[] = [
         assert.ok(Number(alert.body.at('properties.severity')?.text) <= 2, `${infra.at(alert)} has a severity ops act on`);
       }
       const heartbeat = readFileSync('functions/breach-clock-heartbeat.ts', 'utf8');
-      const schedule = /schedule:\s*'([^']+)'/.exec(heartbeat)?.[1] ?? '';
-      assert.match(schedule, /^\d+ \d+ \* \* \* \*$/, 'the breach clock heartbeat runs every hour');
+      assert.equal(/schedule:\s*'([^']+)'/.exec(heartbeat)?.[1], '%BREACH_CLOCK_HEARTBEAT_SCHEDULE%', 'the heartbeat runs on the schedule of its app setting');
+      assert.match(infra.appSettings().get('BREACH_CLOCK_HEARTBEAT_SCHEDULE')?.string ?? '', /^\d+ \d+ \* \* \* \*$/, 'in Azure the breach clock heartbeat runs every hour');
       assert.match(heartbeat, /`breach clock heartbeat: /, 'the heartbeat logs the line the alert looks for');
       const silent = infra.file('modules/alerts.bicep').resources('Microsoft.Insights/scheduledQueryRules').find((d) => signalOf(d).includes('breach clock heartbeat'))!;
       assert.equal(silent.body.at('properties.windowSize')?.string, 'PT2H', 'the heartbeat alert waits for two missed beats');
