@@ -39,7 +39,7 @@ describe('breach notices against the email quota', () => {
   let tenants: TenantFixture[];
 
   before(async () => {
-    system = await LocalSystem.start({ withPlatform: true, env: { EMAIL_QUOTA_PER_MINUTE: '1', EMAIL_QUOTA_PER_HOUR: '2' } });
+    system = await LocalSystem.start({ withPlatform: true, settings: { EMAIL_QUOTA_PER_MINUTE: '1', EMAIL_QUOTA_PER_HOUR: '2' } });
     ops = await opsToken(system, 'ops.breach');
     tenants = [await provisionTenant(system), await provisionTenant(system, { region: 'eu' })];
   });

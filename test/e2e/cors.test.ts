@@ -15,7 +15,7 @@ describe('CORS for the admin portal', () => {
   let tenant: TenantFixture;
 
   before(async () => {
-    system = await LocalSystem.start({ withPlatform: true, env: { CORS_ALLOWED_ORIGINS: `${PORTAL}, ${OTHER_PORTAL}` } });
+    system = await LocalSystem.start({ withPlatform: true, settings: { CORS_ALLOWED_ORIGINS: `${PORTAL}, ${OTHER_PORTAL}` } });
     tenant = await provisionTenant(system);
   });
   after(async () => {

@@ -14,8 +14,8 @@ export interface SystemOptions {
   appModules?: string[];
   /** Start the Azure stand-ins (the product app needs them; host-only tests do not). */
   withPlatform?: boolean;
-  /** App settings for the host process, on top of the local defaults. */
-  env?: Record<string, string>;
+  /** App settings on top of the embedded defaults. */
+  settings?: Record<string, string>;
 }
 
 export interface HttpResult<T = unknown> {
@@ -50,7 +50,7 @@ export class LocalSystem {
       clock: 'virtual',
       ...(platform ? { platformFile: platform.addressesFile } : {}),
       ...(options.appModules ? { appModules: options.appModules } : {}),
-      ...(options.env ? { env: options.env } : {}),
+      ...(options.settings ? { env: options.settings } : {}),
       ...(process.env['ECHO_HOST_LOG'] ? { echo: true } : {}),
     });
   }
