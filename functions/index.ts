@@ -13,5 +13,6 @@ import './exports.js';
 import '../workflows/index.js';
 import './breaches.js';
 import './breach-notices.js';
+import './breach-clock-heartbeat.js';
 import './dsars.js';
 import './ops.js';

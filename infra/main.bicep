@@ -1,9 +1,10 @@
 // Privacy operations back end: everything `azd provision` creates. The function app, its host
-// storage (which holds the Durable task hub) and the telemetry live in the primary region, UK South;
-// each data region (UK South by default, the EU on request) gets its own Cosmos DB account, Key
-// Vault and storage account in that region only, and its own email resources whose data location
-// is that region's geography (UK or Europe). One user-assigned identity reaches all of them
-// through role assignments; no account key or connection string is read or stored anywhere.
+// storage (which holds the Durable task hub) and the app's telemetry live in the primary region, UK
+// South; each data region (UK South by default, the EU on request) gets its own Cosmos DB account,
+// Key Vault, storage account and Log Analytics workspace in that region only, and its own email
+// resources whose data location is that region's geography (UK or Europe). One user-assigned
+// identity reaches all of them through role assignments; no account key or connection string is
+// read or stored anywhere. See infra/README.md for what is processed and stored where.
 targetScope = 'subscription'
 
 @minLength(1)
@@ -24,16 +25,25 @@ param environmentName string
 })
 param location string = 'uksouth'
 
-@description('A data region the app routes tenants to.')
-type dataRegion = {
-  @description('Region name in shared/config.ts REGIONS; the suffix of its app settings (COSMOS_ENDPOINT_<KEY>, ...).')
-  key: 'uksouth' | 'eu'
-
-  @description('The Azure region that holds the data, the backups and the keys of this region.')
-  location: string
+// A data region can only be placed in its own geography: the type itself refuses `eu` in eastus
+// or `uksouth` in westeurope, before anything is deployed.
+@description('The UK data region: UK South by default; UK West is the only other UK region.')
+type ukDataRegion = {
+  key: 'uksouth'
+  location: 'uksouth' | 'ukwest'
 }
 
-@description('The data regions. Every region of shared/config.ts REGIONS must appear exactly once; the EU location must be inside the EU.')
+@description('The EU data region: an Azure region inside the European Union.')
+type euDataRegion = {
+  key: 'eu'
+  location: 'westeurope' | 'northeurope' | 'francecentral' | 'germanywestcentral' | 'swedencentral' | 'italynorth' | 'spaincentral' | 'polandcentral'
+}
+
+@description('A data region the app routes tenants to; its key is the region name in shared/config.ts REGIONS.')
+@discriminator('key')
+type dataRegion = ukDataRegion | euDataRegion
+
+@description('The data regions. Every region of shared/config.ts REGIONS must appear exactly once.')
 param dataRegions dataRegion[] = [
   {
     key: 'uksouth'
@@ -45,6 +55,9 @@ param dataRegions dataRegion[] = [
   }
 ]
 
+@description('A production environment: requires a custom email domain and refuses a wildcard CORS origin. Set false only for a throwaway test environment.')
+param production bool = true
+
 @minLength(1)
 @description('Audience of the access tokens the API accepts: the Application ID URI (or client id) of the Entra ID app registration.')
 param authAudience string
@@ -55,14 +68,24 @@ param authIssuer string = ''
 @description('JWKS URL of the token issuer. Empty: the v2.0 signing keys of this Entra ID tenant.')
 param authJwksUrl string = ''
 
-@description('Sender address of every email, in every region. Empty: DoNotReply@ the Azure-managed domain of the uksouth email service, which the eu resource cannot send as (see infra/README.md).')
-param emailSenderAddress string = ''
-
-@description('Optional custom email domain (e.g. notify.example.com). Created in the email service of every data region so its DNS records can be verified; linked for sending only once verified.')
+@description('Parent domain for email (e.g. notify.example.com). Each data region sends from its own subdomain, uk.<domain> and eu.<domain>, created in that region\'s email service. Required in production: the Azure-managed domain sends only a handful of messages a minute.')
 param emailCustomDomain string = ''
 
-@description('True once the DNS records of emailCustomDomain are verified in the email service of every data region; links it to each region\'s Communication Services resource.')
+@description('True once the DNS records of both regional subdomains are verified; links them for sending. Until then the Azure-managed domains send, at their very low limits.')
 param emailCustomDomainVerified bool = false
+
+// The documented starting limits of a verified custom domain, per subscription (both regions share
+// them); raisable by a support request. The app paces and escalates against these numbers.
+@description('Emails the subscription may send per minute (custom-domain default 30).')
+@minValue(1)
+param emailQuotaPerMinute int = 30
+
+@description('Emails the subscription may send per hour (custom-domain default 100).')
+@minValue(1)
+param emailQuotaPerHour int = 100
+
+@description('Origins of the admin portal allowed to call the API from a browser, comma-separated (https://portal.example.com). No wildcard in production.')
+param corsAllowedOrigins string = ''
 
 @description('Sentry DSN for error monitoring. Empty: Sentry is off.')
 param sentryDsn string = ''
@@ -72,7 +95,7 @@ param sentryDsn string = ''
 param opsBreachEmail string
 
 @minLength(3)
-@description('Escalation mailbox: alerted 70 hours after awareness of a breach whose notices are still unsent.')
+@description('Escalation mailbox: alerted 70 hours after awareness of a breach whose notices are still unsent, and by every Azure Monitor alert.')
 param opsEscalationEmail string
 
 @minLength(1)
@@ -83,9 +106,14 @@ param dpoName string
 @description('Email address of the vendor\'s data protection officer.')
 param dpoEmail string
 
-@description('Maximum autoscale throughput (RU/s) shared by the containers of each regional database.')
-@minValue(1000)
-param cosmosMaxThroughput int = 1000
+@description('Monthly cost budget of the resource group, in the billing currency; ops are alerted at 80% spent and at 100% forecast.')
+@minValue(1)
+param monthlyBudget int = 500
+
+@description('First day of the month the budget starts (YYYY-MM-01). Fixed once set: Azure refuses to move a budget\'s start.')
+@minLength(10)
+@maxLength(10)
+param budgetStartDate string
 
 @description('Flex Consumption instance memory (MB).')
 @allowed([
@@ -95,10 +123,13 @@ param cosmosMaxThroughput int = 1000
 ])
 param instanceMemoryMB int = 2048
 
-@description('Flex Consumption maximum instance count.')
+@description('Flex Consumption maximum instance count; the Cosmos DB autoscale maximum is sized from it.')
 @minValue(40)
 @maxValue(1000)
-param maximumInstanceCount int = 100
+param maximumInstanceCount int = 40
+
+@description('Put host storage, Cosmos DB and Key Vault behind private endpoints in a virtual network the function app joins. Export storage stays public: data subjects download from it.')
+param privateNetworking bool = false
 
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = {
@@ -109,6 +140,30 @@ var deploymentContainerName = 'app-package-${take(functionAppName, 32)}-${take(r
 var cosmosDatabaseName = 'privacy-ops'
 var loginEndpoint = environment().authentication.loginEndpoint
 var monitoringMetricsPublisher = '3913510d-42f4-4e42-8a64-420c390055eb'
+
+// Telemetry (Application Insights, every Log Analytics workspace) is kept as long as backups: 30
+// days, the TELEMETRY_RETENTION_DAYS the app states. Key Vault audit events are the independent
+// evidence of key deletion and hold no personal data; they are kept a year.
+var telemetryRetentionDays = 30
+var keyAuditRetentionDays = 365
+
+// Cosmos DB autoscale sized against the Functions concurrency: every instance runs at most
+// `activityConcurrency` activities (host.json maxConcurrentActivityFunctions) and `httpConcurrency`
+// requests at once, and each unit of work is given 5 RU/s. Beyond that Cosmos DB throttles (the SDK
+// retries, the 429 alert fires) instead of the bill growing without limit.
+var activityConcurrency = 10
+var httpConcurrency = 10
+var ruPerConcurrentWork = 5
+var cosmosAutoscaleMax = ((maximumInstanceCount * (activityConcurrency + httpConcurrency) * ruPerConcurrentWork + 999) / 1000) * 1000
+
+// Refusals at deployment time: production email needs a custom domain, and no wildcard origin.
+var customDomain = production && empty(emailCustomDomain)
+  ? fail('emailCustomDomain is required in production: the Azure-managed domain sends only a handful of emails a minute (infra/README.md, go-live checklist).')
+  : emailCustomDomain
+var corsOriginList = filter(map(split(corsAllowedOrigins, ','), origin => trim(origin)), origin => !empty(origin))
+var corsOrigins = production && contains(corsOriginList, '*')
+  ? fail('corsAllowedOrigins must list the admin portal origins; a wildcard is refused in production.')
+  : corsOriginList
 
 // The app's setting names are fixed per region (shared/config.ts), so each one is wired to the
 // module instance of its own region by key, never by position in the list.
@@ -140,11 +195,12 @@ module logAnalytics 'br/public:avm/res/operational-insights/workspace:0.11.1' = 
     name: 'log-${resourceToken}'
     location: location
     tags: tags
-    dataRetention: 30
+    dataRetention: telemetryRetentionDays
   }
 }
 
 // Workspace-based, local (instrumentation key) auth off: the app publishes telemetry as its identity.
+// IP masking on: client addresses are never stored (the component module's default keeps them).
 module monitoring 'br/public:avm/res/insights/component:0.6.0' = {
   name: 'application-insights'
   scope: rg
@@ -154,6 +210,8 @@ module monitoring 'br/public:avm/res/insights/component:0.6.0' = {
     tags: tags
     workspaceResourceId: logAnalytics.outputs.resourceId
     disableLocalAuth: true
+    disableIpMasking: false
+    retentionInDays: telemetryRetentionDays
     roleAssignments: [
       {
         principalId: identity.outputs.principalId
@@ -179,6 +237,16 @@ module plan 'br/public:avm/res/web/serverfarm:0.1.1' = {
   }
 }
 
+module network 'modules/network.bicep' = if (privateNetworking) {
+  name: 'network'
+  scope: rg
+  params: {
+    name: 'vnet-${resourceToken}'
+    location: location
+    tags: tags
+  }
+}
+
 module hostStorage 'modules/host-storage.bicep' = {
   name: 'host-storage'
   scope: rg
@@ -188,7 +256,18 @@ module hostStorage 'modules/host-storage.bicep' = {
     tags: tags
     deploymentContainerName: deploymentContainerName
     appPrincipalId: identity.outputs.principalId
+    workspaceId: logAnalytics.outputs.resourceId
+    privateNetworking: privateNetworking
+    privateEndpointSubnetId: privateNetworking ? network!.outputs.privateEndpointSubnetId : ''
+    privateDnsZoneIds: privateNetworking ? network!.outputs.dnsZoneIds : {}
+    privateEndpointLocation: location
   }
+}
+
+// The key operations the app performs, and nothing else: defined once, assigned on every vault.
+module keyUserRole 'modules/key-user-role.bicep' = {
+  name: 'key-user-role'
+  scope: rg
 }
 
 module regions 'modules/data-region.bicep' = [for region in dataRegions: {
@@ -200,8 +279,16 @@ module regions 'modules/data-region.bicep' = [for region in dataRegions: {
     resourceToken: resourceToken
     tags: tags
     appPrincipalId: identity.outputs.principalId
+    keyUserRoleDefinitionId: keyUserRole.outputs.roleDefinitionId
     cosmosDatabaseName: cosmosDatabaseName
-    cosmosMaxThroughput: cosmosMaxThroughput
+    cosmosMaxThroughput: cosmosAutoscaleMax
+    telemetryRetentionDays: telemetryRetentionDays
+    keyAuditRetentionDays: keyAuditRetentionDays
+    privateNetworking: privateNetworking
+    privateEndpointSubnetId: privateNetworking ? network!.outputs.privateEndpointSubnetId : ''
+    privateDnsZoneIds: privateNetworking ? network!.outputs.dnsZoneIds : {}
+    // Private endpoints live in the app's network, in the primary region; the data never moves.
+    privateEndpointLocation: location
   }
 }]
 
@@ -213,7 +300,7 @@ module emailSenderRole 'modules/email-sender-role.bicep' = {
 
 // Email per data region: the email module sets the data location from the region key (uksouth:
 // 'UK', eu: 'Europe'), so a tenant's notification content is kept in its region's geography.
-module email 'modules/email.bicep' = [for region in dataRegions: {
+module email 'modules/email.bicep' = [for (region, i) in dataRegions: {
   name: 'email-${region.key}'
   scope: rg
   params: {
@@ -222,8 +309,9 @@ module email 'modules/email.bicep' = [for region in dataRegions: {
     tags: tags
     appPrincipalId: identity.outputs.principalId
     senderRoleDefinitionId: emailSenderRole.outputs.roleDefinitionId
-    customDomain: emailCustomDomain
+    customDomain: customDomain
     customDomainVerified: emailCustomDomainVerified
+    workspaceId: regions[i].outputs.workspaceId
   }
 }]
 
@@ -248,10 +336,12 @@ var appSettings = {
   STORAGE_BLOB_URL_EU: regions[eu].outputs.blobUrl
   EMAIL_ENDPOINT_UKSOUTH: email[ukSouth].outputs.endpoint
   EMAIL_ENDPOINT_EU: email[eu].outputs.endpoint
-  // A sender per region: a resource may only send from a domain with its own data location. A custom
-  // address (emailSenderAddress) must be on a domain verified in both regions; see infra/README.md.
-  EMAIL_SENDER_ADDRESS_UKSOUTH: empty(emailSenderAddress) ? email[ukSouth].outputs.managedDomainSenderAddress : emailSenderAddress
-  EMAIL_SENDER_ADDRESS_EU: empty(emailSenderAddress) ? email[eu].outputs.managedDomainSenderAddress : emailSenderAddress
+  // A sender per region: a resource may only send from a domain with its own data location.
+  EMAIL_SENDER_ADDRESS_UKSOUTH: email[ukSouth].outputs.senderAddress
+  EMAIL_SENDER_ADDRESS_EU: email[eu].outputs.senderAddress
+  EMAIL_QUOTA_PER_MINUTE: string(emailQuotaPerMinute)
+  EMAIL_QUOTA_PER_HOUR: string(emailQuotaPerHour)
+  CORS_ALLOWED_ORIGINS: join(corsOrigins, ',')
   AUTH_ISSUER: empty(authIssuer) ? '${loginEndpoint}${tenant().tenantId}/v2.0' : authIssuer
   AUTH_AUDIENCE: authAudience
   AUTH_JWKS_URL: empty(authJwksUrl) ? '${loginEndpoint}${tenant().tenantId}/discovery/v2.0/keys' : authJwksUrl
@@ -263,11 +353,14 @@ var appSettings = {
   // continuous backup keeps 30 days (Continuous30Days); Key Vault keeps a deleted key for 7 days.
   BACKUP_RETENTION_DAYS: '30'
   KEY_SOFT_DELETE_RETENTION_DAYS: '7'
-  // Shorter than the 7-day lifecycle rule that deletes exports and access packages.
+  TELEMETRY_RETENTION_DAYS: string(telemetryRetentionDays)
+  // Shorter than the lifecycle rule that deletes exports and access packages once older than 7 days.
   DOWNLOAD_LINK_TTL_HOURS: '72'
   // Breach notification: who is reminded and escalated while notices are unsent, and the contact point.
   OPS_BREACH_EMAIL: opsBreachEmail
   OPS_ESCALATION_EMAIL: opsEscalationEmail
+  // Hourly: the no-heartbeat alert (modules/alerts.bicep) fires after two hours without one.
+  BREACH_CLOCK_HEARTBEAT_SCHEDULE: '0 5 * * * *'
   DPO_NAME: dpoName
   DPO_EMAIL: dpoEmail
   // Request hygiene and abuse limits (see README "Security"): limits hold per instance.
@@ -292,8 +385,42 @@ module api 'modules/function-app.bicep' = {
     appSettings: appSettings
     instanceMemoryMB: instanceMemoryMB
     maximumInstanceCount: maximumInstanceCount
+    httpConcurrency: httpConcurrency
+    corsAllowedOrigins: corsOrigins
+    subnetId: privateNetworking ? network!.outputs.appSubnetId : ''
   }
 }
+
+// Azure Monitor alerts to ops through an action group (Azure Monitor's own email, not the email
+// service being watched), and the monthly budget.
+module alerts 'modules/alerts.bicep' = {
+  name: 'alerts'
+  scope: rg
+  params: {
+    resourceToken: resourceToken
+    tags: tags
+    opsEmail: opsEscalationEmail
+    appInsightsId: monitoring.outputs.resourceId
+    hostStorageId: hostStorage.outputs.resourceId
+    monthlyBudget: monthlyBudget
+    budgetStartDate: budgetStartDate
+  }
+}
+
+// The alerts of each data region, on that region's resources and workspace.
+module regionAlerts 'modules/region-alerts.bicep' = [for (region, i) in dataRegions: {
+  name: 'region-alerts-${region.key}'
+  scope: rg
+  params: {
+    regionKey: region.key
+    location: region.location
+    tags: tags
+    actionGroupId: alerts.outputs.actionGroupId
+    cosmosAccountId: regions[i].outputs.cosmosAccountId
+    keyVaultId: regions[i].outputs.keyVaultId
+    workspaceId: regions[i].outputs.workspaceId
+  }
+}]
 
 output AZURE_LOCATION string = location
 output AZURE_TENANT_ID string = tenant().tenantId
@@ -311,9 +438,7 @@ output STORAGE_BLOB_URL_UKSOUTH string = regions[ukSouth].outputs.blobUrl
 output STORAGE_BLOB_URL_EU string = regions[eu].outputs.blobUrl
 output EMAIL_ENDPOINT_UKSOUTH string = email[ukSouth].outputs.endpoint
 output EMAIL_ENDPOINT_EU string = email[eu].outputs.endpoint
-output EMAIL_SENDER_ADDRESS_UKSOUTH string = empty(emailSenderAddress) ? email[ukSouth].outputs.managedDomainSenderAddress : emailSenderAddress
-output EMAIL_SENDER_ADDRESS_EU string = empty(emailSenderAddress) ? email[eu].outputs.managedDomainSenderAddress : emailSenderAddress
-output EMAIL_MANAGED_DOMAIN_SENDER_UKSOUTH string = email[ukSouth].outputs.managedDomainSenderAddress
-output EMAIL_MANAGED_DOMAIN_SENDER_EU string = email[eu].outputs.managedDomainSenderAddress
-output EMAIL_CUSTOM_DOMAIN_ID_UKSOUTH string = email[ukSouth].outputs.customDomainId
-output EMAIL_CUSTOM_DOMAIN_ID_EU string = email[eu].outputs.customDomainId
+output EMAIL_SENDER_ADDRESS_UKSOUTH string = email[ukSouth].outputs.senderAddress
+output EMAIL_SENDER_ADDRESS_EU string = email[eu].outputs.senderAddress
+output EMAIL_CUSTOM_DOMAIN_UKSOUTH string = email[ukSouth].outputs.customDomainName
+output EMAIL_CUSTOM_DOMAIN_EU string = email[eu].outputs.customDomainName

@@ -13,6 +13,8 @@ import { systemClock, type Clock } from './clock.js';
 import { initSentry } from './observability/sentry.js';
 import { RegionalBlobStorage } from './blob/regional-blob-storage.js';
 import { EmailSender, type EmailConnection } from './email/email-sender.js';
+import { CosmosSendBackoff } from './email/send-backoff.js';
+import { CONTAINERS, CONTROL_REGION } from './store/cosmos-stores.js';
 import { RateLimiter } from './http/rate-limiter.js';
 import { VendorSecurityLog } from './audit/vendor-security-log.js';
 
@@ -80,7 +82,7 @@ export function createServices(config: Config, clock: Clock = systemClock): Serv
     vaults,
     keyring: new Keyring(vaults),
     blobs: new RegionalBlobStorage(config, connections.credential, clock, { allowHttpLinks: connections.allowHttpLinks, createMissingContainers: connections.createMissingContainers }),
-    email: new EmailSender(config, connections.email, { clock }),
+    email: new EmailSender(config, connections.email, { clock, backoff: new CosmosSendBackoff(() => stores.container(CONTROL_REGION, CONTAINERS.control)) }),
     rateLimiter: new RateLimiter(clock, config.limits),
     securityLog: new VendorSecurityLog(stores),
   };

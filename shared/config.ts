@@ -9,6 +9,31 @@ export type Region = (typeof REGIONS)[number];
 const url = z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' });
 const optionalSecret = z.string().min(1).optional();
 const days = (fallback: number) => z.coerce.number().int().min(1).max(3650).default(fallback);
+const perPeriod = (fallback: number) => z.coerce.number().int().min(1).max(1_000_000).default(fallback);
+
+/**
+ * Browser origins allowed to call the API (the admin portal), comma-separated, as the function app's
+ * CORS configuration has them: `https://portal.example.com`. `*` allows any origin (development only).
+ */
+const allowedOrigins = z
+  .string()
+  .default('')
+  .transform((value, ctx) => {
+    const origins = value.split(',').map((o) => o.trim()).filter((o) => o !== '');
+    for (const origin of origins) {
+      if (origin === '*') continue;
+      let parsed: URL | undefined;
+      try {
+        parsed = new URL(origin);
+      } catch {
+        parsed = undefined;
+      }
+      if (!parsed || !/^https?:$/.test(parsed.protocol) || parsed.origin !== origin) {
+        ctx.addIssue({ code: 'custom', message: `${origin} is not an origin (scheme://host[:port], no path or trailing slash)` });
+      }
+    }
+    return origins;
+  });
 
 const settingsSchema = z.object({
   COSMOS_DATABASE: z.string().min(1).default('privacy-ops'),
@@ -32,6 +57,11 @@ const settingsSchema = z.object({
   /** Sender per region: a Communication Services resource sends only from domains in its own data location. */
   EMAIL_SENDER_ADDRESS_UKSOUTH: z.email({ message: 'must be an email address' }),
   EMAIL_SENDER_ADDRESS_EU: z.email({ message: 'must be an email address' }),
+  /** The subscription's email sending quota (both regions share it): the custom-domain defaults are 30 a minute, 100 an hour. */
+  EMAIL_QUOTA_PER_MINUTE: perPeriod(30),
+  EMAIL_QUOTA_PER_HOUR: perPeriod(100),
+  /** Origins of the admin portal allowed to call the API from a browser; no wildcard outside local development. */
+  CORS_ALLOWED_ORIGINS: allowedOrigins,
   AUTH_ISSUER: z.string().min(1),
   AUTH_AUDIENCE: z.string().min(1),
   AUTH_JWKS_URL: url,
@@ -45,10 +75,21 @@ const settingsSchema = z.object({
   BACKUP_RETENTION_DAYS: days(30),
   /** Key Vault soft-delete retention (purge protection is on): a deleted key is gone for good this many days later. */
   KEY_SOFT_DELETE_RETENTION_DAYS: days(7),
+  /** How long telemetry and logs are kept (Application Insights and every Log Analytics workspace in infra/). */
+  TELEMETRY_RETENTION_DAYS: days(30),
   /** How long export and access-package download links stay valid. */
   DOWNLOAD_LINK_TTL_HOURS: z.coerce.number().int().min(1).max(168).default(72),
   /** Where ops.breach staff are reminded (24, 48, 66 hours after awareness) while breach notices are unsent. */
   OPS_BREACH_EMAIL: z.email({ message: 'must be an email address' }),
+  /**
+   * When the breach clock's heartbeat runs (six-field NCRONTAB, UTC): hourly in Azure, where an alert
+   * waits for it; the Functions host reads it for the timer trigger, the app validates it here.
+   */
+  BREACH_CLOCK_HEARTBEAT_SCHEDULE: z
+    .string()
+    .trim()
+    .regex(/^\S+( \S+){5}$/, 'must be a six-field NCRONTAB expression ({second} {minute} {hour} {day} {month} {day-of-week})')
+    .default('0 5 * * * *'),
   /** Who is alerted 70 hours after awareness if breach notices are still unsent. */
   OPS_ESCALATION_EMAIL: z.email({ message: 'must be an email address' }),
   /** The vendor's data protection officer: the contact point breach notices name by default (Art 33(3)(b)). */
@@ -83,11 +124,12 @@ export interface Config {
   localDevelopment: boolean;
   cosmosDatabase: string;
   regions: Record<Region, RegionSettings>;
-  email: { accessKey?: string };
+  email: { accessKey?: string; quota: EmailQuota };
+  cors: { allowedOrigins: string[] };
   auth: { issuer: string; audience: string; jwksUrl: string };
   managedIdentityClientId?: string;
   sentry: { dsn?: string; environment: string };
-  retention: { backupDays: number; keySoftDeleteDays: number; downloadLinkHours: number };
+  retention: { backupDays: number; keySoftDeleteDays: number; telemetryDays: number; downloadLinkHours: number };
   breach: { opsEmail: string; escalationEmail: string; dpo: { name: string; email: string } };
   limits: RequestLimits;
   audit: { chainLanes: number };
@@ -99,6 +141,12 @@ export interface RequestLimits {
   jsonDepth: number;
   perPrincipalPerMinute: number;
   perCallerTenantPerMinute: number;
+}
+
+/** How many emails the subscription may send: per minute and per hour, across both regions. */
+export interface EmailQuota {
+  perMinute: number;
+  perHour: number;
 }
 
 export class ConfigError extends Error {
@@ -121,6 +169,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     );
   }
   const s = parsed.data;
+  if (s.LOCAL_DEVELOPMENT !== 'true' && s.CORS_ALLOWED_ORIGINS.includes('*')) {
+    throw new ConfigError([{ setting: 'CORS_ALLOWED_ORIGINS', message: 'must list the admin portal origins; a wildcard is refused outside local development' }]);
+  }
   const region = (cosmosEndpoint: string, cosmosKey: string | undefined, keyVaultUrl: string, blobUrl: string, blobKey: string | undefined, emailEndpoint: string, emailSender: string): RegionSettings => ({
     cosmos: { endpoint: cosmosEndpoint, ...(cosmosKey ? { key: cosmosKey } : {}) },
     keyVaultUrl,
@@ -136,11 +187,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       uksouth: region(s.COSMOS_ENDPOINT_UKSOUTH, s.COSMOS_KEY_UKSOUTH, s.KEYVAULT_URL_UKSOUTH, s.STORAGE_BLOB_URL_UKSOUTH, s.STORAGE_ACCOUNT_KEY_UKSOUTH, s.EMAIL_ENDPOINT_UKSOUTH, s.EMAIL_SENDER_ADDRESS_UKSOUTH),
       eu: region(s.COSMOS_ENDPOINT_EU, s.COSMOS_KEY_EU, s.KEYVAULT_URL_EU, s.STORAGE_BLOB_URL_EU, s.STORAGE_ACCOUNT_KEY_EU, s.EMAIL_ENDPOINT_EU, s.EMAIL_SENDER_ADDRESS_EU),
     },
-    email: { ...(s.EMAIL_ACCESS_KEY ? { accessKey: s.EMAIL_ACCESS_KEY } : {}) },
+    email: { ...(s.EMAIL_ACCESS_KEY ? { accessKey: s.EMAIL_ACCESS_KEY } : {}), quota: { perMinute: s.EMAIL_QUOTA_PER_MINUTE, perHour: s.EMAIL_QUOTA_PER_HOUR } },
+    cors: { allowedOrigins: s.CORS_ALLOWED_ORIGINS },
     auth: { issuer: s.AUTH_ISSUER, audience: s.AUTH_AUDIENCE, jwksUrl: s.AUTH_JWKS_URL },
     ...(s.AZURE_CLIENT_ID ? { managedIdentityClientId: s.AZURE_CLIENT_ID } : {}),
     sentry: { ...(s.SENTRY_DSN ? { dsn: s.SENTRY_DSN } : {}), environment: s.SENTRY_ENVIRONMENT },
-    retention: { backupDays: s.BACKUP_RETENTION_DAYS, keySoftDeleteDays: s.KEY_SOFT_DELETE_RETENTION_DAYS, downloadLinkHours: s.DOWNLOAD_LINK_TTL_HOURS },
+    retention: { backupDays: s.BACKUP_RETENTION_DAYS, keySoftDeleteDays: s.KEY_SOFT_DELETE_RETENTION_DAYS, telemetryDays: s.TELEMETRY_RETENTION_DAYS, downloadLinkHours: s.DOWNLOAD_LINK_TTL_HOURS },
     breach: { opsEmail: s.OPS_BREACH_EMAIL, escalationEmail: s.OPS_ESCALATION_EMAIL, dpo: { name: s.DPO_NAME, email: s.DPO_EMAIL } },
     limits: {
       maxTokenLifetimeSeconds: s.AUTH_MAX_TOKEN_LIFETIME_MINUTES * 60,
@@ -151,6 +203,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     audit: { chainLanes: s.AUDIT_CHAIN_LANES },
   };
+}
+
+/**
+ * The CORS setting alone, for the local host: it answers preflights for the app the way the Functions
+ * host does for `siteConfig.cors`, from the same setting, without needing the app's other settings.
+ */
+export function corsSettings(env: Record<string, string | undefined> = process.env): { allowedOrigins: string[] } {
+  const parsed = allowedOrigins.safeParse(env['CORS_ALLOWED_ORIGINS']?.trim() || undefined);
+  if (!parsed.success) throw new ConfigError(parsed.error.issues.map((issue) => ({ setting: 'CORS_ALLOWED_ORIGINS', message: issue.message })));
+  return { allowedOrigins: parsed.data };
 }
 
 /** The names of every setting, for checks that local.settings.example.json and Bicep list them all. */

@@ -19,6 +19,8 @@ export function localAppSettings(platform: PlatformAddresses, hostOrigin: string
     SENTRY_ENVIRONMENT: 'local',
     OPS_BREACH_EMAIL: 'breach-team@ops.notifications.local',
     OPS_ESCALATION_EMAIL: 'breach-escalation@ops.notifications.local',
+    // Weekly locally (hourly in Azure): every occurrence runs when the virtual clock moves by years.
+    BREACH_CLOCK_HEARTBEAT_SCHEDULE: '0 5 3 * * 1',
     DPO_NAME: 'Data Protection Officer',
     DPO_EMAIL: 'dpo@vendor.notifications.local',
   };

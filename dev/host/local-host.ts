@@ -9,6 +9,8 @@ import { randomBytes } from 'node:crypto';
 import { CoreApi, installCoreApi } from './worker/core-api.js';
 import { FunctionInvoker } from './worker/invoker.js';
 import { HttpTriggers } from './http/http-triggers.js';
+import { CorsPolicy } from './http/cors.js';
+import { corsSettings } from '../../shared/config.js';
 import { RealClock, VirtualClock, installVirtualDate, type HostClock } from './clock.js';
 import { Scheduler } from './scheduler.js';
 import { WorkTracker } from './work-tracker.js';
@@ -110,6 +112,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
   const httpTriggers = new HttpTriggers(core.functions.values(), invoker, {
     routePrefix,
     functionKey,
+    cors: new CorsPolicy(corsSettings().allowedOrigins),
     onError: (name, error) => options.log('error', `[${name}] unhandled error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`),
   });
   const management = new ManagementApi(engine, () => origin);

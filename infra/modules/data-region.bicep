@@ -1,6 +1,7 @@
 // One data region: the Cosmos DB account, Key Vault and storage account that hold the data, the
-// backups and the keys of the tenants routed to this region, all created in `location` only, and
-// the roles that let the app identity use them without keys.
+// backups and the keys of the tenants routed to this region, and the Log Analytics workspace that
+// keeps their logs, all created in `location` only; the roles that let the app identity use them
+// without keys; locks on the stores holding certificates, anchors and their WORM copies.
 //
 // Written as plain resources rather than Azure Verified Modules on purpose: these properties are
 // the privacy notice's promises (region, backups, retention, crypto-shredding), so each one is
@@ -14,6 +15,18 @@
 param regionKey string
 
 @description('The Azure region that holds this data region. Every resource below is created here and nowhere else.')
+@allowed([
+  'uksouth'
+  'ukwest'
+  'westeurope'
+  'northeurope'
+  'francecentral'
+  'germanywestcentral'
+  'swedencentral'
+  'italynorth'
+  'spaincentral'
+  'polandcentral'
+])
 param location string
 
 param resourceToken string
@@ -22,11 +35,27 @@ param tags object
 @description('Principal (object) id of the app\'s user-assigned identity.')
 param appPrincipalId string
 
+@description('Id of the custom key user role (modules/key-user-role.bicep): the app\'s key operations, without backup, restore or purge.')
+param keyUserRoleDefinitionId string
+
 param cosmosDatabaseName string
+
+@description('Autoscale maximum (RU/s) of the database, sized in main.bicep against the Functions concurrency.')
 param cosmosMaxThroughput int
 
+@description('Days the region\'s logs are kept (TELEMETRY_RETENTION_DAYS).')
+param telemetryRetentionDays int
+
+@description('Days the Key Vault audit events (the evidence that a key was deleted) are kept.')
+param keyAuditRetentionDays int
+
+@description('Cosmos DB and Key Vault reachable only through private endpoints in the app\'s network.')
+param privateNetworking bool
+param privateEndpointSubnetId string
+param privateDnsZoneIds object
+param privateEndpointLocation string
+
 var cosmosBuiltInDataContributor = '00000000-0000-0000-0000-000000000002'
-var keyVaultCryptoOfficer = '14b46e9e-c2b7-41b4-b07b-48a6ebf60603'
 var storageBlobDataContributor = 'ba92f5b4-2d11-453d-a403-e96b0029c9fe'
 // Contributor already includes generateUserDelegationKey; the delegator role is assigned as well so
 // the permission behind user-delegation SAS download links is explicit and survives role changes.
@@ -63,7 +92,7 @@ resource cosmos 'Microsoft.DocumentDB/databaseAccounts@2024-11-15' = {
     disableLocalAuth: true
     disableKeyBasedMetadataWriteAccess: true
     minimalTlsVersion: 'Tls12'
-    publicNetworkAccess: 'Enabled'
+    publicNetworkAccess: privateNetworking ? 'Disabled' : 'Enabled'
     // Point-in-time restore for 30 days: after primary deletion, backups expire 30 days later
     // (BACKUP_RETENTION_DAYS in main.bicep states the same number).
     backupPolicy: {
@@ -179,27 +208,28 @@ resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
     // deletion certificate therefore states "unrecoverable 7 days after deletion".
     softDeleteRetentionInDays: 7
     enablePurgeProtection: true
-    publicNetworkAccess: 'Enabled'
+    publicNetworkAccess: privateNetworking ? 'Disabled' : 'Enabled'
     networkAcls: {
-      defaultAction: 'Allow'
+      defaultAction: privateNetworking ? 'Deny' : 'Allow'
       bypass: 'AzureServices'
     }
   }
 }
 
-// Create, wrap/unwrap, sign, rotate and delete keys (purge is refused by purge protection anyway).
-resource vaultCryptoOfficer 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(vault.id, appPrincipalId, keyVaultCryptoOfficer)
+// Create, read, disable and delete keys; wrap, unwrap and sign. No backup, restore or purge.
+resource vaultKeyUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(vault.id, appPrincipalId, 'privacy-ops-key-user')
   scope: vault
   properties: {
     principalId: appPrincipalId
     principalType: 'ServicePrincipal'
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', keyVaultCryptoOfficer)
+    roleDefinitionId: keyUserRoleDefinitionId
   }
 }
 
 // ---------------------------------------------------------------------------------------------
-// Storage: exports and access packages, downloaded through user-delegation SAS links
+// Storage: exports and access packages, downloaded through user-delegation SAS links, and the
+// WORM copies of deletion certificates and audit anchors
 // ---------------------------------------------------------------------------------------------
 
 // A lifecycle prefix starts with the container name, so these are containers, not folders.
@@ -235,7 +265,7 @@ resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
 }
 
 // Exports are copies made on request: no blob soft delete or versions that would keep a deleted
-// copy beyond the 7 days the lifecycle rule promises.
+// copy beyond the lifecycle rule.
 resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2023-05-01' = {
   parent: storage
   name: 'default'
@@ -258,7 +288,8 @@ resource containers 'Microsoft.Storage/storageAccounts/blobServices/containers@2
   }
 }]
 
-// The lifecycle policy runs about once a day, so a blob goes within a day or so after day 7.
+// A blob is deleted once it is more than 7 days old; the policy runs about once a day, so an export
+// made on day 0 goes on day 8 or 9. Download links (DOWNLOAD_LINK_TTL_HOURS) end long before.
 resource lifecycle 'Microsoft.Storage/storageAccounts/managementPolicies@2023-05-01' = {
   parent: storage
   name: 'default'
@@ -308,9 +339,178 @@ resource storageRoleAssignments 'Microsoft.Authorization/roleAssignments@2022-04
   }
 }]
 
-output cosmosAccountName string = cosmos.name
+// Every deletion certificate and audit anchor is also written here, once, by the app: a container
+// with a time-based retention policy, so no one (the app identity included) can change or delete a
+// copy for five years, the time the DPA's confidentiality outlives the tenancy. Cosmos DB keeps
+// serving them; this copy is the one that cannot be rewritten. The policy is created unlocked and
+// locked by hand at go-live (infra/README.md): a locked policy cannot be shortened or removed.
+var evidenceRetentionDays = 1826
+
+resource evidence 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
+  parent: blobService
+  name: 'evidence'
+  properties: {
+    publicAccess: 'None'
+  }
+}
+
+resource evidenceWorm 'Microsoft.Storage/storageAccounts/blobServices/containers/immutabilityPolicies@2023-05-01' = {
+  parent: evidence
+  name: 'default'
+  properties: {
+    immutabilityPeriodSinceCreationInDays: evidenceRetentionDays
+    allowProtectedAppendWrites: false
+    allowProtectedAppendWritesAll: false
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Locks: `azd down` or a stray delete must not take the stores of certificates and anchors with it
+// ---------------------------------------------------------------------------------------------
+
+resource cosmosLock 'Microsoft.Authorization/locks@2020-05-01' = {
+  name: 'keep-certificates-and-anchors'
+  scope: cosmos
+  properties: {
+    level: 'CanNotDelete'
+    notes: 'Holds deletion certificates and audit anchors (container certificates). Remove only by a decision recorded by the DPO.'
+  }
+}
+
+resource storageLock 'Microsoft.Authorization/locks@2020-05-01' = {
+  name: 'keep-evidence'
+  scope: storage
+  properties: {
+    level: 'CanNotDelete'
+    notes: 'Holds the WORM copies of deletion certificates and audit anchors (container evidence).'
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Logs of this region's resources, kept in this region
+// ---------------------------------------------------------------------------------------------
+
+resource workspace 'Microsoft.OperationalInsights/workspaces@2023-09-01' = {
+  name: 'log-${regionKey}-${resourceToken}'
+  location: location
+  tags: tags
+  properties: {
+    sku: {
+      name: 'PerGB2018'
+    }
+    retentionInDays: telemetryRetentionDays
+    features: {
+      disableLocalAuth: true
+      enableLogAccessUsingOnlyResourcePermissions: true
+    }
+    publicNetworkAccessForIngestion: 'Enabled'
+    publicNetworkAccessForQuery: 'Enabled'
+  }
+}
+
+// Key Vault audit events: the independent record that a tenant key was deleted (and that no one
+// backed it up or restored it), kept longer than the rest and holding no personal data.
+resource keyAuditTable 'Microsoft.OperationalInsights/workspaces/tables@2022-10-01' = {
+  parent: workspace
+  name: 'AZKVAuditLogs'
+  properties: {
+    retentionInDays: keyAuditRetentionDays
+    totalRetentionInDays: keyAuditRetentionDays
+  }
+}
+
+resource vaultDiagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
+  name: 'to-${workspace.name}'
+  scope: vault
+  properties: {
+    workspaceId: workspace.id
+    logAnalyticsDestinationType: 'Dedicated'
+    logs: [
+      {
+        category: 'AuditEvent'
+        enabled: true
+      }
+    ]
+  }
+}
+
+resource cosmosDiagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
+  name: 'to-${workspace.name}'
+  scope: cosmos
+  properties: {
+    workspaceId: workspace.id
+    logAnalyticsDestinationType: 'Dedicated'
+    logs: [
+      {
+        category: 'DataPlaneRequests'
+        enabled: true
+      }
+      {
+        category: 'ControlPlaneRequests'
+        enabled: true
+      }
+    ]
+  }
+}
+
+// Reads, writes and deletes of exports, packages and evidence (StorageRead holds the address of a
+// data subject downloading her package: kept in the region, for the telemetry retention).
+resource blobDiagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
+  name: 'to-${workspace.name}'
+  scope: blobService
+  properties: {
+    workspaceId: workspace.id
+    logs: [
+      {
+        category: 'StorageRead'
+        enabled: true
+      }
+      {
+        category: 'StorageWrite'
+        enabled: true
+      }
+      {
+        category: 'StorageDelete'
+        enabled: true
+      }
+    ]
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Private endpoints (privateNetworking): Cosmos DB and Key Vault refuse public traffic
+// ---------------------------------------------------------------------------------------------
+
+module cosmosPrivateEndpoint 'private-endpoint.bicep' = if (privateNetworking) {
+  name: 'pe-cosmos-${regionKey}'
+  params: {
+    name: 'pe-${cosmos.name}'
+    location: privateEndpointLocation
+    tags: tags
+    subnetId: privateEndpointSubnetId
+    targetId: cosmos.id
+    groupId: 'Sql'
+    dnsZoneId: privateNetworking ? privateDnsZoneIds.Sql : ''
+  }
+}
+
+module vaultPrivateEndpoint 'private-endpoint.bicep' = if (privateNetworking) {
+  name: 'pe-vault-${regionKey}'
+  params: {
+    name: 'pe-${vault.name}'
+    location: privateEndpointLocation
+    tags: tags
+    subnetId: privateEndpointSubnetId
+    targetId: vault.id
+    groupId: 'vault'
+    dnsZoneId: privateNetworking ? privateDnsZoneIds.vault : ''
+  }
+}
+
+output cosmosAccountId string = cosmos.id
 output cosmosEndpoint string = cosmos.properties.documentEndpoint
-output keyVaultName string = vault.name
+output keyVaultId string = vault.id
 output keyVaultUrl string = vault.properties.vaultUri
 output storageAccountName string = storage.name
 output blobUrl string = storage.properties.primaryEndpoints.blob
+output workspaceId string = workspace.id

@@ -1,6 +1,6 @@
 // Email for breach notices, DSAR and termination notices in one data region: an Email
-// Communication Service with an Azure-managed domain (and optionally a custom one), linked to a
-// Communication Services resource the app calls as its identity. main.bicep deploys this module
+// Communication Service with the region's custom domain (uk.<domain> or eu.<domain>) and an
+// Azure-managed domain, linked to a Communication Services resource the app calls as its identity. main.bicep deploys this module
 // once per data region; the app sends a tenant's email through its region's resource
 // (shared/config.ts EMAIL_ENDPOINT_UKSOUTH / EMAIL_ENDPOINT_EU).
 //
@@ -25,11 +25,14 @@ param appPrincipalId string
 @description('Id of the custom email sender role (modules/email-sender-role.bicep), defined once for all regions.')
 param senderRoleDefinitionId string
 
-@description('Optional custom domain; empty for the Azure-managed domain only.')
-param customDomain string = ''
+@description('Parent custom domain (notify.example.com); this region sends from its own subdomain of it. Empty only outside production.')
+param customDomain string
 
-@description('True once the custom domain\'s DNS records are verified for this region\'s email service; only a verified domain can be linked.')
-param customDomainVerified bool = false
+@description('True once the subdomain\'s DNS records are verified for this region\'s email service; only a verified domain can be linked.')
+param customDomainVerified bool
+
+@description('The region\'s Log Analytics workspace: email send and delivery logs stay in the region.')
+param workspaceId string
 
 // Where each region's email data is kept. Never the other region's: EU tenants' email stays in
 // Europe, UK tenants' email in the UK.
@@ -40,6 +43,15 @@ var dataLocations = {
 var dataLocation = dataLocations[regionKey]
 var hasCustomDomain = !empty(customDomain)
 
+// One subdomain per region: each email service verifies and sends from a domain of its own, so no
+// domain has to be shared between two services.
+var subdomainLabels = {
+  uksouth: 'uk'
+  eu: 'eu'
+}
+var regionalDomain = hasCustomDomain ? '${subdomainLabels[regionKey]}.${customDomain}' : ''
+var sendsFromCustomDomain = hasCustomDomain && customDomainVerified
+
 resource emailService 'Microsoft.Communication/emailServices@2023-04-01' = {
   name: 'ecs-${regionKey}-${resourceToken}'
   location: 'global'
@@ -49,7 +61,8 @@ resource emailService 'Microsoft.Communication/emailServices@2023-04-01' = {
   }
 }
 
-// Sends as DoNotReply@<id>.azurecomm.net; each region's email service gets a different one.
+// Sends as DoNotReply@<id>.azurecomm.net until the custom domain is verified, at the managed
+// domain's very low limits; each region's email service gets a different one.
 resource managedDomain 'Microsoft.Communication/emailServices/domains@2023-04-01' = {
   parent: emailService
   name: 'AzureManagedDomain'
@@ -61,11 +74,11 @@ resource managedDomain 'Microsoft.Communication/emailServices/domains@2023-04-01
   }
 }
 
-// Created so its SPF/DKIM/domain records can be added and verified by hand (infra/README.md).
-// The placeholder name only keeps the template valid when no custom domain is asked for.
+// Created so its SPF/DKIM/domain records can be added and verified by hand (infra/README.md,
+// go-live checklist). The placeholder name only keeps the template valid outside production.
 resource customerDomain 'Microsoft.Communication/emailServices/domains@2023-04-01' = if (hasCustomDomain) {
   parent: emailService
-  name: hasCustomDomain ? customDomain : 'no-custom-domain.invalid'
+  name: hasCustomDomain ? regionalDomain : 'no-custom-domain.invalid'
   location: 'global'
   tags: tags
   properties: {
@@ -77,7 +90,7 @@ resource customerDomain 'Microsoft.Communication/emailServices/domains@2023-04-0
 var managedDomainLink = [
   managedDomain.id
 ]
-var customDomainLink = hasCustomDomain && customDomainVerified ? [
+var customDomainLink = sendsFromCustomDomain ? [
   customerDomain.id
 ] : []
 
@@ -101,6 +114,27 @@ resource emailSender 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   }
 }
 
+// Send and delivery logs (EmailSendMailOperational, EmailStatusUpdateOperational) name recipients:
+// they go to this region's workspace only, kept for the telemetry retention.
+resource emailDiagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
+  name: 'to-region-workspace'
+  scope: communication
+  properties: {
+    workspaceId: workspaceId
+    logAnalyticsDestinationType: 'Dedicated'
+    logs: [
+      {
+        category: 'EmailSendMailOperational'
+        enabled: true
+      }
+      {
+        category: 'EmailStatusUpdateOperational'
+        enabled: true
+      }
+    ]
+  }
+}
+
 output endpoint string = 'https://${communication.properties.hostName}/'
-output managedDomainSenderAddress string = 'DoNotReply@${managedDomain.properties.mailFromSenderDomain}'
-output customDomainId string = hasCustomDomain ? customerDomain.id : ''
+output senderAddress string = sendsFromCustomDomain ? 'DoNotReply@${regionalDomain}' : 'DoNotReply@${managedDomain.properties.mailFromSenderDomain}'
+output customDomainName string = regionalDomain

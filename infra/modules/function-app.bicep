@@ -16,6 +16,15 @@ param appSettings object
 param instanceMemoryMB int
 param maximumInstanceCount int
 
+@description('HTTP requests one instance serves at once (part of the Cosmos DB sizing in main.bicep).')
+param httpConcurrency int
+
+@description('Origins of the admin portal (the same list as the CORS_ALLOWED_ORIGINS app setting).')
+param corsAllowedOrigins string[]
+
+@description('Subnet the app joins when private networking is on; empty otherwise.')
+param subnetId string
+
 module site 'br/public:avm/res/web/site:0.15.1' = {
   name: 'site-${name}'
   params: {
@@ -26,6 +35,8 @@ module site 'br/public:avm/res/web/site:0.15.1' = {
     tags: union(tags, { 'azd-service-name': 'api' })
     serverFarmResourceId: planId
     httpsOnly: true
+    // A stateless API: no ARR affinity cookie pinning a browser to one instance.
+    clientAffinityEnabled: false
     managedIdentities: {
       systemAssigned: false
       userAssignedResourceIds: [
@@ -46,6 +57,11 @@ module site 'br/public:avm/res/web/site:0.15.1' = {
       scaleAndConcurrency: {
         instanceMemoryMB: instanceMemoryMB
         maximumInstanceCount: maximumInstanceCount
+        triggers: {
+          http: {
+            perInstanceConcurrency: httpConcurrency
+          }
+        }
       }
       runtime: {
         name: 'node'
@@ -56,7 +72,25 @@ module site 'br/public:avm/res/web/site:0.15.1' = {
       alwaysOn: false
       minTlsVersion: '1.2'
       ftpsState: 'Disabled'
+      // The admin portal calls the API from its own origin with a bearer token, never cookies, so
+      // credentials stay off (and with them any chance of a wildcard with credentials).
+      cors: {
+        allowedOrigins: corsAllowedOrigins
+        supportCredentials: false
+      }
     }
+    // Deployment goes through Microsoft Entra ID (azd, OneDeploy); FTP and SCM basic auth are off.
+    basicPublishingCredentialsPolicies: [
+      {
+        name: 'ftp'
+        allow: false
+      }
+      {
+        name: 'scm'
+        allow: false
+      }
+    ]
+    virtualNetworkSubnetId: empty(subnetId) ? null : subnetId
     appSettingsKeyValuePairs: appSettings
   }
 }

@@ -14,6 +14,15 @@ param deploymentContainerName string
 @description('Principal (object) id of the app\'s user-assigned identity.')
 param appPrincipalId string
 
+@description('The primary region\'s Log Analytics workspace: the host storage logs go there.')
+param workspaceId string
+
+@description('Reachable only through private endpoints in the app\'s network.')
+param privateNetworking bool
+param privateEndpointSubnetId string
+param privateDnsZoneIds object
+param privateEndpointLocation string
+
 var storageBlobDataOwner = 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
 var storageQueueDataContributor = '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
 var storageTableDataContributor = '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
@@ -35,9 +44,9 @@ resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
     defaultToOAuthAuthentication: true
     minimumTlsVersion: 'TLS1_2'
     supportsHttpsTrafficOnly: true
-    publicNetworkAccess: 'Enabled'
+    publicNetworkAccess: privateNetworking ? 'Disabled' : 'Enabled'
     networkAcls: {
-      defaultAction: 'Allow'
+      defaultAction: privateNetworking ? 'Deny' : 'Allow'
       bypass: 'AzureServices'
     }
   }
@@ -74,5 +83,79 @@ resource hostRoleAssignments 'Microsoft.Authorization/roleAssignments@2022-04-01
   }
 }]
 
+// The Durable task hub's queues and tables: their logs feed the backlog and failure investigations.
+resource queueService 'Microsoft.Storage/storageAccounts/queueServices@2023-05-01' existing = {
+  parent: storage
+  name: 'default'
+}
+
+resource tableService 'Microsoft.Storage/storageAccounts/tableServices@2023-05-01' existing = {
+  parent: storage
+  name: 'default'
+}
+
+var storageLogs = [
+  {
+    category: 'StorageRead'
+    enabled: true
+  }
+  {
+    category: 'StorageWrite'
+    enabled: true
+  }
+  {
+    category: 'StorageDelete'
+    enabled: true
+  }
+]
+
+resource blobDiagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
+  name: 'to-primary-workspace'
+  scope: blobService
+  properties: {
+    workspaceId: workspaceId
+    logs: storageLogs
+  }
+}
+
+resource queueDiagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
+  name: 'to-primary-workspace'
+  scope: queueService
+  properties: {
+    workspaceId: workspaceId
+    logs: storageLogs
+  }
+}
+
+resource tableDiagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
+  name: 'to-primary-workspace'
+  scope: tableService
+  properties: {
+    workspaceId: workspaceId
+    logs: storageLogs
+  }
+}
+
+// The host and the Durable provider use all three services, so each gets a private endpoint.
+var privateServices = [
+  'blob'
+  'queue'
+  'table'
+]
+
+module endpoints 'private-endpoint.bicep' = [for service in privateServices: if (privateNetworking) {
+  name: 'pe-host-${service}'
+  params: {
+    name: 'pe-${storage.name}-${service}'
+    location: privateEndpointLocation
+    tags: tags
+    subnetId: privateEndpointSubnetId
+    targetId: storage.id
+    groupId: service
+    dnsZoneId: privateNetworking ? privateDnsZoneIds[service] : ''
+  }
+}]
+
 output name string = storage.name
+output resourceId string = storage.id
 output blobEndpoint string = storage.properties.primaryEndpoints.blob

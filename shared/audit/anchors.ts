@@ -4,6 +4,7 @@
 // write access to the database; it cannot be made to match an anchor signed earlier, so
 // verification then reports the cut.
 import type { Services } from '../composition.js';
+import type { Region } from '../config.js';
 import { signCompactJws } from '../crypto/signed-records.js';
 import type { StoredDoc, TenantPartition } from '../store/tenant-partition.js';
 import { tenantData, tenantRecords, tenantRef } from '../tenants/partitions.js';
@@ -24,6 +25,17 @@ export interface AuditAnchorDoc extends StoredDoc {
 
 const anchorId = (seq: number): string => `audit-anchor:${seq.toString().padStart(12, '0')}`;
 
+/** Where an anchor's write-once copy is kept in its region's evidence container. */
+export function anchorEvidenceName(tenantId: string, seq: number): string {
+  return `${tenantId}/audit-anchors/${seq.toString().padStart(12, '0')}.jws`;
+}
+
+/** The signed anchor, also kept where no one can change it (the certificates container keeps serving it). */
+async function keepAnchorCopy(services: Services, anchor: AuditAnchorDoc): Promise<void> {
+  const { region } = tenantRef(anchor.tenantId);
+  await services.blobs.keepEvidence(region, anchorEvidenceName(anchor.tenantId, anchor.seq), anchor.signed, 'application/jose');
+}
+
 async function partitionsOf(services: Services, tenantId: string): Promise<{ data: TenantPartition; records: TenantPartition }> {
   return { data: await tenantData(services, tenantId), records: await tenantRecords(services, tenantId) };
 }
@@ -41,7 +53,10 @@ export async function anchorAuditHead(services: Services, tenantId: string, now:
   if (chains.length === 0) return undefined;
   const head = combinedHead(chains);
   const latest = await latestAnchor(records);
-  if (latest && latest.seq >= head.seq) return latest.seq;
+  if (latest && latest.seq >= head.seq) {
+    await keepAnchorCopy(services, latest); // a crash may have come between storing and copying
+    return latest.seq;
+  }
   const signed = await signCompactJws(services.vaults[parsed.region], parsed.region, {
     iss: 'urn:privacy-ops:audit-anchors',
     sub: tenantId,
@@ -55,6 +70,7 @@ export async function anchorAuditHead(services: Services, tenantId: string, now:
   await records.commit([{ kind: 'create', doc }]).catch(async (error: unknown) => {
     if (!(await records.read(doc.id))) throw error;
   });
+  await keepAnchorCopy(services, (await records.read<AuditAnchorDoc>(doc.id)) ?? doc);
   return head.seq;
 }
 

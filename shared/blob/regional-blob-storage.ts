@@ -1,5 +1,6 @@
 // Blob storage per region, for exports and access packages: streamed uploads with bounded buffers,
-// read-only expiring download links, and deletion of everything a tenant left there.
+// read-only expiring download links, and deletion of everything a tenant left there; and the
+// write-once copies of signed evidence (deletion certificates, audit anchors).
 // A blob name always starts with its tenant's id, and the tenant's region must be the region
 // written to, so a copy of a tenant's data can only ever land in the tenant's own region.
 import type { Readable } from 'node:stream';
@@ -19,9 +20,13 @@ import type { Clock } from '../clock.js';
 import { REGIONS, type Region, type RegionSettings } from '../config.js';
 import { parseTenantId } from '../tenancy/tenant-id.js';
 
-/** The containers Bicep provisions, each with a lifecycle rule deleting blobs after 7 days. */
+/** The containers Bicep provisions, with a lifecycle rule deleting a blob once it is more than 7 days old (in practice on day 8 or 9). */
 export const EXPORT_CONTAINERS = ['exports', 'packages'] as const;
 export type ExportContainer = (typeof EXPORT_CONTAINERS)[number];
+
+/** Write-once copies of signed records; infra/ gives the container a five-year WORM retention policy. */
+export const EVIDENCE_CONTAINER = 'evidence';
+type ContainerName = ExportContainer | typeof EVIDENCE_CONTAINER;
 
 /** The settings this adapter reads (a `Config` is one). */
 export interface BlobStorageSettings {
@@ -156,13 +161,41 @@ export class RegionalBlobStorage {
     }
   }
 
+  /**
+   * Keeps a copy of a signed record (`<tenantId>/...`) in the region's evidence container, once: an
+   * existing copy is never replaced (in Azure the WORM policy would refuse it anyway), so running
+   * this again after a crash is harmless.
+   */
+  async keepEvidence(region: Region, blobName: string, content: string, contentType: string): Promise<void> {
+    assertTenantBlob(region, blobName);
+    const client = (await this.#container(region, EVIDENCE_CONTAINER)).getBlockBlobClient(blobName);
+    try {
+      await client.upload(content, Buffer.byteLength(content), { conditions: { ifNoneMatch: '*' }, blobHTTPHeaders: { blobContentType: contentType } });
+    } catch (error) {
+      const status = azureStatusOf(error);
+      if (status === 409 || status === 412) return; // kept already
+      throw error;
+    }
+  }
+
+  /** A kept copy, or undefined when there is none. */
+  async readEvidence(region: Region, blobName: string): Promise<string | undefined> {
+    assertTenantBlob(region, blobName);
+    try {
+      return (await this.#regions[region].service.getContainerClient(EVIDENCE_CONTAINER).getBlobClient(blobName).downloadToBuffer()).toString('utf8');
+    } catch (error) {
+      if (azureStatusOf(error) === 404) return undefined;
+      throw error;
+    }
+  }
+
   /** Whether a blob exists (for tests and idempotent activities). */
   async exists(region: Region, container: ExportContainer, blobName: string): Promise<boolean> {
     assertTenantBlob(region, blobName);
     return this.#regions[region].service.getContainerClient(container).getBlobClient(blobName).exists();
   }
 
-  #container(region: Region, name: ExportContainer): Promise<ContainerClient> {
+  #container(region: Region, name: ContainerName): Promise<ContainerClient> {
     const cacheKey = `${region}/${name}`;
     let container = this.#containers.get(cacheKey);
     if (!container) {
@@ -173,7 +206,7 @@ export class RegionalBlobStorage {
     return container;
   }
 
-  async #openContainer(region: Region, name: ExportContainer): Promise<ContainerClient> {
+  async #openContainer(region: Region, name: ContainerName): Promise<ContainerClient> {
     const client = this.#regions[region].service.getContainerClient(name);
     if (this.#options.createMissingContainers) await client.createIfNotExists();
     return client;

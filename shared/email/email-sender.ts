@@ -1,5 +1,6 @@
 // The one way the product sends email: through the tenant's region's Communication Services
 // resource, at most once per idempotency key, with failures sorted into "retry" and "do not retry".
+// A 429 holds back every instance until its Retry-After (a shared back-off, checked before each send).
 import { EmailClient, type EmailClientOptions, type EmailMessage } from '@azure/communication-email';
 import type { TokenCredential } from '@azure/core-auth';
 import { REGIONS, type Config, type Region } from '../config.js';
@@ -7,6 +8,7 @@ import { systemClock, type Clock } from '../clock.js';
 import { azureStatusOf } from '../azure/rest-error.js';
 import { EmailDeliveryError } from './errors.js';
 import { emailOperationId } from './operation-id.js';
+import type { SendBackoff } from './send-backoff.js';
 
 export interface EmailRecipient {
   name?: string;
@@ -46,6 +48,8 @@ export interface EmailSenderOptions {
   clock?: Clock;
   /** Give up polling after this long (a retryable error; the retry re-polls the same operation). */
   pollTimeoutMs?: number;
+  /** The back-off all instances share after a 429 (shared/email/send-backoff.ts); none: this instance only reports the 429. */
+  backoff?: SendBackoff;
 }
 
 // SDK retries are off (maxRetries 0): the Durable activity's retry policy is the one place that decides
@@ -57,14 +61,18 @@ const SDK_RETRY_OPTIONS = { maxRetries: 0 } as const;
 // Communication Services usually completes a send within seconds; Retry-After on a poll overrides this.
 const POLL_INTERVAL_MS = 1000;
 const POLL_TIMEOUT_MS = 2 * 60 * 1000;
+// A 429 without Retry-After still holds every instance back this long (the quota counts per minute).
+const DEFAULT_RETRY_AFTER_SECONDS = 60;
 
 export class EmailSender {
   readonly #clients: Record<Region, EmailClient>;
   readonly #senderAddresses: Record<Region, string>;
   readonly #clock: Clock;
   readonly #pollTimeoutMs: number;
+  readonly #backoff: SendBackoff | undefined;
 
   constructor(config: Pick<Config, 'regions'>, connection: EmailConnection, options: EmailSenderOptions = {}) {
+    this.#backoff = options.backoff;
     this.#senderAddresses = Object.fromEntries(REGIONS.map((r) => [r, config.regions[r].emailSender])) as Record<Region, string>;
     this.#clock = options.clock ?? systemClock;
     this.#pollTimeoutMs = options.pollTimeoutMs ?? POLL_TIMEOUT_MS;
@@ -87,6 +95,14 @@ export class EmailSender {
     if (message.idempotencyKey.trim() === '') throw invalid('the idempotency key is empty');
     if (message.to.length === 0) throw invalid('the message has no recipient');
 
+    // Held back while the service's Retry-After runs, whichever instance was told: the quota is shared.
+    const heldUntil = await this.#backoff?.until();
+    const now = this.#clock.now();
+    if (heldUntil && heldUntil.getTime() > now.getTime()) {
+      const retryAfterSeconds = Math.ceil((heldUntil.getTime() - now.getTime()) / 1000);
+      throw new EmailDeliveryError('EMAIL.THROTTLED', true, `sends are held back until ${heldUntil.toISOString()}: the email service asked to slow down (429); retry later.`, { retryAfterSeconds });
+    }
+
     const operationId = emailOperationId(message.idempotencyKey);
     const body: EmailMessage = {
       senderAddress: this.#senderAddresses[message.region],
@@ -103,7 +119,13 @@ export class EmailSender {
       const result = await poller.pollUntilDone({ abortSignal: AbortSignal.timeout(this.#pollTimeoutMs) });
       return { messageId: result.id, sentAt: this.#clock.now().toISOString() };
     } catch (error) {
-      throw this.#classify(error, region);
+      const failure = this.#classify(error, region);
+      if (failure.code === 'EMAIL.THROTTLED' && this.#backoff) {
+        const seconds = failure.details.retryAfterSeconds ?? DEFAULT_RETRY_AFTER_SECONDS;
+        // Recording the back-off is best effort: the 429 itself is what the caller must see and retry.
+        await this.#backoff.holdUntil(new Date(this.#clock.now().getTime() + seconds * 1000)).catch(() => undefined);
+      }
+      throw failure;
     }
   }
 

@@ -77,7 +77,10 @@ export async function issueCertificate(services: Services, input: TerminationRef
   const { region } = tenantRef(input.tenantId);
   const records = await terminationRecords(services, input.tenantId);
   const existing = await records.read<CertificateDoc>(certificateDocId(input.terminationId, input.kind));
-  if (existing) return { issuedAt: existing.issuedAt };
+  if (existing) {
+    await keepCertificateCopy(services, existing); // a crash may have come between storing and copying
+    return { issuedAt: existing.issuedAt };
+  }
   const deletionLog = await deletionLogDigest(services, input.tenantId, input.terminationId);
   if (!deletionLog.valid) throw new Error(`the deletion log of termination ${input.terminationId} does not verify`);
   const termination = await findTermination(records, input.terminationId);
@@ -99,13 +102,26 @@ export async function issueCertificate(services: Services, input: TerminationRef
   } catch (error) {
     const raced = await records.read<CertificateDoc>(doc.id);
     if (!raced) throw error;
+    await keepCertificateCopy(services, raced);
     return { issuedAt: raced.issuedAt };
   }
+  await keepCertificateCopy(services, doc);
   await changeTermination(services, input, (t) => ({
     ...t,
     certificates: [...t.certificates.filter((c) => c.kind !== input.kind), { kind: input.kind, issuedAt: doc.issuedAt }],
   }));
   return { issuedAt: doc.issuedAt };
+}
+
+/** Where a certificate's write-once copy is kept in its region's evidence container. */
+export function certificateEvidenceName(doc: Pick<CertificateDoc, 'tenantId' | 'terminationId' | 'kind'>): string {
+  return `${doc.tenantId}/deletion-certificates/${doc.terminationId}-${doc.kind}.jws`;
+}
+
+/** The signed certificate, also kept where no one can change it (Cosmos DB keeps serving it). */
+async function keepCertificateCopy(services: Services, doc: CertificateDoc): Promise<void> {
+  const { region } = tenantRef(doc.tenantId);
+  await services.blobs.keepEvidence(region, certificateEvidenceName(doc), doc.certificate, 'application/jose');
 }
 
 export async function storedCertificate(records: TenantPartition, terminationId: string, kind: CertificateKind): Promise<CertificateDoc | undefined> {

@@ -7,6 +7,7 @@ import { tenantIdSchema } from '../../shared/http/text.js';
 import { BREACH_ID } from '../../shared/breaches/breach.js';
 import { resolveAffectedTenants } from '../../shared/breaches/affected-tenants.js';
 import { sendClockAlert } from '../../shared/breaches/clock-alerts.js';
+import { escalateIfNoticesLate } from '../../shared/breaches/notice-capacity.js';
 import { clockAlertKindSchema } from '../../shared/breaches/clock.js';
 import { deliverNotice } from '../../shared/breaches/notice-delivery.js';
 import { breachPlanSchema, loadBreachPlan, noticesDue, noticesDueSchema } from '../../shared/breaches/workflow-steps.js';
@@ -26,10 +27,15 @@ export const sendBreachClockAlert = defineActivity('breachClockAlert', {
   handler: (input, { services, now }) => sendClockAlert(services, input.breachId, input.kind, now()),
 });
 
+/** The tenants to notify; before the fan-out starts, ops are escalated at once if the email quota cannot send every notice by notifyBy. */
 export const resolveBreachTenants = defineActivity('breachResolveTenants', {
   input: breachRefSchema,
   output: z.array(tenantIdSchema),
-  handler: (ref, { services, now }) => resolveAffectedTenants(services, ref.breachId, now()),
+  handler: async (ref, { services, now }) => {
+    const tenants = await resolveAffectedTenants(services, ref.breachId, now());
+    await escalateIfNoticesLate(services, ref.breachId, tenants, now());
+    return tenants;
+  },
 });
 
 /** The notices due after `after` (the initial one, then one per update), and the next update to wait for. */

@@ -6,6 +6,7 @@ import type { RegisteredFunction } from '../worker/core-api.js';
 import { FunctionInvocationError, fromTypedData, type FunctionInvoker } from '../worker/invoker.js';
 import type { RpcHttpCookie, RpcHttpData, RpcInvocationResponse, RpcTypedData } from '../worker/rpc-types.js';
 import { compileRoute, matchRoute, type CompiledRoute } from './route-template.js';
+import type { CorsPolicy } from './cors.js';
 
 interface HttpRoute {
   functionName: string;
@@ -20,6 +21,8 @@ export interface HttpTriggerOptions {
   /** Key accepted for `function` and `admin` auth levels (`?code=` or `x-functions-key`). */
   functionKey: string;
   onError: (functionName: string, error: unknown) => void;
+  /** CORS as the function app's `siteConfig.cors` applies it (preflights never reach a function). */
+  cors?: CorsPolicy;
 }
 
 export class HttpTriggers {
@@ -46,6 +49,7 @@ export class HttpTriggers {
   async handle(req: IncomingMessage, res: ServerResponse, url: URL, body: Buffer): Promise<boolean> {
     const prefix = `/${this.#options.routePrefix}`;
     if (url.pathname !== prefix && !url.pathname.startsWith(`${prefix}/`)) return false;
+    if (this.#options.cors?.handle(req, res)) return true;
     const path = url.pathname.slice(prefix.length).replace(/^\/+|\/+$/g, '');
     const method = (req.method ?? 'GET').toUpperCase();
 

@@ -1,0 +1,147 @@
+// The deployment package is what runs in Azure: built here exactly as `npm run package` builds it
+// for azd, then opened and checked: the compiled product code and nothing of test/, dev/ or bench/,
+// every production dependency and no development one, native code only for Linux x64, the app
+// loading from the package alone, and a size that leaves room under the platform's limits.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, closeSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { buildPackage, PACKAGE_DIR, PACKAGE_FILES, TARGET_PLATFORM } from '../../dev/packaging/package-app.js';
+import { isIgnored, parseIgnoreRules } from '../../dev/packaging/ignore-rules.js';
+
+interface PackageJson {
+  main: string;
+  scripts: Record<string, string>;
+  dependencies: Record<string, string>;
+  devDependencies: Record<string, string>;
+}
+
+const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as PackageJson;
+
+/** Every file under a folder, as paths relative to it with forward slashes. */
+function walk(root: string, dir = root): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    return entry.isDirectory() ? walk(root, path) : [relative(root, path).split('\\').join('/')];
+  });
+}
+
+/** The ELF machine of a native addon: 0x3e is x86-64; anything else (or not ELF: Mach-O, PE) cannot load on Flex Consumption. */
+function elfMachine(path: string): number | undefined {
+  const header = Buffer.alloc(20);
+  const fd = openSync(path, 'r');
+  try {
+    readSync(fd, header, 0, 20, 0);
+  } finally {
+    closeSync(fd);
+  }
+  return header.subarray(0, 4).equals(Buffer.from([0x7f, 0x45, 0x4c, 0x46])) ? header.readUInt16LE(18) : undefined;
+}
+
+/** Very small reader for the azure.yaml shape we write: the `api` service's scalar keys and hook lines. */
+function apiService(): { scalars: Record<string, string>; text: string } {
+  const yaml = readFileSync('azure.yaml', 'utf8');
+  const services = /^services:\n((?:[ \t]+.*\n|\s*\n)*)/m.exec(yaml)?.[1] ?? '';
+  const scalars: Record<string, string> = {};
+  for (const m of services.matchAll(/^ {4}(\w+): (.+)$/gm)) scalars[m[1]!] = m[2]!.trim();
+  return { scalars, text: services };
+}
+
+describe('the deployment package', () => {
+  let out: string;
+  let files: string[];
+  let bytes: number;
+
+  before(async () => {
+    out = join(mkdtempSync(join(tmpdir(), 'privacy-ops-package-')), 'api');
+    ({ bytes } = await buildPackage(out));
+    files = walk(out);
+  });
+  after(() => {
+    if (out) rmSync(join(out, '..'), { recursive: true, force: true });
+  });
+
+  test('holds the compiled product code, host.json, package.json and production dependencies, and nothing else', () => {
+    const top = readdirSync(out).sort();
+    assert.deepEqual(top, ['dist', 'node_modules', ...PACKAGE_FILES].sort());
+    assert.deepEqual(readdirSync(join(out, 'dist')).sort(), ['functions', 'shared', 'workflows'], 'no test/, dev/ or bench/ code');
+    assert.ok(existsSync(join(out, pkg.main)), `package.json main (${pkg.main}) is in the package`);
+    for (const file of ['host.json', 'package.json']) assert.equal(readFileSync(join(out, file), 'utf8'), readFileSync(file, 'utf8'), `${file} is the project's`);
+    assert.deepEqual(files.filter((f) => /(^|\/)(local\.settings\.json|\.local|\.git|infra|\.azure)(\/|$)/.test(f)), [], 'no local settings, state, git or infra files');
+    assert.deepEqual(files.filter((f) => f.startsWith('dist/') && !f.endsWith('.js')), [], 'only compiled JavaScript under dist/');
+  });
+
+  test('has every production dependency and no development dependency', () => {
+    for (const name of Object.keys(pkg.dependencies)) assert.ok(existsSync(join(out, 'node_modules', name, 'package.json')), `${name} is installed`);
+    for (const name of Object.keys(pkg.devDependencies)) assert.ok(!existsSync(join(out, 'node_modules', name)), `${name} is a development dependency and must not be deployed`);
+  });
+
+  test(`native code, if any, is built for ${TARGET_PLATFORM.os}-${TARGET_PLATFORM.cpu} only`, () => {
+    const addons = files.filter((f) => f.endsWith('.node'));
+    for (const addon of addons) assert.equal(elfMachine(join(out, addon)), 0x3e, `${addon} is not a Linux x86-64 binary`);
+    assert.deepEqual(files.filter((f) => /(darwin|win32|android|freebsd|arm64|musl)[^/]*\/[^/]+\.node$/.test(f)), [], 'no native package for another platform');
+  });
+
+  test('.funcignore rules are applied: no source maps or type declarations are shipped', () => {
+    const rules = parseIgnoreRules(readFileSync('.funcignore', 'utf8'));
+    assert.deepEqual(files.filter((f) => f !== '.funcignore' && isIgnored(rules, f, false)), []);
+    assert.ok(!files.some((f) => f.endsWith('.map') || f.endsWith('.d.ts')), 'no .map or .d.ts');
+  });
+
+  test('the app loads from the package alone: every import resolves inside it', () => {
+    // The app validates its settings as it loads, as in Azure; the example settings are a valid set.
+    const settings = (JSON.parse(readFileSync('local.settings.example.json', 'utf8')) as { Values: Record<string, string> }).Values;
+    const loaded = execFileSync(process.execPath, ['--input-type=module', '-e', `await import('./${pkg.main}'); console.log('loaded')`], {
+      cwd: out,
+      env: { PATH: process.env['PATH'] ?? '', ...settings },
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    assert.match(loaded, /loaded/);
+  });
+
+  test('its size stays well under the deployment limits (under 200 MB unpacked)', () => {
+    const total = files.reduce((sum, f) => sum + statSync(join(out, f)).size, 0);
+    assert.equal(total, bytes, 'the size the build reports is the size of the files');
+    assert.ok(total < 200 * 1024 * 1024, `the package is ${(total / 1024 / 1024).toFixed(1)} MB`);
+    assert.ok(total > 5 * 1024 * 1024, 'the dependencies are in it');
+  });
+});
+
+describe('azd packaging configuration', () => {
+  test('remote build is off and stated; azd deploys the folder npm run package builds, and runs it first', () => {
+    const { scalars, text } = apiService();
+    assert.equal(scalars['host'], 'function');
+    assert.equal(scalars['language'], 'ts');
+    assert.equal(scalars['project'], '.', 'package.json at the repository root');
+    assert.equal(scalars['remoteBuild'], 'false', 'remoteBuild: false, explicitly');
+    assert.equal(scalars['dist'], PACKAGE_DIR, 'azd zips the folder the packaging script writes');
+    assert.match(text, /^ {4}hooks:\n {6}prepackage:\n/m, 'a prepackage hook builds the package before azd zips it');
+    assert.equal((text.match(/run: npm run package$/gm) ?? []).length, 2, 'on POSIX and Windows alike');
+    assert.match(pkg.scripts['package'] ?? '', /node dist\/dev\/packaging\/package-app\.js$/, 'npm run package runs the packaging script');
+    assert.match(readFileSync('.gitignore', 'utf8'), /^\.deploy\/$/m, 'the built package is not committed');
+  });
+
+  test('.funcignore agrees with remote build off, and the build tsconfig leaves out test/, dev/ and bench/', () => {
+    const rules = parseIgnoreRules(readFileSync('.funcignore', 'utf8'));
+    // azd: "'remoteBuild: false' cannot be used when .funcignore excludes node_modules".
+    assert.ok(!isIgnored(rules, 'node_modules', true), '.funcignore must not exclude node_modules when remote build is off');
+    assert.ok(!isIgnored(rules, 'dist/functions/index.js', false), 'the compiled code is not excluded');
+    assert.ok(isIgnored(rules, 'local.settings.json', false), 'local settings are never deployed');
+    const build = JSON.parse(readFileSync('tsconfig.build.json', 'utf8')) as { extends: string; include: string[] };
+    assert.equal(build.extends, './tsconfig.json', 'the same compiler settings as the tested build');
+    assert.deepEqual([...build.include].sort(), ['functions', 'shared', 'workflows']);
+  });
+
+  test('the .funcignore reader refuses what it cannot read', () => {
+    for (const pattern of ['!keep.js', 'a/**/b', 'a/b', '[abc].js']) assert.throws(() => parseIgnoreRules(pattern), /\.funcignore/, pattern);
+    const rules = parseIgnoreRules('# comment\n/only-top/\n*.map\nname\n');
+    assert.ok(isIgnored(rules, 'only-top/x.js', false));
+    assert.ok(!isIgnored(rules, 'deeper/only-top/x.js', false), 'anchored at the root');
+    assert.ok(isIgnored(rules, 'a/b/c.js.map', false));
+    assert.ok(isIgnored(rules, 'a/name/c.js', false), 'a folder name excludes what is under it');
+    assert.ok(!isIgnored(rules, 'a/names.js', false));
+  });
+});
