@@ -46,7 +46,7 @@ export async function launchHost(
   const args = ['--state-dir', options.stateDir, '--clock', options.clock, '--port', String(options.port ?? 0)];
   if (options.platformFile) args.push('--platform', options.platformFile);
   for (const app of options.appModules ?? []) args.push('--app', app);
-  const { handle, ready } = spawnUntilReady(join(distDev, 'host', 'main.js'), args, 'HOST_READY', options);
+  const { handle, ready } = spawnUntilReady(join(distDev, 'app-host.js'), args, 'HOST_READY', options);
   const info = JSON.parse(await ready) as { url: string; functions: string[] };
   return Object.assign(handle, info);
 }

@@ -1,13 +1,15 @@
-// The local Functions host: loads the compiled app unchanged behind the worker's core API, serves
-// its HTTP triggers, runs its orchestrations, activities and timer triggers, and serves the
-// Durable management API and the development-only routes.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { readFileSync } from 'node:fs';
+// The local Functions host: loads a compiled v4 function app unchanged behind the worker's core
+// API, serves its HTTP triggers, runs its orchestrations, activities and timer triggers, and serves
+// the Durable management API and the development-only routes. It knows nothing of the app it runs:
+// what an app adds (its own development routes, settings that need the host's address) comes in as
+// host extensions from the program that composes the host (see dev/README.md).
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { CoreApi, installCoreApi } from './worker/core-api.js';
-import { FunctionInvoker } from './worker/invoker.js';
+import { FunctionInvoker, unsupportedOutputBindings } from './worker/invoker.js';
 import { HttpTriggers } from './http/http-triggers.js';
 import { CorsPolicy } from './http/cors.js';
 import { corsSettings } from '../../shared/config.js';
@@ -19,19 +21,37 @@ import { DurableEngine, type Logger } from './durable/engine.js';
 import { ManagementApi, clientBindingData } from './durable/management-api.js';
 import { startTimerTriggers } from './timer-triggers.js';
 import { DevRoutes } from './dev-routes.js';
-import { localAppSettings } from './app-settings.js';
-import { DevIssuer } from '../dev-issuer.js';
-import type { PlatformAddresses } from '../platform/addresses.js';
+import { notImplementedMessage } from './not-implemented.js';
+
+/** What the composing program adds to the host for its app. */
+export interface HostExtension {
+  /** App settings (environment variables) to set before the app loads; the environment wins. */
+  appSettings?(): Record<string, string>;
+  /** Extra routes, tried after the app's HTTP triggers, the Durable API and the host's dev routes. */
+  handle?(req: IncomingMessage, res: ServerResponse, url: URL, body: Buffer): Promise<boolean>;
+  /** The virtual clock moved (or the host started on it): called before anything due at `now` runs. */
+  onClockMove?(now: Date): Promise<void>;
+}
+
+export interface HostContext {
+  /** `http://127.0.0.1:<port>`, known once the host listens (before the app loads). */
+  origin: string;
+  clock: HostClock;
+  stateDir: string;
+  log: Logger;
+}
+
+export type HostExtensionFactory = (host: HostContext) => HostExtension | Promise<HostExtension>;
 
 export interface LocalHostOptions {
   port: number;
   stateDir: string;
   clock: 'real' | 'virtual';
-  /** Modules to load as the function app, in order (default: package.json `main`). */
+  /** The function app's folder: host.json and local.settings.json are read from it, and `appModules` resolve against it. */
+  appRoot: string;
+  /** Modules to load as the function app, in order. */
   appModules: string[];
-  /** Where the platform process reported its stand-ins; absent for host-only runs (tests of the host itself). */
-  platform?: PlatformAddresses;
-  projectRoot: string;
+  extensions?: HostExtensionFactory[];
   log: Logger;
 }
 
@@ -50,9 +70,10 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
     options.clock === 'virtual' ? new VirtualClock({ stateFile: join(options.stateDir, 'clock.json') }) : new RealClock();
   if (clock instanceof VirtualClock) installVirtualDate(() => clock.nowMs());
 
-  const hostJson = JSON.parse(readFileSync(join(options.projectRoot, 'host.json'), 'utf8')) as HostJson;
+  applyLocalSettings(options.appRoot);
+  const hostJsonPath = join(options.appRoot, 'host.json');
+  const hostJson = existsSync(hostJsonPath) ? (JSON.parse(readFileSync(hostJsonPath, 'utf8')) as HostJson) : {};
   const routePrefix = hostJson.extensions?.http?.routePrefix ?? 'api';
-  const taskHubName = process.env['TASK_HUB_NAME'] ?? hostJson.extensions?.durableTask?.hubName ?? 'LocalTaskHub';
 
   const core = new CoreApi((level, category, message) => {
     if (category === 'system' && (level === 'debug' || level === 'trace' || level === 'information')) return;
@@ -60,7 +81,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
   });
   installCoreApi(core);
 
-  // Listen first: the app's settings need the host's own origin (JWKS of the dev issuer, durable client URLs).
+  // Listen first: the app's settings may need the host's own origin (durable client URLs, say).
   let handler: ((req: IncomingMessage, res: ServerResponse, body: Buffer) => Promise<void>) | undefined;
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -86,20 +107,25 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
   const origin = `http://127.0.0.1:${port}`;
 
   process.env['WEBSITE_HOSTNAME'] = `127.0.0.1:${port}`;
-  if (options.platform) {
-    for (const [name, value] of Object.entries(localAppSettings(options.platform, origin))) process.env[name] ??= value;
+  const context: HostContext = { origin, clock, stateDir: options.stateDir, log: options.log };
+  const extensions: HostExtension[] = [];
+  for (const create of options.extensions ?? []) extensions.push(await create(context));
+  for (const extension of extensions) {
+    for (const [name, value] of Object.entries(extension.appSettings?.() ?? {})) process.env[name] ??= value;
   }
+  const taskHubName = resolveSetting(hostJson.extensions?.durableTask?.hubName ?? 'TestHubName');
 
   for (const module of options.appModules) {
-    await import(pathToFileURL(resolve(options.projectRoot, module)).href);
+    await import(pathToFileURL(resolve(options.appRoot, module)).href);
   }
-  await core.runHooks('appStart', { hookData: {}, appHookData: {}, functionAppDirectory: options.projectRoot });
+  warnAboutMissingFeatures(core, options.log);
+  await core.runHooks('appStart', { hookData: {}, appHookData: {}, functionAppDirectory: options.appRoot });
 
   const tracker = new WorkTracker();
   const scheduler = new Scheduler(clock, tracker);
-  const invoker = new FunctionInvoker(core, {
-    durableClient: () => ({ string: JSON.stringify(clientBindingData(origin, taskHubName)) }),
-  });
+  const invoker = new FunctionInvoker(core, { durableClient: () => ({ string: JSON.stringify(clientBindingData(origin, taskHubName)) }) }, (message) =>
+    options.log('warn', message),
+  );
   const engine = new DurableEngine({
     store: new TaskHubStore(options.stateDir, taskHubName),
     invoker,
@@ -116,19 +142,13 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
     onError: (name, error) => options.log('error', `[${name}] unhandled error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`),
   });
   const management = new ManagementApi(engine, () => origin);
-  const issuer = await DevIssuer.open(options.stateDir);
-  const devRoutes = new DevRoutes({
-    clock,
-    scheduler,
-    tracker,
-    issuer,
-    platform: options.platform,
-    functionNames: () => [...core.functions.keys()].sort(),
-    log: options.log,
-  });
-  startTimerTriggers({ functions: core.functions.values(), invoker, scheduler, clock, log: options.log });
+  const onClockMove = async (now: Date): Promise<void> => {
+    for (const extension of extensions) await extension.onClockMove?.(now);
+  };
+  const devRoutes = new DevRoutes({ clock, scheduler, tracker, onClockMove, functionNames: () => [...core.functions.keys()].sort() });
+  startTimerTriggers({ functions: core.functions.values(), invoker, scheduler, clock, log: options.log, stateDir: options.stateDir });
 
-  if (clock instanceof VirtualClock && options.platform) await devRoutes.pushClock(clock.now());
+  if (clock instanceof VirtualClock) await onClockMove(clock.now());
   engine.recover();
 
   handler = async (req, res, body) => {
@@ -136,6 +156,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
     if (await httpTriggers.handle(req, res, url, body)) return;
     if (await management.handle(req, res, url, body)) return;
     if (await devRoutes.handle(req, res, url, body)) return;
+    for (const extension of extensions) if (await extension.handle?.(req, res, url, body)) return;
     res.writeHead(404).end();
   };
 
@@ -159,4 +180,27 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
   };
 }
 
-export type { Server };
+/** `Values` of the app's local.settings.json become environment variables, as `func start` does; the environment wins. */
+function applyLocalSettings(appRoot: string): void {
+  const path = join(appRoot, 'local.settings.json');
+  if (!existsSync(path)) return;
+  const settings = JSON.parse(readFileSync(path, 'utf8')) as { Values?: Record<string, unknown> };
+  for (const [name, value] of Object.entries(settings.Values ?? {})) if (typeof value === 'string') process.env[name] ??= value;
+}
+
+/** host.json values may name an app setting as `%NAME%`. */
+function resolveSetting(value: string): string {
+  return value.replace(/%([^%]+)%/g, (whole, name: string) => process.env[name] ?? whole);
+}
+
+/** Says once, at load, which registered features the host will not run. */
+function warnAboutMissingFeatures(core: CoreApi, log: Logger): void {
+  for (const { metadata } of core.functions.values()) {
+    if (Object.values(metadata.bindings).some((b) => b.type?.toLowerCase() === 'entitytrigger')) {
+      log('warn', `[${metadata.name}] ${notImplementedMessage('entities')}`);
+    }
+    for (const output of unsupportedOutputBindings(metadata)) {
+      log('warn', `[${metadata.name}] output binding "${output.name}" (${output.type}) is not implemented by the local host: values the function sets on it are dropped, and each is logged`);
+    }
+  }
+}

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { LocalSystem } from '../support/local-system.js';
 import { createRecord, createUser, provisionTenant, type TenantFixture, type UserFixture } from '../support/builders.js';
-import { localAppSettings } from '../../dev/host/app-settings.js';
+import { localAppSettings } from '../../dev/app-settings.js';
 import { loadConfig } from '../../shared/config.js';
 import { createServices, type Services } from '../../shared/composition.js';
 import { parseTenantId, type TenantId } from '../../shared/tenancy/tenant-id.js';

@@ -5,9 +5,11 @@ import { randomUUID } from 'node:crypto';
 import type { HostClock } from '../clock.js';
 import type { Scheduler } from '../scheduler.js';
 import type { WorkTracker } from '../work-tracker.js';
-import { FunctionInvocationError, fromTypedData, type FunctionInvoker } from '../worker/invoker.js';
+import { FunctionInvocationError, fromTypedData } from '../worker/invoker.js';
+import type { RegisteredFunction } from '../worker/core-api.js';
+import type { RpcInvocationResponse, RpcTypedData } from '../worker/rpc-types.js';
 import { EventType, historyEvent, toJsonText, type FailureDetails, type HistoryEvent } from './history.js';
-import { replayActions, type OrchestratorAction } from './replay.js';
+import { replayActions, type FunctionCatalog, type OrchestratorAction } from './replay.js';
 import { TERMINAL_STATUSES, type InstanceRecord, type TaskHubStore } from './task-hub-store.js';
 
 export interface DurableEngineOptions {
@@ -33,11 +35,28 @@ interface OrchestratorState {
   failureDetails?: FailureDetails;
 }
 
+/** What the engine needs from the worker: the registered functions and a way to invoke them. */
+export interface FunctionRunner {
+  find(functionName: string): RegisteredFunction | undefined;
+  hasTrigger(functionName: string, triggerType: string): boolean;
+  invoke(functionName: string, triggerData: RpcTypedData): Promise<RpcInvocationResponse>;
+}
+
+/** An instance with that id exists and has not finished (the extension's OrchestrationAlreadyExistsException). */
 export class InstanceExistsError extends Error {}
+
+/** A start the extension refuses as a bad argument (unknown orchestrator, invalid instance id): HTTP 400. */
+export class StartRefusedError extends Error {}
+
+/** The extension's limit on instance ids (DurableClient.MaxInstanceIdLength). */
+const MAX_INSTANCE_ID_LENGTH = 256;
 
 export class DurableEngine {
   readonly #store: TaskHubStore;
-  readonly #invoker: FunctionInvoker;
+  readonly #invoker: FunctionRunner;
+  readonly #catalog: FunctionCatalog;
+  /** Refusals already logged, so a replayed refusal is reported once per execution. */
+  readonly #reportedDrops = new Set<string>();
   readonly #scheduler: Scheduler;
   readonly #tracker: WorkTracker;
   readonly #clock: HostClock;
@@ -47,12 +66,14 @@ export class DurableEngine {
   readonly #episodeAgain = new Set<string>();
   readonly #activityQueue: (() => Promise<void>)[] = [];
   #activitiesRunning = 0;
+  /** Waiters of waitForFinish, woken whenever an instance finishes. */
+  readonly #finishWaiters = new Set<() => void>();
   /** Activities dispatched in this process, so recovery never starts the same one twice. */
   readonly #activitiesInFlight = new Set<string>();
 
   constructor(deps: {
     store: TaskHubStore;
-    invoker: FunctionInvoker;
+    invoker: FunctionRunner;
     scheduler: Scheduler;
     tracker: WorkTracker;
     clock: HostClock;
@@ -61,6 +82,10 @@ export class DurableEngine {
   }) {
     this.#store = deps.store;
     this.#invoker = deps.invoker;
+    this.#catalog = {
+      isActivity: (name) => deps.invoker.hasTrigger(name, 'activityTrigger'),
+      isOrchestrator: (name) => deps.invoker.hasTrigger(name, 'orchestrationTrigger'),
+    };
     this.#scheduler = deps.scheduler;
     this.#tracker = deps.tracker;
     this.#clock = deps.clock;
@@ -76,11 +101,49 @@ export class DurableEngine {
     return this.#store;
   }
 
+  now(): Date {
+    return this.#clock.now();
+  }
+
+  /**
+   * Resolves with the instance once it has finished, or with undefined after `timeoutSeconds` of real
+   * time (WaitForCompletionOrCreateCheckStatusResponse; the extension polls, this is told).
+   */
+  async waitForFinish(instanceId: string, timeoutSeconds: number): Promise<InstanceRecord | undefined> {
+    const deadline = performance.now() + Math.max(0, timeoutSeconds) * 1000;
+    for (;;) {
+      const record = this.#store.get(instanceId);
+      if (record && TERMINAL_STATUSES.has(record.runtimeStatus)) return record;
+      const remaining = deadline - performance.now();
+      if (remaining <= 0) return undefined;
+      // Woken when any instance finishes, or at the deadline.
+      await new Promise<void>((resolve) => {
+        const wake = (): void => {
+          clearTimeout(timer);
+          this.#finishWaiters.delete(wake);
+          resolve();
+        };
+        const timer = setTimeout(wake, remaining);
+        this.#finishWaiters.add(wake);
+      });
+    }
+  }
+
   // ---- client operations ----------------------------------------------------------------
 
-  /** Starts an orchestration; an existing instance that has not finished makes it fail. */
+  /**
+   * Starts an orchestration, refusing what the extension's DurableClient.StartNewAsync refuses: an
+   * orchestrator that is not registered, an instance id that starts with "@", holds /, \\, #, ? or a
+   * control character, or is longer than 256 characters; and an id whose instance has not finished.
+   */
   startNew(name: string, instanceId: string | undefined, inputJson: string | null): InstanceRecord {
+    if (!this.#catalog.isOrchestrator(name)) {
+      throw new StartRefusedError(`The function '${name}' doesn't exist, is disabled, or is not an orchestrator function.`);
+    }
     const id = instanceId && instanceId !== '' ? instanceId : randomUUID().replaceAll('-', '');
+    if (id.startsWith('@')) throw new StartRefusedError('Orchestration instance ids must not start with @.');
+    if (/[/\\#?\u0000-\u001f\u007f-\u009f]/.test(id)) throw new StartRefusedError('Orchestration instance ids must not contain /, \\, #, ?, or control characters.');
+    if (id.length > MAX_INSTANCE_ID_LENGTH) throw new StartRefusedError(`Instance ID lengths must not exceed ${MAX_INSTANCE_ID_LENGTH} characters.`);
     const existing = this.#store.get(id);
     if (existing && !TERMINAL_STATUSES.has(existing.runtimeStatus)) {
       throw new InstanceExistsError(`An orchestration with instance ID '${id}' already exists and is ${existing.runtimeStatus}.`);
@@ -90,6 +153,16 @@ export class DurableEngine {
     this.#store.save(record);
     this.#scheduleEpisode(id);
     return record;
+  }
+
+  /**
+   * DurableClient.RestartAsync: a new instance of the same orchestrator with the input its status
+   * shows (the current generation's, after a ContinueAsNew), under a new id or the same one.
+   */
+  restart(instanceId: string, withNewInstanceId: boolean): InstanceRecord {
+    const original = this.#store.get(instanceId);
+    if (!original) throw new StartRefusedError(`An orchestration with the instanceId ${instanceId} was not found.`);
+    return this.startNew(original.name, withNewInstanceId ? undefined : original.instanceId, original.input);
   }
 
   raiseEvent(instanceId: string, eventName: string, dataJson: string | null): 'accepted' | 'gone' | 'not-found' {
@@ -137,11 +210,13 @@ export class DurableEngine {
     return 'accepted';
   }
 
-  /** Deletes a finished instance and its history. Running instances are not purged, as in Azure. */
-  purge(instanceId: string): 'purged' | 'not-found' | 'running' {
+  /**
+   * Deletes an instance and its history, whatever its status, as the Azure Storage provider's purge
+   * by id does; results still on their way to it are dropped.
+   */
+  purge(instanceId: string): 'purged' | 'not-found' {
     const record = this.#store.get(instanceId);
     if (!record) return 'not-found';
-    if (!TERMINAL_STATUSES.has(record.runtimeStatus)) return 'running';
     this.#disarmTimers(record);
     this.#store.delete(instanceId);
     return 'purged';
@@ -212,20 +287,19 @@ export class DurableEngine {
     if (state.customStatus !== undefined) record.customStatus = toJsonText(state.customStatus);
     if (record.runtimeStatus === 'Pending') record.runtimeStatus = 'Running';
 
-    if (state.error !== undefined) {
-      history.push(historyEvent(EventType.OrchestratorCompleted, now));
-      const failure = state.failureDetails ?? { ErrorType: 'Error', ErrorMessage: state.error };
-      this.#failInstance(record, `Orchestrator function '${record.name}' failed: ${state.error}`, failure);
-      return;
-    }
-
     const actions = (state.actions ?? []).flat();
     const replay = replayActions(history, actions, {
       instanceId: record.instanceId,
+      executionId: record.executionId,
+      ...(record.parent ? { parentInstanceId: record.parent.instanceId } : {}),
+      catalog: this.#catalog,
       maximumShortTimerMs: this.#options.maximumShortTimerMs,
       longTimerIntervalMs: this.#options.longTimerIntervalMs,
     });
-    for (const warning of replay.warnings) this.#log('warn', `[${record.name} ${record.instanceId}] ${warning}`);
+    for (const warning of replay.warnings) this.#logOnce(record, 'warn', warning);
+    for (const dropped of replay.dropped) {
+      this.#logOnce(record, 'error', `the Durable extension refuses ${dropped} The task fails inside the extension, the orchestrator is never told, and the instance waits for it forever (as in Azure: azure-functions-durable-js#197).`);
+    }
     const refusal = replay.nonDeterminism ?? replay.unsupported;
     if (refusal) {
       history.push(historyEvent(EventType.OrchestratorCompleted, now));
@@ -240,18 +314,25 @@ export class DurableEngine {
     }
     record.armedTimers = keep.map((t) => ({ id: t.id, fireAt: t.fireAt }));
 
-    if (state.isDone && replay.continueAsNew) {
+    const returned = state.isDone === true || state.error !== undefined;
+    if (returned && !replay.completed) {
+      // The shim records the outcome only after awaiting every action the orchestrator returned
+      // (a Task.all waits for all of its tasks): until then the instance stays Running.
+      this.#logOnce(record, 'info', 'the orchestrator returned while tasks it started are still running; like the extension, the instance completes once they finish');
+    } else if (state.error !== undefined) {
+      const failure = state.failureDetails ?? { ErrorType: 'Error', ErrorMessage: state.error };
+      this.#failInstance(record, `Orchestrator function '${record.name}' failed: ${state.error}`, failure);
+      return;
+    } else if (state.isDone && replay.continueAsNew) {
       this.#continueAsNew(record, replay.continueAsNew.input);
       return;
-    }
-    if (state.isDone && keep.length === 0) {
+    } else if (state.isDone && keep.length === 0) {
       this.#finishInstance(record, 'Completed', toJsonText(state.output));
       return;
-    }
-    if (state.isDone) {
+    } else if (state.isDone) {
       // DTFx does not complete an orchestration while a durable timer it created is still pending:
       // cancel the losing timer of a race, or the instance stays Running until the timer fires.
-      this.#log('warn', `[${record.name} ${record.instanceId}] returned with ${keep.length} uncancelled timer(s); it stays Running until they fire`);
+      this.#logOnce(record, 'warn', `returned with ${keep.length} uncancelled timer(s); it stays Running until they fire`);
     }
     this.#touch(record);
     this.#store.save(record);
@@ -263,15 +344,18 @@ export class DurableEngine {
     for (const timer of keep) this.#armTimer(record, timer.id, timer.fireAt);
   }
 
+  /** Logs `message` for this execution once, however often replay meets its cause again. */
+  #logOnce(record: InstanceRecord, level: 'info' | 'warn' | 'error', message: string): void {
+    const key = `${record.instanceId}|${record.executionId}|${message}`;
+    if (this.#reportedDrops.has(key)) return;
+    this.#reportedDrops.add(key);
+    this.#log(level, `[${record.name} ${record.instanceId}] ${message}`);
+  }
+
   async #invokeOrchestrator(name: string, payload: object): Promise<OrchestratorState> {
-    let registered;
-    try {
-      registered = this.#invoker.get(name);
-    } catch {
+    if (!this.#catalog.isOrchestrator(name)) {
       return { error: `The function '${name}' doesn't exist, is disabled, or is not an orchestrator function.` };
     }
-    const isOrchestrator = Object.values(registered.metadata.bindings).some((b) => b.type === 'orchestrationTrigger');
-    if (!isOrchestrator) return { error: `The function '${name}' is not an orchestrator function.` };
     try {
       const response = await this.#invoker.invoke(name, { string: JSON.stringify(payload) });
       const value = fromTypedData(response.returnValue);
@@ -317,6 +401,9 @@ export class DurableEngine {
     this.#touch(record);
     this.#store.save(record);
     if (record.parent) this.#notifyParent(record);
+    const waiters = [...this.#finishWaiters];
+    this.#finishWaiters.clear();
+    for (const wake of waiters) wake();
   }
 
   // ---- activities ------------------------------------------------------------------------
@@ -368,13 +455,8 @@ export class DurableEngine {
 
   async #runActivity(name: string, taskId: number, inputJson: string): Promise<HistoryEvent> {
     const now = (): Date => this.#clock.now();
-    let registered;
-    try {
-      registered = this.#invoker.get(name);
-    } catch {
-      registered = undefined;
-    }
-    if (!registered || !Object.values(registered.metadata.bindings).some((b) => b.type === 'activityTrigger')) {
+    // Only reachable for history recorded before the function was removed: the replay never schedules an unknown activity.
+    if (!this.#catalog.isActivity(name)) {
       const message = `The activity function '${name}' doesn't exist, is disabled, or is not an activity function.`;
       return historyEvent(EventType.TaskFailed, now(), {
         TaskScheduledId: taskId,
@@ -384,7 +466,7 @@ export class DurableEngine {
       });
     }
     try {
-      const response = await this.#invoker.invoke(name, { json: inputJson });
+      const response = await this.#invoker.invoke(name, activityInput(inputJson));
       const value = fromTypedData(response.returnValue);
       return historyEvent(EventType.TaskCompleted, now(), { TaskScheduledId: taskId, Result: toJsonText(Buffer.isBuffer(value) ? value.toString('base64') : value) });
     } catch (error) {
@@ -535,6 +617,17 @@ export class DurableEngine {
 
 function timerKey(record: InstanceRecord, timerId: number): string {
   return `timer|${record.instanceId}|${record.executionId}|${timerId}`;
+}
+
+/**
+ * The activity's input as the extension hands it to the worker. The JS library JSON-encodes a
+ * string input before sending it (Utils.processInput), and the extension passes that string on as
+ * the serialized value (DurableActivityContext.GetInput), so the worker decodes it exactly once:
+ * `callActivity(name, "Tokyo")` arrives as `Tokyo`. Anything else travels as JSON.
+ */
+function activityInput(inputJson: string): RpcTypedData {
+  const value = JSON.parse(inputJson) as unknown;
+  return typeof value === 'string' ? { string: value } : { json: inputJson };
 }
 
 /** `d.hh:mm:ss`, the .NET TimeSpan text the extension sends. */

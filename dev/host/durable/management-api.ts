@@ -1,14 +1,23 @@
 // The Durable HTTP management API, in both forms the real host serves: the RPC endpoint the
 // `durable-functions` client calls (`rpcBaseUrl`: `orchestrators/{name}[/{id}]`, `instances/...`)
 // and the public webhooks under `/runtime/webhooks/durabletask/` (the status URLs of
-// `createCheckStatusResponse`).
+// `createCheckStatusResponse`). Status codes, headers and paging follow the extension's
+// HttpApiHandler (azure-functions-durable-extension, src/WebJobs.Extensions.DurableTask/HttpApiHandler.cs).
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { DurableEngine, InstanceExistsError } from './engine.js';
+import { DurableEngine, InstanceExistsError, StartRefusedError } from './engine.js';
 import { eventTypeName } from './history.js';
 import { TERMINAL_STATUSES, type InstanceRecord, type RuntimeStatus } from './task-hub-store.js';
+import { notImplementedMessage } from '../not-implemented.js';
+import { json } from '../http/json-response.js';
 
 export const RPC_PATH = '/durabletask/';
 export const WEBHOOK_PATH = '/runtime/webhooks/durabletask/';
+
+/** OrchestrationStatusQueryCondition.PageSize's default. */
+const DEFAULT_PAGE_SIZE = 100;
+/** Retry-After the extension sends with a 202 status (5 s) and with a new instance's check-status response (10 s). */
+const STATUS_RETRY_AFTER_SECONDS = 5;
+const CREATED_RETRY_AFTER_SECONDS = 10;
 
 export interface ClientBindingData {
   taskHubName: string;
@@ -64,12 +73,14 @@ export class ManagementApi {
     const method = (req.method ?? 'GET').toUpperCase();
     const [resource, id, action, eventName] = parts;
 
-    if (resource === 'orchestrators' && method === 'POST' && id) {
-      return this.#start(res, id, action, body);
+    if (resource === 'orchestrators') {
+      if (method !== 'POST' || !id) return notFound(res);
+      return this.#start(res, url, id, action, body);
     }
+    if (resource === 'entities') return errorResponse(res, 501, notImplementedMessage('entities'));
     if (resource !== 'instances') return notFound(res);
     if (!id) {
-      if (method === 'GET') return this.#list(res, url);
+      if (method === 'GET') return this.#list(req, res, url);
       if (method === 'DELETE') return this.#purgeMany(res, url);
       return notFound(res);
     }
@@ -80,94 +91,210 @@ export class ManagementApi {
     }
     if (method !== 'POST') return notFound(res);
     const reason = url.searchParams.get('reason') ?? '';
-    switch (action) {
-      case 'raiseEvent': {
-        const outcome = this.engine.raiseEvent(id, eventName ?? '', body.length > 0 ? body.toString('utf8') : null);
-        return outcomeResponse(res, outcome, id);
-      }
+    switch (action.toLowerCase()) {
+      case 'raiseevent':
+        return this.#raiseEvent(req, res, id, eventName ?? '', body);
       case 'terminate':
-        return outcomeResponse(res, this.engine.terminate(id, reason), id);
+        return outcomeResponse(res, this.engine.terminate(id, reason));
       case 'suspend':
-        return outcomeResponse(res, this.engine.suspend(id, reason), id);
+        return outcomeResponse(res, this.engine.suspend(id, reason));
       case 'resume':
-        return outcomeResponse(res, this.engine.resume(id, reason), id);
+        return outcomeResponse(res, this.engine.resume(id, reason));
+      case 'restart':
+        return this.#restart(res, url, id);
+      case 'rewind':
+        if (!this.engine.store.get(id)) return notFound(res);
+        // A bare JSON string: the client turns a 501's body into the error message as it is.
+        return json(res, 501, notImplementedMessage('rewind'));
       default:
-        return json(res, 501, { message: `The local host does not implement "${action}".` });
+        return notFound(res);
     }
   }
 
-  #start(res: ServerResponse, name: string, instanceId: string | undefined, body: Buffer): boolean {
+  async #start(res: ServerResponse, url: URL, name: string, instanceId: string | undefined, body: Buffer): Promise<boolean> {
     const text = body.toString('utf8').trim();
-    if (text !== '') {
-      try {
-        JSON.parse(text);
-      } catch {
-        return json(res, 400, { message: 'The orchestration input must be JSON.' });
-      }
-    }
+    if (text !== '' && !isJson(text)) return errorResponse(res, 400, 'Invalid JSON content');
+    return this.#created(res, url, () => this.engine.startNew(name, instanceId, text === '' ? null : text));
+  }
+
+  async #restart(res: ServerResponse, url: URL, instanceId: string): Promise<boolean> {
+    const withNewId = url.searchParams.get('restartWithNewInstanceId')?.toLowerCase() !== 'false';
+    if (!this.engine.store.get(instanceId)) return errorResponse(res, 400, 'InstanceId does not match a valid orchestration instance.');
+    return this.#created(res, url, () => this.engine.restart(instanceId, withNewId));
+  }
+
+  /** Starts an instance and answers like the extension: the check-status response, or the result when `timeout` and `pollingInterval` ask to wait. */
+  async #created(res: ServerResponse, url: URL, create: () => InstanceRecord): Promise<boolean> {
+    let record: InstanceRecord;
     try {
-      const record = this.engine.startNew(name, instanceId, text === '' ? null : text);
-      const links = managementLinks(this.origin(), this.engine.taskHubName, record.instanceId);
-      res.setHeader('location', links['statusQueryGetUri'] ?? '');
-      return json(res, 202, links);
+      record = create();
     } catch (error) {
-      if (error instanceof InstanceExistsError) return json(res, 409, { message: error.message });
+      if (error instanceof StartRefusedError) return errorResponse(res, 400, 'One or more of the arguments submitted is incorrect', error.message);
+      // OrchestrationAlreadyExistsException is not an ArgumentException: the handler's catch-all answers 500.
+      if (error instanceof InstanceExistsError) return errorResponse(res, 500, 'Something went wrong while processing your request', error.message);
       throw error;
     }
+    const timeout = seconds(url.searchParams.get('timeout'));
+    const interval = seconds(url.searchParams.get('pollingInterval'));
+    if (timeout === undefined || interval === undefined) return this.#checkStatusResponse(res, record.instanceId);
+    if (interval > timeout) {
+      return errorResponse(res, 400, 'One or more of the arguments submitted is incorrect', `Total timeout ${timeout} should be bigger than retry timeout ${interval}`);
+    }
+    const done = await this.engine.waitForFinish(record.instanceId, timeout);
+    if (done?.runtimeStatus === 'Completed') return rawJson(res, 200, done.output ?? 'null');
+    if (done) return this.#status(res, url, done.instanceId);
+    return this.#checkStatusResponse(res, record.instanceId);
+  }
+
+  #checkStatusResponse(res: ServerResponse, instanceId: string): boolean {
+    const links = managementLinks(this.origin(), this.engine.taskHubName, instanceId);
+    const body = {
+      id: instanceId,
+      statusQueryGetUri: links['statusQueryGetUri'],
+      sendEventPostUri: links['sendEventPostUri'],
+      terminatePostUri: links['terminatePostUri'],
+      purgeHistoryDeleteUri: links['purgeHistoryDeleteUri'],
+      restartPostUri: links['restartPostUri'],
+      suspendPostUri: links['suspendPostUri'],
+      resumePostUri: links['resumePostUri'],
+    };
+    res.setHeader('location', links['statusQueryGetUri'] ?? '');
+    res.setHeader('retry-after', String(CREATED_RETRY_AFTER_SECONDS));
+    return json(res, 202, body);
+  }
+
+  #raiseEvent(req: IncomingMessage, res: ServerResponse, instanceId: string, eventName: string, body: Buffer): boolean {
+    const record = this.engine.store.get(instanceId);
+    if (!record) return notFound(res);
+    if (TERMINAL_STATUSES.has(record.runtimeStatus)) return gone(res);
+    const mediaType = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+    if (mediaType !== 'application/json') return errorResponse(res, 400, 'Only application/json request content is supported');
+    const text = body.toString('utf8');
+    if (!isJson(text)) return errorResponse(res, 400, 'Invalid JSON content');
+    return outcomeResponse(res, this.engine.raiseEvent(instanceId, eventName, text));
   }
 
   #status(res: ServerResponse, url: URL, instanceId: string): boolean {
     const record = this.engine.store.get(instanceId);
-    if (!record) return json(res, 404, { message: `No instance with ID '${instanceId}' found.` });
+    if (!record) return notFound(res);
     const status = toStatus(record, {
-      showHistory: url.searchParams.get('showHistory') === 'true',
-      showInput: url.searchParams.get('showInput') !== 'false',
+      showHistory: url.searchParams.get('showHistory')?.toLowerCase() === 'true',
+      showInput: url.searchParams.get('showInput')?.toLowerCase() !== 'false',
     });
-    const code = record.runtimeStatus === 'Completed' ? 200 : record.runtimeStatus === 'Failed' || record.runtimeStatus === 'Terminated' ? 400 : 202;
-    if (code === 202) res.setHeader('location', managementLinks(this.origin(), this.engine.taskHubName, instanceId)['statusQueryGetUri'] ?? '');
-    return json(res, code, status);
+    const serverErrorOnFailure = url.searchParams.get('returnInternalServerErrorOnFailure')?.toLowerCase() === 'true';
+    if (!TERMINAL_STATUSES.has(record.runtimeStatus)) {
+      // Still running: 202 pointing back at the request, with a polling hint.
+      res.setHeader('location', url.toString());
+      res.setHeader('retry-after', String(STATUS_RETRY_AFTER_SECONDS));
+      return json(res, 202, status);
+    }
+    return json(res, record.runtimeStatus === 'Failed' && serverErrorOnFailure ? 500 : 200, status);
   }
 
-  #list(res: ServerResponse, url: URL): boolean {
-    const matches = this.#filter(url);
-    const top = Number(url.searchParams.get('top') ?? '100') || 100;
-    const offset = Number(url.searchParams.get('continuationToken') ?? '') || 0;
-    const page = matches.slice(offset, offset + top);
-    if (offset + top < matches.length) res.setHeader('x-ms-continuation-token', String(offset + top));
-    return json(res, 200, page.map((r) => toStatus(r, { showHistory: false, showInput: url.searchParams.get('showInput') !== 'false' })));
+  /** One page of instances; the next page is asked for with the `x-ms-continuation-token` header, as the client does. */
+  #list(req: IncomingMessage, res: ServerResponse, url: URL): boolean {
+    const top = Number.parseInt(url.searchParams.get('top') ?? '', 10);
+    const pageSize = Number.isInteger(top) && top > 0 ? top : DEFAULT_PAGE_SIZE;
+    const after = decodeContinuation(req.headers['x-ms-continuation-token']);
+    const matches = this.#filter(url, { statuses: 'any' });
+    const start = after ? matches.findIndex((r) => compareRecords(r, after) > 0) : 0;
+    const page = start < 0 ? [] : matches.slice(start, start + pageSize);
+    const last = page.at(-1);
+    if (last && start + pageSize < matches.length) res.setHeader('x-ms-continuation-token', encodeContinuation(last));
+    const showInput = url.searchParams.get('showInput')?.toLowerCase() !== 'false';
+    return json(res, 200, page.map((r) => toStatus(r, { showHistory: false, showInput })));
   }
 
   #purge(res: ServerResponse, instanceId: string): boolean {
     const outcome = this.engine.purge(instanceId);
-    if (outcome === 'not-found') return json(res, 404, { message: `No instance with ID '${instanceId}' found.` });
-    if (outcome === 'running') return json(res, 400, { message: `Instance '${instanceId}' has not finished and cannot be purged.` });
+    if (outcome === 'not-found') return notFound(res);
     return json(res, 200, { instancesDeleted: 1 });
   }
 
+  /**
+   * Purge by filter, as the Azure Storage provider does it: `createdTimeFrom` is required; of the
+   * statuses given only the finished ones count, and with none left every instance created in the
+   * range is purged, whatever its status (AzureTableTrackingStore.PurgeInstanceHistoryAsync).
+   */
   #purgeMany(res: ServerResponse, url: URL): boolean {
+    if (!parseInstant(url.searchParams.get('createdTimeFrom'))) {
+      return json(res, 400, "Please provide value for 'createdTimeFrom' parameter.");
+    }
     let deleted = 0;
-    for (const record of this.#filter(url)) if (this.engine.purge(record.instanceId) === 'purged') deleted++;
-    return json(res, deleted > 0 ? 200 : 404, { instancesDeleted: deleted });
+    for (const record of this.#filter(url, { statuses: 'finished-only', createdTimeToDefault: this.engine.now() })) {
+      if (this.engine.purge(record.instanceId) === 'purged') deleted++;
+    }
+    if (deleted === 0) return notFound(res);
+    return json(res, 200, { instancesDeleted: deleted });
   }
 
-  #filter(url: URL): InstanceRecord[] {
-    const statuses = url.searchParams.get('runtimeStatus')?.split(',').filter((s) => s !== '') as RuntimeStatus[] | undefined;
-    const from = url.searchParams.get('createdTimeFrom');
-    const to = url.searchParams.get('createdTimeTo');
+  #filter(url: URL, options: { statuses: 'any' | 'finished-only'; createdTimeToDefault?: Date }): InstanceRecord[] {
+    let statuses = parseStatuses(url.searchParams.getAll('runtimeStatus'));
+    if (statuses && options.statuses === 'finished-only') statuses = statuses.filter((s) => TERMINAL_STATUSES.has(s));
+    if (statuses?.length === 0) statuses = undefined;
+    const from = parseInstant(url.searchParams.get('createdTimeFrom'));
+    const to = parseInstant(url.searchParams.get('createdTimeTo')) ?? options.createdTimeToDefault;
     const prefix = url.searchParams.get('instanceIdPrefix');
     return this.engine.store
       .all()
       .filter((r) => !statuses || statuses.includes(r.runtimeStatus))
-      .filter((r) => !from || r.createdTime >= new Date(from).toISOString())
-      .filter((r) => !to || r.createdTime <= new Date(to).toISOString())
+      .filter((r) => !from || Date.parse(r.createdTime) >= from.getTime())
+      .filter((r) => !to || Date.parse(r.createdTime) <= to.getTime())
       .filter((r) => !prefix || r.instanceId.startsWith(prefix))
-      .sort((a, b) => a.createdTime.localeCompare(b.createdTime) || a.instanceId.localeCompare(b.instanceId));
+      .sort(compareRecords);
   }
 }
 
 export function managementLinks(origin: string, taskHubName: string, instanceId: string): Record<string, string> {
   const links = clientBindingData(origin, taskHubName).managementUrls;
-  return Object.fromEntries(Object.entries(links).map(([k, v]) => [k, v.replace('INSTANCEID', encodeURIComponent(instanceId))]));
+  return Object.fromEntries(
+    Object.entries(links).map(([k, v]) => [k, k === 'id' ? instanceId : v.replace('INSTANCEID', encodeURIComponent(instanceId))]),
+  );
+}
+
+const RUNTIME_STATUSES: readonly RuntimeStatus[] = ['Pending', 'Running', 'Completed', 'ContinuedAsNew', 'Failed', 'Terminated', 'Suspended'];
+
+/** Comma-separated and repeated values; unknown names are ignored (Enum.TryParse). */
+function parseStatuses(values: string[]): RuntimeStatus[] | undefined {
+  const parsed = values.flatMap((v) => v.split(',')).filter((v): v is RuntimeStatus => (RUNTIME_STATUSES as readonly string[]).includes(v));
+  return parsed.length > 0 ? parsed : undefined;
+}
+
+function parseInstant(value: string | null): Date | undefined {
+  if (!value) return undefined;
+  const ms = Date.parse(value);
+  return Number.isNaN(ms) ? undefined : new Date(ms);
+}
+
+function seconds(value: string | null): number | undefined {
+  if (value === null || value.trim() === '') return undefined;
+  const n = Number(value);
+  return Number.isFinite(n) ? n : undefined;
+}
+
+function compareRecords(a: Pick<InstanceRecord, 'createdTime' | 'instanceId'>, b: Pick<InstanceRecord, 'createdTime' | 'instanceId'>): number {
+  return a.createdTime.localeCompare(b.createdTime) || a.instanceId.localeCompare(b.instanceId);
+}
+
+/** An opaque token naming the last instance of the page, so pages stay stable while instances come and go. */
+function encodeContinuation(last: InstanceRecord): string {
+  return Buffer.from(JSON.stringify([last.createdTime, last.instanceId])).toString('base64url');
+}
+
+function decodeContinuation(header: string | string[] | undefined): Pick<InstanceRecord, 'createdTime' | 'instanceId'> | undefined {
+  const token = Array.isArray(header) ? header[0] : header;
+  if (!token) return undefined;
+  try {
+    const [createdTime, instanceId] = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as [string, string];
+    return typeof createdTime === 'string' && typeof instanceId === 'string' ? { createdTime, instanceId } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Instants as the extension writes them: `ToString("s") + "Z"`, whole seconds. */
+function wholeSeconds(iso: string): string {
+  return `${new Date(iso).toISOString().slice(0, 19)}Z`;
 }
 
 function toStatus(record: InstanceRecord, options: { showHistory: boolean; showInput: boolean }): Record<string, unknown> {
@@ -179,8 +306,8 @@ function toStatus(record: InstanceRecord, options: { showHistory: boolean; showI
     input: options.showInput ? parse(record.input) : null,
     customStatus: parse(record.customStatus),
     output: TERMINAL_STATUSES.has(record.runtimeStatus) ? parse(record.output) : null,
-    createdTime: record.createdTime,
-    lastUpdatedTime: record.lastUpdatedTime,
+    createdTime: wholeSeconds(record.createdTime),
+    lastUpdatedTime: wholeSeconds(record.lastUpdatedTime),
     ...(options.showHistory ? { largestHistoryEvents: record.largestHistory ?? 0 } : {}),
     ...(options.showHistory
       ? {
@@ -194,6 +321,7 @@ function toStatus(record: InstanceRecord, options: { showHistory: boolean; showI
               ...(e.TaskScheduledId !== undefined ? { TaskScheduledId: e.TaskScheduledId } : {}),
               ...(e.TimerId !== undefined ? { TimerId: e.TimerId } : {}),
               ...(e.FireAt ? { FireAt: e.FireAt } : {}),
+              ...(e.InstanceId ? { InstanceId: e.InstanceId } : {}),
               ...(e.Reason ? { Reason: e.Reason } : {}),
             })),
         }
@@ -201,9 +329,18 @@ function toStatus(record: InstanceRecord, options: { showHistory: boolean; showI
   };
 }
 
-function outcomeResponse(res: ServerResponse, outcome: 'accepted' | 'gone' | 'not-found', id: string): boolean {
-  if (outcome === 'not-found') return json(res, 404, { message: `No instance with ID '${id}' found.` });
-  if (outcome === 'gone') return json(res, 410, { message: `Instance '${id}' has already finished.` });
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function outcomeResponse(res: ServerResponse, outcome: 'accepted' | 'gone' | 'not-found'): boolean {
+  if (outcome === 'not-found') return notFound(res);
+  if (outcome === 'gone') return gone(res);
   res.writeHead(202).end();
   return true;
 }
@@ -213,7 +350,17 @@ function notFound(res: ServerResponse): boolean {
   return true;
 }
 
-function json(res: ServerResponse, status: number, body: unknown): boolean {
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(body));
+function gone(res: ServerResponse): boolean {
+  res.writeHead(410).end();
+  return true;
+}
+
+/** ASP.NET's CreateErrorResponse body: `Message`, and the exception's message when there is one. */
+function errorResponse(res: ServerResponse, status: number, message: string, exceptionMessage?: string): boolean {
+  return json(res, status, { Message: message, ...(exceptionMessage ? { ExceptionMessage: exceptionMessage } : {}) });
+}
+
+function rawJson(res: ServerResponse, status: number, text: string): boolean {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' }).end(text);
   return true;
 }

@@ -4,7 +4,11 @@
 // one id per activity, sub-orchestration and timer, plus the ids the extension itself consumes for
 // retry timers, retry attempts and the slices of long timers. Ids in history that the replay does
 // not reproduce (or reproduces with another name) mean the orchestrator is non-deterministic.
+// Composite tasks follow .NET's Task.WhenAll/WhenAny (the shim builds them from those): a WhenAll
+// completes only when every child has, so the next action is not scheduled before that, and an
+// orchestrator that returned meanwhile stays Running until the shim reaches the end of its list.
 import { EventType, historyEvent, SCHEDULING_EVENT_TYPES, eventTypeName, type HistoryEvent } from './history.js';
+import { notImplementedMessage } from '../not-implemented.js';
 
 export interface OrchestratorAction {
   actionType: number;
@@ -43,8 +47,18 @@ export const ActionType = {
   ReleaseEntities: 14,
 } as const;
 
+/** Which functions the app registered, resolved case-insensitively as the Functions host does. */
+export interface FunctionCatalog {
+  isActivity(name: string): boolean;
+  isOrchestrator(name: string): boolean;
+}
+
 export interface ReplayOptions {
   instanceId: string;
+  /** Execution id of the running generation: the default sub-orchestration id is `{executionId}:{taskId}`. */
+  executionId: string;
+  parentInstanceId?: string;
+  catalog: FunctionCatalog;
   /** `maximumShortTimerDuration` in ms: longer timers are split into slices. */
   maximumShortTimerMs: number;
   /** `longRunningTimerIntervalDuration` in ms: the length of each slice. */
@@ -63,10 +77,14 @@ export interface ReplayResult {
   /** Every timer created and not yet fired, with whether the orchestrator cancelled it. */
   pendingTimers: PendingTimer[];
   continueAsNew?: { input: unknown };
+  /** Every action the orchestrator returned has been awaited and has completed, as the shim requires before it records the result. */
+  completed: boolean;
   nonDeterminism?: string;
   unsupported?: string;
   /** Notes for the host log, e.g. a retry policy that gave up. */
   warnings: string[];
+  /** Calls the extension refuses inside its shim (an unknown function, say): the task faults there, unseen by the orchestrator. */
+  dropped: string[];
 }
 
 type Schedule =
@@ -77,6 +95,8 @@ type Schedule =
 abstract class TaskNode {
   done = false;
   failed = false;
+  /** A failure marked non-retriable (FailureDetails.IsNonRetriable): retry policies give up at once. */
+  nonRetriable = false;
   parent: CompositeNode | undefined;
 }
 
@@ -100,11 +120,11 @@ abstract class CompositeNode extends TaskNode {
 }
 
 class WhenAllNode extends CompositeNode {
-  onChildDone(child: TaskNode, replay: Replayer): void {
+  onChildDone(_child: TaskNode, replay: Replayer): void {
     if (this.done) return;
-    // Like the JS library: the first failure fails the whole group at once.
-    if (child.failed) replay.finish(this, true);
-    else if (this.children.every((c) => c.done && !c.failed)) replay.finish(this, false);
+    // .NET Task.WhenAll: done when every child is done, faulted if any faulted. (The JS library fails
+    // its own Task.all at the first failure, so the orchestrator moves on while the shim still waits.)
+    if (this.children.every((c) => c.done)) replay.finish(this, this.children.some((c) => c.failed));
   }
 }
 
@@ -117,6 +137,7 @@ class WhenAnyNode extends CompositeNode {
 class RetryNode extends CompositeNode {
   attempt = 1;
   waitingOnTimer = false;
+  lastTimer = false;
   constructor(
     readonly schedule: Schedule,
     readonly policy: RetryPolicy,
@@ -124,26 +145,42 @@ class RetryNode extends CompositeNode {
   ) {
     super();
   }
+  /** DTFx RetryInterceptor: a timer after every failed attempt, the one after the last attempt due at once. */
   onChildDone(child: TaskNode, replay: Replayer): void {
     if (this.done) return;
     if (this.waitingOnTimer) {
       this.waitingOnTimer = false;
-      if (this.attempt > this.policy.maxNumberOfAttempts) replay.finish(this, true);
-      else this.adopt(replay.scheduleLeaf(this.schedule));
+      if (this.lastTimer) {
+        replay.finish(this, true);
+        return;
+      }
+      this.attempt++;
+      this.adopt(replay.scheduleLeaf(this.schedule));
       return;
     }
     if (!child.failed) {
       replay.finish(this, false);
       return;
     }
+    if (child.nonRetriable) {
+      replay.finish(this, true);
+      return;
+    }
+    if (this.attempt >= this.policy.maxNumberOfAttempts) {
+      // "Dummy timer for back-compat": the JS library counts attempts by these timers.
+      this.waitingOnTimer = true;
+      this.lastTimer = true;
+      this.adopt(replay.scheduleLeaf({ kind: 'timer', fireAt: replay.now, purpose: 'retry (attempts used up)' }));
+      return;
+    }
     const delay = retryDelayMs(this.policy, this.attempt - 1, this.firstAttemptAt, replay.now);
-    this.attempt++;
     if (delay === undefined) {
-      // The extension stops retrying without creating a timer, and the JS library then waits
-      // forever (azure-functions-durable-js#629). Reproduce it, loudly.
+      // The interceptor stops without a timer and rethrows; the JS library, waiting for that timer,
+      // never resumes (azure-functions-durable-js#629). Reproduce it, loudly.
       replay.warnings.push(
         `retry timeout exceeded for ${describe(this.schedule)}: the real extension stops here and the orchestration never resumes (durable-js #629)`,
       );
+      replay.finish(this, true);
       return;
     }
     this.waitingOnTimer = true;
@@ -165,13 +202,17 @@ class LongTimerNode extends CompositeNode {
   }
 }
 
-/** .NET RetryOptions semantics: delay = first * coefficient^attempt, capped; none once the retry timeout has passed. */
+/**
+ * DTFx RetryInterceptor.ComputeNextDelay: first * coefficient^attempt, capped by the maximum interval
+ * when one is given; none (the retries stop) once the retry timeout has passed or the delay is zero.
+ */
 export function retryDelayMs(policy: RetryPolicy, attemptIndex: number, firstAttemptAt: Date, now: Date): number | undefined {
   const timeout = policy.retryTimeoutInMilliseconds;
-  if (timeout !== undefined && timeout > 0 && now.getTime() >= firstAttemptAt.getTime() + timeout) return undefined;
+  if (timeout !== undefined && now.getTime() >= firstAttemptAt.getTime() + timeout) return undefined;
   const delay = policy.firstRetryIntervalInMilliseconds * Math.pow(policy.backoffCoefficient ?? 1, attemptIndex);
   const cap = policy.maxRetryIntervalInMilliseconds;
-  return cap !== undefined && cap > 0 && delay > cap ? cap : delay;
+  const capped = cap !== undefined && delay >= cap ? cap : delay;
+  return capped > 0 ? capped : undefined;
 }
 
 function describe(schedule: Schedule): string {
@@ -181,6 +222,7 @@ function describe(schedule: Schedule): string {
 class Replayer {
   now: Date;
   readonly warnings: string[] = [];
+  readonly dropped: string[] = [];
   readonly newEvents: HistoryEvent[] = [];
   #sequence = 0;
   #nonDeterminism: string | undefined;
@@ -219,7 +261,9 @@ class Replayer {
     return {
       newEvents: this.newEvents,
       pendingTimers,
+      completed: this.#actionIndex >= this.actions.length && (this.#current === undefined || this.#current.done),
       warnings: this.warnings,
+      dropped: this.dropped,
       ...(this.#continueAsNew ? { continueAsNew: this.#continueAsNew } : {}),
       ...(this.#nonDeterminism ? { nonDeterminism: this.#nonDeterminism } : {}),
       ...(this.#unsupported ? { unsupported: this.#unsupported } : {}),
@@ -240,7 +284,7 @@ class Replayer {
         return;
       case EventType.TaskFailed:
       case EventType.SubOrchestrationInstanceFailed:
-        this.#complete(event.TaskScheduledId, true);
+        this.#complete(event.TaskScheduledId, true, event.FailureDetails?.IsNonRetriable === true);
         return;
       case EventType.TimerFired:
         this.#complete(event.TimerId, false);
@@ -253,24 +297,27 @@ class Replayer {
     }
   }
 
-  #complete(id: number | undefined, failed: boolean): void {
+  #complete(id: number | undefined, failed: boolean, nonRetriable = false): void {
     if (id === undefined) return;
     const leaf = this.#open.get(id);
     // A completion for a task the replay has not (yet) scheduled is ignored, as DTFx does for
     // results that arrive after the orchestration moved on.
     if (!leaf) return;
     this.#open.delete(id);
+    leaf.nonRetriable = failed && nonRetriable;
     this.finish(leaf, failed);
   }
 
   #raise(name: string): void {
-    const waiters = this.#eventWaiters.get(name);
-    const waiter = waiters?.pop(); // the JS library hands the event to the most recent waiter
+    // The extension keeps one stack of waiters per event name, compared case-insensitively; the most
+    // recent waiter takes the event, and an event nobody waits for is buffered.
+    const key = eventKey(name);
+    const waiter = this.#eventWaiters.get(key)?.pop();
     if (waiter) {
       this.finish(waiter, false);
       return;
     }
-    this.#bufferedEvents.set(name, (this.#bufferedEvents.get(name) ?? 0) + 1);
+    this.#bufferedEvents.set(key, (this.#bufferedEvents.get(key) ?? 0) + 1);
   }
 
   finish(node: TaskNode, failed: boolean): void {
@@ -297,18 +344,20 @@ class Replayer {
   #build(action: OrchestratorAction): TaskNode {
     switch (action.actionType) {
       case ActionType.CallActivity:
-        return this.scheduleLeaf({ kind: 'activity', name: action.functionName ?? '', input: action.input });
+      case ActionType.CallActivityWithRetry: {
+        const schedule: Schedule = { kind: 'activity', name: action.functionName ?? '', input: action.input };
+        const refused = this.#refusal(schedule);
+        if (refused) return refused;
+        if (action.actionType === ActionType.CallActivity) return this.scheduleLeaf(schedule);
+        return this.#withRetry(schedule, action);
+      }
       case ActionType.CallSubOrchestrator:
-        return this.scheduleLeaf(subOrchestration(action));
-      case ActionType.CallActivityWithRetry:
       case ActionType.CallSubOrchestratorWithRetry: {
-        const schedule: Schedule =
-          action.actionType === ActionType.CallActivityWithRetry
-            ? { kind: 'activity', name: action.functionName ?? '', input: action.input }
-            : subOrchestration(action);
-        const node = new RetryNode(schedule, action.retryOptions ?? { firstRetryIntervalInMilliseconds: 1000, maxNumberOfAttempts: 1 }, this.now);
-        node.adopt(this.scheduleLeaf(schedule));
-        return node;
+        const schedule = subOrchestration(action);
+        const refused = this.#refusal(schedule);
+        if (refused) return refused;
+        if (action.actionType === ActionType.CallSubOrchestrator) return this.scheduleLeaf(schedule);
+        return this.#withRetry(schedule, action);
       }
       case ActionType.CreateTimer: {
         const fireAt = new Date(action.fireAt ?? 0);
@@ -320,14 +369,14 @@ class Replayer {
         return this.scheduleLeaf({ kind: 'timer', fireAt, purpose: 'timer' }, () => action.isCanceled === true);
       }
       case ActionType.WaitForExternalEvent: {
-        const name = action.externalEventName ?? '';
+        const key = eventKey(action.externalEventName ?? '');
         const leaf = new LeafNode('event', undefined);
-        const buffered = this.#bufferedEvents.get(name) ?? 0;
+        const buffered = this.#bufferedEvents.get(key) ?? 0;
         if (buffered > 0) {
-          this.#bufferedEvents.set(name, buffered - 1);
+          this.#bufferedEvents.set(key, buffered - 1);
           leaf.done = true;
         } else {
-          this.#eventWaiters.set(name, [...(this.#eventWaiters.get(name) ?? []), leaf]);
+          this.#eventWaiters.set(key, [...(this.#eventWaiters.get(key) ?? []), leaf]);
         }
         return leaf;
       }
@@ -337,12 +386,56 @@ class Replayer {
         for (const childAction of action.compoundActions ?? []) node.adopt(this.#build(childAction));
         const doneChild = node.children.find((c) => c.done);
         if (doneChild) node.onChildDone(doneChild, this);
+        else if (node.children.length === 0) this.finish(node, false);
         return node;
       }
+      case ActionType.CallHttp:
+        this.#unsupported = notImplementedMessage('callHttp');
+        return new LeafNode('event', undefined);
+      case ActionType.CallEntity:
+      case ActionType.SignalEntity:
+      case ActionType.LockEntities:
+      case ActionType.ReleaseEntities:
+        this.#unsupported = notImplementedMessage('entities');
+        return new LeafNode('event', undefined);
       default:
         this.#unsupported = `action type ${action.actionType} (${Object.entries(ActionType).find(([, v]) => v === action.actionType)?.[0] ?? 'unknown'}) is not supported by the local host`;
         return new LeafNode('event', undefined);
     }
+  }
+
+  #withRetry(schedule: Schedule, action: OrchestratorAction): RetryNode {
+    const node = new RetryNode(schedule, action.retryOptions ?? { firstRetryIntervalInMilliseconds: 1000, maxNumberOfAttempts: 1 }, this.now);
+    node.adopt(this.scheduleLeaf(schedule));
+    return node;
+  }
+
+  /**
+   * What the extension's DurableOrchestrationContext refuses before scheduling anything: a function
+   * that is not registered, a sub-orchestration id starting with "@" or equal to this instance's or
+   * its parent's. The refusal faults the shim's task (no task id is used) and the shim swallows it,
+   * so the orchestrator never hears of it and waits for a result that never comes.
+   */
+  #refusal(schedule: Schedule): LeafNode | undefined {
+    let reason: string | undefined;
+    if (schedule.kind === 'activity' && !this.options.catalog.isActivity(schedule.name)) {
+      reason = `The function '${schedule.name}' doesn't exist, is disabled, or is not an activity function.`;
+    } else if (schedule.kind === 'subOrchestration') {
+      const id = schedule.instanceId?.toLowerCase();
+      if (!this.options.catalog.isOrchestrator(schedule.name)) {
+        reason = `The function '${schedule.name}' doesn't exist, is disabled, or is not an orchestrator function.`;
+      } else if (id !== undefined && (id === this.options.instanceId.toLowerCase() || id === this.options.parentInstanceId?.toLowerCase())) {
+        reason = 'The instance ID of a sub-orchestration must be different than the instance ID of a parent orchestration.';
+      } else if (id?.startsWith('@')) {
+        reason = 'Orchestration instance ids must not start with @.';
+      }
+    }
+    if (!reason) return undefined;
+    this.dropped.push(`${describe(schedule)}: ${reason}`);
+    const faulted = new LeafNode(schedule.kind, undefined);
+    faulted.done = true;
+    faulted.failed = true;
+    return faulted;
   }
 
   nextTimerSlice(node: LongTimerNode): LeafNode {
@@ -382,7 +475,8 @@ class Replayer {
         return historyEvent(EventType.SubOrchestrationInstanceCreated, this.now, {
           EventId: id,
           Name: schedule.name,
-          InstanceId: schedule.instanceId ?? `${this.options.instanceId}:${id.toString().padStart(4, '0')}`,
+          // DTFx's default for a sub-orchestration without an id.
+          InstanceId: schedule.instanceId ?? `${this.options.executionId}:${id}`,
           Input: jsonInput(schedule.input),
         });
       case 'timer':
@@ -403,12 +497,17 @@ class Replayer {
   }
 }
 
+/** Event names match case-insensitively in the extension (StringComparer.OrdinalIgnoreCase). */
+function eventKey(name: string): string {
+  return name.toLowerCase();
+}
+
 function subOrchestration(action: OrchestratorAction): Schedule {
   return {
     kind: 'subOrchestration',
     name: action.functionName ?? '',
     input: action.input,
-    ...(action.instanceId ? { instanceId: action.instanceId } : {}),
+    ...(action.instanceId && action.instanceId.trim() !== '' ? { instanceId: action.instanceId } : {}),
   };
 }
 

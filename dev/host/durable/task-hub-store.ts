@@ -1,5 +1,6 @@
 // Task hub state on disk: one JSON file per orchestration instance, replaced atomically (write a
 // temporary file, then rename) so a host killed at any moment restarts from a consistent state.
+// In-process tests use the same store without a folder (memory only).
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
@@ -36,11 +37,13 @@ export interface InstanceRecord {
 }
 
 export class TaskHubStore {
-  readonly #dir: string;
+  readonly #dir: string | undefined;
   readonly #instances = new Map<string, InstanceRecord>();
 
-  constructor(stateDir: string, readonly taskHubName: string) {
-    this.#dir = join(stateDir, 'taskhub', taskHubName, 'instances');
+  /** The task hub kept under `stateDir` (loaded from it), or in memory only when `stateDir` is undefined. */
+  constructor(stateDir: string | undefined, readonly taskHubName: string) {
+    this.#dir = stateDir === undefined ? undefined : join(stateDir, 'taskhub', taskHubName, 'instances');
+    if (!this.#dir) return;
     mkdirSync(this.#dir, { recursive: true });
     for (const file of readdirSync(this.#dir)) {
       if (!file.endsWith('.json')) continue;
@@ -59,6 +62,7 @@ export class TaskHubStore {
 
   save(record: InstanceRecord): void {
     this.#instances.set(record.instanceId, record);
+    if (!this.#dir) return;
     const path = this.#pathFor(record.instanceId);
     const temp = `${path}.${process.pid}.tmp`;
     writeFileSync(temp, JSON.stringify(record));
@@ -67,11 +71,11 @@ export class TaskHubStore {
 
   delete(instanceId: string): boolean {
     const existed = this.#instances.delete(instanceId);
-    rmSync(this.#pathFor(instanceId), { force: true });
+    if (this.#dir) rmSync(this.#pathFor(instanceId), { force: true });
     return existed;
   }
 
   #pathFor(instanceId: string): string {
-    return join(this.#dir, `${createHash('sha256').update(instanceId).digest('hex').slice(0, 40)}.json`);
+    return join(this.#dir!, `${createHash('sha256').update(instanceId).digest('hex').slice(0, 40)}.json`);
   }
 }

@@ -7,6 +7,9 @@ import type { RpcBindingInfo, RpcInvocationResponse, RpcParameterBinding, RpcTyp
 /** Supplies the value of a non-trigger input binding (e.g. `durableClient`) for one invocation. */
 export type InputBindingProvider = (binding: RpcBindingInfo, functionName: string) => RpcTypedData;
 
+/** Output bindings the host itself consumes (the HTTP response); any other output value is dropped, loudly. */
+const CONSUMED_OUTPUT_TYPES = new Set(['http']);
+
 export class FunctionInvocationError extends Error {
   constructor(
     readonly functionName: string,
@@ -21,16 +24,33 @@ export class FunctionInvocationError extends Error {
 export class FunctionInvoker {
   readonly #core: CoreApi;
   readonly #inputProviders: Map<string, InputBindingProvider>;
+  readonly #warn: (message: string) => void;
 
-  constructor(core: CoreApi, inputProviders: Record<string, InputBindingProvider>) {
+  constructor(core: CoreApi, inputProviders: Record<string, InputBindingProvider>, warn: (message: string) => void = () => undefined) {
     this.#core = core;
     this.#inputProviders = new Map(Object.entries(inputProviders).map(([type, p]) => [type.toLowerCase(), p]));
+    this.#warn = warn;
+  }
+
+  /** The function registered under `functionName`; names are case-insensitive, as in the Functions host. */
+  find(functionName: string): RegisteredFunction | undefined {
+    const exact = this.#core.functions.get(functionName);
+    if (exact) return exact;
+    const wanted = functionName.toLowerCase();
+    for (const [name, registered] of this.#core.functions) if (name.toLowerCase() === wanted) return registered;
+    return undefined;
   }
 
   get(functionName: string): RegisteredFunction {
-    const registered = this.#core.functions.get(functionName);
+    const registered = this.find(functionName);
     if (!registered) throw new Error(`No function named "${functionName}" is registered.`);
     return registered;
+  }
+
+  /** Whether `functionName` is registered with a trigger of `triggerType` (e.g. `activityTrigger`). */
+  hasTrigger(functionName: string, triggerType: string): boolean {
+    const registered = this.find(functionName);
+    return registered !== undefined && Object.values(registered.metadata.bindings).some((b) => b.type?.toLowerCase() === triggerType.toLowerCase());
   }
 
   /** Invokes `functionName` with `triggerData` as its trigger input; throws FunctionInvocationError when the handler fails. */
@@ -40,6 +60,7 @@ export class FunctionInvoker {
     triggerMetadata?: Record<string, RpcTypedData>,
   ): Promise<RpcInvocationResponse> {
     const { metadata, callback } = this.get(functionName);
+    functionName = metadata.name;
     const inputData: RpcParameterBinding[] = [];
     for (const [name, binding] of Object.entries(metadata.bindings)) {
       if (binding.direction !== 'in') continue;
@@ -86,8 +107,22 @@ export class FunctionInvoker {
     coreCtx.state = 'postInvocationHooks';
     await this.#core.runHooks('postInvocation', postContext);
     if (postContext.error) throw new FunctionInvocationError(functionName, postContext.error);
-    return model.getResponse(context, postContext.result);
+    const response = await model.getResponse(context, postContext.result);
+    for (const output of response.outputData ?? []) {
+      const type = metadata.bindings[output.name ?? '']?.type ?? 'unknown';
+      if (!CONSUMED_OUTPUT_TYPES.has(type.toLowerCase())) {
+        this.#warn(`[${functionName}] output binding "${output.name}" (${type}) is not implemented by the local host: the value the function set on it was dropped`);
+      }
+    }
+    return response;
   }
+}
+
+/** Output bindings of `metadata` whose values the local host drops (everything but the HTTP response). */
+export function unsupportedOutputBindings(metadata: { bindings: Record<string, RpcBindingInfo> }): { name: string; type: string }[] {
+  return Object.entries(metadata.bindings)
+    .filter(([name, b]) => b.direction === 'out' && name !== '$return' && !CONSUMED_OUTPUT_TYPES.has(String(b.type).toLowerCase()))
+    .map(([name, b]) => ({ name, type: String(b.type) }));
 }
 
 export function isTriggerType(type: string | null | undefined): boolean {

@@ -1,7 +1,7 @@
 // The app settings the local host gives the app: the addresses of the local stand-ins, in the
 // same names the app reads in Azure (see shared/config.ts and local.settings.example.json).
-import { DEV_AUDIENCE, DEV_ISSUER, DEV_ISSUER_JWKS_PATH } from '../dev-issuer.js';
-import type { PlatformAddresses } from '../platform/addresses.js';
+import { DEV_AUDIENCE, DEV_ISSUER, DEV_ISSUER_JWKS_PATH } from './dev-issuer.js';
+import type { PlatformAddresses } from './platform/addresses.js';
 
 export function localAppSettings(platform: PlatformAddresses, hostOrigin: string): Record<string, string> {
   const emailParts = Object.fromEntries(
