@@ -77,12 +77,12 @@ defineOrchestration(BREACH_ORCHESTRATOR, {
       const nextUpdate = new EventWaiter(context, updateEvent(due.nextUpdate));
       // Fan-in is not awaited before the next update: an update must not wait for acknowledgements.
       // A completed task is never yielded again inside a race: the extension would wait on it anew.
+      // The notices race one by one, not as a Task.all: the extension ends a Task.all only when every
+      // notice has finished, the JS library at the first failure, and a wait issued in between is
+      // never woken in the extension (a failed notice would stop every later update).
       const stops = closed.happened ? [nextUpdate.task] : [nextUpdate.task, closed.task];
-      if (notices.length > 0) yield context.df.Task.any([...stops, context.df.Task.all(notices)]);
-      if (!nextUpdate.happened && !closed.happened) {
-        showPhase(context, BREACH_PHASES, 'notifying', { tenants: tenants.length, latestNotice: after, awaiting: 'updates' });
-        yield context.df.Task.any([nextUpdate.task, closed.task]);
-      }
+      if (notices.length > 0) yield context.df.Task.any([...stops, ...notices]);
+      if (!nextUpdate.happened && !closed.happened) yield context.df.Task.any([nextUpdate.task, closed.task]);
       // The notice workflows already started carry on (re-sends until acknowledged) on their own.
       if (closed.happened && !nextUpdate.happened) {
         showPhase(context, BREACH_PHASES, 'closed', { tenants: tenants.length, latestNotice: after });

@@ -1,0 +1,27 @@
+// In-process runs of this app's orchestrators for branch tests: the local host's engine with the
+// product's real orchestrators and every activity replaced by a double keyed by its registered name
+// (so the tests hold whatever shape the workflow code takes inside). Import it first in a test file:
+// it installs the worker's core API before the workflows register.
+import { fileURLToPath } from 'node:url';
+import { InProcessDurableHost, loadApp, type ActivityDouble } from '../../dev/host/in-process.js';
+
+export { InProcessDurableHost, type ActivityDouble };
+
+const WORKFLOWS = fileURLToPath(new URL('../../workflows/index.js', import.meta.url));
+
+/** A host running the app's workflows from `start`, with `activities` standing in for the real ones. */
+export async function workflowHost(activities: Record<string, ActivityDouble>, start = new Date('2026-03-02T09:00:00Z')): Promise<InProcessDurableHost> {
+  await loadApp([WORKFLOWS]);
+  return new InProcessDurableHost({ start, activities });
+}
+
+/** An activity double that fails every call (an outage that outlasts every retry). */
+export const alwaysFails =
+  (message = 'dependency unavailable'): ActivityDouble =>
+  () => {
+    throw new Error(message);
+  };
+
+export const HOUR = 3600_000;
+export const DAY = 24 * HOUR;
+export const at = (start: Date, ms: number): Date => new Date(start.getTime() + ms);
