@@ -40,13 +40,25 @@ export async function launchPlatform(options: LaunchOptions): Promise<PlatformPr
   return Object.assign(handle, { addresses, addressesFile: join(options.stateDir, 'platform.json') });
 }
 
+/** This app's host (dev/app-host.ts): the generic host with the development issuer and the platform's settings. */
 export async function launchHost(
   options: LaunchOptions & { port?: number; platformFile?: string; appModules?: string[] },
 ): Promise<HostProcess> {
   const args = ['--state-dir', options.stateDir, '--clock', options.clock, '--port', String(options.port ?? 0)];
   if (options.platformFile) args.push('--platform', options.platformFile);
   for (const app of options.appModules ?? []) args.push('--app', app);
-  const { handle, ready } = spawnUntilReady(join(distDev, 'app-host.js'), args, 'HOST_READY', options);
+  return hostProcess(join(distDev, 'app-host.js'), args, options);
+}
+
+/** The generic host (dev/host/main.ts) running another app by its documented command line alone. */
+export async function launchGenericHost(options: LaunchOptions & { port?: number; appRoot: string; appModules: string[] }): Promise<HostProcess> {
+  const args = ['--root', options.appRoot, '--state-dir', options.stateDir, '--clock', options.clock, '--port', String(options.port ?? 0)];
+  for (const app of options.appModules) args.push('--app', app);
+  return hostProcess(join(distDev, 'host', 'main.js'), args, options);
+}
+
+async function hostProcess(script: string, args: string[], options: LaunchOptions): Promise<HostProcess> {
+  const { handle, ready } = spawnUntilReady(script, args, 'HOST_READY', options);
   const info = JSON.parse(await ready) as { url: string; functions: string[] };
   return Object.assign(handle, info);
 }

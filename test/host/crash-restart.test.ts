@@ -6,18 +6,9 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LocalSystem } from '../support/local-system.js';
+import { until } from './conformance-host.js';
 
 const SAMPLE_APP = 'dist/test/host/fixtures/sample-app.js';
-
-async function until(condition: () => boolean | Promise<boolean>, what: string): Promise<void> {
-  // Waits for a state that a hung activity cannot report through settle(); bounded, not a sleep.
-  for (let i = 0; i < 200; i++) {
-    if (await condition()) return;
-    await new Promise((resolve) => setImmediate(resolve));
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  assert.fail(`timed out waiting for ${what}`);
-}
 
 describe('crash and restart of the local host', () => {
   let system: LocalSystem;

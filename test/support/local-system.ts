@@ -1,10 +1,11 @@
 // Test harness: starts the local platform and host as real processes on free ports, with a
 // virtual clock and a fresh state folder, and offers the few calls every end-to-end test needs.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { launchHost, launchPlatform, type HostProcess, type PlatformProcess } from '../../dev/launcher.js';
+import { launchGenericHost, launchHost, launchPlatform, type HostProcess, type PlatformProcess } from '../../dev/launcher.js';
 import { DevIssuer, type TokenClaims } from '../../dev/dev-issuer.js';
+import { addIsoDuration } from '../../dev/host/iso-duration.js';
 import { CosmosClient, type Container } from '@azure/cosmos';
 import { KeyClient } from '@azure/keyvault-keys';
 import { BlobServiceClient } from '@azure/storage-blob';
@@ -21,6 +22,8 @@ export interface SystemOptions {
    */
   settings?: Record<string, string>;
   productionLimits?: boolean;
+  /** Run `appModules` as another app on the generic host (dev/host/main.js), from this folder (host.json). */
+  appRoot?: string;
 }
 
 /** Longer than any virtual span a test moves through (see builders.ts). */
@@ -40,8 +43,7 @@ export class LocalSystem {
     readonly platform: PlatformProcess | undefined,
   ) {}
 
-  static async start(options: SystemOptions = {}): Promise<LocalSystem> {
-    const stateDir = mkdtempSync(join(tmpdir(), 'privacy-ops-'));
+  static async start(options: SystemOptions = {}, stateDir = mkdtempSync(join(tmpdir(), 'privacy-ops-'))): Promise<LocalSystem> {
     const platform = options.withPlatform ? await launchPlatform({ stateDir, clock: 'virtual' }) : undefined;
     try {
       const host = await LocalSystem.#launchHost(stateDir, options, platform);
@@ -53,6 +55,15 @@ export class LocalSystem {
   }
 
   static #launchHost(stateDir: string, options: SystemOptions, platform: PlatformProcess | undefined): Promise<HostProcess> {
+    if (options.appRoot) {
+      return launchGenericHost({
+        stateDir,
+        clock: 'virtual',
+        appRoot: options.appRoot,
+        appModules: options.appModules ?? [],
+        ...(process.env['ECHO_HOST_LOG'] ? { echo: true } : {}),
+      });
+    }
     return launchHost({
       stateDir,
       clock: 'virtual',
@@ -68,8 +79,14 @@ export class LocalSystem {
   }
 
   /** Kills the host process without warning (SIGKILL) and starts a new one on the same state. */
-  async crashAndRestartHost(): Promise<void> {
+  async crashAndRestartHost(options: { downFor?: string } = {}): Promise<void> {
     await this.host.kill();
+    if (options.downFor) {
+      // Time passes while the host is down: the persisted virtual clock moves on before it starts again.
+      const clockFile = join(this.stateDir, 'clock.json');
+      const stopped = (JSON.parse(readFileSync(clockFile, 'utf8')) as { now: string }).now;
+      writeFileSync(clockFile, JSON.stringify({ now: addIsoDuration(new Date(stopped), options.downFor).toISOString() }));
+    }
     this.host = await LocalSystem.#launchHost(this.stateDir, this.options, this.platform);
   }
 
