@@ -1,7 +1,7 @@
 // The local host's command line, shared by the generic entry (dev/host/main.ts) and any program that
 // composes the host for its app (dev/app-host.ts does so for this product):
-//   --app <module>       a module of the compiled function app to load (repeatable; default: the
-//                        `main` of package.json in --root), resolved against --root
+//   --app <module>       a module of the compiled function app to load, relative to the current
+//                        folder (repeatable; default: the `main` of package.json in --root)
 //   --root <dir>         the function app's folder, holding host.json and local.settings.json (default: cwd)
 //   --port <n>           where to listen on 127.0.0.1 (default 7071; 0 picks a free port)
 //   --clock real|virtual a virtual clock stands still until moved with POST /runtime/dev/clock
@@ -36,7 +36,7 @@ export function hostCommandLine(values: { app?: string[]; root?: string; port?: 
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CommandLineError(`--port ${values.port} is not a port number`);
   const clock = values.clock ?? 'real';
   if (clock !== 'real' && clock !== 'virtual') throw new CommandLineError(`--clock must be "real" or "virtual", not "${clock}"`);
-  const appModules = values.app && values.app.length > 0 ? values.app : [packageMain(appRoot)];
+  const appModules = values.app && values.app.length > 0 ? values.app.map((module) => resolve(module)) : [resolve(appRoot, packageMain(appRoot))];
   return { appRoot, appModules, port, clock, stateDir: resolve(values['state-dir'] ?? join(appRoot, '.local')) };
 }
 

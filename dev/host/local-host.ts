@@ -47,9 +47,9 @@ export interface LocalHostOptions {
   port: number;
   stateDir: string;
   clock: 'real' | 'virtual';
-  /** The function app's folder: host.json and local.settings.json are read from it, and `appModules` resolve against it. */
+  /** The function app's folder: host.json and local.settings.json are read from it. */
   appRoot: string;
-  /** Modules to load as the function app, in order. */
+  /** Modules to load as the function app, in order (relative ones against `appRoot`). */
   appModules: string[];
   extensions?: HostExtensionFactory[];
   log: Logger;
