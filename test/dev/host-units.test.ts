@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { compileRoute, matchRoute } from '../../dev/host/http/route-template.js';
 import { addIsoDuration } from '../../dev/host/iso-duration.js';
 import { retryDelayMs } from '../../dev/host/durable/replay.js';
+import { nextOccurrence } from '../../dev/host/timer-triggers.js';
 
 test('route templates bind parameters, honour constraints and optional segments', () => {
   assert.deepEqual(matchRoute(compileRoute('tenants/{tenantId}/users/{userId}'), 'tenants/t1/users/u%201'), { tenantId: 't1', userId: 'u 1' });
@@ -29,4 +30,20 @@ test('retry delays follow .NET RetryOptions: exponential, capped, none after the
   assert.equal(retryDelayMs(policy, 1, start, start), 2000);
   assert.equal(retryDelayMs(policy, 2, start, start), 3000);
   assert.equal(retryDelayMs(policy, 1, start, new Date(start.getTime() + 10_000)), undefined);
+});
+
+test('retries stop without a delay once the retry timeout has passed or the capped delay is zero (RetryInterceptor.ComputeNextDelay)', () => {
+  const start = new Date('2026-01-01T00:00:00Z');
+  assert.equal(retryDelayMs({ firstRetryIntervalInMilliseconds: 1000, maxNumberOfAttempts: 3, retryTimeoutInMilliseconds: 0 }, 0, start, start), undefined);
+  assert.equal(retryDelayMs({ firstRetryIntervalInMilliseconds: 1000, maxNumberOfAttempts: 3, maxRetryIntervalInMilliseconds: 0 }, 0, start, start), undefined);
+  assert.equal(retryDelayMs({ firstRetryIntervalInMilliseconds: 1000, maxNumberOfAttempts: 3 }, 4, start, start), 1000, 'the backoff coefficient defaults to 1');
+});
+
+test('NCRONTAB schedules have six fields with seconds or five without; anything else is refused', () => {
+  const after = new Date('2026-01-01T10:15:30Z');
+  assert.equal(nextOccurrence('0 4 * * *', after).toISOString(), '2026-01-02T04:00:00.000Z');
+  assert.equal(nextOccurrence('30 0 4 * * *', after).toISOString(), '2026-01-02T04:00:30.000Z');
+  assert.equal(nextOccurrence('0 */5 * * * *', after).toISOString(), '2026-01-01T10:20:00.000Z');
+  assert.throws(() => nextOccurrence('4 * * *', after), /not an NCRONTAB expression/);
+  assert.throws(() => nextOccurrence('01:00:00', after), /TimeSpan schedules/);
 });
