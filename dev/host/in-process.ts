@@ -124,7 +124,6 @@ export class InProcessDurableHost {
   #runner(): FunctionRunner {
     const invoker = this.#invoker;
     return {
-      find: (name) => invoker.find(name),
       hasTrigger: (name, type) => invoker.hasTrigger(name, type),
       invoke: async (name, triggerData): Promise<RpcInvocationResponse> => {
         if (!invoker.hasTrigger(name, 'activityTrigger')) return invoker.invoke(name, triggerData);

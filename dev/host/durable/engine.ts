@@ -6,7 +6,6 @@ import type { HostClock } from '../clock.js';
 import type { Scheduler } from '../scheduler.js';
 import type { WorkTracker } from '../work-tracker.js';
 import { FunctionInvocationError, fromTypedData } from '../worker/invoker.js';
-import type { RegisteredFunction } from '../worker/core-api.js';
 import type { RpcInvocationResponse, RpcTypedData } from '../worker/rpc-types.js';
 import { EventType, historyEvent, toJsonText, type FailureDetails, type HistoryEvent } from './history.js';
 import { replayActions, type FunctionCatalog, type OrchestratorAction } from './replay.js';
@@ -35,9 +34,8 @@ interface OrchestratorState {
   failureDetails?: FailureDetails;
 }
 
-/** What the engine needs from the worker: the registered functions and a way to invoke them. */
+/** What the engine needs from the worker: which functions are registered, and a way to invoke them. */
 export interface FunctionRunner {
-  find(functionName: string): RegisteredFunction | undefined;
   hasTrigger(functionName: string, triggerType: string): boolean;
   invoke(functionName: string, triggerData: RpcTypedData): Promise<RpcInvocationResponse>;
 }
@@ -55,8 +53,8 @@ export class DurableEngine {
   readonly #store: TaskHubStore;
   readonly #invoker: FunctionRunner;
   readonly #catalog: FunctionCatalog;
-  /** Refusals already logged, so a replayed refusal is reported once per execution. */
-  readonly #reportedDrops = new Set<string>();
+  /** Notes already logged, so what replay meets again is reported once per execution. */
+  readonly #logged = new Set<string>();
   readonly #scheduler: Scheduler;
   readonly #tracker: WorkTracker;
   readonly #clock: HostClock;
@@ -347,8 +345,8 @@ export class DurableEngine {
   /** Logs `message` for this execution once, however often replay meets its cause again. */
   #logOnce(record: InstanceRecord, level: 'info' | 'warn' | 'error', message: string): void {
     const key = `${record.instanceId}|${record.executionId}|${message}`;
-    if (this.#reportedDrops.has(key)) return;
-    this.#reportedDrops.add(key);
+    if (this.#logged.has(key)) return;
+    this.#logged.add(key);
     this.#log(level, `[${record.name} ${record.instanceId}] ${message}`);
   }
 
