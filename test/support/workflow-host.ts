@@ -22,6 +22,22 @@ export const alwaysFails =
     throw new Error(message);
   };
 
+/** Ids in the shapes the workflows' input schemas check (region-bound tenant ids, hex record ids). */
+export const IDS = {
+  ukTenant: 't-uks-aaaaaaaaaaaaaaaaaaaa',
+  euTenant: 't-eu-bbbbbbbbbbbbbbbbbbbb',
+  breach: 'b-0123456789abcdef0123',
+  termination: '0123456789abcdef',
+  dsar: 'd-0123456789abcdef0123',
+  exportJob: 'fedcba9876543210',
+} as const;
+
+/** The phase (or step) a workflow shows in its custom status. */
+export const phaseOf = (host: InProcessDurableHost, instanceId: string): unknown => {
+  const status = host.status(instanceId).customStatus as { phase?: unknown; step?: unknown } | null;
+  return status?.phase ?? status?.step;
+};
+
 export const HOUR = 3600_000;
 export const DAY = 24 * HOUR;
 export const at = (start: Date, ms: number): Date => new Date(start.getTime() + ms);

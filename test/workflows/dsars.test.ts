@@ -2,15 +2,15 @@
 // orchestrator on the local host's engine, its activities doubles over a small model of the
 // request. The workflow re-reads the request after every step and every change, so the model is a
 // plan the test sets; each phase and each side of each race (a change against a deadline step) is run.
-import { workflowHost, at, DAY, type InProcessDurableHost } from '../support/workflow-host.js';
+import { workflowHost, at, DAY, IDS, phaseOf, type InProcessDurableHost } from '../support/workflow-host.js';
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DSAR_CHANGED_EVENT } from '../../shared/dsars/dsar.js';
 import type { DsarPlan } from '../../shared/dsars/schedule.js';
 
 const START = new Date('2026-03-02T09:00:00Z');
-const REF = { tenantId: 't-uk-1', dsarId: 'dsar-1' };
-const ID = 'dsar-t-uk-1-dsar-1';
+const REF = { tenantId: IDS.ukTenant, dsarId: IDS.dsar };
+const ID = `dsar-${IDS.dsar}`;
 
 interface DsarWorld {
   plan: DsarPlan;
@@ -62,7 +62,7 @@ describe('data-subject request workflow', () => {
       host.calls.filter((c) => c.activity === 'dsarDeadlineStep').map((c) => c.at.getTime() - START.getTime()),
       [2 * DAY, 6 * DAY, 8 * DAY],
     );
-    assert.deepEqual(host.status(ID).customStatus, { phase: 'running', status: 'received', dueOn: '2026-04-02' });
+    assert.deepEqual([phaseOf(host, ID), (host.status(ID).customStatus as { next?: string }).next], ['running', undefined], 'no step left');
     assert.equal(host.status(ID).runtimeStatus, 'Running');
     await change(host, w, { phase: 'closed', status: 'completed' });
     assert.deepEqual(host.status(ID).output, { outcome: 'completed' });
@@ -87,7 +87,7 @@ describe('data-subject request workflow', () => {
     const host = await dsarHost(w);
     await host.start('dataSubjectRequest', REF, ID);
     assert.equal(host.inputsOf('dsarForwardToController').length, 1);
-    assert.deepEqual(host.status(ID).customStatus, { phase: 'running', status: 'received', dueOn: '2026-04-02' });
+    assert.equal(phaseOf(host, ID), 'running');
   });
 
   test('waiting for identity evidence: nothing happens until the request changes', async () => {
@@ -96,7 +96,7 @@ describe('data-subject request workflow', () => {
     await host.start('dataSubjectRequest', REF, ID);
     await host.advance('P60D');
     assert.equal(host.inputsOf('dsarLoadPlan').length, 1);
-    assert.deepEqual(host.status(ID).customStatus, { phase: 'awaiting-identity' });
+    assert.equal(phaseOf(host, ID), 'awaiting-identity');
     await change(host, w, { phase: 'running', status: 'received', dueOn: '2026-05-01', next: step('reminder-7d', 70 * DAY) });
     assert.equal(host.inputsOf('dsarLoadPlan').length, 2);
   });
