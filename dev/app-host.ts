@@ -10,16 +10,21 @@ import type { HostExtensionFactory } from './host/local-host.js';
 import { DevIssuer } from './dev-issuer.js';
 import { AppDevRoutes } from './app-dev-routes.js';
 import { localAppSettings } from './app-settings.js';
+import { corsSettings } from '../shared/config.js';
 import type { PlatformAddresses } from './platform/addresses.js';
 
 const projectRoot = resolve(fileURLToPath(new URL('../../', import.meta.url)));
 
-/** The development issuer, the outbox and, with a platform, its addresses as settings and its clock kept in step. */
+/**
+ * The development issuer, the outbox, the app's CORS setting (CORS_ALLOWED_ORIGINS, as the function
+ * app's siteConfig.cors in Azure) and, with a platform, its addresses as settings and its clock kept in step.
+ */
 export function privacyOpsExtension(platform: PlatformAddresses | undefined): HostExtensionFactory {
   return async ({ origin, clock, stateDir }) => {
     const routes = new AppDevRoutes({ clock, issuer: await DevIssuer.open(stateDir), platform });
     return {
       appSettings: () => (platform ? localAppSettings(platform, origin) : {}),
+      corsAllowedOrigins: () => corsSettings().allowedOrigins,
       handle: (req, res, url, body) => routes.handle(req, res, url, body),
       onClockMove: (now) => routes.pushClock(now),
     };

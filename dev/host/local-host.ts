@@ -12,7 +12,6 @@ import { CoreApi, installCoreApi } from './worker/core-api.js';
 import { FunctionInvoker, unsupportedOutputBindings } from './worker/invoker.js';
 import { HttpTriggers } from './http/http-triggers.js';
 import { CorsPolicy } from './http/cors.js';
-import { corsSettings } from '../../shared/config.js';
 import { RealClock, VirtualClock, installVirtualDate, type HostClock } from './clock.js';
 import { Scheduler } from './scheduler.js';
 import { WorkTracker } from './work-tracker.js';
@@ -27,6 +26,8 @@ import { notImplementedMessage } from './not-implemented.js';
 export interface HostExtension {
   /** App settings (environment variables) to set before the app loads; the environment wins. */
   appSettings?(): Record<string, string>;
+  /** Origins allowed to call the app from a browser (the function app's CORS settings), read once the app has loaded. */
+  corsAllowedOrigins?(): string[];
   /** Extra routes, tried after the app's HTTP triggers, the Durable API and the host's dev routes. */
   handle?(req: IncomingMessage, res: ServerResponse, url: URL, body: Buffer): Promise<boolean>;
   /** The virtual clock moved (or the host started on it): called before anything due at `now` runs. */
@@ -138,7 +139,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
   const httpTriggers = new HttpTriggers(core.functions.values(), invoker, {
     routePrefix,
     functionKey,
-    cors: new CorsPolicy(corsSettings().allowedOrigins),
+    cors: new CorsPolicy([...localCorsOrigins(options.appRoot), ...extensions.flatMap((e) => e.corsAllowedOrigins?.() ?? [])]),
     onError: (name, error) => options.log('error', `[${name}] unhandled error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`),
   });
   const management = new ManagementApi(engine, () => origin);
@@ -180,12 +181,25 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
   };
 }
 
+interface LocalSettings {
+  Values?: Record<string, unknown>;
+  Host?: { CORS?: unknown };
+}
+
+function readLocalSettings(appRoot: string): LocalSettings {
+  const path = join(appRoot, 'local.settings.json');
+  return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as LocalSettings) : {};
+}
+
 /** `Values` of the app's local.settings.json become environment variables, as `func start` does; the environment wins. */
 function applyLocalSettings(appRoot: string): void {
-  const path = join(appRoot, 'local.settings.json');
-  if (!existsSync(path)) return;
-  const settings = JSON.parse(readFileSync(path, 'utf8')) as { Values?: Record<string, unknown> };
-  for (const [name, value] of Object.entries(settings.Values ?? {})) if (typeof value === 'string') process.env[name] ??= value;
+  for (const [name, value] of Object.entries(readLocalSettings(appRoot).Values ?? {})) if (typeof value === 'string') process.env[name] ??= value;
+}
+
+/** `Host.CORS` of local.settings.json: comma-separated origins, as `func start` reads it. */
+function localCorsOrigins(appRoot: string): string[] {
+  const cors = readLocalSettings(appRoot).Host?.CORS;
+  return typeof cors === 'string' ? cors.split(',').map((o) => o.trim()).filter((o) => o !== '') : [];
 }
 
 /** host.json values may name an app setting as `%NAME%`. */
