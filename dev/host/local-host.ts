@@ -83,20 +83,27 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
   installCoreApi(core);
 
   // Listen first: the app's settings may need the host's own origin (durable client URLs, say).
-  let handler: ((req: IncomingMessage, res: ServerResponse, body: Buffer) => Promise<void>) | undefined;
+  let handler: ((req: IncomingMessage, res: ServerResponse, body: Buffer | undefined) => Promise<void>) | undefined;
+  /** With HTTP streaming on, a trigger's request is forwarded as it arrives: the host never buffers it. */
+  let streams: ((url: URL) => boolean) | undefined;
+  const dispatch = (req: IncomingMessage, res: ServerResponse, body: Buffer | undefined): void => {
+    if (!handler) {
+      res.writeHead(503, { 'retry-after': '1' }).end();
+      return;
+    }
+    handler(req, res, body).catch((error: unknown) => {
+      options.log('error', `request ${req.method} ${req.url} failed in the host: ${String(error)}`);
+      if (!res.headersSent) res.writeHead(500).end();
+    });
+  };
   const server = createServer((req, res) => {
+    if (streams?.(new URL(req.url ?? '/', 'http://host'))) {
+      dispatch(req, res, undefined);
+      return;
+    }
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      if (!handler) {
-        res.writeHead(503, { 'retry-after': '1' }).end();
-        return;
-      }
-      handler(req, res, Buffer.concat(chunks)).catch((error: unknown) => {
-        options.log('error', `request ${req.method} ${req.url} failed in the host: ${String(error)}`);
-        if (!res.headersSent) res.writeHead(500).end();
-      });
-    });
+    req.on('end', () => dispatch(req, res, Buffer.concat(chunks)));
   });
   server.keepAliveTimeout = 5_000;
   await new Promise<void>((resolveListen, reject) => {
@@ -120,6 +127,10 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
     await import(pathToFileURL(resolve(options.appRoot, module)).href);
   }
   warnAboutMissingFeatures(core, options.log);
+  // As the worker does once the app is loaded: capabilities lock the app's setup; `HttpUri` is the
+  // worker's own HTTP server when the app enabled HTTP streaming.
+  const capabilities = (await core.getProgrammingModel().getCapabilities?.({})) ?? {};
+  const streamTo = capabilities['HttpUri'];
   await core.runHooks('appStart', { hookData: {}, appHookData: {}, functionAppDirectory: options.appRoot });
 
   const tracker = new WorkTracker();
@@ -140,6 +151,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
     routePrefix,
     functionKey,
     cors: new CorsPolicy([...localCorsOrigins(options.appRoot), ...extensions.flatMap((e) => e.corsAllowedOrigins?.() ?? [])]),
+    ...(streamTo ? { streamTo } : {}),
     onError: (name, error) => options.log('error', `[${name}] unhandled error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`),
   });
   const management = new ManagementApi(engine, () => origin);
@@ -152,12 +164,14 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
   if (clock instanceof VirtualClock) await onClockMove(clock.now());
   engine.recover();
 
+  if (httpTriggers.streaming) streams = (url) => httpTriggers.owns(url);
   handler = async (req, res, body) => {
     const url = new URL(req.url ?? '/', origin);
     if (await httpTriggers.handle(req, res, url, body)) return;
-    if (await management.handle(req, res, url, body)) return;
-    if (await devRoutes.handle(req, res, url, body)) return;
-    for (const extension of extensions) if (await extension.handle?.(req, res, url, body)) return;
+    const buffered = body ?? Buffer.alloc(0);
+    if (await management.handle(req, res, url, buffered)) return;
+    if (await devRoutes.handle(req, res, url, buffered)) return;
+    for (const extension of extensions) if (await extension.handle?.(req, res, url, buffered)) return;
     res.writeHead(404).end();
   };
 
@@ -166,7 +180,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
   }, 1000);
   reportFailures.unref();
 
-  options.log('info', `function app loaded: ${core.functions.size} functions (${httpTriggers.routes.length} HTTP routes), task hub ${taskHubName}, ${clock.mode} clock`);
+  options.log('info', `function app loaded: ${core.functions.size} functions (${httpTriggers.routes.length} HTTP routes${streamTo ? ', streamed' : ''}), task hub ${taskHubName}, ${clock.mode} clock`);
   return {
     url: origin,
     functionNames: [...core.functions.keys()].sort(),

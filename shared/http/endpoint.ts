@@ -17,7 +17,7 @@ import { AuthenticationError, DomainError, ThrottledError, ValidationError } fro
 import { captureUnexpected } from '../observability/sentry.js';
 import type { RequestMeta } from '../tenants/tenant-access.js';
 import { problemResponse, validationError } from './problem.js';
-import { readJsonBody } from './request-body.js';
+import { discardUnreadBody, readJsonBody } from './request-body.js';
 import { authorizeRoute, targetTenantOf, type RouteAuth } from './route-auth.js';
 
 export interface RequestContext<P, Q, B> {
@@ -122,6 +122,7 @@ export function endpoint<P = Record<string, never>, Q = Record<string, never>, B
       response = problemResponse(error, requestId);
       if (correlationId) response.headers = { ...(response.headers as Record<string, string>), 'x-correlation-id': correlationId };
     }
+    if (services) await discardUnreadBody(request, services.config.limits);
     // Route, status, duration and correlation id only: never bodies, tokens or personal data.
     invocation.info(`${request.method} ${invocation.functionName} -> ${response.status} in ${Math.round(performance.now() - started)} ms [${requestId}]`);
     return response;

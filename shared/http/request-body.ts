@@ -34,6 +34,16 @@ export async function readJsonBody(request: HttpRequest, limits: BodyLimits): Pr
   }
 }
 
+/**
+ * Throws away a body nobody read (a refusal before it: 401, 403, 413 from Content-Length; a body on a
+ * route that takes none) before the answer goes out, for the reason given at `discardRest`. Bounded
+ * like `discardRest`: nothing is kept, and an endless body is cut.
+ */
+export async function discardUnreadBody(request: HttpRequest, limits: BodyLimits): Promise<void> {
+  if (request.body === null || request.bodyUsed || request.body.locked) return;
+  await discardRest(request.body.getReader(), DISCARD_AT_MOST * limits.bodyBytes).catch(() => undefined);
+}
+
 async function readText(body: ReadableStream<Uint8Array>, limits: BodyLimits): Promise<string> {
   const reader = body.getReader();
   const chunks: Uint8Array[] = [];
@@ -43,12 +53,33 @@ async function readText(body: ReadableStream<Uint8Array>, limits: BodyLimits): P
     if (done) break;
     size += value.byteLength;
     if (size > limits.bodyBytes) {
-      await reader.cancel().catch(() => undefined);
+      await discardRest(reader, DISCARD_AT_MOST * limits.bodyBytes);
       throw tooLarge(limits);
     }
     chunks.push(value);
   }
   return Buffer.concat(chunks).toString('utf8');
+}
+
+/** How much more than the limit is read and thrown away before the connection is cut instead. */
+const DISCARD_AT_MOST = 64;
+
+/**
+ * Reads and throws away the rest of a refused body before answering, as a proxy does: a connection
+ * closed with unread bytes in it is reset, and the reset can destroy the 413 on its way to the
+ * caller. Nothing is kept; past `maxBytes` the body is abandoned and the connection cut after all.
+ */
+async function discardRest(reader: ReadableStreamDefaultReader<Uint8Array>, maxBytes: number): Promise<void> {
+  let discarded = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return;
+    discarded += value.byteLength;
+    if (discarded > maxBytes) {
+      await reader.cancel().catch(() => undefined);
+      return;
+    }
+  }
 }
 
 function tooLarge(limits: BodyLimits): PayloadTooLargeError {

@@ -202,7 +202,7 @@ export const ATTACKS: Attack[] = [
     id: 'body-before-auth',
     finding: '4',
     attack: 'a 5 MB body from a token with no role; a 5 MB body from an admin, declared and chunked; JSON nested 5,000 deep; application/json-seq',
-    expected: '403 without reading the body; 413 for both large bodies; 400 for the nesting; 415 for json-seq; the host stays responsive',
+    expected: '403 before the body is parsed; 413 for both large bodies; 400 for the nesting; 415 for json-seq; the host stays responsive',
     async run(target) {
       const tenant = await victimTenant(target);
       const noRole = await target.token({ sub: `nobody-${randomUUID()}`, roles: [] });

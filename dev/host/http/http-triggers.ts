@@ -1,12 +1,13 @@
 // Serves the app's HTTP triggers under the route prefix, converting node requests to the worker's
 // RPC HTTP shape and RPC responses back, as the Functions host does.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { timingSafeEqual } from 'node:crypto';
+import { randomUUID, timingSafeEqual } from 'node:crypto';
 import type { RegisteredFunction } from '../worker/core-api.js';
 import { FunctionInvocationError, fromTypedData, type FunctionInvoker } from '../worker/invoker.js';
 import type { RpcHttpCookie, RpcHttpData, RpcInvocationResponse, RpcTypedData } from '../worker/rpc-types.js';
 import { compileRoute, matchRoute, type CompiledRoute } from './route-template.js';
 import type { CorsPolicy } from './cors.js';
+import { forwardToWorker, streamTriggerMetadata } from './stream-proxy.js';
 
 interface HttpRoute {
   functionName: string;
@@ -23,6 +24,8 @@ export interface HttpTriggerOptions {
   onError: (functionName: string, error: unknown) => void;
   /** CORS as the function app's `siteConfig.cors` applies it (preflights never reach a function). */
   cors?: CorsPolicy;
+  /** The worker's own HTTP server when the app enabled HTTP streaming (`app.setup({ enableHttpStream: true })`). */
+  streamTo?: string;
 }
 
 export class HttpTriggers {
@@ -45,10 +48,24 @@ export class HttpTriggers {
     }));
   }
 
-  /** Handles the request if its path is under the route prefix; returns false otherwise. */
-  async handle(req: IncomingMessage, res: ServerResponse, url: URL, body: Buffer): Promise<boolean> {
+  /** Whether requests reach the functions as live streams (then the caller must not read the body first). */
+  get streaming(): boolean {
+    return this.#options.streamTo !== undefined;
+  }
+
+  /** Whether `url` is under the route prefix, so this serves it. */
+  owns(url: URL): boolean {
     const prefix = `/${this.#options.routePrefix}`;
-    if (url.pathname !== prefix && !url.pathname.startsWith(`${prefix}/`)) return false;
+    return url.pathname === prefix || url.pathname.startsWith(`${prefix}/`);
+  }
+
+  /**
+   * Handles the request if its path is under the route prefix; returns false otherwise. `body` is
+   * the buffered request body, or undefined when streaming (the request is forwarded as it arrives).
+   */
+  async handle(req: IncomingMessage, res: ServerResponse, url: URL, body: Buffer | undefined): Promise<boolean> {
+    if (!this.owns(url)) return false;
+    const prefix = `/${this.#options.routePrefix}`;
     if (this.#options.cors?.handle(req, res)) return true;
     const path = url.pathname.slice(prefix.length).replace(/^\/+|\/+$/g, '');
     const method = (req.method ?? 'GET').toUpperCase();
@@ -76,13 +93,14 @@ export class HttpTriggers {
     }
     const query: Record<string, string> = {};
     for (const [name, value] of url.searchParams) query[name] = value;
+    if (this.#options.streamTo !== undefined) return this.#stream(req, res, url, match, { method, headers, query });
     const http: RpcHttpData = {
       method,
       url: url.toString(),
       headers,
       query,
       params: match.params,
-      body: { bytes: body },
+      body: { bytes: body ?? Buffer.alloc(0) },
     };
 
     let response: RpcInvocationResponse;
@@ -95,6 +113,33 @@ export class HttpTriggers {
       return true;
     }
     writeRpcResponse(res, selectHttpOutput(response, match.r.outputBinding));
+    return true;
+  }
+
+  /** A streamed invocation: metadata through the invocation, the request and the answer through the worker's HTTP server. */
+  async #stream(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    match: { r: HttpRoute; params: Record<string, string> },
+    request: { method: string; headers: Record<string, string>; query: Record<string, string> },
+  ): Promise<boolean> {
+    const invocationId = randomUUID();
+    const forwarded = forwardToWorker(req, res, { httpUri: this.#options.streamTo!, invocationId, url });
+    try {
+      await this.#invoker.invoke(
+        match.r.functionName,
+        { http: { method: request.method, url: url.toString(), headers: request.headers, query: request.query, params: match.params } },
+        streamTriggerMetadata(request.headers, request.query, match.params),
+        invocationId,
+      );
+      await forwarded.done;
+    } catch (error) {
+      forwarded.abort();
+      this.#options.onError(match.r.functionName, error instanceof FunctionInvocationError ? error.cause : error);
+      if (!res.headersSent) res.writeHead(500).end();
+      else res.end();
+    }
     return true;
   }
 

@@ -58,6 +58,8 @@ export class FunctionInvoker {
     functionName: string,
     triggerData: RpcTypedData,
     triggerMetadata?: Record<string, RpcTypedData>,
+    /** Given when the caller must know it first (a streamed HTTP request is matched to it by id). */
+    invocationId: string = randomUUID(),
   ): Promise<RpcInvocationResponse> {
     const { metadata, callback } = this.get(functionName);
     functionName = metadata.name;
@@ -73,7 +75,6 @@ export class FunctionInvoker {
       inputData.push({ name, data: provider(binding, functionName) });
     }
 
-    const invocationId = randomUUID();
     const coreCtx = {
       invocationId,
       request: { invocationId, functionId: functionName, inputData, triggerMetadata: triggerMetadata ?? {} },
