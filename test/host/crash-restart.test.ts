@@ -24,7 +24,8 @@ describe('crash and restart of the local host', () => {
     const started = await system.post<{ id: string }>('/runtime/webhooks/durabletask/orchestrators/survivesCrash', { markerFile });
     assert.equal(started.status, 202);
     const id = started.body.id;
-    await until(() => existsSync(markerFile), 'the activity to start');
+    // appendFileSync creates the file before it writes the pid: wait for the line, not the file.
+    await until(() => existsSync(markerFile) && readFileSync(markerFile, 'utf8').endsWith('\n'), 'the activity to start');
     const firstPid = readFileSync(markerFile, 'utf8').trim();
 
     await system.crashAndRestartHost();
