@@ -106,6 +106,16 @@ param dpoName string
 @description('Email address of the vendor\'s data protection officer.')
 param dpoEmail string
 
+@minLength(1)
+@description('The processor\'s name, as the record of processing (Art 30(2)) gives it.')
+param processorName string = 'Opsium'
+
+@description('Shortest notice of a sub-processor change (ISO 8601 duration in weeks, days or hours).')
+param subProcessorNoticePeriod string = 'P30D'
+
+@description('Mailbox of the ops.platform team: told of objections to sub-processor changes. Empty: the DPO.')
+param opsPlatformEmail string = ''
+
 @description('Monthly cost budget of the resource group, in the billing currency; ops are alerted at 80% spent and at 100% forecast.')
 @minValue(1)
 param monthlyBudget int = 500
@@ -370,6 +380,13 @@ var appSettings = {
   RATE_LIMIT_PER_PRINCIPAL_PER_MINUTE: '600'
   RATE_LIMIT_PER_CALLER_TENANT_PER_MINUTE: '3000'
   AUDIT_CHAIN_LANES: '8'
+  // Residency statements name where each region's stores are: the location each region module was deployed to.
+  DATA_LOCATION_UKSOUTH: regions[ukSouth].outputs.location
+  DATA_LOCATION_EU: regions[eu].outputs.location
+  PROCESSOR_NAME: processorName
+  // Sub-processor changes take effect no sooner than this after customers are told (DPA §5).
+  SUBPROCESSOR_NOTICE_PERIOD: subProcessorNoticePeriod
+  OPS_PLATFORM_EMAIL: opsPlatformEmail
 }
 
 module api 'modules/function-app.bicep' = {
@@ -442,3 +459,5 @@ output EMAIL_SENDER_ADDRESS_UKSOUTH string = email[ukSouth].outputs.senderAddres
 output EMAIL_SENDER_ADDRESS_EU string = email[eu].outputs.senderAddress
 output EMAIL_CUSTOM_DOMAIN_UKSOUTH string = email[ukSouth].outputs.customDomainName
 output EMAIL_CUSTOM_DOMAIN_EU string = email[eu].outputs.customDomainName
+output DATA_LOCATION_UKSOUTH string = regions[ukSouth].outputs.location
+output DATA_LOCATION_EU string = regions[eu].outputs.location

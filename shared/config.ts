@@ -1,10 +1,17 @@
 // The app's settings: the one place that reads process.env. Validated once at start-up, so a
 // missing or malformed setting stops the app with a message that names it. The same names appear
 // in local.settings.example.json and in the Bicep app settings (infra/).
+import { Duration } from 'luxon';
 import { z } from 'zod';
 
 export const REGIONS = ['uksouth', 'eu'] as const;
 export type Region = (typeof REGIONS)[number];
+
+/** The Azure locations each data region may be placed in (its geography: the UK, the European Union); infra/main.bicep types the same choice. */
+export const REGION_LOCATIONS: Record<Region, readonly string[]> = {
+  uksouth: ['uksouth', 'ukwest'],
+  eu: ['westeurope', 'northeurope', 'francecentral', 'germanywestcentral', 'swedencentral', 'italynorth', 'spaincentral', 'polandcentral'],
+};
 
 const url = z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' });
 const optionalSecret = z.string().min(1).optional();
@@ -34,6 +41,29 @@ const allowedOrigins = z
     }
     return origins;
   });
+
+const location = (region: Region, fallback: string) =>
+  z
+    .string()
+    .trim()
+    .default(fallback)
+    .refine((value) => REGION_LOCATIONS[region].includes(value), { message: `must be an Azure location in the ${region} geography: ${REGION_LOCATIONS[region].join(', ')}` });
+
+/** An ISO 8601 duration of weeks, days, hours, minutes or seconds (years and months have no fixed length). */
+const fixedDuration = (fallback: string) =>
+  z
+    .string()
+    .trim()
+    .default(fallback)
+    .transform((value, ctx) => {
+      const parsed = /^P(?!$)(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?$/.test(value) ? Duration.fromISO(value) : undefined;
+      const ms = parsed?.isValid ? parsed.as('milliseconds') : 0;
+      if (!(ms > 0)) {
+        ctx.addIssue({ code: 'custom', message: 'must be an ISO 8601 duration in weeks, days, hours, minutes or seconds, such as P30D' });
+        return z.NEVER;
+      }
+      return { text: value, ms };
+    });
 
 const settingsSchema = z.object({
   COSMOS_DATABASE: z.string().min(1).default('privacy-ops'),
@@ -107,6 +137,15 @@ const settingsSchema = z.object({
   RATE_LIMIT_PER_CALLER_TENANT_PER_MINUTE: z.coerce.number().int().min(10).max(1_000_000).default(3000),
   /** Independent hash chains per audit log of a tenant: concurrent writers append to different chains. */
   AUDIT_CHAIN_LANES: z.coerce.number().int().min(1).max(64).default(8),
+  /** The Azure location of each data region's stores (Bicep output of the region module): what residency statements name. */
+  DATA_LOCATION_UKSOUTH: location('uksouth', 'uksouth'),
+  DATA_LOCATION_EU: location('eu', 'westeurope'),
+  /** The processor's name, as the record of processing (Art 30(2)) and the evidence pack give it. */
+  PROCESSOR_NAME: z.string().trim().min(1).max(200).default('Opsium'),
+  /** The shortest notice a sub-processor change may be given before it takes effect (DPA §5). */
+  SUBPROCESSOR_NOTICE_PERIOD: fixedDuration('P30D'),
+  /** Where ops.platform is told of objections to sub-processor changes (and reminded of unanswered ones); the DPO when unset. */
+  OPS_PLATFORM_EMAIL: z.email({ message: 'must be an email address' }).optional(),
 });
 
 export type Settings = z.infer<typeof settingsSchema>;
@@ -117,6 +156,8 @@ export interface RegionSettings {
   blob: { url: string; accountKey?: string };
   emailEndpoint: string;
   emailSender: string;
+  /** The Azure location the region's Cosmos DB account, Key Vault and storage account are in. */
+  location: string;
 }
 
 export interface Config {
@@ -133,6 +174,8 @@ export interface Config {
   breach: { opsEmail: string; escalationEmail: string; dpo: { name: string; email: string } };
   limits: RequestLimits;
   audit: { chainLanes: number };
+  processor: { name: string };
+  subProcessors: { noticePeriod: string; noticePeriodMs: number; opsEmail: string };
 }
 
 export interface RequestLimits {
@@ -172,20 +215,21 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (s.LOCAL_DEVELOPMENT !== 'true' && s.CORS_ALLOWED_ORIGINS.includes('*')) {
     throw new ConfigError([{ setting: 'CORS_ALLOWED_ORIGINS', message: 'must list the admin portal origins; a wildcard is refused outside local development' }]);
   }
-  const region = (cosmosEndpoint: string, cosmosKey: string | undefined, keyVaultUrl: string, blobUrl: string, blobKey: string | undefined, emailEndpoint: string, emailSender: string): RegionSettings => ({
+  const region = (cosmosEndpoint: string, cosmosKey: string | undefined, keyVaultUrl: string, blobUrl: string, blobKey: string | undefined, emailEndpoint: string, emailSender: string, location: string): RegionSettings => ({
     cosmos: { endpoint: cosmosEndpoint, ...(cosmosKey ? { key: cosmosKey } : {}) },
     keyVaultUrl,
     blob: { url: blobUrl, ...(blobKey ? { accountKey: blobKey } : {}) },
     emailEndpoint,
     emailSender,
+    location,
   });
   return {
     settings: s,
     localDevelopment: s.LOCAL_DEVELOPMENT === 'true',
     cosmosDatabase: s.COSMOS_DATABASE,
     regions: {
-      uksouth: region(s.COSMOS_ENDPOINT_UKSOUTH, s.COSMOS_KEY_UKSOUTH, s.KEYVAULT_URL_UKSOUTH, s.STORAGE_BLOB_URL_UKSOUTH, s.STORAGE_ACCOUNT_KEY_UKSOUTH, s.EMAIL_ENDPOINT_UKSOUTH, s.EMAIL_SENDER_ADDRESS_UKSOUTH),
-      eu: region(s.COSMOS_ENDPOINT_EU, s.COSMOS_KEY_EU, s.KEYVAULT_URL_EU, s.STORAGE_BLOB_URL_EU, s.STORAGE_ACCOUNT_KEY_EU, s.EMAIL_ENDPOINT_EU, s.EMAIL_SENDER_ADDRESS_EU),
+      uksouth: region(s.COSMOS_ENDPOINT_UKSOUTH, s.COSMOS_KEY_UKSOUTH, s.KEYVAULT_URL_UKSOUTH, s.STORAGE_BLOB_URL_UKSOUTH, s.STORAGE_ACCOUNT_KEY_UKSOUTH, s.EMAIL_ENDPOINT_UKSOUTH, s.EMAIL_SENDER_ADDRESS_UKSOUTH, s.DATA_LOCATION_UKSOUTH),
+      eu: region(s.COSMOS_ENDPOINT_EU, s.COSMOS_KEY_EU, s.KEYVAULT_URL_EU, s.STORAGE_BLOB_URL_EU, s.STORAGE_ACCOUNT_KEY_EU, s.EMAIL_ENDPOINT_EU, s.EMAIL_SENDER_ADDRESS_EU, s.DATA_LOCATION_EU),
     },
     email: { ...(s.EMAIL_ACCESS_KEY ? { accessKey: s.EMAIL_ACCESS_KEY } : {}), quota: { perMinute: s.EMAIL_QUOTA_PER_MINUTE, perHour: s.EMAIL_QUOTA_PER_HOUR } },
     cors: { allowedOrigins: s.CORS_ALLOWED_ORIGINS },
@@ -202,6 +246,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       perCallerTenantPerMinute: s.RATE_LIMIT_PER_CALLER_TENANT_PER_MINUTE,
     },
     audit: { chainLanes: s.AUDIT_CHAIN_LANES },
+    processor: { name: s.PROCESSOR_NAME },
+    subProcessors: { noticePeriod: s.SUBPROCESSOR_NOTICE_PERIOD.text, noticePeriodMs: s.SUBPROCESSOR_NOTICE_PERIOD.ms, opsEmail: s.OPS_PLATFORM_EMAIL ?? s.DPO_EMAIL },
   };
 }
 

@@ -514,3 +514,4 @@ output keyVaultUrl string = vault.properties.vaultUri
 output storageAccountName string = storage.name
 output blobUrl string = storage.properties.primaryEndpoints.blob
 output workspaceId string = workspace.id
+output location string = location

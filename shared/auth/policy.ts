@@ -18,7 +18,13 @@ export type Permission =
   | 'breaches.manage'
   | 'breachNotices.read'
   | 'breachNotices.acknowledge'
-  | 'securityLog.read';
+  | 'securityLog.read'
+  | 'subProcessors.manage'
+  | 'subProcessorChanges.object'
+  | 'processingRecords.read'
+  | 'evidencePacks.manage'
+  | 'auditRequests.submit'
+  | 'auditRequests.justify';
 
 /** Permissions of each role. Tenant-scoped permissions of tenant.admin apply to its own tenant only. */
 const MATRIX: Record<Role, readonly Permission[]> = {
@@ -32,8 +38,12 @@ const MATRIX: Record<Role, readonly Permission[]> = {
     'dsars.manage',
     'breachNotices.read',
     'breachNotices.acknowledge',
+    'subProcessorChanges.object',
+    'processingRecords.read',
+    'evidencePacks.manage',
+    'auditRequests.submit',
   ],
-  'ops.platform': ['tenants.provision', 'tenants.list', 'tenants.read', 'termination.manage', 'dsars.recordReceivedByVendor', 'audit.read', 'securityLog.read'],
+  'ops.platform': ['tenants.provision', 'tenants.list', 'tenants.read', 'termination.manage', 'dsars.recordReceivedByVendor', 'audit.read', 'securityLog.read', 'subProcessors.manage', 'processingRecords.read', 'auditRequests.submit', 'auditRequests.justify'],
   'ops.breach': ['tenants.list', 'breaches.manage'],
   support: ['tenants.list', 'tenants.read', 'personalData.read', 'audit.read'],
 };
