@@ -17,3 +17,4 @@ import './breach-clock-heartbeat.js';
 import './dsars.js';
 import './ops.js';
 import './sub-processors.js';
+import './processing.js';

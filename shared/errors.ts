@@ -19,6 +19,8 @@ export abstract class DomainError extends Error {
   }
   /** Short human title for the problem document. */
   abstract readonly title: string;
+  /** Extension members of the problem document (RFC 9457 §3.2), e.g. the date a refused request becomes allowed. */
+  readonly extensions?: Record<string, string | number | boolean>;
 }
 
 export class ValidationError extends DomainError {

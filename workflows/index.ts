@@ -9,3 +9,5 @@ import './dsars/activities.js';
 import './dsars/orchestrator.js';
 import './sub-processors/activities.js';
 import './sub-processors/orchestrator.js';
+import './evidence-packs/activities.js';
+import './evidence-packs/orchestrator.js';

@@ -1,0 +1,42 @@
+// Where a tenant's data lives, read from the running configuration (the settings infra/main.bicep
+// sets from each region module's outputs), not from a document: each store, its host and its Azure
+// location, backups, email data location, and the control records kept in UK South. Pure.
+import type { Config, Region } from '../config.js';
+import { CONTROL_REGION } from '../store/cosmos-stores.js';
+
+/** Where Communication Services keeps each region's email data (infra/modules/email.bicep `dataLocations`). */
+export const EMAIL_DATA_LOCATION: Record<Region, string> = { uksouth: 'UK', eu: 'Europe' };
+
+export interface ResidencyStatement {
+  tenantId: string;
+  region: Region;
+  azureLocation: string;
+  stores: { store: string; holds: string; host: string; location: string }[];
+  backups: { store: string; location: string; retentionDays: number };
+  /** Vendor records about the tenant kept outside its region (ids, times and counts only). */
+  controlRecords: { holds: string; location: string };
+  source: string;
+  statement: string;
+}
+
+const hostOf = (url: string): string => new URL(url).host;
+
+export function residencyStatement(config: Pick<Config, 'regions' | 'retention'>, tenantId: string, region: Region): ResidencyStatement {
+  const r = config.regions[region];
+  const location = r.location;
+  return {
+    tenantId,
+    region,
+    azureLocation: location,
+    stores: [
+      { store: 'Azure Cosmos DB', holds: 'tenant data, audit log, DSARs, breach notices, job records', host: hostOf(r.cosmos.endpoint), location },
+      { store: 'Azure Key Vault', holds: "the tenant's key-encryption key and the region's signing key", host: hostOf(r.keyVaultUrl), location },
+      { store: 'Azure Storage', holds: 'exports, access packages, evidence packs, signed certificates and audit anchors', host: hostOf(r.blob.url), location },
+      { store: 'Azure Communication Services', holds: 'email in transit to the nominated contacts', host: hostOf(r.emailEndpoint), location: EMAIL_DATA_LOCATION[region] },
+    ],
+    backups: { store: 'Azure Cosmos DB continuous backup', location, retentionDays: config.retention.backupDays },
+    controlRecords: { holds: 'breach register lines and sub-processor change lines naming the tenant id (times and counts, no personal data)', location: config.regions[CONTROL_REGION].location },
+    source: 'the running configuration: DATA_LOCATION_*, COSMOS_ENDPOINT_*, KEYVAULT_URL_*, STORAGE_BLOB_URL_* and EMAIL_ENDPOINT_*, set from the outputs of infra/main.bicep',
+    statement: `Tenant ${tenantId} is pinned to region ${region}: its data, keys, files and backups are stored only in Azure ${location}, and its email data is kept in the ${EMAIL_DATA_LOCATION[region]}.`,
+  };
+}
