@@ -183,7 +183,7 @@ async function subProcessorHistory(services: Services, tenantId: string, now: Da
           reminderAt: record?.reminderAt ?? null,
           effectiveRecordedAt: record?.effectiveRecordedAt ?? null,
           withdrawnAt: record?.withdrawnAt ?? null,
-          objection: objection ? { reason: objection.reason, objectedAt: objection.objectedAt, answer: objection.answer ? { text: objection.answer.text, at: objection.answer.at } : null } : null,
+          objection: objection ? { reason: record?.objection?.reason ?? null, objectedAt: objection.objectedAt, answer: objection.answer ? { text: objection.answer.text, at: objection.answer.at } : null } : null,
         },
       };
     }),

@@ -34,8 +34,23 @@ export interface TenantChangeRecordDoc extends StoredDoc {
   effectiveRecordedAt?: string;
   effectiveVersion?: number;
   withdrawnAt?: string;
+  /** The tenant's objection: its reason stays here, in the tenant's region. */
+  objection?: { reason: string; at: string; by: string };
 }
 export const tenantChangeRecordId = (changeId: string): string => `subprocessor-change:${changeId}`;
+
+/** A fresh record of `doc` for one tenant. */
+export function newTenantChangeRecord(doc: SubProcessorChangeDoc, tenantId: string): TenantChangeRecordDoc {
+  return { id: tenantChangeRecordId(doc.changeId), tenantId, type: 'subProcessorChangeRecord', changeId: doc.changeId, kind: doc.kind, name: doc.subProcessor.name, service: doc.subProcessor.service, effectiveAt: doc.effectiveAt };
+}
+
+/** The reasons of the tenants that objected, each read from the tenant's own data. */
+export async function objectionReasons(services: Services, changeId: string, tenantIds: readonly string[]): Promise<Map<string, string>> {
+  const found = await Promise.all(
+    tenantIds.map(async (tenantId) => [tenantId, (await (await tenantData(services, tenantId)).read<TenantChangeRecordDoc>(tenantChangeRecordId(changeId)))?.objection?.reason] as const),
+  );
+  return new Map(found.filter((entry): entry is readonly [string, string] => entry[1] !== undefined));
+}
 
 async function changeOf(store: SubProcessorStore, changeId: string): Promise<SubProcessorChangeDoc> {
   const doc = await store.readChange(changeId);
@@ -143,7 +158,7 @@ async function deliverToTenant(services: Services, store: SubProcessorStore, doc
   await runTenantWork(services.keyring, partition, { actor: CHANGE_WORKFLOW_ACTOR, requestId: meta.requestId, now: meta.now }, async (tx) => {
     const id = tenantChangeRecordId(doc.changeId);
     const current = await tx.partition.read<TenantChangeRecordDoc>(id);
-    const base: TenantChangeRecordDoc = current ?? { id, tenantId, type: 'subProcessorChangeRecord', changeId: doc.changeId, kind: doc.kind, name: doc.subProcessor.name, service: doc.subProcessor.service, effectiveAt: doc.effectiveAt };
+    const base: TenantChangeRecordDoc = current ?? newTenantChangeRecord(doc, tenantId);
     const next: TenantChangeRecordDoc =
       kind === 'notice' ? { ...base, noticeAt: base.noticeAt ?? at }
       : kind === 'reminder' ? { ...base, reminderAt: base.reminderAt ?? at }
@@ -157,26 +172,26 @@ async function deliverToTenant(services: Services, store: SubProcessorStore, doc
   return sent;
 }
 
-function renderObjectionConfirmation(doc: SubProcessorChangeDoc, objection: ObjectionDoc): RenderedEmail {
+function renderObjectionConfirmation(doc: SubProcessorChangeDoc, objection: ObjectionDoc, reason: string): RenderedEmail {
   return renderEmail({
     subject: `Objection received: sub-processor change ${doc.changeId}`,
     title: 'We have received your objection',
     paragraphs: [
       `Your tenancy objected at ${objection.objectedAt} to this change: ${describeChange(doc)}, taking effect at ${doc.effectiveAt}.`,
-      `Your reason: ${objection.reason}`,
+      `Your reason: ${reason}`,
       'Our team will answer before the change takes effect. Under the data processing agreement an objection does not by itself stop the change.',
     ],
     facts: changeFacts(doc, objection.tenantId),
   });
 }
 
-function renderObjectionToOps(doc: SubProcessorChangeDoc, objection: ObjectionDoc): RenderedEmail {
+function renderObjectionToOps(doc: SubProcessorChangeDoc, objection: ObjectionDoc, reason: string): RenderedEmail {
   return renderEmail({
     subject: `Objection to sub-processor change ${doc.changeId} from ${objection.tenantId}`,
     title: 'A customer objects to a sub-processor change',
     paragraphs: [
       `Tenant ${objection.tenantId} objected at ${objection.objectedAt} to: ${describeChange(doc)}, taking effect at ${doc.effectiveAt}.`,
-      `Reason given: ${objection.reason}`,
+      `Reason given: ${reason}`,
       `Answer it before ${doc.effectiveAt}: POST /api/sub-processors/changes/${doc.changeId}/objections/${objection.tenantId}/answer {"answer": "..."}.`,
     ],
     facts: [{ label: 'Change', value: doc.changeId }, { label: 'Tenant', value: objection.tenantId }, { label: 'Takes effect', value: doc.effectiveAt }],
@@ -208,18 +223,21 @@ export async function processObjections(services: Services, changeId: string, no
   const store = await SubProcessorStore.open(services);
   const doc = await changeOf(store, changeId);
   const objections = await store.objections(changeId);
+  const reasons = await objectionReasons(services, changeId, objections.filter((o) => !o.confirmedAt || !o.opsToldAt).map((o) => o.tenantId));
   for (const objection of objections) {
     const region = tenantRef(objection.tenantId).region;
+    const reason = reasons.get(objection.tenantId) ?? '(no longer readable: the tenant has been deleted)';
     if (!objection.confirmedAt || (objection.answer && !objection.answer.sentAt)) {
       const contacts = await privacyContacts(services, objection.tenantId, now);
       const keyFor = (what: string) => async (recipient: { email: string }) => `sub-processor-change:${changeId}:${objection.tenantId}:${what}:${await contacts!.cipher.blindIndex('sub-processor-change-recipient', recipient.email.toLowerCase())}`;
-      if (contacts && !objection.confirmedAt) await sendToEach(services.email, { region, recipients: contacts.recipients, rendered: renderObjectionConfirmation(doc, objection), idempotencyKeyFor: keyFor('objection-confirmed') });
+      if (contacts && !objection.confirmedAt) await sendToEach(services.email, { region, recipients: contacts.recipients, rendered: renderObjectionConfirmation(doc, objection, reason), idempotencyKeyFor: keyFor('objection-confirmed') });
       if (!objection.confirmedAt) await store.updateObjection(changeId, objection.tenantId, (o) => (o.confirmedAt ? undefined : { ...o, confirmedAt: now.toISOString() }));
       if (contacts && objection.answer && !objection.answer.sentAt) await sendToEach(services.email, { region, recipients: contacts.recipients, rendered: renderAnswer(doc, objection), idempotencyKeyFor: keyFor('objection-answered') });
       if (objection.answer && !objection.answer.sentAt) await store.updateObjection(changeId, objection.tenantId, (o) => (o.answer && !o.answer.sentAt ? { ...o, answer: { ...o.answer, sentAt: now.toISOString() } } : undefined));
     }
     if (!objection.opsToldAt) {
-      await services.email.send({ region: CONTROL_REGION, to: [{ email: services.config.subProcessors.opsEmail }], ...renderObjectionToOps(doc, objection), idempotencyKey: `sub-processor-change:${changeId}:${objection.tenantId}:objection-to-ops` });
+      // Sent through the tenant's region: the reason is the tenant's words and stays in its geography.
+      await services.email.send({ region, to: [{ email: services.config.subProcessors.opsEmail }], ...renderObjectionToOps(doc, objection, reason), idempotencyKey: `sub-processor-change:${changeId}:${objection.tenantId}:objection-to-ops` });
       await store.updateObjection(changeId, objection.tenantId, (o) => (o.opsToldAt ? undefined : { ...o, opsToldAt: now.toISOString() }));
     }
   }

@@ -21,6 +21,7 @@ import {
   type ProposeChange,
   type SubProcessorChangeDoc,
 } from './change.js';
+import { newTenantChangeRecord, objectionReasons, tenantChangeRecordId, type TenantChangeRecordDoc } from './change-notices.js';
 import { changeProblem, documentDiscrepancies, type Discrepancy, type SubProcessorList } from './registry.js';
 import { SubProcessorStore } from './store.js';
 
@@ -65,7 +66,7 @@ export async function proposeChange(services: Services, principal: Principal, re
   const earlier = await store.readChange(changeId);
   if (earlier) {
     if (earlier.requestHash !== meta.idempotency?.requestHash) throw new UnprocessableError('IDEMPOTENCY.KEY_REUSED', 'This Idempotency-Key was already used for a different request.');
-    return { view: await readView(store, earlier), instanceId: earlier.instanceId };
+    return { view: await readView(services, store, earlier), instanceId: earlier.instanceId };
   }
   const effectiveAt = parseInstant(request.effectiveAt);
   const { noticePeriod, noticePeriodMs } = services.config.subProcessors;
@@ -99,14 +100,16 @@ export async function proposeChange(services: Services, principal: Principal, re
   if (!(await store.createChange(doc))) {
     const raced = await store.readChange(changeId);
     if (!raced || raced.requestHash !== meta.idempotency?.requestHash) throw new UnprocessableError('IDEMPOTENCY.KEY_REUSED', 'This Idempotency-Key was already used for a different request.');
-    return { view: await readView(store, raced), instanceId: raced.instanceId };
+    return { view: await readView(services, store, raced), instanceId: raced.instanceId };
   }
-  return { view: await readView(store, doc), instanceId: doc.instanceId };
+  return { view: await readView(services, store, doc), instanceId: doc.instanceId };
 }
 
-async function readView(store: SubProcessorStore, doc: SubProcessorChangeDoc): Promise<ChangeView> {
+/** The change with its counts; objection reasons are read (from each tenant's own data) only for `reasonsOf`. */
+async function readView(services: Services, store: SubProcessorStore, doc: SubProcessorChangeDoc, reasonsOf: (tenantId: string) => boolean = () => false): Promise<ChangeView> {
   const [notices, objections] = await Promise.all([store.notices(doc.changeId), store.objections(doc.changeId)]);
-  return changeView(doc, notices, objections);
+  const reasons = await objectionReasons(services, doc.changeId, objections.map((o) => o.tenantId).filter(reasonsOf));
+  return changeView(doc, notices, objections, reasons);
 }
 
 async function existingChange(store: SubProcessorStore, changeId: string): Promise<SubProcessorChangeDoc> {
@@ -124,14 +127,16 @@ function visibleTo(principal: Principal, view: ChangeView): ChangeView {
   return { ...view, objections: { ...view.objections, items: view.objections.items.filter((o) => o.tenantId === principal.tenantId) } };
 }
 
+const reasonsFor = (principal: Principal) => (tenantId: string) => can(principal, 'subProcessors.manage') || principal.tenantId === tenantId;
+
 export async function listChanges(services: Services, principal: Principal): Promise<ChangeView[]> {
   const store = await SubProcessorStore.open(services);
-  return Promise.all((await store.changes()).map(async (doc) => visibleTo(principal, await readView(store, doc))));
+  return Promise.all((await store.changes()).map(async (doc) => visibleTo(principal, await readView(services, store, doc, reasonsFor(principal)))));
 }
 
 export async function readChange(services: Services, principal: Principal, changeId: string): Promise<ChangeView> {
   const store = await SubProcessorStore.open(services);
-  return visibleTo(principal, await readView(store, await existingChange(store, changeId)));
+  return visibleTo(principal, await readView(services, store, await existingChange(store, changeId), reasonsFor(principal)));
 }
 
 /** Withdraws a change still in its notice period (the workflow tells the tenants); withdrawing again changes nothing. */
@@ -147,12 +152,13 @@ export async function withdrawChange(services: Services, principal: Principal, c
     if (current.phase === 'effective') throw effective();
     return { ...current, phase: CHANGE_PHASES.advance(current.phase, 'withdrawn'), withdrawn: { at: meta.now.toISOString(), by: principal.sub, reason } };
   });
-  return { view: await readView(store, updated), instanceId: updated.instanceId };
+  return { view: await readView(services, store, updated, () => true), instanceId: updated.instanceId };
 }
 
 /**
- * A tenant objects to a change it was told of, before the change takes effect; recorded for ops (in
- * the change's history) and in the tenant's own audit log. Objecting again keeps the first objection.
+ * A tenant objects to a change it was told of, before the change takes effect. The reason is kept in
+ * the tenant's own data (its region), audited in its log; the change's history records that it
+ * objected and when. Objecting again keeps the first objection.
  */
 export async function objectToChange(services: Services, open: OpenTenant, changeId: string, reason: string, meta: RequestMeta): Promise<{ objection: ChangeView['objections']['items'][number]; instanceId: string }> {
   const store = await SubProcessorStore.open(services);
@@ -162,15 +168,21 @@ export async function objectToChange(services: Services, open: OpenTenant, chang
   if (doc.phase !== 'notice-period' || meta.now.getTime() >= new Date(doc.effectiveAt).getTime()) {
     throw new ConflictError('SUBPROCESSORS.CHANGE_CLOSED', `Change ${changeId} is ${doc.phase === 'notice-period' ? 'taking effect' : doc.phase}; objections are taken until it takes effect.`);
   }
-  const objection: ObjectionDoc = { id: `objection:${tenantId}`, pk: changeId, type: 'subProcessorObjection', changeId, tenantId, reason, objectedAt: meta.now.toISOString(), objectedBy: open.actor.sub };
-  const created = await store.createObjection(objection);
-  const stored = (await store.readObjection(changeId, tenantId)) ?? objection;
-  if (created) {
-    await workInTenant(services, open, meta, async (tx) => {
-      tx.audit({ action: 'subprocessor.change.objected', target: { type: 'subProcessorChange', id: changeId } });
-    });
-  }
-  return { objection: { tenantId, reason: stored.reason, objectedAt: stored.objectedAt, ...(stored.answer ? { answer: { text: stored.answer.text, at: stored.answer.at, by: stored.answer.by } } : {}) }, instanceId: doc.instanceId };
+  await workInTenant(services, open, meta, async (tx) => {
+    const id = tenantChangeRecordId(changeId);
+    const current = await tx.partition.read<TenantChangeRecordDoc>(id);
+    if (current?.objection) return;
+    const next: TenantChangeRecordDoc = { ...(current ?? newTenantChangeRecord(doc, tenantId)), objection: { reason, at: meta.now.toISOString(), by: open.actor.sub } };
+    if (current) tx.raw({ kind: 'replace', doc: next, ifMatch: current._etag!, conflict: 'retry' });
+    else tx.raw({ kind: 'create', doc: next, conflict: 'retry' });
+    tx.audit({ action: 'subprocessor.change.objected', target: { type: 'subProcessorChange', id: changeId } });
+  });
+  const recorded = (await open.partition.read<TenantChangeRecordDoc>(tenantChangeRecordId(changeId)))!.objection!;
+  // The vendor's line (no reason): written after the tenant's record, and again on a retry.
+  const line: ObjectionDoc = { id: `objection:${tenantId}`, pk: changeId, type: 'subProcessorObjection', changeId, tenantId, objectedAt: recorded.at, objectedBy: recorded.by };
+  await store.createObjection(line);
+  const stored = (await store.readObjection(changeId, tenantId)) ?? line;
+  return { objection: { tenantId, reason: recorded.reason, objectedAt: recorded.at, ...(stored.answer ? { answer: { text: stored.answer.text, at: stored.answer.at, by: stored.answer.by } } : {}) }, instanceId: doc.instanceId };
 }
 
 /** ops.platform answers a tenant's objection (sent to the tenant's privacy contacts by the workflow). The first answer stands. */
@@ -180,5 +192,5 @@ export async function answerObjection(services: Services, principal: Principal, 
   const doc = await existingChange(store, changeId);
   if (!(await store.readObjection(changeId, tenantId))) throw new NotFoundError('SUBPROCESSORS.OBJECTION_NOT_FOUND', `Tenant ${tenantId} has not objected to change ${changeId}.`);
   await store.updateObjection(changeId, tenantId, (current) => (current.answer ? undefined : { ...current, answer: { text: answer, at: meta.now.toISOString(), by: principal.sub } }));
-  return { view: await readView(store, doc), instanceId: doc.instanceId };
+  return { view: await readView(services, store, doc, () => true), instanceId: doc.instanceId };
 }

@@ -105,7 +105,7 @@ export interface ObjectionDoc {
   type: 'subProcessorObjection';
   changeId: string;
   tenantId: string;
-  reason: string;
+  /** The reason is kept in the tenant's own data, in its region (TenantChangeRecordDoc.objection). */
   objectedAt: string;
   objectedBy: string;
   /** The confirmation to the tenant's privacy contacts and the message to ops went out. */
@@ -143,12 +143,13 @@ export interface ChangeView {
   tenantReminderAt: string;
   opsReminderAt: string;
   notices: { tenants: number; sent: number; reminded: number; recordedEffective: number; withdrawalsSent: number; skipped: number };
-  objections: { count: number; unanswered: number; items: { tenantId: string; reason: string; objectedAt: string; answer?: { text: string; at: string; by: string } }[] };
+  objections: { count: number; unanswered: number; items: { tenantId: string; reason: string | null; objectedAt: string; answer?: { text: string; at: string; by: string } }[] };
   effective?: { at: string; version: number };
   withdrawn?: { at: string; by: string; reason: string };
 }
 
-export function changeView(doc: SubProcessorChangeDoc, notices: readonly ChangeNoticeDoc[], objections: readonly ObjectionDoc[]): ChangeView {
+/** `reasons`: each objecting tenant's reason, read from its own data (absent once the tenant is deleted). */
+export function changeView(doc: SubProcessorChangeDoc, notices: readonly ChangeNoticeDoc[], objections: readonly ObjectionDoc[], reasons: ReadonlyMap<string, string>): ChangeView {
   const { tenantReminderAt, opsReminderAt } = changeMilestones(new Date(doc.effectiveAt));
   return {
     changeId: doc.changeId,
@@ -176,7 +177,7 @@ export function changeView(doc: SubProcessorChangeDoc, notices: readonly ChangeN
       unanswered: objections.filter((o) => !o.answer).length,
       items: [...objections]
         .sort((a, b) => a.objectedAt.localeCompare(b.objectedAt))
-        .map((o) => ({ tenantId: o.tenantId, reason: o.reason, objectedAt: o.objectedAt, ...(o.answer ? { answer: { text: o.answer.text, at: o.answer.at, by: o.answer.by } } : {}) })),
+        .map((o) => ({ tenantId: o.tenantId, reason: reasons.get(o.tenantId) ?? null, objectedAt: o.objectedAt, ...(o.answer ? { answer: { text: o.answer.text, at: o.answer.at, by: o.answer.by } } : {}) })),
     },
     ...(doc.effective ? { effective: doc.effective } : {}),
     ...(doc.withdrawn ? { withdrawn: doc.withdrawn } : {}),

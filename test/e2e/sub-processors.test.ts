@@ -26,7 +26,7 @@ interface ChangeBody {
   phase: string;
   effectiveAt: string;
   notices: { tenants: number; sent: number; reminded: number; recordedEffective: number; withdrawalsSent: number; skipped: number };
-  objections: { count: number; unanswered: number; items: { tenantId: string; reason: string; answer?: { text: string } }[] };
+  objections: { count: number; unanswered: number; items: { tenantId: string; reason: string | null; answer?: { text: string } }[] };
   effective?: { version: number };
 }
 
@@ -132,19 +132,25 @@ describe('sub-processors', () => {
     assert.equal(view.notices.sent, 3);
     assert.equal((await system.get<ListBody>('/api/sub-processors', ops)).body.pendingChanges[0]?.changeId, changeId);
 
-    // One tenant objects: confirmed to its privacy contact, ops told at once; another tenant cannot object for it.
-    const path = `/api/tenants/${uk.tenantId}/sub-processor-changes/${changeId}/object`;
-    assert.equal((await system.post(path, { reason: 'x' }, eu.adminToken)).status, 403);
-    const objected = await system.post<{ reason: string }>(path, { reason: 'Our works council must approve any new email provider.' }, uk.adminToken);
+    // The EU tenant objects: confirmed to its privacy contact, ops told at once; another tenant cannot object for it.
+    const reason = 'Our works council must approve any new email provider.';
+    const path = `/api/tenants/${eu.tenantId}/sub-processor-changes/${changeId}/object`;
+    assert.equal((await system.post(path, { reason: 'x' }, uk.adminToken)).status, 403);
+    const objected = await system.post<{ reason: string }>(path, { reason }, eu.adminToken);
     assert.equal(objected.status, 200, JSON.stringify(objected.body));
-    const again = await system.post<{ reason: string }>(path, { reason: 'A second reason' }, uk.adminToken);
-    assert.equal(again.body.reason, 'Our works council must approve any new email provider.', 'the first objection stands');
+    const again = await system.post<{ reason: string }>(path, { reason: 'A second reason' }, eu.adminToken);
+    assert.equal(again.body.reason, reason, 'the first objection stands');
     await system.settle();
-    assert.equal((await mailsTo(uk.contacts.privacy[0]!.email, /^Objection received/)).length, 1);
-    assert.equal((await mailsTo(OPS_MAILBOX, /^Objection to sub-processor change/)).length, 1, 'ops are told at once, once');
-    const seenByEu = await system.get<ChangeBody>(`/api/sub-processors/changes/${changeId}`, eu.adminToken);
-    assert.equal(seenByEu.body.objections.count, 1);
-    assert.deepEqual(seenByEu.body.objections.items, [], "another tenant sees the count, not the objection");
+    assert.equal((await mailsTo(eu.contacts.privacy[0]!.email, /^Objection received/)).length, 1);
+    const toOps = await mailsTo(OPS_MAILBOX, /^Objection to sub-processor change/);
+    assert.equal(toOps.length, 1, 'ops are told at once, once');
+    assert.ok(toOps[0]!.text?.includes(reason));
+    const control = JSON.stringify(await system.allDocuments('uksouth', 'control'));
+    assert.ok(control.includes(`objection:${eu.tenantId}`) && !control.includes('works council'), "the vendor's record says who objected and when; the EU tenant's words stay in its region");
+    const seenByUk = await system.get<ChangeBody>(`/api/sub-processors/changes/${changeId}`, uk.adminToken);
+    assert.equal(seenByUk.body.objections.count, 1);
+    assert.deepEqual(seenByUk.body.objections.items, [], 'another tenant sees the count, not the objection');
+    assert.equal((await change(changeId)).objections.items[0]?.reason, reason, 'ops see the reason');
 
     // Seven days before: one reminder to each tenant still there, not earlier.
     await system.advanceTo(new Date(effectiveAt.getTime() - 7 * DAY - 60_000));
@@ -156,10 +162,10 @@ describe('sub-processors', () => {
     // Three days before, the objection is unanswered: ops are reminded; then they answer.
     await system.advanceTo(new Date(effectiveAt.getTime() - 3 * DAY + 60_000));
     assert.equal((await mailsTo(OPS_MAILBOX, /^Reminder: 1 unanswered objection/)).length, 1);
-    const answered = await system.post<ChangeBody>(`/api/sub-processors/changes/${changeId}/objections/${uk.tenantId}/answer`, { answer: 'The provider processes only contact addresses, in Germany; we can discuss alternatives.' }, ops);
+    const answered = await system.post<ChangeBody>(`/api/sub-processors/changes/${changeId}/objections/${eu.tenantId}/answer`, { answer: 'The provider processes only contact addresses, in Germany; we can discuss alternatives.' }, ops);
     assert.equal(answered.status, 200, JSON.stringify(answered.body));
     await system.settle();
-    assert.equal((await mailsTo(uk.contacts.privacy[0]!.email, /^Answer to your objection/)).length, 1);
+    assert.equal((await mailsTo(eu.contacts.privacy[0]!.email, /^Answer to your objection/)).length, 1);
 
     // At its instant: version 2 with the new entry, recorded against every tenant told.
     await system.advanceTo(new Date(effectiveAt.getTime() - 60_000));
@@ -174,13 +180,13 @@ describe('sub-processors', () => {
     assert.equal(view.phase, 'effective');
     assert.equal(view.effective?.version, 2);
     assert.equal(view.notices.recordedEffective, 2, 'the tenant deleted at the end of its grace window has no record left to write to');
-    assert.deepEqual(view.objections.items.map((o) => [o.tenantId, Boolean(o.answer)]), [[uk.tenantId, true]]);
+    assert.deepEqual(view.objections.items.map((o) => [o.tenantId, Boolean(o.answer)]), [[eu.tenantId, true]]);
     const audit = await system.get<{ entries: { action: string; target: { id: string } }[] }>(`/api/tenants/${eu.tenantId}/audit?limit=200`, eu.adminToken);
     const actions = audit.body.entries.filter((e) => e.target.id === changeId).map((e) => e.action).sort();
-    assert.deepEqual(actions, ['subprocessor.change.effective', 'subprocessor.change.noticed', 'subprocessor.change.reminded']);
+    assert.deepEqual(actions, ['subprocessor.change.effective', 'subprocessor.change.noticed', 'subprocessor.change.objected', 'subprocessor.change.reminded']);
     for (const tenant of [uk, eu]) assert.equal((await mailsTo(tenant.contacts.privacy[0]!.email, /^sub-processor change on/)).length, 1, 'still told exactly once');
 
-    const late = await system.post(path, { reason: 'too late' }, uk.adminToken);
+    const late = await system.post(path, { reason: 'too late' }, eu.adminToken);
     assert.equal(late.status, 409, 'no objection once in force');
   });
 
