@@ -34,15 +34,18 @@ export const EVIDENCE_PACK_PHASES = phaseTable('evidence-pack', { building: ['re
 export type EvidencePackStatus = (typeof EVIDENCE_PACK_PHASES.phases)[number];
 
 export const packFileSchema = z.object({ name: z.string(), bytes: z.number().int().min(0), sha256: z.string() });
-export const builtPackSchema = z.object({
-  blobName: z.string(),
-  bytes: z.number().int().min(0),
-  sha256: z.string(),
-  files: z.array(packFileSchema),
+export interface BuiltPack {
+  blobName: string;
+  bytes: number;
+  sha256: string;
+  files: z.infer<typeof packFileSchema>[];
   /** The signed manifest (compact JWS). */
-  manifest: z.string(),
-});
-export type BuiltPack = z.infer<typeof builtPackSchema>;
+  manifest: string;
+}
+
+/** What the job's workflow learns of a built pack: counts only (the manifest names the tenant; it stays in the tenant's data). */
+export const packBuiltSchema = z.object({ files: z.number().int().min(0), bytes: z.number().int().min(0) });
+export type PackBuilt = z.infer<typeof packBuiltSchema>;
 
 export interface EvidencePackDoc extends StoredDoc {
   type: 'evidencePack';
@@ -52,6 +55,7 @@ export interface EvidencePackDoc extends StoredDoc {
   requestedAt: string;
   requestedBy: string;
   completedAt?: string;
+  /** Set when the archive is stored (the job may still be `building` until its outcome is recorded). */
   built?: BuiltPack;
   failure?: string;
 }
@@ -93,7 +97,7 @@ function viewOf(doc: EvidencePackDoc): EvidencePackView {
     status: doc.status,
     requestedAt: doc.requestedAt,
     ...(doc.completedAt ? { completedAt: doc.completedAt } : {}),
-    ...(doc.built ? { files: doc.built.files, bytes: doc.built.bytes, sha256: doc.built.sha256, manifest: doc.built.manifest } : {}),
+    ...(doc.built && doc.status === 'ready' ? { files: doc.built.files, bytes: doc.built.bytes, sha256: doc.built.sha256, manifest: doc.built.manifest } : {}),
     ...(doc.failure ? { failure: doc.failure } : {}),
   };
 }
@@ -247,15 +251,16 @@ tenant's region's Azure Key Vault. To verify the pack:
 `;
 
 /**
- * Builds the pack's files, signs the manifest, and stores the archive in the tenant's region. A
- * re-run after success returns what was stored; after a crash it builds and stores the pack again.
+ * Builds the pack's files, signs the manifest, stores the archive in the tenant's region and records
+ * it on the job. A re-run after that returns what was recorded; after a crash before it, the pack is
+ * built and stored again (the same blob name, overwritten).
  */
-export async function buildEvidencePack(services: Services, ref: PackRef, now: Date): Promise<BuiltPack> {
+export async function buildEvidencePack(services: Services, ref: PackRef, now: Date, requestId: string): Promise<PackBuilt> {
   const { region } = tenantRef(ref.tenantId);
   const partition = await tenantData(services, ref.tenantId);
   const job = await partition.read<EvidencePackDoc>(packDocId(ref.packId));
   if (!job) throw new Error(`no evidence pack ${ref.packId}`);
-  if (job.built) return job.built;
+  if (job.built) return { files: job.built.files.length, bytes: job.built.bytes };
   const tenant = await partition.read<TenantDoc>(TENANT_DOC_ID);
   if (!tenant) throw new Error(`tenant ${ref.tenantId} has no record`);
   const open: OpenTenant = { partition, tenant, actor: systemActor('evidence-pack') };
@@ -287,17 +292,25 @@ export async function buildEvidencePack(services: Services, ref: PackRef, now: D
   await services.blobs.uploadStream(region, 'packages', blobName, Readable.from([archive]), 'application/x-tar', { downloadName: `evidence-pack-${ref.packId}.tar` });
   // The signed manifest also kept write-once beside the certificates and anchors.
   await services.blobs.keepEvidence(region, manifestEvidenceName(ref.tenantId, ref.packId), signed, 'application/jose');
-  return { blobName, bytes: archive.length, sha256: sha256(archive), files: listed, manifest: signed };
+  const built: BuiltPack = { blobName, bytes: archive.length, sha256: sha256(archive), files: listed, manifest: signed };
+  await runTenantWork(services.keyring, partition, { actor: systemActor('evidence-pack'), requestId, now }, async (tx) => {
+    const current = await tx.partition.read<EvidencePackDoc>(packDocId(ref.packId));
+    if (!current || current.built) return;
+    tx.replace({ ...current, built }, current._etag!);
+    tx.audit({ action: 'evidence-pack.stored', target: { type: 'evidencePack', id: ref.packId } });
+  });
+  return { files: listed.length, bytes: archive.length };
 }
 
 /** Records the outcome (audited) and releases the tenant's pack lock. A re-run changes nothing. */
-export async function recordEvidencePackOutcome(services: Services, ref: PackRef, outcome: { built: BuiltPack } | { failure: string }, now: Date, requestId: string): Promise<void> {
+export async function recordEvidencePackOutcome(services: Services, ref: PackRef, outcome: { built: true } | { failure: string }, now: Date, requestId: string): Promise<void> {
   const partition = await tenantData(services, ref.tenantId);
   await runTenantWork(services.keyring, partition, { actor: systemActor('evidence-pack'), requestId, now }, async (tx) => {
     const doc = await tx.partition.read<EvidencePackDoc>(packDocId(ref.packId));
     const to: EvidencePackStatus = 'built' in outcome ? 'ready' : 'failed';
     if (!doc || !EVIDENCE_PACK_PHASES.next(doc.status).includes(to)) return;
-    const done: EvidencePackDoc = 'built' in outcome ? { ...doc, status: 'ready', completedAt: now.toISOString(), built: outcome.built } : { ...doc, status: 'failed', completedAt: now.toISOString(), failure: outcome.failure };
+    if (to === 'ready' && !doc.built) throw new Error(`evidence pack ${ref.packId} is not stored yet`);
+    const done: EvidencePackDoc = 'built' in outcome ? { ...doc, status: 'ready', completedAt: now.toISOString() } : { ...doc, status: 'failed', completedAt: now.toISOString(), failure: outcome.failure };
     tx.replace(done, doc._etag!);
     const lock = await tx.partition.read<PackLockDoc>(LOCK_ID);
     if (lock?.packId === ref.packId) tx.delete(LOCK_ID);

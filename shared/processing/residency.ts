@@ -7,11 +7,14 @@ import { CONTROL_REGION } from '../store/cosmos-stores.js';
 /** Where Communication Services keeps each region's email data (infra/modules/email.bicep `dataLocations`). */
 export const EMAIL_DATA_LOCATION: Record<Region, string> = { uksouth: 'UK', eu: 'Europe' };
 
+/** Azure's paired region in the same geography, where Key Vault replicates a vault for disaster recovery. */
+const KEY_VAULT_PAIR: Record<string, string> = { uksouth: 'ukwest', ukwest: 'uksouth', westeurope: 'northeurope', northeurope: 'westeurope', francecentral: 'francesouth', germanywestcentral: 'germanynorth' };
+
 export interface ResidencyStatement {
   tenantId: string;
   region: Region;
   azureLocation: string;
-  stores: { store: string; holds: string; host: string; location: string }[];
+  stores: { store: string; holds: string; host: string; location: string; replica?: string }[];
   backups: { store: string; location: string; retentionDays: number };
   /** Vendor records about the tenant kept outside its region (ids, times and counts only). */
   controlRecords: { holds: string; location: string };
@@ -30,13 +33,19 @@ export function residencyStatement(config: Pick<Config, 'regions' | 'retention'>
     azureLocation: location,
     stores: [
       { store: 'Azure Cosmos DB', holds: 'tenant data, audit log, DSARs, breach notices, job records', host: hostOf(r.cosmos.endpoint), location },
-      { store: 'Azure Key Vault', holds: "the tenant's key-encryption key and the region's signing key", host: hostOf(r.keyVaultUrl), location },
+      {
+        store: 'Azure Key Vault',
+        holds: "the tenant's key-encryption key and the region's signing key",
+        host: hostOf(r.keyVaultUrl),
+        location,
+        replica: KEY_VAULT_PAIR[location] ? `Key Vault keeps a disaster-recovery replica in the paired region ${KEY_VAULT_PAIR[location]}, in the same geography` : 'no paired region: zone-redundant within the region',
+      },
       { store: 'Azure Storage', holds: 'exports, access packages, evidence packs, signed certificates and audit anchors', host: hostOf(r.blob.url), location },
       { store: 'Azure Communication Services', holds: 'email in transit to the nominated contacts', host: hostOf(r.emailEndpoint), location: EMAIL_DATA_LOCATION[region] },
     ],
     backups: { store: 'Azure Cosmos DB continuous backup', location, retentionDays: config.retention.backupDays },
     controlRecords: { holds: 'breach register lines and sub-processor change lines naming the tenant id (times and counts, no personal data)', location: config.regions[CONTROL_REGION].location },
     source: 'the running configuration: DATA_LOCATION_*, COSMOS_ENDPOINT_*, KEYVAULT_URL_*, STORAGE_BLOB_URL_* and EMAIL_ENDPOINT_*, set from the outputs of infra/main.bicep',
-    statement: `Tenant ${tenantId} is pinned to region ${region}: its data, keys, files and backups are stored only in Azure ${location}, and its email data is kept in the ${EMAIL_DATA_LOCATION[region]}.`,
+    statement: `Tenant ${tenantId} is pinned to region ${region}: its data, files and backups are stored only in Azure ${location}, its keys in ${location}${KEY_VAULT_PAIR[location] ? ` (with Key Vault's disaster-recovery replica in ${KEY_VAULT_PAIR[location]}, the same geography)` : ''}, and its email data is kept in the ${EMAIL_DATA_LOCATION[region]}.`,
   };
 }

@@ -26,8 +26,8 @@ defineOrchestration(EVIDENCE_PACK_ORCHESTRATOR, {
       showPhase(context, EVIDENCE_PACK_PHASES, 'failed');
       return { status: 'failed' as const };
     }
-    yield* call(recordPackOutcome, { ...ref, built });
-    showPhase(context, EVIDENCE_PACK_PHASES, 'ready', { files: built.files.length });
-    return { status: 'ready' as const, files: built.files.length };
+    yield* call(recordPackOutcome, { ...ref, built: true });
+    showPhase(context, EVIDENCE_PACK_PHASES, 'ready', { files: built.files });
+    return { status: 'ready' as const, files: built.files };
   },
 });
