@@ -43,8 +43,9 @@ apiRoute(
     handle: async ({ principal, params, services, meta, idempotency, invocation }) => {
       const open = await openTenant(services, principal, params.tenantId, 'evidencePacks.manage', 'export', meta);
       const { view, instanceId } = await requestEvidencePack(services, open, { ...meta, ...(idempotency ? { idempotency } : {}) });
-      // Idempotent start: the running pack's job is found already started.
-      await startOrSignal(invocation, { orchestrator: EVIDENCE_PACK_ORCHESTRATOR, instanceId, input: { tenantId: open.partition.tenantId, packId: view.evidencePackId } });
+      // Idempotent start: the running pack's job is found already started; one whose workflow ended
+      // without recording an outcome (it still holds the tenant's pack lock) is started again.
+      await startOrSignal(invocation, { orchestrator: EVIDENCE_PACK_ORCHESTRATOR, instanceId, input: { tenantId: open.partition.tenantId, packId: view.evidencePackId } }, { start: 'if-not-running' });
       return { status: 202, body: view, headers: { location: `/api/tenants/${params.tenantId}/evidence-packs/${view.evidencePackId}`, 'retry-after': '5' } };
     },
   },

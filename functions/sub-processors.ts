@@ -18,9 +18,13 @@ import { startOrSignal, type Signal } from '../workflows/kit/index.js';
 const client = df.input.durableClient();
 const changeParams = z.object({ changeId: changeIdSchema });
 
-/** The change's workflow learns of what the route recorded: started if missing, else signalled. */
+/**
+ * The change's workflow learns of what the route recorded: signalled while it runs, else started,
+ * also when it has ended (failed, or finished before a late answer): it reads the record and does
+ * what is still owed.
+ */
 async function toWorkflow(invocation: InvocationContext, instanceId: string, changeId: string, signals: Signal[] = []): Promise<void> {
-  await startOrSignal(invocation, { orchestrator: SUB_PROCESSOR_CHANGE_ORCHESTRATOR, instanceId, input: { changeId } }, { signals });
+  await startOrSignal(invocation, { orchestrator: SUB_PROCESSOR_CHANGE_ORCHESTRATOR, instanceId, input: { changeId } }, { signals, start: 'if-not-running' });
 }
 
 apiRoute(
@@ -110,7 +114,7 @@ apiRoute(
     body: answerSchema,
     handle: async ({ principal, params, body, services, meta, invocation }) => {
       const { view, instanceId } = await answerObjection(services, principal, params.changeId, params.tenantId, body.answer, meta);
-      await startOrSignal(invocation, { orchestrator: SUB_PROCESSOR_CHANGE_ORCHESTRATOR, instanceId, input: { changeId: params.changeId } }, { signals: [{ event: OBJECTIONS_EVENT }], start: 'never' });
+      await toWorkflow(invocation, instanceId, params.changeId, [{ event: OBJECTIONS_EVENT }]);
       return { status: 200, body: view };
     },
   },
@@ -126,7 +130,7 @@ apiRoute(
     handle: async ({ principal, params, body, services, meta, invocation }) => {
       const open = await openTenant(services, principal, params.tenantId, 'subProcessorChanges.object', 'obligation', meta);
       const { objection, instanceId } = await objectToChange(services, open, params.changeId, body.reason, meta);
-      await startOrSignal(invocation, { orchestrator: SUB_PROCESSOR_CHANGE_ORCHESTRATOR, instanceId, input: { changeId: params.changeId } }, { signals: [{ event: OBJECTIONS_EVENT }], start: 'never' });
+      await toWorkflow(invocation, instanceId, params.changeId, [{ event: OBJECTIONS_EVENT }]);
       return { status: 200, body: objection };
     },
   },

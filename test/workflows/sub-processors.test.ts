@@ -112,10 +112,44 @@ describe('sub-processor change workflow', () => {
     assert.deepEqual(host.status(INSTANCE).output, { outcome: 'withdrawn', tenants: 20 });
   });
 
-  test('a change withdrawn before its workflow started tells no one', async () => {
+  test('started on a withdrawn change (a failed instance repaired), it sends only the withdrawal, to the tenants already told', async () => {
     const host = await changeHost({ phase: 'withdrawn', batches: 3, unanswered: 0 });
     await host.start('subProcessorChange', { changeId: CHANGE_ID }, INSTANCE);
+    assert.deepEqual(rounds(host), ['withdrawn']);
+    assert.deepEqual(host.status(INSTANCE).output, { outcome: 'withdrawn', tenants: 60 });
+  });
+
+  test('started on an effective change (a late answer), it sends what objections still owe and ends', async () => {
+    const host = await changeHost({ phase: 'effective', batches: 2, unanswered: 0 });
+    await host.start('subProcessorChange', { changeId: CHANGE_ID }, INSTANCE);
     assert.deepEqual(deliveries(host), []);
-    assert.deepEqual(host.status(INSTANCE).output, { outcome: 'withdrawn', tenants: 0 });
+    assert.equal(host.inputsOf('subProcessorChangeObjections').length, 1);
+    assert.deepEqual(host.status(INSTANCE).output, { outcome: 'effective', tenants: 40 });
+  });
+
+  test('an email outage of hours is waited out: the notice is retried until it goes, and the change goes on', async () => {
+    let failuresLeft = 40; // about 2 h 55 min at the backoff (5 s doubling, capped at 5 min)
+    const w: ChangeWorld = { phase: 'notice-period', batches: 1, unanswered: 0 };
+    const host = await workflowHost(
+      {
+        subProcessorChangePlan: () => ({ effectiveAt: EFFECTIVE.toISOString(), phase: w.phase }),
+        subProcessorChangeResolveTenants: () => ({ tenants: 20, batches: 1 }),
+        subProcessorChangeDeliverBatch: () => {
+          if (failuresLeft-- > 0) throw new Error('email service unavailable');
+          return { tenants: 20, sent: 20 };
+        },
+        subProcessorChangeObjections: () => ({ objections: 0, unanswered: 0 }),
+        subProcessorChangeRemindOps: () => 0,
+        subProcessorChangeApply: () => ({ outcome: 'effective', version: 2 }),
+      },
+      START,
+    );
+    await host.start('subProcessorChange', { changeId: CHANGE_ID }, INSTANCE);
+    await host.advance('PT4H');
+    const sent = host.calls.filter((c) => c.activity === 'subProcessorChangeDeliverBatch' && c.outcome === 'returned');
+    assert.equal(sent.length, 1, 'told once the service is back');
+    assert.ok(sent[0]!.at.getTime() - START.getTime() > 2.5 * 3600_000, 'still trying after hours, not given up after a few tries');
+    await host.advance(EFFECTIVE);
+    assert.deepEqual(host.status(INSTANCE).output, { outcome: 'effective', version: 2, tenants: 20 });
   });
 });

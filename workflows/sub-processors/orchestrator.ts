@@ -51,11 +51,20 @@ defineOrchestration(SUB_PROCESSOR_CHANGE_ORCHESTRATOR, {
     const withdrawn = new EventWaiter(context, WITHDRAW_EVENT);
     const objections = new EventWaiter(context, OBJECTIONS_EVENT);
     const plan = yield* call(loadChangePlan, { changeId });
-    if (plan.phase === 'withdrawn') return { outcome: 'withdrawn' as const, tenants: 0 };
     const effectiveAt = new Date(plan.effectiveAt);
     const { tenantReminderAt, opsReminderAt } = changeMilestones(effectiveAt);
-
     const { tenants, batches } = yield* call(resolveTenants, { changeId });
+
+    // Started again on a change that has ended (a route repairing a failed or finished instance):
+    // finish what is owed. A withdrawal reaches only the tenants already told; late answers are sent.
+    if (plan.phase === 'withdrawn') {
+      yield* round(context, changeId, 'withdrawn', batches);
+      return { outcome: 'withdrawn' as const, tenants };
+    }
+    if (plan.phase === 'effective') {
+      yield* call(handleObjections, { changeId });
+      return { outcome: 'effective' as const, tenants };
+    }
     showPhase(context, CHANGE_PHASES, 'notice-period', { effectiveAt: plan.effectiveAt, tenants });
     yield* round(context, changeId, 'notice', batches);
 
