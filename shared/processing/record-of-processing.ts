@@ -5,7 +5,7 @@
 import type { Services } from '../composition.js';
 import type { Region } from '../config.js';
 import { MODULES } from '../records/record.js';
-import { openContacts } from '../tenants/contacts.js';
+import { openContacts, recipientsOf } from '../tenants/contacts.js';
 import type { OpenTenant } from '../tenants/tenant-access.js';
 import { SubProcessorStore } from '../sub-processors/store.js';
 import type { SubProcessorList } from '../sub-processors/registry.js';
@@ -44,7 +44,7 @@ export const CATEGORIES_OF_PROCESSING = [
   'return and deletion at the end of the service, with a signed deletion certificate',
 ];
 
-async function countsOf(open: OpenTenant): Promise<DataCategoryCount[]> {
+async function countsOf(open: OpenTenant, contacts: number): Promise<DataCategoryCount[]> {
   const p = open.partition;
   const staff = "the controller's staff and people referenced in operational records";
   const [users, erasedUsers, audit, dsars, notices, ...modules] = await Promise.all([
@@ -62,7 +62,7 @@ async function countsOf(open: OpenTenant): Promise<DataCategoryCount[]> {
     { category: 'audit log entries (actor ids, actions, targets, times)', dataSubjects: "the controller's administrators and the vendor's staff", count: audit ?? 0 },
     { category: 'data-subject requests', dataSubjects: staff, count: dsars ?? 0 },
     { category: 'breach notices received', dataSubjects: "the controller's nominated contacts", count: notices ?? 0 },
-    { category: 'nominated security and privacy contacts', dataSubjects: "the controller's nominated contacts", count: 0 },
+    { category: 'nominated security and privacy contacts', dataSubjects: "the controller's nominated contacts", count: contacts },
   ];
 }
 
@@ -70,9 +70,7 @@ export async function recordOfProcessing(services: Services, open: OpenTenant, n
   const { config } = services;
   const region = open.partition.ref.region;
   const contacts = await openContacts(services.keyring.cipherFor(open.partition, now), open.tenant);
-  const dataCategories = await countsOf(open);
-  const contactCount = dataCategories.find((c) => c.category.startsWith('nominated'))!;
-  contactCount.count = new Set([...contacts.privacy, ...contacts.security].map((c) => c.email.toLowerCase())).size;
+  const dataCategories = await countsOf(open, recipientsOf(contacts).length);
   const list = await (await SubProcessorStore.open(services)).list(now);
   const inForce = list.versions[list.versions.length - 1]!;
   const residency = residencyStatement(config, open.partition.tenantId, region);

@@ -123,6 +123,8 @@ export function renderChangeNotice(doc: SubProcessorChangeDoc, tenantId: string,
 export async function deliverChangeBatch(services: Services, input: { changeId: string; notice: NoticeKind; batch: number }, meta: { now: Date; requestId: string }): Promise<{ tenants: number; sent: number }> {
   const store = await SubProcessorStore.open(services);
   const doc = await changeOf(store, input.changeId);
+  // A change withdrawn while its notices go out is not announced or reminded any further.
+  if (doc.phase === 'withdrawn' && (input.notice === 'notice' || input.notice === 'reminder')) return { tenants: 0, sent: 0 };
   const tenantIds = (doc.tenants?.tenantIds ?? []).slice(input.batch * NOTICE_BATCH_SIZE, (input.batch + 1) * NOTICE_BATCH_SIZE);
   let sent = 0;
   for (const tenantId of tenantIds) sent += await deliverToTenant(services, store, doc, tenantId, input.notice, meta);
