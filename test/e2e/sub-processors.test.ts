@@ -215,4 +215,20 @@ describe('sub-processors', () => {
     const objection = await system.post(`/api/tenants/${eu.tenantId}/sub-processor-changes/${proposed.body.changeId}/object`, { reason: 'n/a' }, eu.adminToken);
     assert.equal(objection.status, 409);
   });
+  test('a host killed while the notices go out sends each notice once after it restarts', async () => {
+    const now = await system.now();
+    const proposed = await system.post<ChangeBody>(
+      '/api/sub-processors/changes',
+      { kind: 'add', subProcessor: { ...mailgun, name: 'Postmark', service: 'Email delivery (UK)' }, effectiveAt: new Date(now.getTime() + 40 * DAY).toISOString(), reason: 'Backup email provider' },
+      ops,
+    );
+    assert.equal(proposed.status, 202, JSON.stringify(proposed.body));
+    await system.crashAndRestartHost();
+    await system.settle();
+    for (const tenant of [uk, eu]) {
+      const notices = await mailsTo(tenant.contacts.privacy[0]!.email, /^sub-processor change on .*: Postmark$/);
+      assert.equal(notices.length, 1, `${tenant.tenantId} is told once`);
+    }
+    assert.equal((await change(proposed.body.changeId)).notices.sent, 2);
+  });
 });
