@@ -5,11 +5,12 @@ import { tenantParams } from '../shared/http/common.js';
 import { openTenant } from '../shared/tenants/tenant-access.js';
 import { auditPage, auditVerification } from '../shared/audit/audit-view.js';
 import { AUDIT_LOGS } from '../shared/audit/chain.js';
+import { auditPageSchema, auditVerificationSchema } from '../shared/audit/audit-view.js';
 
 
 apiRoute(
   'listAuditEntries',
-  { route: 'tenants/{tenantId}/audit', method: 'GET', summary: "Page the tenant's audit log, newest first", success: 200, tag: 'Audit log' },
+  { route: 'tenants/{tenantId}/audit', method: 'GET', summary: "Page the tenant's audit log, newest first", responses: { 200: auditPageSchema }, tag: 'Audit log' },
   {
     auth: { tenant: 'audit.read' },
     params: tenantParams,
@@ -27,7 +28,7 @@ apiRoute(
 
 apiRoute(
   'verifyAuditLog',
-  { route: 'tenants/{tenantId}/audit/verify', method: 'GET', summary: "Verify the audit log's hash chain", success: 200, tag: 'Audit log' },
+  { route: 'tenants/{tenantId}/audit/verify', method: 'GET', summary: "Verify the audit log's hash chain", responses: { 200: auditVerificationSchema }, tag: 'Audit log' },
   {
     auth: { tenant: 'audit.read' },
     params: tenantParams,

@@ -10,12 +10,13 @@ import { openTenant } from '../shared/tenants/tenant-access.js';
 import { tenantIdSchema } from '../shared/http/text.js';
 import { TENANT_BREACH_NOTICE_ORCHESTRATOR } from '../workflows/breaches/orchestrator.js';
 import { startOrSignal } from '../workflows/kit/index.js';
+import { breachNoticeListSchema, breachNoticeViewSchema } from '../shared/breaches/notice.js';
 
 const noticeParams = z.object({ tenantId: tenantIdSchema, noticeId: z.string().regex(/^b-[0-9a-f]{20}-n\d{1,4}$/, 'must be a notice id (b-…-n…)') });
 
 apiRoute(
   'listBreachNotices',
-  { route: 'tenants/{tenantId}/breach-notices', method: 'GET', summary: "The tenant's breach notices", success: 200, tag: 'Breach notices' },
+  { route: 'tenants/{tenantId}/breach-notices', method: 'GET', summary: "The tenant's breach notices", responses: { 200: breachNoticeListSchema }, tag: 'Breach notices' },
   {
     auth: { tenant: 'breachNotices.read' },
     params: tenantParams,
@@ -28,7 +29,7 @@ apiRoute(
 
 apiRoute(
   'getBreachNotice',
-  { route: 'tenants/{tenantId}/breach-notices/{noticeId}', method: 'GET', summary: 'One breach notice', success: 200, tag: 'Breach notices' },
+  { route: 'tenants/{tenantId}/breach-notices/{noticeId}', method: 'GET', summary: 'One breach notice', responses: { 200: breachNoticeViewSchema }, tag: 'Breach notices' },
   {
     auth: { tenant: 'breachNotices.read' },
     params: noticeParams,
@@ -41,7 +42,7 @@ apiRoute(
 
 apiRoute(
   'acknowledgeBreachNotice',
-  { route: 'tenants/{tenantId}/breach-notices/{noticeId}/acknowledge', method: 'POST', summary: 'Acknowledge a breach notice (stops the re-sends)', success: 200, tag: 'Breach notices', headers: ['Idempotency-Key'], extraInputs: [df.input.durableClient()] },
+  { route: 'tenants/{tenantId}/breach-notices/{noticeId}/acknowledge', method: 'POST', summary: 'Acknowledge a breach notice (stops the re-sends)', responses: { 200: breachNoticeViewSchema }, tag: 'Breach notices', headers: ['Idempotency-Key'], extraInputs: [df.input.durableClient()] },
   {
     auth: { tenant: 'breachNotices.acknowledge' },
     params: noticeParams,

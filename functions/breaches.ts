@@ -12,6 +12,7 @@ import { CSV_CONTENT_TYPE } from '../shared/exports/csv.js';
 import { BREACH_ORCHESTRATOR } from '../workflows/breaches/orchestrator.js';
 import { BREACH_ID } from '../shared/breaches/breach.js';
 import { startOrSignal, type Signal, type StartOrSignalOptions } from '../workflows/kit/index.js';
+import { breachEntrySchema, breachRegisterSchema, breachUpdateViewSchema } from '../shared/breaches/register.js';
 
 const breachParams = z.object({ breachId: z.string().regex(BREACH_ID, 'must be a breach id (b-…)') });
 const client = df.input.durableClient();
@@ -23,7 +24,7 @@ async function toWorkflow(invocation: InvocationContext, instanceId: string, bre
 
 apiRoute(
   'openBreach',
-  { route: 'breaches', method: 'POST', summary: 'Open a breach (Art 33): answers with notifyBy = awareAt + 72 hours', success: 202, tag: 'Breaches', headers: ['Idempotency-Key'], extraInputs: [client] },
+  { route: 'breaches', method: 'POST', summary: 'Open a breach (Art 33): answers with notifyBy = awareAt + 72 hours', responses: { 202: breachEntrySchema }, tag: 'Breaches', headers: ['Idempotency-Key'], extraInputs: [client] },
   {
     auth: { vendor: 'breaches.manage' },
     body: openBreachSchema,
@@ -37,7 +38,7 @@ apiRoute(
 
 apiRoute(
   'listBreaches',
-  { route: 'breaches', method: 'GET', summary: 'The breach register (Art 33(5)); ?format=csv for a spreadsheet', success: 200, tag: 'Breaches' },
+  { route: 'breaches', method: 'GET', summary: 'The breach register (Art 33(5)); ?format=csv for a spreadsheet', responses: { 200: { json: breachRegisterSchema, csv: true } }, tag: 'Breaches' },
   {
     auth: { vendor: 'breaches.manage' },
     query: registerQuerySchema,
@@ -53,7 +54,7 @@ apiRoute(
 
 apiRoute(
   'getBreach',
-  { route: 'breaches/{breachId}', method: 'GET', summary: 'A breach with its notices, alerts and updates', success: 200, tag: 'Breaches' },
+  { route: 'breaches/{breachId}', method: 'GET', summary: 'A breach with its notices, alerts and updates', responses: { 200: breachEntrySchema }, tag: 'Breaches' },
   {
     auth: { vendor: 'breaches.manage' },
     params: breachParams,
@@ -63,7 +64,7 @@ apiRoute(
 
 apiRoute(
   'notifyBreach',
-  { route: 'breaches/{breachId}/notify', method: 'POST', summary: 'Send the notices of a draft breach (a delay reason after notifyBy)', success: 202, tag: 'Breaches', extraInputs: [client] },
+  { route: 'breaches/{breachId}/notify', method: 'POST', summary: 'Send the notices of a draft breach (a delay reason after notifyBy)', responses: { 202: breachEntrySchema }, tag: 'Breaches', extraInputs: [client] },
   {
     auth: { vendor: 'breaches.manage' },
     params: breachParams,
@@ -79,7 +80,7 @@ apiRoute(
 
 apiRoute(
   'addBreachUpdate',
-  { route: 'breaches/{breachId}/updates', method: 'POST', summary: 'Add information in phases (Art 33(4)); every affected tenant gets an update', success: 202, tag: 'Breaches', headers: ['Idempotency-Key'], extraInputs: [client] },
+  { route: 'breaches/{breachId}/updates', method: 'POST', summary: 'Add information in phases (Art 33(4)); every affected tenant gets an update', responses: { 202: breachUpdateViewSchema }, tag: 'Breaches', headers: ['Idempotency-Key'], extraInputs: [client] },
   {
     auth: { vendor: 'breaches.manage' },
     params: breachParams,
@@ -94,7 +95,7 @@ apiRoute(
 
 apiRoute(
   'closeBreach',
-  { route: 'breaches/{breachId}/close', method: 'POST', summary: 'Conclude a notified breach with its outcome (kept in the register; no further updates)', success: 200, tag: 'Breaches', extraInputs: [client] },
+  { route: 'breaches/{breachId}/close', method: 'POST', summary: 'Conclude a notified breach with its outcome (kept in the register; no further updates)', responses: { 200: breachEntrySchema }, tag: 'Breaches', extraInputs: [client] },
   {
     auth: { vendor: 'breaches.manage' },
     params: breachParams,

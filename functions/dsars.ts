@@ -24,6 +24,8 @@ import {
 } from '../shared/dsars/dsar-service.js';
 import { createDsarSchema, DSAR_CHANGED_EVENT, dsarParams, evidenceSchema, identitySchema, pauseSchema, reasonSchema } from '../shared/dsars/dsar.js';
 import { DSAR_ORCHESTRATOR } from '../workflows/dsars/orchestrator.js';
+import { z } from 'zod';
+import { dsarListSchema, dsarViewSchema, vendorReceiptSchema, type DsarView } from '../shared/dsars/dsar.js';
 
 const client = df.input.durableClient();
 const dsarPath = (tenantId: string, dsarId: string): string => `/api/tenants/${tenantId}/dsars/${dsarId}`;
@@ -42,13 +44,13 @@ async function notifyWorkflow(invocation: InvocationContext, result: DsarResult,
   );
 }
 
-function changed(result: DsarResult, status = 200): EndpointResult {
+function changed(result: DsarResult, status = 200): EndpointResult & { body: DsarView } {
   return { status, body: result.view };
 }
 
 apiRoute(
   'createDsar',
-  { route: 'tenants/{tenantId}/dsars', method: 'POST', summary: 'Record a data-subject request; answers with its statutory due date', success: 201, tag: 'Data-subject requests', headers: ['Idempotency-Key'], extraInputs: [client] },
+  { route: 'tenants/{tenantId}/dsars', method: 'POST', summary: 'Record a data-subject request; answers with its statutory due date', responses: { 201: z.union([dsarViewSchema, vendorReceiptSchema]), 200: dsarViewSchema }, tag: 'Data-subject requests', headers: ['Idempotency-Key'], extraInputs: [client] },
   {
     auth: { tenant: ['dsars.manage', 'dsars.recordReceivedByVendor'] },
     params: tenantParams,
@@ -67,7 +69,7 @@ apiRoute(
 
 apiRoute(
   'listDsars',
-  { route: 'tenants/{tenantId}/dsars', method: 'GET', summary: 'Open data-subject requests, soonest due first', success: 200, tag: 'Data-subject requests' },
+  { route: 'tenants/{tenantId}/dsars', method: 'GET', summary: 'Open data-subject requests, soonest due first', responses: { 200: dsarListSchema }, tag: 'Data-subject requests' },
   {
     auth: { tenant: 'dsars.manage' },
     params: tenantParams,
@@ -77,7 +79,7 @@ apiRoute(
 
 apiRoute(
   'getDsar',
-  { route: 'tenants/{tenantId}/dsars/{dsarId}', method: 'GET', summary: 'A data-subject request with its deadline, history and outcome', success: 200, tag: 'Data-subject requests' },
+  { route: 'tenants/{tenantId}/dsars/{dsarId}', method: 'GET', summary: 'A data-subject request with its deadline, history and outcome', responses: { 200: dsarViewSchema }, tag: 'Data-subject requests' },
   {
     auth: { tenant: 'dsars.manage' },
     params: dsarParams,
@@ -87,7 +89,7 @@ apiRoute(
 
 apiRoute(
   'recordDsarIdentity',
-  { route: 'tenants/{tenantId}/dsars/{dsarId}/identity', method: 'POST', summary: 'Record receipt of identity evidence (restarts the clock)', success: 200, tag: 'Data-subject requests', headers: ['Idempotency-Key'], extraInputs: [client] },
+  { route: 'tenants/{tenantId}/dsars/{dsarId}/identity', method: 'POST', summary: 'Record receipt of identity evidence (restarts the clock)', responses: { 200: dsarViewSchema }, tag: 'Data-subject requests', headers: ['Idempotency-Key'], extraInputs: [client] },
   {
     auth: { tenant: 'dsars.manage' },
     params: dsarParams,
@@ -102,7 +104,7 @@ apiRoute(
 
 apiRoute(
   'recordDsarEvidence',
-  { route: 'tenants/{tenantId}/dsars/{dsarId}/evidence', method: 'POST', summary: "Record receipt of a fee or of an agent's authority (restarts the clock)", success: 200, tag: 'Data-subject requests', headers: ['Idempotency-Key'], extraInputs: [client] },
+  { route: 'tenants/{tenantId}/dsars/{dsarId}/evidence', method: 'POST', summary: "Record receipt of a fee or of an agent's authority (restarts the clock)", responses: { 200: dsarViewSchema }, tag: 'Data-subject requests', headers: ['Idempotency-Key'], extraInputs: [client] },
   {
     auth: { tenant: 'dsars.manage' },
     params: dsarParams,
@@ -117,7 +119,7 @@ apiRoute(
 
 apiRoute(
   'extendDsar',
-  { route: 'tenants/{tenantId}/dsars/{dsarId}/extend', method: 'POST', summary: 'Extend to three months from the start, with a reason', success: 200, tag: 'Data-subject requests', headers: ['Idempotency-Key'], extraInputs: [client] },
+  { route: 'tenants/{tenantId}/dsars/{dsarId}/extend', method: 'POST', summary: 'Extend to three months from the start, with a reason', responses: { 200: dsarViewSchema }, tag: 'Data-subject requests', headers: ['Idempotency-Key'], extraInputs: [client] },
   {
     auth: { tenant: 'dsars.manage' },
     params: dsarParams,
@@ -132,7 +134,7 @@ apiRoute(
 
 apiRoute(
   'pauseDsar',
-  { route: 'tenants/{tenantId}/dsars/{dsarId}/pause', method: 'POST', summary: 'Pause the clock while waiting for clarification (UK, from 5 Feb 2026)', success: 200, tag: 'Data-subject requests', headers: ['Idempotency-Key'], extraInputs: [client] },
+  { route: 'tenants/{tenantId}/dsars/{dsarId}/pause', method: 'POST', summary: 'Pause the clock while waiting for clarification (UK, from 5 Feb 2026)', responses: { 200: dsarViewSchema }, tag: 'Data-subject requests', headers: ['Idempotency-Key'], extraInputs: [client] },
   {
     auth: { tenant: 'dsars.manage' },
     params: dsarParams,
@@ -147,7 +149,7 @@ apiRoute(
 
 apiRoute(
   'fulfilDsar',
-  { route: 'tenants/{tenantId}/dsars/{dsarId}/fulfil', method: 'POST', summary: 'Fulfil the request (access package, rectification, erasure, restriction, objection)', success: 202, tag: 'Data-subject requests', headers: ['Idempotency-Key'], extraInputs: [client] },
+  { route: 'tenants/{tenantId}/dsars/{dsarId}/fulfil', method: 'POST', summary: 'Fulfil the request (access package, rectification, erasure, restriction, objection)', responses: { 202: dsarViewSchema }, tag: 'Data-subject requests', headers: ['Idempotency-Key'], extraInputs: [client] },
   {
     auth: { tenant: 'dsars.manage' },
     params: dsarParams,
@@ -162,7 +164,7 @@ apiRoute(
 
 apiRoute(
   'refuseDsar',
-  { route: 'tenants/{tenantId}/dsars/{dsarId}/refuse', method: 'POST', summary: 'Refuse the request, with a reason', success: 200, tag: 'Data-subject requests', headers: ['Idempotency-Key'], extraInputs: [client] },
+  { route: 'tenants/{tenantId}/dsars/{dsarId}/refuse', method: 'POST', summary: 'Refuse the request, with a reason', responses: { 200: dsarViewSchema }, tag: 'Data-subject requests', headers: ['Idempotency-Key'], extraInputs: [client] },
   {
     auth: { tenant: 'dsars.manage' },
     params: dsarParams,
@@ -177,7 +179,7 @@ apiRoute(
 
 apiRoute(
   'cancelDsar',
-  { route: 'tenants/{tenantId}/dsars/{dsarId}/cancel', method: 'POST', summary: 'Cancel the request', success: 200, tag: 'Data-subject requests', headers: ['Idempotency-Key'], extraInputs: [client] },
+  { route: 'tenants/{tenantId}/dsars/{dsarId}/cancel', method: 'POST', summary: 'Cancel the request', responses: { 200: dsarViewSchema }, tag: 'Data-subject requests', headers: ['Idempotency-Key'], extraInputs: [client] },
   {
     auth: { tenant: 'dsars.manage' },
     params: dsarParams,
@@ -191,7 +193,7 @@ apiRoute(
 
 apiRoute(
   'liftDsarRestriction',
-  { route: 'tenants/{tenantId}/dsars/{dsarId}/lift-restriction', method: 'POST', summary: "Lift the restriction of the person's data", success: 200, tag: 'Data-subject requests', headers: ['Idempotency-Key'] },
+  { route: 'tenants/{tenantId}/dsars/{dsarId}/lift-restriction', method: 'POST', summary: "Lift the restriction of the person's data", responses: { 200: dsarViewSchema }, tag: 'Data-subject requests', headers: ['Idempotency-Key'] },
   {
     auth: { tenant: 'dsars.manage' },
     params: dsarParams,

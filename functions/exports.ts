@@ -8,11 +8,12 @@ import { openTenant } from '../shared/tenants/tenant-access.js';
 import { readExport, requestExport, requestExportSchema } from '../shared/exports/export-jobs.js';
 import { EXPORT_ORCHESTRATOR } from '../workflows/exports/orchestrator.js';
 import { startOrSignal } from '../workflows/kit/index.js';
+import { exportViewSchema } from '../shared/exports/export-jobs.js';
 
 
 apiRoute(
   'requestExport',
-  { route: 'tenants/{tenantId}/exports', method: 'POST', summary: 'Export users, the audit log or a module (CSV or JSON) as a durable job', success: 202, tag: 'Exports', headers: ['Idempotency-Key'], extraInputs: [df.input.durableClient()] },
+  { route: 'tenants/{tenantId}/exports', method: 'POST', summary: 'Export users, the audit log or a module (CSV or JSON) as a durable job', responses: { 202: exportViewSchema }, tag: 'Exports', headers: ['Idempotency-Key'], extraInputs: [df.input.durableClient()] },
   {
     auth: { tenant: 'exports.manage' },
     params: tenantParams,
@@ -29,7 +30,7 @@ apiRoute(
 
 apiRoute(
   'getExport',
-  { route: 'tenants/{tenantId}/exports/{exportId}', method: 'GET', summary: 'Export job status and, when ready, a fresh expiring download link', success: 200, tag: 'Exports' },
+  { route: 'tenants/{tenantId}/exports/{exportId}', method: 'GET', summary: 'Export job status and, when ready, a fresh expiring download link', responses: { 200: exportViewSchema }, tag: 'Exports' },
   {
     auth: { tenant: 'exports.manage' },
     params: tenantParams.extend({ exportId: z.string().regex(/^[0-9a-f]{16}$/, 'must be an export id') }),

@@ -1,7 +1,8 @@
 // The API description, generated from the zod schemas the routes validate with (no auth: the
 // admin portal's build reads it).
-import { app, type HttpResponseInit } from '@azure/functions';
-import { openApiDocument } from '../shared/http/api-routes.js';
+import type { HttpResponseInit } from '@azure/functions';
+import { z } from 'zod';
+import { openApiDocument, publicRoute } from '../shared/http/api-routes.js';
 
 export function openApi(): HttpResponseInit {
   return {
@@ -11,4 +12,15 @@ export function openApi(): HttpResponseInit {
   };
 }
 
-app.http('openApi', { route: 'openapi.json', methods: ['GET'], authLevel: 'anonymous', handler: openApi });
+publicRoute(
+  'openApi',
+  {
+    route: 'openapi.json',
+    method: 'GET',
+    summary: 'This document',
+    tag: 'Platform',
+    why: "the admin portal's build reads it",
+    responses: { 200: { contentType: 'application/json', schema: z.looseObject({ openapi: z.string() }).meta({ id: 'OpenApiDocument' }) } },
+  },
+  openApi,
+);

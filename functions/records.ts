@@ -6,12 +6,13 @@ import { openTenant } from '../shared/tenants/tenant-access.js';
 import { correctRecord, createRecord, eraseRecord, readRecord } from '../shared/records/record-service.js';
 import { correctRecordSchema, createRecordSchema, moduleParams } from '../shared/records/record.js';
 import { plainText, recordIdSchema } from '../shared/http/text.js';
+import { recordViewSchema } from '../shared/records/record.js';
 
 const recordParams = moduleParams.extend({ recordId: recordIdSchema });
 
 apiRoute(
   'createRecord',
-  { route: 'tenants/{tenantId}/modules/{module}/records', method: 'POST', summary: 'Create a module record', success: 201, tag: 'Module records', headers: ['Idempotency-Key'] },
+  { route: 'tenants/{tenantId}/modules/{module}/records', method: 'POST', summary: 'Create a module record', responses: { 201: recordViewSchema }, tag: 'Module records', headers: ['Idempotency-Key'] },
   {
     auth: { tenant: 'personalData.write' },
     params: moduleParams,
@@ -26,7 +27,7 @@ apiRoute(
 
 apiRoute(
   'getRecord',
-  { route: 'tenants/{tenantId}/modules/{module}/records/{recordId}', method: 'GET', summary: 'Read a module record with its original and corrections', success: 200, tag: 'Module records' },
+  { route: 'tenants/{tenantId}/modules/{module}/records/{recordId}', method: 'GET', summary: 'Read a module record with its original and corrections', responses: { 200: recordViewSchema }, tag: 'Module records' },
   {
     auth: { tenant: 'personalData.read' },
     params: recordParams,
@@ -39,7 +40,7 @@ apiRoute(
 
 apiRoute(
   'correctRecord',
-  { route: 'tenants/{tenantId}/modules/{module}/records/{recordId}', method: 'PATCH', summary: 'Correct a module record (tracked beside the original; needs If-Match and a reason)', success: 200, tag: 'Module records', headers: ['If-Match', 'Idempotency-Key'] },
+  { route: 'tenants/{tenantId}/modules/{module}/records/{recordId}', method: 'PATCH', summary: 'Correct a module record (tracked beside the original; needs If-Match and a reason)', responses: { 200: recordViewSchema }, tag: 'Module records', headers: ['If-Match', 'Idempotency-Key'] },
   {
     auth: { tenant: 'personalData.write' },
     params: recordParams,
@@ -53,7 +54,7 @@ apiRoute(
 
 apiRoute(
   'eraseRecord',
-  { route: 'tenants/{tenantId}/modules/{module}/records/{recordId}', method: 'DELETE', summary: 'Erase a module record (tombstone)', success: 200, tag: 'Module records', headers: ['Idempotency-Key'] },
+  { route: 'tenants/{tenantId}/modules/{module}/records/{recordId}', method: 'DELETE', summary: 'Erase a module record (tombstone)', responses: { 200: recordViewSchema }, tag: 'Module records', headers: ['Idempotency-Key'] },
   {
     auth: { tenant: 'personalData.write' },
     params: recordParams,

@@ -7,11 +7,12 @@ import { tenantParams } from '../shared/http/common.js';
 import { openTenant, workInTenant } from '../shared/tenants/tenant-access.js';
 import { listTenants, provisionTenant, tenantView } from '../shared/tenants/tenant-service.js';
 import { provisionTenantSchema, TENANT_STATUSES } from '../shared/tenants/tenant.js';
+import { tenantListSchema, tenantViewSchema } from '../shared/tenants/tenant.js';
 
 
 apiRoute(
   'provisionTenant',
-  { route: 'tenants', method: 'POST', summary: 'Provision a tenant, pinned for life to its region', success: 201, tag: 'Tenants', headers: ['Idempotency-Key'] },
+  { route: 'tenants', method: 'POST', summary: 'Provision a tenant, pinned for life to its region', responses: { 201: tenantViewSchema }, tag: 'Tenants', headers: ['Idempotency-Key'] },
   {
     auth: { vendor: 'tenants.provision' },
     body: provisionTenantSchema,
@@ -25,7 +26,7 @@ apiRoute(
 
 apiRoute(
   'listTenants',
-  { route: 'tenants', method: 'GET', summary: 'Every tenant in every region, without contacts (vendor staff)', success: 200, tag: 'Tenants' },
+  { route: 'tenants', method: 'GET', summary: 'Every tenant in every region, without contacts (vendor staff)', responses: { 200: tenantListSchema }, tag: 'Tenants' },
   {
     auth: { vendor: 'tenants.list' },
     query: z.strictObject({ region: z.enum(REGIONS).optional(), status: z.enum(TENANT_STATUSES).optional() }),
@@ -38,7 +39,7 @@ apiRoute(
 
 apiRoute(
   'getTenant',
-  { route: 'tenants/{tenantId}', method: 'GET', summary: 'A tenant: region, status and nominated contacts', success: 200, tag: 'Tenants' },
+  { route: 'tenants/{tenantId}', method: 'GET', summary: 'A tenant: region, status and nominated contacts', responses: { 200: tenantViewSchema }, tag: 'Tenants' },
   {
     auth: { tenant: 'tenants.read' },
     params: tenantParams,

@@ -8,12 +8,13 @@ import { readCertificate } from '../shared/termination/deletion-certificate.js';
 import { REACTIVATE_EVENT, requestTerminationSchema } from '../shared/termination/termination.js';
 import { TERMINATION_ORCHESTRATOR } from '../workflows/termination/orchestrator.js';
 import { startOrSignal } from '../workflows/kit/index.js';
+import { deletionCertificateViewSchema, terminationViewSchema } from '../shared/termination/termination.js';
 
 const client = df.input.durableClient();
 
 apiRoute(
   'requestTermination',
-  { route: 'tenants/{tenantId}/termination', method: 'POST', summary: 'Terminate the tenancy: 30-day grace window, then deletion and a certificate', success: 202, tag: 'Termination', extraInputs: [client] },
+  { route: 'tenants/{tenantId}/termination', method: 'POST', summary: 'Terminate the tenancy: 30-day grace window, then deletion and a certificate', responses: { 202: terminationViewSchema }, tag: 'Termination', extraInputs: [client] },
   {
     auth: { tenant: 'termination.manage' },
     params: tenantParams,
@@ -29,7 +30,7 @@ apiRoute(
 
 apiRoute(
   'getTermination',
-  { route: 'tenants/{tenantId}/termination', method: 'GET', summary: 'Termination phase, dates and deletion counts (also after deletion)', success: 200, tag: 'Termination' },
+  { route: 'tenants/{tenantId}/termination', method: 'GET', summary: 'Termination phase, dates and deletion counts (also after deletion)', responses: { 200: terminationViewSchema }, tag: 'Termination' },
   {
     auth: { tenant: 'termination.manage' },
     params: tenantParams,
@@ -39,7 +40,7 @@ apiRoute(
 
 apiRoute(
   'cancelTermination',
-  { route: 'tenants/{tenantId}/termination/cancel', method: 'POST', summary: 'Reactivate within the grace window', success: 200, tag: 'Termination', extraInputs: [client] },
+  { route: 'tenants/{tenantId}/termination/cancel', method: 'POST', summary: 'Reactivate within the grace window', responses: { 200: terminationViewSchema }, tag: 'Termination', extraInputs: [client] },
   {
     auth: { tenant: 'termination.manage' },
     params: tenantParams,
@@ -59,7 +60,7 @@ apiRoute(
 
 apiRoute(
   'getDeletionCertificate',
-  { route: 'tenants/{tenantId}/deletion-certificate', method: 'GET', summary: 'The signed deletion certificate (final if issued, else interim)', success: 200, tag: 'Termination' },
+  { route: 'tenants/{tenantId}/deletion-certificate', method: 'GET', summary: 'The signed deletion certificate (final if issued, else interim)', responses: { 200: deletionCertificateViewSchema }, tag: 'Termination' },
   {
     auth: { tenant: 'termination.manage' },
     params: tenantParams,

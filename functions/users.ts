@@ -6,12 +6,13 @@ import { openTenant } from '../shared/tenants/tenant-access.js';
 import { createUser, deactivateUser, eraseUser, readUser, rectifyUser } from '../shared/users/user-service.js';
 import { createUserSchema, eraseUserQuerySchema, rectifyUserSchema } from '../shared/users/user.js';
 import { tenantIdSchema, userIdSchema } from '../shared/http/text.js';
+import { userViewSchema } from '../shared/users/user.js';
 
 const userParams = z.object({ tenantId: tenantIdSchema, userId: userIdSchema });
 
 apiRoute(
   'createUser',
-  { route: 'tenants/{tenantId}/users', method: 'POST', summary: 'Create a user (operational personal data, encrypted under their own key)', success: 201, tag: 'Users', headers: ['Idempotency-Key'] },
+  { route: 'tenants/{tenantId}/users', method: 'POST', summary: 'Create a user (operational personal data, encrypted under their own key)', responses: { 201: userViewSchema }, tag: 'Users', headers: ['Idempotency-Key'] },
   {
     auth: { tenant: 'personalData.write' },
     params: tenantParams,
@@ -26,7 +27,7 @@ apiRoute(
 
 apiRoute(
   'getUser',
-  { route: 'tenants/{tenantId}/users/{userId}', method: 'GET', summary: 'Read a user, with their rectification history', success: 200, tag: 'Users' },
+  { route: 'tenants/{tenantId}/users/{userId}', method: 'GET', summary: 'Read a user, with their rectification history', responses: { 200: userViewSchema }, tag: 'Users' },
   {
     auth: { tenant: 'personalData.read' },
     params: userParams,
@@ -39,7 +40,7 @@ apiRoute(
 
 apiRoute(
   'rectifyUser',
-  { route: 'tenants/{tenantId}/users/{userId}', method: 'PATCH', summary: 'Rectify a user (tracked beside the original; needs If-Match and a reason)', success: 200, tag: 'Users', headers: ['If-Match', 'Idempotency-Key'] },
+  { route: 'tenants/{tenantId}/users/{userId}', method: 'PATCH', summary: 'Rectify a user (tracked beside the original; needs If-Match and a reason)', responses: { 200: userViewSchema }, tag: 'Users', headers: ['If-Match', 'Idempotency-Key'] },
   {
     auth: { tenant: 'personalData.write' },
     params: userParams,
@@ -53,7 +54,7 @@ apiRoute(
 
 apiRoute(
   'deactivateUser',
-  { route: 'tenants/{tenantId}/users/{userId}/deactivate', method: 'POST', summary: 'Deactivate a user (keeps their data; no new use)', success: 200, tag: 'Users' },
+  { route: 'tenants/{tenantId}/users/{userId}/deactivate', method: 'POST', summary: 'Deactivate a user (keeps their data; no new use)', responses: { 200: userViewSchema }, tag: 'Users' },
   {
     auth: { tenant: 'personalData.write' },
     params: userParams,
@@ -66,7 +67,7 @@ apiRoute(
 
 apiRoute(
   'eraseUser',
-  { route: 'tenants/{tenantId}/users/{userId}', method: 'DELETE', summary: 'Erase a user (tombstone; their key is destroyed)', success: 200, tag: 'Users', headers: ['Idempotency-Key'] },
+  { route: 'tenants/{tenantId}/users/{userId}', method: 'DELETE', summary: 'Erase a user (tombstone; their key is destroyed)', responses: { 200: userViewSchema }, tag: 'Users', headers: ['Idempotency-Key'] },
   {
     auth: { tenant: 'personalData.write' },
     params: userParams,

@@ -1,19 +1,54 @@
 // Reading the audit log through the API: entries newest first with their details decrypted where
 // the key still exists, and the chain check.
+import { z } from 'zod';
 import { workInTenant } from '../tenants/tenant-access.js';
 import type { Services } from '../composition.js';
 import { ERASED } from '../crypto/keyring.js';
 import type { OpenTenant, RequestMeta } from '../tenants/tenant-access.js';
-import { auditDetailsAad, readPage, verifyLog, type LogVerification } from './audit-log.js';
-import type { AuditEntry, AuditLogName } from './chain.js';
+import { auditDetailsAad, readPage, verifyLog } from './audit-log.js';
+import type { AuditLogName } from './chain.js';
 import { checkAgainstAnchor } from './anchors.js';
 
-export interface AuditEntryView extends Omit<AuditEntry, 'details'> {
-  /** Decrypted details; "erased" when the data subject's key has been destroyed. */
-  details: unknown;
-}
+export const auditEntryViewSchema = z
+  .object({
+    tenantId: z.string(),
+    chain: z.string().meta({ description: 'The chain the entry belongs to: `<log>:<lane>`, e.g. `activity:03`' }),
+    seq: z.int().min(1),
+    at: z.iso.datetime(),
+    actor: z.object({ sub: z.string(), roles: z.array(z.string()), tenantId: z.string().optional() }),
+    action: z.string(),
+    target: z.object({ type: z.string(), id: z.string() }),
+    outcome: z.enum(['success', 'denied', 'refused', 'failure']),
+    reason: z.string().optional().meta({ description: 'For a refusal: the stable error code' }),
+    requestId: z.string(),
+    correlationId: z.string().optional(),
+    details: z.unknown().meta({ description: 'Decrypted details; "erased" when the data subject\'s key has been destroyed; null when none' }),
+    prevHash: z.string(),
+    hash: z.string(),
+  })
+  .meta({ id: 'AuditEntry' });
+export type AuditEntryView = z.infer<typeof auditEntryViewSchema>;
 
-export async function auditPage(services: Services, open: OpenTenant, options: { cursor?: string; limit: number; log?: AuditLogName }, meta: RequestMeta): Promise<{ entries: AuditEntryView[]; nextCursor?: string }> {
+export const auditPageSchema = z.object({ entries: z.array(auditEntryViewSchema), nextCursor: z.string().optional() }).meta({ id: 'AuditPage' });
+
+const chainBreakSchema = z.object({
+  chain: z.string(),
+  seq: z.int(),
+  problem: z.enum(['altered', 'missing', 'broken-link', 'head-mismatch', 'anchor-mismatch']),
+  detail: z.string(),
+});
+export const auditVerificationSchema = z
+  .object({
+    valid: z.boolean(),
+    entries: z.int(),
+    head: z.object({ seq: z.int(), hash: z.string() }),
+    chains: z.array(z.object({ chain: z.string(), seq: z.int(), hash: z.string() })),
+    firstBreak: chainBreakSchema.optional(),
+    anchoredThrough: z.object({ seq: z.int(), at: z.iso.datetime() }).optional(),
+  })
+  .meta({ id: 'AuditVerification' });
+
+export async function auditPage(services: Services, open: OpenTenant, options: { cursor?: string; limit: number; log?: AuditLogName }, meta: RequestMeta): Promise<z.infer<typeof auditPageSchema>> {
   return workInTenant(services, open, meta, async (tx) => {
     const page = await readPage(open.partition, options);
     const entries: AuditEntryView[] = [];
@@ -34,7 +69,7 @@ export async function auditVerification(
   services: Services,
   open: OpenTenant,
   meta: RequestMeta,
-): Promise<LogVerification & { anchoredThrough?: { seq: number; at: string } }> {
+): Promise<z.infer<typeof auditVerificationSchema>> {
   const chain = await verifyLog(open.partition);
   const anchored = await checkAgainstAnchor(services, open.partition.tenantId);
   const result = {

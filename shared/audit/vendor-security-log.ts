@@ -6,6 +6,7 @@
 // no token contents, no subject ids; a sample names the caller's tenant and roles only.
 import { randomUUID } from 'node:crypto';
 import type { Container } from '@azure/cosmos';
+import { z } from 'zod';
 import { azureStatusOf } from '../azure/rest-error.js';
 import type { Principal } from '../auth/principal.js';
 import { CONTAINERS, CONTROL_REGION, type CosmosStores } from '../store/cosmos-stores.js';
@@ -48,11 +49,16 @@ export interface SecuritySampleDoc {
 
 export const securityLogPartition = (day: string): string => `security-log:${day}`;
 
-export interface SecurityLogDay {
-  day: string;
-  counters: Omit<SecurityCounterDoc, 'id' | 'pk' | 'type'>[];
-  samples: Omit<SecuritySampleDoc, 'id' | 'pk' | 'type'>[];
-}
+export const securityLogDaySchema = z
+  .object({
+    day: z.iso.date(),
+    counters: z.array(z.object({ hour: z.string(), route: z.string(), status: z.int(), code: z.string(), count: z.int() })),
+    samples: z.array(
+      z.object({ at: z.iso.datetime(), route: z.string(), status: z.int(), code: z.string(), requestId: z.string(), callerTenantId: z.string().optional(), callerRoles: z.array(z.string()).optional() }),
+    ),
+  })
+  .meta({ id: 'SecurityLogDay' });
+export type SecurityLogDay = z.infer<typeof securityLogDaySchema>;
 
 export class VendorSecurityLog {
   constructor(private readonly stores: CosmosStores) {}

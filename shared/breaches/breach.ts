@@ -23,6 +23,7 @@ export const contactPointSchema = z.strictObject({
   phone: z.string().trim().regex(/^\+?[0-9 ()-]{3,40}$/, 'must be a telephone number').optional(),
 });
 export type ContactPoint = z.infer<typeof contactPointSchema>;
+export const contactPointViewSchema = z.object({ name: z.string(), email: z.string(), phone: z.string().optional() });
 
 /** A list of tenant ids, or a selector resolved once, when the notices are sent. */
 export const affectedTenantsSchema = z.union(

@@ -3,13 +3,14 @@
 // and who acknowledged it. Its content is a snapshot taken from the breach record for that phase,
 // and the email is rendered from the snapshot alone (never from "now"), so every retry of a send
 // is byte-identical and the email service can refuse to send it twice.
+import { z } from 'zod';
 import type { Region } from '../config.js';
 import { describeInstant } from '../deadlines/index.js';
 import type { EncryptedValue } from '../crypto/field-cipher.js';
 import { renderEmail, type EmailFact, type RenderedEmail } from '../email/render.js';
 import type { StoredDoc } from '../store/tenant-partition.js';
 import type { NominatedRecipient } from '../tenants/contacts.js';
-import { contentThrough, noticeId, type BreachContent, type BreachDoc, type ChangeableField, type ContactPoint } from './breach.js';
+import { CONTENT_FIELDS, contactPointViewSchema, contentThrough, noticeId, type BreachContent, type BreachDoc, type ChangeableField, type ContactPoint } from './breach.js';
 
 /** Unacknowledged notices are re-sent 24 hours after the previous send, at most three times. */
 export const RESEND_AFTER_MS = 24 * 3600_000;
@@ -188,32 +189,67 @@ export function renderNotice(snapshot: NoticeSnapshot, attempt: number, firstSen
   return renderEmail({ subject, title: snapshot.kind === 'initial' ? 'Personal data breach notice' : `Personal data breach notice: update ${snapshot.seq}`, paragraphs, facts });
 }
 
+const noticeKindSchema = z.enum(['initial', 'update']);
+
 /** What a tenant sees of a notice: the content, every send (with its recipients) and the acknowledgement. */
-export interface BreachNoticeView {
-  noticeId: string;
-  breachId: string;
-  kind: NoticeKind;
-  seq: number;
-  references?: string;
-  createdAt: string;
-  content: Omit<NoticeSnapshot, 'tenant' | 'noticeId' | 'breachId' | 'kind' | 'seq' | 'references'>;
-  firstSentAt: string | null;
-  resends: number;
-  deliveries: { attempt: number; sentAt: string; subject: string; textSha256: string; recipientCount: number; refused: number; recipients: NoticeRecipient[] }[];
-  acknowledged: { at: string; by: string } | null;
-}
+export const breachNoticeViewSchema = z
+  .object({
+    noticeId: z.string(),
+    breachId: z.string(),
+    kind: noticeKindSchema,
+    seq: z.int(),
+    references: z.string().optional(),
+    createdAt: z.iso.datetime(),
+    content: z.object({
+      awareAt: z.iso.datetime(),
+      notifyBy: z.iso.datetime(),
+      late: z.boolean(),
+      delayReason: z.string().optional(),
+      contactPoint: contactPointViewSchema,
+      content: z.object({
+        summary: z.string(),
+        nature: z.string(),
+        categoriesOfData: z.array(z.string()),
+        categoriesOfSubjects: z.array(z.string()),
+        approxSubjects: z.int().nullable(),
+        approxRecords: z.int().nullable(),
+        likelyConsequences: z.string(),
+        measures: z.string(),
+      }),
+      furtherInformation: z.array(z.object({ seq: z.int(), addedAt: z.iso.datetime(), information: z.string() })),
+      update: z.object({ seq: z.int(), addedAt: z.iso.datetime(), information: z.string(), changed: z.array(z.enum(CONTENT_FIELDS)) }).optional(),
+    }),
+    firstSentAt: z.iso.datetime().nullable(),
+    resends: z.int(),
+    deliveries: z.array(
+      z.object({
+        attempt: z.int(),
+        sentAt: z.iso.datetime(),
+        subject: z.string(),
+        textSha256: z.string(),
+        recipientCount: z.int(),
+        refused: z.int(),
+        recipients: z.array(z.object({ name: z.string(), email: z.string(), roles: z.array(z.enum(['security', 'privacy'])) })),
+      }),
+    ),
+    acknowledged: z.object({ at: z.iso.datetime(), by: z.string() }).nullable(),
+  })
+  .meta({ id: 'BreachNotice' });
+export type BreachNoticeView = z.infer<typeof breachNoticeViewSchema>;
+export const breachNoticeListSchema = z.object({ notices: z.array(breachNoticeViewSchema) }).meta({ id: 'BreachNoticeList' });
 
 /** For the register: times and counts only, never an address. */
-export interface NoticeStatus {
-  noticeId: string;
-  seq: number;
-  kind: NoticeKind;
-  firstSentAt: string | null;
-  lastSentAt: string | null;
-  resends: number;
-  recipients: number;
-  acknowledgedAt: string | null;
-}
+export const noticeStatusSchema = z.object({
+  noticeId: z.string(),
+  seq: z.int(),
+  kind: noticeKindSchema,
+  firstSentAt: z.iso.datetime().nullable(),
+  lastSentAt: z.iso.datetime().nullable(),
+  resends: z.int(),
+  recipients: z.int(),
+  acknowledgedAt: z.iso.datetime().nullable(),
+});
+export type NoticeStatus = z.infer<typeof noticeStatusSchema>;
 
 export function noticeStatus(doc: BreachNoticeDoc): NoticeStatus {
   const first = doc.deliveries.find((d) => d.attempt === 0);

@@ -3,55 +3,70 @@
 // was re-sent and whether it was acknowledged. All of it is in the control plane, beside the breach
 // (times and counts only: who received and who acknowledged stay in the tenant's own notice
 // record), so the register outlives a tenant's deletion. Nothing is deleted.
-import type { Region } from '../config.js';
+import { z } from 'zod';
+import { REGIONS } from '../config.js';
 import { csvCell, toCsv, type CsvCell } from '../exports/csv.js';
 import { parseTenantId } from '../tenancy/tenant-id.js';
 import { affectedTenantsView } from './affected-tenants.js';
-import { currentContent, noticeId, noticeSeqs, type BreachDoc, type BreachStatus, type ChangeableField, type ClockAlertRecord, type ContactPoint, type TrailEntry } from './breach.js';
+import { BREACH_PHASES, CONTENT_FIELDS, contactPointViewSchema, currentContent, noticeId, noticeSeqs, type BreachDoc, type ChangeableField } from './breach.js';
+import { clockAlertKindSchema } from './clock.js';
 import type { BreachStore } from './breach-store.js';
-import type { NoticeStatus } from './notice.js';
+import { noticeStatusSchema, type NoticeStatus } from './notice.js';
 
 export type BreachPhase = 'draft' | 'sending' | 'notified';
 
-export interface BreachUpdateView {
-  seq: number;
-  addedAt: string;
-  addedBy: string;
-  information: string;
-  changed: ChangeableField[];
-  /** The notice that carries it: the initial one (added before the release) or its own update notice; null while the breach is a draft. */
-  noticeId: string | null;
-}
+// Responses (documented in the OpenAPI document; the view types are derived from them).
+export const breachUpdateViewSchema = z
+  .object({
+    seq: z.int(),
+    addedAt: z.iso.datetime(),
+    addedBy: z.string(),
+    information: z.string(),
+    changed: z.array(z.enum(CONTENT_FIELDS)),
+    noticeId: z.string().nullable().meta({ description: 'The notice that carries it: the initial one or its own update notice; null while the breach is a draft' }),
+  })
+  .meta({ id: 'BreachUpdate' });
+export type BreachUpdateView = z.infer<typeof breachUpdateViewSchema>;
 
-export interface TenantNoticesEntry {
-  tenantId: string;
-  region: Region | null;
-  notices: NoticeStatus[];
-  skipped?: string;
-}
+const tenantNoticesEntrySchema = z.object({ tenantId: z.string(), region: z.enum(REGIONS).nullable(), notices: z.array(noticeStatusSchema), skipped: z.string().optional() });
+export type TenantNoticesEntry = z.infer<typeof tenantNoticesEntrySchema>;
 
-export interface BreachEntry {
-  breachId: string;
-  status: BreachStatus;
-  phase: BreachPhase;
-  openedAt: string;
-  openedBy: string;
-  awareAt: string;
-  awareAtGiven: string;
-  notifyBy: string;
-  notification: { releasedAt: string; releasedBy: string; late: boolean; delayReason: string | null } | null;
-  facts: { summary: string; nature: string; categoriesOfData: string[]; categoriesOfSubjects: string[]; approxSubjects: number | null; approxRecords: number | null };
-  effects: { likelyConsequences: string };
-  remedialAction: { measures: string };
-  contactPoint: ContactPoint;
-  updates: BreachUpdateView[];
-  affectedTenants: { requested: ReturnType<typeof affectedTenantsView>; resolvedAt: string | null; count: number | null };
-  clock: ClockAlertRecord[];
-  tenants: TenantNoticesEntry[];
-  trail: TrailEntry[];
-  /** When and why ops concluded the breach; null while it is open. */
-  closed: { at: string; by: string; outcome: string } | null;
-}
+export const breachEntrySchema = z
+  .object({
+    breachId: z.string(),
+    status: z.enum(BREACH_PHASES.phases),
+    phase: z.enum(['draft', 'sending', 'notified']),
+    openedAt: z.iso.datetime(),
+    openedBy: z.string(),
+    awareAt: z.iso.datetime(),
+    awareAtGiven: z.string(),
+    notifyBy: z.iso.datetime(),
+    notification: z.object({ releasedAt: z.iso.datetime(), releasedBy: z.string(), late: z.boolean(), delayReason: z.string().nullable() }).nullable(),
+    facts: z.object({
+      summary: z.string(),
+      nature: z.string(),
+      categoriesOfData: z.array(z.string()),
+      categoriesOfSubjects: z.array(z.string()),
+      approxSubjects: z.int().nullable(),
+      approxRecords: z.int().nullable(),
+    }),
+    effects: z.object({ likelyConsequences: z.string() }),
+    remedialAction: z.object({ measures: z.string() }),
+    contactPoint: contactPointViewSchema,
+    updates: z.array(breachUpdateViewSchema),
+    affectedTenants: z.object({
+      requested: z.union([z.array(z.string()), z.object({ region: z.enum(REGIONS) }), z.object({ all: z.literal(true) })]),
+      resolvedAt: z.iso.datetime().nullable(),
+      count: z.int().nullable(),
+    }),
+    clock: z.array(z.object({ kind: clockAlertKindSchema, audience: z.enum(['ops', 'escalation']), dueAt: z.iso.datetime(), sentAt: z.iso.datetime() })),
+    tenants: z.array(tenantNoticesEntrySchema),
+    trail: z.array(z.object({ at: z.iso.datetime(), actor: z.string(), action: z.string(), detail: z.string().optional() })),
+    closed: z.object({ at: z.iso.datetime(), by: z.string(), outcome: z.string() }).nullable().meta({ description: 'When and why ops concluded the breach; null while it is open' }),
+  })
+  .meta({ id: 'Breach', description: 'A breach as the register (Art 33(5)) records it' });
+export type BreachEntry = z.infer<typeof breachEntrySchema>;
+export const breachRegisterSchema = z.object({ breaches: z.array(breachEntrySchema) }).meta({ id: 'BreachRegister' });
 
 export function updateViews(doc: BreachDoc): BreachUpdateView[] {
   return doc.updates.map((u) => ({

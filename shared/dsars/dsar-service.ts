@@ -28,6 +28,7 @@ import {
   type DsarRef,
   type DsarSummary,
   type DsarView,
+  type VendorReceipt,
   type ReceivedBy,
   type RequestedChanges,
 } from './dsar.js';
@@ -146,19 +147,6 @@ export async function createDsar(
       throw error;
     }
   }
-}
-
-/**
- * What vendor staff are told about a request they recorded: the same fields for every person,
- * known to the tenant or not, and nothing the controller holds (no user id, no other request).
- */
-export interface VendorReceipt {
-  dsarId: string;
-  type: DsarView['type'];
-  receivedBy: 'vendor';
-  receivedAt: string;
-  jurisdiction: DsarView['jurisdiction'];
-  forwarding: 'to the controller';
 }
 
 export function vendorReceipt(result: DsarResult): VendorReceipt {

@@ -2,11 +2,11 @@
 // restriction, objection), about whom, when and under which law, and where it stands. The request
 // schema is the source of the types; personal data on the stored document is always ciphertext.
 import { z } from 'zod';
-import { isCalendarDate, parseInstant, parseJurisdiction, type CalendarDate, type DsarDeadline, type Jurisdiction } from '../deadlines/index.js';
+import { isCalendarDate, JURISDICTIONS, parseInstant, parseJurisdiction, type CalendarDate, type DsarDeadline, type Jurisdiction } from '../deadlines/index.js';
 import type { EncryptedValue } from '../crypto/field-cipher.js';
 import type { StoredDoc } from '../store/tenant-partition.js';
-import type { SubjectCounts } from '../exports/subject-package.js';
-import type { DsarAction, DsarStatus } from './lifecycle.js';
+import { DSAR_ACTIONS, DSAR_STATUSES, type DsarAction, type DsarStatus } from './lifecycle.js';
+import { MODULES } from '../records/record.js';
 import { displayName, plainText, tenantIdSchema } from '../http/text.js';
 
 export const DSAR_TYPES = ['access', 'portability', 'rectification', 'erasure', 'restriction', 'objection'] as const;
@@ -94,12 +94,28 @@ export const dsarParams = z.object({ tenantId: tenantIdSchema, dsarId: z.string(
 export type ReceivedBy = 'controller' | 'vendor';
 
 /** What fulfilment did, without personal data (values that changed are sealed in `detail`). */
-export type DsarOutcome =
-  | { kind: 'package'; subjectFound: boolean; jobId: string; files: number; rows: number; counts: SubjectCounts; generatedAt: string }
-  | { kind: 'rectified'; subjectFound: boolean; changedFields: string[]; unchangedFields: string[] }
-  | { kind: 'erased'; subjectFound: boolean; user: 'erased' | 'already-erased' | 'none'; recordsErased: Record<string, number>; referencingRecordsKept: number }
-  | { kind: 'restricted'; subjectFound: boolean; since?: string }
-  | { kind: 'routed-to-controller'; subjectFound: boolean; contacts: number };
+const dsarOutcomeSchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('package'),
+    subjectFound: z.boolean(),
+    jobId: z.string(),
+    files: z.int(),
+    rows: z.int(),
+    counts: z.object({ users: z.int(), records: z.record(z.enum(MODULES), z.int()), auditEntries: z.int() }),
+    generatedAt: z.iso.datetime(),
+  }),
+  z.object({ kind: z.literal('rectified'), subjectFound: z.boolean(), changedFields: z.array(z.string()), unchangedFields: z.array(z.string()) }),
+  z.object({
+    kind: z.literal('erased'),
+    subjectFound: z.boolean(),
+    user: z.enum(['erased', 'already-erased', 'none']),
+    recordsErased: z.record(z.string(), z.int()),
+    referencingRecordsKept: z.int(),
+  }),
+  z.object({ kind: z.literal('restricted'), subjectFound: z.boolean(), since: z.iso.datetime().optional() }),
+  z.object({ kind: z.literal('routed-to-controller'), subjectFound: z.boolean(), contacts: z.int() }),
+]);
+export type DsarOutcome = z.infer<typeof dsarOutcomeSchema>;
 
 export type StepKind = 'reminder-7d' | 'reminder-1d' | 'escalation';
 
@@ -213,56 +229,92 @@ export interface DeadlineView {
   explanation: readonly string[];
 }
 
-export interface DsarSummary {
-  dsarId: string;
-  type: DsarType;
-  status: DsarStatus;
-  receivedBy: ReceivedBy;
-  receivedAt: string;
-  dueOn: string;
-  operationalTargetOn: string;
-  extendedDueOn?: string;
-  escalatedAt?: string;
-}
+// Responses (documented in the OpenAPI document; the view types are derived from them).
+const dayOf = z.iso.date();
+const receivedBySchema = z.enum(['controller', 'vendor']);
+export const dsarSummarySchema = z
+  .object({
+    dsarId: z.string(),
+    type: z.enum(DSAR_TYPES),
+    status: z.enum(DSAR_STATUSES),
+    receivedBy: receivedBySchema,
+    receivedAt: z.iso.datetime({ offset: true }),
+    dueOn: dayOf,
+    operationalTargetOn: dayOf,
+    extendedDueOn: dayOf.optional(),
+    escalatedAt: z.iso.datetime().optional(),
+  })
+  .meta({ id: 'DsarSummary' });
+export type DsarSummary = z.infer<typeof dsarSummarySchema>;
+export const dsarListSchema = z.object({ dsars: z.array(dsarSummarySchema) }).meta({ id: 'DsarList' });
 
-export interface DsarView extends DsarSummary {
-  open: boolean;
-  recordedAt: string;
-  jurisdiction: Jurisdiction;
-  timeZone: string;
-  legalDueOn: string;
-  extensionNoticeBy: string;
-  startsOn: string;
-  clockStartedBy: DsarDeadline['clockStartedBy'];
-  pausedDays: number;
-  clarificationPauses: { from: string; to: string }[];
-  explanation: readonly string[];
-  subject: { userId?: string; email?: string; erased?: true };
-  identityRequired: boolean;
-  identityReceivedAt?: string;
-  feeReceivedAt?: string;
-  agentAuthorityReceivedAt?: string;
-  changes?: RequestedChanges | 'erased';
-  extension?: { at: string; reason: string };
-  refusal?: { at: string; reason: string };
-  /** When the workflow reminds and escalates for the deadline in force (see shared/dsars/schedule.ts). */
-  schedule: { kind: StepKind; at: string; dueOn: string; done: boolean }[];
-  fulfilment?: {
-    state: 'requested' | 'completed' | 'failed';
-    requestedAt: string;
-    completedAt?: string;
-    outcome?: DsarOutcome;
-    changes?: Record<string, { from: unknown; to: unknown }>;
-    failure?: { at: string; code: string };
-  };
-  /** Access and portability: fresh expiring links to the package (minted on each read; never stored). */
-  package?: { expiresOn: string; manifest: string; files: Record<string, string> };
-  restrictionLiftedAt?: string;
-  possibleDuplicateOf?: string;
-  duplicates: { at: string; receivedBy: ReceivedBy; receivedAt: string }[];
-  notices: DsarNoticeRecord[];
-  closedAt?: string;
-  transitions: DsarTransition[];
-  /** Present when this answer is an existing open request that a duplicate submission was linked to. */
-  duplicateLinked?: true;
-}
+const fieldChange = z.object({ from: z.unknown(), to: z.unknown() });
+export const dsarViewSchema = dsarSummarySchema
+  .extend({
+    open: z.boolean(),
+    recordedAt: z.iso.datetime(),
+    jurisdiction: z.enum(JURISDICTIONS),
+    timeZone: z.string(),
+    legalDueOn: dayOf,
+    extensionNoticeBy: dayOf,
+    startsOn: dayOf,
+    clockStartedBy: z.enum(['request', 'identity evidence', 'agent authority', 'fee']),
+    pausedDays: z.int(),
+    clarificationPauses: z.array(z.object({ from: dayOf, to: dayOf })),
+    explanation: z.array(z.string()).readonly(),
+    subject: z.object({ userId: z.string().optional(), email: z.string().optional(), erased: z.literal(true).optional() }),
+    identityRequired: z.boolean(),
+    identityReceivedAt: z.iso.datetime({ offset: true }).optional(),
+    feeReceivedAt: z.iso.datetime({ offset: true }).optional(),
+    agentAuthorityReceivedAt: z.iso.datetime({ offset: true }).optional(),
+    changes: z
+      .union([
+        z.object({ name: z.string().optional(), email: z.string().optional(), role: z.string().nullable().optional(), department: z.string().nullable().optional(), avatarUrl: z.string().nullable().optional() }),
+        z.literal('erased'),
+      ])
+      .optional(),
+    extension: z.object({ at: z.iso.datetime(), reason: z.string() }).optional(),
+    refusal: z.object({ at: z.iso.datetime(), reason: z.string() }).optional(),
+    schedule: z
+      .array(z.object({ kind: z.enum(['reminder-7d', 'reminder-1d', 'escalation']), at: z.iso.datetime(), dueOn: dayOf, done: z.boolean() }))
+      .meta({ description: 'When the workflow reminds and escalates for the deadline in force' }),
+    fulfilment: z
+      .object({
+        state: z.enum(['requested', 'completed', 'failed']),
+        requestedAt: z.iso.datetime(),
+        completedAt: z.iso.datetime().optional(),
+        outcome: dsarOutcomeSchema.optional(),
+        changes: z.record(z.string(), fieldChange).optional(),
+        failure: z.object({ at: z.iso.datetime(), code: z.string() }).optional(),
+      })
+      .optional(),
+    package: z
+      .object({ expiresOn: z.iso.datetime(), manifest: z.string(), files: z.record(z.string(), z.string()) })
+      .optional()
+      .meta({ description: 'Access and portability: fresh expiring links to the package (minted on each read; never stored)' }),
+    restrictionLiftedAt: z.iso.datetime().optional(),
+    possibleDuplicateOf: z.string().optional(),
+    duplicates: z.array(z.object({ at: z.iso.datetime(), receivedBy: receivedBySchema, receivedAt: z.iso.datetime({ offset: true }) })),
+    notices: z.array(z.object({ kind: z.string(), dueOn: dayOf.optional(), sentAt: z.iso.datetime(), recipients: z.int(), refused: z.int().optional() })),
+    closedAt: z.iso.datetime().optional(),
+    transitions: z.array(z.object({ at: z.iso.datetime(), action: z.enum([...DSAR_ACTIONS, 'recorded']), from: z.enum(DSAR_STATUSES).nullable(), to: z.enum(DSAR_STATUSES), by: z.string() })),
+    duplicateLinked: z.literal(true).optional().meta({ description: 'Present when this answer is an existing open request that a duplicate submission was linked to' }),
+  })
+  .meta({ id: 'Dsar' });
+export type DsarView = z.infer<typeof dsarViewSchema>;
+
+/**
+ * What vendor staff are told about a request they recorded: the same fields for every person,
+ * known to the tenant or not, and nothing the controller holds (no user id, no other request).
+ */
+export const vendorReceiptSchema = z
+  .object({
+    dsarId: z.string(),
+    type: z.enum(DSAR_TYPES),
+    receivedBy: z.literal('vendor'),
+    receivedAt: z.iso.datetime({ offset: true }),
+    jurisdiction: z.enum(JURISDICTIONS),
+    forwarding: z.literal('to the controller'),
+  })
+  .meta({ id: 'DsarVendorReceipt' });
+export type VendorReceipt = z.infer<typeof vendorReceiptSchema>;

@@ -49,20 +49,23 @@ export interface ExportJobDoc extends StoredDoc {
   failure?: string;
 }
 
-export interface ExportView {
-  exportId: string;
-  kind: RequestExport['kind'];
-  module?: string;
-  format: ExportFormat;
-  status: ExportStatus;
-  requestedAt: string;
-  completedAt?: string;
-  rows?: number;
-  bytes?: number;
-  sha256?: string;
-  download?: { url: string; expiresAt: string };
-  failure?: string;
-}
+export const exportViewSchema = z
+  .object({
+    exportId: z.string(),
+    kind: z.enum(['users', 'audit', 'module']),
+    module: z.enum(MODULES).optional(),
+    format: z.enum(['csv', 'json']),
+    status: z.enum(EXPORT_JOB_PHASES.phases),
+    requestedAt: z.iso.datetime(),
+    completedAt: z.iso.datetime().optional(),
+    rows: z.int().optional(),
+    bytes: z.int().optional(),
+    sha256: z.string().optional(),
+    download: z.object({ url: z.string(), expiresAt: z.iso.datetime() }).optional().meta({ description: 'A fresh expiring link, minted on each read once ready' }),
+    failure: z.string().optional(),
+  })
+  .meta({ id: 'Export' });
+export type ExportView = z.infer<typeof exportViewSchema>;
 
 export const exportDocId = (exportId: string): string => `export:${exportId}`;
 export const exportInstanceId = (tenantId: string, exportId: string): string => `export-${tenantId}-${exportId}`;

@@ -1,48 +1,86 @@
 // Registers an API route and remembers it for the OpenAPI document, so the document is generated
-// from the same zod schemas that validate requests and can never drift from what is served.
-import { app, type FunctionInput } from '@azure/functions';
+// from the same zod schemas that validate requests and describe responses, and cannot drift from
+// what is served: a route's handler must return a body of the schema it declares for that status.
+import { app, type FunctionInput, type HttpHandler } from '@azure/functions';
 import { z } from 'zod';
-import { endpoint, type EndpointSpec } from './endpoint.js';
+import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiPathsObject, type ZodOpenApiResponseObject, type ZodOpenApiResponsesObject } from 'zod-openapi';
+import { endpoint, type EndpointResult, type EndpointSpec } from './endpoint.js';
+import { problemSchema } from './problem.js';
 import { routePermissions, type RouteAuth } from './route-auth.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE' | 'PUT';
+
+/** A JSON answer with this body schema; or the same as CSV too (`?format=csv`); or no body. */
+export type ResponseSpec = z.ZodType | { json: z.ZodType; csv: true } | { noBody: string };
+/** The answers a route gives, by status, besides the problem+json refusals every route shares. */
+export type RouteResponses = Readonly<Record<number, ResponseSpec>>;
+
+type BodyOf<Spec> = Spec extends z.ZodType ? z.input<Spec> : Spec extends { json: infer J extends z.ZodType } ? z.input<J> : never;
+/**
+ * What a handler may return: a body of one of the declared schemas. (Which status goes with which
+ * body is not checked by the compiler, which widens a literal status under a generic contextual
+ * type; the end-to-end tests validate every real response against the document instead.)
+ */
+export type ResultOf<R extends RouteResponses> = { status: number; body?: BodyOf<R[keyof R]>; text?: string; headers?: Record<string, string> };
 
 export interface ApiRoute {
   name: string;
   route: string;
   method: HttpMethod;
   summary: string;
-  /** The status of a successful answer. */
-  success: number;
   tag: string;
   params?: z.ZodType;
   query?: z.ZodType;
   body?: z.ZodType;
   /** Headers the route reads beyond Authorization. */
   headers?: ('Idempotency-Key' | 'If-Match')[];
-  /** Who may call it (checked before the body is read). */
-  auth: RouteAuth;
+  /** Who may call it (checked before the body is read), or why anyone may. */
+  auth: RouteAuth | { public: string };
+  /** Undefined for a route registered without response schemas (a test names each one). */
+  responses: RouteResponses | undefined;
+  /** The success status of a route without response schemas. */
+  success?: number;
+  /** The answers of a public route, with their content types. */
+  publicResponses?: Readonly<Record<number, { contentType: string; schema: z.ZodType }>>;
+}
+
+interface RouteOptions {
+  route: string;
+  method: HttpMethod;
+  summary: string;
+  tag: string;
+  headers?: ApiRoute['headers'];
+  extraInputs?: FunctionInput[];
 }
 
 const ROUTES: ApiRoute[] = [];
 
+/** A route with its answers declared: the handler's results are checked against them at compile time. */
+export function apiRoute<P, Q, B, const R extends RouteResponses>(
+  name: string,
+  options: RouteOptions & { responses: R },
+  spec: EndpointSpec<P, Q, B, NoInfer<ResultOf<R>>>,
+): void;
+/** A route without response schemas yet: documented with an empty success answer, and named by the OpenAPI test. */
+export function apiRoute<P, Q, B>(name: string, options: RouteOptions & { success: number }, spec: EndpointSpec<P, Q, B>): void;
 export function apiRoute<P, Q, B>(
   name: string,
-  options: { route: string; method: HttpMethod; summary: string; success: number; tag: string; headers?: ApiRoute['headers']; extraInputs?: FunctionInput[] },
-  spec: EndpointSpec<P, Q, B>,
+  options: RouteOptions & { responses?: RouteResponses; success?: number },
+  spec: EndpointSpec<P, Q, B, EndpointResult>,
 ): void {
   ROUTES.push({
     name,
     route: options.route,
     method: options.method,
     summary: options.summary,
-    success: options.success,
     tag: options.tag,
     auth: spec.auth,
+    responses: options.responses,
+    ...(options.success !== undefined ? { success: options.success } : {}),
     ...(options.headers ? { headers: options.headers } : {}),
-    ...(spec.params ? { params: spec.params as z.ZodType } : {}),
-    ...(spec.query ? { query: spec.query as z.ZodType } : {}),
-    ...(spec.body ? { body: spec.body as z.ZodType } : {}),
+    ...(spec.params ? { params: spec.params } : {}),
+    ...(spec.query ? { query: spec.query } : {}),
+    ...(spec.body ? { body: spec.body } : {}),
   });
   app.http(name, {
     route: options.route,
@@ -53,86 +91,124 @@ export function apiRoute<P, Q, B>(
   });
 }
 
+/**
+ * An anonymous route (no token): documented with an empty `security`, so the OpenAPI test sees
+ * every route that can be called without a token and why. Its handler does its own HTTP.
+ */
+export function publicRoute(
+  name: string,
+  options: { route: string; method: HttpMethod; summary: string; tag: string; why: string; responses: Readonly<Record<number, { contentType: string; schema: z.ZodType }>> },
+  handler: HttpHandler,
+): void {
+  ROUTES.push({ name, route: options.route, method: options.method, summary: options.summary, tag: options.tag, auth: { public: options.why }, responses: undefined, publicResponses: options.responses });
+  app.http(name, { route: options.route, methods: [options.method], authLevel: 'anonymous', handler });
+}
+
 export function registeredApiRoutes(): readonly ApiRoute[] {
   return ROUTES;
 }
 
-type JsonSchema = Record<string, unknown> & { properties?: Record<string, Record<string, unknown>>; required?: string[] };
-
-function jsonSchema(schema: z.ZodType, io: 'input' | 'output' = 'input'): JsonSchema {
-  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as JsonSchema & { $schema?: string };
-  return rest;
+/** `tenants/{tenantId:regex}` as the OpenAPI path `/api/tenants/{tenantId}`. */
+export function openApiPath(route: string): string {
+  return `/api/${route.replace(/\{(\w+)(?::\w+)?\??\}/g, '{$1}')}`;
 }
 
-function parameters(schema: z.ZodType | undefined, location: 'path' | 'query'): Record<string, unknown>[] {
-  if (!schema) return [];
-  const json = jsonSchema(schema);
-  return Object.entries(json.properties ?? {}).map(([name, property]) => ({
-    name,
-    in: location,
-    required: location === 'path' || (json.required ?? []).includes(name),
-    schema: property,
-  }));
+const HEADER_SCHEMAS = {
+  'Idempotency-Key': z
+    .string()
+    .regex(/^[\x21-\x7e]{1,255}$/)
+    .optional()
+    .meta({ description: 'A retry with the same key and body returns the first answer and changes nothing.' }),
+  'If-Match': z.string().optional().meta({ description: 'The ETag you read; required to correct data (428 without it, 412 if it changed).' }),
+} as const;
+
+function objectSchema(schema: z.ZodType | undefined, where: string, route: string): z.ZodObject | undefined {
+  if (schema === undefined) return undefined;
+  if (!(schema instanceof z.ZodObject)) throw new Error(`route ${route}: the ${where} schema must be a zod object to be documented`);
+  return schema;
 }
 
-const PROBLEM = { $ref: '#/components/schemas/Problem' };
-const problemResponse = (description: string) => ({ description, content: { 'application/problem+json': { schema: PROBLEM } } });
+const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: problemSchema } } });
+
+/** The refusals a route can answer with, from what it declares (a body, If-Match, a tenant in its path). */
+function refusals(route: ApiRoute): ZodOpenApiResponsesObject {
+  if ('public' in route.auth) return { '500': problem('Failed on our side') };
+  const permissions = routePermissions(route.auth);
+  return {
+    ...(route.params || route.query || route.body || route.headers ? { '400': problem('Invalid input; `errors` names each field') } : {}),
+    '401': problem('No or invalid bearer token'),
+    ...(permissions.length > 0 ? { '403': problem('Your roles or tenant do not allow this') } : {}),
+    '404': problem('Not found'),
+    '409': problem('Conflicts with the current state'),
+    ...(route.headers?.includes('If-Match') ? { '412': problem('The resource changed since you read it (If-Match)'), '428': problem('If-Match is required') } : {}),
+    ...(route.body ? { '413': problem('The body is too large'), '415': problem('The body must be application/json') } : {}),
+    '422': problem('Valid, but refused in the current state'),
+    '429': problem('Too many requests (see Retry-After)'),
+    '500': problem('Failed on our side; quote the request id'),
+  };
+}
+
+function answers(route: ApiRoute): Record<string, ZodOpenApiResponseObject> {
+  if (route.publicResponses) {
+    return Object.fromEntries(
+      Object.entries(route.publicResponses).map(([status, { contentType, schema }]) => [status, { description: 'Success', content: { [contentType]: { schema } } }]),
+    );
+  }
+  if (route.responses === undefined) return { [`${route.success ?? 200}`]: { description: 'Success (no response schema declared)' } };
+  const documented: Record<string, ZodOpenApiResponseObject> = {};
+  for (const [status, spec] of Object.entries(route.responses)) {
+    if (spec instanceof z.ZodType) documented[status] = { description: 'Success', content: { 'application/json': { schema: spec } } };
+    else if ('noBody' in spec) documented[status] = { description: spec.noBody };
+    else documented[status] = { description: 'Success (CSV with ?format=csv)', content: { 'application/json': { schema: spec.json }, 'text/csv': { schema: { type: 'string' } } } };
+  }
+  return documented;
+}
+
+/**
+ * The security requirement written from the route's declared auth: a bearer token holding one of
+ * the permissions (OpenAPI 3.1 lets a bearer requirement list the roles it needs), or none.
+ */
+function security(auth: ApiRoute['auth']): ZodOpenApiOperationObject['security'] {
+  return 'public' in auth ? [] : [{ bearer: [...routePermissions(auth)] }];
+}
+
+function permissionsExtension(auth: ApiRoute['auth']): Record<string, unknown> {
+  if ('public' in auth) return { 'x-public': auth.public };
+  // The permissions the route requires (any one of them), and whether on the tenant in its path.
+  return { 'x-permissions': { scope: 'tenant' in auth ? 'tenant' : 'vendor' in auth ? 'vendor' : 'any-authenticated', anyOf: routePermissions(auth) } };
+}
+
+function operation(route: ApiRoute): ZodOpenApiOperationObject {
+  const header = route.headers ? z.object(Object.fromEntries(route.headers.map((name) => [name, HEADER_SCHEMAS[name]]))) : undefined;
+  const path = objectSchema(route.params, 'path', route.name);
+  const query = objectSchema(route.query, 'query', route.name);
+  return {
+    operationId: route.name,
+    summary: route.summary,
+    tags: [route.tag],
+    security: security(route.auth),
+    ...permissionsExtension(route.auth),
+    requestParams: { ...(path ? { path } : {}), ...(query ? { query } : {}), ...(header ? { header } : {}) },
+    ...(route.body ? { requestBody: { required: true, content: { 'application/json': { schema: route.body } } } } : {}),
+    responses: { ...answers(route), ...refusals(route) },
+  };
+}
+
+const VERBS = { GET: 'get', POST: 'post', PATCH: 'patch', DELETE: 'delete', PUT: 'put' } as const;
 
 /** The OpenAPI 3.1 document of every route registered through `apiRoute`. */
-export function openApiDocument(info: { title: string; version: string }): Record<string, unknown> {
-  const paths: Record<string, Record<string, unknown>> = {};
+export function openApiDocument(info: { title: string; version: string }): ReturnType<typeof createDocument> {
+  const paths: ZodOpenApiPathsObject = {};
   for (const route of ROUTES) {
-    const path = `/api/${route.route.replace(/\{(\w+)(?::\w+)?\??\}/g, '{$1}')}`;
-    const headerParameters = (route.headers ?? []).map((name) => ({
-      name,
-      in: 'header',
-      required: false,
-      schema: { type: 'string' },
-      description: name === 'If-Match' ? 'The ETag you read; required to correct data (428 without it, 412 if it changed).' : 'A retry with the same key and body returns the first answer and changes nothing.',
-    }));
-    (paths[path] ??= {})[route.method.toLowerCase()] = {
-      operationId: route.name,
-      summary: route.summary,
-      tags: [route.tag],
-      security: [{ bearer: [] }],
-      // The permissions the route requires (any one of them), and whether on the tenant in its path.
-      'x-permissions': { scope: 'tenant' in route.auth ? 'tenant' : 'vendor' in route.auth ? 'vendor' : 'any-authenticated', anyOf: routePermissions(route.auth) },
-      parameters: [...parameters(route.params, 'path'), ...parameters(route.query, 'query'), ...headerParameters],
-      ...(route.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(route.body) } } } } : {}),
-      responses: {
-        [String(route.success)]: { description: 'Success' },
-        '400': problemResponse('Invalid input; `errors` names each field'),
-        '401': problemResponse('No or invalid bearer token'),
-        '403': problemResponse('Your roles or tenant do not allow this'),
-        '404': problemResponse('Not found'),
-        '409': problemResponse('Conflicts with the current state'),
-        '422': problemResponse('Valid, but refused in the current state'),
-      },
-    };
+    const item = (paths[openApiPath(route.route)] ??= {});
+    item[VERBS[route.method]] = operation(route);
   }
-  return {
+  // Schemas with an id (`.meta({ id })`) become components, so a generated client names them.
+  return createDocument({
     openapi: '3.1.0',
     info,
     servers: [{ url: '/' }],
-    components: {
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
-      schemas: {
-        Problem: {
-          type: 'object',
-          description: 'RFC 9457 problem details',
-          properties: {
-            type: { type: 'string' },
-            title: { type: 'string' },
-            status: { type: 'integer' },
-            detail: { type: 'string' },
-            code: { type: 'string', description: 'Stable error code, e.g. TENANT.NOT_FOUND' },
-            requestId: { type: 'string' },
-            errors: { type: 'array', items: { type: 'object', properties: { path: { type: 'string' }, message: { type: 'string' } } } },
-          },
-          required: ['type', 'title', 'status'],
-        },
-      },
-    },
+    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
     paths,
-  };
+  });
 }

@@ -50,13 +50,13 @@ export interface EndpointResult {
   headers?: Record<string, string>;
 }
 
-export interface EndpointSpec<P, Q, B> {
+export interface EndpointSpec<P, Q, B, R extends EndpointResult = EndpointResult> {
   /** Who may call the route: checked before the body is read. */
   auth: RouteAuth;
   params?: z.ZodType<P>;
   query?: z.ZodType<Q>;
   body?: z.ZodType<B>;
-  handle(context: RequestContext<P, Q, B>): Promise<EndpointResult>;
+  handle(context: RequestContext<P, Q, B>): Promise<R>;
 }
 
 const NO_QUERY = z.strictObject({});
@@ -64,8 +64,8 @@ const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 /** A caller's correlation id: kept only when it looks like one, and never as our request id. */
 const CORRELATION_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
-export function endpoint<P = Record<string, never>, Q = Record<string, never>, B = undefined>(
-  spec: EndpointSpec<P, Q, B>,
+export function endpoint<P = Record<string, never>, Q = Record<string, never>, B = undefined, R extends EndpointResult = EndpointResult>(
+  spec: EndpointSpec<P, Q, B, R>,
 ): (request: HttpRequest, invocation: InvocationContext) => Promise<HttpResponseInit> {
   return async (request, invocation) => {
     const requestId = randomUUID();

@@ -1,8 +1,21 @@
 // The one mapping from errors to RFC 9457 problem documents. Expected failures keep their status
 // and stable code; anything else is a 500 that says only the correlation id.
 import type { HttpResponseInit } from '@azure/functions';
-import type { ZodError } from 'zod';
+import { z, type ZodError } from 'zod';
 import { DomainError, ThrottledError, ValidationError, type FieldError } from '../errors.js';
+
+/** The body of every refusal, as documented in the OpenAPI document. */
+export const problemSchema = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.int(),
+    detail: z.string().optional(),
+    code: z.string().meta({ description: 'Stable error code, e.g. TENANT.NOT_FOUND' }),
+    requestId: z.string(),
+    errors: z.array(z.object({ path: z.string(), message: z.string() })).optional().meta({ description: 'One entry per field at fault (400)' }),
+  })
+  .meta({ id: 'Problem', description: 'RFC 9457 problem details' });
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
 

@@ -18,8 +18,14 @@ const wellFormed = (d: Record<string, unknown>, ctx: z.RefinementCtx): void => {
   if (problem) ctx.addIssue({ code: 'custom', message: `text ${problem}` });
 };
 
+/**
+ * Any JSON value (the body is parsed JSON already). Not `z.json()`: its recursive schema is awkward
+ * for client generators (openapi-typescript emits a type alias that refers to itself).
+ */
+const jsonValue = z.unknown().meta({ id: 'JsonValue', description: 'Any JSON value' });
+
 const recordData = z
-  .record(z.string().min(1).max(100), z.json())
+  .record(z.string().min(1).max(100), jsonValue)
   .refine((d) => Object.keys(d).length > 0, 'must have at least one field')
   .superRefine(wellFormed)
   .refine((d) => Buffer.byteLength(JSON.stringify(d)) <= MAX_RECORD_BYTES, `must be at most ${MAX_RECORD_BYTES} bytes of JSON`);
@@ -43,7 +49,7 @@ export type CreateRecordRequest = z.infer<typeof createRecordSchema>;
 export const correctRecordSchema = z.strictObject({
   /** Fields to set; null removes a field. */
   data: z
-    .record(z.string().min(1).max(100), z.json().nullable())
+    .record(z.string().min(1).max(100), jsonValue.nullable())
     .refine((d) => Object.keys(d).length > 0, 'change at least one field')
     .superRefine(wellFormed),
   reason: plainText(1000, { multiline: true, required: 'say why the record is being corrected' }),
@@ -75,17 +81,22 @@ export interface RecordDoc extends StoredDoc {
 export const recordDocId = (module: string, recordId: string): string => `record:${module}:${recordId}`;
 export const recordAad = (module: string, recordId: string, part: string): string => `record:${module}:${recordId}|${part}`;
 
-export interface RecordView {
-  recordId: string;
-  module: ModuleName;
-  status: 'active' | 'erased';
-  /** Why the content is unavailable: erased on its own, or its data subject was erased. */
-  erasure?: 'record-erased' | 'subject-erased';
-  subjectUserId?: string;
-  peopleUserIds: string[];
-  data?: RecordData;
-  original?: RecordData;
-  corrections?: { at: string; by: string; reason: string; changes: DataChanges }[];
-  createdAt: string;
-  updatedAt: string;
-}
+const dataSchema = z.record(z.string(), z.unknown());
+export const recordViewSchema = z
+  .object({
+    recordId: z.string(),
+    module: z.enum(MODULES),
+    status: z.enum(['active', 'erased']),
+    erasure: z.enum(['record-erased', 'subject-erased']).optional().meta({ description: 'Why the content is unavailable: erased on its own, or its data subject was erased' }),
+    subjectUserId: z.string().optional(),
+    peopleUserIds: z.array(z.string()),
+    data: dataSchema.optional(),
+    original: dataSchema.optional(),
+    corrections: z
+      .array(z.object({ at: z.iso.datetime(), by: z.string(), reason: z.string(), changes: z.record(z.string(), z.object({ from: z.unknown(), to: z.unknown() })) }))
+      .optional(),
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime(),
+  })
+  .meta({ id: 'Record' });
+export type RecordView = z.infer<typeof recordViewSchema>;

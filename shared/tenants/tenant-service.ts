@@ -11,25 +11,7 @@ import { newTenantId, siblingTenantIds, type TenantId } from '../tenancy/tenant-
 import { actorOf, tenantPartition, type OpenTenant, type RequestMeta } from './tenant-access.js';
 import { openContacts } from './contacts.js';
 import { tenantData } from './partitions.js';
-import { CONTACTS_AAD, TENANT_DOC_ID, type NominatedContacts, type ProvisionTenantRequest, type TenantDoc, type TenantStatus } from './tenant.js';
-
-export interface TenantView {
-  tenantId: string;
-  name: string;
-  region: Region;
-  status: TenantStatus;
-  contacts: NominatedContacts;
-  createdAt: string;
-  statusChangedAt: string;
-}
-
-export interface TenantSummary {
-  tenantId: string;
-  name: string;
-  region: Region;
-  status: TenantStatus;
-  createdAt: string;
-}
+import { CONTACTS_AAD, TENANT_DOC_ID, type NominatedContacts, type ProvisionTenantRequest, type TenantDoc, type TenantStatus, type TenantSummary, type TenantView } from './tenant.js';
 
 export async function provisionTenant(
   services: Services,

@@ -29,6 +29,18 @@ export const provisionTenantSchema = z.strictObject({
 });
 export type ProvisionTenantRequest = z.infer<typeof provisionTenantSchema>;
 
+// Responses (documented in the OpenAPI document; the view types are derived from them).
+const contactView = z.object({ name: z.string(), email: z.string() });
+export const tenantSummarySchema = z
+  .object({ tenantId: z.string(), name: z.string(), region: z.enum(REGIONS), status: z.enum(TENANT_STATUSES), createdAt: z.iso.datetime() })
+  .meta({ id: 'TenantSummary' });
+export type TenantSummary = z.infer<typeof tenantSummarySchema>;
+export const tenantViewSchema = tenantSummarySchema
+  .extend({ contacts: z.object({ security: z.array(contactView), privacy: z.array(contactView) }), statusChangedAt: z.iso.datetime() })
+  .meta({ id: 'Tenant' });
+export type TenantView = z.infer<typeof tenantViewSchema>;
+export const tenantListSchema = z.object({ tenants: z.array(tenantSummarySchema) }).meta({ id: 'TenantList' });
+
 export const TENANT_DOC_ID = 'tenant';
 
 export interface TenantDoc extends StoredDoc {

@@ -39,20 +39,31 @@ export const requestTerminationSchema = z.strictObject({
 });
 export type RequestTermination = z.infer<typeof requestTerminationSchema>;
 
-export interface StoreDeletion {
-  store: string;
-  method: string;
-  items: number;
-  byType: Record<string, number>;
-}
+const storeDeletionSchema = z.object({ store: z.string(), method: z.string(), items: z.int(), byType: z.record(z.string(), z.int()) });
+export type StoreDeletion = z.infer<typeof storeDeletionSchema>;
 
-export interface KeyDestructionStep {
-  step: 'disabled' | 'deleted' | 'purge-requested' | 'unrecoverable';
-  at: string;
+const keyDestructionStepSchema = z.object({
+  step: z.enum(['disabled', 'deleted', 'purge-requested', 'unrecoverable']),
+  at: z.iso.datetime(),
   /** `pending` until the moment has passed and been checked. */
-  status: 'done' | 'pending' | 'refused';
-  note?: string;
-}
+  status: z.enum(['done', 'pending', 'refused']).meta({ description: '`pending` until the moment has passed and been checked' }),
+  note: z.string().optional(),
+});
+export type KeyDestructionStep = z.infer<typeof keyDestructionStepSchema>;
+
+// The parts of the record the API shows as they are stored (one schema for both).
+const returnPackageSchema = z.object({ generatedAt: z.iso.datetime(), files: z.int(), rows: z.int(), linkExpiresAt: z.iso.datetime() });
+const deletionSchema = z.object({
+  startedAt: z.iso.datetime(),
+  completedAt: z.iso.datetime().optional(),
+  batches: z.int(),
+  stores: z.array(storeDeletionSchema),
+  log: z.object({ entries: z.int(), sha256: z.string() }).optional(),
+});
+const keysSchema = z.object({ name: z.string(), vault: z.string(), steps: z.array(keyDestructionStepSchema) });
+const backupsSchema = z.object({ retentionDays: z.int(), expireAt: z.iso.datetime(), status: z.enum(['pending', 'expired']) });
+const certificatesSchema = z.array(z.object({ kind: z.enum(['interim', 'final']), issuedAt: z.iso.datetime() }));
+const noticesSchema = z.array(z.object({ kind: z.string(), sentAt: z.iso.datetime(), recipients: z.int(), refused: z.int().optional() }));
 
 export interface TerminationDoc extends StoredDoc {
   type: 'termination';
@@ -69,12 +80,12 @@ export interface TerminationDoc extends StoredDoc {
   region: string;
   cancelledAt?: string;
   cancelledBy?: string;
-  returnPackage?: { generatedAt: string; files: number; rows: number; linkExpiresAt: string };
-  deletion?: { startedAt: string; completedAt?: string; batches: number; stores: StoreDeletion[]; log?: { entries: number; sha256: string } };
-  keys?: { name: string; vault: string; steps: KeyDestructionStep[] };
-  backups?: { retentionDays: number; expireAt: string; status: 'pending' | 'expired' };
-  certificates: { kind: 'interim' | 'final'; issuedAt: string }[];
-  notices: { kind: string; sentAt: string; recipients: number; refused?: number }[];
+  returnPackage?: z.infer<typeof returnPackageSchema>;
+  deletion?: z.infer<typeof deletionSchema>;
+  keys?: z.infer<typeof keysSchema>;
+  backups?: z.infer<typeof backupsSchema>;
+  certificates: z.infer<typeof certificatesSchema>;
+  notices: z.infer<typeof noticesSchema>;
   version: number;
 }
 
@@ -91,22 +102,30 @@ export function reminderInstants(graceEnd: Date, now: Date): { at: Date; daysLef
   return REMINDER_OFFSETS_MS.map((offset) => ({ at: new Date(graceEnd.getTime() - offset), daysLeft: offset / (24 * 3600_000) })).filter((r) => r.at.getTime() > now.getTime());
 }
 
-export interface TerminationView {
-  tenantId: string;
-  terminationId: string;
-  disposition: Disposition;
-  phase: TerminationPhase;
-  requestedAt: string;
-  effectiveAt: string;
-  graceEndsAt: string;
-  cancelledAt?: string;
-  returnPackage?: TerminationDoc['returnPackage'];
-  deletion?: TerminationDoc['deletion'];
-  keys?: TerminationDoc['keys'];
-  backups?: TerminationDoc['backups'];
-  certificates: TerminationDoc['certificates'];
-  notices: TerminationDoc['notices'];
-}
+export const terminationViewSchema = z
+  .object({
+    tenantId: z.string(),
+    terminationId: z.string(),
+    disposition: z.enum(DISPOSITIONS),
+    phase: z.enum(TERMINATION_PHASES.phases),
+    requestedAt: z.iso.datetime(),
+    effectiveAt: z.iso.datetime(),
+    graceEndsAt: z.iso.datetime(),
+    cancelledAt: z.iso.datetime().optional(),
+    returnPackage: returnPackageSchema.optional(),
+    deletion: deletionSchema.optional(),
+    keys: keysSchema.optional(),
+    backups: backupsSchema.optional(),
+    certificates: certificatesSchema,
+    notices: noticesSchema,
+  })
+  .meta({ id: 'Termination' });
+export type TerminationView = z.infer<typeof terminationViewSchema>;
+
+/** The signed deletion certificate (a compact JWS) and the claims it signs. */
+export const deletionCertificateViewSchema = z
+  .object({ certificate: z.string().meta({ description: 'Compact JWS; verify with /.well-known/jwks.json' }), claims: z.record(z.string(), z.unknown()) })
+  .meta({ id: 'DeletionCertificate' });
 
 export function terminationView(doc: TerminationDoc): TerminationView {
   return {

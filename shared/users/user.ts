@@ -74,17 +74,23 @@ export const profileAad = (userId: string): string => `user:${userId}|profile`;
 export const rectificationAad = (userId: string, at: string): string => `user:${userId}|rectification|${at}`;
 export const normaliseEmail = (email: string): string => email.trim().toLowerCase();
 
-export interface UserView {
-  userId: string;
-  status: UserStatus;
-  name?: string;
-  email?: string;
-  role?: string;
-  department?: string;
-  avatarUrl?: string;
-  createdAt: string;
-  updatedAt: string;
-  deactivatedAt?: string;
-  erasedAt?: string;
-  rectifications?: { at: string; by: string; reason: string; changes: FieldChanges }[];
-}
+const fieldChangeSchema = z.object({ from: z.string().nullable(), to: z.string().nullable() });
+export const userViewSchema = z
+  .object({
+    userId: z.string(),
+    status: z.enum(USER_STATUSES),
+    name: z.string().optional(),
+    email: z.string().optional(),
+    role: z.string().optional(),
+    department: z.string().optional(),
+    avatarUrl: z.string().optional(),
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime(),
+    deactivatedAt: z.iso.datetime().optional(),
+    erasedAt: z.iso.datetime().optional(),
+    rectifications: z
+      .array(z.object({ at: z.iso.datetime(), by: z.string(), reason: z.string(), changes: z.partialRecord(z.enum(PROFILE_FIELDS), fieldChangeSchema) }))
+      .optional(),
+  })
+  .meta({ id: 'User', description: 'A user; after erasure only the tombstone (no personal data)' });
+export type UserView = z.infer<typeof userViewSchema>;

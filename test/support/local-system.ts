@@ -9,6 +9,7 @@ import { addIsoDuration } from '../../dev/host/iso-duration.js';
 import { CosmosClient, type Container } from '@azure/cosmos';
 import { KeyClient } from '@azure/keyvault-keys';
 import { BlobServiceClient } from '@azure/storage-blob';
+import { OpenApiConformance, type OpenApiDocument } from './openapi-conformance.js';
 
 export interface SystemOptions {
   /** App modules to load instead of the product app (paths relative to the project root). */
@@ -112,8 +113,30 @@ export class LocalSystem {
     const text = await response.text();
     let parsed: unknown = text;
     if (text !== '' && /json/.test(response.headers.get('content-type') ?? '')) parsed = JSON.parse(text);
+    await this.#checkAgainstDocument(method, path, { status: response.status, contentType: response.headers.get('content-type'), body: parsed });
     return { status: response.status, headers: response.headers, body: parsed as T };
   }
+
+  /**
+   * Every answer of an API route must be what the OpenAPI document says (status, content type,
+   * body schema): a test that receives anything else fails with the difference.
+   */
+  async #checkAgainstDocument(method: string, path: string, answer: { status: number; contentType: string | null; body: unknown }): Promise<void> {
+    if (!path.startsWith('/api/') || path.startsWith('/api/openapi.json')) return;
+    this.#conformance ??= this.#loadDocument();
+    const conformance = await this.#conformance;
+    const problems = conformance?.problems(method, path, answer) ?? [];
+    if (problems.length > 0) throw new Error(`The answer to ${method} ${path} departs from /api/openapi.json:\n  ${problems.slice(0, 10).join('\n  ')}`);
+  }
+
+  async #loadDocument(): Promise<OpenApiConformance | undefined> {
+    const response = await fetch(`${this.url}/api/openapi.json`);
+    // Apps other than the product (host tests) serve no document: nothing to check against.
+    if (response.status !== 200) return undefined;
+    return new OpenApiConformance((await response.json()) as OpenApiDocument);
+  }
+
+  #conformance: Promise<OpenApiConformance | undefined> | undefined;
 
   get<T = unknown>(path: string, token?: string): Promise<HttpResult<T>> {
     return this.request<T>('GET', path, token ? { token } : {});
