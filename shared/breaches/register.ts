@@ -7,7 +7,23 @@ import type { Region } from '../config.js';
 import { csvCell, toCsv, type CsvCell } from '../exports/csv.js';
 import { parseTenantId } from '../tenancy/tenant-id.js';
 import { affectedTenantsView } from './affected-tenants.js';
-import { currentContent, noticeId, noticeSeqs, type BreachDoc, type BreachStatus, type ChangeableField, type ClockAlertRecord, type ContactPoint, type TrailEntry } from './breach.js';
+import {
+  affectedTenantIds,
+  currentContent,
+  joinedAt,
+  noticeId,
+  noticeSeqs,
+  targetAt,
+  tenantFactsThrough,
+  type BreachDoc,
+  type BreachStatus,
+  type ChangeableField,
+  type ClockAlertRecord,
+  type ContactPoint,
+  type IncidentStatus,
+  type NoticeAlertRecord,
+  type TrailEntry,
+} from './breach.js';
 import type { BreachStore } from './breach-store.js';
 import type { NoticeStatus } from './notice.js';
 
@@ -26,7 +42,15 @@ export interface BreachUpdateView {
 export interface TenantNoticesEntry {
   tenantId: string;
   region: Region | null;
+  /** The update that added the tenant (0: affected from the start). */
+  addedBy: number;
+  /** The tenant's own figures as they stand (null while none were given). */
+  facts: { approxSubjects: number | null; approxRecords: number | null; categoriesOfData?: string[]; categoriesOfSubjects?: string[] } | null;
+  /** Minutes from awareness to the first send of the tenant's initial notice (null until sent). */
+  awarenessToNoticeMinutes: number | null;
   notices: NoticeStatus[];
+  /** Ops were alerted that a notice may not have reached anyone. */
+  alerts: Omit<NoticeAlertRecord, 'tenantId'>[];
   skipped?: string;
 }
 
@@ -39,8 +63,23 @@ export interface BreachEntry {
   awareAt: string;
   awareAtGiven: string;
   notifyBy: string;
-  notification: { releasedAt: string; releasedBy: string; late: boolean; delayReason: string | null } | null;
-  facts: { summary: string; nature: string; categoriesOfData: string[]; categoriesOfSubjects: string[]; approxSubjects: number | null; approxRecords: number | null };
+  /** The internal target: after it, notices need a reason for the delay. */
+  notifyTarget: string;
+  notification: { releasedAt: string; releasedBy: string; late: boolean; afterTarget: boolean; delayReason: string | null } | null;
+  facts: {
+    summary: string;
+    nature: string;
+    categoriesOfData: string[];
+    categoriesOfSubjects: string[];
+    /** The vendor-wide totals; each tenant's own figures are in `tenants`. */
+    approxSubjects: number | null;
+    approxRecords: number | null;
+    /** The sum of the tenants' own figures given so far. */
+    tenantTotals: { approxSubjects: number; approxRecords: number; tenantsWithFigures: number };
+    occurredFrom: string | null;
+    occurredTo: string | null;
+    status: IncidentStatus | null;
+  };
   effects: { likelyConsequences: string };
   remedialAction: { measures: string };
   contactPoint: ContactPoint;
@@ -50,7 +89,7 @@ export interface BreachEntry {
   tenants: TenantNoticesEntry[];
   trail: TrailEntry[];
   /** When and why ops concluded the breach; null while it is open. */
-  closed: { at: string; by: string; outcome: string } | null;
+  closed: { at: string; by: string; outcome: string; notifiable: boolean; reasoning: string | null } | null;
 }
 
 export function updateViews(doc: BreachDoc): BreachUpdateView[] {
@@ -70,19 +109,30 @@ function tenantNotices(doc: BreachDoc, tenantId: string, recorded: Map<string, N
     (seq): NoticeStatus =>
       recorded.get(`${tenantId}:${seq}`) ?? { noticeId: noticeId(doc.breachId, seq), seq, kind: seq === 0 ? 'initial' : 'update', firstSentAt: null, lastSentAt: null, resends: 0, recipients: 0, acknowledgedAt: null },
   );
-  return { tenantId, region: parseTenantId(tenantId)?.region ?? null, notices, ...(skipped ? { skipped: skipped.reason } : {}) };
+  const initialSentAt = notices.find((n) => n.seq === 0)?.firstSentAt ?? null;
+  return {
+    tenantId,
+    region: parseTenantId(tenantId)?.region ?? null,
+    addedBy: joinedAt(doc, tenantId),
+    facts: tenantFactsThrough(doc, tenantId, Number.MAX_SAFE_INTEGER) ?? null,
+    awarenessToNoticeMinutes: initialSentAt ? Math.round((Date.parse(initialSentAt) - Date.parse(doc.awareAt)) / 60_000) : null,
+    notices,
+    alerts: (doc.noticeAlerts ?? []).filter((a) => a.tenantId === tenantId).map(({ tenantId: _t, ...alert }) => alert),
+    ...(skipped ? { skipped: skipped.reason } : {}),
+  };
 }
 
 export async function breachEntry(store: BreachStore, doc: BreachDoc): Promise<BreachEntry> {
-  const tenantIds = doc.resolved?.tenantIds ?? (doc.affectedTenants.kind === 'list' ? doc.affectedTenants.tenantIds : []);
+  const tenantIds = affectedTenantIds(doc);
   const recorded = new Map((await store.noticeStatuses(doc.breachId)).map((s) => [`${s.tenantId}:${s.status.seq}`, s.status]));
   const tenants = tenantIds.map((id) => tenantNotices(doc, id, recorded));
   const initialDone = tenants.every((t) => t.skipped !== undefined || t.notices.some((n) => n.seq === 0 && n.firstSentAt !== null));
   const phase: BreachPhase = doc.status === 'draft' ? 'draft' : doc.resolved && initialDone ? 'notified' : 'sending';
   const content = currentContent(doc);
+  const withFigures = tenants.filter((t) => t.facts !== null);
   return {
     breachId: doc.breachId,
-    closed: doc.closed ?? null,
+    closed: doc.closed ? { at: doc.closed.at, by: doc.closed.by, outcome: doc.closed.outcome, notifiable: doc.closed.notifiable ?? true, reasoning: doc.closed.reasoning ?? null } : null,
     status: doc.status,
     phase,
     openedAt: doc.openedAt,
@@ -90,7 +140,10 @@ export async function breachEntry(store: BreachStore, doc: BreachDoc): Promise<B
     awareAt: doc.awareAt,
     awareAtGiven: doc.awareAtGiven,
     notifyBy: doc.notifyBy,
-    notification: doc.release ? { releasedAt: doc.release.at, releasedBy: doc.release.by, late: doc.release.late, delayReason: doc.release.delayReason ?? null } : null,
+    notifyTarget: targetAt(doc),
+    notification: doc.release
+      ? { releasedAt: doc.release.at, releasedBy: doc.release.by, late: doc.release.late, afterTarget: doc.release.afterTarget ?? doc.release.late, delayReason: doc.release.delayReason ?? null }
+      : null,
     facts: {
       summary: content.summary,
       nature: content.nature,
@@ -98,6 +151,14 @@ export async function breachEntry(store: BreachStore, doc: BreachDoc): Promise<B
       categoriesOfSubjects: content.categoriesOfSubjects,
       approxSubjects: content.approxSubjects,
       approxRecords: content.approxRecords,
+      tenantTotals: {
+        approxSubjects: withFigures.reduce((sum, t) => sum + (t.facts!.approxSubjects ?? 0), 0),
+        approxRecords: withFigures.reduce((sum, t) => sum + (t.facts!.approxRecords ?? 0), 0),
+        tenantsWithFigures: withFigures.length,
+      },
+      occurredFrom: content.occurredFrom ?? null,
+      occurredTo: content.occurredTo ?? null,
+      status: content.status ?? null,
     },
     effects: { likelyConsequences: content.likelyConsequences },
     remedialAction: { measures: content.measures },
@@ -126,6 +187,10 @@ export const REGISTER_COLUMNS = [
   'categoriesOfSubjects',
   'approxSubjects',
   'approxRecords',
+  'occurredFrom',
+  'occurredTo',
+  'breachStatus',
+  'closedNotNotifiable',
   'likelyConsequences',
   'measures',
   'contactPoint',
@@ -133,6 +198,9 @@ export const REGISTER_COLUMNS = [
   'remindersSent',
   'tenantId',
   'tenantRegion',
+  'tenantApproxSubjects',
+  'tenantApproxRecords',
+  'awarenessToNoticeMinutes',
   'noticeId',
   'noticeKind',
   'noticeFirstSentAt',
@@ -141,6 +209,7 @@ export const REGISTER_COLUMNS = [
   'recipients',
   'acknowledgedAt',
   'notDeliveredBecause',
+  'opsAlerted',
 ] as const;
 
 /** One row per breach, affected tenant and notice (a breach without tenants or notices still has its row). */
@@ -163,6 +232,10 @@ export function registerRows(entries: BreachEntry[]): CsvCell[][] {
       e.facts.categoriesOfSubjects.join('; '),
       e.facts.approxSubjects,
       e.facts.approxRecords,
+      e.facts.occurredFrom,
+      e.facts.occurredTo,
+      e.facts.status,
+      e.closed ? !e.closed.notifiable : null,
       e.effects.likelyConsequences,
       e.remedialAction.measures,
       `${e.contactPoint.name} <${e.contactPoint.email}>`,
@@ -171,10 +244,12 @@ export function registerRows(entries: BreachEntry[]): CsvCell[][] {
     ];
     const tenantRows: unknown[][] = [];
     for (const t of e.tenants) {
-      if (t.notices.length === 0) tenantRows.push([t.tenantId, t.region, null, null, null, null, null, null, null, t.skipped ?? null]);
-      for (const n of t.notices) tenantRows.push([t.tenantId, t.region, n.noticeId, n.kind, n.firstSentAt, n.lastSentAt, n.resends, n.recipients, n.acknowledgedAt, t.skipped ?? null]);
+      const tenant = [t.tenantId, t.region, t.facts?.approxSubjects ?? null, t.facts?.approxRecords ?? null, t.awarenessToNoticeMinutes];
+      const alerted = (id: string): string | null => t.alerts.filter((a) => a.noticeId === id).map((a) => `${a.cause} ${a.at}`).join('; ') || null;
+      if (t.notices.length === 0) tenantRows.push([...tenant, null, null, null, null, null, null, null, t.skipped ?? null, null]);
+      for (const n of t.notices) tenantRows.push([...tenant, n.noticeId, n.kind, n.firstSentAt, n.lastSentAt, n.resends, n.recipients, n.acknowledgedAt, t.skipped ?? null, alerted(n.noticeId)]);
     }
-    if (tenantRows.length === 0) tenantRows.push(Array.from({ length: 10 }, () => null));
+    if (tenantRows.length === 0) tenantRows.push(Array.from({ length: 14 }, () => null));
     for (const tenantRow of tenantRows) rows.push([...breach, ...tenantRow].map(csvCell));
   }
   return rows;
