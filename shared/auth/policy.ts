@@ -8,6 +8,7 @@ export type Permission =
   | 'tenants.provision'
   | 'tenants.list'
   | 'tenants.read'
+  | 'tenants.configure'
   | 'personalData.read'
   | 'personalData.write'
   | 'audit.read'
@@ -24,6 +25,7 @@ export type Permission =
 const MATRIX: Record<Role, readonly Permission[]> = {
   'tenant.admin': [
     'tenants.read',
+    'tenants.configure',
     'personalData.read',
     'personalData.write',
     'audit.read',
@@ -33,7 +35,7 @@ const MATRIX: Record<Role, readonly Permission[]> = {
     'breachNotices.read',
     'breachNotices.acknowledge',
   ],
-  'ops.platform': ['tenants.provision', 'tenants.list', 'tenants.read', 'termination.manage', 'dsars.recordReceivedByVendor', 'audit.read', 'securityLog.read'],
+  'ops.platform': ['tenants.provision', 'tenants.list', 'tenants.read', 'tenants.configure', 'termination.manage', 'dsars.recordReceivedByVendor', 'audit.read', 'securityLog.read'],
   'ops.breach': ['tenants.list', 'breaches.manage'],
   support: ['tenants.list', 'tenants.read', 'personalData.read', 'audit.read'],
 };
