@@ -363,6 +363,8 @@ var appSettings = {
   BREACH_CLOCK_HEARTBEAT_SCHEDULE: '0 5 * * * *'
   // Our own target for telling controllers (Art 33(2) "without undue delay"); 72 hours is the outer promise.
   BREACH_NOTIFY_TARGET: 'PT24H'
+  // A data-subject request waiting on the person for identity or clarification closes as not verified after this.
+  DSAR_UNVERIFIED_CLOSE_AFTER: 'P1M'
   DPO_NAME: dpoName
   DPO_EMAIL: dpoEmail
   // Request hygiene and abuse limits (see README "Security"): limits hold per instance.

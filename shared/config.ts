@@ -112,6 +112,23 @@ const settingsSchema = z.object({
    * ops are alerted when it passes. 72 hours stays the outer promise of the privacy notice.
    */
   BREACH_NOTIFY_TARGET: isoDuration('PT24H', { minHours: 1, maxHours: 72 }),
+  /**
+   * How long a data-subject request may wait for identity evidence or a clarification the controller
+   * asked for before it is closed as not verified (ISO 8601 `PnM` or `PnD`, from the day it was asked).
+   */
+  DSAR_UNVERIFIED_CLOSE_AFTER: z
+    .string()
+    .trim()
+    .default('P1M')
+    .transform((value, ctx) => {
+      const m = /^P(?:(\d{1,2})M|(\d{1,3})D)$/.exec(value);
+      const period = m ? (m[1] ? { months: Number(m[1]) } : { days: Number(m[2]) }) : undefined;
+      if (!period || (period.months ?? period.days ?? 0) < 1) {
+        ctx.addIssue({ code: 'custom', message: 'must be an ISO 8601 period of whole months or days, such as P1M or P30D' });
+        return z.NEVER;
+      }
+      return period;
+    }),
   /** Who is alerted 70 hours after awareness if breach notices are still unsent. */
   OPS_ESCALATION_EMAIL: z.email({ message: 'must be an email address' }),
   /** The vendor's data protection officer: the contact point breach notices name by default (Art 33(3)(b)). */
@@ -155,7 +172,11 @@ export interface Config {
   breach: { opsEmail: string; escalationEmail: string; dpo: { name: string; email: string }; notifyTargetMs: number };
   limits: RequestLimits;
   audit: { chainLanes: number };
+  dsar: { unverifiedCloseAfter: UnverifiedCloseAfter };
 }
+
+/** How long a request may wait on the person before it is closed as not verified. */
+export type UnverifiedCloseAfter = { months: number; days?: undefined } | { days: number; months?: undefined };
 
 export interface RequestLimits {
   maxTokenLifetimeSeconds: number;
@@ -224,6 +245,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       perCallerTenantPerMinute: s.RATE_LIMIT_PER_CALLER_TENANT_PER_MINUTE,
     },
     audit: { chainLanes: s.AUDIT_CHAIN_LANES },
+    dsar: { unverifiedCloseAfter: s.DSAR_UNVERIFIED_CLOSE_AFTER },
   };
 }
 

@@ -84,6 +84,11 @@ export const evidenceSchema = z.strictObject({
   kind: z.enum(['fee', 'agent-authority'], { message: 'must be fee or agent-authority' }),
   receivedAt: instantSchema,
 });
+/** Identity evidence asked for after intake, with the reason (kept for the record). */
+export const requestIdentitySchema = z.strictObject({ reason: plainText(2000, { multiline: true, required: 'say why identity evidence is needed' }) });
+/** UK GDPR Art 12A: the clarification the controller reasonably requires to identify what the request is about. */
+export const requestClarificationSchema = z.strictObject({ question: plainText(4000, { multiline: true, required: 'say what needs clarifying' }) });
+export const clarificationSchema = z.strictObject({ receivedAt: instantSchema });
 export const reasonSchema = z.strictObject({ reason: plainText(2000, { multiline: true, required: 'say why' }) });
 export const pauseSchema = z
   .strictObject({ from: calendarDate, to: calendarDate })
@@ -101,10 +106,10 @@ export type DsarOutcome =
   | { kind: 'restricted'; subjectFound: boolean; since?: string }
   | { kind: 'routed-to-controller'; subjectFound: boolean; contacts: number };
 
-export type StepKind = 'reminder-7d' | 'reminder-1d' | 'escalation';
+export type StepKind = 'reminder-7d' | 'reminder-1d' | 'escalation' | 'close-unverified';
 
 export interface DsarNoticeRecord {
-  /** `forwarded`, `objection-routed`, or a deadline step (`reminder-7d`, `reminder-1d`, `escalation`). */
+  /** `forwarded`, `objection-routed`, or a workflow step (`reminder-7d`, `reminder-1d`, `escalation`, `close-unverified`). */
   kind: string;
   /** For deadline steps: the due date the step was for (a new deadline has its own steps). */
   dueOn?: string;
@@ -158,6 +163,10 @@ export interface DsarDoc extends StoredDoc {
   /** Rectification only: the requested corrections (sealed like the subject). */
   changes?: EncryptedValue;
   extension?: { at: string; by: string; reason: EncryptedValue };
+  /** What the request waits for from the person, since when, and the status it returns to (absent when identity was asked for at intake). */
+  awaiting?: { kind: 'identity' | 'clarification'; since: string; by: string; resume: 'received' | 'in-progress' | 'extended'; ask: EncryptedValue };
+  /** Every identity or clarification asked for, answered or not (the asks are sealed like the request). */
+  asked?: { kind: 'identity' | 'clarification'; at: string; by: string; answeredAt?: string; ask: EncryptedValue }[];
   refusal?: { at: string; by: string; reason: EncryptedValue };
   fulfilment?: {
     state: 'requested' | 'completed' | 'failed';
@@ -245,6 +254,12 @@ export interface DsarView extends DsarSummary {
   changes?: RequestedChanges | 'erased';
   extension?: { at: string; reason: string };
   refusal?: { at: string; reason: string };
+  /** Waiting on the person: no reminder or escalation; closed as not verified at `closesAt` if nothing comes. */
+  awaiting?: { kind: 'identity' | 'clarification'; since: string; closesAt: string };
+  /** Identity evidence and clarifications asked for, with what was asked. */
+  asked: { kind: 'identity' | 'clarification'; at: string; answeredAt?: string; ask: string }[];
+  /** Whole days from today to the due date in the jurisdiction's calendar (negative once overdue); null while waiting on the person or closed. */
+  daysLeft: number | null;
   /** When the workflow reminds and escalates for the deadline in force (see shared/dsars/schedule.ts). */
   schedule: { kind: StepKind; at: string; dueOn: string; done: boolean }[];
   fulfilment?: {
