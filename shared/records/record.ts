@@ -88,4 +88,6 @@ export interface RecordView {
   corrections?: { at: string; by: string; reason: string; changes: DataChanges }[];
   createdAt: string;
   updatedAt: string;
+  /** Its data subject's processing is restricted (Art 18): shown to the controller's admins only. */
+  restricted?: { since: string; dsarId: string };
 }

@@ -87,4 +87,6 @@ export interface UserView {
   deactivatedAt?: string;
   erasedAt?: string;
   rectifications?: { at: string; by: string; reason: string; changes: FieldChanges }[];
+  /** Processing restricted (Art 18): shown to the controller's admins only. */
+  restricted?: { since: string; dsarId: string };
 }
