@@ -23,6 +23,8 @@ interface BreachWorld {
   unreachable: Set<string>;
   /** Tenants deleted after the breach was opened. */
   deleted: Set<string>;
+  /** Tenants added by update `seq` (they get every notice so far with it). */
+  added: { tenantId: string; seq: number }[];
   /** A draft closed as not notifiable (recorded in the store). */
   closed?: boolean;
   /** Notices acknowledged in the store, `tenant:seq`. */
@@ -36,7 +38,7 @@ interface Delivery {
 }
 
 function world(overrides: Partial<BreachWorld> = {}): BreachWorld {
-  return { awareAt: START, released: true, updates: 0, tenants: [UK, EU], unreachable: new Set(), deleted: new Set(), acknowledged: new Set(), ...overrides };
+  return { awareAt: START, released: true, updates: 0, tenants: [UK, EU], added: [], unreachable: new Set(), deleted: new Set(), acknowledged: new Set(), ...overrides };
 }
 
 async function breachHost(w: BreachWorld, openedAt = START): Promise<InProcessDurableHost> {
@@ -48,6 +50,10 @@ async function breachHost(w: BreachWorld, openedAt = START): Promise<InProcessDu
       breachNoticesDue: (input: { after: number }) => ({
         seqs: w.released ? Array.from({ length: w.updates + 1 }, (_, seq) => seq).filter((seq) => seq > input.after) : [],
         nextUpdate: w.updates + 1,
+        // The store's rule (shared/breaches/breach.ts): a tenant added by update j gets notices 0..j when j goes out.
+        added: w.released
+          ? w.added.flatMap((a) => Array.from({ length: w.updates + 1 }, (_, seq) => seq).filter((seq) => Math.max(seq, a.seq) > input.after).map((seq) => ({ tenantId: a.tenantId, seq })))
+          : [],
       }),
       breachNoticeUnacknowledged: (input: Delivery) => (w.acknowledged.has(`${input.tenantId}:${input.seq}`) ? 'acknowledged' : 'alerted'),
       breachDeliverNotice: (input: Delivery) => {
@@ -90,6 +96,21 @@ describe('breach workflow, released at once', () => {
     w.updates = 2;
     await host.raiseEvent(id, updateEvent(2), { seq: 2 });
     assert.deepEqual(sent(host).filter((d) => d.seq === 2).length, 2);
+  });
+
+  test('a tenant added by an update gets the initial notice and that update, and later updates with everyone', async () => {
+    const late = 't-uks-cccccccccccccccccccc';
+    const w = world();
+    const host = await breachHost(w);
+    const id = await host.start('breachNotification', { breachId: BREACH });
+    w.updates = 1;
+    w.added = [{ tenantId: late, seq: 1 }];
+    await host.raiseEvent(id, updateEvent(1), { seq: 1 });
+    assert.deepEqual(sent(host).filter((d) => d.tenantId === late).map((d) => [d.seq, d.attempt]).sort(), [[0, 0], [1, 0]]);
+    w.updates = 2;
+    await host.raiseEvent(id, updateEvent(2), { seq: 2 });
+    assert.deepEqual(sent(host).filter((d) => d.seq === 2 && d.attempt === 0).map((d) => d.tenantId).sort(), [EU, late, UK].sort());
+    assert.equal(sent(host).filter((d) => d.tenantId === late && d.seq === 0 && d.attempt === 0).length, 1, 'never twice');
   });
 
   test('updates after every notice was acknowledged still go out', async () => {
