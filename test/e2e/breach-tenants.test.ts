@@ -25,7 +25,7 @@ interface BreachBody {
   facts: { approxSubjects: number | null; approxRecords: number | null; tenantTotals: { approxSubjects: number; tenantsWithFigures: number }; occurredFrom: string | null; status: string | null };
   closed: { outcome: string; notifiable: boolean; reasoning: string | null } | null;
   clock: { kind: string; sentAt: string }[];
-  tenants: TenantEntry[];
+  tenants: (TenantEntry & { alerts: { noticeId: string; cause: string; refused?: number }[] })[];
   notification: { afterTarget: boolean; late: boolean; delayReason: string | null } | null;
 }
 
@@ -203,5 +203,22 @@ describe('breach facts per tenant', () => {
     assert.ok(notices.every((m) => !m.text?.includes('after our 72-hour commitment')), 'on time for the 72-hour promise');
     const entry = (await breach(opened.breachId)).tenants[0]!;
     assert.equal(entry.awarenessToNoticeMinutes, 24 * 60 + 1, 'the register shows awareness-to-notice time');
+  });
+
+  test('a notice the email service refuses for a contact alerts ops once, naming the tenant and notice, never the address', async () => {
+    const tenant = await provisionTenant(system);
+    const bounced = tenant.contacts.privacy[0]!.email;
+    // The address is on the service's suppression list (it bounced before): the send is accepted, then fails.
+    const faults = await fetch(`${system.platform!.addresses.email.url}/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ suppress: [bounced] }) });
+    assert.equal(faults.status, 200);
+    const opened = await open(facts({ awareAt: (await system.now()).toISOString(), affectedTenants: [tenant.tenantId] }));
+    const delivered = await mailsTo(opened.breachId, tenant);
+    assert.deepEqual(delivered.map((m) => m.to[0]), [tenant.contacts.security[0]!.email], 'the other contact still gets it');
+    const alerts = (await system.outbox()).filter((m) => m.to.includes(OPS_MAILBOX) && m.subject.includes(opened.breachId));
+    assert.equal(alerts.length, 1);
+    assert.ok(alerts[0]!.subject.includes(tenant.tenantId) && alerts[0]!.subject.includes(`${opened.breachId}-n0`) && /refused/.test(alerts[0]!.subject));
+    assert.ok(!alerts[0]!.text?.includes(bounced), 'no address in the alert');
+    const entry = (await breach(opened.breachId)).tenants[0]!;
+    assert.deepEqual(entry.alerts.map((a) => [a.noticeId, a.cause, a.refused]), [[`${opened.breachId}-n0`, 'refused', 1]]);
   });
 });
