@@ -251,7 +251,7 @@ export async function listOpenDsars(services: Services, principal: Principal, ra
   await workInTenant(services, open, meta, async (tx) => {
     tx.audit({ action: 'dsar.listed', target: { type: 'dsars', id: open.partition.tenantId } });
   });
-  return docs.map(summaryOf).sort((a, b) => (a.dueOn < b.dueOn ? -1 : a.dueOn > b.dueOn ? 1 : a.receivedAt < b.receivedAt ? -1 : 1));
+  return docs.map((doc) => ({ ...summaryOf(doc), daysLeft: daysLeftOf(doc, meta.now) })).sort((a, b) => (a.dueOn < b.dueOn ? -1 : a.dueOn > b.dueOn ? 1 : a.receivedAt < b.receivedAt ? -1 : 1));
 }
 
 export async function loadDsar(partition: TenantPartition, dsarId: string): Promise<DsarDoc> {
@@ -260,7 +260,7 @@ export async function loadDsar(partition: TenantPartition, dsarId: string): Prom
   return doc;
 }
 
-function summaryOf(doc: DsarDoc): DsarSummary {
+function summaryOf(doc: DsarDoc): Omit<DsarSummary, 'daysLeft'> {
   return {
     dsarId: doc.dsarId,
     type: doc.requestType,
@@ -272,6 +272,11 @@ function summaryOf(doc: DsarDoc): DsarSummary {
     ...(doc.deadline.extendedDueOn ? { extendedDueOn: doc.deadline.extendedDueOn } : {}),
     ...(doc.escalatedAt ? { escalatedAt: doc.escalatedAt } : {}),
   };
+}
+
+/** Whole days from today to the due date in the jurisdiction's calendar; null while the clock does not run. */
+function daysLeftOf(doc: DsarDoc, now: Date): number | null {
+  return clockRuns(doc.status) ? daysBetween(calendarDateIn(now, doc.deadline.jurisdiction), doc.deadline.dueOn) : null;
 }
 
 async function openOrErased<T>(cipher: TenantCipher, value: DsarDoc['subject']['sealed'], aad: string): Promise<T | typeof ERASED> {
@@ -320,7 +325,7 @@ export async function dsarView(doc: DsarDoc, cipher: TenantCipher, clock: ViewCl
       ? { awaiting: { kind: doc.status === 'awaiting-clarification' ? ('clarification' as const) : ('identity' as const), since: awaitingSince(doc), closesAt: unverifiedClosure(awaitingSince(doc), d.jurisdiction, d.timeZone, clock.closeAfter).at } }
       : {}),
     asked,
-    daysLeft: clockRuns(doc.status) ? daysBetween(calendarDateIn(clock.now, d.jurisdiction), d.dueOn) : null,
+    daysLeft: daysLeftOf(doc, clock.now),
     schedule: deadlineSteps(d).map((step) => ({ ...step, done: done.has(stepKey(step)) })),
     ...(doc.fulfilment
       ? {

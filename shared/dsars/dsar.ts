@@ -232,6 +232,8 @@ export interface DsarSummary {
   operationalTargetOn: string;
   extendedDueOn?: string;
   escalatedAt?: string;
+  /** Whole days from today to the due date in the jurisdiction's calendar (negative once overdue); null while waiting on the person. */
+  daysLeft: number | null;
 }
 
 export interface DsarView extends DsarSummary {
@@ -258,8 +260,6 @@ export interface DsarView extends DsarSummary {
   awaiting?: { kind: 'identity' | 'clarification'; since: string; closesAt: string };
   /** Identity evidence and clarifications asked for, with what was asked. */
   asked: { kind: 'identity' | 'clarification'; at: string; answeredAt?: string; ask: string }[];
-  /** Whole days from today to the due date in the jurisdiction's calendar (negative once overdue); null while waiting on the person or closed. */
-  daysLeft: number | null;
   /** When the workflow reminds and escalates for the deadline in force (see shared/dsars/schedule.ts). */
   schedule: { kind: StepKind; at: string; dueOn: string; done: boolean }[];
   fulfilment?: {

@@ -116,6 +116,15 @@ describe('data-subject requests waiting on the person', () => {
     assert.ok(audit.includes('dsar.clarification-requested') && audit.includes('dsar.clarification-received'));
     assert.ok(!audit.includes('dsar.deadline-missed'), 'no permanent deadline-missed entry for a lawful pause');
 
+    // An extended request paused for clarification returns to extended, its extended due date moved too.
+    const big = await submit(tenant, { type: 'access', subject: { email: 'big.request@elsewhere.test' }, receivedAt: '2031-06-02T08:00:00Z', jurisdiction: 'GB-ENG' });
+    assert.equal((await act(tenant, big.dsarId, 'extend', { reason: 'Six systems to search' })).body.dueOn, '2031-09-02');
+    assert.equal((await act(tenant, big.dsarId, 'request-clarification', { question: 'Which systems?' })).body.status, 'awaiting-clarification');
+    const resumed = await act(tenant, big.dsarId, 'clarification', { receivedAt: '2031-06-02T08:00:00Z' });
+    assert.deepEqual([resumed.body.status, resumed.body.pausedDays, resumed.body.dueOn], ['extended', 1, '2031-09-03'], 'one paused day (asked and answered the same day)');
+    const list = await system.get<{ dsars: { dsarId: string; daysLeft: number | null }[] }>(dsars(tenant), tenant.adminToken);
+    assert.equal(list.body.dsars.find((d) => d.dsarId === big.dsarId)?.daysLeft, 93, 'the open list carries daysLeft too');
+
     // Outside the UK there is no such pause: refused, and nothing is written.
     const eu = await provisionTenant(system, { region: 'eu' });
     const euRequest = await submit(eu, { type: 'access', subject: { email: 'eu.person@elsewhere.test' }, receivedAt: '2031-06-02T08:00:00Z', jurisdiction: 'FR' });
