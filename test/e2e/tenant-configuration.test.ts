@@ -104,4 +104,19 @@ describe('tenant configuration and its history', () => {
     assert.ok(to(newPrivacy[0]!.email).some((s) => /7 days left/.test(s)) && to(newPrivacy[0]!.email).some((s) => /1 day left/.test(s)), 'the new contact gets the reminders');
     assert.deepEqual(to(tenant.contacts.privacy[0]!.email), [], 'the old contact gets nothing');
   });
+
+  test('contacts can still change during the termination grace window, when the deletion certificate is on its way to them', async () => {
+    const tenant = await provisionTenant(system);
+    const terminated = await system.post(`/api/tenants/${tenant.tenantId}/termination`, { disposition: 'delete' }, tenant.adminToken);
+    assert.equal(terminated.status, 202, JSON.stringify(terminated.body));
+    await system.settle();
+    const etag = (await system.get(`/api/tenants/${tenant.tenantId}`, tenant.adminToken)).headers.get('etag')!;
+    const changed = await system.request<TenantBody>('PATCH', `/api/tenants/${tenant.tenantId}`, {
+      token: tenant.adminToken,
+      body: { reason: 'Security lead replaced before the shutdown', contacts: { security: [{ name: 'New Lead', email: `lead.${tenant.tenantId}@customer.test` }] } },
+      headers: { 'if-match': etag },
+    });
+    assert.equal(changed.status, 200, JSON.stringify(changed.body));
+    assert.equal(changed.body.contacts.security[0]!.email, `lead.${tenant.tenantId}@customer.test`);
+  });
 });
