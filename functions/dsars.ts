@@ -13,19 +13,33 @@ import {
   extendDsar,
   liftRestriction,
   listOpenDsars,
-  pauseDsar,
   readDsar,
+  recordClarification,
   recordIdentity,
+  requestClarification,
+  requestIdentity,
+  retiredPause,
   recordEvidence,
   refuseDsar,
   requestFulfilment,
   vendorReceipt,
   type DsarResult,
 } from '../shared/dsars/dsar-service.js';
-import { createDsarSchema, DSAR_CHANGED_EVENT, dsarParams, evidenceSchema, identitySchema, pauseSchema, reasonSchema } from '../shared/dsars/dsar.js';
+import {
+  clarificationSchema,
+  createDsarSchema,
+  DSAR_CHANGED_EVENT,
+  dsarParams,
+  evidenceSchema,
+  identitySchema,
+  reasonSchema,
+  requestClarificationSchema,
+  requestIdentitySchema,
+} from '../shared/dsars/dsar.js';
 import { DSAR_ORCHESTRATOR } from '../workflows/dsars/orchestrator.js';
 import { z } from 'zod';
 import { dsarListSchema, dsarViewSchema, vendorReceiptSchema, type DsarView } from '../shared/dsars/dsar.js';
+import { problemSchema } from '../shared/http/problem.js';
 
 const client = df.input.durableClient();
 const dsarPath = (tenantId: string, dsarId: string): string => `/api/tenants/${tenantId}/dsars/${dsarId}`;
@@ -133,17 +147,81 @@ apiRoute(
 );
 
 apiRoute(
-  'pauseDsar',
-  { route: 'tenants/{tenantId}/dsars/{dsarId}/pause', method: 'POST', summary: 'Pause the clock while waiting for clarification (UK, from 5 Feb 2026)', responses: { 200: dsarViewSchema }, tag: 'Data-subject requests', headers: ['Idempotency-Key'], extraInputs: [client] },
+  'requestDsarIdentity',
+  {
+    route: 'tenants/{tenantId}/dsars/{dsarId}/request-identity',
+    method: 'POST',
+    summary: 'Ask for identity evidence (from received or in progress): the clock stops and restarts on its receipt',
+    responses: { 200: dsarViewSchema },
+    tag: 'Data-subject requests',
+    headers: ['Idempotency-Key'],
+    extraInputs: [client],
+  },
   {
     auth: { tenant: 'dsars.manage' },
     params: dsarParams,
-    body: pauseSchema,
+    body: requestIdentitySchema,
     handle: async ({ principal, params, body, services, meta, idempotency, invocation }) => {
-      const result = await pauseDsar(services, principal, params.tenantId, params.dsarId, body, { ...meta, ...(idempotency ? { idempotency } : {}) });
-      await notifyWorkflow(invocation, result, 'paused');
+      const result = await requestIdentity(services, principal, params.tenantId, params.dsarId, body, { ...meta, ...(idempotency ? { idempotency } : {}) });
+      await notifyWorkflow(invocation, result, 'identity-requested');
       return changed(result);
     },
+  },
+);
+
+apiRoute(
+  'requestDsarClarification',
+  {
+    route: 'tenants/{tenantId}/dsars/{dsarId}/request-clarification',
+    method: 'POST',
+    summary: 'Ask the person for clarification (UK access requests from 5 Feb 2026, Art 12A): the clock pauses until it arrives',
+    responses: { 200: dsarViewSchema },
+    tag: 'Data-subject requests',
+    headers: ['Idempotency-Key'],
+    extraInputs: [client],
+  },
+  {
+    auth: { tenant: 'dsars.manage' },
+    params: dsarParams,
+    body: requestClarificationSchema,
+    handle: async ({ principal, params, body, services, meta, idempotency, invocation }) => {
+      const result = await requestClarification(services, principal, params.tenantId, params.dsarId, body, { ...meta, ...(idempotency ? { idempotency } : {}) });
+      await notifyWorkflow(invocation, result, 'clarification-requested');
+      return changed(result);
+    },
+  },
+);
+
+apiRoute(
+  'recordDsarClarification',
+  {
+    route: 'tenants/{tenantId}/dsars/{dsarId}/clarification',
+    method: 'POST',
+    summary: 'Record the clarification received: the paused days do not count and the clock runs again',
+    responses: { 200: dsarViewSchema },
+    tag: 'Data-subject requests',
+    headers: ['Idempotency-Key'],
+    extraInputs: [client],
+  },
+  {
+    auth: { tenant: 'dsars.manage' },
+    params: dsarParams,
+    body: clarificationSchema,
+    handle: async ({ principal, params, body, services, meta, idempotency, invocation }) => {
+      const result = await recordClarification(services, principal, params.tenantId, params.dsarId, body, { ...meta, ...(idempotency ? { idempotency } : {}) });
+      await notifyWorkflow(invocation, result, 'clarification-received');
+      return changed(result);
+    },
+  },
+);
+
+apiRoute(
+  'pauseDsar',
+  { route: 'tenants/{tenantId}/dsars/{dsarId}/pause', method: 'POST', summary: 'Retired (410): use request-clarification and clarification', responses: { 410: problemSchema }, tag: 'Data-subject requests' },
+  {
+    auth: { tenant: 'dsars.manage' },
+    params: dsarParams,
+    handle: async () => retiredPause(),
   },
 );
 

@@ -371,6 +371,10 @@ var appSettings = {
   OPS_ESCALATION_EMAIL: opsEscalationEmail
   // Hourly: the no-heartbeat alert (modules/alerts.bicep) fires after two hours without one.
   BREACH_CLOCK_HEARTBEAT_SCHEDULE: '0 5 * * * *'
+  // Our own target for telling controllers (Art 33(2) "without undue delay"); 72 hours is the outer promise.
+  BREACH_NOTIFY_TARGET: 'PT24H'
+  // A data-subject request waiting on the person for identity or clarification closes as not verified after this.
+  DSAR_UNVERIFIED_CLOSE_AFTER: 'P1M'
   DPO_NAME: dpoName
   DPO_EMAIL: dpoEmail
   // Request hygiene and abuse limits (see README "Security"): limits hold per instance.

@@ -16,6 +16,22 @@ export const REGION_LOCATIONS: Record<Region, readonly string[]> = {
 const url = z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' });
 const optionalSecret = z.string().min(1).optional();
 const days = (fallback: number) => z.coerce.number().int().min(1).max(3650).default(fallback);
+/** An ISO 8601 duration of hours and minutes (`PT24H`), as milliseconds, within the given bounds. */
+function isoDuration(fallback: string, bounds: { minHours: number; maxHours: number }) {
+  return z
+    .string()
+    .trim()
+    .default(fallback)
+    .transform((value, ctx) => {
+      const m = /^PT(?:(\d{1,4})H)?(?:(\d{1,6})M)?$/.exec(value);
+      const ms = m && (m[1] || m[2]) ? (Number(m[1] ?? 0) * 60 + Number(m[2] ?? 0)) * 60_000 : NaN;
+      if (!(ms >= bounds.minHours * 3600_000 && ms <= bounds.maxHours * 3600_000)) {
+        ctx.addIssue({ code: 'custom', message: `must be an ISO 8601 duration in hours and minutes (PT24H) from PT${bounds.minHours}H to PT${bounds.maxHours}H` });
+        return z.NEVER;
+      }
+      return ms;
+    });
+}
 const perPeriod = (fallback: number) => z.coerce.number().int().min(1).max(1_000_000).default(fallback);
 
 /**
@@ -120,6 +136,29 @@ const settingsSchema = z.object({
     .trim()
     .regex(/^\S+( \S+){5}$/, 'must be a six-field NCRONTAB expression ({second} {minute} {hour} {day} {month} {day-of-week})')
     .default('0 5 * * * *'),
+  /**
+   * The vendor's own target for notifying controllers after awareness (ISO 8601 duration, at most
+   * PT72H): "without undue delay" (Art 33(2)), so notices after it need a reason for the delay and
+   * ops are alerted when it passes. 72 hours stays the outer promise of the privacy notice.
+   */
+  BREACH_NOTIFY_TARGET: isoDuration('PT24H', { minHours: 1, maxHours: 72 }),
+  /**
+   * How long a data-subject request may wait for identity evidence or a clarification the controller
+   * asked for before it is closed as not verified (ISO 8601 `PnM` or `PnD`, from the day it was asked).
+   */
+  DSAR_UNVERIFIED_CLOSE_AFTER: z
+    .string()
+    .trim()
+    .default('P1M')
+    .transform((value, ctx) => {
+      const m = /^P(?:(\d{1,2})M|(\d{1,3})D)$/.exec(value);
+      const period = m ? (m[1] ? { months: Number(m[1]) } : { days: Number(m[2]) }) : undefined;
+      if (!period || (period.months ?? period.days ?? 0) < 1) {
+        ctx.addIssue({ code: 'custom', message: 'must be an ISO 8601 period of whole months or days, such as P1M or P30D' });
+        return z.NEVER;
+      }
+      return period;
+    }),
   /** Who is alerted 70 hours after awareness if breach notices are still unsent. */
   OPS_ESCALATION_EMAIL: z.email({ message: 'must be an email address' }),
   /** The vendor's data protection officer: the contact point breach notices name by default (Art 33(3)(b)). */
@@ -171,12 +210,16 @@ export interface Config {
   managedIdentityClientId?: string;
   sentry: { dsn?: string; environment: string };
   retention: { backupDays: number; keySoftDeleteDays: number; telemetryDays: number; downloadLinkHours: number };
-  breach: { opsEmail: string; escalationEmail: string; dpo: { name: string; email: string } };
+  breach: { opsEmail: string; escalationEmail: string; dpo: { name: string; email: string }; notifyTargetMs: number };
   limits: RequestLimits;
   audit: { chainLanes: number };
   processor: { name: string };
   subProcessors: { noticePeriod: string; noticePeriodMs: number; opsEmail: string };
+  dsar: { unverifiedCloseAfter: UnverifiedCloseAfter };
 }
+
+/** How long a request may wait on the person before it is closed as not verified. */
+export type UnverifiedCloseAfter = { months: number; days?: undefined } | { days: number; months?: undefined };
 
 export interface RequestLimits {
   maxTokenLifetimeSeconds: number;
@@ -237,7 +280,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ...(s.AZURE_CLIENT_ID ? { managedIdentityClientId: s.AZURE_CLIENT_ID } : {}),
     sentry: { ...(s.SENTRY_DSN ? { dsn: s.SENTRY_DSN } : {}), environment: s.SENTRY_ENVIRONMENT },
     retention: { backupDays: s.BACKUP_RETENTION_DAYS, keySoftDeleteDays: s.KEY_SOFT_DELETE_RETENTION_DAYS, telemetryDays: s.TELEMETRY_RETENTION_DAYS, downloadLinkHours: s.DOWNLOAD_LINK_TTL_HOURS },
-    breach: { opsEmail: s.OPS_BREACH_EMAIL, escalationEmail: s.OPS_ESCALATION_EMAIL, dpo: { name: s.DPO_NAME, email: s.DPO_EMAIL } },
+    breach: { opsEmail: s.OPS_BREACH_EMAIL, escalationEmail: s.OPS_ESCALATION_EMAIL, dpo: { name: s.DPO_NAME, email: s.DPO_EMAIL }, notifyTargetMs: s.BREACH_NOTIFY_TARGET },
     limits: {
       maxTokenLifetimeSeconds: s.AUTH_MAX_TOKEN_LIFETIME_MINUTES * 60,
       bodyBytes: s.REQUEST_BODY_LIMIT_BYTES,
@@ -248,6 +291,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     audit: { chainLanes: s.AUDIT_CHAIN_LANES },
     processor: { name: s.PROCESSOR_NAME },
     subProcessors: { noticePeriod: s.SUBPROCESSOR_NOTICE_PERIOD.text, noticePeriodMs: s.SUBPROCESSOR_NOTICE_PERIOD.ms, opsEmail: s.OPS_PLATFORM_EMAIL ?? s.DPO_EMAIL },
+    dsar: { unverifiedCloseAfter: s.DSAR_UNVERIFIED_CLOSE_AFTER },
   };
 }
 

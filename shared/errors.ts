@@ -66,6 +66,12 @@ export class UnprocessableError extends DomainError {
   readonly title = 'The request cannot be carried out in the current state';
 }
 
+/** A route that existed and was retired on purpose: the problem says what replaced it. */
+export class GoneError extends DomainError {
+  readonly status = 410;
+  readonly title = 'This route was retired';
+}
+
 export class PreconditionRequiredError extends DomainError {
   readonly status = 428;
   readonly title = 'Precondition required';

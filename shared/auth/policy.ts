@@ -8,6 +8,7 @@ export type Permission =
   | 'tenants.provision'
   | 'tenants.list'
   | 'tenants.read'
+  | 'tenants.configure'
   | 'personalData.read'
   | 'personalData.write'
   | 'audit.read'
@@ -30,6 +31,7 @@ export type Permission =
 const MATRIX: Record<Role, readonly Permission[]> = {
   'tenant.admin': [
     'tenants.read',
+    'tenants.configure',
     'personalData.read',
     'personalData.write',
     'audit.read',
@@ -43,7 +45,7 @@ const MATRIX: Record<Role, readonly Permission[]> = {
     'evidencePacks.manage',
     'auditRequests.submit',
   ],
-  'ops.platform': ['tenants.provision', 'tenants.list', 'tenants.read', 'termination.manage', 'dsars.recordReceivedByVendor', 'audit.read', 'securityLog.read', 'subProcessors.manage', 'processingRecords.read', 'auditRequests.submit', 'auditRequests.justify'],
+  'ops.platform': ['tenants.provision', 'tenants.list', 'tenants.read', 'tenants.configure', 'termination.manage', 'dsars.recordReceivedByVendor', 'audit.read', 'securityLog.read', 'subProcessors.manage', 'processingRecords.read', 'auditRequests.submit', 'auditRequests.justify'],
   'ops.breach': ['tenants.list', 'breaches.manage'],
   support: ['tenants.list', 'tenants.read', 'personalData.read', 'audit.read'],
 };

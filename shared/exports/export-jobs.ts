@@ -30,7 +30,17 @@ export type RequestExport = z.infer<typeof requestExportSchema>;
 export const EXPORT_JOB_PHASES = phaseTable('export', { running: ['ready', 'failed'], ready: [], failed: [] });
 export type ExportStatus = (typeof EXPORT_JOB_PHASES.phases)[number];
 
-export const exportFileSchema = z.object({ container: z.literal('exports'), blobName: z.string(), rows: z.number().int().min(0), bytes: z.number().int().min(0), sha256: z.string() });
+const withheldSchema = z.object({ reason: z.literal('restriction of processing (Art 18)'), users: z.number().int().min(0), records: z.number().int().min(0) });
+
+export const exportFileSchema = z.object({
+  container: z.literal('exports'),
+  blobName: z.string(),
+  rows: z.number().int().min(0),
+  bytes: z.number().int().min(0),
+  sha256: z.string(),
+  /** Rows left out because their person's processing is restricted (Art 18). */
+  withheld: withheldSchema.optional(),
+});
 export type ExportFile = z.infer<typeof exportFileSchema>;
 
 export interface ExportJobDoc extends StoredDoc {
@@ -61,6 +71,7 @@ export const exportViewSchema = z
     rows: z.int().optional(),
     bytes: z.int().optional(),
     sha256: z.string().optional(),
+    withheld: withheldSchema.optional().meta({ description: 'Rows left out because their person’s processing is restricted (Art 18)' }),
     download: z.object({ url: z.string(), expiresAt: z.iso.datetime() }).optional().meta({ description: 'A fresh expiring link, minted on each read once ready' }),
     failure: z.string().optional(),
   })
@@ -127,7 +138,7 @@ export async function runExportJob(services: Services, ref: ExportRef): Promise<
   if (!job) throw new Error(`no export job ${ref.exportId}`);
   if (job.file) return job.file;
   const exported = await exportTenantData(services, { tenantId: tenantRef(ref.tenantId).tenantId, jobId: ref.exportId, subject: subjectOf(job), format: job.format, bom: job.bom });
-  return { container: 'exports', blobName: exported.blobName, rows: exported.file.rows, bytes: exported.file.bytes, sha256: exported.file.sha256 };
+  return { container: 'exports', blobName: exported.blobName, rows: exported.file.rows, bytes: exported.file.bytes, sha256: exported.file.sha256, ...(exported.withheld ? { withheld: exported.withheld } : {}) };
 }
 
 /** Called by the export job when the file is stored (or the job gave up). */
@@ -143,6 +154,8 @@ export async function recordExportOutcome(services: Services, ref: ExportRef, ou
       : { ...doc, status: 'failed', completedAt: now.toISOString(), failure: outcome.failure };
     tx.replace(done, doc._etag!);
     tx.audit({ action: 'file' in outcome ? 'export.completed' : 'export.failed', target: { type: 'export', id: ref.exportId }, outcome: 'file' in outcome ? 'success' : 'failure' });
+    // Each person left out is a refusal to process their data for this purpose: recorded.
+    if ('file' in outcome && outcome.file.withheld) tx.audit({ action: 'export.restricted-withheld', target: { type: 'export', id: ref.exportId }, outcome: 'failure', reason: `${outcome.file.withheld.users} user(s), ${outcome.file.withheld.records} record(s) under restriction` });
   });
 }
 
@@ -159,7 +172,7 @@ function viewOf(doc: ExportJobDoc): ExportView {
     status: doc.status,
     requestedAt: doc.requestedAt,
     ...(doc.completedAt ? { completedAt: doc.completedAt } : {}),
-    ...(doc.file ? { rows: doc.file.rows, bytes: doc.file.bytes, sha256: doc.file.sha256 } : {}),
+    ...(doc.file ? { rows: doc.file.rows, bytes: doc.file.bytes, sha256: doc.file.sha256, ...(doc.file.withheld ? { withheld: doc.file.withheld } : {}) } : {}),
     ...(doc.failure ? { failure: doc.failure } : {}),
   };
 }

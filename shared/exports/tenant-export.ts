@@ -12,7 +12,8 @@ import { parseTenantId, type TenantId } from '../tenancy/tenant-id.js';
 import type { TenantCipher } from '../crypto/keyring.js';
 import type { TenantPartition } from '../store/tenant-partition.js';
 import { EXPORT_CONTAINERS, type ExportContainer, type RegionalBlobStorage } from '../blob/regional-blob-storage.js';
-import { AUDIT_COLUMNS, auditRows, collectDataColumns, recordRows, USER_COLUMNS, userRows } from './tenant-rows.js';
+import { AUDIT_COLUMNS, auditRows, collectDataColumns, recordRows, RestrictedWithholding, USER_COLUMNS, userRows } from './tenant-rows.js';
+import { restrictedPeople } from '../dsars/restriction.js';
 import { CsvEncoder, JSON_CONTENT_TYPE, JsonArrayEncoder, writeRows, type FileOutput, type FileSink, type WrittenFile } from './writers.js';
 
 export type ExportFormat = 'csv' | 'json';
@@ -52,8 +53,17 @@ export interface ExportPackage {
   links: DownloadLinks;
 }
 
+/** Rows left out of an export because their person's processing is restricted (Art 18). */
+export interface WithheldRows {
+  reason: 'restriction of processing (Art 18)';
+  users: number;
+  records: number;
+}
+
 export interface SingleExport {
   file: ManifestFile;
+  /** Present when rows were left out. */
+  withheld?: WithheldRows;
   container: ExportContainer;
   blobName: string;
   link: string;
@@ -132,10 +142,13 @@ export async function exportTenantData(services: Services, request: ExportReques
   const container: ExportContainer = 'exports';
   const partition = await tenantPartition(services, tenantId, region);
   const cipher = services.keyring.cipherFor(partition, now);
-  const [file] = await writeSubject(blobSink(services.blobs, region, container, prefix), request.subject, [request.format], request.bom, partition, cipher);
+  // An export is processing for the controller's other purposes: restricted people are left out, and the export says so.
+  const withhold = new RestrictedWithholding(new Set((await restrictedPeople(partition)).keys()));
+  const [file] = await writeSubject(blobSink(services.blobs, region, container, prefix), request.subject, [request.format], request.bom, partition, cipher, withhold);
   const blobName = prefix + file!.name;
   const expiresOn = linkExpiry(services, now);
-  return { file: file!, container, blobName, link: await services.blobs.downloadLink(region, container, blobName, expiresOn), expiresOn: expiresOn.toISOString() };
+  const withheld: WithheldRows | undefined = withhold.users + withhold.records > 0 ? { reason: 'restriction of processing (Art 18)', users: withhold.users, records: withhold.records } : undefined;
+  return { file: file!, ...(withheld ? { withheld } : {}), container, blobName, link: await services.blobs.downloadLink(region, container, blobName, expiresOn), expiresOn: expiresOn.toISOString() };
 }
 
 /** Removes every export and package of a tenant from its region (tenant deletion); counts per container. */
@@ -165,7 +178,15 @@ function writeBoth(sink: FileSink, subject: ExportSubject, bom: boolean | undefi
 }
 
 /** Streams one subject to one file per format, in a single pass over the data (plus a column pass for module CSVs). */
-async function writeSubject(sink: FileSink, subject: ExportSubject, formats: ExportFormat[], bom: boolean | undefined, partition: TenantPartition, cipher: TenantCipher): Promise<ManifestFile[]> {
+async function writeSubject(
+  sink: FileSink,
+  subject: ExportSubject,
+  formats: ExportFormat[],
+  bom: boolean | undefined,
+  partition: TenantPartition,
+  cipher: TenantCipher,
+  withhold?: RestrictedWithholding,
+): Promise<ManifestFile[]> {
   const describe = (file: WrittenFile, format: ExportFormat): ManifestFile => ({
     ...file,
     contents: subject.kind,
@@ -181,15 +202,17 @@ async function writeSubject(sink: FileSink, subject: ExportSubject, formats: Exp
   let written: WrittenFile[];
   switch (subject.kind) {
     case 'users':
-      written = await writeRows(userRows(partition, cipher), formats.map((f) => output(f, () => new CsvEncoder(USER_COLUMNS, csvFormat))));
+      written = await writeRows(userRows(partition, cipher, withhold), formats.map((f) => output(f, () => new CsvEncoder(USER_COLUMNS, csvFormat))));
       break;
     case 'audit-log':
       written = await writeRows(auditRows(partition, cipher), formats.map((f) => output(f, () => new CsvEncoder(AUDIT_COLUMNS, csvFormat))), { batchRows: 500 });
       break;
     case 'records': {
-      const columns = formats.includes('csv') ? (await collectDataColumns(recordRows(partition, cipher, subject.module))).columns() : [];
+      // The column pass counts nothing: only the rows written are reported as withheld.
+      const columnPass = withhold ? new RestrictedWithholding(withhold.people) : undefined;
+      const columns = formats.includes('csv') ? (await collectDataColumns(recordRows(partition, cipher, subject.module, columnPass))).columns() : [];
       written = await writeRows(
-        recordRows(partition, cipher, subject.module),
+        recordRows(partition, cipher, subject.module, withhold),
         formats.map((f) => output(f, () => new CsvEncoder(columns, csvFormat), (row) => row.view)),
         { batchRows: RECORD_BATCH_ROWS },
       );

@@ -9,7 +9,7 @@ import { NotFoundError, ConflictError, UnprocessableError } from '../errors.js';
 import type { IdempotencyOptions, TenantWork } from '../store/unit-of-work.js';
 import type { OpenTenant, RequestMeta } from '../tenants/tenant-access.js';
 import { userDocId, type UserDoc } from '../users/user.js';
-import { refuseRestricted } from '../dsars/restriction.js';
+import { readsRestricted, refuseRestricted, restrictedMarker, restrictedReadRefused, restrictionOf } from '../dsars/restriction.js';
 import { etagOf, requireVersion, type CURRENT_VERSION, type Representation } from '../store/versioning.js';
 import {
   recordAad,
@@ -62,10 +62,18 @@ export async function createRecord(
 }
 
 export async function readRecord(services: Services, open: OpenTenant, module: ModuleName, recordId: string, meta: RequestMeta): Promise<Representation<RecordView>> {
+  const found = await open.partition.read<RecordDoc>(recordDocId(module, recordId));
+  const restriction = await restrictionOf(open.partition, found?.subjectUserId);
+  if (restriction && !readsRestricted(open.actor, open.partition.tenantId)) {
+    // The refusal is recorded (committed on its own) before it is answered.
+    await workInTenant(services, open, meta, async (tx) => tx.audit({ action: 'record.read-refused-restricted', target: { type: `record:${module}`, id: recordId }, outcome: 'failure' }));
+    throw restrictedReadRefused(`this record's data subject's data`);
+  }
   return workInTenant(services, open, meta, async (tx) => {
     const doc = await loadRecord(tx, module, recordId);
     tx.audit({ action: 'record.read', target: { type: `record:${module}`, id: recordId } });
-    return { view: await recordView(doc, tx.cipher), etag: etagOf(doc.version) };
+    const view = await recordView(doc, tx.cipher);
+    return { view: restriction && view.status === 'active' ? { ...view, restricted: restrictedMarker(restriction) } : view, etag: etagOf(doc.version) };
   });
 }
 

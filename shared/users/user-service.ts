@@ -9,7 +9,7 @@ import { ConflictError, NotFoundError } from '../errors.js';
 import { etagOf, requireVersion, type CURRENT_VERSION, type Representation } from '../store/versioning.js';
 import type { IdempotencyOptions, TenantWork } from '../store/unit-of-work.js';
 import type { OpenTenant, RequestMeta } from '../tenants/tenant-access.js';
-import { refuseRestricted } from '../dsars/restriction.js';
+import { readsRestricted, refuseRestricted, restrictedMarker, restrictedReadRefused, restrictionOf } from '../dsars/restriction.js';
 import {
   emailClaimDocId,
   normaliseEmail,
@@ -61,10 +61,17 @@ export async function createUser(
 }
 
 export async function readUser(services: Services, open: OpenTenant, userId: string, meta: RequestMeta): Promise<Representation<UserView>> {
+  const restriction = await restrictionOf(open.partition, userId);
+  if (restriction && !readsRestricted(open.actor, open.partition.tenantId)) {
+    // The refusal is recorded (committed on its own) before it is answered.
+    await workInTenant(services, open, meta, async (tx) => tx.audit({ action: 'user.read-refused-restricted', target: { type: 'user', id: userId }, outcome: 'failure' }));
+    throw restrictedReadRefused(`user ${userId}'s data`);
+  }
   return workInTenant(services, open, meta, async (tx) => {
     const doc = await loadUser(tx, userId);
     tx.audit({ action: 'user.read', target: { type: 'user', id: userId } });
-    return { view: await viewOf(doc, tx.cipher), etag: etagOf(doc.version) };
+    const view = await viewOf(doc, tx.cipher);
+    return { view: restriction && doc.status !== 'erased' ? { ...view, restricted: restrictedMarker(restriction) } : view, etag: etagOf(doc.version) };
   });
 }
 

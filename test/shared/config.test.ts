@@ -67,3 +67,17 @@ test('breach notification settings: the ops and escalation mailboxes and the DPO
     ],
   );
 });
+
+test('the breach notification target is an ISO duration of 1 to 72 hours, 24 hours by default', () => {
+  const { BREACH_NOTIFY_TARGET: _unset, ...rest } = exampleSettings();
+  assert.equal(loadConfig(rest).breach.notifyTargetMs, 24 * 3600_000);
+  assert.equal(loadConfig({ ...rest, BREACH_NOTIFY_TARGET: 'PT12H30M' }).breach.notifyTargetMs, 12.5 * 3600_000);
+  for (const bad of ['PT73H', 'PT0H', '24h', 'P1D']) assert.deepEqual(problemsOf({ ...rest, BREACH_NOTIFY_TARGET: bad }).map((p) => p.setting), ['BREACH_NOTIFY_TARGET'], bad);
+});
+
+test('the period a DSAR may wait on the person is whole months or days, one month by default', () => {
+  const { DSAR_UNVERIFIED_CLOSE_AFTER: _unset, ...rest } = exampleSettings();
+  assert.deepEqual(loadConfig(rest).dsar.unverifiedCloseAfter, { months: 1 });
+  assert.deepEqual(loadConfig({ ...rest, DSAR_UNVERIFIED_CLOSE_AFTER: 'P30D' }).dsar.unverifiedCloseAfter, { days: 30 });
+  for (const bad of ['P0M', 'P1Y', '30', 'P1M2D']) assert.deepEqual(problemsOf({ ...rest, DSAR_UNVERIFIED_CLOSE_AFTER: bad }).map((p) => p.setting), ['DSAR_UNVERIFIED_CLOSE_AFTER'], bad);
+});

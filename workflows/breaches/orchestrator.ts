@@ -1,8 +1,9 @@
-// Breach notification, as the privacy notice promises it: the 72-hour clock (reminders to ops at 24,
-// 48 and 66 hours and an escalation at 70 while the notices are unsent, raced against their release:
-// the human interaction pattern), then a fan-out of one notice workflow per affected tenant for the
-// initial notice and for every update, each re-sending its notice every 24 hours, at most three
-// times, until the tenant acknowledges it. Inputs and outputs carry ids and instants only. Event
+// Breach notification, as the privacy notice promises it: the 72-hour clock (the internal target
+// alert, reminders to ops at 48 and 66 hours and an escalation at 70 while the notices are unsent,
+// raced against their release: the human interaction pattern), then a fan-out of one notice workflow
+// per affected tenant (and per tenant added by an update) for the initial notice and for every
+// update, each re-sending its notice every 24 hours, at most three times, until the tenant
+// acknowledges it; ops are alerted when one stays unacknowledged 24 hours after its last re-send. Inputs and outputs carry ids and instants only. Event
 // waiters follow the kit's rule (workflows/kit/events.ts): one per event name, kept until it fires.
 import { z } from 'zod';
 import type { Task } from 'durable-functions';
@@ -10,7 +11,7 @@ import { caller, defineOrchestration, eventBefore, EventWaiter, showPhase, start
 import { ACKNOWLEDGE_EVENT, BREACH_PHASES, CLOSE_EVENT, noticeInstanceId, RELEASE_EVENT, updateEvent } from '../../shared/breaches/breach.js';
 import { clockSchedule } from '../../shared/breaches/clock.js';
 import { MAX_RESENDS, RESEND_AFTER_MS } from '../../shared/breaches/notice.js';
-import { breachNoticesDue, breachRefSchema, deliverBreachNotice, loadPlan, noticeRefSchema, resolveBreachTenants, sendBreachClockAlert } from './activities.js';
+import { alertUnacknowledgedNotice, breachNoticesDue, breachRefSchema, deliverBreachNotice, loadPlan, noticeRefSchema, resolveBreachTenants, sendBreachClockAlert } from './activities.js';
 import { BREACH_RETRY } from './retry.js';
 
 /** One tenant, one notice: send it, then re-send it every 24 hours until acknowledged, at most three times. */
@@ -30,7 +31,11 @@ export const tenantNotice = defineOrchestration(TENANT_BREACH_NOTICE_ORCHESTRATO
       if (again === 'acknowledged') return { outcome: 'acknowledged' as const, resends: attempt - 1 };
       if (again === 'skipped') return { outcome: 'skipped' as const, resends: attempt - 1 };
     }
-    return { outcome: acknowledged.happened ? ('acknowledged' as const) : ('unacknowledged' as const), resends: MAX_RESENDS };
+    // The last re-send gets its 24 hours too; then ops are told once (the register shows it).
+    const lastChance = new Date(context.df.currentUtcDateTime.getTime() + RESEND_AFTER_MS);
+    if (yield* eventBefore(context, acknowledged, lastChance)) return { outcome: 'acknowledged' as const, resends: MAX_RESENDS };
+    const alerted = yield* call(alertUnacknowledgedNotice, ref);
+    return { outcome: alerted === 'acknowledged' ? ('acknowledged' as const) : ('unacknowledged' as const), resends: MAX_RESENDS };
   },
 });
 
@@ -43,23 +48,33 @@ defineOrchestration(BREACH_ORCHESTRATOR, {
     const release = new EventWaiter(context, RELEASE_EVENT);
     const closed = new EventWaiter(context, CLOSE_EVENT);
     const plan = yield* call(loadPlan, { breachId });
+    const closedUnnotified = (): { outcome: 'closed'; notices: number } => {
+      showPhase(context, BREACH_PHASES, 'closed', { notifiable: false });
+      return { outcome: 'closed' as const, notices: 0 };
+    };
+    if (plan.closed) return closedUnnotified();
 
-    // The 72-hour clock: while the breach is a draft, remind ops and then escalate, unless released first.
+    // The 72-hour clock: while the breach is a draft, alert ops at the target, remind them and then
+    // escalate, unless released (or closed as not notifiable) first.
     if (!plan.released) {
       showPhase(context, BREACH_PHASES, 'draft', { notifyBy: plan.notifyBy });
       let released = false;
-      for (const alert of clockSchedule(new Date(plan.awareAt), new Date(plan.openedAt))) {
+      for (const alert of clockSchedule(new Date(plan.awareAt), new Date(plan.openedAt), plan.notifyTargetMs)) {
         if (yield* eventBefore(context, release, alert.at)) {
           released = true;
           break;
         }
-        if ((yield* call(sendBreachClockAlert, { breachId, kind: alert.kind })) === 'released') {
+        if (closed.happened) return closedUnnotified();
+        const sent = yield* call(sendBreachClockAlert, { breachId, kind: alert.kind });
+        if (sent === 'closed') return closedUnnotified();
+        if (sent === 'released') {
           released = true;
           break;
         }
       }
       // After the escalation only ops can move it on (a repeated release request wakes it again).
-      if (!released && !release.happened) yield release.task;
+      if (!released && !release.happened && !closed.happened) yield context.df.Task.any([release.task, closed.task]);
+      if (closed.happened && !release.happened) return closedUnnotified();
     }
 
     // Fan-out: the initial notice and then each update, one notice workflow per affected tenant.
@@ -72,6 +87,7 @@ defineOrchestration(BREACH_ORCHESTRATOR, {
         for (const tenantId of tenants) notices.push(startOrchestration(context, tenantNotice, { breachId, tenantId, seq }, noticeInstanceId(breachId, tenantId, seq)));
         after = seq;
       }
+      for (const { tenantId, seq } of due.added) notices.push(startOrchestration(context, tenantNotice, { breachId, tenantId, seq }, noticeInstanceId(breachId, tenantId, seq)));
       showPhase(context, BREACH_PHASES, 'notifying', { tenants: tenants.length, latestNotice: after });
       // One name per update, so each waiter is awaited once.
       const nextUpdate = new EventWaiter(context, updateEvent(due.nextUpdate));
