@@ -39,16 +39,21 @@ export interface AuditRequestDoc extends StoredDoc {
   justification?: { text: string; by: string };
 }
 
-export interface AuditRequestView {
-  auditRequestId: string;
-  requestedAt: string;
-  requestedBy: string;
-  kind: 'on-site' | 'remote';
-  scope: string;
-  proposedDates: string[];
-  justification?: { text: string; by: string };
-  nextAllowedOn: string;
-}
+// Responses (documented in the OpenAPI document; the view types are derived from them).
+export const auditRequestViewSchema = z
+  .object({
+    auditRequestId: z.string(),
+    requestedAt: z.iso.datetime(),
+    requestedBy: z.string(),
+    kind: z.enum(['on-site', 'remote']),
+    scope: z.string(),
+    proposedDates: z.array(z.iso.date()),
+    justification: z.object({ text: z.string(), by: z.string() }).optional().meta({ description: 'Why another audit within 12 months is justified, recorded by ops.platform' }),
+    nextAllowedOn: z.iso.date().meta({ description: 'The first day another audit may be requested (12 months after this one)' }),
+  })
+  .meta({ id: 'AuditRequest' });
+export type AuditRequestView = z.infer<typeof auditRequestViewSchema>;
+export const auditRequestListSchema = z.object({ auditRequests: z.array(auditRequestViewSchema) }).meta({ id: 'AuditRequestList' });
 
 /** A second audit within the year, without a justification. */
 export class AuditTooSoonError extends ConflictError {
