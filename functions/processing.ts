@@ -9,7 +9,7 @@ import { CSV_CONTENT_TYPE, toCsv } from '../shared/exports/csv.js';
 import { openTenant, workInTenant } from '../shared/tenants/tenant-access.js';
 import { RECORD_CSV_HEADERS, recordOfProcessing, recordOfProcessingSchema, recordRows } from '../shared/processing/record-of-processing.js';
 import { evidencePackViewSchema, PACK_ID, readEvidencePack, requestEvidencePack } from '../shared/processing/evidence-pack.js';
-import { auditRequestListSchema, auditRequestSchema, auditRequestViewSchema, listAuditRequests, requestAudit } from '../shared/processing/audit-requests.js';
+import { auditRequestListSchema, auditRequestSchema, auditRequestConflictSchema, auditRequestViewSchema, listAuditRequests, requestAudit } from '../shared/processing/audit-requests.js';
 import { EVIDENCE_PACK_ORCHESTRATOR } from '../workflows/evidence-packs/orchestrator.js';
 import { startOrSignal } from '../workflows/kit/index.js';
 
@@ -66,7 +66,7 @@ apiRoute(
 
 apiRoute(
   'requestAudit',
-  { route: 'tenants/{tenantId}/audit-requests', method: 'POST', summary: 'Request an audit (DPA §11): 409 with nextAllowedOn within 12 months of the last, unless ops.platform records a justification', responses: { 201: auditRequestViewSchema }, tag: 'Records of processing', headers: ['Idempotency-Key'] },
+  { route: 'tenants/{tenantId}/audit-requests', method: 'POST', summary: 'Request an audit (DPA §11): 409 with nextAllowedOn within 12 months of the last, unless ops.platform records a justification', responses: { 201: auditRequestViewSchema, 409: { problem: auditRequestConflictSchema, description: 'An audit was requested within the last 12 months (nextAllowedOn), or the tenant cannot take requests' } }, tag: 'Records of processing', headers: ['Idempotency-Key'] },
   {
     auth: { tenant: 'auditRequests.submit' },
     params: tenantParams,

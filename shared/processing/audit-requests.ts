@@ -10,6 +10,7 @@ import type { Principal } from '../auth/principal.js';
 import { addMonthsClamped, isCalendarDate, type CalendarDate } from '../deadlines/index.js';
 import { calendarDateInZone } from '../deadlines/instant.js';
 import { ConflictError, ForbiddenError } from '../errors.js';
+import { problemSchema } from '../http/problem.js';
 import { plainText } from '../http/text.js';
 import type { StoredDoc } from '../store/tenant-partition.js';
 import type { IdempotencyOptions } from '../store/unit-of-work.js';
@@ -54,6 +55,12 @@ export const auditRequestViewSchema = z
   .meta({ id: 'AuditRequest' });
 export type AuditRequestView = z.infer<typeof auditRequestViewSchema>;
 export const auditRequestListSchema = z.object({ auditRequests: z.array(auditRequestViewSchema) }).meta({ id: 'AuditRequestList' });
+
+/** The refusal of a second audit within the year: the problem document says when the next is allowed. */
+// nextAllowedOn is optional: the route's other conflicts (the tenant's state) answer 409 without it.
+export const auditRequestConflictSchema = problemSchema
+  .extend({ nextAllowedOn: z.iso.date().optional().meta({ description: 'With code AUDIT_REQUEST.TOO_SOON: the first day another audit may be requested' }) })
+  .meta({ id: 'AuditRequestConflict' });
 
 /** A second audit within the year, without a justification. */
 export class AuditTooSoonError extends ConflictError {
