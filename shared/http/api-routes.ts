@@ -10,8 +10,11 @@ import { routePermissions, type RouteAuth } from './route-auth.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE' | 'PUT';
 
-/** A JSON answer with this body schema; or the same as CSV too (`?format=csv`); or no body. */
-export type ResponseSpec = z.ZodType | { json: z.ZodType; csv: true } | { noBody: string };
+/**
+ * A JSON answer with this body schema; or the same as CSV too (`?format=csv`); or no body; or a
+ * refusal whose problem document carries extension members (RFC 9457 §3.2) beyond the shared ones.
+ */
+export type ResponseSpec = z.ZodType | { json: z.ZodType; csv: true } | { noBody: string } | { problem: z.ZodType; description: string };
 /** The answers a route gives, by status, besides the problem+json refusals every route shares. */
 export type RouteResponses = Readonly<Record<number, ResponseSpec>>;
 
@@ -159,6 +162,7 @@ function answers(route: ApiRoute): Record<string, ZodOpenApiResponseObject> {
   for (const [status, spec] of Object.entries(route.responses)) {
     if (spec instanceof z.ZodType) documented[status] = { description: 'Success', content: { 'application/json': { schema: spec } } };
     else if ('noBody' in spec) documented[status] = { description: spec.noBody };
+    else if ('problem' in spec) documented[status] = { description: spec.description, content: { 'application/problem+json': { schema: spec.problem } } };
     else documented[status] = { description: 'Success (CSV with ?format=csv)', content: { 'application/json': { schema: spec.json }, 'text/csv': { schema: { type: 'string' } } } };
   }
   return documented;
@@ -190,7 +194,8 @@ function operation(route: ApiRoute): ZodOpenApiOperationObject {
     ...permissionsExtension(route.auth),
     requestParams: { ...(path ? { path } : {}), ...(query ? { query } : {}), ...(header ? { header } : {}) },
     ...(route.body ? { requestBody: { required: true, content: { 'application/json': { schema: route.body } } } } : {}),
-    responses: { ...answers(route), ...refusals(route) },
+    // A refusal the route declares (with its extension members) replaces the shared one.
+    responses: { ...refusals(route), ...answers(route) },
   };
 }
 

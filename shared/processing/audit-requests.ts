@@ -10,6 +10,7 @@ import type { Principal } from '../auth/principal.js';
 import { addMonthsClamped, isCalendarDate, type CalendarDate } from '../deadlines/index.js';
 import { calendarDateInZone } from '../deadlines/instant.js';
 import { ConflictError, ForbiddenError } from '../errors.js';
+import { problemSchema } from '../http/problem.js';
 import { plainText } from '../http/text.js';
 import type { StoredDoc } from '../store/tenant-partition.js';
 import type { IdempotencyOptions } from '../store/unit-of-work.js';
@@ -39,16 +40,27 @@ export interface AuditRequestDoc extends StoredDoc {
   justification?: { text: string; by: string };
 }
 
-export interface AuditRequestView {
-  auditRequestId: string;
-  requestedAt: string;
-  requestedBy: string;
-  kind: 'on-site' | 'remote';
-  scope: string;
-  proposedDates: string[];
-  justification?: { text: string; by: string };
-  nextAllowedOn: string;
-}
+// Responses (documented in the OpenAPI document; the view types are derived from them).
+export const auditRequestViewSchema = z
+  .object({
+    auditRequestId: z.string(),
+    requestedAt: z.iso.datetime(),
+    requestedBy: z.string(),
+    kind: z.enum(['on-site', 'remote']),
+    scope: z.string(),
+    proposedDates: z.array(z.iso.date()),
+    justification: z.object({ text: z.string(), by: z.string() }).optional().meta({ description: 'Why another audit within 12 months is justified, recorded by ops.platform' }),
+    nextAllowedOn: z.iso.date().meta({ description: 'The first day another audit may be requested (12 months after this one)' }),
+  })
+  .meta({ id: 'AuditRequest' });
+export type AuditRequestView = z.infer<typeof auditRequestViewSchema>;
+export const auditRequestListSchema = z.object({ auditRequests: z.array(auditRequestViewSchema) }).meta({ id: 'AuditRequestList' });
+
+/** The refusal of a second audit within the year: the problem document says when the next is allowed. */
+// nextAllowedOn is optional: the route's other conflicts (the tenant's state) answer 409 without it.
+export const auditRequestConflictSchema = problemSchema
+  .extend({ nextAllowedOn: z.iso.date().optional().meta({ description: 'With code AUDIT_REQUEST.TOO_SOON: the first day another audit may be requested' }) })
+  .meta({ id: 'AuditRequestConflict' });
 
 /** A second audit within the year, without a justification. */
 export class AuditTooSoonError extends ConflictError {

@@ -66,18 +66,22 @@ interface PackLockDoc extends StoredDoc {
   packId: string;
 }
 
-export interface EvidencePackView {
-  evidencePackId: string;
-  status: EvidencePackStatus;
-  requestedAt: string;
-  completedAt?: string;
-  files?: { name: string; bytes: number; sha256: string }[];
-  bytes?: number;
-  sha256?: string;
-  manifest?: string;
-  download?: { url: string; expiresAt: string };
-  failure?: string;
-}
+// Responses (documented in the OpenAPI document; the view types are derived from them).
+export const evidencePackViewSchema = z
+  .object({
+    evidencePackId: z.string(),
+    status: z.enum(EVIDENCE_PACK_PHASES.phases),
+    requestedAt: z.iso.datetime(),
+    completedAt: z.iso.datetime().optional(),
+    files: z.array(packFileSchema).optional().meta({ description: 'When ready: the files of the archive' }),
+    bytes: z.int().min(0).optional(),
+    sha256: z.string().optional(),
+    manifest: z.string().optional().meta({ description: 'When ready: the signed manifest (compact JWS)' }),
+    download: z.object({ url: z.string(), expiresAt: z.iso.datetime() }).optional().meta({ description: 'When ready: a fresh expiring download link' }),
+    failure: z.string().optional(),
+  })
+  .meta({ id: 'EvidencePack' });
+export type EvidencePackView = z.infer<typeof evidencePackViewSchema>;
 
 const LOCK_ID = 'evidence-pack:building';
 export const packDocId = (packId: string): string => `evidence-pack:${packId}`;

@@ -3,33 +3,44 @@
 // held for this tenant (counted from its data), the sub-processors in force, where the data lives,
 // transfers, and the security measures. Built from the running system, JSON or CSV.
 import type { Services } from '../composition.js';
-import type { Region } from '../config.js';
+import { z } from 'zod';
+import { REGIONS } from '../config.js';
 import { MODULES } from '../records/record.js';
 import { openContacts, recipientsOf } from '../tenants/contacts.js';
 import type { OpenTenant } from '../tenants/tenant-access.js';
 import { SubProcessorStore } from '../sub-processors/store.js';
-import type { SubProcessorList } from '../sub-processors/registry.js';
-import { residencyStatement, type ResidencyStatement } from './residency.js';
-import { supportAccessSection, type SupportAccessSection } from './support-access.js';
+import { subProcessorListSchema } from '../sub-processors/registry.js';
+import { residencyStatement, residencyStatementSchema } from './residency.js';
+import { supportAccessSection, supportAccessSectionSchema } from './support-access.js';
 
-export interface DataCategoryCount {
-  category: string;
-  dataSubjects: string;
-  /** How many items of it the tenant's data holds now. */
-  count: number;
-}
+// Responses (documented in the OpenAPI document; the view types are derived from them).
+const dataCategoryCountSchema = z.object({
+  category: z.string(),
+  dataSubjects: z.string(),
+  count: z.int().min(0).meta({ description: "How many items of it the tenant's data holds now" }),
+});
+export type DataCategoryCount = z.infer<typeof dataCategoryCountSchema>;
 
-export interface RecordOfProcessing {
-  generatedAt: string;
-  processor: { name: string; contact: { email: string }; dpo: { name: string; email: string }; representative: string };
-  controller: { tenantId: string; name: string; region: Region; status: string; contacts: { role: 'privacy' | 'security'; name: string; email: string }[] };
-  categoriesOfProcessing: string[];
-  dataCategories: DataCategoryCount[];
-  subProcessors: SubProcessorList;
-  region: { key: Region; azureLocation: string; backupLocation: string; residency: ResidencyStatement };
-  transfers: { statement: string; supportAccess: SupportAccessSection };
-  securityMeasures: { measure: string; detail: string }[];
-}
+export const recordOfProcessingSchema = z
+  .object({
+    generatedAt: z.iso.datetime(),
+    processor: z.object({ name: z.string(), contact: z.object({ email: z.string() }), dpo: z.object({ name: z.string(), email: z.string() }), representative: z.string() }),
+    controller: z.object({
+      tenantId: z.string(),
+      name: z.string(),
+      region: z.enum(REGIONS),
+      status: z.string(),
+      contacts: z.array(z.object({ role: z.enum(['privacy', 'security']), name: z.string(), email: z.string() })),
+    }),
+    categoriesOfProcessing: z.array(z.string()),
+    dataCategories: z.array(dataCategoryCountSchema),
+    subProcessors: subProcessorListSchema,
+    region: z.object({ key: z.enum(REGIONS), azureLocation: z.string(), backupLocation: z.string(), residency: residencyStatementSchema }),
+    transfers: z.object({ statement: z.string(), supportAccess: supportAccessSectionSchema }),
+    securityMeasures: z.array(z.object({ measure: z.string(), detail: z.string() })),
+  })
+  .meta({ id: 'RecordOfProcessing', description: 'The record of processing kept for this controller (Art 30(2))' });
+export type RecordOfProcessing = z.infer<typeof recordOfProcessingSchema>;
 
 /** What the service does with the controller's data, in the words of DPA §2.2 where they apply. */
 export const CATEGORIES_OF_PROCESSING = [

@@ -1,7 +1,8 @@
 // Where a tenant's data lives, read from the running configuration (the settings infra/main.bicep
 // sets from each region module's outputs), not from a document: each store, its host and its Azure
 // location, backups, email data location, and the control records kept in UK South. Pure.
-import type { Config, Region } from '../config.js';
+import { z } from 'zod';
+import { REGIONS, type Config, type Region } from '../config.js';
 import { CONTROL_REGION } from '../store/cosmos-stores.js';
 
 /** Where Communication Services keeps each region's email data (infra/modules/email.bicep `dataLocations`). */
@@ -10,17 +11,19 @@ export const EMAIL_DATA_LOCATION: Record<Region, string> = { uksouth: 'UK', eu: 
 /** Azure's paired region in the same geography, where Key Vault replicates a vault for disaster recovery. */
 const KEY_VAULT_PAIR: Record<string, string> = { uksouth: 'ukwest', ukwest: 'uksouth', westeurope: 'northeurope', northeurope: 'westeurope', francecentral: 'francesouth', germanywestcentral: 'germanynorth' };
 
-export interface ResidencyStatement {
-  tenantId: string;
-  region: Region;
-  azureLocation: string;
-  stores: { store: string; holds: string; host: string; location: string; replica?: string }[];
-  backups: { store: string; location: string; retentionDays: number };
-  /** Vendor records about the tenant kept outside its region (ids, times and counts only). */
-  controlRecords: { holds: string; location: string };
-  source: string;
-  statement: string;
-}
+export const residencyStatementSchema = z
+  .object({
+    tenantId: z.string(),
+    region: z.enum(REGIONS),
+    azureLocation: z.string(),
+    stores: z.array(z.object({ store: z.string(), holds: z.string(), host: z.string(), location: z.string(), replica: z.string().optional() })),
+    backups: z.object({ store: z.string(), location: z.string(), retentionDays: z.int() }),
+    controlRecords: z.object({ holds: z.string(), location: z.string() }).meta({ description: 'Vendor records about the tenant kept outside its region (ids, times and counts only)' }),
+    source: z.string(),
+    statement: z.string(),
+  })
+  .meta({ id: 'ResidencyStatement' });
+export type ResidencyStatement = z.infer<typeof residencyStatementSchema>;
 
 const hostOf = (url: string): string => new URL(url).host;
 

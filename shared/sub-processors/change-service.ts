@@ -2,6 +2,7 @@
 // propose a change with at least the notice period (ops.platform), withdraw it, list the changes with
 // their counts, and a tenant's objection and ops' answer. The workflow (workflows/sub-processors) does
 // the telling; these functions write the record first and say which workflow to wake.
+import { z } from 'zod';
 import type { Services } from '../composition.js';
 import { authorize, can } from '../auth/policy.js';
 import type { Principal } from '../auth/principal.js';
@@ -22,17 +23,24 @@ import {
   type SubProcessorChangeDoc,
 } from './change.js';
 import { newTenantChangeRecord, objectionReasons, tenantChangeRecordId, type TenantChangeRecordDoc } from './change-notices.js';
-import { changeProblem, documentDiscrepancies, type Discrepancy, type SubProcessorList } from './registry.js';
+import { changeProblem, discrepancySchema, documentDiscrepancies, subProcessorListSchema, type SubProcessorList } from './registry.js';
 import { SubProcessorStore } from './store.js';
 
 type Meta = RequestMeta & { idempotency?: IdempotencyOptions };
 
-export interface PublishedList extends SubProcessorList {
-  /** Where the privacy notice or the DPA says otherwise than the list the system runs on. */
-  documentDiscrepancies: Discrepancy[];
-  /** Changes announced and not yet in force. */
-  pendingChanges: { changeId: string; kind: string; name: string; service: string; effectiveAt: string }[];
-}
+// Responses (documented in the OpenAPI document; the view types are derived from them).
+export const publishedListSchema = subProcessorListSchema
+  .extend({
+    documentDiscrepancies: z.array(discrepancySchema).meta({ description: 'Where the privacy notice or the DPA says otherwise than the list the system runs on' }),
+    pendingChanges: z
+      .array(z.object({ changeId: z.string(), kind: z.enum(['add', 'remove', 'modify']), name: z.string(), service: z.string(), effectiveAt: z.iso.datetime() }))
+      .meta({ description: 'Changes announced and not yet in force' }),
+  })
+  .meta({ id: 'PublishedSubProcessorList' });
+export type PublishedList = z.infer<typeof publishedListSchema>;
+
+export const listVersionSchema = subProcessorListSchema.extend({ changeId: z.string().optional().meta({ description: 'The change that made this version (absent for version 1)' }) });
+export const listHistorySchema = z.object({ versions: z.array(listVersionSchema) }).meta({ id: 'SubProcessorListVersions' });
 
 /** The list in force (or an earlier version), with the changes announced and where the documents disagree. */
 export async function publishedList(services: Services, now: Date, version?: number): Promise<PublishedList> {

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { instantSchema } from '../dsars/dsar.js';
 import { phaseTable } from '../flows/phase-table.js';
 import { plainText } from '../http/text.js';
-import { subProcessorSchema, type ChangeKind, type SubProcessor, type SubProcessorInput, type SubProcessorList } from './registry.js';
+import { subProcessorSchema, subProcessorViewSchema, type ChangeKind, type SubProcessor, type SubProcessorInput, type SubProcessorList } from './registry.js';
 
 export const CHANGE_ID = /^spc-[0-9a-f]{16}$/;
 export const changeIdSchema = z.string().regex(CHANGE_ID, 'must be a sub-processor change id (spc-…)');
@@ -129,24 +129,39 @@ export function changeMilestones(effectiveAt: Date): { tenantReminderAt: Date; o
 /** The earliest instant a change proposed at `now` may take effect. */
 export const earliestEffectiveAt = (now: Date, noticePeriodMs: number): Date => new Date(now.getTime() + noticePeriodMs);
 
-export interface ChangeView {
-  changeId: string;
-  kind: ChangeKind;
-  subProcessor: SubProcessorInput;
-  effectiveAt: string;
-  reason: string;
-  phase: ChangePhase;
-  requestedAt: string;
-  requestedBy: string;
-  noticePeriod: string;
-  fromVersion: number;
-  tenantReminderAt: string;
-  opsReminderAt: string;
-  notices: { tenants: number; sent: number; reminded: number; recordedEffective: number; withdrawalsSent: number; skipped: number };
-  objections: { count: number; unanswered: number; items: { tenantId: string; reason: string | null; objectedAt: string; answer?: { text: string; at: string; by: string } }[] };
-  effective?: { at: string; version: number };
-  withdrawn?: { at: string; by: string; reason: string };
-}
+// Responses (documented in the OpenAPI document; the view types are derived from them).
+export const objectionViewSchema = z
+  .object({
+    tenantId: z.string(),
+    reason: z.string().nullable().meta({ description: "Kept in the objecting tenant's own data: null once that tenant is deleted" }),
+    objectedAt: z.iso.datetime(),
+    answer: z.object({ text: z.string(), at: z.iso.datetime(), by: z.string() }).optional(),
+  })
+  .meta({ id: 'SubProcessorObjection' });
+export type ObjectionView = z.infer<typeof objectionViewSchema>;
+
+export const changeViewSchema = z
+  .object({
+    changeId: z.string(),
+    kind: z.enum(['add', 'remove', 'modify']),
+    subProcessor: subProcessorViewSchema.omit({ since: true }),
+    effectiveAt: z.iso.datetime(),
+    reason: z.string(),
+    phase: z.enum(CHANGE_PHASES.phases),
+    requestedAt: z.iso.datetime(),
+    requestedBy: z.string(),
+    noticePeriod: z.string(),
+    fromVersion: z.int(),
+    tenantReminderAt: z.iso.datetime(),
+    opsReminderAt: z.iso.datetime(),
+    notices: z.object({ tenants: z.int(), sent: z.int(), reminded: z.int(), recordedEffective: z.int(), withdrawalsSent: z.int(), skipped: z.int() }),
+    objections: z.object({ count: z.int(), unanswered: z.int(), items: z.array(objectionViewSchema) }),
+    effective: z.object({ at: z.iso.datetime(), version: z.int() }).optional(),
+    withdrawn: z.object({ at: z.iso.datetime(), by: z.string(), reason: z.string() }).optional(),
+  })
+  .meta({ id: 'SubProcessorChange', description: 'A sub-processor change with its notice and objection counts' });
+export type ChangeView = z.infer<typeof changeViewSchema>;
+export const changeListSchema = z.object({ changes: z.array(changeViewSchema) }).meta({ id: 'SubProcessorChangeList' });
 
 /** `reasons`: each objecting tenant's reason, read from its own data (absent once the tenant is deleted). */
 export function changeView(doc: SubProcessorChangeDoc, notices: readonly ChangeNoticeDoc[], objections: readonly ObjectionDoc[], reasons: ReadonlyMap<string, string>): ChangeView {

@@ -15,17 +15,25 @@ export const subProcessorSchema = z.strictObject({
 });
 export type SubProcessorInput = z.infer<typeof subProcessorSchema>;
 
-export interface SubProcessor extends SubProcessorInput {
-  /** When this entry (as it reads now) took effect. */
-  since: string;
-}
+// Responses (documented in the OpenAPI document; the view types are derived from them).
+export const subProcessorViewSchema = z
+  .object({
+    name: z.string(),
+    service: z.string(),
+    purpose: z.string(),
+    dataCategories: z.array(z.string()),
+    locations: z.array(z.string()),
+    transferMechanism: z.string(),
+    since: z.iso.datetime().meta({ description: 'When this entry (as it reads now) took effect' }),
+  })
+  .meta({ id: 'SubProcessor' });
+export type SubProcessor = z.infer<typeof subProcessorViewSchema>;
 
 /** A published version of the list. */
-export interface SubProcessorList {
-  version: number;
-  effectiveFrom: string;
-  subProcessors: SubProcessor[];
-}
+export const subProcessorListSchema = z
+  .object({ version: z.int().min(1), effectiveFrom: z.iso.datetime(), subProcessors: z.array(subProcessorViewSchema) })
+  .meta({ id: 'SubProcessorList' });
+export type SubProcessorList = z.infer<typeof subProcessorListSchema>;
 
 /** The key that identifies an entry across versions: provider and service. */
 export const entryKey = (entry: Pick<SubProcessorInput, 'name' | 'service'>): string => `${entry.name.trim().toLowerCase()}|${entry.service.trim().toLowerCase()}`;
@@ -71,16 +79,9 @@ export function changeProblem(list: readonly SubProcessor[], change: { kind: Cha
   return undefined;
 }
 
-/** A statement of one source document about sub-processors or hosting. */
-export interface DocumentStatement {
-  document: 'privacy notice' | 'DPA';
-  says: string;
-}
-
-/** Where the source documents and the running system disagree. */
-export interface Discrepancy extends DocumentStatement {
-  system: string;
-}
+/** Where a source document (about sub-processors or hosting) and the running system disagree. */
+export const discrepancySchema = z.object({ document: z.enum(['privacy notice', 'DPA']), says: z.string(), system: z.string() });
+export type Discrepancy = z.infer<typeof discrepancySchema>;
 
 /**
  * What the documents say (seeds in /work/shared/seeds), compared with the list the system runs on.
