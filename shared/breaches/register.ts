@@ -104,6 +104,13 @@ export const breachEntrySchema = z
 export type BreachEntry = z.infer<typeof breachEntrySchema>;
 export const breachRegisterSchema = z.object({ breaches: z.array(breachEntrySchema) }).meta({ id: 'BreachRegister' });
 
+/** A tenant's figures as the register shows them (the tenant is the row's; null while none were given). */
+function tenantFigures(facts: ReturnType<typeof tenantFactsThrough>): TenantNoticesEntry['facts'] {
+  if (!facts) return null;
+  const { tenantId: _tenant, ...figures } = facts;
+  return figures;
+}
+
 export function updateViews(doc: BreachDoc): BreachUpdateView[] {
   return doc.updates.map((u) => ({
     seq: u.seq,
@@ -126,7 +133,7 @@ function tenantNotices(doc: BreachDoc, tenantId: string, recorded: Map<string, N
     tenantId,
     region: parseTenantId(tenantId)?.region ?? null,
     addedBy: joinedAt(doc, tenantId),
-    facts: tenantFactsThrough(doc, tenantId, Number.MAX_SAFE_INTEGER) ?? null,
+    facts: tenantFigures(tenantFactsThrough(doc, tenantId, Number.MAX_SAFE_INTEGER)),
     awarenessToNoticeMinutes: initialSentAt ? Math.round((Date.parse(initialSentAt) - Date.parse(doc.awareAt)) / 60_000) : null,
     notices,
     alerts: (doc.noticeAlerts ?? []).filter((a) => a.tenantId === tenantId).map(({ tenantId: _t, ...alert }) => alert),
