@@ -15,4 +15,5 @@ import './breaches.js';
 import './breach-notices.js';
 import './breach-clock-heartbeat.js';
 import './dsars.js';
+import './support-access.js';
 import './ops.js';

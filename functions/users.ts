@@ -28,7 +28,7 @@ apiRoute(
   'getUser',
   { route: 'tenants/{tenantId}/users/{userId}', method: 'GET', summary: 'Read a user, with their rectification history', success: 200, tag: 'Users' },
   {
-    auth: { tenant: 'personalData.read' },
+    auth: { tenant: 'personalData.read', grantScope: 'users:read' },
     params: userParams,
     handle: async ({ principal, params, services, meta }) => {
       const open = await openTenant(services, principal, params.tenantId, 'personalData.read', 'read', meta);

@@ -106,6 +106,15 @@ param dpoName string
 @description('Email address of the vendor\'s data protection officer.')
 param dpoEmail string
 
+@description('Reference of the UK IDTA for support access from outside the UK (empty: none)')
+param supportTransferUkIdta string = ''
+
+@description('Reference of the EU SCCs for support access from outside the EEA (empty: none)')
+param supportTransferEuSccs string = ''
+
+@description('Transfer impact assessment per destination for support access, e.g. US=TIA-US-2026-01 (comma-separated)')
+param supportTransferTias string = ''
+
 @description('Monthly cost budget of the resource group, in the billing currency; ops are alerted at 80% spent and at 100% forecast.')
 @minValue(1)
 param monthlyBudget int = 500
@@ -370,6 +379,11 @@ var appSettings = {
   RATE_LIMIT_PER_PRINCIPAL_PER_MINUTE: '600'
   RATE_LIMIT_PER_CALLER_TENANT_PER_MINUTE: '3000'
   AUDIT_CHAIN_LANES: '8'
+  // Support access from outside a region's geography (lockbox): the signed UK IDTA and EU SCCs and
+  // the transfer impact assessment per destination; empty means no such access is granted.
+  SUPPORT_TRANSFER_UK_IDTA: supportTransferUkIdta
+  SUPPORT_TRANSFER_EU_SCCS: supportTransferEuSccs
+  SUPPORT_TRANSFER_TIAS: supportTransferTias
 }
 
 module api 'modules/function-app.bicep' = {

@@ -2,6 +2,7 @@
 // missing or malformed setting stops the app with a message that names it. The same names appear
 // in local.settings.example.json and in the Bicep app settings (infra/).
 import { z } from 'zod';
+import type { TransferSafeguards } from './support-access/transfer.js';
 
 export const REGIONS = ['uksouth', 'eu'] as const;
 export type Region = (typeof REGIONS)[number];
@@ -107,6 +108,23 @@ const settingsSchema = z.object({
   RATE_LIMIT_PER_CALLER_TENANT_PER_MINUTE: z.coerce.number().int().min(10).max(1_000_000).default(3000),
   /** Independent hash chains per audit log of a tenant: concurrent writers append to different chains. */
   AUDIT_CHAIN_LANES: z.coerce.number().int().min(1).max(64).default(8),
+  /** Reference of the UK IDTA under which support engineers outside the UK (and its adequate countries) may access uksouth tenants. */
+  SUPPORT_TRANSFER_UK_IDTA: z.string().trim().min(1).max(200).optional(),
+  /** Reference of the EU SCCs under which support engineers outside the EEA (and its adequate countries) may access eu tenants. */
+  SUPPORT_TRANSFER_EU_SCCS: z.string().trim().min(1).max(200).optional(),
+  /** Transfer impact assessment per destination, `US=TIA-2026-01,IN=TIA-2026-02`: without one, no support access from there. */
+  SUPPORT_TRANSFER_TIAS: z
+    .string()
+    .default('')
+    .transform((value, ctx) => {
+      const tias: Record<string, string> = {};
+      for (const pair of value.split(',').map((p) => p.trim()).filter((p) => p !== '')) {
+        const m = /^([A-Z]{2})=([\x21-\x7e]{1,100})$/.exec(pair);
+        if (!m) ctx.addIssue({ code: 'custom', message: `${pair} is not COUNTRY=REFERENCE (an ISO 3166-1 alpha-2 code, then the TIA reference)` });
+        else tias[m[1]!] = m[2]!;
+      }
+      return tias;
+    }),
 });
 
 export type Settings = z.infer<typeof settingsSchema>;
@@ -133,6 +151,7 @@ export interface Config {
   breach: { opsEmail: string; escalationEmail: string; dpo: { name: string; email: string } };
   limits: RequestLimits;
   audit: { chainLanes: number };
+  supportTransfers: TransferSafeguards;
 }
 
 export interface RequestLimits {
@@ -202,6 +221,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       perCallerTenantPerMinute: s.RATE_LIMIT_PER_CALLER_TENANT_PER_MINUTE,
     },
     audit: { chainLanes: s.AUDIT_CHAIN_LANES },
+    supportTransfers: {
+      ...(s.SUPPORT_TRANSFER_UK_IDTA ? { ukIdta: s.SUPPORT_TRANSFER_UK_IDTA } : {}),
+      ...(s.SUPPORT_TRANSFER_EU_SCCS ? { euSccs: s.SUPPORT_TRANSFER_EU_SCCS } : {}),
+      tias: s.SUPPORT_TRANSFER_TIAS,
+    },
   };
 }
 

@@ -7,3 +7,5 @@ import './breaches/activities.js';
 import './breaches/orchestrator.js';
 import './dsars/activities.js';
 import './dsars/orchestrator.js';
+import './support-access/activities.js';
+import './support-access/orchestrator.js';

@@ -1,0 +1,80 @@
+// The access log of a support grant: one entry per request a support engineer made to the tenant
+// while the grant was active (in scope or refused), with time, route, outcome, the scope used, the
+// origin and, when the origin is outside the region's geography, the transfer and its basis.
+// Written by the endpoint after the request; an access whose entry cannot be written is not served.
+import type { GrantScope } from '../auth/policy.js';
+import type { StoredDoc, TenantPartition } from '../store/tenant-partition.js';
+import type { CsvColumn } from '../exports/writers.js';
+import type { Transfer } from './transfer.js';
+
+export interface GrantAccessView {
+  grantId: string;
+  at: string;
+  method: string;
+  /** The route's name (operation id), never the path with its ids. */
+  route: string;
+  status: number;
+  outcome: 'served' | 'refused' | 'failed';
+  /** The refusal's code, when refused. */
+  code?: string;
+  /** The scope the request was served under; null when it was outside every scope of the grant. */
+  scope: GrantScope | null;
+  origin: string;
+  originSource: 'token' | 'declared';
+  /** The transfer this access made, or null inside the region's geography. */
+  transfer: Transfer | null;
+  requestId: string;
+}
+
+export type GrantAccessDoc = StoredDoc & GrantAccessView & { type: 'supportAccess' };
+
+export async function appendAccess(partition: TenantPartition, entry: GrantAccessView): Promise<void> {
+  const doc: GrantAccessDoc = { id: `support-access:${entry.grantId}:${entry.at}:${entry.requestId}`, tenantId: partition.tenantId, type: 'supportAccess', ...entry };
+  await partition.commit([{ kind: 'create', doc }]);
+}
+
+export async function accessEntries(partition: TenantPartition, grantId: string): Promise<GrantAccessView[]> {
+  const docs = await partition.queryAll<GrantAccessDoc>("c.type = 'supportAccess' AND c.grantId = @grantId", [{ name: '@grantId', value: grantId }], { orderBy: 'c.id ASC' });
+  return docs.map(viewOfAccess);
+}
+
+/** Every access under every grant of the tenant, a page at a time (exports). */
+export function allAccessEntries(partition: TenantPartition): AsyncGenerator<GrantAccessDoc[]> {
+  return partition.query<GrantAccessDoc>("c.type = 'supportAccess'", [], { orderBy: 'c.id ASC', pageSize: 500 });
+}
+
+export function viewOfAccess(doc: GrantAccessDoc): GrantAccessView {
+  return {
+    grantId: doc.grantId,
+    at: doc.at,
+    method: doc.method,
+    route: doc.route,
+    status: doc.status,
+    outcome: doc.outcome,
+    ...(doc.code ? { code: doc.code } : {}),
+    scope: doc.scope,
+    origin: doc.origin,
+    originSource: doc.originSource,
+    transfer: doc.transfer,
+    requestId: doc.requestId,
+  };
+}
+
+/** CSV columns of the access log (the same for one grant's log and for the tenant's export). */
+export const ACCESS_LOG_COLUMNS: readonly CsvColumn<GrantAccessView>[] = [
+  { header: 'grantId', value: (e) => e.grantId },
+  { header: 'at', value: (e) => e.at },
+  { header: 'method', value: (e) => e.method },
+  { header: 'route', value: (e) => e.route },
+  { header: 'status', value: (e) => e.status },
+  { header: 'outcome', value: (e) => e.outcome },
+  { header: 'code', value: (e) => e.code ?? null },
+  { header: 'scope', value: (e) => e.scope },
+  { header: 'origin', value: (e) => e.origin },
+  { header: 'originSource', value: (e) => e.originSource },
+  { header: 'transfer', value: (e) => (e.transfer ? `${e.transfer.from}->${e.transfer.to}` : 'none') },
+  { header: 'transferBasis', value: (e) => e.transfer?.basis ?? null },
+  { header: 'transferInstrument', value: (e) => e.transfer?.instrument ?? null },
+  { header: 'tiaReference', value: (e) => e.transfer?.tiaReference ?? null },
+  { header: 'requestId', value: (e) => e.requestId },
+];
