@@ -4,6 +4,7 @@
 // Written by the endpoint after the request; an access whose entry cannot be written is not served.
 import type { GrantScope } from '../auth/policy.js';
 import type { StoredDoc, TenantPartition } from '../store/tenant-partition.js';
+import { appendMoment } from '../audit/audit-log.js';
 import type { CsvColumn } from '../exports/writers.js';
 import type { Transfer } from './transfer.js';
 
@@ -26,21 +27,22 @@ export interface GrantAccessView {
   requestId: string;
 }
 
-export type GrantAccessDoc = StoredDoc & GrantAccessView & { type: 'supportAccess' };
+/** `ord` orders entries written at the same instant (as the audit log's paging key does). */
+export type GrantAccessDoc = StoredDoc & GrantAccessView & { type: 'supportAccess'; ord: string };
 
 export async function appendAccess(partition: TenantPartition, entry: GrantAccessView): Promise<void> {
-  const doc: GrantAccessDoc = { id: `support-access:${entry.grantId}:${entry.at}:${entry.requestId}`, tenantId: partition.tenantId, type: 'supportAccess', ...entry };
+  const doc: GrantAccessDoc = { id: `support-access:${entry.grantId}:${entry.requestId}`, tenantId: partition.tenantId, type: 'supportAccess', ord: `${entry.at}|${appendMoment()}`, ...entry };
   await partition.commit([{ kind: 'create', doc }]);
 }
 
 export async function accessEntries(partition: TenantPartition, grantId: string): Promise<GrantAccessView[]> {
-  const docs = await partition.queryAll<GrantAccessDoc>("c.type = 'supportAccess' AND c.grantId = @grantId", [{ name: '@grantId', value: grantId }], { orderBy: 'c.id ASC' });
+  const docs = await partition.queryAll<GrantAccessDoc>("c.type = 'supportAccess' AND c.grantId = @grantId", [{ name: '@grantId', value: grantId }], { orderBy: 'c.ord ASC' });
   return docs.map(viewOfAccess);
 }
 
 /** Every access under every grant of the tenant, a page at a time (exports). */
 export function allAccessEntries(partition: TenantPartition): AsyncGenerator<GrantAccessDoc[]> {
-  return partition.query<GrantAccessDoc>("c.type = 'supportAccess'", [], { orderBy: 'c.id ASC', pageSize: 500 });
+  return partition.query<GrantAccessDoc>("c.type = 'supportAccess'", [], { orderBy: 'c.ord ASC', pageSize: 500 });
 }
 
 export function viewOfAccess(doc: GrantAccessDoc): GrantAccessView {
