@@ -40,9 +40,11 @@ export async function accessEntries(partition: TenantPartition, grantId: string)
   return docs.map(viewOfAccess);
 }
 
-/** Every access under every grant of the tenant, a page at a time (exports). */
-export function allAccessEntries(partition: TenantPartition): AsyncGenerator<GrantAccessDoc[]> {
-  return partition.query<GrantAccessDoc>("c.type = 'supportAccess'", [], { orderBy: 'c.ord ASC', pageSize: 500 });
+/** Every access under every grant of the tenant, oldest first, read a page at a time (exports). */
+export async function* accessRows(partition: TenantPartition): AsyncGenerator<GrantAccessView> {
+  for await (const page of partition.query<GrantAccessDoc>("c.type = 'supportAccess'", [], { orderBy: 'c.ord ASC', pageSize: 500 })) {
+    for (const doc of page) yield viewOfAccess(doc);
+  }
 }
 
 export function viewOfAccess(doc: GrantAccessDoc): GrantAccessView {

@@ -8,6 +8,7 @@ import type { Principal } from '../auth/principal.js';
 import { systemActor } from '../audit/system-actor.js';
 import { ConflictError, NotFoundError, UnprocessableError } from '../errors.js';
 import { runTenantWork, type IdempotencyOptions, type TenantWork } from '../store/unit-of-work.js';
+import type { TenantPartition } from '../store/tenant-partition.js';
 import { tenantData, type TenantKey } from '../tenants/partitions.js';
 import { workInTenant, type OpenTenant, type RequestMeta } from '../tenants/tenant-access.js';
 import { accessEntries, type GrantAccessView } from './access-log.js';
@@ -182,6 +183,13 @@ export async function listTenantGrants(services: Services, tenant: TenantKey, no
   const partition = await tenantData(services, tenant);
   const docs = await partition.queryAll<GrantDoc>("c.type = 'supportGrant'", [], { orderBy: 'c.requestedAt ASC' });
   return docs.map((doc) => viewOfGrant(doc, now));
+}
+
+/** Every grant of the tenant as it stands at `now`, oldest first, read a page at a time (exports). */
+export async function* grantRows(partition: TenantPartition, now: Date): AsyncGenerator<GrantView> {
+  for await (const page of partition.query<GrantDoc>("c.type = 'supportGrant'", [], { orderBy: 'c.requestedAt ASC', pageSize: 200 })) {
+    for (const doc of page) yield viewOfGrant(doc, now);
+  }
 }
 
 function isSupport(principal: Principal): boolean {

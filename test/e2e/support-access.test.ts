@@ -275,6 +275,17 @@ describe('support access (lockbox)', () => {
     const list = await system.request<string>('GET', `${base(eu)}?format=csv`, { token: eu.adminToken });
     const rows = parseCsv(list.body);
     assert.deepEqual([rows[1]![rows[0]!.indexOf('grantId')], rows[1]![rows[0]!.indexOf('transferBasis')], rows[1]![rows[0]!.indexOf('reviewOutcome')]], [grant.grantId, 'eu-sccs', 'justified']);
+
+    // Both are part of the tenant's exports.
+    const logExport = await exported(eu, { kind: 'support-access-log', format: 'csv' });
+    const [header, ...logRows] = parseCsv(logExport);
+    assert.deepEqual(logRows.map((r) => [r[header!.indexOf('grantId')], r[header!.indexOf('route')], r[header!.indexOf('transferBasis')], r[header!.indexOf('tiaReference')]]), [
+      [grant.grantId, 'getRecord', 'eu-sccs', 'TIA-US-2026-01'],
+      [grant.grantId, 'getUser', 'eu-sccs', 'TIA-US-2026-01'],
+      [grant.grantId, 'getRecord', 'eu-sccs', 'TIA-US-2026-01'],
+    ]);
+    const grantsExport = JSON.parse(await exported(eu, { kind: 'support-access', format: 'json' })) as Grant[];
+    assert.deepEqual(grantsExport.map((g) => [g.grantId, g.status, g.review?.outcome]), [[grant.grantId, 'expired', 'justified']]);
   });
 
   test('access from a country without a transfer impact assessment is refused and nothing is written', async () => {
@@ -316,6 +327,16 @@ describe('support access (lockbox)', () => {
     }
     assert.deepEqual(await lockboxDocuments(tenant), before);
   });
+
+  /** Runs an export job of the tenant to completion and downloads its file. */
+  async function exported(t: TenantFixture, body: Record<string, unknown>): Promise<string> {
+    const started = await system.post<{ exportId: string }>(`/api/tenants/${t.tenantId}/exports`, body, t.adminToken);
+    assert.equal(started.status, 202, JSON.stringify(started.body));
+    await system.settle();
+    const done = await system.get<{ status: string; download?: { url: string } }>(`/api/tenants/${t.tenantId}/exports/${started.body.exportId}`, t.adminToken);
+    assert.equal(done.body.status, 'ready', JSON.stringify(done.body));
+    return (await fetch(done.body.download!.url)).text();
+  }
 
   /** The tenant's grants and access-log entries as stored. */
   async function lockboxDocuments(t: TenantFixture): Promise<unknown[]> {
