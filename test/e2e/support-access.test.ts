@@ -288,6 +288,23 @@ describe('support access (lockbox)', () => {
     assert.deepEqual(grantsExport.map((g) => [g.grantId, g.status, g.review?.outcome]), [[grant.grantId, 'expired', 'justified']]);
   });
 
+  test('a retried request with the same Idempotency-Key makes one grant and one notice; nobody else revokes an engineer\'s grant', async () => {
+    const body = { ...REQUEST, ticket: 'SUP-idem' };
+    const send = () => system.request<Grant>('POST', base(), { token: engineer, body, headers: { 'idempotency-key': 'sup-idem-1' } });
+    const [first, second] = [await send(), await send()];
+    assert.equal(first.status, 201);
+    assert.equal(second.body.grantId, first.body.grantId);
+    await system.settle();
+    const stored = (await system.allDocuments('uksouth')).filter((d) => d['type'] === 'supportGrant' && d['ticket'] === 'SUP-idem');
+    assert.equal(stored.length, 1);
+    const notices = (await mailsTo(tenant.contacts.privacy[0]!.email)).filter((m) => (m.text ?? '').includes(first.body.grantId));
+    assert.equal(notices.length, 1, 'the request is announced once');
+
+    const colleague = await supportToken('support-eng-3');
+    assert.equal((await system.post(`${base()}/${first.body.grantId}/revoke`, {}, colleague)).status, 404);
+    assert.equal((await system.get<Grant>(`${base()}/${first.body.grantId}`, tenant.adminToken)).body.status, 'pending');
+  });
+
   test('access from a country without a transfer impact assessment is refused and nothing is written', async () => {
     const before = await lockboxDocuments(tenant);
     const response = await system.post<Problem>(base(), { ...REQUEST, origin: 'BR' }, engineer);
