@@ -213,6 +213,37 @@ describe('support access (lockbox)', () => {
     assert.equal(late.status, 409);
     assert.equal(late.body.code, 'SUPPORT.GRANT_NOT_PENDING');
     assert.equal((await readUser()).body.code, 'SUPPORT.NO_GRANT');
+
+    // Approved one second before the deadline: the lapse timer fires, finds it active, and waits for its expiry instead.
+    const close = await requestGrant({ ...REQUEST, ticket: 'SUP-4713' });
+    await system.advanceTo(new Date(new Date(close.decideBy).getTime() - 1000));
+    const approved = await approve(close);
+    await system.advance('PT1M');
+    await system.settle();
+    assert.equal((await system.get<Grant>(`${base()}/${close.grantId}`, tenant.adminToken)).body.status, 'active');
+    assert.equal((await readUser()).status, 200);
+    await system.advanceTo(new Date(approved.expiresAt!));
+    await system.settle();
+    assert.equal((await readUser()).body.code, 'SUPPORT.NO_GRANT');
+    const stored = (await system.allDocuments('uksouth')).find((d) => d['id'] === `support-grant:${close.grantId}`);
+    assert.equal(stored?.['status'], 'expired');
+  });
+
+  test('approve and deny racing for one request: one wins, the other is refused, and the record says who won', async () => {
+    const grant = await requestGrant({ ...REQUEST, ticket: 'SUP-race' });
+    const [approved, denied] = await Promise.all([
+      system.post<Grant & Problem>(`${base()}/${grant.grantId}/approve`, undefined, tenant.adminToken),
+      system.post<Grant & Problem>(`${base()}/${grant.grantId}/deny`, { reason: 'No' }, tenant.adminToken),
+    ]);
+    const winners = [approved, denied].filter((r) => r.status === 200);
+    assert.equal(winners.length, 1, `${approved.status} ${denied.status}`);
+    const loser = approved.status === 200 ? denied : approved;
+    assert.ok([409, 412].includes(loser.status), `the loser is refused: ${loser.status} ${loser.body.code}`);
+    await system.settle();
+    const final = await system.get<Grant>(`${base()}/${grant.grantId}`, tenant.adminToken);
+    assert.equal(final.body.status, winners[0]!.body.status);
+    assert.equal((await readUser()).status, final.body.status === 'active' ? 200 : 403);
+    if (final.body.status === 'active') assert.equal((await system.post(`${base()}/${grant.grantId}/revoke`, {}, tenant.adminToken)).status, 200);
   });
 
   test('the engineer or the tenant admin revokes an active grant, which ends access at once', async () => {
