@@ -336,6 +336,25 @@ describe('support access (lockbox)', () => {
     assert.equal((await system.get<Grant>(`${base()}/${first.body.grantId}`, tenant.adminToken)).body.status, 'pending');
   });
 
+  test('an email outage delays the break-glass notice, which is retried and sent to each contact once, and never extends the access', async () => {
+    const t = await provisionTenant(system);
+    const user = (await createUser(system, t)).userId;
+    const faults = await fetch(`${system.platform!.addresses.email.url}/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ failNext: 2 }) });
+    assert.equal(faults.status, 200);
+    const grant = await requestGrant({ ...REQUEST, scope: ['users:read'], duration: 'PT30M', emergency: true }, engineer, t);
+    const addresses = [t.contacts.security[0]!.email, t.contacts.privacy[0]!.email];
+    const sentDuringOutage = (await Promise.all(addresses.map(mailsTo))).flat().length;
+    assert.ok(sentDuringOutage < 2, `the outage held the notice back (${sentDuringOutage} sent)`);
+    assert.equal((await system.get(`/api/tenants/${t.tenantId}/users/${user}`, engineer)).status, 200, 'break-glass access does not wait for the mail service');
+    await system.advance('PT5M');
+    await system.settle();
+    for (const address of addresses) assert.equal((await mailsTo(address)).filter((m) => /Break-glass/.test(m.subject)).length, 1, address);
+    await system.advanceTo(new Date(grant.expiresAt!));
+    await system.settle();
+    assert.equal((await system.get<Problem>(`/api/tenants/${t.tenantId}/users/${user}`, engineer)).body.code, 'SUPPORT.NO_GRANT');
+    for (const address of addresses) assert.equal((await mailsTo(address)).filter((m) => /has ended/.test(m.subject)).length, 1, address);
+  });
+
   test('access from a country without a transfer impact assessment is refused and nothing is written', async () => {
     const before = await lockboxDocuments(tenant);
     const response = await system.post<Problem>(base(), { ...REQUEST, origin: 'BR' }, engineer);
