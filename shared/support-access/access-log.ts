@@ -2,30 +2,31 @@
 // while the grant was active (in scope or refused), with time, route, outcome, the scope used, the
 // origin and, when the origin is outside the region's geography, the transfer and its basis.
 // Written by the endpoint after the request; an access whose entry cannot be written is not served.
-import type { GrantScope } from '../auth/policy.js';
+import { z } from 'zod';
+import { GRANT_SCOPES } from '../auth/policy.js';
 import type { StoredDoc, TenantPartition } from '../store/tenant-partition.js';
 import { appendMoment } from '../audit/audit-log.js';
 import type { CsvColumn } from '../exports/writers.js';
-import type { Transfer } from './transfer.js';
+import { grantViewSchema } from './grant.js';
+import { transferSchema } from './transfer.js';
 
-export interface GrantAccessView {
-  grantId: string;
-  at: string;
-  method: string;
-  /** The route's name (operation id), never the path with its ids. */
-  route: string;
-  status: number;
-  outcome: 'served' | 'refused' | 'failed';
-  /** The refusal's code, when refused. */
-  code?: string;
-  /** The scope the request was served under; null when it was outside every scope of the grant. */
-  scope: GrantScope | null;
-  origin: string;
-  originSource: 'token' | 'declared';
-  /** The transfer this access made, or null inside the region's geography. */
-  transfer: Transfer | null;
-  requestId: string;
-}
+/** One access under a grant as the API shows it (and the schema of the OpenAPI response). */
+export const grantAccessViewSchema = z.object({
+  grantId: z.string(),
+  at: z.string(),
+  method: z.string(),
+  route: z.string().describe("The route's operation id, never the path with its ids"),
+  status: z.number().int(),
+  outcome: z.enum(['served', 'refused', 'failed']),
+  code: z.string().optional().describe("The refusal's code, when refused"),
+  scope: z.enum(GRANT_SCOPES).nullable().describe('The scope it was served under; null when outside every scope of the grant'),
+  origin: z.string(),
+  originSource: z.enum(['token', 'declared']),
+  transfer: transferSchema.nullable().describe('The transfer this access made, or null inside the region geography'),
+  requestId: z.string(),
+});
+export type GrantAccessView = z.infer<typeof grantAccessViewSchema>;
+export const grantLogSchema = z.object({ grant: grantViewSchema, entries: z.array(grantAccessViewSchema) });
 
 /** `ord` orders entries written at the same instant (as the audit log's paging key does). */
 export type GrantAccessDoc = StoredDoc & GrantAccessView & { type: 'supportAccess'; ord: string };

@@ -9,7 +9,7 @@ import { phaseTable } from '../flows/phase-table.js';
 import { plainText } from '../http/text.js';
 import type { CsvColumn } from '../exports/writers.js';
 import type { StoredDoc } from '../store/tenant-partition.js';
-import { isCountryCode, type Transfer } from './transfer.js';
+import { isCountryCode, transferSchema, type Transfer } from './transfer.js';
 
 export const GRANT_PHASES = phaseTable('support-grant', {
   pending: ['active', 'denied', 'expired', 'revoked'],
@@ -93,35 +93,45 @@ export interface GrantDoc extends StoredDoc {
   endedBy?: string;
   endReason?: string;
   /** Break-glass only: the tenant's review after the fact. */
-  review?: { required: true; reviewedAt?: string; reviewedBy?: string; outcome?: 'justified' | 'not-justified'; notes?: string };
+  review?: z.infer<typeof reviewSchema>;
   version: number;
 }
 
-export interface GrantView {
-  grantId: string;
-  tenantId: string;
-  engineer: string;
-  reason: string;
-  ticket: string;
-  scope: GrantScope[];
-  duration: string;
-  emergency: boolean;
-  origin: GrantDoc['origin'];
-  transfer: Transfer | null;
-  /** As of the request, by the clock (a grant past its expiresAt shows expired before the timer records it). */
-  status: GrantStatus;
-  requestedAt: string;
-  decideBy: string;
-  decidedAt?: string;
-  decidedBy?: string;
-  denialReason?: string;
-  activatedAt?: string;
-  expiresAt?: string;
-  endedAt?: string;
-  endedBy?: string;
-  endReason?: string;
-  review?: GrantDoc['review'];
-}
+const reviewSchema = z.object({
+  required: z.literal(true),
+  reviewedAt: z.string().optional(),
+  reviewedBy: z.string().optional(),
+  outcome: z.enum(['justified', 'not-justified']).optional(),
+  notes: z.string().optional(),
+});
+
+/** A grant as the API shows it (and the schema of the OpenAPI response). */
+export const grantViewSchema = z.object({
+  grantId: z.string(),
+  tenantId: z.string(),
+  engineer: z.string().describe("The support engineer's id (token subject); nothing else about them is kept"),
+  reason: z.string(),
+  ticket: z.string(),
+  scope: z.array(z.enum(GRANT_SCOPES)),
+  duration: z.string(),
+  emergency: z.boolean(),
+  origin: z.object({ country: z.string(), source: z.enum(['token', 'declared']), declared: z.string() }),
+  transfer: transferSchema.nullable(),
+  status: z.enum(GRANT_PHASES.phases).describe('As of the request, by the clock: a grant past its expiresAt shows expired before its timer records it'),
+  requestedAt: z.string(),
+  decideBy: z.string(),
+  decidedAt: z.string().optional(),
+  decidedBy: z.string().optional(),
+  denialReason: z.string().optional(),
+  activatedAt: z.string().optional(),
+  expiresAt: z.string().optional(),
+  endedAt: z.string().optional(),
+  endedBy: z.string().optional(),
+  endReason: z.string().optional(),
+  review: reviewSchema.optional(),
+});
+export type GrantView = z.infer<typeof grantViewSchema>;
+export const grantListSchema = z.object({ grants: z.array(grantViewSchema) });
 
 export const grantDocId = (grantId: string): string => `support-grant:${grantId}`;
 export const grantInstanceId = (tenantId: string, grantId: string): string => `support-grant-${tenantId}-${grantId}`;

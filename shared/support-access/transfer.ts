@@ -3,6 +3,7 @@
 // eu); an adequacy decision where the law of the region has one for the destination; otherwise the
 // transfer instrument the vendor signed (UK IDTA or EU SCCs) with the destination's transfer impact
 // assessment, both from configuration. Pure.
+import { z } from 'zod';
 import type { Region } from '../config.js';
 
 export const EEA = [
@@ -26,17 +27,17 @@ export const GEOGRAPHY: Record<Region, { name: 'UK' | 'EEA'; countries: readonly
   eu: { name: 'EEA', countries: EEA },
 };
 
-export type TransferBasisKind = 'adequacy' | 'uk-idta' | 'eu-sccs';
+export const TRANSFER_BASES = ['adequacy', 'uk-idta', 'eu-sccs'] as const;
+export type TransferBasisKind = (typeof TRANSFER_BASES)[number];
 
-export interface Transfer {
-  from: 'UK' | 'EEA';
-  to: string;
-  basis: TransferBasisKind;
-  /** The adequacy regulation or decision, or the signed IDTA / SCCs, as the vendor's records name it. */
-  instrument: string;
-  /** The transfer impact assessment for this destination (IDTA and SCC transfers need one). */
-  tiaReference?: string;
-}
+export const transferSchema = z.object({
+  from: z.enum(['UK', 'EEA']),
+  to: z.string().describe('ISO 3166-1 alpha-2 country of the engineer'),
+  basis: z.enum(TRANSFER_BASES),
+  instrument: z.string().describe('The adequacy regulation or decision, or the signed IDTA / SCCs, as the vendor records name it'),
+  tiaReference: z.string().optional().describe('The transfer impact assessment for this destination (IDTA and SCC transfers need one)'),
+});
+export type Transfer = z.infer<typeof transferSchema>;
 
 export interface TransferSafeguards {
   /** Reference of the UK International Data Transfer Agreement in force for support access. */

@@ -9,6 +9,8 @@ import assert from 'node:assert/strict';
 import { LocalSystem } from '../support/local-system.js';
 import { createRecord, createUser, provisionTenant, type TenantFixture } from '../support/builders.js';
 import { parseCsv } from '../support/csv.js';
+import { grantAccessViewSchema, grantLogSchema } from '../../shared/support-access/access-log.js';
+import { grantViewSchema } from '../../shared/support-access/grant.js';
 
 interface Grant {
   grantId: string;
@@ -70,6 +72,7 @@ describe('support access (lockbox)', () => {
     const response = await system.post<Grant>(base(t), body, token);
     assert.equal(response.status, 201, JSON.stringify(response.body));
     assert.equal(response.headers.get('location'), `${base(t)}/${response.body.grantId}`);
+    grantViewSchema.strict().parse(response.body);
     await system.settle();
     return response.body;
   }
@@ -77,6 +80,7 @@ describe('support access (lockbox)', () => {
   async function approve(grant: Grant, t = tenant): Promise<Grant> {
     const response = await system.post<Grant>(`${base(t)}/${grant.grantId}/approve`, undefined, t.adminToken);
     assert.equal(response.status, 200, JSON.stringify(response.body));
+    grantViewSchema.strict().parse(response.body);
     await system.settle();
     return response.body;
   }
@@ -84,6 +88,8 @@ describe('support access (lockbox)', () => {
   async function accessLog(grant: Grant, token = tenant.adminToken, t = tenant): Promise<AccessEntry[]> {
     const response = await system.get<{ entries: AccessEntry[] }>(`${base(t)}/${grant.grantId}/log`, token);
     assert.equal(response.status, 200, JSON.stringify(response.body));
+    grantLogSchema.strict().parse(response.body);
+    for (const entry of response.body.entries) grantAccessViewSchema.strict().parse(entry);
     return response.body.entries;
   }
 
