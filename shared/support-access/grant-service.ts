@@ -161,8 +161,11 @@ export async function listGrants(services: Services, open: OpenTenant, principal
 }
 
 export async function readGrant(services: Services, open: OpenTenant, principal: Principal, grantId: string, meta: RequestMeta): Promise<GrantView> {
-  const doc = await loadGrant(open, grantId, ownGrantOnly(principal));
-  return viewOfGrant(doc, meta.now);
+  return workInTenant(services, open, meta, async (tx) => {
+    const doc = await loadGrant(open, grantId, ownGrantOnly(principal));
+    tx.audit({ action: 'support-access.read', target: { type: 'support-grant', id: grantId } });
+    return viewOfGrant(doc, meta.now);
+  });
 }
 
 /** Every access made under one grant, oldest first (the engineer sees only their own grants' logs). */
