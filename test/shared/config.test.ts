@@ -67,3 +67,13 @@ test('breach notification settings: the ops and escalation mailboxes and the DPO
     ],
   );
 });
+
+test('support transfer safeguards: the TIA per destination is parsed, a malformed pair is named, and none configured means none', () => {
+  const config = loadConfig(exampleSettings());
+  assert.deepEqual(config.supportTransfers, { ukIdta: 'IDTA-2026-001', euSccs: 'SCC-2021/914-M3-2026-001', tias: { US: 'TIA-US-2026-01', IN: 'TIA-IN-2026-01' } });
+  assert.deepEqual(problemsOf({ ...exampleSettings(), SUPPORT_TRANSFER_TIAS: 'US=TIA-1,usa=TIA-2' }), [
+    { setting: 'SUPPORT_TRANSFER_TIAS', message: 'usa=TIA-2 is not COUNTRY=REFERENCE (an ISO 3166-1 alpha-2 code, then the TIA reference)' },
+  ]);
+  const none = loadConfig({ ...exampleSettings(), SUPPORT_TRANSFER_UK_IDTA: '', SUPPORT_TRANSFER_EU_SCCS: '', SUPPORT_TRANSFER_TIAS: '' });
+  assert.deepEqual(none.supportTransfers, { tias: {} });
+});
