@@ -252,6 +252,16 @@ describe('support access (lockbox)', () => {
     if (final.body.status === 'active') assert.equal((await system.post(`${base()}/${grant.grantId}/revoke`, {}, tenant.adminToken)).status, 200);
   });
 
+  test("a grant opens its own tenant only, and only to the engineer it was given to", async () => {
+    const other = await provisionTenant(system);
+    const otherUser = (await createUser(system, other)).userId;
+    const grant = await approve(await requestGrant({ ...REQUEST, ticket: 'SUP-own-tenant' }));
+    assert.equal((await readUser()).status, 200);
+    assert.equal((await system.get<Problem>(`/api/tenants/${other.tenantId}/users/${otherUser}`, engineer)).body.code, 'SUPPORT.NO_GRANT');
+    assert.equal((await readUser(await supportToken('support-eng-4'))).status, 403, 'a colleague has no part in it');
+    assert.equal((await system.post(`${base()}/${grant.grantId}/revoke`, {}, engineer)).status, 200);
+  });
+
   test('the engineer or the tenant admin revokes an active grant, which ends access at once', async () => {
     for (const [who, token] of [['engineer', engineer], ['admin', tenant.adminToken]] as const) {
       const grant = await approve(await requestGrant({ ...REQUEST, ticket: `SUP-rev-${who}` }));
