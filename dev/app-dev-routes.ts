@@ -50,7 +50,7 @@ export class AppDevRoutes {
   }
 
   async #token(res: ServerResponse, body: Buffer): Promise<boolean> {
-    let request: { roles?: unknown; role?: unknown; tenant?: unknown; sub?: unknown; lifetimeSeconds?: unknown };
+    let request: { roles?: unknown; role?: unknown; tenant?: unknown; sub?: unknown; country?: unknown; lifetimeSeconds?: unknown };
     try {
       request = JSON.parse(body.toString('utf8') || '{}') as typeof request;
     } catch {
@@ -63,6 +63,7 @@ export class AppDevRoutes {
         sub: typeof request.sub === 'string' ? request.sub : `dev-${roles[0]}`,
         roles,
         ...(typeof request.tenant === 'string' ? { tid: request.tenant } : {}),
+        ...(typeof request.country === 'string' ? { ctry: request.country } : {}),
       },
       { now: this.deps.clock.now(), ...(typeof request.lifetimeSeconds === 'number' ? { lifetimeSeconds: request.lifetimeSeconds } : {}) },
     );

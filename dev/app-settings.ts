@@ -23,6 +23,10 @@ export function localAppSettings(platform: PlatformAddresses, hostOrigin: string
     BREACH_CLOCK_HEARTBEAT_SCHEDULE: '0 5 3 * * 1',
     DPO_NAME: 'Data Protection Officer',
     DPO_EMAIL: 'dpo@vendor.notifications.local',
+    // Support access from outside a region's geography: the signed instruments and one assessed destination.
+    SUPPORT_TRANSFER_UK_IDTA: 'IDTA-2026-001',
+    SUPPORT_TRANSFER_EU_SCCS: 'SCC-2021/914-M3-2026-001',
+    SUPPORT_TRANSFER_TIAS: 'US=TIA-US-2026-01,IN=TIA-IN-2026-01',
   };
   for (const [region, suffix] of [['uksouth', 'UKSOUTH'], ['eu', 'EU']] as const) {
     const cosmos = platform.cosmos[region];

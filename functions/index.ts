@@ -15,6 +15,7 @@ import './breaches.js';
 import './breach-notices.js';
 import './breach-clock-heartbeat.js';
 import './dsars.js';
+import './support-access.js';
 import './ops.js';
 import './sub-processors.js';
 import './processing.js';

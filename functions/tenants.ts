@@ -43,7 +43,7 @@ apiRoute(
   'getTenant',
   { route: 'tenants/{tenantId}', method: 'GET', summary: 'A tenant: region, status and nominated contacts', responses: { 200: tenantViewSchema }, tag: 'Tenants' },
   {
-    auth: { tenant: 'tenants.read' },
+    auth: { tenant: 'tenants.read', grantScope: 'config:read' },
     params: tenantParams,
     handle: async ({ principal, params, services, meta }) => {
       const open = await openTenant(services, principal, params.tenantId, 'tenants.read', 'read', meta);

@@ -115,6 +115,14 @@ param subProcessorNoticePeriod string = 'P30D'
 
 @description('Mailbox of the ops.platform team: told of objections to sub-processor changes. Empty: the DPO.')
 param opsPlatformEmail string = ''
+@description('Reference of the UK IDTA for support access from outside the UK (empty: none)')
+param supportTransferUkIdta string = ''
+
+@description('Reference of the EU SCCs for support access from outside the EEA (empty: none)')
+param supportTransferEuSccs string = ''
+
+@description('Transfer impact assessment per destination for support access, e.g. US=TIA-US-2026-01 (comma-separated)')
+param supportTransferTias string = ''
 
 @description('Monthly cost budget of the resource group, in the billing currency; ops are alerted at 80% spent and at 100% forecast.')
 @minValue(1)
@@ -391,6 +399,11 @@ var appSettings = {
   // Sub-processor changes take effect no sooner than this after customers are told (DPA §5).
   SUBPROCESSOR_NOTICE_PERIOD: subProcessorNoticePeriod
   OPS_PLATFORM_EMAIL: opsPlatformEmail
+  // Support access from outside a region's geography (lockbox): the signed UK IDTA and EU SCCs and
+  // the transfer impact assessment per destination; empty means no such access is granted.
+  SUPPORT_TRANSFER_UK_IDTA: supportTransferUkIdta
+  SUPPORT_TRANSFER_EU_SCCS: supportTransferEuSccs
+  SUPPORT_TRANSFER_TIAS: supportTransferTias
 }
 
 module api 'modules/function-app.bicep' = {

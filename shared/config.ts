@@ -3,6 +3,7 @@
 // in local.settings.example.json and in the Bicep app settings (infra/).
 import { Duration } from 'luxon';
 import { z } from 'zod';
+import type { TransferSafeguards } from './support-access/transfer.js';
 
 export const REGIONS = ['uksouth', 'eu'] as const;
 export type Region = (typeof REGIONS)[number];
@@ -185,6 +186,23 @@ const settingsSchema = z.object({
   SUBPROCESSOR_NOTICE_PERIOD: fixedDuration('P30D'),
   /** Where ops.platform is told of objections to sub-processor changes (and reminded of unanswered ones); the DPO when unset. */
   OPS_PLATFORM_EMAIL: z.email({ message: 'must be an email address' }).optional(),
+  /** Reference of the UK IDTA under which support engineers outside the UK (and its adequate countries) may access uksouth tenants. */
+  SUPPORT_TRANSFER_UK_IDTA: z.string().trim().min(1).max(200).optional(),
+  /** Reference of the EU SCCs under which support engineers outside the EEA (and its adequate countries) may access eu tenants. */
+  SUPPORT_TRANSFER_EU_SCCS: z.string().trim().min(1).max(200).optional(),
+  /** Transfer impact assessment per destination, `US=TIA-2026-01,IN=TIA-2026-02`: without one, no support access from there. */
+  SUPPORT_TRANSFER_TIAS: z
+    .string()
+    .default('')
+    .transform((value, ctx) => {
+      const tias: Record<string, string> = {};
+      for (const pair of value.split(',').map((p) => p.trim()).filter((p) => p !== '')) {
+        const m = /^([A-Z]{2})=([\x21-\x7e]{1,100})$/.exec(pair);
+        if (!m) ctx.addIssue({ code: 'custom', message: `${pair} is not COUNTRY=REFERENCE (an ISO 3166-1 alpha-2 code, then the TIA reference)` });
+        else tias[m[1]!] = m[2]!;
+      }
+      return tias;
+    }),
 });
 
 export type Settings = z.infer<typeof settingsSchema>;
@@ -216,6 +234,7 @@ export interface Config {
   processor: { name: string };
   subProcessors: { noticePeriod: string; noticePeriodMs: number; opsEmail: string };
   dsar: { unverifiedCloseAfter: UnverifiedCloseAfter };
+  supportTransfers: TransferSafeguards;
 }
 
 /** How long a request may wait on the person before it is closed as not verified. */
@@ -292,6 +311,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     processor: { name: s.PROCESSOR_NAME },
     subProcessors: { noticePeriod: s.SUBPROCESSOR_NOTICE_PERIOD.text, noticePeriodMs: s.SUBPROCESSOR_NOTICE_PERIOD.ms, opsEmail: s.OPS_PLATFORM_EMAIL ?? s.DPO_EMAIL },
     dsar: { unverifiedCloseAfter: s.DSAR_UNVERIFIED_CLOSE_AFTER },
+    supportTransfers: {
+      ...(s.SUPPORT_TRANSFER_UK_IDTA ? { ukIdta: s.SUPPORT_TRANSFER_UK_IDTA } : {}),
+      ...(s.SUPPORT_TRANSFER_EU_SCCS ? { euSccs: s.SUPPORT_TRANSFER_EU_SCCS } : {}),
+      tias: s.SUPPORT_TRANSFER_TIAS,
+    },
   };
 }
 

@@ -11,3 +11,5 @@ import './sub-processors/activities.js';
 import './sub-processors/orchestrator.js';
 import './evidence-packs/activities.js';
 import './evidence-packs/orchestrator.js';
+import './support-access/activities.js';
+import './support-access/orchestrator.js';

@@ -15,9 +15,12 @@ import { tenantData, tenantRef } from '../tenants/partitions.js';
 import { workInTenant } from '../tenants/tenant-access.js';
 import { exportTenantData, type ExportFormat, type ExportSubject } from './tenant-export.js';
 
+/** What can be exported: `support-access` is every support-access grant, `support-access-log` every access under them. */
+const EXPORT_KINDS = ['users', 'audit', 'module', 'support-access', 'support-access-log'] as const;
+
 export const requestExportSchema = z
   .strictObject({
-    kind: z.enum(['users', 'audit', 'module'], { message: 'must be one of users, audit, module' }),
+    kind: z.enum(EXPORT_KINDS, { message: `must be one of ${EXPORT_KINDS.join(', ')}` }),
     module: z.enum(MODULES, { message: `must be one of ${MODULES.join(', ')}` }).optional(),
     format: z.enum(['csv', 'json'], { message: 'must be csv or json' }),
     /** Start a CSV with a UTF-8 byte-order mark (for Excel on Windows). */
@@ -62,7 +65,7 @@ export interface ExportJobDoc extends StoredDoc {
 export const exportViewSchema = z
   .object({
     exportId: z.string(),
-    kind: z.enum(['users', 'audit', 'module']),
+    kind: z.enum(EXPORT_KINDS),
     module: z.enum(MODULES).optional(),
     format: z.enum(['csv', 'json']),
     status: z.enum(EXPORT_JOB_PHASES.phases),
@@ -84,6 +87,7 @@ export const exportInstanceId = (tenantId: string, exportId: string): string => 
 export function subjectOf(job: Pick<ExportJobDoc, 'kind' | 'module'>): ExportSubject {
   if (job.kind === 'users') return { kind: 'users' };
   if (job.kind === 'audit') return { kind: 'audit-log' };
+  if (job.kind === 'support-access' || job.kind === 'support-access-log') return { kind: job.kind };
   return { kind: 'records', module: job.module! };
 }
 

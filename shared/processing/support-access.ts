@@ -1,23 +1,21 @@
-// Support access as the record of processing and the evidence pack report it: the seam where the
-// lockbox (support-access grants, issue 14) plugs in. Until that capability exists this says so
-// truthfully, rather than reporting "no grants" as if grants were being recorded.
+// Support access as the record of processing and the evidence pack report it: how the lockbox works,
+// every grant of the tenant, and every grant whose access was a transfer, with its basis.
 import { z } from 'zod';
 import type { Services } from '../composition.js';
+import { supportAccessForRecords } from '../support-access/for-records.js';
+import { grantViewSchema } from '../support-access/grant.js';
+import { transferSchema } from '../support-access/transfer.js';
 
 export const supportAccessSectionSchema = z.object({
-  grantsAvailable: z.boolean().meta({ description: 'Whether support access goes through recorded grants in this version' }),
+  grantsAvailable: z.boolean().meta({ description: 'Whether support access goes through recorded grants (the lockbox)' }),
   statement: z.string(),
-  grants: z.array(z.unknown()).meta({ description: 'Every grant of the tenant (empty while the capability does not exist)' }),
-  transfers: z.array(z.unknown()).meta({ description: "Grants whose access was a transfer outside the tenant's region's geography, with their basis" }),
+  grants: z.array(grantViewSchema).meta({ description: 'Every support-access grant of the tenant' }),
+  transfers: z
+    .array(transferSchema.extend({ grantId: z.string(), status: grantViewSchema.shape.status, activatedAt: z.string(), expiresAt: z.string().optional() }))
+    .meta({ description: "Grants whose access was a transfer outside the tenant's region's geography, with their basis" }),
 });
 export type SupportAccessSection = z.infer<typeof supportAccessSectionSchema>;
 
-export async function supportAccessSection(_services: Services, _tenantId: string): Promise<SupportAccessSection> {
-  return {
-    grantsAvailable: false,
-    statement:
-      'This version has no support-access grant (lockbox) capability, so no grants or transfers are recorded. Vendor support staff (role "support") can read user records, module records and the audit log of a tenant; every such read is recorded in that tenant\'s audit log with the reader\'s id.',
-    grants: [],
-    transfers: [],
-  };
+export function supportAccessSection(services: Services, tenantId: string): Promise<SupportAccessSection> {
+  return supportAccessForRecords(services, tenantId);
 }

@@ -35,7 +35,15 @@ export interface OpenTenant {
 export type AccessIntent = 'read' | 'write' | 'export' | 'obligation';
 
 export function actorOf(principal: Principal): AuditActor {
-  return { sub: principal.sub, roles: [...principal.roles], ...(principal.tenantId ? { tenantId: principal.tenantId } : {}) };
+  const grant = principal.supportGrant;
+  return {
+    sub: principal.sub,
+    roles: [...principal.roles],
+    ...(principal.tenantId ? { tenantId: principal.tenantId } : {}),
+    ...(grant
+      ? { supportGrant: { grantId: grant.grantId, scope: grant.scope, origin: grant.origin, originSource: grant.originSource, ...(grant.transferBasis ? { transferBasis: grant.transferBasis } : {}) } }
+      : {}),
+  };
 }
 
 /** The partition of `tenantId` in its own region; the only way product code reaches tenant data. */

@@ -94,7 +94,7 @@ describe('records of processing and evidence packs', () => {
     assert.equal(ukRecord.body.processor.dpo.email, 'dpo@vendor.notifications.local');
     assert.deepEqual(ukRecord.body.controller.contacts.map((c) => c.email).sort(), [uk.contacts.privacy[0]!.email, uk.contacts.security[0]!.email].sort());
     assert.ok(ukRecord.body.subProcessors.subProcessors.some((s) => s.name === 'Microsoft Azure'));
-    assert.equal(ukRecord.body.transfers.supportAccess.grantsAvailable, false);
+    assert.equal(ukRecord.body.transfers.supportAccess.grantsAvailable, true);
     assert.ok(ukRecord.body.securityMeasures.some((m) => m.measure === 'audit chain'));
 
     const euRecord = await system.get<RecordBody>(`/api/tenants/${eu.tenantId}/records-of-processing`, eu.adminToken);
@@ -157,7 +157,7 @@ describe('records of processing and evidence packs', () => {
     assert.equal(dsars.total.received, 1);
     assert.equal(dsars.byType.access.received, 1);
     assert.equal(dsars.total.openWithinDeadline, 1);
-    assert.equal((read('support-access.json') as { grantsAvailable: boolean }).grantsAvailable, false);
+    assert.equal((read('support-access.json') as { grantsAvailable: boolean }).grantsAvailable, true);
     assert.equal(((read('record-of-processing.json') as unknown) as RecordBody).region.key, 'eu');
 
     const tampered = Buffer.from(files.get('residency.json')!.toString('utf8').replace('westeurope', 'eastus'));

@@ -81,3 +81,13 @@ test('the period a DSAR may wait on the person is whole months or days, one mont
   assert.deepEqual(loadConfig({ ...rest, DSAR_UNVERIFIED_CLOSE_AFTER: 'P30D' }).dsar.unverifiedCloseAfter, { days: 30 });
   for (const bad of ['P0M', 'P1Y', '30', 'P1M2D']) assert.deepEqual(problemsOf({ ...rest, DSAR_UNVERIFIED_CLOSE_AFTER: bad }).map((p) => p.setting), ['DSAR_UNVERIFIED_CLOSE_AFTER'], bad);
 });
+
+test('support transfer safeguards: the TIA per destination is parsed, a malformed pair is named, and none configured means none', () => {
+  const config = loadConfig(exampleSettings());
+  assert.deepEqual(config.supportTransfers, { ukIdta: 'IDTA-2026-001', euSccs: 'SCC-2021/914-M3-2026-001', tias: { US: 'TIA-US-2026-01', IN: 'TIA-IN-2026-01' } });
+  assert.deepEqual(problemsOf({ ...exampleSettings(), SUPPORT_TRANSFER_TIAS: 'US=TIA-1,usa=TIA-2' }), [
+    { setting: 'SUPPORT_TRANSFER_TIAS', message: 'usa=TIA-2 is not COUNTRY=REFERENCE (an ISO 3166-1 alpha-2 code, then the TIA reference)' },
+  ]);
+  const none = loadConfig({ ...exampleSettings(), SUPPORT_TRANSFER_UK_IDTA: '', SUPPORT_TRANSFER_EU_SCCS: '', SUPPORT_TRANSFER_TIAS: '' });
+  assert.deepEqual(none.supportTransfers, { tias: {} });
+});
