@@ -26,7 +26,9 @@ export type ExportContainer = (typeof EXPORT_CONTAINERS)[number];
 
 /** Write-once copies of signed records; infra/ gives the container a five-year WORM retention policy. */
 export const EVIDENCE_CONTAINER = 'evidence';
-type ContainerName = ExportContainer | typeof EVIDENCE_CONTAINER;
+/** The erasure ledger (shared/erasure/ledger.ts): outside the Cosmos data a point-in-time restore brings back. */
+export const ERASURE_LEDGER_CONTAINER = 'erasure-ledger';
+type ContainerName = ExportContainer | typeof EVIDENCE_CONTAINER | typeof ERASURE_LEDGER_CONTAINER;
 
 /** The settings this adapter reads (a `Config` is one). */
 export interface BlobStorageSettings {
@@ -193,6 +195,11 @@ export class RegionalBlobStorage {
   async exists(region: Region, container: ExportContainer, blobName: string): Promise<boolean> {
     assertTenantBlob(region, blobName);
     return this.#regions[region].service.getContainerClient(container).getBlobClient(blobName).exists();
+  }
+
+  /** The region's erasure ledger container; shared/erasure/ledger.ts owns what is in it. */
+  erasureLedger(region: Region): Promise<ContainerClient> {
+    return this.#container(region, ERASURE_LEDGER_CONTAINER);
   }
 
   #container(region: Region, name: ContainerName): Promise<ContainerClient> {

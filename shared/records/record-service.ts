@@ -126,34 +126,42 @@ export async function eraseRecord(
   recordId: string,
   meta: RequestMeta & { reason?: string; idempotency?: IdempotencyOptions },
 ): Promise<Representation<RecordView>> {
-  return workInTenant(services, open, meta, async (tx) => {
+  const erased = await workInTenant(services, open, meta, async (tx) => {
       const doc = await loadRecord(tx, module, recordId);
-      if (doc.status === 'erased') return { view: await recordView(doc, tx.cipher), etag: etagOf(doc.version) };
+      if (doc.status === 'erased') return { view: await recordView(doc, tx.cipher), etag: etagOf(doc.version), erasedAt: doc.erasedAt ?? doc.updatedAt };
       const at = meta.now.toISOString();
-      const tombstone: RecordDoc = {
-        id: doc.id,
-        tenantId: doc.tenantId,
-        type: 'record',
-        module,
-        recordId,
-        status: 'erased',
-        version: doc.version + 1,
-        peopleUserIds: [],
-        createdAt: doc.createdAt,
-        createdBy: doc.createdBy,
-        updatedAt: at,
-        erasedAt: at,
-      };
+      const tombstone = recordTombstone(doc, at);
       tx.replace(tombstone, doc._etag!);
       tx.audit({
         action: 'record.erased',
         target: { type: `record:${module}`, id: recordId },
         ...(meta.reason ? { details: await tx.cipher.seal({ kind: 'tenant' }, { reason: meta.reason }, auditDetailsAad('record.erased', recordId, at)) } : {}),
       });
-      return { view: await recordView(tombstone, tx.cipher), etag: etagOf(tombstone.version) };
+      return { view: await recordView(tombstone, tx.cipher), etag: etagOf(tombstone.version), erasedAt: at };
     },
     meta.idempotency,
   );
+  // Also when it was erased already: a retry after a crash before this point still records it.
+  await services.erasures.append({ kind: 'record', tenantId: open.partition.tenantId, module, recordId, at: erased.erasedAt });
+  return { view: erased.view, etag: erased.etag };
+}
+
+/** The record after erasure: ids and instants only, no content and no people. */
+export function recordTombstone(doc: RecordDoc, at: string): RecordDoc {
+  return {
+    id: doc.id,
+    tenantId: doc.tenantId,
+    type: 'record',
+    module: doc.module,
+    recordId: doc.recordId,
+    status: 'erased',
+    version: doc.version + 1,
+    peopleUserIds: [],
+    createdAt: doc.createdAt,
+    createdBy: doc.createdBy,
+    updatedAt: at,
+    erasedAt: at,
+  };
 }
 
 async function loadRecord(tx: TenantWork, module: ModuleName, recordId: string): Promise<RecordDoc> {

@@ -65,7 +65,9 @@ export async function beginDeletion(services: Services, ref: TerminationRef, now
     return 'proceed' as const;
   });
   if (outcome === 'proceed') {
-    await changeTermination(services, ref, (t) => (t.deletion ? t : { ...inPhase(t, 'deleting'), deletion: { startedAt: now.toISOString(), batches: 0, stores: [] } }));
+    const started = await changeTermination(services, ref, (t) => (t.deletion ? t : { ...inPhase(t, 'deleting'), deletion: { startedAt: now.toISOString(), batches: 0, stores: [] } }));
+    // Before the first document goes: a restore to any later point is replayed as this deletion.
+    await services.erasures.append({ kind: 'tenant', tenantId: ref.tenantId, terminationId: ref.terminationId, at: started.deletion?.startedAt ?? now.toISOString() });
   }
   return outcome;
 }

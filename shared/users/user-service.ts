@@ -148,23 +148,11 @@ export async function eraseUser(
   userId: string,
   meta: RequestMeta & { reason?: string; idempotency?: IdempotencyOptions },
 ): Promise<Representation<UserView>> {
-  return workInTenant(services, open, meta, async (tx) => {
+  const erased = await workInTenant(services, open, meta, async (tx) => {
       const doc = await loadUser(tx, userId);
       if (doc.status === 'erased') return { view: tombstoneView(doc), etag: etagOf(doc.version) };
       const at = meta.now.toISOString();
-      const tombstone: UserDoc = {
-        id: doc.id,
-        tenantId: doc.tenantId,
-        type: 'user',
-        userId,
-        status: 'erased',
-        version: doc.version + 1,
-        createdAt: doc.createdAt,
-        createdBy: doc.createdBy,
-        updatedAt: at,
-        erasedAt: at,
-        erasedBy: open.actor.sub,
-      };
+      const tombstone = userTombstone(doc, at, open.actor.sub);
       tx.replace(tombstone, doc._etag!);
       if (doc.emailIndex) tx.delete(emailClaimDocId(doc.emailIndex));
       tx.raw(services.keyring.destroySubjectKeyOp(userId));
@@ -178,6 +166,26 @@ export async function eraseUser(
     },
     meta.idempotency,
   );
+  // Also when it was erased already: a retry after a crash before this point still records it.
+  await services.erasures.append({ kind: 'subject', tenantId: open.partition.tenantId, subjectId: userId, at: erased.view.erasedAt ?? erased.view.updatedAt });
+  return erased;
+}
+
+/** The user record after erasure: ids and instants only, no personal data. */
+export function userTombstone(doc: UserDoc, at: string, erasedBy: string): UserDoc {
+  return {
+    id: doc.id,
+    tenantId: doc.tenantId,
+    type: 'user',
+    userId: doc.userId,
+    status: 'erased',
+    version: doc.version + 1,
+    createdAt: doc.createdAt,
+    createdBy: doc.createdBy,
+    updatedAt: at,
+    erasedAt: at,
+    erasedBy,
+  };
 }
 
 export async function loadUser(tx: TenantWork, userId: string): Promise<UserDoc> {
