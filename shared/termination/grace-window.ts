@@ -20,12 +20,14 @@ export const terminationPlanSchema = z.object({
   disposition: z.enum(DISPOSITIONS),
   effectiveAt: z.string(),
   graceEndsAt: z.string(),
+  /** The customer waived the grace window: a final notice, then deletion when termination takes effect. */
+  graceWaived: z.boolean().optional(),
 });
 export type TerminationPlan = z.infer<typeof terminationPlanSchema>;
 
 export async function loadPlan(services: Services, ref: TerminationRef): Promise<TerminationPlan> {
   const doc = await loadTermination(services, ref);
-  return { tenantId: doc.tenantId, terminationId: doc.terminationId, instanceId: doc.instanceId, disposition: doc.disposition, effectiveAt: doc.effectiveAt, graceEndsAt: doc.graceEndsAt };
+  return { tenantId: doc.tenantId, terminationId: doc.terminationId, instanceId: doc.instanceId, disposition: doc.disposition, effectiveAt: doc.effectiveAt, graceEndsAt: doc.graceEndsAt, ...(doc.graceWaived ? { graceWaived: true } : {}) };
 }
 
 /** Is this termination still the tenant's active one (not reactivated)? */

@@ -36,6 +36,13 @@ const instant = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 ins
 export const requestTerminationSchema = z.strictObject({
   effectiveAt: instant.optional(),
   disposition: z.enum(DISPOSITIONS, { message: `must be one of ${DISPOSITIONS.join(', ')}` }),
+  /**
+   * The customer's instruction to delete without the 30-day grace window (DPA: deletion within 30
+   * days of the instruction): deletion starts when termination takes effect, after a final notice.
+   */
+  waiveGrace: z.boolean().optional(),
+  /** Required with waiveGrace: the tenant's name exactly as registered, so a waiver is never a slip. */
+  confirmTenantName: z.string().max(200).optional(),
 });
 export type RequestTermination = z.infer<typeof requestTerminationSchema>;
 
@@ -69,6 +76,8 @@ export interface TerminationDoc extends StoredDoc {
   region: string;
   cancelledAt?: string;
   cancelledBy?: string;
+  /** The grace window was waived by the customer's admin: it ends when termination takes effect. */
+  graceWaived?: { at: string; by: string };
   returnPackage?: { generatedAt: string; files: number; rows: number; linkExpiresAt: string };
   deletion?: { startedAt: string; completedAt?: string; batches: number; stores: StoreDeletion[]; log?: { entries: number; sha256: string } };
   keys?: { name: string; vault: string; steps: KeyDestructionStep[] };
@@ -100,6 +109,7 @@ export interface TerminationView {
   effectiveAt: string;
   graceEndsAt: string;
   cancelledAt?: string;
+  graceWaived?: TerminationDoc['graceWaived'];
   returnPackage?: TerminationDoc['returnPackage'];
   deletion?: TerminationDoc['deletion'];
   keys?: TerminationDoc['keys'];
@@ -118,6 +128,7 @@ export function terminationView(doc: TerminationDoc): TerminationView {
     effectiveAt: doc.effectiveAt,
     graceEndsAt: doc.graceEndsAt,
     ...(doc.cancelledAt ? { cancelledAt: doc.cancelledAt } : {}),
+    ...(doc.graceWaived ? { graceWaived: doc.graceWaived } : {}),
     ...(doc.returnPackage ? { returnPackage: doc.returnPackage } : {}),
     ...(doc.deletion ? { deletion: doc.deletion } : {}),
     ...(doc.keys ? { keys: doc.keys } : {}),
