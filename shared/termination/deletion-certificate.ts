@@ -86,7 +86,7 @@ export async function issueCertificate(services: Services, input: TerminationRef
   const termination = await findTermination(records, input.terminationId);
   if (!termination) throw new Error(`no termination ${input.terminationId}`);
   const claims = certificateClaims(termination, input.kind, now, { entries: deletionLog.entries, sha256: deletionLog.sha256 });
-  const certificate = await signCompactJws(services.vaults[region], region, claims);
+  const certificate = await signCompactJws(services.vaults[region], services.stores, region, claims);
   const doc: CertificateDoc = {
     id: certificateDocId(input.terminationId, input.kind),
     tenantId: input.tenantId,

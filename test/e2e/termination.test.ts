@@ -282,6 +282,27 @@ describe('tenant termination', () => {
     assert.equal((await system.post(`/api/tenants/${tenant.tenantId}/termination/cancel`, undefined, tenant.adminToken)).status, 409, 'a waived termination cannot be reactivated');
   });
 
+  test('a certificate signed before the signing key is rotated and its old version disabled still verifies against the JWKS', async () => {
+    const tenant = await provisionTenant(system, { name: 'Rotation Ltd' });
+    await terminate(tenant, { disposition: 'delete', waiveGrace: true, confirmTenantName: 'Rotation Ltd' });
+    await system.advance('PT1H');
+    const issued = await system.get<{ certificate: string }>(`/api/tenants/${tenant.tenantId}/deletion-certificate`, tenant.adminToken);
+    assert.equal(issued.status, 200, JSON.stringify(issued.body));
+    const { kid } = JSON.parse(Buffer.from(issued.body.certificate.split('.')[0]!, 'base64url').toString()) as { kid: string };
+    const oldVersion = kid.slice('uksouth.'.length);
+
+    const vault = system.keyVault('uksouth');
+    const rotated = await vault.createEcKey('deletion-certificate-signing', { curve: 'P-256', keyOps: ['sign', 'verify'] });
+    assert.notEqual(rotated.properties.version, oldVersion);
+    const disabled = await vault.updateKeyProperties('deletion-certificate-signing', oldVersion, { enabled: false });
+    assert.equal(disabled.properties.enabled, false, 'the old version is disabled: the app no longer lists it from the vault');
+
+    const jwks = (await system.get<{ keys: { kid: string; kty: string; crv: string; x: string; y: string }[] }>('/api/.well-known/jwks.json')).body;
+    assert.ok(jwks.keys.some((k) => k.kid === `uksouth.${rotated.properties.version}`), 'the new version is published');
+    const claims = verifyWithNodeCrypto(issued.body.certificate, jwks);
+    assert.equal(claims['sub'], tenant.tenantId);
+  });
+
   test('a termination request with bad input is refused and changes nothing', async () => {
     const tenant = await provisionTenant(system);
     const past = await system.post<{ errors: { path: string }[] }>(`/api/tenants/${tenant.tenantId}/termination`, { disposition: 'delete', effectiveAt: '2001-01-01T00:00:00Z' }, tenant.adminToken);
