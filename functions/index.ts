@@ -16,3 +16,4 @@ import './breach-notices.js';
 import './breach-clock-heartbeat.js';
 import './dsars.js';
 import './ops.js';
+import './retention.js';

@@ -152,6 +152,26 @@ export class RegionalBlobStorage {
     return deleted;
   }
 
+  /**
+   * Deletes every blob of `container` created at or before `cutoff` (the retention sweep; in Azure
+   * the lifecycle rule does the same a day or two later); returns how many.
+   */
+  async deleteCreatedBefore(region: Region, container: ExportContainer, cutoff: Date): Promise<number> {
+    const client = this.#regions[region].service.getContainerClient(container);
+    let deleted = 0;
+    try {
+      for await (const blob of client.listBlobsFlat()) {
+        const created = blob.properties.createdOn ?? blob.properties.lastModified;
+        if (created.getTime() > cutoff.getTime()) continue;
+        if ((await client.getBlobClient(blob.name).deleteIfExists({ deleteSnapshots: 'include' })).succeeded) deleted++;
+      }
+    } catch (error) {
+      if (azureStatusOf(error) === 404) return deleted;
+      throw error;
+    }
+    return deleted;
+  }
+
   /** The whole content of a small blob (a manifest), or undefined when there is none. */
   async readSmall(region: Region, container: ExportContainer, blobName: string): Promise<Buffer | undefined> {
     assertTenantBlob(region, blobName);

@@ -8,6 +8,7 @@ import { tenantData } from '../tenants/partitions.js';
 import { TENANT_DOC_ID, type TenantDoc } from '../tenants/tenant.js';
 import { changeTermination, inPhase, loadTermination, type TerminationRef } from './termination-store.js';
 import { DISPOSITIONS } from './termination.js';
+import { indexTenantInstances } from './instance-index.js';
 
 /** The workflow acts as itself in audit entries. */
 export const WORKFLOW_ACTOR = systemActor('tenant-termination');
@@ -68,6 +69,8 @@ export async function beginDeletion(services: Services, ref: TerminationRef, now
   });
   if (outcome === 'proceed') {
     const started = await changeTermination(services, ref, (t) => (t.deletion ? t : { ...inPhase(t, 'deleting'), deletion: { startedAt: now.toISOString(), batches: 0, stores: [] } }));
+    // Before the first document goes: the tenant's workflow instances, for the purge after completion.
+    await indexTenantInstances(services, ref);
     // Before the first document goes: a restore to any later point is replayed as this deletion.
     await services.erasures.append({ kind: 'tenant', tenantId: ref.tenantId, terminationId: ref.terminationId, at: started.deletion?.startedAt ?? now.toISOString() });
   }
