@@ -47,6 +47,8 @@ export interface ExportJobDoc extends StoredDoc {
   completedAt?: string;
   file?: ExportFile;
   failure?: string;
+  /** The file was deleted because a person whose data it may hold was erased (shared/erasure/copies.ts). */
+  withdrawn?: { at: string; reason: string };
 }
 
 export interface ExportView {
@@ -62,6 +64,7 @@ export interface ExportView {
   sha256?: string;
   download?: { url: string; expiresAt: string };
   failure?: string;
+  withdrawn?: { at: string; reason: string };
 }
 
 export const exportDocId = (exportId: string): string => `export:${exportId}`;
@@ -104,7 +107,7 @@ export async function readExport(services: Services, open: OpenTenant, exportId:
     const doc = await tx.partition.read<ExportJobDoc>(exportDocId(exportId));
     if (!doc || doc.type !== 'exportJob') throw new NotFoundError('EXPORT.NOT_FOUND', `There is no export ${exportId} in this tenant.`);
     const view = viewOf(doc);
-    if (doc.status === 'ready' && doc.file) {
+    if (doc.status === 'ready' && doc.file && !doc.withdrawn) {
       const expiresAt = new Date(meta.now.getTime() + services.config.retention.downloadLinkHours * 3600_000);
       view.download = { url: await services.blobs.downloadLink(open.partition.ref.region, doc.file.container, doc.file.blobName, expiresAt), expiresAt: expiresAt.toISOString() };
       tx.audit({ action: 'export.link-issued', target: { type: 'export', id: exportId } });
@@ -158,5 +161,6 @@ function viewOf(doc: ExportJobDoc): ExportView {
     ...(doc.completedAt ? { completedAt: doc.completedAt } : {}),
     ...(doc.file ? { rows: doc.file.rows, bytes: doc.file.bytes, sha256: doc.file.sha256 } : {}),
     ...(doc.failure ? { failure: doc.failure } : {}),
+    ...(doc.withdrawn ? { withdrawn: doc.withdrawn } : {}),
   };
 }

@@ -1,5 +1,6 @@
 // Module records: create, read, correct (tracked alongside the original) and erase, audited in
 // the same transaction as the change.
+import { withdrawCopies } from '../erasure/copies.js';
 import { workInTenant } from '../tenants/tenant-access.js';
 import { randomBytes } from 'node:crypto';
 import type { Services } from '../composition.js';
@@ -35,6 +36,7 @@ export async function createRecord(
       await refuseRestricted(tx.partition, peopleOf(request.subjectUserId, request.peopleUserIds));
       const recordId = `r-${randomBytes(10).toString('hex')}`;
       const owner = ownerOf(request.subjectUserId);
+      tx.replyOwner = owner;
       const at = meta.now.toISOString();
       const doc: RecordDoc = {
         id: recordDocId(module, recordId),
@@ -81,6 +83,7 @@ export async function correctRecord(
       const doc = await loadRecord(tx, module, recordId);
       requireVersion(meta.ifMatch, doc.version);
       if (doc.status === 'erased' || !doc.current) throw new ConflictError('RECORD.ERASED', 'This record has been erased; there is nothing left to correct.');
+      tx.replyOwner = ownerOf(doc.subjectUserId);
       await refuseRestricted(tx.partition, peopleOf(doc.subjectUserId, doc.peopleUserIds));
       const current = await tx.cipher.open(doc.current, recordAad(module, recordId, 'current'));
       if (current === ERASED) throw new ConflictError('RECORD.ERASED', 'The data subject of this record has been erased; there is nothing left to correct.');
@@ -143,6 +146,7 @@ export async function eraseRecord(
   );
   // Also when it was erased already: a retry after a crash before this point still records it.
   await services.erasures.append({ kind: 'record', tenantId: open.partition.tenantId, module, recordId, at: erased.erasedAt });
+  await withdrawCopies(services, open.actor, open.partition.tenantId, { at: erased.erasedAt }, meta);
   return { view: erased.view, etag: erased.etag };
 }
 

@@ -10,6 +10,7 @@ import { etagOf, requireVersion, type CURRENT_VERSION, type Representation } fro
 import type { IdempotencyOptions, TenantWork } from '../store/unit-of-work.js';
 import type { OpenTenant, RequestMeta } from '../tenants/tenant-access.js';
 import { refuseRestricted } from '../dsars/restriction.js';
+import { withdrawCopies } from '../erasure/copies.js';
 import {
   emailClaimDocId,
   normaliseEmail,
@@ -35,6 +36,7 @@ export async function createUser(
 ): Promise<Representation<UserView>> {
   return workInTenant(services, open, meta, async (tx) => {
       const userId = `u-${randomBytes(10).toString('hex')}`;
+      tx.replyOwner = { kind: 'subject', subjectId: userId };
       const emailIndex = await services.keyring.blindIndex(open.partition, 'email', normaliseEmail(profile.email));
       const now = meta.now.toISOString();
       const doc: UserDoc = {
@@ -77,6 +79,7 @@ export async function rectifyUser(
 ): Promise<Representation<UserView>> {
   return workInTenant(services, open, meta, async (tx) => {
       const doc = await loadUser(tx, userId);
+      tx.replyOwner = { kind: 'subject', subjectId: userId };
       requireVersion(meta.ifMatch, doc.version);
       if (doc.status === 'erased') throw new ConflictError('USER.ERASED', 'This user has been erased; there is nothing left to rectify.');
       await refuseRestricted(tx.partition, [{ userId, path: 'path:userId' }]);
@@ -167,7 +170,9 @@ export async function eraseUser(
     meta.idempotency,
   );
   // Also when it was erased already: a retry after a crash before this point still records it.
-  await services.erasures.append({ kind: 'subject', tenantId: open.partition.tenantId, subjectId: userId, at: erased.view.erasedAt ?? erased.view.updatedAt });
+  const at = erased.view.erasedAt ?? erased.view.updatedAt;
+  await services.erasures.append({ kind: 'subject', tenantId: open.partition.tenantId, subjectId: userId, at });
+  await withdrawCopies(services, open.actor, open.partition.tenantId, { at, subjectId: userId }, meta);
   return erased;
 }
 
