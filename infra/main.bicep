@@ -361,6 +361,8 @@ var appSettings = {
   OPS_ESCALATION_EMAIL: opsEscalationEmail
   // Hourly: the no-heartbeat alert (modules/alerts.bicep) fires after two hours without one.
   BREACH_CLOCK_HEARTBEAT_SCHEDULE: '0 5 * * * *'
+  // Daily: the retention sweep deletes what the retention schedule says at the first run after it is due.
+  RETENTION_SWEEP_SCHEDULE: '0 15 2 * * *'
   DPO_NAME: dpoName
   DPO_EMAIL: dpoEmail
   // Request hygiene and abuse limits (see README "Security"): limits hold per instance.

@@ -172,6 +172,19 @@ export class RegionalBlobStorage {
     return deleted;
   }
 
+  /** How many blobs of a container start with `prefix` (`<tenantId>/...`): what a certificate says remains. */
+  async countPrefix(region: Region, container: ContainerName, prefix: string): Promise<number> {
+    assertTenantBlob(region, prefix);
+    let count = 0;
+    try {
+      for await (const _blob of this.#regions[region].service.getContainerClient(container).listBlobsFlat({ prefix })) count++;
+    } catch (error) {
+      if (azureStatusOf(error) === 404) return count;
+      throw error;
+    }
+    return count;
+  }
+
   /** The whole content of a small blob (a manifest), or undefined when there is none. */
   async readSmall(region: Region, container: ExportContainer, blobName: string): Promise<Buffer | undefined> {
     assertTenantBlob(region, blobName);

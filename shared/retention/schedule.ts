@@ -26,6 +26,9 @@ export const RETENTION_DAYS = {
   certificates: 1826,
   erasureLedger: 35,
   taskHubHistory: 90,
+  /** Declared by the sub-processors (their own retention, not enforced by this system). */
+  emailServiceLogs: 30,
+  errorReports: 90,
 } as const;
 
 const DPA_DELETION = 'Art 28(3)(g) GDPR and DPA §9: deleted at the end of the services (30-day grace window, then deletion)';
@@ -46,5 +49,7 @@ export const RETENTION_SCHEDULE: readonly RetentionEntry[] = [
   { category: 'telemetry', store: 'Application Insights and Log Analytics (per region)', days: RETENTION_DAYS.telemetry, retention: '30 days (no personal data by design; a download\'s client address in storage logs)', basis: 'Art 32 (security monitoring)', enforcedBy: 'workspace retention (infra/)' },
   { category: 'key audit events', store: 'Log Analytics (per region)', days: RETENTION_DAYS.keyAudit, retention: '365 days: the evidence that a tenant key was deleted', basis: 'Art 5(2) accountability', enforcedBy: 'workspace table retention (infra/)' },
   { category: 'backups', store: 'Cosmos DB continuous backup (per region)', days: RETENTION_DAYS.backups, retention: '30 days; unreadable once the tenant key is destroyed; erasures re-applied after a restore from the erasure ledger', basis: 'Art 32(1)(c) (restore availability)', enforcedBy: 'continuous backup tier (infra/)' },
+  { category: 'email service logs', store: 'Azure Communication Services (sub-processor, per region)', days: RETENTION_DAYS.emailServiceLogs, retention: 'delivery logs of the notices sent (recipient addresses, no message bodies kept by the app), deleted by the service', basis: 'Art 28(2) and (4): sub-processor under the same terms', enforcedBy: "the sub-processor's own retention" },
+  { category: 'error reports', store: 'Sentry (sub-processor)', days: RETENTION_DAYS.errorReports, retention: 'error events scrubbed of personal data before they leave the app, deleted by the service', basis: 'Art 32 (security of processing)', enforcedBy: "the sub-processor's own retention" },
   { category: 'deleted tenant keys', store: 'Key Vault (per region)', days: RETENTION_DAYS.keySoftDelete, retention: '7 days soft-deleted (purge protection), then purged by Key Vault', basis: 'Art 32', enforcedBy: 'vault soft-delete retention (infra/)' },
 ];

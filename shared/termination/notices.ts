@@ -12,6 +12,7 @@ import { storedCertificate } from './deletion-certificate.js';
 import { changeTermination, findTermination, terminationRecords, type TerminationRef } from './termination-store.js';
 import { stillTerminating } from './grace-window.js';
 import type { TerminationDoc } from './termination.js';
+import { RETENTION_DAYS } from '../retention/schedule.js';
 
 export const terminationNoticeSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('grace-started') }),
@@ -78,7 +79,7 @@ function content(termination: TerminationDoc, notice: TerminationNotice, certifi
         title: 'Your data, returned before deletion',
         paragraphs: [
           `As you chose, a complete copy of the data of ${tenant} (users, module records, the audit log, data-subject requests and breach notices, as CSV and JSON, with a manifest of counts) has been prepared in the tenancy's region.`,
-          `To download it, sign in to the admin portal as an administrator of the tenancy and open Termination, Returned data (API: GET /api/tenants/${termination.tenantId}/termination/returned-data). Each download link it gives you is valid for a few days. Deletion still happens when the grace window ends at ${termination.graceEndsAt}: download before then.`,
+          `To download it, sign in to the admin portal as an administrator of the tenancy and open Termination, Returned data (API: GET /api/tenants/${termination.tenantId}/termination/returned-data). The package is kept for ${RETENTION_DAYS.exportsAndPackages} days, as every export is (retention schedule); download it before then. Deletion still happens when the grace window ends at ${termination.graceEndsAt}.`,
         ],
         facts: [...facts, { label: 'Files', value: String(termination.returnPackage.files) }, { label: 'Rows', value: String(termination.returnPackage.rows) }],
       };

