@@ -24,6 +24,8 @@ export class AppDevRoutes {
         return json(res, 200, await this.#outbox());
       case 'POST /runtime/dev/token':
         return this.#token(res, body);
+      case 'POST /runtime/dev/restore':
+        return this.#restore(res, body);
       case 'POST /runtime/dev/issuer/rotate':
         return json(res, 200, { kid: await this.deps.issuer.rotate() });
       default:
@@ -40,6 +42,33 @@ export class AppDevRoutes {
       body: JSON.stringify({ now: now.toISOString() }),
     });
     if (!response.ok) throw new Error(`the platform refused the clock move (${response.status})`);
+  }
+
+  /**
+   * The restore drill: puts one region's Cosmos DB account back to its state at an instant, as a
+   * point-in-time restore put in service would. Erasures since then are undone until replayed.
+   */
+  async #restore(res: ServerResponse, body: Buffer): Promise<boolean> {
+    if (!this.deps.platform) return problem(res, 409, 'No platform', 'The host runs without the local platform.');
+    let request: { region?: unknown; to?: unknown };
+    try {
+      request = JSON.parse(body.toString('utf8') || '{}') as typeof request;
+    } catch {
+      return problem(res, 400, 'Body is not JSON', 'Send {"region":"uksouth","to":"2026-01-01T00:00:00Z"}.');
+    }
+    if (request.region !== 'uksouth' && request.region !== 'eu') return problem(res, 400, 'Invalid region', 'region must be uksouth or eu.', [{ path: 'region', message: 'must be uksouth or eu' }]);
+    if (typeof request.to !== 'string' || !/(Z|[+-]\d\d:\d\d)$/.test(request.to) || Number.isNaN(Date.parse(request.to))) {
+      return problem(res, 400, 'Invalid restore point', 'to must be an ISO 8601 instant with an offset.', [{ path: 'to', message: 'must be an ISO 8601 instant with an offset' }]);
+    }
+    const response = await fetch(`${this.deps.platform.controlUrl}/cosmos/${request.region}/restore`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ to: request.to }),
+    });
+    const answer = (await response.json()) as { message?: string; changesUndone?: number; containers?: number };
+    if (response.status === 400) return problem(res, 400, 'Restore point out of range', answer.message ?? '', [{ path: 'to', message: answer.message ?? 'out of range' }]);
+    if (!response.ok) throw new Error(`the platform refused the restore (${response.status})`);
+    return json(res, 200, { region: request.region, restoredTo: new Date(request.to).toISOString(), ...answer });
   }
 
   async #outbox(): Promise<unknown[]> {

@@ -21,6 +21,8 @@ export function localAppSettings(platform: PlatformAddresses, hostOrigin: string
     OPS_ESCALATION_EMAIL: 'breach-escalation@ops.notifications.local',
     // Weekly locally (hourly in Azure): every occurrence runs when the virtual clock moves by years.
     BREACH_CLOCK_HEARTBEAT_SCHEDULE: '0 5 3 * * 1',
+    // Weekly locally (daily in Azure), for the same reason.
+    RETENTION_SWEEP_SCHEDULE: '0 15 2 * * 1',
     DPO_NAME: 'Data Protection Officer',
     DPO_EMAIL: 'dpo@vendor.notifications.local',
     // Support access from outside a region's geography: the signed instruments and one assessed destination.

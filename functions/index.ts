@@ -19,3 +19,4 @@ import './support-access.js';
 import './ops.js';
 import './sub-processors.js';
 import './processing.js';
+import './retention.js';

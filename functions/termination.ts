@@ -5,6 +5,7 @@ import { apiRoute } from '../shared/http/api-routes.js';
 import { tenantParams } from '../shared/http/common.js';
 import { cancelTermination, readTermination, requestTermination } from '../shared/termination/termination-service.js';
 import { readCertificate } from '../shared/termination/deletion-certificate.js';
+import { readReturnedData, returnedDataSchema } from '../shared/termination/data-return.js';
 import { REACTIVATE_EVENT, requestTerminationSchema } from '../shared/termination/termination.js';
 import { TERMINATION_ORCHESTRATOR } from '../workflows/termination/orchestrator.js';
 import { startOrSignal } from '../workflows/kit/index.js';
@@ -65,5 +66,15 @@ apiRoute(
     auth: { tenant: 'termination.manage' },
     params: tenantParams,
     handle: async ({ principal, params, services }) => ({ status: 200, body: await readCertificate(services, principal, params.tenantId) }),
+  },
+);
+
+apiRoute(
+  'getReturnedData',
+  { route: 'tenants/{tenantId}/termination/returned-data', method: 'GET', summary: 'Return-then-delete: fresh download links to the returned package (admins of the tenant, until deletion)', responses: { 200: returnedDataSchema }, tag: 'Termination' },
+  {
+    auth: { tenant: 'exports.manage' },
+    params: tenantParams,
+    handle: async ({ principal, params, services, meta }) => ({ status: 200, body: await readReturnedData(services, principal, params.tenantId, meta) }),
   },
 );

@@ -383,6 +383,8 @@ var appSettings = {
   BREACH_NOTIFY_TARGET: 'PT24H'
   // A data-subject request waiting on the person for identity or clarification closes as not verified after this.
   DSAR_UNVERIFIED_CLOSE_AFTER: 'P1M'
+  // Daily: the retention sweep deletes what the retention schedule says at the first run after it is due.
+  RETENTION_SWEEP_SCHEDULE: '0 15 2 * * *'
   DPO_NAME: dpoName
   DPO_EMAIL: dpoEmail
   // Request hygiene and abuse limits (see README "Security"): limits hold per instance.

@@ -160,6 +160,12 @@ const settingsSchema = z.object({
       }
       return period;
     }),
+  /** When the retention sweep runs (six-field NCRONTAB, UTC): daily in Azure; the Functions host reads it for the timer. */
+  RETENTION_SWEEP_SCHEDULE: z
+    .string()
+    .trim()
+    .regex(/^\S+( \S+){5}$/, 'must be a six-field NCRONTAB expression ({second} {minute} {hour} {day} {month} {day-of-week})')
+    .default('0 15 2 * * *'),
   /** Who is alerted 70 hours after awareness if breach notices are still unsent. */
   OPS_ESCALATION_EMAIL: z.email({ message: 'must be an email address' }),
   /** The vendor's data protection officer: the contact point breach notices name by default (Art 33(3)(b)). */

@@ -88,3 +88,9 @@ export class ThrottledError extends DomainError {
     super(code, message);
   }
 }
+
+/** The service cannot answer for now (e.g. a restored region waits for its erasures to be replayed). */
+export class ServiceUnavailableError extends DomainError {
+  readonly status = 503;
+  readonly title = 'Service unavailable';
+}

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { installVirtualDate } from '../host/clock.js';
 import { startCosmos } from '../standins/cosmos.js';
+import { RestoreWindowError } from '../standins/cosmos/restore-history.js';
 import { startAzurite } from '../standins/azurite.js';
 import { startKeyVault } from '../standins/keyvault.js';
 import { startEmail } from '../standins/email.js';
@@ -64,12 +65,23 @@ const control = createServer((req, res) => {
       return;
     }
     // Test controls of the Cosmos stand-ins: request counts (benchmarks) and a write hold (crash tests).
-    const cosmosControl = /^\/cosmos\/([a-z]+)\/(stats|stats\/reset|hold|release)$/.exec(req.url ?? '');
+    const cosmosControl = /^\/cosmos\/([a-z]+)\/(stats|stats\/reset|hold|release|restore)$/.exec(req.url ?? '');
     const standIn = cosmosControl ? cosmosStandIns.get(cosmosControl[1]!) : undefined;
     if (cosmosControl && standIn) {
       const action = cosmosControl[2];
       if (action === 'stats' && req.method === 'GET') {
         res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(standIn.stats()));
+        return;
+      }
+      if (action === 'restore' && req.method === 'POST') {
+        // The restore drill: the region's account back to its state at `to`.
+        try {
+          const restored = standIn.restoreTo(new Date((JSON.parse(Buffer.concat(chunks).toString('utf8')) as { to: string }).to));
+          res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(restored));
+        } catch (error) {
+          if (!(error instanceof RestoreWindowError)) throw error;
+          res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ message: error.message }));
+        }
         return;
       }
       if (req.method === 'POST') {

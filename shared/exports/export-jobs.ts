@@ -60,6 +60,8 @@ export interface ExportJobDoc extends StoredDoc {
   completedAt?: string;
   file?: ExportFile;
   failure?: string;
+  /** The file was deleted because a person whose data it may hold was erased (shared/erasure/copies.ts). */
+  withdrawn?: { at: string; reason: string };
 }
 
 export const exportViewSchema = z
@@ -77,6 +79,7 @@ export const exportViewSchema = z
     withheld: withheldSchema.optional().meta({ description: 'Rows left out because their person’s processing is restricted (Art 18)' }),
     download: z.object({ url: z.string(), expiresAt: z.iso.datetime() }).optional().meta({ description: 'A fresh expiring link, minted on each read once ready' }),
     failure: z.string().optional(),
+    withdrawn: z.object({ at: z.iso.datetime(), reason: z.string() }).optional().meta({ description: 'The file was deleted because a person whose data it may hold was erased' }),
   })
   .meta({ id: 'Export' });
 export type ExportView = z.infer<typeof exportViewSchema>;
@@ -122,7 +125,7 @@ export async function readExport(services: Services, open: OpenTenant, exportId:
     const doc = await tx.partition.read<ExportJobDoc>(exportDocId(exportId));
     if (!doc || doc.type !== 'exportJob') throw new NotFoundError('EXPORT.NOT_FOUND', `There is no export ${exportId} in this tenant.`);
     const view = viewOf(doc);
-    if (doc.status === 'ready' && doc.file) {
+    if (doc.status === 'ready' && doc.file && !doc.withdrawn) {
       const expiresAt = new Date(meta.now.getTime() + services.config.retention.downloadLinkHours * 3600_000);
       view.download = { url: await services.blobs.downloadLink(open.partition.ref.region, doc.file.container, doc.file.blobName, expiresAt), expiresAt: expiresAt.toISOString() };
       tx.audit({ action: 'export.link-issued', target: { type: 'export', id: exportId } });
@@ -178,5 +181,6 @@ function viewOf(doc: ExportJobDoc): ExportView {
     ...(doc.completedAt ? { completedAt: doc.completedAt } : {}),
     ...(doc.file ? { rows: doc.file.rows, bytes: doc.file.bytes, sha256: doc.file.sha256, ...(doc.file.withheld ? { withheld: doc.file.withheld } : {}) } : {}),
     ...(doc.failure ? { failure: doc.failure } : {}),
+    ...(doc.withdrawn ? { withdrawn: doc.withdrawn } : {}),
   };
 }

@@ -143,7 +143,8 @@ function refusals(route: ApiRoute): ZodOpenApiResponsesObject {
     ...(permissions.length > 0 ? { '403': problem('Your roles or tenant do not allow this') } : {}),
     '404': problem('Not found'),
     '409': problem('Conflicts with the current state'),
-    ...(route.headers?.includes('If-Match') ? { '412': problem('The resource changed since you read it (If-Match)'), '428': problem('If-Match is required') } : {}),
+    // A write that lost a race with another answers 412 RESOURCE.CHANGED: read again and retry.
+    ...(route.headers?.includes('If-Match') ? { '412': problem('The resource changed since you read it (If-Match)'), '428': problem('If-Match is required') } : route.method !== 'GET' ? { '412': problem('The resource changed while this request was processed; read it again and retry') } : {}),
     ...(route.body ? { '413': problem('The body is too large'), '415': problem('The body must be application/json') } : {}),
     '422': problem('Valid, but refused in the current state'),
     '429': problem('Too many requests (see Retry-After)'),

@@ -290,7 +290,7 @@ export async function buildEvidencePack(services: Services, ref: PackRef, now: D
     generatedAt: now.toISOString(),
     files: listed,
   };
-  const signed = await signCompactJws(services.vaults[region], region, manifest);
+  const signed = await signCompactJws(services.vaults[region], services.stores, region, manifest);
   const archive = tarArchive([...files, { name: 'manifest.json', content: json(manifest) }, { name: 'manifest.jws', content: Buffer.from(signed, 'ascii') }], now);
   const blobName = packBlobName(ref.tenantId, ref.packId);
   await services.blobs.uploadStream(region, 'packages', blobName, Readable.from([archive]), 'application/x-tar', { downloadName: `evidence-pack-${ref.packId}.tar` });

@@ -61,6 +61,7 @@ export async function openTenantRecords(services: Services, principal: Principal
   if (!can(principal, permission, parsed.tenantId)) {
     throw new ForbiddenError('AUTH.FORBIDDEN', `Your roles (${principal.roles.join(', ') || 'none'}) do not allow ${permission} on tenant ${rawTenantId}.`);
   }
+  await services.erasures.assertServing(parsed.region);
   return tenantRecords(services, parsed);
 }
 
@@ -81,6 +82,8 @@ export async function openTenant(
   if (!can(principal, permission, parsed.tenantId)) {
     throw new ForbiddenError('AUTH.FORBIDDEN', `Your roles (${principal.roles.join(', ') || 'none'}) do not allow ${permission} on tenant ${rawTenantId}.`);
   }
+  // A region restored to before some erasures serves nothing until they are replayed.
+  await services.erasures.assertServing(parsed.region);
   const tenant = await partition.read<TenantDoc>(TENANT_DOC_ID);
   if (!tenant || !allowsReads(tenant.status)) throw new NotFoundError('TENANT.NOT_FOUND', `There is no tenant ${rawTenantId}.`);
   if (intent === 'write' && !allowsWrites(tenant.status)) {

@@ -76,7 +76,8 @@ defineOrchestration(TERMINATION_ORCHESTRATOR, {
     if (yield* eventBefore(context, reactivation, effectiveAt)) return yield* finishReactivated(call, ref);
     if ((yield* call(startTerminationGrace, ref)) === 'reactivated') return yield* finishReactivated(call, ref);
     showPhase(context, TERMINATION_PHASES, 'grace', { graceEndsAt: plan.graceEndsAt });
-    yield* call(sendNotice, { ...ref, notice: { kind: 'grace-started' } });
+    // A waived grace window ends as it starts: the contacts get a final notice instead of a reactivation window.
+    yield* call(sendNotice, { ...ref, notice: { kind: plan.graceWaived ? 'grace-waived' : 'grace-started' } });
     if (plan.disposition === 'return-then-delete') {
       // The controller's choice: a complete copy first, in the tenant's region, links sent to the contacts.
       yield* call(returnData, ref);
