@@ -217,7 +217,7 @@ apiRoute(
 
 apiRoute(
   'pauseDsar',
-  { route: 'tenants/{tenantId}/dsars/{dsarId}/pause', method: 'POST', summary: 'Retired (410): use request-clarification and clarification', responses: { 410: problemSchema }, tag: 'Data-subject requests' },
+  { route: 'tenants/{tenantId}/dsars/{dsarId}/pause', method: 'POST', summary: 'Retired (410): use request-clarification and clarification', responses: { 410: { problem: problemSchema, description: 'Retired: use request-clarification and clarification' } }, tag: 'Data-subject requests' },
   {
     auth: { tenant: 'dsars.manage' },
     params: dsarParams,

@@ -10,7 +10,7 @@ import type { EncryptedValue } from '../crypto/field-cipher.js';
 import { renderEmail, type EmailFact, type RenderedEmail } from '../email/render.js';
 import type { StoredDoc } from '../store/tenant-partition.js';
 import type { NominatedRecipient } from '../tenants/contacts.js';
-import { CONTENT_FIELDS, contactPointViewSchema, noticeId, singleTenant, targetMsOf, tenantContentThrough, type BreachContent, type BreachDoc, type BreachUpdate, type ChangeableField, type ContactPoint } from './breach.js';
+import { CONTENT_FIELDS, contactPointViewSchema, INCIDENT_STATUSES, noticeId, singleTenant, targetMsOf, tenantContentThrough, type BreachContent, type BreachDoc, type BreachUpdate, type ChangeableField, type ContactPoint } from './breach.js';
 
 /** Unacknowledged notices are re-sent 24 hours after the previous send, at most three times. */
 export const RESEND_AFTER_MS = 24 * 3600_000;
@@ -228,6 +228,7 @@ export const breachNoticeViewSchema = z
       awareAt: z.iso.datetime(),
       notifyBy: z.iso.datetime(),
       late: z.boolean(),
+      afterTarget: z.object({ hours: z.number() }).optional().meta({ description: 'Sent after the internal notification target (hours after awareness)' }),
       delayReason: z.string().optional(),
       contactPoint: contactPointViewSchema,
       content: z.object({
@@ -239,6 +240,9 @@ export const breachNoticeViewSchema = z
         approxRecords: z.int().nullable(),
         likelyConsequences: z.string(),
         measures: z.string(),
+        occurredFrom: z.iso.datetime().nullable().optional(),
+        occurredTo: z.iso.datetime().nullable().optional(),
+        status: z.enum(INCIDENT_STATUSES).optional().meta({ description: 'The incident: ongoing, contained or resolved' }),
       }),
       furtherInformation: z.array(z.object({ seq: z.int(), addedAt: z.iso.datetime(), information: z.string() })),
       update: z.object({ seq: z.int(), addedAt: z.iso.datetime(), information: z.string(), changed: z.array(z.enum(CONTENT_FIELDS)) }).optional(),

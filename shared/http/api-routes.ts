@@ -149,6 +149,7 @@ function refusals(route: ApiRoute): ZodOpenApiResponsesObject {
     '422': problem('Valid, but refused in the current state'),
     '429': problem('Too many requests (see Retry-After)'),
     '500': problem('Failed on our side; quote the request id'),
+    '503': problem('Unavailable for now (for example a region waiting for its erasure replay after a restore); see Retry-After'),
   };
 }
 

@@ -60,7 +60,14 @@ describe('restriction of processing in reads and exports', () => {
     assert.equal(adminRead.body.name, 'Rita Restricted');
     assert.equal(adminRead.body.restricted?.dsarId, restriction.body.dsarId);
     assert.equal((await system.get<{ restricted?: unknown }>(recordPath, tenant.adminToken)).body.restricted !== undefined, true);
-    // Anyone else is refused, and the refusal is in the tenant's audit log.
+    // Anyone else is refused, support under an approved lockbox grant included, and the refusal is in the tenant's audit log.
+    const grant = await system.post<{ grantId: string }>(
+      `/api/tenants/${tenant.tenantId}/support-access`,
+      { reason: 'Checking a reported sync problem', ticket: 'SUP-1', scope: ['users:read', 'records:read'], duration: 'PT2H', origin: 'GB' },
+      support,
+    );
+    assert.equal(grant.status, 201);
+    assert.equal((await system.post(`/api/tenants/${tenant.tenantId}/support-access/${grant.body.grantId}/approve`, undefined, tenant.adminToken)).status, 200);
     for (const path of [userPath, recordPath]) {
       const refused = await system.get<{ code: string }>(path, support);
       assert.deepEqual([refused.status, refused.body.code], [403, 'SUBJECT.RESTRICTED'], path);
