@@ -9,7 +9,8 @@ import { BreachStore } from './breach-store.js';
 export const breachPlanSchema = z.object({ awareAt: z.string(), openedAt: z.string(), notifyBy: z.string(), released: z.boolean() });
 export type BreachPlan = z.infer<typeof breachPlanSchema>;
 
-export const noticesDueSchema = z.object({ seqs: z.array(z.number().int().min(0)), nextUpdate: z.number().int().min(1) });
+// `closed` lets a workflow that missed the close event (or an update's) find it in the record when it re-plans.
+export const noticesDueSchema = z.object({ seqs: z.array(z.number().int().min(0)), nextUpdate: z.number().int().min(1), closed: z.boolean().optional() });
 export type NoticesDue = z.infer<typeof noticesDueSchema>;
 
 async function breach(services: Services, breachId: string): Promise<BreachDoc> {
@@ -26,5 +27,5 @@ export async function loadBreachPlan(services: Services, breachId: string): Prom
 /** The notices due after `after` (the initial one, then one per update), and the next update to wait for. */
 export async function noticesDue(services: Services, breachId: string, after: number): Promise<NoticesDue> {
   const doc = await breach(services, breachId);
-  return { seqs: noticeSeqsDue(doc, after), nextUpdate: doc.updates.length + 1 };
+  return { seqs: noticeSeqsDue(doc, after), nextUpdate: doc.updates.length + 1, closed: doc.closed !== undefined };
 }
