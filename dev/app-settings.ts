@@ -21,6 +21,8 @@ export function localAppSettings(platform: PlatformAddresses, hostOrigin: string
     OPS_ESCALATION_EMAIL: 'breach-escalation@ops.notifications.local',
     // Weekly locally (hourly in Azure): every occurrence runs when the virtual clock moves by years.
     BREACH_CLOCK_HEARTBEAT_SCHEDULE: '0 5 3 * * 1',
+    // Weekly locally too (every 10 minutes in Azure); tests of repairs set it to every 10 minutes.
+    FLOW_RECONCILER_SCHEDULE: '0 40 2 * * 1',
     DPO_NAME: 'Data Protection Officer',
     DPO_EMAIL: 'dpo@vendor.notifications.local',
   };

@@ -14,5 +14,6 @@ import '../workflows/index.js';
 import './breaches.js';
 import './breach-notices.js';
 import './breach-clock-heartbeat.js';
+import './flow-reconciler.js';
 import './dsars.js';
 import './ops.js';

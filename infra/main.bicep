@@ -361,6 +361,8 @@ var appSettings = {
   OPS_ESCALATION_EMAIL: opsEscalationEmail
   // Hourly: the no-heartbeat alert (modules/alerts.bicep) fires after two hours without one.
   BREACH_CLOCK_HEARTBEAT_SCHEDULE: '0 5 * * * *'
+  // Every 10 minutes: a lost signal, a failed start or a failed workflow is repaired within one interval.
+  FLOW_RECONCILER_SCHEDULE: '0 */10 * * * *'
   DPO_NAME: dpoName
   DPO_EMAIL: dpoEmail
   // Request hygiene and abuse limits (see README "Security"): limits hold per instance.

@@ -18,7 +18,8 @@ export type Permission =
   | 'breaches.manage'
   | 'breachNotices.read'
   | 'breachNotices.acknowledge'
-  | 'securityLog.read';
+  | 'securityLog.read'
+  | 'workflows.read';
 
 /** Permissions of each role. Tenant-scoped permissions of tenant.admin apply to its own tenant only. */
 const MATRIX: Record<Role, readonly Permission[]> = {
@@ -33,7 +34,7 @@ const MATRIX: Record<Role, readonly Permission[]> = {
     'breachNotices.read',
     'breachNotices.acknowledge',
   ],
-  'ops.platform': ['tenants.provision', 'tenants.list', 'tenants.read', 'termination.manage', 'dsars.recordReceivedByVendor', 'audit.read', 'securityLog.read'],
+  'ops.platform': ['tenants.provision', 'tenants.list', 'tenants.read', 'termination.manage', 'dsars.recordReceivedByVendor', 'audit.read', 'securityLog.read', 'workflows.read'],
   'ops.breach': ['tenants.list', 'breaches.manage'],
   support: ['tenants.list', 'tenants.read', 'personalData.read', 'audit.read'],
 };
