@@ -102,7 +102,9 @@ export async function startFaultProxy(target: string, service: FaultService, reg
       return;
     }
     const forwarded = httpRequest(
-      { hostname: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers },
+      // A fresh connection per request: a pooled one the stand-in has closed after its keep-alive
+      // timeout would fail the request (a spurious 502 the app would retry).
+      { hostname: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers, agent: false },
       (answer) => {
         res.writeHead(answer.statusCode ?? 502, answer.rawHeaders);
         answer.pipe(res);
