@@ -45,8 +45,8 @@ describe('reliability: the reconciler, alerts and faults', () => {
     return { dsarId: response.body.dsarId, instanceId: `dsar-${tenant.tenantId}-${response.body.dsarId}` };
   }
 
-  async function fault(body: Record<string, unknown>): Promise<{ faultId: string; until: string }> {
-    const response = await system.post<{ faultId: string; until: string }>('/runtime/dev/faults', body);
+  async function fault(body: Record<string, unknown>): Promise<{ faultId: string; from: string; until: string }> {
+    const response = await system.post<{ faultId: string; from: string; until: string }>('/runtime/dev/faults', body);
     assert.equal(response.status, 201, JSON.stringify(response.body));
     return response.body;
   }
@@ -151,5 +151,64 @@ describe('reliability: the reconciler, alerts and faults', () => {
       attention.filter((f) => [ukDsar.instanceId, euDsar.instanceId, lateDsar.instanceId].includes(f.instanceId)).map((f) => [f.instanceId, f.deadline, f.reasons]),
       [[lateDsar.instanceId, '2031-03-17', ['overdue']]],
     );
+  });
+
+  /** Opens a breach affecting `tenants`; a draft's notices wait for `releaseBreach`. */
+  async function openBreach(tenants: TenantFixture[], draft = false): Promise<{ breachId: string; notifyBy: string }> {
+    const response = await system.request<{ breachId: string; notifyBy: string }>('POST', '/api/breaches', {
+      token: await opsToken(system, 'ops.breach'),
+      body: {
+        summary: 'Drill: support mailbox forwarded to a wrong address',
+        nature: 'A forwarding rule sent support emails to an external address.',
+        categoriesOfData: ['work email addresses'],
+        categoriesOfSubjects: ['employees of the customer'],
+        approxSubjects: 10,
+        approxRecords: 20,
+        likelyConsequences: 'Phishing.',
+        measures: 'Rule removed.',
+        awareAt: (await system.now()).toISOString(),
+        affectedTenants: tenants.map((t) => t.tenantId),
+        draft,
+      },
+    });
+    assert.equal(response.status, 202, JSON.stringify(response.body));
+    await system.settle();
+    return response.body;
+  }
+
+  async function noticesPerContact(breachId: string, tenants: TenantFixture[]): Promise<{ counts: number[]; sentAt: string[] }> {
+    const mails = (await system.outbox()).filter((m) => m.subject.includes(breachId) && !m.to.includes(ESCALATION_MAILBOX));
+    const contacts = tenants.flatMap((t) => [...t.contacts.security, ...t.contacts.privacy].map((c) => c.email));
+    return { counts: contacts.map((c) => mails.filter((m) => m.to.includes(c)).length), sentAt: mails.map((m) => m.sentAt).sort() };
+  }
+
+  test('drill: a 2-hour Cosmos DB outage in the EU region during a breach fan-out: each contact gets the notice once, after recovery, before notifyBy', async () => {
+    const uk = await provisionTenant(system);
+    const eu = await provisionTenant(system, { region: 'eu' });
+    const opened = await openBreach([uk, eu], true);
+    const outage = await fault({ service: 'cosmos', region: 'eu', mode: 'unavailable', duration: 'PT2H' });
+    const released = await system.request(`POST`, `/api/breaches/${opened.breachId}/notify`, { token: await opsToken(system, 'ops.breach'), body: {} });
+    assert.equal(released.status, 202, JSON.stringify(released.body));
+    await system.settle();
+    const during = await noticesPerContact(opened.breachId, [eu]);
+    assert.deepEqual(during.counts, during.counts.map(() => 0), 'nothing reaches the EU tenant while its region is down');
+    await system.advance('PT2H10M');
+    const afterwards = await noticesPerContact(opened.breachId, [uk, eu]);
+    assert.deepEqual(afterwards.counts, afterwards.counts.map(() => 1), 'every contact of both tenants got the notice exactly once');
+    const eu_ = await noticesPerContact(opened.breachId, [eu]);
+    assert.ok(eu_.sentAt.every((at) => at >= outage.until && at < opened.notifyBy), `EU notices after recovery, before notifyBy (${eu_.sentAt.join(', ')})`);
+  });
+
+  test('drill: an email 429 storm: Retry-After honoured, every notice delivered once', async () => {
+    const tenants = [await provisionTenant(system), await provisionTenant(system, { region: 'eu' })];
+    const storm = await fault({ service: 'email', mode: 'throttle', duration: 'PT20M' });
+    const opened = await openBreach(tenants);
+    assert.deepEqual((await noticesPerContact(opened.breachId, tenants)).sentAt, [], 'nothing sent while every send answers 429');
+    await system.advance('PT30M');
+    const delivered = await noticesPerContact(opened.breachId, tenants);
+    assert.deepEqual(delivered.counts, delivered.counts.map(() => 1), 'each contact once');
+    assert.ok(delivered.sentAt.every((at) => at >= storm.until && at < opened.notifyBy), `after the storm, before notifyBy (${delivered.sentAt.join(', ')})`);
+    const alerts = (await system.outbox()).filter((m) => m.to.includes(ESCALATION_MAILBOX) && m.subject.startsWith('Flow at risk') && m.sentAt >= storm.from);
+    assert.deepEqual(alerts, [], 'no alert by email while email itself is the failing dependency');
   });
 });
