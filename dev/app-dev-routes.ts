@@ -6,6 +6,7 @@ import type { HostClock } from './host/clock.js';
 import { json, problem } from './host/http/json-response.js';
 import { DEV_ISSUER_JWKS_PATH, type DevIssuer } from './dev-issuer.js';
 import type { PlatformAddresses } from './platform/addresses.js';
+import { answerFault, FaultRegistry, FaultRequestError, type Fault } from './platform/faults.js';
 
 export class AppDevRoutes {
   constructor(
@@ -28,10 +29,66 @@ export class AppDevRoutes {
         return this.#restore(res, body);
       case 'POST /runtime/dev/issuer/rotate':
         return json(res, 200, { kid: await this.deps.issuer.rotate() });
-      default:
+      case 'GET /runtime/dev/faults':
+        return json(res, 200, { faults: [...this.#taskHubFaults.list(), ...((await this.#platformFaults('GET', '/faults')).body as { faults: Fault[] }).faults] });
+      case 'POST /runtime/dev/faults':
+        return this.#addFault(res, body);
+      default: {
+        const faultId = /^\/runtime\/dev\/faults\/([\w-]+)$/.exec(url.pathname)?.[1];
+        if (faultId && req.method === 'DELETE') {
+          if (this.#taskHubFaults.remove(faultId) || (await this.#platformFaults('DELETE', `/faults/${faultId}`)).status === 204) {
+            res.writeHead(204).end();
+            return true;
+          }
+          return problem(res, 404, 'No such fault', `No fault ${faultId} is holding.`);
+        }
         return false;
+      }
     }
   }
+
+  /** While a task hub fault holds, clients' writes to the Durable API (start, raise, terminate) answer 503 or 429. */
+  refuseDurableWrite(_req: IncomingMessage, res: ServerResponse): boolean {
+    const fault = this.#taskHubFaults.active('taskhub');
+    if (!fault) return false;
+    answerFault(res, fault);
+    return true;
+  }
+
+  /** POST /runtime/dev/faults: the task hub's faults are held here, every other service's by the platform. */
+  async #addFault(res: ServerResponse, body: Buffer): Promise<boolean> {
+    let request: unknown;
+    try {
+      request = JSON.parse(body.toString('utf8') || '{}');
+    } catch {
+      return problem(res, 400, 'Body is not JSON', 'Send {"service":"cosmos","mode":"unavailable","duration":"PT2H"}.');
+    }
+    if ((request as { service?: unknown }).service === 'taskhub') {
+      try {
+        const fault = this.#taskHubFaults.add(request);
+        return json(res, 201, fault);
+      } catch (error) {
+        if (error instanceof FaultRequestError) return problem(res, 400, 'Invalid fault', error.message, [{ path: error.field, message: error.message }]);
+        throw error;
+      }
+    }
+    if (!this.deps.platform) return problem(res, 409, 'No platform', 'This host runs without the local platform.');
+    const answer = await this.#platformFaults('POST', '/faults', request);
+    if (answer.status !== 201) {
+      res.writeHead(answer.status, { 'content-type': 'application/problem+json' }).end(JSON.stringify(answer.body));
+      return true;
+    }
+    return json(res, 201, answer.body as Fault);
+  }
+
+  async #platformFaults(method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }> {
+    if (!this.deps.platform) return { status: method === 'GET' ? 200 : 404, body: { faults: [] } };
+    const response = await fetch(`${this.deps.platform.controlUrl}${path}`, { method, ...(body !== undefined ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}) });
+    const text = await response.text();
+    return { status: response.status, body: text ? (JSON.parse(text) as unknown) : undefined };
+  }
+
+  readonly #taskHubFaults = new FaultRegistry(() => this.deps.clock.now());
 
   /** Tells the platform process the new time before anything due at it runs. */
   async pushClock(now: Date): Promise<void> {
@@ -73,7 +130,7 @@ export class AppDevRoutes {
 
   async #outbox(): Promise<unknown[]> {
     if (!this.deps.platform) return [];
-    const response = await fetch(`${this.deps.platform.email.url}/outbox`);
+    const response = await fetch(`${this.deps.platform.email.outboxUrl ?? this.deps.platform.email.url}/outbox`);
     const messages = (await response.json()) as { to: string[]; cc?: string[]; bcc?: string[]; subject: string; text?: string; html?: string; sentAt: string; id: string }[];
     return messages.map((m) => ({ id: m.id, to: m.to, cc: m.cc ?? [], bcc: m.bcc ?? [], subject: m.subject, text: m.text ?? null, html: m.html ?? null, sentAt: m.sentAt }));
   }

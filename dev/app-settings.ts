@@ -23,6 +23,8 @@ export function localAppSettings(platform: PlatformAddresses, hostOrigin: string
     BREACH_CLOCK_HEARTBEAT_SCHEDULE: '0 5 3 * * 1',
     // Weekly locally (daily in Azure), for the same reason.
     RETENTION_SWEEP_SCHEDULE: '0 15 2 * * 1',
+    // Weekly locally too (every 10 minutes in Azure); tests of repairs set it to every 10 minutes.
+    FLOW_RECONCILER_SCHEDULE: '0 40 2 * * 1',
     DPO_NAME: 'Data Protection Officer',
     DPO_EMAIL: 'dpo@vendor.notifications.local',
     // Support access from outside a region's geography: the signed instruments and one assessed destination.

@@ -14,6 +14,7 @@ import '../workflows/index.js';
 import './breaches.js';
 import './breach-notices.js';
 import './breach-clock-heartbeat.js';
+import './flow-reconciler.js';
 import './dsars.js';
 import './support-access.js';
 import './ops.js';

@@ -385,6 +385,8 @@ var appSettings = {
   DSAR_UNVERIFIED_CLOSE_AFTER: 'P1M'
   // Daily: the retention sweep deletes what the retention schedule says at the first run after it is due.
   RETENTION_SWEEP_SCHEDULE: '0 15 2 * * *'
+  // Every 10 minutes: a lost signal, a failed start or a failed workflow is repaired within one interval.
+  FLOW_RECONCILER_SCHEDULE: '0 */10 * * * *'
   DPO_NAME: dpoName
   DPO_EMAIL: dpoEmail
   // Request hygiene and abuse limits (see README "Security"): limits hold per instance.

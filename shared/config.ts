@@ -166,6 +166,15 @@ const settingsSchema = z.object({
     .trim()
     .regex(/^\S+( \S+){5}$/, 'must be a six-field NCRONTAB expression ({second} {minute} {hour} {day} {month} {day-of-week})')
     .default('0 15 2 * * *'),
+  /**
+   * When the reconciler runs (six-field NCRONTAB, UTC): every 10 minutes in Azure, which bounds how
+   * long a lost signal, a failed start or a failed workflow goes unrepaired (functions/flow-reconciler.ts).
+   */
+  FLOW_RECONCILER_SCHEDULE: z
+    .string()
+    .trim()
+    .regex(/^\S+( \S+){5}$/, 'must be a six-field NCRONTAB expression ({second} {minute} {hour} {day} {month} {day-of-week})')
+    .default('0 */10 * * * *'),
   /** Who is alerted 70 hours after awareness if breach notices are still unsent. */
   OPS_ESCALATION_EMAIL: z.email({ message: 'must be an email address' }),
   /** The vendor's data protection officer: the contact point breach notices name by default (Art 33(3)(b)). */

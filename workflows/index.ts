@@ -1,4 +1,5 @@
 // Every long-lived flow of the app, registered with its activities.
+import './reliability/activities.js';
 import './termination/activities.js';
 import './termination/orchestrator.js';
 import './exports/activities.js';

@@ -32,7 +32,8 @@ export type Permission =
   | 'supportAccess.read'
   | 'supportAccess.decide'
   | 'supportAccess.revoke'
-  | 'erasures.replay';
+  | 'erasures.replay'
+  | 'workflows.read';
 
 /** Permissions of each role. Tenant-scoped permissions of tenant.admin apply to its own tenant only. */
 const MATRIX: Record<Role, readonly Permission[]> = {
@@ -55,7 +56,7 @@ const MATRIX: Record<Role, readonly Permission[]> = {
     'supportAccess.decide',
     'supportAccess.revoke',
   ],
-  'ops.platform': ['tenants.provision', 'tenants.list', 'tenants.read', 'tenants.configure', 'termination.manage', 'dsars.recordReceivedByVendor', 'audit.read', 'securityLog.read', 'subProcessors.manage', 'processingRecords.read', 'auditRequests.submit', 'auditRequests.justify', 'erasures.replay'],
+  'ops.platform': ['tenants.provision', 'tenants.list', 'tenants.read', 'tenants.configure', 'termination.manage', 'dsars.recordReceivedByVendor', 'audit.read', 'securityLog.read', 'subProcessors.manage', 'processingRecords.read', 'auditRequests.submit', 'auditRequests.justify', 'erasures.replay', 'workflows.read'],
   'ops.breach': ['tenants.list', 'breaches.manage'],
   // Nothing of a tenant's data: only asking for a grant, seeing and giving up their own grants.
   support: ['tenants.list', 'supportAccess.request', 'supportAccess.read', 'supportAccess.revoke'],

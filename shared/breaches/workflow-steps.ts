@@ -18,11 +18,13 @@ export const breachPlanSchema = z.object({
 });
 export type BreachPlan = z.infer<typeof breachPlanSchema>;
 
+// `closed` lets a workflow that missed the close event (or an update's) find it in the record when it re-plans.
 export const noticesDueSchema = z.object({
   seqs: z.array(z.number().int().min(0)),
   nextUpdate: z.number().int().min(1),
   /** Notices to tenants added by updates (every notice so far when they are added, then each later one). */
   added: z.array(z.object({ tenantId: z.string(), seq: z.number().int().min(0) })).default([]),
+  closed: z.boolean().optional(),
 });
 export type NoticesDue = z.infer<typeof noticesDueSchema>;
 
@@ -40,5 +42,5 @@ export async function loadBreachPlan(services: Services, breachId: string): Prom
 /** The notices due after `after` (the initial one, then one per update), and the next update to wait for. */
 export async function noticesDue(services: Services, breachId: string, after: number): Promise<NoticesDue> {
   const doc = await breach(services, breachId);
-  return { seqs: noticeSeqsDue(doc, after), nextUpdate: doc.updates.length + 1, added: addedTenantNoticesDue(doc, after) };
+  return { seqs: noticeSeqsDue(doc, after), nextUpdate: doc.updates.length + 1, added: addedTenantNoticesDue(doc, after), closed: doc.closed !== undefined };
 }

@@ -2,7 +2,7 @@
 // tenantBreachNotice orchestrators on the local host's engine (the Durable extension's replay rules,
 // .NET Task.WhenAll semantics included), every activity a double over a small model of the breach
 // record. Each race of the workflow is run to each of its outcomes on the virtual clock.
-import { workflowHost, alwaysFails, at, HOUR, IDS, phaseOf, type InProcessDurableHost } from '../support/workflow-host.js';
+import { workflowHost, activityError, alwaysRefuses, at, HOUR, IDS, phaseOf, type InProcessDurableHost } from '../support/workflow-host.js';
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ACKNOWLEDGE_EVENT, CLOSE_EVENT, noticeInstanceId, RELEASE_EVENT, updateEvent } from '../../shared/breaches/breach.js';
@@ -57,7 +57,7 @@ async function breachHost(w: BreachWorld, openedAt = START): Promise<InProcessDu
       }),
       breachNoticeUnacknowledged: (input: Delivery) => (w.acknowledged.has(`${input.tenantId}:${input.seq}`) ? 'acknowledged' : 'alerted'),
       breachDeliverNotice: (input: Delivery) => {
-        if (w.unreachable.has(input.tenantId)) throw new Error('the tenant region store is unavailable');
+        if (w.unreachable.has(input.tenantId)) throw activityError('the tenant region refuses the notice', { code: 'TEST.REFUSED', retryable: false });
         if (w.deleted.has(input.tenantId)) return 'skipped';
         if (input.attempt > 0 && w.acknowledged.has(`${input.tenantId}:${input.seq}`)) return 'acknowledged';
         return 'sent';
@@ -333,13 +333,35 @@ describe("a tenant's notice workflow (acknowledgement raced against re-sends)", 
     assert.equal(host.status(id).runtimeStatus, 'Running', 'sent, now waiting for the acknowledgement');
   });
 
-  test('a delivery that fails every retry fails the notice workflow, visibly', async () => {
-    const host = await workflowHost({ breachDeliverNotice: alwaysFails('the tenant region store is unavailable') });
+  test('a delivery that keeps failing keeps trying at most 5 minutes apart, alerts ops once, and is sent once after recovery', async () => {
+    let down = true;
+    const host = await workflowHost({
+      breachDeliverNotice: () => {
+        if (down) throw activityError('the tenant region store is unavailable', { code: 'STORE.UNAVAILABLE' });
+        return 'sent';
+      },
+      opsAlertFailingStep: () => 'emailed',
+    });
     const id = await host.start('tenantBreachNotice', ref);
     await host.advance('PT1H');
-    assert.equal(host.calls.filter((c) => c.activity === 'breachDeliverNotice').length, 8);
+    assert.equal(host.status(id).runtimeStatus, 'Running', 'an hour of outage does not end the obligation');
+    const tries = host.calls.filter((c) => c.activity === 'breachDeliverNotice').map((c) => c.at.getTime());
+    assert.ok(tries.slice(1).every((t, i) => t - tries[i]! <= 5 * 60_000), 'never more than 5 minutes apart');
+    assert.equal(host.inputsOf('opsAlertFailingStep').length, 1, 'one alert, not one per retry');
+    assert.deepEqual((host.inputsOf('opsAlertFailingStep')[0] as { flow: string; code: string }).flow, 'breach-notice');
+    down = false;
+    await host.advance('PT5M');
+    assert.equal(host.status(id).runtimeStatus, 'Running', 'sent, now waiting for the acknowledgement');
+    assert.equal(host.calls.filter((c) => c.activity === 'breachDeliverNotice').length, tries.length + 1, 'one successful try after recovery');
+  });
+
+  test('a delivery that cannot succeed fails the notice workflow, visibly', async () => {
+    const host = await workflowHost({ breachDeliverNotice: alwaysRefuses('the notice was refused') });
+    const id = await host.start('tenantBreachNotice', ref);
+    await host.advance('PT1H');
+    assert.equal(host.calls.filter((c) => c.activity === 'breachDeliverNotice').length, 1);
     assert.equal(host.status(id).runtimeStatus, 'Failed');
-    assert.match(String(host.status(id).output), /the tenant region store is unavailable/);
+    assert.match(String(host.status(id).output), /the notice was refused/);
   });
 });
 

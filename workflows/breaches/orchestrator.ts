@@ -7,12 +7,12 @@
 // waiters follow the kit's rule (workflows/kit/events.ts): one per event name, kept until it fires.
 import { z } from 'zod';
 import type { Task } from 'durable-functions';
-import { caller, defineOrchestration, eventBefore, EventWaiter, showPhase, startOrchestration } from '../kit/index.js';
+import { anyBefore, caller, defineOrchestration, eventBefore, EventWaiter, replanAt, showPhase, startOrchestration } from '../kit/index.js';
 import { ACKNOWLEDGE_EVENT, BREACH_PHASES, CLOSE_EVENT, noticeInstanceId, RELEASE_EVENT, updateEvent } from '../../shared/breaches/breach.js';
 import { clockSchedule } from '../../shared/breaches/clock.js';
 import { MAX_RESENDS, RESEND_AFTER_MS } from '../../shared/breaches/notice.js';
 import { alertUnacknowledgedNotice, breachNoticesDue, breachRefSchema, deliverBreachNotice, loadPlan, noticeRefSchema, resolveBreachTenants, sendBreachClockAlert } from './activities.js';
-import { BREACH_RETRY } from './retry.js';
+import { obligationRetry } from '../reliability/obligation-retry.js';
 
 /** One tenant, one notice: send it, then re-send it every 24 hours until acknowledged, at most three times. */
 export const TENANT_BREACH_NOTICE_ORCHESTRATOR = 'tenantBreachNotice';
@@ -20,7 +20,7 @@ export const tenantNotice = defineOrchestration(TENANT_BREACH_NOTICE_ORCHESTRATO
   input: noticeRefSchema,
   output: z.object({ outcome: z.enum(['skipped', 'acknowledged', 'unacknowledged']), resends: z.number().int().optional() }),
   body: function* (context, ref) {
-    const call = caller(context, BREACH_RETRY);
+    const call = caller(context, obligationRetry({ flow: 'breach-notice' }));
     const acknowledged = new EventWaiter(context, ACKNOWLEDGE_EVENT);
     const first = yield* call(deliverBreachNotice, { ...ref, attempt: 0 });
     if (first === 'skipped') return { outcome: 'skipped' as const };
@@ -44,10 +44,12 @@ defineOrchestration(BREACH_ORCHESTRATOR, {
   input: breachRefSchema,
   output: z.object({ outcome: z.literal('closed'), notices: z.number().int() }),
   body: function* (context, { breachId }) {
-    const call = caller(context, BREACH_RETRY);
+    const atRisk = { flow: 'breach', deadline: undefined as string | undefined };
+    const call = caller(context, obligationRetry(atRisk));
     const release = new EventWaiter(context, RELEASE_EVENT);
     const closed = new EventWaiter(context, CLOSE_EVENT);
     const plan = yield* call(loadPlan, { breachId });
+    atRisk.deadline = plan.notifyBy;
     const closedUnnotified = (): { outcome: 'closed'; notices: number } => {
       showPhase(context, BREACH_PHASES, 'closed', { notifiable: false });
       return { outcome: 'closed' as const, notices: 0 };
@@ -72,14 +74,24 @@ defineOrchestration(BREACH_ORCHESTRATOR, {
           break;
         }
       }
-      // After the escalation only ops can move it on (a repeated release request wakes it again).
-      if (!released && !release.happened && !closed.happened) yield context.df.Task.any([release.task, closed.task]);
+      // After the escalation only ops can move it on (release, or close as not notifiable); the record
+      // is re-read daily in case an event was lost.
+      while (!released && !closed.happened) {
+        if (yield* anyBefore(context, [release.task, closed.task], replanAt(context))) {
+          released = release.happened;
+          break;
+        }
+        const again = yield* call(loadPlan, { breachId });
+        if (again.closed) return closedUnnotified();
+        released = again.released;
+      }
       if (closed.happened && !release.happened) return closedUnnotified();
     }
 
     // Fan-out: the initial notice and then each update, one notice workflow per affected tenant.
     const tenants = yield* call(resolveBreachTenants, { breachId });
     let after = -1;
+    let nextUpdate: EventWaiter | undefined;
     for (;;) {
       const due = yield* call(breachNoticesDue, { breachId, after });
       const notices: Task[] = [];
@@ -89,18 +101,20 @@ defineOrchestration(BREACH_ORCHESTRATOR, {
       }
       for (const { tenantId, seq } of due.added) notices.push(startOrchestration(context, tenantNotice, { breachId, tenantId, seq }, noticeInstanceId(breachId, tenantId, seq)));
       showPhase(context, BREACH_PHASES, 'notifying', { tenants: tenants.length, latestNotice: after });
-      // One name per update, so each waiter is awaited once.
-      const nextUpdate = new EventWaiter(context, updateEvent(due.nextUpdate));
+      // One name per update, so each waiter is awaited once (kept while still pending after a re-plan).
+      if (!nextUpdate || nextUpdate.happened || nextUpdate.name !== updateEvent(due.nextUpdate)) nextUpdate = new EventWaiter(context, updateEvent(due.nextUpdate));
+      const closedInRecord = due.closed === true;
       // Fan-in is not awaited before the next update: an update must not wait for acknowledgements.
       // A completed task is never yielded again inside a race: the extension would wait on it anew.
       // The notices race one by one, not as a Task.all: the extension ends a Task.all only when every
       // notice has finished, the JS library at the first failure, and a wait issued in between is
       // never woken in the extension (a failed notice would stop every later update).
       const stops = closed.happened ? [nextUpdate.task] : [nextUpdate.task, closed.task];
-      if (notices.length > 0) yield context.df.Task.any([...stops, ...notices]);
-      if (!nextUpdate.happened && !closed.happened) yield context.df.Task.any([nextUpdate.task, closed.task]);
+      // Each wait re-plans after a day: an update or a close whose event was lost is found in the record.
+      if (notices.length > 0 && !closedInRecord) yield* anyBefore(context, [...stops, ...notices], replanAt(context));
+      if (!nextUpdate.happened && !closed.happened && !closedInRecord) yield* anyBefore(context, [nextUpdate.task, closed.task], replanAt(context));
       // The notice workflows already started carry on (re-sends until acknowledged) on their own.
-      if (closed.happened && !nextUpdate.happened) {
+      if ((closed.happened || closedInRecord) && !nextUpdate.happened) {
         showPhase(context, BREACH_PHASES, 'closed', { tenants: tenants.length, latestNotice: after });
         return { outcome: 'closed' as const, notices: after + 1 };
       }
