@@ -65,7 +65,9 @@ export interface OpenFlowDoc extends Omit<OpenFlow, 'deadline' | 'dueAt'> {
 
 export const entryId = (instanceId: string): string => `open-flow:${instanceId}`;
 
-const RACE_ATTEMPTS = 8;
+// Every lost round means another request's update landed, so n requests racing on one flow end
+// within n rounds: enough for a burst of parallel requests (the attack replay sends 20 at once).
+const RACE_ATTEMPTS = 32;
 
 export class OpenFlowIndex {
   constructor(readonly container: Container) {}
