@@ -10,7 +10,16 @@ import type { EncryptedValue } from '../crypto/field-cipher.js';
 import { renderEmail, type EmailFact, type RenderedEmail } from '../email/render.js';
 import type { StoredDoc } from '../store/tenant-partition.js';
 import type { NominatedRecipient } from '../tenants/contacts.js';
-import { CONTENT_FIELDS, contactPointViewSchema, contentThrough, noticeId, type BreachContent, type BreachDoc, type ChangeableField, type ContactPoint } from './breach.js';
+import {
+  CONTENT_FIELDS,
+  contactPointViewSchema,
+  contentThrough,
+  noticeId,
+  type BreachContent,
+  type BreachDoc,
+  type ChangeableField,
+  type ContactPoint,
+} from './breach.js';
 
 /** Unacknowledged notices are re-sent 24 hours after the previous send, at most three times. */
 export const RESEND_AFTER_MS = 24 * 3600_000;

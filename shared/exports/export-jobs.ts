@@ -61,7 +61,10 @@ export const exportViewSchema = z
     rows: z.int().optional(),
     bytes: z.int().optional(),
     sha256: z.string().optional(),
-    download: z.object({ url: z.string(), expiresAt: z.iso.datetime() }).optional().meta({ description: 'A fresh expiring link, minted on each read once ready' }),
+    download: z
+      .object({ url: z.string(), expiresAt: z.iso.datetime() })
+      .optional()
+      .meta({ description: 'A fresh expiring link, minted on each read once ready' }),
     failure: z.string().optional(),
   })
   .meta({ id: 'Export' });

@@ -11,7 +11,16 @@ import { newTenantId, siblingTenantIds, type TenantId } from '../tenancy/tenant-
 import { actorOf, tenantPartition, type OpenTenant, type RequestMeta } from './tenant-access.js';
 import { openContacts } from './contacts.js';
 import { tenantData } from './partitions.js';
-import { CONTACTS_AAD, TENANT_DOC_ID, type NominatedContacts, type ProvisionTenantRequest, type TenantDoc, type TenantStatus, type TenantSummary, type TenantView } from './tenant.js';
+import {
+  CONTACTS_AAD,
+  TENANT_DOC_ID,
+  type NominatedContacts,
+  type ProvisionTenantRequest,
+  type TenantDoc,
+  type TenantStatus,
+  type TenantSummary,
+  type TenantView,
+} from './tenant.js';
 
 export async function provisionTenant(
   services: Services,
