@@ -27,6 +27,7 @@ export function privacyOpsExtension(platform: PlatformAddresses | undefined): Ho
       corsAllowedOrigins: () => corsSettings().allowedOrigins,
       handle: (req, res, url, body) => routes.handle(req, res, url, body),
       onClockMove: (now) => routes.pushClock(now),
+      refuseDurableWrite: (req, res) => routes.refuseDurableWrite(req, res),
     };
   };
 }

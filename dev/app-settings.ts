@@ -21,8 +21,16 @@ export function localAppSettings(platform: PlatformAddresses, hostOrigin: string
     OPS_ESCALATION_EMAIL: 'breach-escalation@ops.notifications.local',
     // Weekly locally (hourly in Azure): every occurrence runs when the virtual clock moves by years.
     BREACH_CLOCK_HEARTBEAT_SCHEDULE: '0 5 3 * * 1',
+    // Weekly locally (daily in Azure), for the same reason.
+    RETENTION_SWEEP_SCHEDULE: '0 15 2 * * 1',
+    // Weekly locally too (every 10 minutes in Azure); tests of repairs set it to every 10 minutes.
+    FLOW_RECONCILER_SCHEDULE: '0 40 2 * * 1',
     DPO_NAME: 'Data Protection Officer',
     DPO_EMAIL: 'dpo@vendor.notifications.local',
+    // Support access from outside a region's geography: the signed instruments and one assessed destination.
+    SUPPORT_TRANSFER_UK_IDTA: 'IDTA-2026-001',
+    SUPPORT_TRANSFER_EU_SCCS: 'SCC-2021/914-M3-2026-001',
+    SUPPORT_TRANSFER_TIAS: 'US=TIA-US-2026-01,IN=TIA-IN-2026-01',
   };
   for (const [region, suffix] of [['uksouth', 'UKSOUTH'], ['eu', 'EU']] as const) {
     const cosmos = platform.cosmos[region];

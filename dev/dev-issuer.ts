@@ -24,6 +24,8 @@ export interface TokenClaims {
   roles: string[];
   tid?: string;
   name?: string;
+  /** Where the caller signed in from (Entra ID's optional `ctry` claim). */
+  ctry?: string;
 }
 
 export class DevIssuer {
@@ -68,6 +70,7 @@ export class DevIssuer {
     const payload: Record<string, unknown> = { roles: claims.roles };
     if (claims.tid) payload['tid'] = claims.tid;
     if (claims.name) payload['name'] = claims.name;
+    if (claims.ctry) payload['ctry'] = claims.ctry;
     return new SignJWT(payload)
       .setProtectedHeader({ alg: 'ES256', kid: current.kid, typ: 'JWT' })
       .setSubject(claims.sub)

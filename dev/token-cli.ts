@@ -1,4 +1,4 @@
-// `npm run token -- --role <role> [--role <role>] [--tenant <tenantId>] [--sub <id>]`: prints a JWT
+// `npm run token -- --role <role> [--role <role>] [--tenant <tenantId>] [--sub <id>] [--country <CC>]`: prints a JWT
 // the local host accepts. Asks the running host first, so the token follows its (maybe virtual)
 // clock; otherwise signs with the local issuer key directly.
 import { join, resolve } from 'node:path';
@@ -13,6 +13,8 @@ const { values } = parseArgs({
     role: { type: 'string', multiple: true },
     tenant: { type: 'string' },
     sub: { type: 'string' },
+    /** The `ctry` claim Entra ID adds where configured: where the caller signed in from. */
+    country: { type: 'string' },
     host: { type: 'string', default: process.env['HOST_URL'] ?? 'http://127.0.0.1:7071' },
     'state-dir': { type: 'string', default: join(projectRoot, '.local') },
   },
@@ -20,17 +22,17 @@ const { values } = parseArgs({
 const roles = values.role ?? [];
 const unknown = roles.filter((r) => !ROLES.includes(r));
 if (roles.length === 0 || unknown.length > 0) {
-  process.stderr.write(`usage: npm run token -- --role <${ROLES.join('|')}> [--tenant <tenantId>] [--sub <id>]\n`);
+  process.stderr.write(`usage: npm run token -- --role <${ROLES.join('|')}> [--tenant <tenantId>] [--sub <id>] [--country <CC>]\n`);
   process.exit(2);
 }
-const claims = { sub: values.sub ?? `dev-${roles[0]}`, roles, ...(values.tenant ? { tid: values.tenant } : {}) };
+const claims = { sub: values.sub ?? `dev-${roles[0]}`, roles, ...(values.tenant ? { tid: values.tenant } : {}), ...(values.country ? { ctry: values.country } : {}) };
 
 let token: string | undefined;
 try {
   const response = await fetch(`${values.host}/runtime/dev/token`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ roles, sub: claims.sub, ...(values.tenant ? { tenant: values.tenant } : {}) }),
+    body: JSON.stringify({ roles, sub: claims.sub, ...(values.tenant ? { tenant: values.tenant } : {}), ...(values.country ? { country: values.country } : {}) }),
     signal: AbortSignal.timeout(2000),
   });
   if (response.ok) token = ((await response.json()) as { token: string }).token;

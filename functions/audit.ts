@@ -12,7 +12,7 @@ apiRoute(
   'listAuditEntries',
   { route: 'tenants/{tenantId}/audit', method: 'GET', summary: "Page the tenant's audit log, newest first", responses: { 200: auditPageSchema }, tag: 'Audit log' },
   {
-    auth: { tenant: 'audit.read' },
+    auth: { tenant: 'audit.read', grantScope: 'audit:read' },
     params: tenantParams,
     query: z.strictObject({
       cursor: z.string().regex(/^[A-Za-z0-9_-]{1,200}$/, 'must be a cursor from a previous page').optional(),
@@ -30,7 +30,7 @@ apiRoute(
   'verifyAuditLog',
   { route: 'tenants/{tenantId}/audit/verify', method: 'GET', summary: "Verify the audit log's hash chain", responses: { 200: auditVerificationSchema }, tag: 'Audit log' },
   {
-    auth: { tenant: 'audit.read' },
+    auth: { tenant: 'audit.read', grantScope: 'audit:read' },
     params: tenantParams,
     handle: async ({ principal, params, services, meta }) => {
       const open = await openTenant(services, principal, params.tenantId, 'audit.read', 'read', meta);

@@ -11,15 +11,43 @@ import { registerCsv } from '../shared/breaches/register.js';
 import { CSV_CONTENT_TYPE } from '../shared/exports/csv.js';
 import { BREACH_ORCHESTRATOR } from '../workflows/breaches/orchestrator.js';
 import { BREACH_ID } from '../shared/breaches/breach.js';
-import { startOrSignal, type Signal, type StartOrSignalOptions } from '../workflows/kit/index.js';
 import { breachEntrySchema, breachRegisterSchema, breachUpdateViewSchema } from '../shared/breaches/register.js';
+import type { Services } from '../shared/composition.js';
+import { CONTROL_REGION } from '../shared/store/cosmos-stores.js';
+import type { Signal } from '../workflows/kit/index.js';
+import { announceChange, type ChangeAnnouncement } from '../workflows/reliability/announce-change.js';
 
 const breachParams = z.object({ breachId: z.string().regex(BREACH_ID, 'must be a breach id (b-…)') });
 const client = df.input.durableClient();
 
-/** The breach's workflow learns of a change: started unless it already runs (a retried request repairs a missed start), else signalled. */
-async function toWorkflow(invocation: InvocationContext, instanceId: string, breachId: string, signals: Signal[] = [], options: StartOrSignalOptions = {}): Promise<void> {
-  await startOrSignal(invocation, { orchestrator: BREACH_ORCHESTRATOR, instanceId, input: { breachId } }, { signals, ...options });
+/**
+ * The breach's workflow learns of a change (already stored): started unless it already runs, else
+ * signalled; the open-flow index counts the change first, so the reconciler repairs a missed start or
+ * a lost signal within one interval. `notifyBy` is due while the notices are unreleased.
+ */
+async function toWorkflow(
+  invocation: InvocationContext,
+  services: Services,
+  instanceId: string,
+  breachId: string,
+  signals: Signal[] = [],
+  options: ChangeAnnouncement & { notifyBy?: string; released?: boolean } = {},
+): Promise<void> {
+  const { notifyBy, released, ...change } = options;
+  await announceChange(
+    invocation,
+    services,
+    {
+      kind: 'breach',
+      instanceId,
+      orchestrator: BREACH_ORCHESTRATOR,
+      input: { breachId },
+      region: CONTROL_REGION,
+      ...(notifyBy ? { deadline: notifyBy } : {}),
+      ...(notifyBy && !released ? { dueAt: notifyBy } : released ? { dueAt: null } : {}),
+    },
+    { signals, ...change },
+  );
 }
 
 apiRoute(
@@ -30,7 +58,7 @@ apiRoute(
     body: openBreachSchema,
     handle: async ({ principal, body, services, meta, idempotency, invocation }) => {
       const opened = await openBreach(services, principal, body, { ...meta, ...(idempotency ? { idempotency } : {}) });
-      await toWorkflow(invocation, opened.instanceId, opened.entry.breachId);
+      await toWorkflow(invocation, services, opened.instanceId, opened.entry.breachId, [], { notifyBy: opened.entry.notifyBy, released: opened.entry.notification !== null });
       return { status: 202, body: opened.entry, headers: { location: `/api/breaches/${opened.entry.breachId}` } };
     },
   },
@@ -72,7 +100,7 @@ apiRoute(
     handle: async ({ principal, params, body, services, meta, idempotency, invocation }) => {
       const released = await releaseNotices(services, principal, params.breachId, body, { ...meta, ...(idempotency ? { idempotency } : {}) });
       // Raised on every request, a repeat included: a lost wake-up is repaired by asking again.
-      await toWorkflow(invocation, released.instanceId, released.entry.breachId, [{ event: RELEASE_EVENT, data: { at: meta.now.toISOString() } }]);
+      await toWorkflow(invocation, services, released.instanceId, released.entry.breachId, [{ event: RELEASE_EVENT, data: { at: meta.now.toISOString() } }], { notifyBy: released.entry.notifyBy, released: true });
       return { status: 202, body: released.entry, headers: { location: `/api/breaches/${released.entry.breachId}` } };
     },
   },
@@ -87,7 +115,7 @@ apiRoute(
     body: breachUpdateSchema,
     handle: async ({ principal, params, body, services, meta, idempotency, invocation }) => {
       const added = await addUpdate(services, principal, params.breachId, body, { ...meta, ...(idempotency ? { idempotency } : {}) });
-      if (added.wake.length > 0) await toWorkflow(invocation, added.instanceId, params.breachId, added.wake.map((seq) => ({ event: updateEvent(seq), data: { seq } })));
+      if (added.wake.length > 0) await toWorkflow(invocation, services, added.instanceId, params.breachId, added.wake.map((seq) => ({ event: updateEvent(seq), data: { seq } })));
       return { status: 202, body: added.update, headers: { location: `/api/breaches/${params.breachId}` } };
     },
   },
@@ -103,7 +131,7 @@ apiRoute(
     handle: async ({ principal, params, body, services, meta, invocation }) => {
       const closed = await closeBreach(services, principal, params.breachId, body, meta);
       // Raised on every request: a lost wake-up is repaired by asking again.
-      await toWorkflow(invocation, closed.instanceId, params.breachId, [{ event: CLOSE_EVENT, data: { at: meta.now.toISOString() } }], { start: 'never', delivery: 'best-effort' });
+      await toWorkflow(invocation, services, closed.instanceId, params.breachId, [{ event: CLOSE_EVENT, data: { at: meta.now.toISOString() } }], { start: 'never', closing: true });
       return { status: 200, body: closed.entry };
     },
   },

@@ -9,6 +9,7 @@ import { readExport, requestExport, requestExportSchema } from '../shared/export
 import { EXPORT_ORCHESTRATOR } from '../workflows/exports/orchestrator.js';
 import { startOrSignal } from '../workflows/kit/index.js';
 import { exportViewSchema } from '../shared/exports/export-jobs.js';
+import { announceChange } from '../workflows/reliability/announce-change.js';
 
 
 apiRoute(
@@ -21,8 +22,17 @@ apiRoute(
     handle: async ({ principal, params, body, services, meta, idempotency, invocation }) => {
       const open = await openTenant(services, principal, params.tenantId, 'exports.manage', 'export', meta);
       const { view, instanceId } = await requestExport(services, open, body, { ...meta, ...(idempotency ? { idempotency } : {}) });
-      // Idempotent start: a retried request (same Idempotency-Key) finds the job already running.
-      await startOrSignal(invocation, { orchestrator: EXPORT_ORCHESTRATOR, instanceId, input: { tenantId: open.partition.tenantId, exportId: view.exportId } });
+      // Idempotent start: a retried request (same Idempotency-Key) finds the job already running; the
+      // reconciler starts one whose start failed, and looks again after an hour (a job takes minutes).
+      await announceChange(invocation, services, {
+        kind: 'export',
+        instanceId,
+        orchestrator: EXPORT_ORCHESTRATOR,
+        input: { tenantId: open.partition.tenantId, exportId: view.exportId },
+        tenantId: open.partition.tenantId,
+        region: open.partition.ref.region,
+        dueAt: new Date(meta.now.getTime() + 3600_000).toISOString(),
+      });
       return { status: 202, body: view, headers: { location: `/api/tenants/${params.tenantId}/exports/${view.exportId}`, 'retry-after': '2' } };
     },
   },

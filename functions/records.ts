@@ -29,7 +29,7 @@ apiRoute(
   'getRecord',
   { route: 'tenants/{tenantId}/modules/{module}/records/{recordId}', method: 'GET', summary: 'Read a module record with its original and corrections', responses: { 200: recordViewSchema }, tag: 'Module records' },
   {
-    auth: { tenant: 'personalData.read' },
+    auth: { tenant: 'personalData.read', grantScope: 'records:read' },
     params: recordParams,
     handle: async ({ principal, params, services, meta }) => {
       const open = await openTenant(services, principal, params.tenantId, 'personalData.read', 'read', meta);

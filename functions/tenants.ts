@@ -3,7 +3,9 @@
 import { z } from 'zod';
 import { REGIONS } from '../shared/config.js';
 import { apiRoute } from '../shared/http/api-routes.js';
-import { tenantParams } from '../shared/http/common.js';
+import { tenantParams, withEtag } from '../shared/http/common.js';
+import { configHistorySchema, configurationHistory, updateTenant, updateTenantSchema } from '../shared/tenants/configuration.js';
+import { etagOf } from '../shared/store/versioning.js';
 import { openTenant, workInTenant } from '../shared/tenants/tenant-access.js';
 import { listTenants, provisionTenant, tenantView } from '../shared/tenants/tenant-service.js';
 import { provisionTenantSchema, TENANT_STATUSES } from '../shared/tenants/tenant.js';
@@ -41,7 +43,7 @@ apiRoute(
   'getTenant',
   { route: 'tenants/{tenantId}', method: 'GET', summary: 'A tenant: region, status and nominated contacts', responses: { 200: tenantViewSchema }, tag: 'Tenants' },
   {
-    auth: { tenant: 'tenants.read' },
+    auth: { tenant: 'tenants.read', grantScope: 'config:read' },
     params: tenantParams,
     handle: async ({ principal, params, services, meta }) => {
       const open = await openTenant(services, principal, params.tenantId, 'tenants.read', 'read', meta);
@@ -49,7 +51,42 @@ apiRoute(
       await workInTenant(services, open, meta, async (tx) => {
         tx.audit({ action: 'tenant.read', target: { type: 'tenant', id: open.tenant.tenantId } });
       });
-      return { status: 200, body: view };
+      return withEtag(200, { view, etag: etagOf(open.tenant.version) });
+    },
+  },
+);
+
+apiRoute(
+  'updateTenant',
+  {
+    route: 'tenants/{tenantId}',
+    method: 'PATCH',
+    summary: 'Change the name and nominated security and privacy contacts (needs If-Match and a reason; kept in the history)',
+    responses: { 200: tenantViewSchema },
+    tag: 'Tenants',
+    headers: ['If-Match'],
+  },
+  {
+    auth: { tenant: 'tenants.configure' },
+    params: tenantParams,
+    body: updateTenantSchema,
+    handle: async ({ principal, params, body, services, meta, ifMatch }) => {
+      // 'obligation': the contacts must stay right through the grace window (the deletion certificate goes to them).
+      const open = await openTenant(services, principal, params.tenantId, 'tenants.configure', 'obligation', meta);
+      return withEtag(200, await updateTenant(services, open, body, { ...meta, ifMatch }));
+    },
+  },
+);
+
+apiRoute(
+  'getTenantHistory',
+  { route: 'tenants/{tenantId}/history', method: 'GET', summary: 'Every configuration change: who, when, why, values before and after', responses: { 200: configHistorySchema }, tag: 'Tenants' },
+  {
+    auth: { tenant: 'tenants.read' },
+    params: tenantParams,
+    handle: async ({ principal, params, services, meta }) => {
+      const open = await openTenant(services, principal, params.tenantId, 'tenants.read', 'read', meta);
+      return { status: 200, body: { changes: await configurationHistory(services, open, meta) } };
     },
   },
 );

@@ -5,10 +5,36 @@ import { apiRoute } from '../shared/http/api-routes.js';
 import { tenantParams } from '../shared/http/common.js';
 import { cancelTermination, readTermination, requestTermination } from '../shared/termination/termination-service.js';
 import { readCertificate } from '../shared/termination/deletion-certificate.js';
+import { readReturnedData, returnedDataSchema } from '../shared/termination/data-return.js';
 import { REACTIVATE_EVENT, requestTerminationSchema } from '../shared/termination/termination.js';
 import { TERMINATION_ORCHESTRATOR } from '../workflows/termination/orchestrator.js';
 import { startOrSignal } from '../workflows/kit/index.js';
 import { deletionCertificateViewSchema, terminationViewSchema } from '../shared/termination/termination.js';
+import type { Services } from '../shared/composition.js';
+import type { OpenFlow } from '../shared/flows/open-flow-index.js';
+import { regionOf } from '../shared/tenancy/tenant-id.js';
+import { announceChange } from '../workflows/reliability/announce-change.js';
+
+const DAY_MS = 24 * 3600_000;
+
+/**
+ * The termination as an open flow: its deadline is the end of the grace window; the reconciler looks
+ * at it again once the final certificate is due (key purge and backup expiry after the grace window).
+ */
+function terminationFlow(services: Services, t: { instanceId: string; input: { tenantId: string; terminationId: string }; view: { graceEndsAt: string } }): OpenFlow {
+  const { keySoftDeleteDays, backupDays } = services.config.retention;
+  const finalCertificateBy = Date.parse(t.view.graceEndsAt) + (keySoftDeleteDays + backupDays + 2) * DAY_MS;
+  return {
+    kind: 'termination',
+    instanceId: t.instanceId,
+    orchestrator: TERMINATION_ORCHESTRATOR,
+    input: t.input,
+    tenantId: t.input.tenantId,
+    region: regionOf(t.input.tenantId),
+    deadline: t.view.graceEndsAt,
+    dueAt: new Date(finalCertificateBy).toISOString(),
+  };
+}
 
 const client = df.input.durableClient();
 
@@ -21,8 +47,8 @@ apiRoute(
     body: requestTerminationSchema,
     handle: async ({ principal, params, body, services, meta, invocation }) => {
       const requested = await requestTermination(services, principal, params.tenantId, body, meta);
-      // Started unless it already runs (a retried request repairs a missed start).
-      await startOrSignal(invocation, { orchestrator: TERMINATION_ORCHESTRATOR, instanceId: requested.instanceId, input: requested.input });
+      // Started unless it already runs (a retried request, or the reconciler, repairs a missed start).
+      await announceChange(invocation, services, terminationFlow(services, requested));
       return { status: 202, body: requested.view, headers: { location: `/api/tenants/${params.tenantId}/termination` } };
     },
   },
@@ -48,11 +74,7 @@ apiRoute(
       const cancelled = await cancelTermination(services, principal, params.tenantId, meta);
       // The tenant is already active again; the event only ends the workflow's wait early.
       // If it cannot be told now, it finds the tenant active when grace ends and stops then.
-      await startOrSignal(
-        invocation,
-        { orchestrator: TERMINATION_ORCHESTRATOR, instanceId: cancelled.instanceId, input: cancelled.input },
-        { signals: [{ event: REACTIVATE_EVENT, data: { at: meta.now.toISOString() } }], start: 'never', delivery: 'best-effort' },
-      );
+      await announceChange(invocation, services, terminationFlow(services, cancelled), { signals: [{ event: REACTIVATE_EVENT, data: { at: meta.now.toISOString() } }], start: 'never' });
       return { status: 200, body: cancelled.view };
     },
   },
@@ -65,5 +87,15 @@ apiRoute(
     auth: { tenant: 'termination.manage' },
     params: tenantParams,
     handle: async ({ principal, params, services }) => ({ status: 200, body: await readCertificate(services, principal, params.tenantId) }),
+  },
+);
+
+apiRoute(
+  'getReturnedData',
+  { route: 'tenants/{tenantId}/termination/returned-data', method: 'GET', summary: 'Return-then-delete: fresh download links to the returned package (admins of the tenant, until deletion)', responses: { 200: returnedDataSchema }, tag: 'Termination' },
+  {
+    auth: { tenant: 'exports.manage' },
+    params: tenantParams,
+    handle: async ({ principal, params, services, meta }) => ({ status: 200, body: await readReturnedData(services, principal, params.tenantId, meta) }),
   },
 );

@@ -29,7 +29,7 @@ apiRoute(
   'getUser',
   { route: 'tenants/{tenantId}/users/{userId}', method: 'GET', summary: 'Read a user, with their rectification history', responses: { 200: userViewSchema }, tag: 'Users' },
   {
-    auth: { tenant: 'personalData.read' },
+    auth: { tenant: 'personalData.read', grantScope: 'users:read' },
     params: userParams,
     handle: async ({ principal, params, services, meta }) => {
       const open = await openTenant(services, principal, params.tenantId, 'personalData.read', 'read', meta);

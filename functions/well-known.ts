@@ -7,11 +7,11 @@ import { getServices } from '../shared/composition.js';
 import { certificateJwks } from '../shared/crypto/signed-records.js';
 
 export async function jwks(): Promise<HttpResponseInit> {
-  const { vaults } = getServices();
+  const { vaults, stores } = getServices();
   return {
     status: 200,
     headers: { 'content-type': 'application/jwk-set+json', 'cache-control': 'public, max-age=300' },
-    body: JSON.stringify(await certificateJwks(vaults)),
+    body: JSON.stringify(await certificateJwks(vaults, stores)),
   };
 }
 

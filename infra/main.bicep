@@ -106,6 +106,24 @@ param dpoName string
 @description('Email address of the vendor\'s data protection officer.')
 param dpoEmail string
 
+@minLength(1)
+@description('The processor\'s name, as the record of processing (Art 30(2)) gives it.')
+param processorName string = 'Opsium'
+
+@description('Shortest notice of a sub-processor change (ISO 8601 duration in weeks, days or hours).')
+param subProcessorNoticePeriod string = 'P30D'
+
+@description('Mailbox of the ops.platform team: told of objections to sub-processor changes. Empty: the DPO.')
+param opsPlatformEmail string = ''
+@description('Reference of the UK IDTA for support access from outside the UK (empty: none)')
+param supportTransferUkIdta string = ''
+
+@description('Reference of the EU SCCs for support access from outside the EEA (empty: none)')
+param supportTransferEuSccs string = ''
+
+@description('Transfer impact assessment per destination for support access, e.g. US=TIA-US-2026-01 (comma-separated)')
+param supportTransferTias string = ''
+
 @description('Monthly cost budget of the resource group, in the billing currency; ops are alerted at 80% spent and at 100% forecast.')
 @minValue(1)
 param monthlyBudget int = 500
@@ -361,6 +379,14 @@ var appSettings = {
   OPS_ESCALATION_EMAIL: opsEscalationEmail
   // Hourly: the no-heartbeat alert (modules/alerts.bicep) fires after two hours without one.
   BREACH_CLOCK_HEARTBEAT_SCHEDULE: '0 5 * * * *'
+  // Our own target for telling controllers (Art 33(2) "without undue delay"); 72 hours is the outer promise.
+  BREACH_NOTIFY_TARGET: 'PT24H'
+  // A data-subject request waiting on the person for identity or clarification closes as not verified after this.
+  DSAR_UNVERIFIED_CLOSE_AFTER: 'P1M'
+  // Daily: the retention sweep deletes what the retention schedule says at the first run after it is due.
+  RETENTION_SWEEP_SCHEDULE: '0 15 2 * * *'
+  // Every 10 minutes: a lost signal, a failed start or a failed workflow is repaired within one interval.
+  FLOW_RECONCILER_SCHEDULE: '0 */10 * * * *'
   DPO_NAME: dpoName
   DPO_EMAIL: dpoEmail
   // Request hygiene and abuse limits (see README "Security"): limits hold per instance.
@@ -370,6 +396,18 @@ var appSettings = {
   RATE_LIMIT_PER_PRINCIPAL_PER_MINUTE: '600'
   RATE_LIMIT_PER_CALLER_TENANT_PER_MINUTE: '3000'
   AUDIT_CHAIN_LANES: '8'
+  // Residency statements name where each region's stores are: the location each region module was deployed to.
+  DATA_LOCATION_UKSOUTH: regions[ukSouth].outputs.location
+  DATA_LOCATION_EU: regions[eu].outputs.location
+  PROCESSOR_NAME: processorName
+  // Sub-processor changes take effect no sooner than this after customers are told (DPA §5).
+  SUBPROCESSOR_NOTICE_PERIOD: subProcessorNoticePeriod
+  OPS_PLATFORM_EMAIL: opsPlatformEmail
+  // Support access from outside a region's geography (lockbox): the signed UK IDTA and EU SCCs and
+  // the transfer impact assessment per destination; empty means no such access is granted.
+  SUPPORT_TRANSFER_UK_IDTA: supportTransferUkIdta
+  SUPPORT_TRANSFER_EU_SCCS: supportTransferEuSccs
+  SUPPORT_TRANSFER_TIAS: supportTransferTias
 }
 
 module api 'modules/function-app.bicep' = {
@@ -442,3 +480,5 @@ output EMAIL_SENDER_ADDRESS_UKSOUTH string = email[ukSouth].outputs.senderAddres
 output EMAIL_SENDER_ADDRESS_EU string = email[eu].outputs.senderAddress
 output EMAIL_CUSTOM_DOMAIN_UKSOUTH string = email[ukSouth].outputs.customDomainName
 output EMAIL_CUSTOM_DOMAIN_EU string = email[eu].outputs.customDomainName
+output DATA_LOCATION_UKSOUTH string = regions[ukSouth].outputs.location
+output DATA_LOCATION_EU string = regions[eu].outputs.location

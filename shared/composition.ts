@@ -17,6 +17,7 @@ import { CosmosSendBackoff } from './email/send-backoff.js';
 import { CONTAINERS, CONTROL_REGION } from './store/cosmos-stores.js';
 import { RateLimiter } from './http/rate-limiter.js';
 import { VendorSecurityLog } from './audit/vendor-security-log.js';
+import { ErasureLedger } from './erasure/ledger.js';
 
 export interface Services {
   config: Config;
@@ -32,6 +33,8 @@ export interface Services {
   rateLimiter: RateLimiter;
   /** Refusals that belong to no tenant: 401s, 429s and refusals on vendor routes. */
   securityLog: VendorSecurityLog;
+  /** Every erasure, per region, outside the data a restore brings back (shared/erasure/ledger.ts). */
+  erasures: ErasureLedger;
 }
 
 /** How the adapters reach their services. */
@@ -74,6 +77,7 @@ export function createServices(config: Config, clock: Clock = systemClock): Serv
     REGIONS.map((region) => [region, new RegionalKeyVault(config.regions[region].keyVaultUrl, connections.credential, clock, connections.keyVault)]),
   ) as Record<Region, RegionalKeyVault>;
   const stores = new CosmosStores(config, connections.credential, { createMissingContainers: connections.createMissingContainers });
+  const blobs = new RegionalBlobStorage(config, connections.credential, clock, { allowHttpLinks: connections.allowHttpLinks, createMissingContainers: connections.createMissingContainers });
   return {
     config,
     clock,
@@ -81,10 +85,11 @@ export function createServices(config: Config, clock: Clock = systemClock): Serv
     stores,
     vaults,
     keyring: new Keyring(vaults),
-    blobs: new RegionalBlobStorage(config, connections.credential, clock, { allowHttpLinks: connections.allowHttpLinks, createMissingContainers: connections.createMissingContainers }),
+    blobs,
     email: new EmailSender(config, connections.email, { clock, backoff: new CosmosSendBackoff(() => stores.container(CONTROL_REGION, CONTAINERS.control)) }),
     rateLimiter: new RateLimiter(clock, config.limits),
     securityLog: new VendorSecurityLog(stores),
+    erasures: new ErasureLedger(blobs, stores, clock),
   };
 }
 

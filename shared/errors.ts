@@ -19,6 +19,8 @@ export abstract class DomainError extends Error {
   }
   /** Short human title for the problem document. */
   abstract readonly title: string;
+  /** Extension members of the problem document (RFC 9457 §3.2), e.g. the date a refused request becomes allowed. */
+  readonly extensions?: Record<string, string | number | boolean>;
 }
 
 export class ValidationError extends DomainError {
@@ -64,6 +66,12 @@ export class UnprocessableError extends DomainError {
   readonly title = 'The request cannot be carried out in the current state';
 }
 
+/** A route that existed and was retired on purpose: the problem says what replaced it. */
+export class GoneError extends DomainError {
+  readonly status = 410;
+  readonly title = 'This route was retired';
+}
+
 export class PreconditionRequiredError extends DomainError {
   readonly status = 428;
   readonly title = 'Precondition required';
@@ -79,4 +87,10 @@ export class ThrottledError extends DomainError {
   ) {
     super(code, message);
   }
+}
+
+/** The service cannot answer for now (e.g. a restored region waits for its erasures to be replayed). */
+export class ServiceUnavailableError extends DomainError {
+  readonly status = 503;
+  readonly title = 'Service unavailable';
 }

@@ -17,7 +17,7 @@ import { Scheduler } from './scheduler.js';
 import { WorkTracker } from './work-tracker.js';
 import { TaskHubStore } from './durable/task-hub-store.js';
 import { DurableEngine, type Logger } from './durable/engine.js';
-import { ManagementApi, clientBindingData } from './durable/management-api.js';
+import { ManagementApi, clientBindingData, RPC_PATH, WEBHOOK_PATH } from './durable/management-api.js';
 import { startTimerTriggers } from './timer-triggers.js';
 import { DevRoutes } from './dev-routes.js';
 import { notImplementedMessage } from './not-implemented.js';
@@ -32,6 +32,8 @@ export interface HostExtension {
   handle?(req: IncomingMessage, res: ServerResponse, url: URL, body: Buffer): Promise<boolean>;
   /** The virtual clock moved (or the host started on it): called before anything due at `now` runs. */
   onClockMove?(now: Date): Promise<void>;
+  /** Answers a client's write to the Durable API instead of the task hub (true: answered), e.g. a dev fault of the task hub. */
+  refuseDurableWrite?(req: IncomingMessage, res: ServerResponse): boolean;
 }
 
 export interface HostContext {
@@ -169,6 +171,8 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
     const url = new URL(req.url ?? '/', origin);
     if (await httpTriggers.handle(req, res, url, body)) return;
     const buffered = body ?? Buffer.alloc(0);
+    const durableWrite = req.method !== 'GET' && (url.pathname.startsWith(RPC_PATH) || url.pathname.startsWith(WEBHOOK_PATH));
+    if (durableWrite && extensions.some((extension) => extension.refuseDurableWrite?.(req, res))) return;
     if (await management.handle(req, res, url, buffered)) return;
     if (await devRoutes.handle(req, res, url, buffered)) return;
     for (const extension of extensions) if (await extension.handle?.(req, res, url, buffered)) return;

@@ -8,5 +8,6 @@ export interface PlatformAddresses {
   cosmos: Partial<Record<LocalRegion, { endpoint: string; key: string }>>;
   keyVault: Partial<Record<LocalRegion, { url: string }>>;
   storage: Partial<Record<LocalRegion, { blobUrl: string; accountName: string; accountKey: string; connectionString: string }>>;
-  email: { url: string; connectionString: string };
+  /** `url` and the connection string go through the fault proxy; `outboxUrl` is the stand-in itself. */
+  email: { url: string; connectionString: string; outboxUrl?: string };
 }

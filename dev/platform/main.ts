@@ -7,10 +7,12 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { installVirtualDate } from '../host/clock.js';
 import { startCosmos } from '../standins/cosmos.js';
+import { RestoreWindowError } from '../standins/cosmos/restore-history.js';
 import { startAzurite } from '../standins/azurite.js';
 import { startKeyVault } from '../standins/keyvault.js';
 import { startEmail } from '../standins/email.js';
 import { REGIONS, type PlatformAddresses } from './addresses.js';
+import { FaultRegistry, FaultRequestError, startFaultProxy, type FaultService } from './faults.js';
 
 const { values } = parseArgs({
   options: {
@@ -33,6 +35,15 @@ if (values.clock === 'virtual') {
 const EMAIL_ACCESS_KEY = Buffer.from('local-dev-email-access-key-not-a-secret').toString('base64');
 
 const closers: (() => Promise<void>)[] = [];
+// Faults (POST /faults) are measured on this process's clock, the virtual one in virtual mode.
+const faults = new FaultRegistry(() => new Date());
+/** The address the app and tests use for a stand-in: a fault proxy in front of it (dev/platform/faults.ts). */
+const behindProxy = async (address: string, service: FaultService, region: string | undefined): Promise<string> => {
+  const origin = new URL(address).origin;
+  const proxy = await startFaultProxy(origin, service, region, faults);
+  closers.push(() => proxy.close());
+  return address.replace(origin, proxy.url);
+};
 const cosmosStandIns = new Map<string, Awaited<ReturnType<typeof startCosmos>>>();
 const cosmos: PlatformAddresses['cosmos'] = {};
 const keyVault: PlatformAddresses['keyVault'] = {};
@@ -41,17 +52,20 @@ for (const region of REGIONS) {
   const c = await startCosmos({ region });
   closers.push(() => c.close());
   cosmosStandIns.set(region, c);
-  cosmos[region] = { endpoint: c.endpoint, key: c.key };
+  cosmos[region] = { endpoint: await behindProxy(c.endpoint, 'cosmos', region), key: c.key };
   // As provisioned in infra/: purge protection on, 7-day soft-delete retention.
   const kv = await startKeyVault({ name: `kv-${region}`, stateFile: join(stateDir, `keyvault-${region}.json`), purgeProtection: true, softDeleteRetentionDays: 7 });
   closers.push(() => kv.close());
-  keyVault[region] = { url: kv.url };
+  keyVault[region] = { url: await behindProxy(kv.url, 'keyvault', region) };
   const blob = await startAzurite({});
   closers.push(() => blob.close());
-  storage[region] = { blobUrl: blob.blobUrl, accountName: blob.accountName, accountKey: blob.accountKey, connectionString: blob.connectionString };
+  const blobUrl = await behindProxy(blob.blobUrl, 'blob', region);
+  storage[region] = { blobUrl, accountName: blob.accountName, accountKey: blob.accountKey, connectionString: blob.connectionString.replace(new URL(blob.blobUrl).origin, new URL(blobUrl).origin) };
 }
 const email = await startEmail({ accessKey: EMAIL_ACCESS_KEY, stateFile: join(stateDir, 'email-outbox.json') });
 closers.push(() => email.close());
+// One local email service stands in for both regions' resources: an email fault holds in every region.
+const emailUrl = await behindProxy(email.url, 'email', undefined);
 
 const control = createServer((req, res) => {
   const chunks: Buffer[] = [];
@@ -64,12 +78,23 @@ const control = createServer((req, res) => {
       return;
     }
     // Test controls of the Cosmos stand-ins: request counts (benchmarks) and a write hold (crash tests).
-    const cosmosControl = /^\/cosmos\/([a-z]+)\/(stats|stats\/reset|hold|release)$/.exec(req.url ?? '');
+    const cosmosControl = /^\/cosmos\/([a-z]+)\/(stats|stats\/reset|hold|release|restore)$/.exec(req.url ?? '');
     const standIn = cosmosControl ? cosmosStandIns.get(cosmosControl[1]!) : undefined;
     if (cosmosControl && standIn) {
       const action = cosmosControl[2];
       if (action === 'stats' && req.method === 'GET') {
         res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(standIn.stats()));
+        return;
+      }
+      if (action === 'restore' && req.method === 'POST') {
+        // The restore drill: the region's account back to its state at `to`.
+        try {
+          const restored = standIn.restoreTo(new Date((JSON.parse(Buffer.concat(chunks).toString('utf8')) as { to: string }).to));
+          res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(restored));
+        } catch (error) {
+          if (!(error instanceof RestoreWindowError)) throw error;
+          res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ message: error.message }));
+        }
         return;
       }
       if (req.method === 'POST') {
@@ -79,6 +104,10 @@ const control = createServer((req, res) => {
         res.writeHead(204).end();
         return;
       }
+    }
+    if (req.url === '/faults' || req.url?.startsWith('/faults/')) {
+      handleFaults(req.method ?? 'GET', req.url, Buffer.concat(chunks), res);
+      return;
     }
     if (req.method === 'GET' && req.url === '/health') {
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ok', now: new Date().toISOString() }));
@@ -96,10 +125,33 @@ const addresses: PlatformAddresses = {
   cosmos,
   keyVault,
   storage,
-  email: { url: email.url, connectionString: email.connectionString },
+  // The stand-in's outbox is read directly (a test control, never faulted).
+  email: { url: emailUrl, connectionString: email.connectionString.replace(new URL(email.url).origin, new URL(emailUrl).origin), outboxUrl: email.url },
 };
 writeFileSync(join(stateDir, 'platform.json'), JSON.stringify(addresses, null, 2));
 process.stdout.write(`PLATFORM_READY ${JSON.stringify(addresses)}\n`);
+
+/** POST /faults {service, region?, mode, duration}, GET /faults, DELETE /faults/{faultId}. */
+function handleFaults(method: string, url: string, body: Buffer, res: import('node:http').ServerResponse): void {
+  const send = (status: number, value?: unknown): void => {
+    if (value === undefined) res.writeHead(status).end();
+    else res.writeHead(status, { 'content-type': status >= 400 ? 'application/problem+json' : 'application/json' }).end(JSON.stringify(value));
+  };
+  if (method === 'GET' && url === '/faults') return send(200, { faults: faults.list() });
+  if (method === 'POST' && url === '/faults') {
+    try {
+      const fault = faults.add(JSON.parse(body.toString('utf8') || '{}'));
+      return send(201, fault);
+    } catch (error) {
+      if (error instanceof FaultRequestError) return send(400, { title: 'Invalid fault', status: 400, detail: error.message, errors: [{ path: error.field, message: error.message }] });
+      if (error instanceof SyntaxError) return send(400, { title: 'Body is not JSON', status: 400, detail: 'Send {"service":"cosmos","mode":"unavailable","duration":"PT2H"}.' });
+      throw error;
+    }
+  }
+  const id = /^\/faults\/([\w-]+)$/.exec(url)?.[1];
+  if (method === 'DELETE' && id) return send(faults.remove(id) ? 204 : 404);
+  send(405);
+}
 
 const shutdown = (): void => {
   void Promise.allSettled(closers.map((close) => close())).then(() => process.exit(0));

@@ -100,6 +100,8 @@ const operationRecord = z.object({
   messageId: z.string(),
   requestHash: z.string(),
   createdAt: z.string(),
+  /** The service dropped the message: every recipient is on the suppression list (a hard bounce). */
+  failed: z.string().optional(),
 });
 type OperationRecord = z.infer<typeof operationRecord>;
 
@@ -137,7 +139,14 @@ const stateSchema = z.object({
 });
 type State = z.infer<typeof stateSchema>;
 
-const faultsBody = z.object({ failNext: z.number().int().min(0) });
+/**
+ * `failNext`: the next n sends answer 503. `suppress`: addresses on the service's suppression list
+ * (they bounced before): a message to them only is accepted, then its operation ends Failed, as
+ * Azure Communication Services does (EmailDroppedAllRecipientsSuppressed), and it is not delivered.
+ */
+const faultsBody = z
+  .object({ failNext: z.number().int().min(0).optional(), suppress: z.array(z.string()).optional() })
+  .refine((b) => b.failNext !== undefined || b.suppress !== undefined);
 
 interface AcsErrorDetail {
   code: string;
@@ -177,6 +186,7 @@ export async function startEmail(options: EmailStandInOptions = {}): Promise<Ema
   const state: State = stateFile === undefined ? emptyState() : loadState(stateFile);
   const operations = new Map<string, OperationRecord>(state.operations.map((op) => [op.id.toLowerCase(), op]));
   let failNext = nonNegativeInt(options.failNext ?? 0, 'failNext');
+  const suppressed = new Set<string>();
 
   function persist(): void {
     if (stateFile === undefined) return;
@@ -206,6 +216,7 @@ export async function startEmail(options: EmailStandInOptions = {}): Promise<Ema
       const id = decodeURIComponent(operationMatch[1]);
       const op = operations.get(id.toLowerCase());
       if (op === undefined) throw new AcsError(404, 'NotFound', `No email send operation with id ${id}.`);
+      if (op.failed) return json(res, 200, { id: op.id, status: 'Failed', error: { code: op.failed, message: 'The message was dropped: every recipient is suppressed.' } });
       return json(res, 200, { id: op.id, status: 'Succeeded', error: null });
     }
     if (path === '/outbox') {
@@ -213,12 +224,13 @@ export async function startEmail(options: EmailStandInOptions = {}): Promise<Ema
       return json(res, 200, state.messages);
     }
     if (path === '/faults') {
-      if (method === 'GET') return json(res, 200, { failNext });
+      if (method === 'GET') return json(res, 200, { failNext, suppress: [...suppressed] });
       if (method !== 'POST') throw methodNotAllowed();
       const parsed = faultsBody.safeParse(parseJson(body));
-      if (!parsed.success) throw new AcsError(400, 'BadRequest', 'Expected {"failNext": <non-negative integer>}.');
-      failNext = parsed.data.failNext;
-      return json(res, 200, { failNext });
+      if (!parsed.success) throw new AcsError(400, 'BadRequest', 'Expected {"failNext": <non-negative integer>} and/or {"suppress": [<address>, ...]}.');
+      if (parsed.data.failNext !== undefined) failNext = parsed.data.failNext;
+      for (const address of parsed.data.suppress ?? []) suppressed.add(address.toLowerCase());
+      return json(res, 200, { failNext, suppress: [...suppressed] });
     }
     throw new AcsError(404, 'NotFound', `No route for ${method} ${path}.`);
   }
@@ -264,12 +276,15 @@ export async function startEmail(options: EmailStandInOptions = {}): Promise<Ema
 
     const operationId = operationIdHeader ?? randomUUID();
     const record: SentEmail = toSentEmail(message, operationId);
-    state.messages.push(record);
+    const recipients = [...(message.recipients?.to ?? []), ...(message.recipients?.cc ?? []), ...(message.recipients?.bcc ?? [])];
+    const dropped = recipients.every((r) => suppressed.has(r.address.toLowerCase()));
+    if (!dropped) state.messages.push(record);
     operations.set(operationId.toLowerCase(), {
       id: operationId,
       messageId: record.id,
       requestHash,
       createdAt: record.sentAt,
+      ...(dropped ? { failed: 'EmailDroppedAllRecipientsSuppressed' } : {}),
     });
     if (repeat !== undefined) {
       state.repeatability.push({ ...repeat, requestHash, operationId });

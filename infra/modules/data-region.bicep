@@ -288,8 +288,22 @@ resource containers 'Microsoft.Storage/storageAccounts/blobServices/containers@2
   }
 }]
 
+// The erasure ledger (shared/erasure/ledger.ts): one entry per erasure, ids and instants only. It is
+// in blob storage so that a point-in-time restore of the Cosmos DB account (which creates a new
+// account) never brings it back with the data; after a restore the app refuses the region until
+// the entries newer than the restore point are replayed (infra/README.md, runbook).
+resource erasureLedger 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
+  parent: blobService
+  name: 'erasure-ledger'
+  properties: {
+    publicAccess: 'None'
+  }
+}
+
 // A blob is deleted once it is more than 7 days old; the policy runs about once a day, so an export
 // made on day 0 goes on day 8 or 9. Download links (DOWNLOAD_LINK_TTL_HOURS) end long before.
+// Ledger entries go after 35 days: longer than the 30-day continuous backup, so every restore point
+// still has the entries made after it.
 resource lifecycle 'Microsoft.Storage/storageAccounts/managementPolicies@2023-05-01' = {
   parent: storage
   name: 'default'
@@ -314,6 +328,28 @@ resource lifecycle 'Microsoft.Storage/storageAccounts/managementPolicies@2023-05
               baseBlob: {
                 delete: {
                   daysAfterCreationGreaterThan: 7
+                }
+              }
+            }
+          }
+        }
+        {
+          enabled: true
+          name: 'deleteErasureLedgerEntriesAfter35Days'
+          type: 'Lifecycle'
+          definition: {
+            filters: {
+              blobTypes: [
+                'blockBlob'
+              ]
+              prefixMatch: [
+                'erasure-ledger/entries/'
+              ]
+            }
+            actions: {
+              baseBlob: {
+                delete: {
+                  daysAfterCreationGreaterThan: 35
                 }
               }
             }
@@ -514,3 +550,4 @@ output keyVaultUrl string = vault.properties.vaultUri
 output storageAccountName string = storage.name
 output blobUrl string = storage.properties.primaryEndpoints.blob
 output workspaceId string = workspace.id
+output location string = location

@@ -57,7 +57,7 @@ export async function anchorAuditHead(services: Services, tenantId: string, now:
     await keepAnchorCopy(services, latest); // a crash may have come between storing and copying
     return latest.seq;
   }
-  const signed = await signCompactJws(services.vaults[parsed.region], parsed.region, {
+  const signed = await signCompactJws(services.vaults[parsed.region], services.stores, parsed.region, {
     iss: 'urn:privacy-ops:audit-anchors',
     sub: tenantId,
     kind: 'audit-anchor',

@@ -52,7 +52,7 @@ export interface AuditContext {
  * same moment): when this process made the append, from its monotonic clock in microseconds. Not
  * a time anyone reads; only the order of the paging key.
  */
-function appendMoment(): string {
+export function appendMoment(): string {
   return Math.floor((performance.timeOrigin + performance.now()) * 1000)
     .toString(16)
     .padStart(14, '0');

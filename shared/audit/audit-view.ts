@@ -15,7 +15,15 @@ export const auditEntryViewSchema = z
     chain: z.string().meta({ description: 'The chain the entry belongs to: `<log>:<lane>`, e.g. `activity:03`' }),
     seq: z.int().min(1),
     at: z.iso.datetime(),
-    actor: z.object({ sub: z.string(), roles: z.array(z.string()), tenantId: z.string().optional() }),
+    actor: z.object({
+      sub: z.string(),
+      roles: z.array(z.string()),
+      tenantId: z.string().optional(),
+      supportGrant: z
+        .object({ grantId: z.string(), scope: z.string(), origin: z.string(), originSource: z.enum(['token', 'declared']), transferBasis: z.string().optional() })
+        .optional()
+        .meta({ description: 'A support engineer acting under a lockbox grant: the grant, the scope used, where they were' }),
+    }),
     action: z.string(),
     target: z.object({ type: z.string(), id: z.string() }),
     outcome: z.enum(['success', 'denied', 'refused', 'failure']),

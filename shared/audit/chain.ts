@@ -21,6 +21,8 @@ export interface AuditActor {
   roles: string[];
   /** The customer tenant of the actor; absent for vendor staff and for the system itself. */
   tenantId?: string;
+  /** A support engineer's access under a tenant-approved grant: which grant, scope and origin (and transfer basis). */
+  supportGrant?: { grantId: string; scope: string; origin: string; originSource: 'token' | 'declared'; transferBasis?: string };
 }
 
 export interface AuditEntry {

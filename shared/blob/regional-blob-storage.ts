@@ -26,7 +26,9 @@ export type ExportContainer = (typeof EXPORT_CONTAINERS)[number];
 
 /** Write-once copies of signed records; infra/ gives the container a five-year WORM retention policy. */
 export const EVIDENCE_CONTAINER = 'evidence';
-type ContainerName = ExportContainer | typeof EVIDENCE_CONTAINER;
+/** The erasure ledger (shared/erasure/ledger.ts): outside the Cosmos data a point-in-time restore brings back. */
+export const ERASURE_LEDGER_CONTAINER = 'erasure-ledger';
+type ContainerName = ExportContainer | typeof EVIDENCE_CONTAINER | typeof ERASURE_LEDGER_CONTAINER;
 
 /** The settings this adapter reads (a `Config` is one). */
 export interface BlobStorageSettings {
@@ -150,6 +152,39 @@ export class RegionalBlobStorage {
     return deleted;
   }
 
+  /**
+   * Deletes every blob of `container` created at or before `cutoff` (the retention sweep; in Azure
+   * the lifecycle rule does the same a day or two later); returns how many.
+   */
+  async deleteCreatedBefore(region: Region, container: ExportContainer, cutoff: Date): Promise<number> {
+    const client = this.#regions[region].service.getContainerClient(container);
+    let deleted = 0;
+    try {
+      for await (const blob of client.listBlobsFlat()) {
+        const created = blob.properties.createdOn ?? blob.properties.lastModified;
+        if (created.getTime() > cutoff.getTime()) continue;
+        if ((await client.getBlobClient(blob.name).deleteIfExists({ deleteSnapshots: 'include' })).succeeded) deleted++;
+      }
+    } catch (error) {
+      if (azureStatusOf(error) === 404) return deleted;
+      throw error;
+    }
+    return deleted;
+  }
+
+  /** How many blobs of a container start with `prefix` (`<tenantId>/...`): what a certificate says remains. */
+  async countPrefix(region: Region, container: ContainerName, prefix: string): Promise<number> {
+    assertTenantBlob(region, prefix);
+    let count = 0;
+    try {
+      for await (const _blob of this.#regions[region].service.getContainerClient(container).listBlobsFlat({ prefix })) count++;
+    } catch (error) {
+      if (azureStatusOf(error) === 404) return count;
+      throw error;
+    }
+    return count;
+  }
+
   /** The whole content of a small blob (a manifest), or undefined when there is none. */
   async readSmall(region: Region, container: ExportContainer, blobName: string): Promise<Buffer | undefined> {
     assertTenantBlob(region, blobName);
@@ -193,6 +228,11 @@ export class RegionalBlobStorage {
   async exists(region: Region, container: ExportContainer, blobName: string): Promise<boolean> {
     assertTenantBlob(region, blobName);
     return this.#regions[region].service.getContainerClient(container).getBlobClient(blobName).exists();
+  }
+
+  /** The region's erasure ledger container; shared/erasure/ledger.ts owns what is in it. */
+  erasureLedger(region: Region): Promise<ContainerClient> {
+    return this.#container(region, ERASURE_LEDGER_CONTAINER);
   }
 
   #container(region: Region, name: ContainerName): Promise<ContainerClient> {

@@ -7,39 +7,56 @@ import { parseTenantId } from '../tenancy/tenant-id.js';
 import { tenantPartition } from '../tenants/tenant-access.js';
 import { listTenants } from '../tenants/tenant-service.js';
 import { TENANT_DOC_ID, type TenantDoc } from '../tenants/tenant.js';
-import type { AffectedTenants, BreachDoc } from './breach.js';
+import type { AffectedTenantRequest, AffectedTenants, BreachDoc, TenantFacts } from './breach.js';
 import { BreachStore } from './breach-store.js';
 
-type AffectedTenantsInput = string[] | { region: 'uksouth' | 'eu' } | { all: true };
+type AffectedTenantsInput = AffectedTenantRequest[] | { region: 'uksouth' | 'eu' } | { all: true };
+type AffectedTenantsView = string[] | { region: 'uksouth' | 'eu' } | { all: true };
 
-/** Turns the request's form into the record's, refusing ids that name no live tenant (400, by index). */
-export async function checkAffectedTenants(services: Services, input: AffectedTenantsInput): Promise<AffectedTenants> {
-  if (!Array.isArray(input)) return 'region' in input ? { kind: 'region', region: input.region } : { kind: 'all' };
+export interface CheckedTenants {
+  tenantIds: string[];
+  /** The figures given with the ids, one per tenant. */
+  facts: Omit<TenantFacts, 'seq'>[];
+}
+
+/**
+ * Checks a list of tenants (ids, or ids with their own figures) of field `path`: each must name a
+ * live tenant, at most once (400, by index). Nothing is written.
+ */
+export async function checkTenantList(services: Services, input: AffectedTenantRequest[], path: string): Promise<CheckedTenants> {
   const errors: FieldError[] = [];
   const seen = new Set<string>();
-  const tenantIds: string[] = [];
+  const ids = input.map((entry) => (typeof entry === 'string' ? entry : entry.tenantId));
   await Promise.all(
-    input.map(async (raw, index) => {
+    ids.map(async (raw, index) => {
       const parsed = parseTenantId(raw);
       if (!parsed) {
-        errors.push({ path: `affectedTenants.${index}`, message: 'is not a tenant id' });
+        errors.push({ path: `${path}.${index}`, message: 'is not a tenant id' });
         return;
       }
       const tenant = await (await tenantPartition(services, parsed.tenantId, parsed.region)).read<TenantDoc>(TENANT_DOC_ID);
-      if (!tenant || tenant.status === 'deleted') errors.push({ path: `affectedTenants.${index}`, message: 'there is no such tenant' });
+      if (!tenant || tenant.status === 'deleted') errors.push({ path: `${path}.${index}`, message: 'there is no such tenant' });
     }),
   );
-  if (errors.length > 0) throw new ValidationError(errors.sort((a, b) => a.path.localeCompare(b.path, undefined, { numeric: true })));
-  for (const id of input) {
-    if (seen.has(id)) continue;
+  input.forEach((entry, index) => {
+    const id = ids[index]!;
+    if (seen.has(id) && typeof entry !== 'string') errors.push({ path: `${path}.${index}`, message: 'this tenant is named twice; give its figures once' });
     seen.add(id);
-    tenantIds.push(id);
-  }
-  return { kind: 'list', tenantIds };
+  });
+  if (errors.length > 0) throw new ValidationError(errors.sort((a, b) => a.path.localeCompare(b.path, undefined, { numeric: true })));
+  const facts = input.filter((entry) => typeof entry !== 'string');
+  return { tenantIds: [...new Set(ids)], facts };
+}
+
+/** Turns the request's form into the record's, refusing ids that name no live tenant (400, by index). */
+export async function checkAffectedTenants(services: Services, input: AffectedTenantsInput): Promise<{ affectedTenants: AffectedTenants; facts: Omit<TenantFacts, 'seq'>[] }> {
+  if (!Array.isArray(input)) return { affectedTenants: 'region' in input ? { kind: 'region', region: input.region } : { kind: 'all' }, facts: [] };
+  const checked = await checkTenantList(services, input, 'affectedTenants');
+  return { affectedTenants: { kind: 'list', tenantIds: checked.tenantIds }, facts: checked.facts };
 }
 
 /** The request's form of the affected tenants, for views. */
-export function affectedTenantsView(affected: AffectedTenants): AffectedTenantsInput {
+export function affectedTenantsView(affected: AffectedTenants): AffectedTenantsView {
   switch (affected.kind) {
     case 'list':
       return affected.tenantIds;

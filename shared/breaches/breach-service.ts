@@ -4,12 +4,17 @@
 import type { Services } from '../composition.js';
 import { authorize } from '../auth/policy.js';
 import type { Principal } from '../auth/principal.js';
-import { ConflictError, NotFoundError, UnprocessableError, ValidationError } from '../errors.js';
+import { ConflictError, NotFoundError, UnprocessableError, ValidationError, type FieldError } from '../errors.js';
 import type { IdempotencyOptions } from '../store/unit-of-work.js';
 import type { RequestMeta } from '../tenants/tenant-access.js';
-import { checkAffectedTenants } from './affected-tenants.js';
+import { checkAffectedTenants, checkTenantList } from './affected-tenants.js';
 import {
+  affectedTenantIds,
   BREACH_ID,
+  currentContent,
+  targetAt,
+  type CloseBreachRequest,
+  type TenantFacts,
   BREACH_PHASES,
   breachInstanceId,
   changesOf,
@@ -34,12 +39,42 @@ export interface BreachOutcome {
   instanceId: string;
 }
 
-function delayReasonRequired(notifyByInstant: string): UnprocessableError {
+function delayReasonRequired(doc: Pick<BreachDoc, 'notifyBy' | 'awareAt' | 'notifyTargetMs'>, now: Date): UnprocessableError {
+  const late = isLate(now, doc.notifyBy);
   return new UnprocessableError(
     'BREACH.DELAY_REASON_REQUIRED',
-    `The notices would be sent after the 72-hour deadline (${notifyByInstant}); a notice sent late must give the reason for the delay (Article 33(1)).`,
-    [{ path: 'delayReason', message: 'is required when the notices are sent after notifyBy' }],
+    late
+      ? `The notices would be sent after the 72-hour deadline (${doc.notifyBy}); a notice sent late must give the reason for the delay (Article 33(1)).`
+      : `The notices would be sent after our notification target (${targetAt(doc)}); each customer must be told without undue delay (Article 33(2)), so give the reason for the delay.`,
+    [{ path: 'delayReason', message: late ? 'is required when the notices are sent after notifyBy' : 'is required when the notices are sent after the notification target' }],
   );
+}
+
+/** Whether notices released at `now` are past the internal target, and past the 72-hour promise. */
+function timing(doc: Pick<BreachDoc, 'notifyBy' | 'awareAt' | 'notifyTargetMs'>, now: Date): { late: boolean; afterTarget: boolean } {
+  return { late: isLate(now, doc.notifyBy), afterTarget: isLate(now, targetAt(doc)) };
+}
+
+/** An instant field normalised to UTC, or a 400 naming it. */
+function utcField(value: string | null | undefined, path: string): string | null | undefined {
+  if (value === null || value === undefined) return value;
+  try {
+    return utcInstant(value);
+  } catch {
+    throw new ValidationError([{ path, message: 'must be an ISO 8601 instant with an offset (Z or ±hh:mm)' }]);
+  }
+}
+
+function checkWindow(from: string | null | undefined, to: string | null | undefined, path: string): void {
+  if (from && to && Date.parse(to) < Date.parse(from)) throw new ValidationError([{ path, message: 'must not be before occurredFrom' }]);
+}
+
+/** The vendor-wide total of one figure: given, or the sum of every named tenant's own figure when each is known. */
+function totalOf(given: number | null | undefined, tenantIds: string[], facts: Omit<TenantFacts, 'seq'>[], field: 'approxSubjects' | 'approxRecords'): number | null {
+  if (given !== undefined) return given;
+  if (tenantIds.length === 0) return null;
+  const figures = tenantIds.map((id) => facts.find((f) => f.tenantId === id)?.[field] ?? null);
+  return figures.every((f) => f !== null) ? figures.reduce<number>((sum, f) => sum + f!, 0) : null;
 }
 
 function keyReused(): UnprocessableError {
@@ -73,10 +108,15 @@ export async function openBreach(services: Services, principal: Principal, reque
     throw new ValidationError([{ path: 'awareAt', message: 'must be an ISO 8601 instant with an offset (Z or ±hh:mm)' }]);
   }
   requirePlausibleInstant(new Date(awareAt), meta.now, 'awareAt');
-  const affectedTenants = await checkAffectedTenants(services, request.affectedTenants);
+  const occurredFrom = utcField(request.occurredFrom, 'occurredFrom') ?? null;
+  const occurredTo = utcField(request.occurredTo, 'occurredTo') ?? null;
+  checkWindow(occurredFrom, occurredTo, 'occurredTo');
+  const { affectedTenants, facts } = await checkAffectedTenants(services, request.affectedTenants);
   const deadline = notifyBy(request.awareAt);
-  const late = isLate(meta.now, deadline);
-  if (!request.draft && late && !request.delayReason) throw delayReasonRequired(deadline);
+  const clock = { awareAt, notifyBy: deadline, notifyTargetMs: services.config.breach.notifyTargetMs };
+  const { late, afterTarget } = timing(clock, meta.now);
+  if (!request.draft && afterTarget && !request.delayReason) throw delayReasonRequired(clock, meta.now);
+  const listed = affectedTenants.kind === 'list' ? affectedTenants.tenantIds : [];
 
   const at = meta.now.toISOString();
   const doc: BreachDoc = {
@@ -91,27 +131,33 @@ export async function openBreach(services: Services, principal: Principal, reque
     awareAtGiven: request.awareAt,
     awareAt,
     notifyBy: deadline,
+    notifyTargetMs: clock.notifyTargetMs,
     content: {
       summary: request.summary,
       nature: request.nature,
       categoriesOfData: request.categoriesOfData,
       categoriesOfSubjects: request.categoriesOfSubjects,
-      approxSubjects: request.approxSubjects,
-      approxRecords: request.approxRecords,
+      approxSubjects: totalOf(request.approxSubjects, listed, facts, 'approxSubjects'),
+      approxRecords: totalOf(request.approxRecords, listed, facts, 'approxRecords'),
       likelyConsequences: request.likelyConsequences,
       measures: request.measures,
+      occurredFrom,
+      occurredTo,
+      status: request.status,
     },
+    tenantFacts: facts.map((f) => ({ ...f, seq: 0 })),
+    addedTenants: [],
     contactPoint: request.contactPoint ?? { name: services.config.breach.dpo.name, email: services.config.breach.dpo.email },
     affectedTenants,
     ...(request.draft
       ? {}
-      : { release: { at, by: principal.sub, late, ...(request.delayReason ? { delayReason: request.delayReason } : {}), includesUpdates: 0 } }),
+      : { release: { at, by: principal.sub, late, afterTarget, ...(request.delayReason ? { delayReason: request.delayReason } : {}), includesUpdates: 0 } }),
     updates: [],
     alerts: [],
     skipped: [],
     trail: [
       { at, actor: principal.sub, action: 'breach.opened', detail: request.draft ? 'draft' : 'ready to notify' },
-      ...(request.draft ? [] : [{ at, actor: principal.sub, action: 'notices.released', ...(late ? { detail: 'late' } : {}) }]),
+      ...(request.draft ? [] : [{ at, actor: principal.sub, action: 'notices.released', ...(late ? { detail: 'late' } : afterTarget ? { detail: 'after target' } : {}) }]),
     ],
     ...(meta.idempotency ? { openRequestHash: meta.idempotency.requestHash } : {}),
     version: 1,
@@ -137,13 +183,14 @@ export async function releaseNotices(services: Services, principal: Principal, r
       }
       return undefined;
     }
-    const late = isLate(meta.now, doc.notifyBy);
-    if (late && !request.delayReason) throw delayReasonRequired(doc.notifyBy);
+    if (doc.status === 'closed') throw new ConflictError('BREACH.CLOSED', `Breach ${doc.breachId} was closed as not notifiable on ${doc.closed?.at ?? 'an earlier date'}; open a new breach if that changed.`);
+    const { late, afterTarget } = timing(doc, meta.now);
+    if (afterTarget && !request.delayReason) throw delayReasonRequired(doc, meta.now);
     return {
       ...doc,
       status: BREACH_PHASES.advance(doc.status, 'notifying'),
-      release: { at, by: principal.sub, late, ...(request.delayReason ? { delayReason: request.delayReason } : {}), includesUpdates: doc.updates.length },
-      trail: [...doc.trail, { at, actor: principal.sub, action: 'notices.released', ...(late ? { detail: 'late' } : {}) }],
+      release: { at, by: principal.sub, late, afterTarget, ...(request.delayReason ? { delayReason: request.delayReason } : {}), includesUpdates: doc.updates.length },
+      trail: [...doc.trail, { at, actor: principal.sub, action: 'notices.released', ...(late ? { detail: 'late' } : afterTarget ? { detail: 'after target' } : {}) }],
     };
   });
   return { entry: await breachEntry(store, updated), instanceId: updated.instanceId };
@@ -162,6 +209,12 @@ export async function addUpdate(services: Services, principal: Principal, rawBre
   const store = await BreachStore.open(services);
   const current = await existing(store, rawBreachId);
   const at = meta.now.toISOString();
+  const occurredFrom = utcField(request.occurredFrom, 'occurredFrom');
+  const occurredTo = utcField(request.occurredTo, 'occurredTo');
+  checkWindow(occurredFrom ?? currentContent(current).occurredFrom, occurredTo ?? currentContent(current).occurredTo, occurredTo ? 'occurredTo' : 'occurredFrom');
+  // Every tenant named is checked before anything is written.
+  const addTenants = request.addTenants ? await checkTenantList(services, request.addTenants, 'addTenants') : undefined;
+  if (request.tenantFacts) await checkTenantList(services, request.tenantFacts, 'tenantFacts');
   let added: BreachUpdate | undefined;
   const updated = await store.update(current.breachId, (doc) => {
     if (doc.status === 'closed') throw new ConflictError('BREACH.CLOSED', `The breach was closed on ${doc.closed?.at ?? 'an earlier date'}; open a new one for new facts.`);
@@ -173,15 +226,45 @@ export async function addUpdate(services: Services, principal: Principal, rawBre
         return undefined;
       }
     }
+    const seq = doc.updates.length + 1;
+    const affected = affectedTenantIds(doc);
+    const selectorUnresolved = doc.affectedTenants.kind !== 'list' && !doc.resolved;
+    const errors: FieldError[] = [];
+    (request.tenantFacts ?? []).forEach((f, index) => {
+      const addedNow = addTenants?.tenantIds.includes(f.tenantId);
+      if (!selectorUnresolved && !affected.includes(f.tenantId) && !addedNow) errors.push({ path: `tenantFacts.${index}.tenantId`, message: 'this tenant is not affected by the breach; add it with addTenants' });
+    });
+    (addTenants?.tenantIds ?? []).forEach((id, index) => {
+      if (affected.includes(id)) errors.push({ path: `addTenants.${index}`, message: 'this tenant is already affected by the breach' });
+    });
+    if (selectorUnresolved && addTenants) errors.push({ path: 'addTenants', message: 'the breach names its tenants by a selector not resolved yet; tenants can be added once the notices are sent' });
+    if (errors.length > 0) throw new ValidationError(errors);
     added = {
-      seq: doc.updates.length + 1,
+      seq,
       addedAt: at,
       addedBy: principal.sub,
       information: request.information,
-      changes: changesOf(request),
+      changes: {
+        ...changesOf(request),
+        ...(occurredFrom !== undefined ? { occurredFrom } : {}),
+        ...(occurredTo !== undefined ? { occurredTo } : {}),
+      },
+      ...(addTenants ? { addedTenants: addTenants.tenantIds } : {}),
+      ...(request.tenantFacts || addTenants?.facts.length ? { tenantFigures: [...new Set([...(request.tenantFacts ?? []), ...(addTenants?.facts ?? [])].map((f) => f.tenantId))] } : {}),
       ...(meta.idempotency ? { idempotency: meta.idempotency } : {}),
     };
-    return { ...doc, updates: [...doc.updates, added], trail: [...doc.trail, { at, actor: principal.sub, action: 'update.added', detail: `update ${added.seq}` }] };
+    const facts = [...(addTenants?.facts ?? []), ...(request.tenantFacts ?? [])].map((f) => ({ ...f, seq }));
+    return {
+      ...doc,
+      updates: [...doc.updates, added],
+      tenantFacts: [...(doc.tenantFacts ?? []), ...facts],
+      addedTenants: [...(doc.addedTenants ?? []), ...(addTenants?.tenantIds ?? []).map((tenantId) => ({ tenantId, seq }))],
+      trail: [
+        ...doc.trail,
+        { at, actor: principal.sub, action: 'update.added', detail: `update ${added.seq}` },
+        ...(addTenants ? [{ at, actor: principal.sub, action: 'tenants.added', detail: `${addTenants.tenantIds.length} tenant(s) by update ${seq}` }] : []),
+      ],
+    };
   });
   const update = updateViews(updated).find((u) => u.seq === added!.seq)!;
   const from = updated.release ? updated.release.includesUpdates + 1 : Number.POSITIVE_INFINITY;
@@ -190,23 +273,33 @@ export async function addUpdate(services: Services, principal: Principal, rawBre
   return { update, instanceId: updated.instanceId, wake };
 }
 
-/** Concludes a notified breach with its outcome (Art 33(5) remedial action); nothing is deleted. */
-export async function closeBreach(services: Services, principal: Principal, rawBreachId: string, request: { outcome: string }, meta: Meta): Promise<BreachOutcome> {
+/**
+ * Concludes a breach with its outcome (Art 33(5): every breach is documented, notified or not): a
+ * notified one, or a draft found not to be notifiable (`notifiable: false` with the reasoning).
+ * Nothing is deleted.
+ */
+export async function closeBreach(services: Services, principal: Principal, rawBreachId: string, request: CloseBreachRequest, meta: Meta): Promise<BreachOutcome> {
   authorize(principal, 'breaches.manage');
   const store = await BreachStore.open(services);
   const current = await existing(store, rawBreachId);
-  if (!BREACH_PHASES.allows(current.status, 'closed')) throw new ConflictError('BREACH.NOT_NOTIFIED', 'Send the notices before closing the breach.');
+  if (!request.notifiable && !request.reasoning) throw new ValidationError([{ path: 'reasoning', message: 'say why the breach is not notifiable (Article 33(5))' }]);
   const at = meta.now.toISOString();
   const updated = await store.update(current.breachId, (doc) => {
     if (doc.status === 'closed') {
       if (doc.closed?.outcome !== request.outcome) throw new ConflictError('BREACH.CLOSED', `The breach was closed on ${doc.closed?.at ?? 'an earlier date'}.`);
       return undefined;
     }
+    if (doc.status === 'draft' && request.notifiable) {
+      throw new ConflictError('BREACH.NOT_NOTIFIED', 'Send the notices before closing the breach, or close the draft as not notifiable with {"notifiable": false, "reasoning": …}.');
+    }
+    if (doc.status !== 'draft' && !request.notifiable) {
+      throw new UnprocessableError('BREACH.ALREADY_NOTIFIED', `The notices of breach ${doc.breachId} were sent at ${doc.release?.at ?? 'an earlier time'}; it cannot be closed as not notifiable.`, [{ path: 'notifiable', message: 'must be true once the notices are sent' }]);
+    }
     return {
       ...doc,
       status: BREACH_PHASES.advance(doc.status, 'closed'),
-      closed: { at, by: principal.sub, outcome: request.outcome },
-      trail: [...doc.trail, { at, actor: principal.sub, action: 'breach.closed' }],
+      closed: { at, by: principal.sub, outcome: request.outcome, notifiable: request.notifiable, ...(request.reasoning ? { reasoning: request.reasoning } : {}) },
+      trail: [...doc.trail, { at, actor: principal.sub, action: request.notifiable ? 'breach.closed' : 'breach.closed-not-notifiable' }],
     };
   });
   return { entry: await breachEntry(store, updated), instanceId: updated.instanceId };

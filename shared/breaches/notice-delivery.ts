@@ -14,6 +14,7 @@ import { tenantData, tenantRef } from '../tenants/partitions.js';
 import { TENANT_DOC_ID, type TenantDoc } from '../tenants/tenant.js';
 import { noticeId, noticeInstanceId, type BreachDoc } from './breach.js';
 import { BreachStore } from './breach-store.js';
+import { sendNoticeAlert } from './notice-alerts.js';
 import {
   breachNoticeDocId,
   noticeSnapshot,
@@ -89,6 +90,8 @@ export async function deliverNotice(services: Services, input: NoticeRef & { att
     tx.raw({ kind: 'replace', doc: { ...current, deliveries: [...current.deliveries, delivery], version: current.version + 1 }, ifMatch: current._etag!, conflict: 'retry' });
     tx.audit({ action: input.attempt === 0 ? 'breach.notice.sent' : 'breach.notice.resent', target: { type: 'breachNotice', id: notice.noticeId } });
   });
+  // A refused address is not retried; ops hear of it once per send, so the customer can be reached another way.
+  if (refused > 0) await sendNoticeAlert(services, store, breach, { tenantId: input.tenantId, noticeId: notice.noticeId, cause: 'refused', attempt: input.attempt, refused }, meta.now);
   // The register's copy: times and counts only.
   const recorded = await partition.read<BreachNoticeDoc>(breachNoticeDocId(notice.noticeId));
   if (recorded) await store.recordNoticeStatus(input.breachId, input.tenantId, noticeStatus(recorded), recorded.version);

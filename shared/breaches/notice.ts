@@ -10,16 +10,7 @@ import type { EncryptedValue } from '../crypto/field-cipher.js';
 import { renderEmail, type EmailFact, type RenderedEmail } from '../email/render.js';
 import type { StoredDoc } from '../store/tenant-partition.js';
 import type { NominatedRecipient } from '../tenants/contacts.js';
-import {
-  CONTENT_FIELDS,
-  contactPointViewSchema,
-  contentThrough,
-  noticeId,
-  type BreachContent,
-  type BreachDoc,
-  type ChangeableField,
-  type ContactPoint,
-} from './breach.js';
+import { CONTENT_FIELDS, contactPointViewSchema, INCIDENT_STATUSES, noticeId, singleTenant, targetMsOf, tenantContentThrough, type BreachContent, type BreachDoc, type BreachUpdate, type ChangeableField, type ContactPoint } from './breach.js';
 
 /** Unacknowledged notices are re-sent 24 hours after the previous send, at most three times. */
 export const RESEND_AFTER_MS = 24 * 3600_000;
@@ -41,6 +32,8 @@ export interface NoticeSnapshot {
   awareAt: string;
   notifyBy: string;
   late: boolean;
+  /** Sent after the internal target (hours after awareness); absent on notices taken before targets were kept. */
+  afterTarget?: { hours: number };
   delayReason?: string;
   contactPoint: ContactPoint;
   content: BreachContent;
@@ -94,7 +87,23 @@ const LABELS: Record<ChangeableField, string> = {
   approxRecords: 'Approximate number of records',
   likelyConsequences: 'Likely consequences',
   measures: 'Measures taken or proposed',
+  occurredFrom: 'Breach began',
+  occurredTo: 'Breach ended',
+  status: 'Status of the breach',
 };
+
+const FIGURES: ChangeableField[] = ['approxSubjects', 'approxRecords', 'categoriesOfData', 'categoriesOfSubjects'];
+
+/** What update `update` changed for one tenant: its own figures when given, never another tenant's or the vendor-wide total. */
+function changedFor(breach: BreachDoc, update: BreachUpdate, tenantId: string): ChangeableField[] {
+  const changed = Object.keys(update.changes) as ChangeableField[];
+  const own = update.tenantFigures?.includes(tenantId) ?? false;
+  const breachWide = singleTenant(breach) ? changed : changed.filter((f) => f !== 'approxSubjects' && f !== 'approxRecords');
+  if (!own) return breachWide;
+  const given = breach.tenantFacts?.filter((t) => t.tenantId === tenantId && t.seq === update.seq) ?? [];
+  const ownFields = FIGURES.filter((f) => f === 'approxSubjects' || f === 'approxRecords' || given.some((t) => t[f as 'categoriesOfData' | 'categoriesOfSubjects'] !== undefined));
+  return [...new Set([...breachWide, ...ownFields])];
+}
 
 /** What notice `seq` of `breach` says to one tenant. The breach must have been released. */
 export function noticeSnapshot(breach: BreachDoc, tenant: NoticeSnapshot['tenant'], seq: number): NoticeSnapshot {
@@ -113,14 +122,16 @@ export function noticeSnapshot(breach: BreachDoc, tenant: NoticeSnapshot['tenant
     awareAt: breach.awareAt,
     notifyBy: breach.notifyBy,
     late: release.late,
-    ...(release.late && release.delayReason ? { delayReason: release.delayReason } : {}),
+    ...(release.afterTarget ? { afterTarget: { hours: Math.round((targetMsOf(breach) / 3600_000) * 100) / 100 } } : {}),
+    ...((release.late || release.afterTarget) && release.delayReason ? { delayReason: release.delayReason } : {}),
     contactPoint: breach.contactPoint,
-    content: contentThrough(breach, through),
+    // This tenant's own figures only; a tenant added later reads its figures as given when it was added.
+    content: tenantContentThrough(breach, tenant.tenantId, through),
     furtherInformation: breach.updates
       .filter((u) => u.seq <= through && u.seq !== seq)
       .map((u) => ({ seq: u.seq, addedAt: u.addedAt, information: u.information })),
     ...(update
-      ? { update: { seq: update.seq, addedAt: update.addedAt, information: update.information, changed: Object.keys(update.changes) as ChangeableField[] } }
+      ? { update: { seq: update.seq, addedAt: update.addedAt, information: update.information, changed: changedFor(breach, update, tenant.tenantId) } }
       : {}),
   };
 }
@@ -168,6 +179,8 @@ export function renderNotice(snapshot: NoticeSnapshot, attempt: number, firstSen
   }
   if (snapshot.late) {
     paragraphs.push(`Our notices were sent after our 72-hour commitment (${when(snapshot.notifyBy)}). Reason for the delay: ${snapshot.delayReason ?? 'not given'}`);
+  } else if (snapshot.afterTarget) {
+    paragraphs.push(`We aim to notify you within ${snapshot.afterTarget.hours} hours of becoming aware; this notice follows later. Reason for the delay: ${snapshot.delayReason ?? 'not given'}`);
   }
   paragraphs.push(
     `Please acknowledge receipt with ${acknowledgePath(snapshot)} (Acknowledge in the admin portal). Until it is acknowledged, this notice is re-sent every 24 hours, at most ${MAX_RESENDS} times.`,
@@ -180,6 +193,8 @@ export function renderNotice(snapshot: NoticeSnapshot, attempt: number, firstSen
     { label: 'We became aware', value: when(snapshot.awareAt) },
     { label: 'Our notification deadline (72 hours)', value: when(snapshot.notifyBy) },
     { label: LABELS.nature, value: c.nature },
+    ...(c.status ? [{ label: LABELS.status, value: c.status }] : []),
+    ...(c.occurredFrom !== undefined ? [{ label: 'When it happened', value: `${c.occurredFrom ? when(c.occurredFrom) : 'start not yet known'} to ${c.occurredTo ? when(c.occurredTo) : c.status === 'ongoing' ? 'now (ongoing)' : 'end not yet known'}` }] : []),
     { label: LABELS.categoriesOfData, value: list(c.categoriesOfData) },
     { label: LABELS.categoriesOfSubjects, value: list(c.categoriesOfSubjects) },
     { label: LABELS.approxSubjects, value: approx(c.approxSubjects) },
@@ -193,7 +208,7 @@ export function renderNotice(snapshot: NoticeSnapshot, attempt: number, firstSen
       label: 'Contact point',
       value: [snapshot.contactPoint.name, snapshot.contactPoint.email, snapshot.contactPoint.phone].filter((v) => v !== undefined).join(', '),
     },
-    ...(snapshot.late ? [{ label: 'Reason for the delay', value: snapshot.delayReason ?? 'not given' }] : []),
+    ...(snapshot.late || snapshot.afterTarget ? [{ label: 'Reason for the delay', value: snapshot.delayReason ?? 'not given' }] : []),
   ];
   return renderEmail({ subject, title: snapshot.kind === 'initial' ? 'Personal data breach notice' : `Personal data breach notice: update ${snapshot.seq}`, paragraphs, facts });
 }
@@ -213,6 +228,7 @@ export const breachNoticeViewSchema = z
       awareAt: z.iso.datetime(),
       notifyBy: z.iso.datetime(),
       late: z.boolean(),
+      afterTarget: z.object({ hours: z.number() }).optional().meta({ description: 'Sent after the internal notification target (hours after awareness)' }),
       delayReason: z.string().optional(),
       contactPoint: contactPointViewSchema,
       content: z.object({
@@ -224,6 +240,9 @@ export const breachNoticeViewSchema = z
         approxRecords: z.int().nullable(),
         likelyConsequences: z.string(),
         measures: z.string(),
+        occurredFrom: z.iso.datetime().nullable().optional(),
+        occurredTo: z.iso.datetime().nullable().optional(),
+        status: z.enum(INCIDENT_STATUSES).optional().meta({ description: 'The incident: ongoing, contained or resolved' }),
       }),
       furtherInformation: z.array(z.object({ seq: z.int(), addedAt: z.iso.datetime(), information: z.string() })),
       update: z.object({ seq: z.int(), addedAt: z.iso.datetime(), information: z.string(), changed: z.array(z.enum(CONTENT_FIELDS)) }).optional(),

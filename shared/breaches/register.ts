@@ -8,8 +8,28 @@ import { REGIONS } from '../config.js';
 import { csvCell, toCsv, type CsvCell } from '../exports/csv.js';
 import { parseTenantId } from '../tenancy/tenant-id.js';
 import { affectedTenantsView } from './affected-tenants.js';
-import { BREACH_PHASES, CONTENT_FIELDS, contactPointViewSchema, currentContent, noticeId, noticeSeqs, type BreachDoc, type ChangeableField } from './breach.js';
 import { clockAlertKindSchema } from './clock.js';
+import {
+  affectedTenantIds,
+  BREACH_PHASES,
+  CONTENT_FIELDS,
+  contactPointViewSchema,
+  INCIDENT_STATUSES,
+  currentContent,
+  joinedAt,
+  noticeId,
+  noticeSeqs,
+  targetAt,
+  tenantFactsThrough,
+  type BreachDoc,
+  type BreachStatus,
+  type ChangeableField,
+  type ClockAlertRecord,
+  type ContactPoint,
+  type IncidentStatus,
+  type NoticeAlertRecord,
+  type TrailEntry,
+} from './breach.js';
 import type { BreachStore } from './breach-store.js';
 import { noticeStatusSchema, type NoticeStatus } from './notice.js';
 
@@ -31,10 +51,16 @@ export const breachUpdateViewSchema = z
   .meta({ id: 'BreachUpdate' });
 export type BreachUpdateView = z.infer<typeof breachUpdateViewSchema>;
 
+const tenantFiguresSchema = z.object({ approxSubjects: z.int().nullable(), approxRecords: z.int().nullable(), categoriesOfData: z.array(z.string()).optional(), categoriesOfSubjects: z.array(z.string()).optional() });
+const noticeAlertViewSchema = z.object({ noticeId: z.string(), cause: z.enum(['unacknowledged', 'refused']), attempt: z.int().optional(), refused: z.int().optional(), at: z.iso.datetime() });
 const tenantNoticesEntrySchema = z.object({
   tenantId: z.string(),
   region: z.enum(REGIONS).nullable(),
+  addedBy: z.int().meta({ description: 'The update that added the tenant (0: affected from the start)' }),
+  facts: tenantFiguresSchema.nullable().meta({ description: "The tenant's own figures as they stand (null while none were given)" }),
+  awarenessToNoticeMinutes: z.number().nullable().meta({ description: "Minutes from awareness to the first send of the tenant's initial notice (null until sent)" }),
   notices: z.array(noticeStatusSchema),
+  alerts: z.array(noticeAlertViewSchema).meta({ description: 'Ops were alerted that a notice may not have reached anyone' }),
   skipped: z.string().optional(),
 });
 export type TenantNoticesEntry = z.infer<typeof tenantNoticesEntrySchema>;
@@ -49,7 +75,8 @@ export const breachEntrySchema = z
     awareAt: z.iso.datetime(),
     awareAtGiven: z.string(),
     notifyBy: z.iso.datetime(),
-    notification: z.object({ releasedAt: z.iso.datetime(), releasedBy: z.string(), late: z.boolean(), delayReason: z.string().nullable() }).nullable(),
+    notifyTarget: z.iso.datetime().meta({ description: 'The internal target: after it, notices need a reason for the delay' }),
+    notification: z.object({ releasedAt: z.iso.datetime(), releasedBy: z.string(), late: z.boolean(), afterTarget: z.boolean(), delayReason: z.string().nullable() }).nullable(),
     facts: z.object({
       summary: z.string(),
       nature: z.string(),
@@ -57,6 +84,10 @@ export const breachEntrySchema = z
       categoriesOfSubjects: z.array(z.string()),
       approxSubjects: z.int().nullable(),
       approxRecords: z.int().nullable(),
+      tenantTotals: z.object({ approxSubjects: z.int(), approxRecords: z.int(), tenantsWithFigures: z.int() }).meta({ description: "The sum of the tenants' own figures given so far" }),
+      occurredFrom: z.iso.datetime().nullable(),
+      occurredTo: z.iso.datetime().nullable(),
+      status: z.enum(INCIDENT_STATUSES).nullable().meta({ description: 'The incident: ongoing, contained or resolved' }),
     }),
     effects: z.object({ likelyConsequences: z.string() }),
     remedialAction: z.object({ measures: z.string() }),
@@ -70,11 +101,18 @@ export const breachEntrySchema = z
     clock: z.array(z.object({ kind: clockAlertKindSchema, audience: z.enum(['ops', 'escalation']), dueAt: z.iso.datetime(), sentAt: z.iso.datetime() })),
     tenants: z.array(tenantNoticesEntrySchema),
     trail: z.array(z.object({ at: z.iso.datetime(), actor: z.string(), action: z.string(), detail: z.string().optional() })),
-    closed: z.object({ at: z.iso.datetime(), by: z.string(), outcome: z.string() }).nullable().meta({ description: 'When and why ops concluded the breach; null while it is open' }),
+    closed: z.object({ at: z.iso.datetime(), by: z.string(), outcome: z.string(), notifiable: z.boolean(), reasoning: z.string().nullable() }).nullable().meta({ description: 'When and why ops concluded the breach; null while it is open' }),
   })
   .meta({ id: 'Breach', description: 'A breach as the register (Art 33(5)) records it' });
 export type BreachEntry = z.infer<typeof breachEntrySchema>;
 export const breachRegisterSchema = z.object({ breaches: z.array(breachEntrySchema) }).meta({ id: 'BreachRegister' });
+
+/** A tenant's figures as the register shows them (the tenant is the row's; null while none were given). */
+function tenantFigures(facts: ReturnType<typeof tenantFactsThrough>): TenantNoticesEntry['facts'] {
+  if (!facts) return null;
+  const { tenantId: _tenant, ...figures } = facts;
+  return figures;
+}
 
 export function updateViews(doc: BreachDoc): BreachUpdateView[] {
   return doc.updates.map((u) => ({
@@ -93,19 +131,30 @@ function tenantNotices(doc: BreachDoc, tenantId: string, recorded: Map<string, N
     (seq): NoticeStatus =>
       recorded.get(`${tenantId}:${seq}`) ?? { noticeId: noticeId(doc.breachId, seq), seq, kind: seq === 0 ? 'initial' : 'update', firstSentAt: null, lastSentAt: null, resends: 0, recipients: 0, acknowledgedAt: null },
   );
-  return { tenantId, region: parseTenantId(tenantId)?.region ?? null, notices, ...(skipped ? { skipped: skipped.reason } : {}) };
+  const initialSentAt = notices.find((n) => n.seq === 0)?.firstSentAt ?? null;
+  return {
+    tenantId,
+    region: parseTenantId(tenantId)?.region ?? null,
+    addedBy: joinedAt(doc, tenantId),
+    facts: tenantFigures(tenantFactsThrough(doc, tenantId, Number.MAX_SAFE_INTEGER)),
+    awarenessToNoticeMinutes: initialSentAt ? Math.round((Date.parse(initialSentAt) - Date.parse(doc.awareAt)) / 60_000) : null,
+    notices,
+    alerts: (doc.noticeAlerts ?? []).filter((a) => a.tenantId === tenantId).map(({ tenantId: _t, ...alert }) => alert),
+    ...(skipped ? { skipped: skipped.reason } : {}),
+  };
 }
 
 export async function breachEntry(store: BreachStore, doc: BreachDoc): Promise<BreachEntry> {
-  const tenantIds = doc.resolved?.tenantIds ?? (doc.affectedTenants.kind === 'list' ? doc.affectedTenants.tenantIds : []);
+  const tenantIds = affectedTenantIds(doc);
   const recorded = new Map((await store.noticeStatuses(doc.breachId)).map((s) => [`${s.tenantId}:${s.status.seq}`, s.status]));
   const tenants = tenantIds.map((id) => tenantNotices(doc, id, recorded));
   const initialDone = tenants.every((t) => t.skipped !== undefined || t.notices.some((n) => n.seq === 0 && n.firstSentAt !== null));
   const phase: BreachPhase = doc.status === 'draft' ? 'draft' : doc.resolved && initialDone ? 'notified' : 'sending';
   const content = currentContent(doc);
+  const withFigures = tenants.filter((t) => t.facts !== null);
   return {
     breachId: doc.breachId,
-    closed: doc.closed ?? null,
+    closed: doc.closed ? { at: doc.closed.at, by: doc.closed.by, outcome: doc.closed.outcome, notifiable: doc.closed.notifiable ?? true, reasoning: doc.closed.reasoning ?? null } : null,
     status: doc.status,
     phase,
     openedAt: doc.openedAt,
@@ -113,7 +162,10 @@ export async function breachEntry(store: BreachStore, doc: BreachDoc): Promise<B
     awareAt: doc.awareAt,
     awareAtGiven: doc.awareAtGiven,
     notifyBy: doc.notifyBy,
-    notification: doc.release ? { releasedAt: doc.release.at, releasedBy: doc.release.by, late: doc.release.late, delayReason: doc.release.delayReason ?? null } : null,
+    notifyTarget: targetAt(doc),
+    notification: doc.release
+      ? { releasedAt: doc.release.at, releasedBy: doc.release.by, late: doc.release.late, afterTarget: doc.release.afterTarget ?? doc.release.late, delayReason: doc.release.delayReason ?? null }
+      : null,
     facts: {
       summary: content.summary,
       nature: content.nature,
@@ -121,6 +173,14 @@ export async function breachEntry(store: BreachStore, doc: BreachDoc): Promise<B
       categoriesOfSubjects: content.categoriesOfSubjects,
       approxSubjects: content.approxSubjects,
       approxRecords: content.approxRecords,
+      tenantTotals: {
+        approxSubjects: withFigures.reduce((sum, t) => sum + (t.facts!.approxSubjects ?? 0), 0),
+        approxRecords: withFigures.reduce((sum, t) => sum + (t.facts!.approxRecords ?? 0), 0),
+        tenantsWithFigures: withFigures.length,
+      },
+      occurredFrom: content.occurredFrom ?? null,
+      occurredTo: content.occurredTo ?? null,
+      status: content.status ?? null,
     },
     effects: { likelyConsequences: content.likelyConsequences },
     remedialAction: { measures: content.measures },
@@ -149,6 +209,10 @@ export const REGISTER_COLUMNS = [
   'categoriesOfSubjects',
   'approxSubjects',
   'approxRecords',
+  'occurredFrom',
+  'occurredTo',
+  'breachStatus',
+  'closedNotNotifiable',
   'likelyConsequences',
   'measures',
   'contactPoint',
@@ -156,6 +220,9 @@ export const REGISTER_COLUMNS = [
   'remindersSent',
   'tenantId',
   'tenantRegion',
+  'tenantApproxSubjects',
+  'tenantApproxRecords',
+  'awarenessToNoticeMinutes',
   'noticeId',
   'noticeKind',
   'noticeFirstSentAt',
@@ -164,6 +231,7 @@ export const REGISTER_COLUMNS = [
   'recipients',
   'acknowledgedAt',
   'notDeliveredBecause',
+  'opsAlerted',
 ] as const;
 
 /** One row per breach, affected tenant and notice (a breach without tenants or notices still has its row). */
@@ -186,6 +254,10 @@ export function registerRows(entries: BreachEntry[]): CsvCell[][] {
       e.facts.categoriesOfSubjects.join('; '),
       e.facts.approxSubjects,
       e.facts.approxRecords,
+      e.facts.occurredFrom,
+      e.facts.occurredTo,
+      e.facts.status,
+      e.closed ? !e.closed.notifiable : null,
       e.effects.likelyConsequences,
       e.remedialAction.measures,
       `${e.contactPoint.name} <${e.contactPoint.email}>`,
@@ -194,10 +266,12 @@ export function registerRows(entries: BreachEntry[]): CsvCell[][] {
     ];
     const tenantRows: unknown[][] = [];
     for (const t of e.tenants) {
-      if (t.notices.length === 0) tenantRows.push([t.tenantId, t.region, null, null, null, null, null, null, null, t.skipped ?? null]);
-      for (const n of t.notices) tenantRows.push([t.tenantId, t.region, n.noticeId, n.kind, n.firstSentAt, n.lastSentAt, n.resends, n.recipients, n.acknowledgedAt, t.skipped ?? null]);
+      const tenant = [t.tenantId, t.region, t.facts?.approxSubjects ?? null, t.facts?.approxRecords ?? null, t.awarenessToNoticeMinutes];
+      const alerted = (id: string): string | null => t.alerts.filter((a) => a.noticeId === id).map((a) => `${a.cause} ${a.at}`).join('; ') || null;
+      if (t.notices.length === 0) tenantRows.push([...tenant, null, null, null, null, null, null, null, t.skipped ?? null, null]);
+      for (const n of t.notices) tenantRows.push([...tenant, n.noticeId, n.kind, n.firstSentAt, n.lastSentAt, n.resends, n.recipients, n.acknowledgedAt, t.skipped ?? null, alerted(n.noticeId)]);
     }
-    if (tenantRows.length === 0) tenantRows.push(Array.from({ length: 10 }, () => null));
+    if (tenantRows.length === 0) tenantRows.push(Array.from({ length: 14 }, () => null));
     for (const tenantRow of tenantRows) rows.push([...breach, ...tenantRow].map(csvCell));
   }
   return rows;

@@ -25,6 +25,7 @@ export { publicHolidaysIn, publicHolidaysOn } from './public-holidays.js';
 export {
   addDays,
   addMonthsClamped,
+  daysBetween,
   isCalendarDate,
   parseCalendarDate,
   type CalendarDate,

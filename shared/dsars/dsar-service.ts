@@ -10,8 +10,9 @@ import type { AuditActor } from '../audit/chain.js';
 import { requirePlausibleInstant } from '../http/plausible-instant.js';
 import { auditDetailsAad } from '../audit/audit-log.js';
 import { ERASED, type KeyOwner, type TenantCipher } from '../crypto/keyring.js';
-import { calendarDateIn, parseInstant } from '../deadlines/index.js';
-import { ConflictError, NotFoundError, UnprocessableError, ValidationError } from '../errors.js';
+import type { UnverifiedCloseAfter } from '../config.js';
+import { calendarDateIn, daysBetween, parseInstant } from '../deadlines/index.js';
+import { ConflictError, GoneError, NotFoundError, UnprocessableError, ValidationError } from '../errors.js';
 import { packageDownloadLinks } from '../exports/tenant-export.js';
 import type { StoredDoc, TenantPartition } from '../store/tenant-partition.js';
 import type { IdempotencyOptions, TenantWork } from '../store/unit-of-work.js';
@@ -32,9 +33,17 @@ import {
   type ReceivedBy,
   type RequestedChanges,
 } from './dsar.js';
-import { initialStatus, isOpen, transition, type DsarAction, type DsarStatus } from './lifecycle.js';
+import { AWAITING, clockRuns, initialStatus, isOpen, RESUMABLE, transition, type DsarAction, type DsarStatus } from './lifecycle.js';
 import { restrictionDocId } from './restriction.js';
-import { computeDeadline, deadlineSteps, stepKey } from './schedule.js';
+import { awaitingSince, computeDeadline, deadlineSteps, stepKey, unverifiedClosure } from './schedule.js';
+
+/** What a view is computed against: today (for daysLeft) and the period a wait on the person may last. */
+export interface ViewClock {
+  now: Date;
+  closeAfter: UnverifiedCloseAfter;
+}
+
+const viewClock = (services: Services, now: Date): ViewClock => ({ now, closeAfter: services.config.dsar.unverifiedCloseAfter });
 
 /** The workflow acts as itself in audit entries. */
 export const DSAR_WORKFLOW_ACTOR: AuditActor = { sub: 'system:dsar-workflow', roles: [] };
@@ -95,7 +104,7 @@ export async function createDsar(
           const openDuplicate = existing && isOpen(existing.status) ? existing : undefined;
           // The controller's own duplicate is linked to the open request; a vendor-received one is
           // recorded on its own, pointing at it, so the vendor neither sees nor changes that request.
-          if (openDuplicate && receivedBy === 'controller') return linkDuplicate(tx, openDuplicate, { at, by: open.actor.sub, receivedBy, receivedAt: clock.receivedAt });
+          if (openDuplicate && receivedBy === 'controller') return linkDuplicate(tx, openDuplicate, { at, by: open.actor.sub, receivedBy, receivedAt: clock.receivedAt }, viewClock(services, meta.now));
 
           const dsarId = `d-${randomBytes(10).toString('hex')}`;
           const owner = await keyOwnerFor(tx.partition, subject.userId);
@@ -138,7 +147,7 @@ export async function createDsar(
             target: { type: 'dsar', id: dsarId },
             details: await tx.cipher.seal(owner, { requestType: request.type, receivedBy, receivedAt: clock.receivedAt, jurisdiction: clock.jurisdiction }, auditDetailsAad('dsar.received', dsarId, at)),
           });
-          return result(await dsarView(doc, tx.cipher), doc, true);
+          return result(await dsarView(doc, tx.cipher, viewClock(services, meta.now)), doc, true);
         },
         meta.idempotency,
       );
@@ -153,7 +162,7 @@ export function vendorReceipt(result: DsarResult): VendorReceipt {
   return { dsarId: result.view.dsarId, type: result.view.type, receivedBy: 'vendor', receivedAt: result.view.receivedAt, jurisdiction: result.view.jurisdiction, forwarding: 'to the controller' };
 }
 
-async function linkDuplicate(tx: TenantWork, existing: DsarDoc, submission: DsarDoc['duplicates'][number]): Promise<DsarResult> {
+async function linkDuplicate(tx: TenantWork, existing: DsarDoc, submission: DsarDoc['duplicates'][number], clock: ViewClock): Promise<DsarResult> {
   const to = transition(existing.status, 'link-duplicate');
   const next: DsarDoc = {
     ...existing,
@@ -169,7 +178,7 @@ async function linkDuplicate(tx: TenantWork, existing: DsarDoc, submission: Dsar
     target: { type: 'dsar', id: existing.dsarId },
     details: await tx.cipher.seal(owner, { receivedBy: submission.receivedBy, receivedAt: submission.receivedAt }, auditDetailsAad('dsar.duplicate-linked', existing.dsarId, submission.at)),
   });
-  return result({ ...(await dsarView(next, tx.cipher)), duplicateLinked: true }, next, false);
+  return result({ ...(await dsarView(next, tx.cipher, clock)), duplicateLinked: true }, next, false);
 }
 
 /**
@@ -213,7 +222,7 @@ export async function readDsar(services: Services, principal: Principal, rawTena
   const { view, doc } = await workInTenant(services, open, meta, async (tx) => {
     const doc = await loadDsar(tx.partition, dsarId);
     tx.audit({ action: 'dsar.read', target: { type: 'dsar', id: dsarId } });
-    return { view: await dsarView(doc, tx.cipher), doc };
+    return { view: await dsarView(doc, tx.cipher, viewClock(services, meta.now)), doc };
   });
   // Links are bearer credentials: minted fresh for each read, never stored or kept in workflow history.
   if (doc.fulfilment?.outcome?.kind === 'package' && doc.status === 'completed') {
@@ -230,7 +239,7 @@ export async function listOpenDsars(services: Services, principal: Principal, ra
   await workInTenant(services, open, meta, async (tx) => {
     tx.audit({ action: 'dsar.listed', target: { type: 'dsars', id: open.partition.tenantId } });
   });
-  return docs.map(summaryOf).sort((a, b) => (a.dueOn < b.dueOn ? -1 : a.dueOn > b.dueOn ? 1 : a.receivedAt < b.receivedAt ? -1 : 1));
+  return docs.map((doc) => ({ ...summaryOf(doc), daysLeft: daysLeftOf(doc, meta.now) })).sort((a, b) => (a.dueOn < b.dueOn ? -1 : a.dueOn > b.dueOn ? 1 : a.receivedAt < b.receivedAt ? -1 : 1));
 }
 
 export async function loadDsar(partition: TenantPartition, dsarId: string): Promise<DsarDoc> {
@@ -239,7 +248,7 @@ export async function loadDsar(partition: TenantPartition, dsarId: string): Prom
   return doc;
 }
 
-function summaryOf(doc: DsarDoc): DsarSummary {
+function summaryOf(doc: DsarDoc): Omit<DsarSummary, 'daysLeft'> {
   return {
     dsarId: doc.dsarId,
     type: doc.requestType,
@@ -253,11 +262,16 @@ function summaryOf(doc: DsarDoc): DsarSummary {
   };
 }
 
+/** Whole days from today to the due date in the jurisdiction's calendar; null while the clock does not run. */
+function daysLeftOf(doc: DsarDoc, now: Date): number | null {
+  return clockRuns(doc.status) ? daysBetween(calendarDateIn(now, doc.deadline.jurisdiction), doc.deadline.dueOn) : null;
+}
+
 async function openOrErased<T>(cipher: TenantCipher, value: DsarDoc['subject']['sealed'], aad: string): Promise<T | typeof ERASED> {
   return (await cipher.open(value, aad)) as T | typeof ERASED;
 }
 
-export async function dsarView(doc: DsarDoc, cipher: TenantCipher): Promise<DsarView> {
+export async function dsarView(doc: DsarDoc, cipher: TenantCipher, clock: ViewClock): Promise<DsarView> {
   const subject = await openOrErased<{ email?: string }>(cipher, doc.subject.sealed, dsarAad(doc.dsarId, 'subject'));
   const changes = doc.changes ? await openOrErased<RequestedChanges>(cipher, doc.changes, dsarAad(doc.dsarId, 'changes')) : undefined;
   const reason = async (sealed: DsarDoc['subject']['sealed'], part: string): Promise<string> => {
@@ -267,6 +281,10 @@ export async function dsarView(doc: DsarDoc, cipher: TenantCipher): Promise<Dsar
   const detail = doc.fulfilment?.detail ? await openOrErased<Record<string, { from: unknown; to: unknown }>>(cipher, doc.fulfilment.detail, dsarAad(doc.dsarId, 'outcome')) : undefined;
   const done = new Set(doc.notices.map(stepKey));
   const d = doc.deadline;
+  const waiting = AWAITING.has(doc.status);
+  const asked = await Promise.all(
+    (doc.asked ?? []).map(async (a) => ({ kind: a.kind, at: a.at, ...(a.answeredAt ? { answeredAt: a.answeredAt } : {}), ask: await reason(a.ask, `ask-${a.at}`) })),
+  );
   return {
     ...summaryOf(doc),
     open: doc.open,
@@ -291,6 +309,11 @@ export async function dsarView(doc: DsarDoc, cipher: TenantCipher): Promise<Dsar
     ...(changes === undefined ? {} : { changes: changes === ERASED ? ('erased' as const) : changes }),
     ...(doc.extension ? { extension: { at: doc.extension.at, reason: await reason(doc.extension.reason, 'extension') } } : {}),
     ...(doc.refusal ? { refusal: { at: doc.refusal.at, reason: await reason(doc.refusal.reason, 'refusal') } } : {}),
+    ...(waiting
+      ? { awaiting: { kind: doc.status === 'awaiting-clarification' ? ('clarification' as const) : ('identity' as const), since: awaitingSince(doc), closesAt: unverifiedClosure(awaitingSince(doc), d.jurisdiction, d.timeZone, clock.closeAfter).at } }
+      : {}),
+    asked,
+    daysLeft: daysLeftOf(doc, clock.now),
     schedule: deadlineSteps(d).map((step) => ({ ...step, done: done.has(stepKey(step)) })),
     ...(doc.fulfilment
       ? {
@@ -324,6 +347,8 @@ function result(view: DsarView, doc: DsarDoc, created: boolean): DsarResult {
 interface Change {
   /** The next document (status, transitions, deadline and claim are handled by `changeDsar`). */
   doc: DsarDoc;
+  /** Where the request goes when the table's target depends on its past (a wait returning to the status it left). */
+  to?: DsarStatus;
   /** Sealed into the audit entry; personal data allowed. */
   details?: Record<string, unknown>;
 }
@@ -347,17 +372,17 @@ async function changeDsar(
     const to = transition(doc.status, action);
     const at = meta.now.toISOString();
     const change = await apply(structuredClone(doc), tx, at, open);
-    if (change === 'unchanged') return result(await dsarView(doc, tx.cipher), doc, false);
-    const next = await settle(tx, doc, change.doc, { action, to, at, by: open.actor.sub });
+    if (change === 'unchanged') return result(await dsarView(doc, tx.cipher, viewClock(services, meta.now)), doc, false);
+    const next = await settle(tx, doc, change.doc, { action, to: change.to ?? to, at, by: open.actor.sub });
     tx.raw({ kind: 'replace', doc: next, ifMatch: doc._etag!, conflict: 'retry' });
     const owner = await keyOwnerFor(tx.partition, doc.subject.userId);
     const auditAction = `dsar.${AUDIT_NAMES[action]}`;
     tx.audit({
       action: auditAction,
       target: { type: 'dsar', id: dsarId },
-      details: await tx.cipher.seal(owner, { from: doc.status, to, ...change.details }, auditDetailsAad(auditAction, dsarId, at)),
+      details: await tx.cipher.seal(owner, { from: doc.status, to: next.status, ...change.details }, auditDetailsAad(auditAction, dsarId, at)),
     });
-    return result(await dsarView(next, tx.cipher), next, false);
+    return result(await dsarView(next, tx.cipher, viewClock(services, meta.now)), next, false);
   }, meta.idempotency);
 }
 
@@ -369,6 +394,10 @@ const AUDIT_NAMES: Record<DsarAction, string> = {
   'evidence-received': 'evidence-received',
   extend: 'extended',
   pause: 'paused',
+  'request-identity': 'identity-requested',
+  'request-clarification': 'clarification-requested',
+  'clarification-received': 'clarification-received',
+  'close-unverified': 'closed-not-verified',
   'begin-fulfilment': 'fulfilment-requested',
   complete: 'completed',
   refuse: 'refused',
@@ -407,8 +436,86 @@ export function recordIdentity(services: Services, principal: Principal, rawTena
   return changeDsar(services, principal, rawTenantId, dsarId, 'identity-received', meta, async (doc) => {
     const at = notInFuture(body.receivedAt, meta.now, 'receivedAt');
     if (at.getTime() < Date.parse(doc.clock.receivedAt)) throw new ValidationError([{ path: 'receivedAt', message: 'must not be before the request was received' }]);
+    const since = awaitingSince(doc);
+    if (at.getTime() < Date.parse(since)) throw new ValidationError([{ path: 'receivedAt', message: `must not be before identity evidence was asked for (${since})` }]);
     doc.clock.identityEvidenceReceivedAt = at.toISOString();
-    return { doc, details: { identityEvidenceReceivedAt: doc.clock.identityEvidenceReceivedAt } };
+    const resume = doc.awaiting?.resume ?? 'received';
+    answerWait(doc, at.toISOString());
+    return { doc, to: resume, details: { identityEvidenceReceivedAt: doc.clock.identityEvidenceReceivedAt } };
+  });
+}
+
+/** The wait on the person is over: recorded on its ask, and the request leaves it. */
+function answerWait(doc: DsarDoc, answeredAt: string): void {
+  const since = doc.awaiting?.since;
+  if (since) doc.asked = (doc.asked ?? []).map((a) => (a.at === since && a.answeredAt === undefined ? { ...a, answeredAt } : a));
+  delete doc.awaiting;
+}
+
+function resumable(status: DsarStatus): NonNullable<DsarDoc['awaiting']>['resume'] {
+  return (RESUMABLE as readonly DsarStatus[]).includes(status) ? (status as NonNullable<DsarDoc['awaiting']>['resume']) : 'received';
+}
+
+function refuseWhileFulfilling(doc: DsarDoc): void {
+  if (doc.fulfilment?.state === 'requested') throw new ConflictError('DSAR.FULFILMENT_RUNNING', `Request ${doc.dsarId} is being fulfilled; wait for the outcome before asking the person for more.`);
+}
+
+/**
+ * Identity evidence asked for after intake (from received or in progress): the clock stops, no
+ * reminder or escalation fires, and it restarts from the day the evidence arrives (POST .../identity).
+ * Nothing comes within DSAR_UNVERIFIED_CLOSE_AFTER: the request is closed as not verified.
+ */
+export function requestIdentity(services: Services, principal: Principal, rawTenantId: string, dsarId: string, body: { reason: string }, meta: ChangeMeta): Promise<DsarResult> {
+  return changeDsar(services, principal, rawTenantId, dsarId, 'request-identity', meta, async (doc, tx, at) => {
+    refuseWhileFulfilling(doc);
+    const owner = await keyOwnerFor(tx.partition, doc.subject.userId);
+    const ask = await tx.cipher.seal(owner, body.reason, dsarAad(doc.dsarId, `ask-${at}`));
+    doc.identityRequired = true;
+    doc.awaiting = { kind: 'identity', since: at, by: principal.sub, resume: resumable(doc.status), ask };
+    doc.asked = [...(doc.asked ?? []), { kind: 'identity', at, by: principal.sub, ask }];
+    return { doc, details: { reason: body.reason } };
+  });
+}
+
+/**
+ * UK GDPR Art 12A (requests received from 5 February 2026): while the controller waits for the
+ * clarification it reasonably requires to identify the information or processing an access request
+ * (Art 15) is about, the clock is paused from the day it asks to the day the answer arrives. Not for
+ * other request types, nor outside the UK. No reminder or escalation fires during the pause.
+ */
+export function requestClarification(services: Services, principal: Principal, rawTenantId: string, dsarId: string, body: { question: string }, meta: ChangeMeta): Promise<DsarResult> {
+  return changeDsar(services, principal, rawTenantId, dsarId, 'request-clarification', meta, async (doc, tx, at) => {
+    refuseWhileFulfilling(doc);
+    if (doc.requestType !== 'access') {
+      throw new UnprocessableError(
+        'DSAR.CLARIFICATION_NOT_ALLOWED',
+        `The clarification pause (UK GDPR Art 12A) is for access requests (Art 15); this is a ${doc.requestType} request. Ask the person anyway, but the clock keeps running.`,
+      );
+    }
+    const today = calendarDateIn(meta.now, doc.clock.jurisdiction);
+    if (today > doc.deadline.dueOn) throw new UnprocessableError('DSAR.DEADLINE_PASSED', `The request was due on ${doc.deadline.dueOn}; a pause cannot revive a deadline that has passed.`);
+    // The deadline module refuses a pause the law does not allow (outside the UK, or a request from before 5 Feb 2026): 422.
+    computeDeadline({ ...doc.clock, clarificationPauses: [...doc.clock.clarificationPauses, { from: today, to: today }] });
+    const owner = await keyOwnerFor(tx.partition, doc.subject.userId);
+    const ask = await tx.cipher.seal(owner, body.question, dsarAad(doc.dsarId, `ask-${at}`));
+    doc.awaiting = { kind: 'clarification', since: at, by: principal.sub, resume: resumable(doc.status), ask };
+    doc.asked = [...(doc.asked ?? []), { kind: 'clarification', at, by: principal.sub, ask }];
+    return { doc, details: { question: body.question } };
+  });
+}
+
+/** The clarification arrived: the days from asking to the answer (both included) do not count, and the request carries on where it was. */
+export function recordClarification(services: Services, principal: Principal, rawTenantId: string, dsarId: string, body: { receivedAt: string }, meta: ChangeMeta): Promise<DsarResult> {
+  return changeDsar(services, principal, rawTenantId, dsarId, 'clarification-received', meta, async (doc) => {
+    const at = notInFuture(body.receivedAt, meta.now, 'receivedAt');
+    const since = awaitingSince(doc);
+    if (at.getTime() < Date.parse(since)) throw new ValidationError([{ path: 'receivedAt', message: `must not be before the clarification was asked for (${since})` }]);
+    const pause = { from: calendarDateIn(since, doc.clock.jurisdiction), to: calendarDateIn(at, doc.clock.jurisdiction) };
+    doc.clock.clarificationPauses = [...doc.clock.clarificationPauses, pause];
+    computeDeadline(doc.clock);
+    const resume = doc.awaiting?.resume ?? 'in-progress';
+    answerWait(doc, at.toISOString());
+    return { doc, to: resume, details: { pause } };
   });
 }
 
@@ -446,15 +553,16 @@ export function extendDsar(services: Services, principal: Principal, rawTenantId
   });
 }
 
-/** UK clarification pause (requests from 5 Feb 2026): the days from asking to the answer do not count. */
-export function pauseDsar(services: Services, principal: Principal, rawTenantId: string, dsarId: string, body: { from: string; to: string }, meta: ChangeMeta): Promise<DsarResult> {
-  return changeDsar(services, principal, rawTenantId, dsarId, 'pause', meta, async (doc) => {
-    const today = calendarDateIn(meta.now, doc.clock.jurisdiction);
-    if (body.to > today) throw new ValidationError([{ path: 'to', message: `must not be after today (${today} in ${doc.deadline.timeZone}): record a pause once the clarification has arrived` }]);
-    doc.clock.clarificationPauses = [...doc.clock.clarificationPauses, { from: body.from, to: body.to }];
-    computeDeadline(doc.clock); // the deadline module refuses pauses the law does not allow (422)
-    return { doc, details: { pause: body } };
-  });
+/**
+ * The pause recorded after the fact is retired: a pause is now a state the request is in while the
+ * controller waits (request-clarification, then clarification), so reminders stop during it. Pauses
+ * recorded earlier still count in the deadlines of their requests.
+ */
+export function retiredPause(): never {
+  throw new GoneError(
+    'DSAR.PAUSE_RETIRED',
+    'Recording a pause after the fact is retired. Ask with POST .../dsars/{dsarId}/request-clarification {question} and record the answer with POST .../dsars/{dsarId}/clarification {receivedAt}: the days in between do not count, and no reminder fires meanwhile.',
+  );
 }
 
 /** Fulfilment is asked for; the request's workflow carries it out (answered 202). */

@@ -84,6 +84,11 @@ export const evidenceSchema = z.strictObject({
   kind: z.enum(['fee', 'agent-authority'], { message: 'must be fee or agent-authority' }),
   receivedAt: instantSchema,
 });
+/** Identity evidence asked for after intake, with the reason (kept for the record). */
+export const requestIdentitySchema = z.strictObject({ reason: plainText(2000, { multiline: true, required: 'say why identity evidence is needed' }) });
+/** UK GDPR Art 12A: the clarification the controller reasonably requires to identify what the request is about. */
+export const requestClarificationSchema = z.strictObject({ question: plainText(4000, { multiline: true, required: 'say what needs clarifying' }) });
+export const clarificationSchema = z.strictObject({ receivedAt: instantSchema });
 export const reasonSchema = z.strictObject({ reason: plainText(2000, { multiline: true, required: 'say why' }) });
 export const pauseSchema = z
   .strictObject({ from: calendarDate, to: calendarDate })
@@ -117,10 +122,11 @@ const dsarOutcomeSchema = z.discriminatedUnion('kind', [
 ]);
 export type DsarOutcome = z.infer<typeof dsarOutcomeSchema>;
 
-export type StepKind = 'reminder-7d' | 'reminder-1d' | 'escalation';
+export const STEP_KINDS = ['reminder-7d', 'reminder-1d', 'escalation', 'close-unverified'] as const;
+export type StepKind = (typeof STEP_KINDS)[number];
 
 export interface DsarNoticeRecord {
-  /** `forwarded`, `objection-routed`, or a deadline step (`reminder-7d`, `reminder-1d`, `escalation`). */
+  /** `forwarded`, `objection-routed`, or a workflow step (`reminder-7d`, `reminder-1d`, `escalation`, `close-unverified`). */
   kind: string;
   /** For deadline steps: the due date the step was for (a new deadline has its own steps). */
   dueOn?: string;
@@ -174,6 +180,10 @@ export interface DsarDoc extends StoredDoc {
   /** Rectification only: the requested corrections (sealed like the subject). */
   changes?: EncryptedValue;
   extension?: { at: string; by: string; reason: EncryptedValue };
+  /** What the request waits for from the person, since when, and the status it returns to (absent when identity was asked for at intake). */
+  awaiting?: { kind: 'identity' | 'clarification'; since: string; by: string; resume: 'received' | 'in-progress' | 'extended'; ask: EncryptedValue };
+  /** Every identity or clarification asked for, answered or not (the asks are sealed like the request). */
+  asked?: { kind: 'identity' | 'clarification'; at: string; by: string; answeredAt?: string; ask: EncryptedValue }[];
   refusal?: { at: string; by: string; reason: EncryptedValue };
   fulfilment?: {
     state: 'requested' | 'completed' | 'failed';
@@ -243,6 +253,7 @@ export const dsarSummarySchema = z
     operationalTargetOn: dayOf,
     extendedDueOn: dayOf.optional(),
     escalatedAt: z.iso.datetime().optional(),
+    daysLeft: z.int().nullable().meta({ description: "Whole days from today to the due date in the jurisdiction's calendar (negative once overdue); null while waiting on the person" }),
   })
   .meta({ id: 'DsarSummary' });
 export type DsarSummary = z.infer<typeof dsarSummarySchema>;
@@ -281,8 +292,15 @@ export const dsarViewSchema = dsarSummarySchema
       .optional(),
     extension: z.object({ at: z.iso.datetime(), reason: z.string() }).optional(),
     refusal: z.object({ at: z.iso.datetime(), reason: z.string() }).optional(),
+    awaiting: z
+      .object({ kind: z.enum(['identity', 'clarification']), since: z.iso.datetime(), closesAt: z.iso.datetime() })
+      .optional()
+      .meta({ description: 'Waiting on the person: no reminder or escalation; closed as not verified at closesAt if nothing comes' }),
+    asked: z
+      .array(z.object({ kind: z.enum(['identity', 'clarification']), at: z.iso.datetime(), answeredAt: z.iso.datetime().optional(), ask: z.string() }))
+      .meta({ description: 'Identity evidence and clarifications asked for, with what was asked' }),
     schedule: z
-      .array(z.object({ kind: z.enum(['reminder-7d', 'reminder-1d', 'escalation']), at: z.iso.datetime(), dueOn: dayOf, done: z.boolean() }))
+      .array(z.object({ kind: z.enum(STEP_KINDS), at: z.iso.datetime(), dueOn: dayOf, done: z.boolean() }))
       .meta({ description: 'When the workflow reminds and escalates for the deadline in force' }),
     fulfilment: z
       .object({

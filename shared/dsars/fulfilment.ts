@@ -20,7 +20,7 @@ import type { ModuleName, RecordDoc } from '../records/record.js';
 import type { TenantPartition } from '../store/tenant-partition.js';
 import { runTenantWork, type TenantWork } from '../store/unit-of-work.js';
 import type { OpenTenant } from '../tenants/tenant-access.js';
-import { allowsWrites, TENANT_DOC_ID, type TenantDoc } from '../tenants/tenant.js';
+import { allowsReads, TENANT_DOC_ID, type TenantDoc } from '../tenants/tenant.js';
 import { eraseUser, rectifyUser } from '../users/user-service.js';
 import { emailClaimDocId, normaliseEmail, userDocId, type UserDoc, type UserEmailClaimDoc } from '../users/user.js';
 import { dsarAad, dsarDocId, dsarPackageJobId, type DsarDoc, type DsarNoticeRecord, type DsarOutcome, type DsarRef, type RequestedChanges } from './dsar.js';
@@ -62,7 +62,7 @@ export async function fulfilRequest(services: Services, ref: DsarRef, meta: Meta
         });
       }
       case 'rectification': {
-        requireWritable(tenant);
+        requireAnswerable(tenant);
         const requested = await requestedChanges(services, partition, doc, meta.now);
         if (!userId) return await complete(services, partition, doc.dsarId, meta, { outcome: { kind: 'rectified', subjectFound: false, changedFields: [], unchangedFields: Object.keys(requested) } });
         const rep = await rectifyUser(services, open, userId, { ...requested, reason }, { requestId: meta.requestId, now: meta.now, ifMatch: CURRENT_VERSION });
@@ -75,7 +75,7 @@ export async function fulfilRequest(services: Services, ref: DsarRef, meta: Meta
         });
       }
       case 'erasure': {
-        requireWritable(tenant);
+        requireAnswerable(tenant);
         if (!userId) return await complete(services, partition, doc.dsarId, meta, { outcome: { kind: 'erased', subjectFound: false, user: 'none', recordsErased: {}, referencingRecordsKept: 0 } });
         const plan = await erasurePlan(services, partition, doc.dsarId, userId, meta);
         for (const record of plan.records) {
@@ -91,7 +91,7 @@ export async function fulfilRequest(services: Services, ref: DsarRef, meta: Meta
         });
       }
       case 'restriction': {
-        requireWritable(tenant);
+        requireAnswerable(tenant);
         const since = meta.now.toISOString();
         return await complete(services, partition, doc.dsarId, meta, {
           outcome: userId ? { kind: 'restricted', subjectFound: true, since } : { kind: 'restricted', subjectFound: false },
@@ -118,8 +118,13 @@ export async function fulfilRequest(services: Services, ref: DsarRef, meta: Meta
   }
 }
 
-function requireWritable(tenant: TenantDoc): void {
-  if (!allowsWrites(tenant.status)) throw new ConflictError('TENANT.READ_ONLY', `The tenant is ${tenant.status}: its data cannot be changed.`);
+/**
+ * A request stays answerable until the tenant's data is deleted: during the termination grace
+ * window the controller still owes the person an answer, so the changes a request asks for
+ * (rectification, erasure, restriction) are made although the tenant is otherwise read-only.
+ */
+function requireAnswerable(tenant: TenantDoc): void {
+  if (!allowsReads(tenant.status)) throw new ConflictError('TENANT.DELETED', `The tenant is ${tenant.status}: its data no longer exists.`);
 }
 
 /** The person's account: the one named at intake, or (asked by email) the account that has that email now. */

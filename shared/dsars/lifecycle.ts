@@ -4,7 +4,7 @@
 // 409 with the stable code DSAR.INVALID_TRANSITION.
 import { ConflictError } from '../errors.js';
 
-export const DSAR_STATUSES = ['received', 'awaiting-identity', 'in-progress', 'extended', 'completed', 'refused', 'cancelled'] as const;
+export const DSAR_STATUSES = ['received', 'awaiting-identity', 'awaiting-clarification', 'in-progress', 'extended', 'completed', 'refused', 'cancelled', 'not-verified'] as const;
 export type DsarStatus = (typeof DSAR_STATUSES)[number];
 
 export const DSAR_ACTIONS = [
@@ -14,8 +14,16 @@ export const DSAR_ACTIONS = [
   'evidence-received',
   /** Extended by two further months (complex or numerous requests), with reasons. */
   'extend',
-  /** UK clarification pause recorded (the clock did not run for those days). */
+  /** Retired (410): pauses recorded after the fact. Kept so older requests' history still reads. */
   'pause',
+  /** Identity evidence asked for after intake: the clock stops, and restarts from its receipt. */
+  'request-identity',
+  /** UK access requests (Art 12A): clarification asked for; the clock pauses from that day. */
+  'request-clarification',
+  /** The clarification arrived: the clock runs again, the paused days not counted. */
+  'clarification-received',
+  /** Identity or clarification never came within the period allowed: closed as not verified. */
+  'close-unverified',
   /** Fulfilment asked for: the workflow now carries it out. */
   'begin-fulfilment',
   /** Fulfilment done and the outcome recorded: the request is answered. */
@@ -43,7 +51,8 @@ const TRANSITIONS: { readonly [S in DsarStatus]: { readonly [A in DsarAction]?: 
   received: {
     'evidence-received': 'received',
     extend: 'extended',
-    pause: 'received',
+    'request-identity': 'awaiting-identity',
+    'request-clarification': 'awaiting-clarification',
     'begin-fulfilment': 'in-progress',
     refuse: 'refused',
     cancel: 'cancelled',
@@ -51,16 +60,28 @@ const TRANSITIONS: { readonly [S in DsarStatus]: { readonly [A in DsarAction]?: 
     'link-duplicate': 'received',
   },
   'awaiting-identity': {
+    // Back to where it was when identity was asked for (received, unless asked while in progress).
     'identity-received': 'received',
     'evidence-received': 'awaiting-identity',
     refuse: 'refused',
     cancel: 'cancelled',
+    'close-unverified': 'not-verified',
     'link-duplicate': 'awaiting-identity',
+  },
+  'awaiting-clarification': {
+    // Back to where it was when clarification was asked for.
+    'clarification-received': 'in-progress',
+    'evidence-received': 'awaiting-clarification',
+    refuse: 'refused',
+    cancel: 'cancelled',
+    'close-unverified': 'not-verified',
+    'link-duplicate': 'awaiting-clarification',
   },
   'in-progress': {
     'evidence-received': 'in-progress',
     extend: 'extended',
-    pause: 'in-progress',
+    'request-identity': 'awaiting-identity',
+    'request-clarification': 'awaiting-clarification',
     'begin-fulfilment': 'in-progress',
     complete: 'completed',
     refuse: 'refused',
@@ -70,7 +91,7 @@ const TRANSITIONS: { readonly [S in DsarStatus]: { readonly [A in DsarAction]?: 
   },
   extended: {
     'evidence-received': 'extended',
-    pause: 'extended',
+    'request-clarification': 'awaiting-clarification',
     'begin-fulfilment': 'extended',
     complete: 'completed',
     refuse: 'refused',
@@ -81,9 +102,16 @@ const TRANSITIONS: { readonly [S in DsarStatus]: { readonly [A in DsarAction]?: 
   completed: { 'lift-restriction': 'completed' },
   refused: {},
   cancelled: {},
+  'not-verified': {},
 };
 
-const CLOSED: ReadonlySet<DsarStatus> = new Set(['completed', 'refused', 'cancelled']);
+const CLOSED: ReadonlySet<DsarStatus> = new Set(['completed', 'refused', 'cancelled', 'not-verified']);
+
+/** Waiting on the person (identity, or clarification): no reminder or escalation, and closed as not verified if nothing comes. */
+export const AWAITING: ReadonlySet<DsarStatus> = new Set(['awaiting-identity', 'awaiting-clarification']);
+
+/** Where a request returns to when what it waited for arrives. */
+export const RESUMABLE = ['received', 'in-progress', 'extended'] as const satisfies readonly DsarStatus[];
 
 export class InvalidTransitionError extends ConflictError {
   constructor(
@@ -103,7 +131,15 @@ function describe(action: DsarAction): string {
     case 'extend':
       return 'be extended';
     case 'pause':
+      return 'be paused that way (the pause route is retired: use request-clarification)';
+    case 'request-identity':
+      return 'be asked for identity evidence';
+    case 'request-clarification':
       return 'be paused for clarification';
+    case 'clarification-received':
+      return 'receive a clarification (none was asked for)';
+    case 'close-unverified':
+      return 'be closed as not verified (it is not waiting for identity or clarification)';
     case 'begin-fulfilment':
       return 'be fulfilled';
     case 'complete':
@@ -122,8 +158,11 @@ function describe(action: DsarAction): string {
 }
 
 function hint(from: DsarStatus, action: DsarAction): string {
-  if (from === 'awaiting-identity' && (action === 'begin-fulfilment' || action === 'extend' || action === 'pause')) {
+  if (from === 'awaiting-identity' && (action === 'begin-fulfilment' || action === 'extend' || action === 'request-clarification')) {
     return ': record the identity evidence first (POST .../identity)';
+  }
+  if (from === 'awaiting-clarification' && (action === 'begin-fulfilment' || action === 'extend' || action === 'request-identity')) {
+    return ': record the clarification first (POST .../clarification)';
   }
   if (from === 'extended' && action === 'extend') return ': it is already extended, and can be only once';
   if (CLOSED.has(from)) return ': it is closed';
@@ -150,7 +189,7 @@ export function isOpen(status: DsarStatus): boolean {
   return !CLOSED.has(status);
 }
 
-/** The clock runs (reminders and escalation apply) once identity is settled, until the request closes. */
+/** The clock runs (reminders and escalation apply) while the request is open and not waiting on the person. */
 export function clockRuns(status: DsarStatus): boolean {
-  return isOpen(status) && status !== 'awaiting-identity';
+  return isOpen(status) && !AWAITING.has(status);
 }

@@ -20,6 +20,7 @@ import type { DsarDoc, DsarType } from './dsar.js';
 export type DsarNotice =
   | { kind: 'forwarded' }
   | { kind: 'reminder-7d' | 'reminder-1d' | 'escalation'; dueOn: string }
+  | { kind: 'close-unverified'; dueOn: string; waitedFor: 'identity' | 'clarification'; since: string }
   | { kind: 'objection-routed' };
 
 const TYPE_NAMES: Record<DsarType, string> = {
@@ -83,6 +84,16 @@ function content(doc: DsarDoc, tenantName: string, notice: DsarNotice): Structur
           `Answer it as soon as possible and keep a record of why it was late. The details are at ${where}. This escalation is also recorded in the tenant's audit log.`,
         ],
         facts: [...facts, { label: 'Was due on', value: notice.dueOn }],
+      };
+    case 'close-unverified':
+      return {
+        subject: `Data-subject request ${doc.dsarId} closed as not verified`,
+        title: `A data-subject request was closed: the ${notice.waitedFor === 'identity' ? 'identity evidence' : 'clarification'} never came`,
+        paragraphs: [
+          `On ${notice.since} the ${doc.requestType} request ${doc.dsarId} was put on hold until the person sent the ${notice.waitedFor === 'identity' ? 'identity evidence' : 'clarification'} asked for. Nothing was recorded by the end of ${notice.dueOn}, so the request is closed as not verified and nothing was disclosed or changed.`,
+          `If the answer did arrive, record a new request from its date. If you have not told the person that their request is closed, do so, with their right to complain to the supervisory authority (Art 12(4)). The details are at ${where}.`,
+        ],
+        facts: [...facts, { label: 'Waited since', value: notice.since }, { label: 'Closed after', value: notice.dueOn }],
       };
     case 'objection-routed':
       return {

@@ -12,9 +12,9 @@ import { tenantPartition } from '../tenants/tenant-access.js';
 import { TENANT_DOC_ID, type TenantDoc } from '../tenants/tenant.js';
 import { dsarDocId, type DsarDoc, type DsarNoticeRecord, type DsarRef } from './dsar.js';
 import { DSAR_WORKFLOW_ACTOR, keyOwnerFor, settle } from './dsar-service.js';
-import { canTransition, clockRuns, transition } from './lifecycle.js';
+import { AWAITING, canTransition, clockRuns, transition, type DsarAction } from './lifecycle.js';
 import { noticeName, sendDsarNotice, type DsarNotice } from './notices.js';
-import { planOf, stepKey, type DeadlineStep, type DsarPlan } from './schedule.js';
+import { awaitingSince, planOf, stepKey, unverifiedClosure, type DeadlineStep, type DsarPlan } from './schedule.js';
 
 export async function dsarPartition(services: Services, tenantId: string): Promise<TenantPartition> {
   const parsed = parseTenantId(tenantId);
@@ -27,7 +27,7 @@ export async function loadPlan(services: Services, ref: DsarRef, now: Date): Pro
   const partition = await dsarPartition(services, ref.tenantId);
   const doc = await partition.read<DsarDoc>(dsarDocId(ref.dsarId));
   if (!doc) return { phase: 'closed', status: 'cancelled' };
-  return planOf(doc, now);
+  return planOf(doc, now, services.config.dsar.unverifiedCloseAfter);
 }
 
 async function tenantName(partition: TenantPartition): Promise<string> {
@@ -44,7 +44,7 @@ async function recordNotice(
   dsarId: string,
   record: DsarNoticeRecord,
   audit: { action: string; details: Record<string, unknown> },
-  meta: { now: Date; requestId: string; escalate?: boolean },
+  meta: { now: Date; requestId: string; escalate?: boolean; closeUnverified?: boolean },
 ): Promise<void> {
   await runTenantWork(services.keyring, partition, { actor: DSAR_WORKFLOW_ACTOR, requestId: meta.requestId, now: meta.now }, async (tx) => {
     const doc = await partition.read<DsarDoc>(dsarDocId(dsarId));
@@ -53,6 +53,11 @@ async function recordNotice(
     let next: DsarDoc = { ...doc, notices: [...doc.notices, record], version: doc.version + 1 };
     if (meta.escalate && canTransition(doc.status, 'escalate')) {
       next = await settle(tx, doc, { ...next, escalatedAt: at }, { action: 'escalate', to: transition(doc.status, 'escalate'), at, by: DSAR_WORKFLOW_ACTOR.sub });
+    }
+    const close: DsarAction = 'close-unverified';
+    if (meta.closeUnverified && canTransition(doc.status, close)) {
+      const { awaiting: _wait, ...rest } = next;
+      next = await settle(tx, doc, rest, { action: close, to: transition(doc.status, close), at, by: DSAR_WORKFLOW_ACTOR.sub });
     }
     tx.raw({ kind: 'replace', doc: next, ifMatch: doc._etag!, conflict: 'retry' });
     tx.audit({
@@ -90,6 +95,7 @@ export async function forwardToController(services: Services, ref: DsarRef, now:
 export async function takeDeadlineStep(services: Services, ref: DsarRef, step: DeadlineStep, now: Date, requestId: string): Promise<'done' | 'stale'> {
   const partition = await dsarPartition(services, ref.tenantId);
   const doc = await partition.read<DsarDoc>(dsarDocId(ref.dsarId));
+  if (step.kind === 'close-unverified') return closeUnverified(services, partition, doc, step, now, requestId);
   if (!doc || !clockRuns(doc.status) || doc.deadline.dueOn !== step.dueOn) return 'stale';
   if (doc.notices.some((n) => stepKey(n) === stepKey(step))) return 'done';
   const notice: DsarNotice = { kind: step.kind, dueOn: step.dueOn };
@@ -102,6 +108,30 @@ export async function takeDeadlineStep(services: Services, ref: DsarRef, step: D
     { kind: step.kind, dueOn: step.dueOn, sentAt: now.toISOString(), recipients: sent.recipients, ...(sent.refused > 0 ? { refused: sent.refused } : {}) },
     { action: escalation ? 'dsar.deadline-missed' : 'dsar.reminder-sent', details: { step: step.kind, dueOn: step.dueOn, recipients: sent.recipients } },
     { now, requestId, escalate: escalation },
+  );
+  return 'done';
+}
+
+/**
+ * The request waited on the person (identity evidence or a clarification) for the whole period
+ * allowed: it is closed as not verified, the claim on the person released, and the privacy contacts
+ * told. A step for a wait that has ended (the answer came, or a new wait began) is stale.
+ */
+async function closeUnverified(services: Services, partition: TenantPartition, doc: DsarDoc | undefined, step: DeadlineStep, now: Date, requestId: string): Promise<'done' | 'stale'> {
+  if (!doc || !AWAITING.has(doc.status)) return 'stale';
+  const since = awaitingSince(doc);
+  const due = unverifiedClosure(since, doc.deadline.jurisdiction, doc.deadline.timeZone, services.config.dsar.unverifiedCloseAfter);
+  if (due.dueOn !== step.dueOn || Date.parse(due.at) > now.getTime()) return 'stale';
+  const waitedFor = doc.status === 'awaiting-clarification' ? ('clarification' as const) : ('identity' as const);
+  const notice: DsarNotice = { kind: 'close-unverified', dueOn: step.dueOn, waitedFor, since };
+  const sent = await sendDsarNotice(services, doc, await tenantName(partition), notice);
+  await recordNotice(
+    services,
+    partition,
+    doc.dsarId,
+    { kind: step.kind, dueOn: step.dueOn, sentAt: now.toISOString(), recipients: sent.recipients, ...(sent.refused > 0 ? { refused: sent.refused } : {}) },
+    { action: 'dsar.closed-not-verified', details: { waitedFor, since, lastDay: step.dueOn, recipients: sent.recipients } },
+    { now, requestId, closeUnverified: true },
   );
   return 'done';
 }

@@ -15,9 +15,12 @@ import { tenantData, tenantRef } from '../tenants/partitions.js';
 import { workInTenant } from '../tenants/tenant-access.js';
 import { exportTenantData, type ExportFormat, type ExportSubject } from './tenant-export.js';
 
+/** What can be exported: `support-access` is every support-access grant, `support-access-log` every access under them. */
+const EXPORT_KINDS = ['users', 'audit', 'module', 'support-access', 'support-access-log'] as const;
+
 export const requestExportSchema = z
   .strictObject({
-    kind: z.enum(['users', 'audit', 'module'], { message: 'must be one of users, audit, module' }),
+    kind: z.enum(EXPORT_KINDS, { message: `must be one of ${EXPORT_KINDS.join(', ')}` }),
     module: z.enum(MODULES, { message: `must be one of ${MODULES.join(', ')}` }).optional(),
     format: z.enum(['csv', 'json'], { message: 'must be csv or json' }),
     /** Start a CSV with a UTF-8 byte-order mark (for Excel on Windows). */
@@ -30,7 +33,17 @@ export type RequestExport = z.infer<typeof requestExportSchema>;
 export const EXPORT_JOB_PHASES = phaseTable('export', { running: ['ready', 'failed'], ready: [], failed: [] });
 export type ExportStatus = (typeof EXPORT_JOB_PHASES.phases)[number];
 
-export const exportFileSchema = z.object({ container: z.literal('exports'), blobName: z.string(), rows: z.number().int().min(0), bytes: z.number().int().min(0), sha256: z.string() });
+const withheldSchema = z.object({ reason: z.literal('restriction of processing (Art 18)'), users: z.number().int().min(0), records: z.number().int().min(0) });
+
+export const exportFileSchema = z.object({
+  container: z.literal('exports'),
+  blobName: z.string(),
+  rows: z.number().int().min(0),
+  bytes: z.number().int().min(0),
+  sha256: z.string(),
+  /** Rows left out because their person's processing is restricted (Art 18). */
+  withheld: withheldSchema.optional(),
+});
 export type ExportFile = z.infer<typeof exportFileSchema>;
 
 export interface ExportJobDoc extends StoredDoc {
@@ -47,12 +60,14 @@ export interface ExportJobDoc extends StoredDoc {
   completedAt?: string;
   file?: ExportFile;
   failure?: string;
+  /** The file was deleted because a person whose data it may hold was erased (shared/erasure/copies.ts). */
+  withdrawn?: { at: string; reason: string };
 }
 
 export const exportViewSchema = z
   .object({
     exportId: z.string(),
-    kind: z.enum(['users', 'audit', 'module']),
+    kind: z.enum(EXPORT_KINDS),
     module: z.enum(MODULES).optional(),
     format: z.enum(['csv', 'json']),
     status: z.enum(EXPORT_JOB_PHASES.phases),
@@ -61,11 +76,10 @@ export const exportViewSchema = z
     rows: z.int().optional(),
     bytes: z.int().optional(),
     sha256: z.string().optional(),
-    download: z
-      .object({ url: z.string(), expiresAt: z.iso.datetime() })
-      .optional()
-      .meta({ description: 'A fresh expiring link, minted on each read once ready' }),
+    withheld: withheldSchema.optional().meta({ description: 'Rows left out because their person’s processing is restricted (Art 18)' }),
+    download: z.object({ url: z.string(), expiresAt: z.iso.datetime() }).optional().meta({ description: 'A fresh expiring link, minted on each read once ready' }),
     failure: z.string().optional(),
+    withdrawn: z.object({ at: z.iso.datetime(), reason: z.string() }).optional().meta({ description: 'The file was deleted because a person whose data it may hold was erased' }),
   })
   .meta({ id: 'Export' });
 export type ExportView = z.infer<typeof exportViewSchema>;
@@ -76,6 +90,7 @@ export const exportInstanceId = (tenantId: string, exportId: string): string => 
 export function subjectOf(job: Pick<ExportJobDoc, 'kind' | 'module'>): ExportSubject {
   if (job.kind === 'users') return { kind: 'users' };
   if (job.kind === 'audit') return { kind: 'audit-log' };
+  if (job.kind === 'support-access' || job.kind === 'support-access-log') return { kind: job.kind };
   return { kind: 'records', module: job.module! };
 }
 
@@ -110,7 +125,7 @@ export async function readExport(services: Services, open: OpenTenant, exportId:
     const doc = await tx.partition.read<ExportJobDoc>(exportDocId(exportId));
     if (!doc || doc.type !== 'exportJob') throw new NotFoundError('EXPORT.NOT_FOUND', `There is no export ${exportId} in this tenant.`);
     const view = viewOf(doc);
-    if (doc.status === 'ready' && doc.file) {
+    if (doc.status === 'ready' && doc.file && !doc.withdrawn) {
       const expiresAt = new Date(meta.now.getTime() + services.config.retention.downloadLinkHours * 3600_000);
       view.download = { url: await services.blobs.downloadLink(open.partition.ref.region, doc.file.container, doc.file.blobName, expiresAt), expiresAt: expiresAt.toISOString() };
       tx.audit({ action: 'export.link-issued', target: { type: 'export', id: exportId } });
@@ -130,7 +145,7 @@ export async function runExportJob(services: Services, ref: ExportRef): Promise<
   if (!job) throw new Error(`no export job ${ref.exportId}`);
   if (job.file) return job.file;
   const exported = await exportTenantData(services, { tenantId: tenantRef(ref.tenantId).tenantId, jobId: ref.exportId, subject: subjectOf(job), format: job.format, bom: job.bom });
-  return { container: 'exports', blobName: exported.blobName, rows: exported.file.rows, bytes: exported.file.bytes, sha256: exported.file.sha256 };
+  return { container: 'exports', blobName: exported.blobName, rows: exported.file.rows, bytes: exported.file.bytes, sha256: exported.file.sha256, ...(exported.withheld ? { withheld: exported.withheld } : {}) };
 }
 
 /** Called by the export job when the file is stored (or the job gave up). */
@@ -146,6 +161,8 @@ export async function recordExportOutcome(services: Services, ref: ExportRef, ou
       : { ...doc, status: 'failed', completedAt: now.toISOString(), failure: outcome.failure };
     tx.replace(done, doc._etag!);
     tx.audit({ action: 'file' in outcome ? 'export.completed' : 'export.failed', target: { type: 'export', id: ref.exportId }, outcome: 'file' in outcome ? 'success' : 'failure' });
+    // Each person left out is a refusal to process their data for this purpose: recorded.
+    if ('file' in outcome && outcome.file.withheld) tx.audit({ action: 'export.restricted-withheld', target: { type: 'export', id: ref.exportId }, outcome: 'failure', reason: `${outcome.file.withheld.users} user(s), ${outcome.file.withheld.records} record(s) under restriction` });
   });
 }
 
@@ -162,7 +179,8 @@ function viewOf(doc: ExportJobDoc): ExportView {
     status: doc.status,
     requestedAt: doc.requestedAt,
     ...(doc.completedAt ? { completedAt: doc.completedAt } : {}),
-    ...(doc.file ? { rows: doc.file.rows, bytes: doc.file.bytes, sha256: doc.file.sha256 } : {}),
+    ...(doc.file ? { rows: doc.file.rows, bytes: doc.file.bytes, sha256: doc.file.sha256, ...(doc.file.withheld ? { withheld: doc.file.withheld } : {}) } : {}),
     ...(doc.failure ? { failure: doc.failure } : {}),
+    ...(doc.withdrawn ? { withdrawn: doc.withdrawn } : {}),
   };
 }

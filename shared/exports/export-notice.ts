@@ -13,7 +13,13 @@ export async function notifyExportMade(services: Services, ref: ExportRef & { in
   const job = await loadExportJob(services, ref);
   const contacts = await nominatedContacts(services, ref.tenantId);
   if (!job || job.status !== 'ready' || !contacts) return 0;
-  const what = job.kind === 'module' ? `${job.module} records` : job.kind === 'audit' ? 'the audit log' : 'user records';
+  const what = {
+    module: `${job.module} records`,
+    audit: 'the audit log',
+    users: 'user records',
+    'support-access': 'support-access grants',
+    'support-access-log': 'the support-access log',
+  }[job.kind];
   const email = renderEmail({
     subject: `An export of ${what} was made`,
     title: 'Export completed',

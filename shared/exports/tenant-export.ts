@@ -1,5 +1,6 @@
-// A tenant's data leaving the service: one export (users, the audit log, or one module's records,
-// as CSV or JSON) for the exports route, and the complete package (everything, both formats, with
+// A tenant's data leaving the service: one export (users, the audit log, one module's records, the
+// support-access grants or their access log, as CSV or JSON) for the exports route, and the
+// complete package (everything, both formats, with
 // a manifest) for access requests and for "return, then delete" at termination. Everything streams
 // from the tenant's partition to blob storage in the tenant's own region, under `<tenantId>/<jobId>/`,
 // and is reached through expiring read-only links.
@@ -12,11 +13,15 @@ import { parseTenantId, type TenantId } from '../tenancy/tenant-id.js';
 import type { TenantCipher } from '../crypto/keyring.js';
 import type { TenantPartition } from '../store/tenant-partition.js';
 import { EXPORT_CONTAINERS, type ExportContainer, type RegionalBlobStorage } from '../blob/regional-blob-storage.js';
-import { AUDIT_COLUMNS, auditRows, collectDataColumns, recordRows, USER_COLUMNS, userRows } from './tenant-rows.js';
+import { AUDIT_COLUMNS, auditRows, collectDataColumns, recordRows, RestrictedWithholding, USER_COLUMNS, userRows } from './tenant-rows.js';
+import { restrictedPeople } from '../dsars/restriction.js';
+import { ACCESS_LOG_COLUMNS, accessRows } from '../support-access/access-log.js';
+import { GRANT_COLUMNS } from '../support-access/grant.js';
+import { grantRows } from '../support-access/grant-service.js';
 import { CsvEncoder, JSON_CONTENT_TYPE, JsonArrayEncoder, writeRows, type FileOutput, type FileSink, type WrittenFile } from './writers.js';
 
 export type ExportFormat = 'csv' | 'json';
-export type ExportSubject = { kind: 'users' } | { kind: 'audit-log' } | { kind: 'records'; module: ModuleName };
+export type ExportSubject = { kind: 'users' } | { kind: 'audit-log' } | { kind: 'records'; module: ModuleName } | { kind: 'support-access' } | { kind: 'support-access-log' };
 
 export interface ManifestFile extends WrittenFile {
   contents: ExportSubject['kind'];
@@ -52,8 +57,17 @@ export interface ExportPackage {
   links: DownloadLinks;
 }
 
+/** Rows left out of an export because their person's processing is restricted (Art 18). */
+export interface WithheldRows {
+  reason: 'restriction of processing (Art 18)';
+  users: number;
+  records: number;
+}
+
 export interface SingleExport {
   file: ManifestFile;
+  /** Present when rows were left out. */
+  withheld?: WithheldRows;
   container: ExportContainer;
   blobName: string;
   link: string;
@@ -83,7 +97,8 @@ const JOB_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 const RECORD_BATCH_ROWS = 32;
 
 /**
- * Writes the complete package of a tenant: every user, every module's records and the audit log,
+ * Writes the complete package of a tenant: every user, every module's records, the audit log, and
+ * the support-access grants with their access log,
  * each as CSV and as JSON, then `manifest.json` (rows, bytes and SHA-256 of each file). The manifest
  * is written last, so a package with a manifest is complete; running the same job again after that
  * returns the stored manifest with fresh links instead of exporting twice.
@@ -103,9 +118,11 @@ export async function buildPackage(services: Services, request: ExportRequest & 
   const cipher = services.keyring.cipherFor(partition, now);
   const sink = blobSink(services.blobs, region, container, prefix);
   const files: ManifestFile[] = [];
-  files.push(...(await writeBoth(sink, { kind: 'users' }, request.bom, partition, cipher)));
-  for (const module of MODULES) files.push(...(await writeBoth(sink, { kind: 'records', module }, request.bom, partition, cipher)));
-  files.push(...(await writeBoth(sink, { kind: 'audit-log' }, request.bom, partition, cipher)));
+  files.push(...(await writeBoth(sink, { kind: 'users' }, request.bom, partition, cipher, now)));
+  for (const module of MODULES) files.push(...(await writeBoth(sink, { kind: 'records', module }, request.bom, partition, cipher, now)));
+  files.push(...(await writeBoth(sink, { kind: 'audit-log' }, request.bom, partition, cipher, now)));
+  files.push(...(await writeBoth(sink, { kind: 'support-access' }, request.bom, partition, cipher, now)));
+  files.push(...(await writeBoth(sink, { kind: 'support-access-log' }, request.bom, partition, cipher, now)));
 
   const manifest: PackageManifest = { manifestVersion: 1, tenant: tenantId, region, jobId: request.jobId, generatedAt: now.toISOString(), formats: FORMAT_NOTES, files };
   const body = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`, 'utf8');
@@ -132,10 +149,13 @@ export async function exportTenantData(services: Services, request: ExportReques
   const container: ExportContainer = 'exports';
   const partition = await tenantPartition(services, tenantId, region);
   const cipher = services.keyring.cipherFor(partition, now);
-  const [file] = await writeSubject(blobSink(services.blobs, region, container, prefix), request.subject, [request.format], request.bom, partition, cipher);
+  // An export is processing for the controller's other purposes: restricted people are left out, and the export says so.
+  const withhold = new RestrictedWithholding(new Set((await restrictedPeople(partition)).keys()));
+  const [file] = await writeSubject(blobSink(services.blobs, region, container, prefix), request.subject, [request.format], request.bom, partition, cipher, now, withhold);
   const blobName = prefix + file!.name;
   const expiresOn = linkExpiry(services, now);
-  return { file: file!, container, blobName, link: await services.blobs.downloadLink(region, container, blobName, expiresOn), expiresOn: expiresOn.toISOString() };
+  const withheld: WithheldRows | undefined = withhold.users + withhold.records > 0 ? { reason: 'restriction of processing (Art 18)', users: withhold.users, records: withhold.records } : undefined;
+  return { file: file!, ...(withheld ? { withheld } : {}), container, blobName, link: await services.blobs.downloadLink(region, container, blobName, expiresOn), expiresOn: expiresOn.toISOString() };
 }
 
 /** Removes every export and package of a tenant from its region (tenant deletion); counts per container. */
@@ -160,12 +180,21 @@ export function blobSink(blobs: RegionalBlobStorage, region: Region, container: 
   };
 }
 
-function writeBoth(sink: FileSink, subject: ExportSubject, bom: boolean | undefined, partition: TenantPartition, cipher: TenantCipher): Promise<ManifestFile[]> {
-  return writeSubject(sink, subject, ['csv', 'json'], bom, partition, cipher);
+function writeBoth(sink: FileSink, subject: ExportSubject, bom: boolean | undefined, partition: TenantPartition, cipher: TenantCipher, now: Date): Promise<ManifestFile[]> {
+  return writeSubject(sink, subject, ['csv', 'json'], bom, partition, cipher, now);
 }
 
 /** Streams one subject to one file per format, in a single pass over the data (plus a column pass for module CSVs). */
-async function writeSubject(sink: FileSink, subject: ExportSubject, formats: ExportFormat[], bom: boolean | undefined, partition: TenantPartition, cipher: TenantCipher): Promise<ManifestFile[]> {
+async function writeSubject(
+  sink: FileSink,
+  subject: ExportSubject,
+  formats: ExportFormat[],
+  bom: boolean | undefined,
+  partition: TenantPartition,
+  cipher: TenantCipher,
+  now: Date,
+  withhold?: RestrictedWithholding,
+): Promise<ManifestFile[]> {
   const describe = (file: WrittenFile, format: ExportFormat): ManifestFile => ({
     ...file,
     contents: subject.kind,
@@ -181,15 +210,23 @@ async function writeSubject(sink: FileSink, subject: ExportSubject, formats: Exp
   let written: WrittenFile[];
   switch (subject.kind) {
     case 'users':
-      written = await writeRows(userRows(partition, cipher), formats.map((f) => output(f, () => new CsvEncoder(USER_COLUMNS, csvFormat))));
+      written = await writeRows(userRows(partition, cipher, withhold), formats.map((f) => output(f, () => new CsvEncoder(USER_COLUMNS, csvFormat))));
       break;
     case 'audit-log':
       written = await writeRows(auditRows(partition, cipher), formats.map((f) => output(f, () => new CsvEncoder(AUDIT_COLUMNS, csvFormat))), { batchRows: 500 });
       break;
+    case 'support-access':
+      written = await writeRows(grantRows(partition, now), formats.map((f) => output(f, () => new CsvEncoder(GRANT_COLUMNS, csvFormat))), { batchRows: 500 });
+      break;
+    case 'support-access-log':
+      written = await writeRows(accessRows(partition), formats.map((f) => output(f, () => new CsvEncoder(ACCESS_LOG_COLUMNS, csvFormat))), { batchRows: 500 });
+      break;
     case 'records': {
-      const columns = formats.includes('csv') ? (await collectDataColumns(recordRows(partition, cipher, subject.module))).columns() : [];
+      // The column pass counts nothing: only the rows written are reported as withheld.
+      const columnPass = withhold ? new RestrictedWithholding(withhold.people) : undefined;
+      const columns = formats.includes('csv') ? (await collectDataColumns(recordRows(partition, cipher, subject.module, columnPass))).columns() : [];
       written = await writeRows(
-        recordRows(partition, cipher, subject.module),
+        recordRows(partition, cipher, subject.module, withhold),
         formats.map((f) => output(f, () => new CsvEncoder(columns, csvFormat), (row) => row.view)),
         { batchRows: RECORD_BATCH_ROWS },
       );

@@ -14,14 +14,30 @@ import type { CsvColumn } from './writers.js';
 
 const PAGE_SIZE = 200;
 
+/**
+ * People whose processing is restricted (Art 18), left out of an export made for other purposes,
+ * and how many rows were left out (the export says so).
+ */
+export class RestrictedWithholding {
+  users = 0;
+  records = 0;
+  constructor(readonly people: ReadonlySet<string>) {}
+}
+
 // ---------------------------------------------------------------------------------------------
 // Users
 // ---------------------------------------------------------------------------------------------
 
 /** Every user of the tenant as the API shows them; an erased user is a tombstone without personal data. */
-export async function* userRows(partition: TenantPartition, cipher: TenantCipher): AsyncGenerator<UserView> {
+export async function* userRows(partition: TenantPartition, cipher: TenantCipher, withhold?: RestrictedWithholding): AsyncGenerator<UserView> {
   for await (const page of partition.query<UserDoc>("c.type = 'user'", [], { pageSize: PAGE_SIZE })) {
-    for (const doc of page) yield await viewOf(doc, cipher);
+    for (const doc of page) {
+      if (withhold?.people.has(doc.userId) && doc.status !== 'erased') {
+        withhold.users++;
+        continue;
+      }
+      yield await viewOf(doc, cipher);
+    }
   }
 }
 
@@ -51,9 +67,13 @@ export interface RecordRow {
 }
 
 /** Every record of one module; records erased (or whose subject was erased) as tombstones. */
-export async function* recordRows(partition: TenantPartition, cipher: TenantCipher, module: ModuleName): AsyncGenerator<RecordRow> {
+export async function* recordRows(partition: TenantPartition, cipher: TenantCipher, module: ModuleName, withhold?: RestrictedWithholding): AsyncGenerator<RecordRow> {
   for await (const page of partition.query<RecordDoc>("c.type = 'record' AND c.module = @module", [{ name: '@module', value: module }], { pageSize: PAGE_SIZE })) {
     for (const doc of page) {
+      if (doc.subjectUserId && withhold?.people.has(doc.subjectUserId) && doc.status !== 'erased') {
+        withhold.records++;
+        continue;
+      }
       const view = await recordView(doc, cipher);
       yield { view, flat: view.data ? flattenObject(view.data) : new Map() };
     }

@@ -16,8 +16,11 @@ import { routePermissions, type RouteAuth } from './route-auth.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE' | 'PUT';
 
-/** A JSON answer with this body schema; or the same as CSV too (`?format=csv`); or no body. */
-export type ResponseSpec = z.ZodType | { json: z.ZodType; csv: true } | { noBody: string };
+/**
+ * A JSON answer with this body schema; or the same as CSV too (`?format=csv`); or no body; or a
+ * refusal whose problem document carries extension members (RFC 9457 §3.2) beyond the shared ones.
+ */
+export type ResponseSpec = z.ZodType | { json: z.ZodType; csv: true } | { noBody: string } | { problem: z.ZodType; description: string };
 /** The answers a route gives, by status, besides the problem+json refusals every route shares. */
 export type RouteResponses = Readonly<Record<number, ResponseSpec>>;
 
@@ -147,13 +150,13 @@ function refusals(route: ApiRoute): ZodOpenApiResponsesObject {
     ...(permissions.length > 0 ? { '403': problem('Your roles or tenant do not allow this') } : {}),
     '404': problem('Not found'),
     '409': problem('Conflicts with the current state'),
-    ...(route.headers?.includes('If-Match')
-      ? { '412': problem('The resource changed since you read it (If-Match)'), '428': problem('If-Match is required') }
-      : {}),
+    // A write that lost a race with another answers 412 RESOURCE.CHANGED: read again and retry.
+    ...(route.headers?.includes('If-Match') ? { '412': problem('The resource changed since you read it (If-Match)'), '428': problem('If-Match is required') } : route.method !== 'GET' ? { '412': problem('The resource changed while this request was processed; read it again and retry') } : {}),
     ...(route.body ? { '413': problem('The body is too large'), '415': problem('The body must be application/json') } : {}),
     '422': problem('Valid, but refused in the current state'),
     '429': problem('Too many requests (see Retry-After)'),
     '500': problem('Failed on our side; quote the request id'),
+    '503': problem('Unavailable for now (for example a region waiting for its erasure replay after a restore); see Retry-After'),
   };
 }
 
@@ -174,10 +177,8 @@ function answers(route: ApiRoute): Record<string, ZodOpenApiResponseObject> {
   for (const [status, spec] of Object.entries(route.responses)) {
     if (spec instanceof z.ZodType) documented[status] = { description: 'Success', content: { 'application/json': { schema: spec } } };
     else if ('noBody' in spec) documented[status] = { description: spec.noBody };
-    else {
-      const content = { 'application/json': { schema: spec.json }, 'text/csv': { schema: { type: 'string' as const } } };
-      documented[status] = { description: 'Success (CSV with ?format=csv)', content };
-    }
+    else if ('problem' in spec) documented[status] = { description: spec.description, content: { 'application/problem+json': { schema: spec.problem } } };
+    else documented[status] = { description: 'Success (CSV with ?format=csv)', content: { 'application/json': { schema: spec.json }, 'text/csv': { schema: { type: 'string' } } } };
   }
   return documented;
 }
@@ -208,7 +209,8 @@ function operation(route: ApiRoute): ZodOpenApiOperationObject {
     ...permissionsExtension(route.auth),
     requestParams: { ...(path ? { path } : {}), ...(query ? { query } : {}), ...(header ? { header } : {}) },
     ...(route.body ? { requestBody: { required: true, content: { 'application/json': { schema: route.body } } } } : {}),
-    responses: { ...answers(route), ...refusals(route) },
+    // A refusal the route declares (with its extension members) replaces the shared one.
+    responses: { ...refusals(route), ...answers(route) },
   };
 }
 

@@ -4,7 +4,9 @@
 // alone (403); only then parse path, query and a bounded body with zod (400 naming the field; 413,
 // 415); run the handler; turn expected failures into problem+json. Every refusal of an
 // authenticated caller is recorded: in the tenant's log for a tenant route, in the vendor security
-// log otherwise (and for every 401 and 429). Handlers hold no HTTP plumbing and no business rules.
+// log otherwise (and for every 401 and 429). A support engineer on a tenant route gets in only under
+// an active grant of that tenant (the lockbox), and every request made under a grant, served or
+// refused, is written to the grant's access log. Handlers hold no HTTP plumbing and no business rules.
 import { createHash, randomUUID } from 'node:crypto';
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { z } from 'zod';
@@ -19,6 +21,7 @@ import type { RequestMeta } from '../tenants/tenant-access.js';
 import { problemResponse, validationError } from './problem.js';
 import { discardUnreadBody, readJsonBody } from './request-body.js';
 import { authorizeRoute, targetTenantOf, type RouteAuth } from './route-auth.js';
+import { GrantRefusal, lockboxApplies, principalUnderGrant, recordAccess, type AccessUnderGrant } from '../support-access/grant-check.js';
 
 export interface RequestContext<P, Q, B> {
   principal: Principal;
@@ -75,12 +78,23 @@ export function endpoint<P = Record<string, never>, Q = Record<string, never>, B
     const tenantId = targetTenantOf(spec.auth, request.params);
     let principal: Principal | undefined;
     let services: Services | undefined;
+    let access: AccessUnderGrant | undefined;
     let response: HttpResponseInit;
     try {
       services = getServices();
       principal = await services.tokens.verify(request.headers.get('authorization'));
       services.rateLimiter.take(principal);
-      authorizeRoute(principal, spec.auth, tenantId);
+      try {
+        authorizeRoute(principal, spec.auth, tenantId);
+      } catch (refused) {
+        if (!lockboxApplies(principal, spec.auth, tenantId)) throw refused;
+        try {
+          ({ principal, access } = await principalUnderGrant(services, principal, spec.auth, tenantId!, services.clock.now()));
+        } catch (error) {
+          if (error instanceof GrantRefusal) access = error.access;
+          throw error;
+        }
+      }
       const params = parse(spec.params, request.params, 'path') as P;
       // Unknown query parameters are refused rather than silently ignored (a typo is a bug to report).
       const query = parse<unknown>(spec.query ?? NO_QUERY, Object.fromEntries(request.query.entries()), 'query') as Q;
@@ -103,6 +117,11 @@ export function endpoint<P = Record<string, never>, Q = Record<string, never>, B
         request,
         invocation,
       });
+      // No access under a grant goes unlogged: if its entry cannot be written, the answer is not given.
+      if (access) {
+        await recordAccess(services, access, { at: now, method: request.method, route: invocation.functionName, status: result.status, requestId });
+        access = undefined;
+      }
       const headers = { ...result.headers, 'x-request-id': requestId, ...(correlationId ? { 'x-correlation-id': correlationId } : {}) };
       response =
         result.text !== undefined
@@ -120,6 +139,7 @@ export function endpoint<P = Record<string, never>, Q = Record<string, never>, B
         await recordRefusal(services, invocation, { error, principal, tenantId, requestId, correlationId });
       }
       response = problemResponse(error, requestId);
+      if (access && services) await recordRefusedAccess(services, invocation, access, { method: request.method, status: response.status ?? 500, code: error instanceof DomainError ? error.code : 'INTERNAL', requestId });
       if (correlationId) response.headers = { ...(response.headers as Record<string, string>), 'x-correlation-id': correlationId };
     }
     if (services) await discardUnreadBody(request, services.config.limits);
@@ -153,6 +173,16 @@ async function recordRefusal(
   } catch (failure) {
     invocation.error(`request ${requestId}: the refusal could not be recorded: ${describeFailure(failure)}`);
     await captureUnexpected(failure, { requestId, route });
+  }
+}
+
+/** The access-log entry of a request under a grant that did not succeed; a failure to write it is reported, not hidden. */
+async function recordRefusedAccess(services: Services, invocation: InvocationContext, access: AccessUnderGrant, request: { method: string; status: number; code: string; requestId: string }): Promise<void> {
+  try {
+    await recordAccess(services, access, { at: services.clock.now(), route: invocation.functionName, ...request });
+  } catch (failure) {
+    invocation.error(`request ${request.requestId}: the support access could not be logged: ${describeFailure(failure)}`);
+    await captureUnexpected(failure, { requestId: request.requestId, route: invocation.functionName });
   }
 }
 

@@ -27,6 +27,7 @@ export function problemResponse(error: unknown, requestId: string): HttpResponse
       status: error.status,
       headers,
       body: JSON.stringify({
+        ...error.extensions,
         type: `urn:privacy-ops:problem:${error.code}`,
         title: error.title,
         status: error.status,

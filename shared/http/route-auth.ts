@@ -1,13 +1,16 @@
 // What each route lets through, declared where the route is registered and checked from the route
 // and the token alone, before a byte of the body is read. Handlers check again where they open the
 // tenant (defence in depth); a refusal here is recorded by the endpoint.
-import { can, type Permission } from '../auth/policy.js';
+import { can, type GrantScope, type Permission } from '../auth/policy.js';
 import type { Principal } from '../auth/principal.js';
 import { ForbiddenError } from '../errors.js';
 
 export type RouteAuth =
-  /** A route under /tenants/{tenantId}: the caller needs one of these permissions on that tenant. */
-  | { tenant: Permission | readonly Permission[] }
+  /**
+   * A route under /tenants/{tenantId}: the caller needs one of these permissions on that tenant.
+   * `grantScope`: a support engineer may call it under an active grant with this scope (lockbox).
+   */
+  | { tenant: Permission | readonly Permission[]; grantScope?: GrantScope }
   /** A vendor route (no tenant): the caller needs one of these permissions. */
   | { vendor: Permission | readonly Permission[] }
   /** Any caller with a valid token (documents every customer may read). */

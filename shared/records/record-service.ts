@@ -1,5 +1,6 @@
 // Module records: create, read, correct (tracked alongside the original) and erase, audited in
 // the same transaction as the change.
+import { withdrawCopies } from '../erasure/copies.js';
 import { workInTenant } from '../tenants/tenant-access.js';
 import { randomBytes } from 'node:crypto';
 import type { Services } from '../composition.js';
@@ -9,7 +10,7 @@ import { NotFoundError, ConflictError, UnprocessableError } from '../errors.js';
 import type { IdempotencyOptions, TenantWork } from '../store/unit-of-work.js';
 import type { OpenTenant, RequestMeta } from '../tenants/tenant-access.js';
 import { userDocId, type UserDoc } from '../users/user.js';
-import { refuseRestricted } from '../dsars/restriction.js';
+import { readsRestricted, refuseRestricted, restrictedMarker, restrictedReadRefused, restrictionOf } from '../dsars/restriction.js';
 import { etagOf, requireVersion, type CURRENT_VERSION, type Representation } from '../store/versioning.js';
 import {
   recordAad,
@@ -35,6 +36,7 @@ export async function createRecord(
       await refuseRestricted(tx.partition, peopleOf(request.subjectUserId, request.peopleUserIds));
       const recordId = `r-${randomBytes(10).toString('hex')}`;
       const owner = ownerOf(request.subjectUserId);
+      tx.replyOwner = owner;
       const at = meta.now.toISOString();
       const doc: RecordDoc = {
         id: recordDocId(module, recordId),
@@ -62,10 +64,18 @@ export async function createRecord(
 }
 
 export async function readRecord(services: Services, open: OpenTenant, module: ModuleName, recordId: string, meta: RequestMeta): Promise<Representation<RecordView>> {
+  const found = await open.partition.read<RecordDoc>(recordDocId(module, recordId));
+  const restriction = await restrictionOf(open.partition, found?.subjectUserId);
+  if (restriction && !readsRestricted(open.actor, open.partition.tenantId)) {
+    // The refusal is recorded (committed on its own) before it is answered.
+    await workInTenant(services, open, meta, async (tx) => tx.audit({ action: 'record.read-refused-restricted', target: { type: `record:${module}`, id: recordId }, outcome: 'failure' }));
+    throw restrictedReadRefused(`this record's data subject's data`);
+  }
   return workInTenant(services, open, meta, async (tx) => {
     const doc = await loadRecord(tx, module, recordId);
     tx.audit({ action: 'record.read', target: { type: `record:${module}`, id: recordId } });
-    return { view: await recordView(doc, tx.cipher), etag: etagOf(doc.version) };
+    const view = await recordView(doc, tx.cipher);
+    return { view: restriction && view.status === 'active' ? { ...view, restricted: restrictedMarker(restriction) } : view, etag: etagOf(doc.version) };
   });
 }
 
@@ -81,6 +91,7 @@ export async function correctRecord(
       const doc = await loadRecord(tx, module, recordId);
       requireVersion(meta.ifMatch, doc.version);
       if (doc.status === 'erased' || !doc.current) throw new ConflictError('RECORD.ERASED', 'This record has been erased; there is nothing left to correct.');
+      tx.replyOwner = ownerOf(doc.subjectUserId);
       await refuseRestricted(tx.partition, peopleOf(doc.subjectUserId, doc.peopleUserIds));
       const current = await tx.cipher.open(doc.current, recordAad(module, recordId, 'current'));
       if (current === ERASED) throw new ConflictError('RECORD.ERASED', 'The data subject of this record has been erased; there is nothing left to correct.');
@@ -126,34 +137,43 @@ export async function eraseRecord(
   recordId: string,
   meta: RequestMeta & { reason?: string; idempotency?: IdempotencyOptions },
 ): Promise<Representation<RecordView>> {
-  return workInTenant(services, open, meta, async (tx) => {
+  const erased = await workInTenant(services, open, meta, async (tx) => {
       const doc = await loadRecord(tx, module, recordId);
-      if (doc.status === 'erased') return { view: await recordView(doc, tx.cipher), etag: etagOf(doc.version) };
+      if (doc.status === 'erased') return { view: await recordView(doc, tx.cipher), etag: etagOf(doc.version), erasedAt: doc.erasedAt ?? doc.updatedAt };
       const at = meta.now.toISOString();
-      const tombstone: RecordDoc = {
-        id: doc.id,
-        tenantId: doc.tenantId,
-        type: 'record',
-        module,
-        recordId,
-        status: 'erased',
-        version: doc.version + 1,
-        peopleUserIds: [],
-        createdAt: doc.createdAt,
-        createdBy: doc.createdBy,
-        updatedAt: at,
-        erasedAt: at,
-      };
+      const tombstone = recordTombstone(doc, at);
       tx.replace(tombstone, doc._etag!);
       tx.audit({
         action: 'record.erased',
         target: { type: `record:${module}`, id: recordId },
         ...(meta.reason ? { details: await tx.cipher.seal({ kind: 'tenant' }, { reason: meta.reason }, auditDetailsAad('record.erased', recordId, at)) } : {}),
       });
-      return { view: await recordView(tombstone, tx.cipher), etag: etagOf(tombstone.version) };
+      return { view: await recordView(tombstone, tx.cipher), etag: etagOf(tombstone.version), erasedAt: at };
     },
     meta.idempotency,
   );
+  // Also when it was erased already: a retry after a crash before this point still records it.
+  await services.erasures.append({ kind: 'record', tenantId: open.partition.tenantId, module, recordId, at: erased.erasedAt });
+  await withdrawCopies(services, open.actor, open.partition.tenantId, { at: erased.erasedAt }, meta);
+  return { view: erased.view, etag: erased.etag };
+}
+
+/** The record after erasure: ids and instants only, no content and no people. */
+export function recordTombstone(doc: RecordDoc, at: string): RecordDoc {
+  return {
+    id: doc.id,
+    tenantId: doc.tenantId,
+    type: 'record',
+    module: doc.module,
+    recordId: doc.recordId,
+    status: 'erased',
+    version: doc.version + 1,
+    peopleUserIds: [],
+    createdAt: doc.createdAt,
+    createdBy: doc.createdBy,
+    updatedAt: at,
+    erasedAt: at,
+  };
 }
 
 async function loadRecord(tx: TenantWork, module: ModuleName, recordId: string): Promise<RecordDoc> {

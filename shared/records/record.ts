@@ -102,6 +102,7 @@ export const recordViewSchema = z
       .optional(),
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),
+    restricted: z.object({ since: z.iso.datetime(), dsarId: z.string() }).optional().meta({ description: "Its data subject's processing is restricted (Art 18): shown to the controller's admins only" }),
   })
   .meta({ id: 'Record' });
 export type RecordView = z.infer<typeof recordViewSchema>;

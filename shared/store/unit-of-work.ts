@@ -5,7 +5,7 @@
 import { randomInt } from 'node:crypto';
 import { appendOperations, laneChooser, type AuditContext, type AuditDraft } from '../audit/audit-log.js';
 import { AUDIT_LOGS, type AuditLogName } from '../audit/chain.js';
-import type { Keyring, TenantCipher } from '../crypto/keyring.js';
+import { ERASED, type KeyOwner, type Keyring, type TenantCipher } from '../crypto/keyring.js';
 import { isEncryptedValue, type EncryptedValue } from '../crypto/field-cipher.js';
 import { ConflictError, PreconditionFailedError, UnprocessableError } from '../errors.js';
 import { BatchConflict, type BatchOp, type StoredDoc, type TenantPartition } from './tenant-partition.js';
@@ -16,6 +16,11 @@ export class TenantWork {
   readonly ops: BatchOp[] = [];
   readonly audits: AuditDraft[] = [];
   readonly #afterCommit: (() => void)[] = [];
+  /**
+   * Whose key seals the stored reply of an idempotent request: a reply naming a person is sealed
+   * under that person's key, so their erasure makes it unreadable too (the tenant key otherwise).
+   */
+  replyOwner: KeyOwner = { kind: 'tenant' };
 
   constructor(
     readonly partition: TenantPartition,
@@ -101,7 +106,7 @@ export async function runTenantWork<T>(
         tenantId: partition.tenantId,
         type: 'idempotency',
         requestHash: idempotency.requestHash,
-        response: await tx.cipher.seal({ kind: 'tenant' }, result, idempotency.docId),
+        response: await tx.cipher.seal(tx.replyOwner, result, idempotency.docId),
         ttl: IDEMPOTENCY_TTL_SECONDS,
       };
       ops.push({ kind: 'create', doc, conflict: 'retry' });
@@ -148,5 +153,7 @@ async function replayIdempotent<T>(tx: TenantWork, options: IdempotencyOptions):
     throw new UnprocessableError('IDEMPOTENCY.KEY_REUSED', 'This Idempotency-Key was already used for a different request.');
   }
   if (!isEncryptedValue(existing.response)) throw new Error('idempotency record without a response');
-  return { found: true, value: (await tx.cipher.open(existing.response, options.docId)) as T };
+  const reply = await tx.cipher.open(existing.response, options.docId);
+  if (reply === ERASED) throw new ConflictError('IDEMPOTENCY.REPLY_ERASED', 'This request was carried out, but its reply named a person who has since been erased; it cannot be repeated.');
+  return { found: true, value: reply as T };
 }

@@ -16,6 +16,13 @@ export function parseTenantId(value: string): { tenantId: TenantId; region: Regi
   return { tenantId: value as TenantId, region: CODE_TO_REGION.get(match[1]!)! };
 }
 
+/** The region of a tenant id already checked (a route parameter, a stored reference). */
+export function regionOf(tenantId: string): Region {
+  const parsed = parseTenantId(tenantId);
+  if (!parsed) throw new Error(`not a tenant id: ${tenantId}`);
+  return parsed.region;
+}
+
 /**
  * A new tenant id in `region`. With an idempotency seed (caller + Idempotency-Key) the id is
  * derived from it, so a retried provisioning request lands on the same tenant.

@@ -35,7 +35,15 @@ export interface OpenTenant {
 export type AccessIntent = 'read' | 'write' | 'export' | 'obligation';
 
 export function actorOf(principal: Principal): AuditActor {
-  return { sub: principal.sub, roles: [...principal.roles], ...(principal.tenantId ? { tenantId: principal.tenantId } : {}) };
+  const grant = principal.supportGrant;
+  return {
+    sub: principal.sub,
+    roles: [...principal.roles],
+    ...(principal.tenantId ? { tenantId: principal.tenantId } : {}),
+    ...(grant
+      ? { supportGrant: { grantId: grant.grantId, scope: grant.scope, origin: grant.origin, originSource: grant.originSource, ...(grant.transferBasis ? { transferBasis: grant.transferBasis } : {}) } }
+      : {}),
+  };
 }
 
 /** The partition of `tenantId` in its own region; the only way product code reaches tenant data. */
@@ -53,6 +61,7 @@ export async function openTenantRecords(services: Services, principal: Principal
   if (!can(principal, permission, parsed.tenantId)) {
     throw new ForbiddenError('AUTH.FORBIDDEN', `Your roles (${principal.roles.join(', ') || 'none'}) do not allow ${permission} on tenant ${rawTenantId}.`);
   }
+  await services.erasures.assertServing(parsed.region);
   return tenantRecords(services, parsed);
 }
 
@@ -73,6 +82,8 @@ export async function openTenant(
   if (!can(principal, permission, parsed.tenantId)) {
     throw new ForbiddenError('AUTH.FORBIDDEN', `Your roles (${principal.roles.join(', ') || 'none'}) do not allow ${permission} on tenant ${rawTenantId}.`);
   }
+  // A region restored to before some erasures serves nothing until they are replayed.
+  await services.erasures.assertServing(parsed.region);
   const tenant = await partition.read<TenantDoc>(TENANT_DOC_ID);
   if (!tenant || !allowsReads(tenant.status)) throw new NotFoundError('TENANT.NOT_FOUND', `There is no tenant ${rawTenantId}.`);
   if (intent === 'write' && !allowsWrites(tenant.status)) {

@@ -10,6 +10,7 @@ import { runTenantWork } from '../store/unit-of-work.js';
 import { newTenantId, siblingTenantIds, type TenantId } from '../tenancy/tenant-id.js';
 import { actorOf, tenantPartition, type OpenTenant, type RequestMeta } from './tenant-access.js';
 import { openContacts } from './contacts.js';
+import { recordConfigChange } from './configuration.js';
 import { tenantData } from './partitions.js';
 import {
   CONTACTS_AAD,
@@ -65,6 +66,7 @@ export async function provisionTenant(
         tx.create(key.doc, () => new ProvisioningRace());
         tx.create(doc, () => new ProvisioningRace());
         tx.audit({ action: 'tenant.provisioned', target: { type: 'tenant', id: tenantId } });
+        await recordConfigChange(tx, { version: 1, action: 'tenant.provisioned', fields: ['name', 'contacts.security', 'contacts.privacy'], reason: 'provisioned', before: {}, after: { name: request.name, contacts: request.contacts } });
         tx.afterCommit(() => services.keyring.rememberCommittedTenantKey(tenantId, key.dataKey));
         return doc;
       });

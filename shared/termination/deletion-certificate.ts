@@ -12,6 +12,7 @@ import type { Principal } from '../auth/principal.js';
 import { deletionLogDigest } from './data-deletion.js';
 import { changeTermination, findTermination, terminationRecords, type TerminationRef } from './termination-store.js';
 import type { TerminationDoc } from './termination.js';
+import { takeInventory, type Inventory } from './certificate-inventory.js';
 
 export type CertificateKind = 'interim' | 'final';
 
@@ -27,7 +28,7 @@ export interface CertificateDoc extends StoredDoc {
 const certificateDocId = (terminationId: string, kind: CertificateKind): string => `certificate:${terminationId}:${kind}`;
 
 /** The certificate's claims, from the termination record alone (pure). */
-export function certificateClaims(termination: TerminationDoc, kind: CertificateKind, issuedAt: Date, deletionLog: { entries: number; sha256: string }): Record<string, unknown> {
+export function certificateClaims(termination: TerminationDoc, kind: CertificateKind, issuedAt: Date, deletionLog: { entries: number; sha256: string }, inventory: Inventory): Record<string, unknown> {
   const deletion = termination.deletion;
   const keys = termination.keys;
   const backups = termination.backups;
@@ -35,11 +36,16 @@ export function certificateClaims(termination: TerminationDoc, kind: Certificate
   const unrecoverable = keys.steps.find((s) => s.step === 'unrecoverable');
   const outstanding: string[] = [];
   if (unrecoverable?.status !== 'done') outstanding.push(`The tenant key ${keys.name} is deleted and disabled; Key Vault purges it for good at ${unrecoverable?.at} (purge protection prevents an earlier purge).`);
-  if (backups.status !== 'expired') outstanding.push(`Encrypted backups of the deleted data expire at ${backups.expireAt} (${backups.retentionDays}-day continuous backup retention); they cannot be decrypted once the tenant key is gone.`);
+  if (backups.status !== 'expired') outstanding.push(`Encrypted backups of the deleted data expire at ${backups.expireAt} (${backups.retentionDays}-day continuous backup retention); their data keys are wrapped by the destroyed tenant key.`);
   const retained = kind === 'interim'
     ? [{ what: "the nominated contacts' names and email addresses, encrypted under a separate key", why: 'to deliver the deletion certificates', until: 'the final certificate is sent' }]
     : [];
   const stores = deletion.stores.map((s) => `${s.items} items from ${s.store}`).join(', ');
+  // Only what the workflow counted: deleted items, and what it found left in the same stores.
+  const checked = inventory.stores
+    .filter((s) => s.deleted !== null && s.remaining !== null)
+    .map((s) => `${s.store}: ${s.deleted} deleted, ${s.remaining === 0 ? 'none' : s.remaining} found remaining`)
+    .join('; ');
   return {
     iss: 'urn:privacy-ops:deletion-certificates',
     sub: termination.tenantId,
@@ -62,10 +68,13 @@ export function certificateClaims(termination: TerminationDoc, kind: Certificate
     deletionLog,
     retained,
     outstanding,
+    stores: inventory.stores,
+    subProcessors: inventory.subProcessors,
+    checkedAt: inventory.checkedAt,
     statement:
       kind === 'final'
-        ? `All customer data of tenant ${termination.tenantId} (${termination.tenantName}) in region ${termination.region} has been deleted: primary data (${stores}) on ${deletion.completedAt}, the tenant key is unrecoverable since ${unrecoverable?.at}, and encrypted backups expired on ${backups.expireAt}.`
-        : `Primary data of tenant ${termination.tenantId} (${termination.tenantName}) in region ${termination.region} was deleted on ${deletion.completedAt} (${stores}) and the tenant key destroyed. Outstanding: ${outstanding.join(' ') || 'nothing'}`,
+        ? `Checked by the deletion workflow for tenant ${termination.tenantId} (${termination.tenantName}) in region ${termination.region}, at ${inventory.checkedAt}: ${checked}. Primary deletion completed on ${deletion.completedAt}; the tenant key ${keys.name} has been unrecoverable since ${unrecoverable?.at}; the ${backups.retentionDays}-day retention of the encrypted backups ended on ${backups.expireAt}. What stays, and why, is listed under stores; copies held by sub-processors under their own retention are listed under subProcessors and were not checked.`
+        : `Checked by the deletion workflow for tenant ${termination.tenantId} (${termination.tenantName}) in region ${termination.region}, at ${inventory.checkedAt}: ${checked}. Primary deletion completed on ${deletion.completedAt} (${stores}) and the tenant key was deleted in Key Vault. Outstanding: ${outstanding.join(' ') || 'nothing'}`,
   };
 }
 
@@ -85,8 +94,11 @@ export async function issueCertificate(services: Services, input: TerminationRef
   if (!deletionLog.valid) throw new Error(`the deletion log of termination ${input.terminationId} does not verify`);
   const termination = await findTermination(records, input.terminationId);
   if (!termination) throw new Error(`no termination ${input.terminationId}`);
-  const claims = certificateClaims(termination, input.kind, now, { entries: deletionLog.entries, sha256: deletionLog.sha256 });
-  const certificate = await signCompactJws(services.vaults[region], region, claims);
+  // This certificate's own write-once copy is kept right after it is stored.
+  const evidencePending = (await services.blobs.readEvidence(region, certificateEvidenceName({ tenantId: input.tenantId, terminationId: input.terminationId, kind: input.kind }))) === undefined;
+  const inventory = await takeInventory(services, termination, { kind: input.kind, evidencePending }, now);
+  const claims = certificateClaims(termination, input.kind, now, { entries: deletionLog.entries, sha256: deletionLog.sha256 }, inventory);
+  const certificate = await signCompactJws(services.vaults[region], services.stores, region, claims);
   const doc: CertificateDoc = {
     id: certificateDocId(input.terminationId, input.kind),
     tenantId: input.tenantId,

@@ -8,6 +8,7 @@ import { tenantData } from '../tenants/partitions.js';
 import { TENANT_DOC_ID, type TenantDoc } from '../tenants/tenant.js';
 import { changeTermination, inPhase, loadTermination, type TerminationRef } from './termination-store.js';
 import { DISPOSITIONS } from './termination.js';
+import { indexTenantInstances } from './instance-index.js';
 
 /** The workflow acts as itself in audit entries. */
 export const WORKFLOW_ACTOR = systemActor('tenant-termination');
@@ -20,12 +21,14 @@ export const terminationPlanSchema = z.object({
   disposition: z.enum(DISPOSITIONS),
   effectiveAt: z.string(),
   graceEndsAt: z.string(),
+  /** The customer waived the grace window: a final notice, then deletion when termination takes effect. */
+  graceWaived: z.boolean().optional(),
 });
 export type TerminationPlan = z.infer<typeof terminationPlanSchema>;
 
 export async function loadPlan(services: Services, ref: TerminationRef): Promise<TerminationPlan> {
   const doc = await loadTermination(services, ref);
-  return { tenantId: doc.tenantId, terminationId: doc.terminationId, instanceId: doc.instanceId, disposition: doc.disposition, effectiveAt: doc.effectiveAt, graceEndsAt: doc.graceEndsAt };
+  return { tenantId: doc.tenantId, terminationId: doc.terminationId, instanceId: doc.instanceId, disposition: doc.disposition, effectiveAt: doc.effectiveAt, graceEndsAt: doc.graceEndsAt, ...(doc.graceWaived ? { graceWaived: true } : {}) };
 }
 
 /** Is this termination still the tenant's active one (not reactivated)? */
@@ -65,7 +68,11 @@ export async function beginDeletion(services: Services, ref: TerminationRef, now
     return 'proceed' as const;
   });
   if (outcome === 'proceed') {
-    await changeTermination(services, ref, (t) => (t.deletion ? t : { ...inPhase(t, 'deleting'), deletion: { startedAt: now.toISOString(), batches: 0, stores: [] } }));
+    const started = await changeTermination(services, ref, (t) => (t.deletion ? t : { ...inPhase(t, 'deleting'), deletion: { startedAt: now.toISOString(), batches: 0, stores: [] } }));
+    // Before the first document goes: the tenant's workflow instances, for the purge after completion.
+    await indexTenantInstances(services, ref);
+    // Before the first document goes: a restore to any later point is replayed as this deletion.
+    await services.erasures.append({ kind: 'tenant', tenantId: ref.tenantId, terminationId: ref.terminationId, at: started.deletion?.startedAt ?? now.toISOString() });
   }
   return outcome;
 }

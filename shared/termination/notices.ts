@@ -11,12 +11,12 @@ import { certificateRecipients } from './certificate-recipients.js';
 import { storedCertificate } from './deletion-certificate.js';
 import { changeTermination, findTermination, terminationRecords, type TerminationRef } from './termination-store.js';
 import { stillTerminating } from './grace-window.js';
-import { returnedDataLinks } from './data-return.js';
-import type { DownloadLinks } from '../exports/tenant-export.js';
 import type { TerminationDoc } from './termination.js';
+import { RETENTION_DAYS } from '../retention/schedule.js';
 
 export const terminationNoticeSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('grace-started') }),
+  z.object({ kind: z.literal('grace-waived') }),
   z.object({ kind: z.literal('grace-reminder'), daysLeft: z.number().int().min(1) }),
   z.object({ kind: z.literal('reactivated') }),
   z.object({ kind: z.literal('data-returned') }),
@@ -27,7 +27,7 @@ export type TerminationNotice = z.infer<typeof terminationNoticeSchema>;
 const noticeName = (notice: TerminationNotice): string =>
   notice.kind === 'grace-reminder' ? `grace-reminder-${notice.daysLeft}d` : notice.kind === 'certificate' ? `certificate-${notice.certificate}` : notice.kind;
 
-function content(termination: TerminationDoc, notice: TerminationNotice, certificateText?: string, links?: DownloadLinks): StructuredEmail {
+function content(termination: TerminationDoc, notice: TerminationNotice, certificateText?: string): StructuredEmail {
   const tenant = `${termination.tenantName} (${termination.tenantId})`;
   const facts = [
     { label: 'Tenant', value: tenant },
@@ -46,6 +46,16 @@ function content(termination: TerminationDoc, notice: TerminationNotice, certifi
         ],
         facts,
       };
+    case 'grace-waived':
+      return {
+        subject: `Termination of ${termination.tenantName}: deletion starts now (grace window waived)`,
+        title: 'Final notice: your data is being deleted',
+        paragraphs: [
+          `As instructed by an administrator of ${tenant} on ${termination.graceWaived?.at ?? termination.requestedAt}, the 30-day grace window was waived. Termination takes effect at ${termination.effectiveAt} and deletion of all primary data starts then; it cannot be cancelled or undone.`,
+          `A signed deletion certificate is sent to you when primary deletion and key destruction are done, and a final one when the backups have expired.`,
+        ],
+        facts,
+      };
     case 'grace-reminder':
       return {
         subject: `Termination of ${termination.tenantName}: ${notice.daysLeft === 1 ? '1 day' : `${notice.daysLeft} days`} until deletion`,
@@ -61,17 +71,17 @@ function content(termination: TerminationDoc, notice: TerminationNotice, certifi
         facts,
       };
     case 'data-returned':
-      if (!links || !termination.returnPackage) throw new Error('the returned data has no links yet');
+      // No links: a link is a bearer credential to the whole data set, and email is forwarded,
+      // archived and scanned. The contacts sign in and fetch the package with their own access.
+      if (!termination.returnPackage) throw new Error('the data has not been returned yet');
       return {
         subject: `Termination of ${termination.tenantName}: your data is ready to download`,
         title: 'Your data, returned before deletion',
         paragraphs: [
-          `As you chose, a complete copy of the data of ${tenant} (users, module records and the audit log, as CSV and JSON, with a manifest) has been prepared in the tenancy's region.`,
-          `The manifest lists every file with its size and SHA-256; each file has its own link in the manifest's folder. The links expire at ${links.expiresOn}: download before then. Deletion still happens when the grace window ends at ${termination.graceEndsAt}.`,
-          ...Object.entries(links.files).map(([name, url]) => `${name}: ${url}`),
+          `As you chose, a complete copy of the data of ${tenant} (users, module records, the audit log, data-subject requests and breach notices, as CSV and JSON, with a manifest of counts) has been prepared in the tenancy's region.`,
+          `To download it, sign in to the admin portal as an administrator of the tenancy and open Termination, Returned data (API: GET /api/tenants/${termination.tenantId}/termination/returned-data). The package is kept for ${RETENTION_DAYS.exportsAndPackages} days, as every export is (retention schedule); download it before then. Deletion still happens when the grace window ends at ${termination.graceEndsAt}.`,
         ],
         facts: [...facts, { label: 'Files', value: String(termination.returnPackage.files) }, { label: 'Rows', value: String(termination.returnPackage.rows) }],
-        link: { label: 'Download the manifest', url: links.manifest },
       };
     case 'certificate':
       return {
@@ -94,7 +104,6 @@ export async function sendTerminationNotice(services: Services, input: Terminati
   if (!termination) throw new Error(`no termination ${input.terminationId}`);
   let recipients: NominatedRecipient[];
   let certificateText: string | undefined;
-  const links = input.notice.kind === 'data-returned' ? await returnedDataLinks(services, input) : undefined;
   if (input.notice.kind === 'certificate') {
     recipients = await certificateRecipients(services, input);
     certificateText = (await storedCertificate(records, input.terminationId, input.notice.certificate))?.certificate;
@@ -104,7 +113,7 @@ export async function sendTerminationNotice(services: Services, input: Terminati
     const contacts = await nominatedContacts(services, input.tenantId);
     recipients = contacts ? recipientsOf(contacts) : [];
   }
-  const rendered = renderEmail(content(termination, input.notice, certificateText, links));
+  const rendered = renderEmail(content(termination, input.notice, certificateText));
   const name = noticeName(input.notice);
   const { refused } = await sendToEach(services.email, {
     region: tenantRef(input.tenantId).region,

@@ -4,7 +4,8 @@
 import { createHash } from 'node:crypto';
 import type { Services } from '../composition.js';
 import type { Principal } from '../auth/principal.js';
-import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
+import { ConflictError, ForbiddenError, NotFoundError, UnprocessableError, ValidationError } from '../errors.js';
+import { openDsarIds } from '../dsars/open-requests.js';
 import { BatchConflict } from '../store/tenant-partition.js';
 import { openTenant, openTenantRecords, type RequestMeta, workInTenant } from '../tenants/tenant-access.js';
 import { TENANT_DOC_ID, type TenantDoc } from '../tenants/tenant.js';
@@ -45,11 +46,14 @@ export async function requestTermination(services: Services, principal: Principa
   const records = await terminationRecords(services, open.partition.ref);
 
   if (open.tenant.activeTerminationId) {
+    if (request.waiveGrace) await checkWaiver(services, principal, open.partition.tenantId, open.tenant.name, request);
     const existing = await findTermination(records, open.tenant.activeTerminationId);
     // A repeated request for the same termination is answered with it; a different one is a conflict.
     if (existing && sameRequest(existing, request)) return { view: terminationView(existing), instanceId: existing.instanceId, input: { tenantId: existing.tenantId, terminationId: existing.terminationId } };
     throw alreadyRequested(rawTenantId, existing);
   }
+
+  if (request.waiveGrace) await checkWaiver(services, principal, open.partition.tenantId, open.tenant.name, request);
 
   // One id per version of the tenant record: concurrent requests against the same state name the
   // same termination, so exactly one record is created and no loser leaves an orphan behind.
@@ -67,8 +71,9 @@ export async function requestTermination(services: Services, principal: Principa
     requestedAt: meta.now.toISOString(),
     requestedBy: principal.sub,
     effectiveAt: effectiveAt.toISOString(),
-    graceEndsAt: graceEndsAt(effectiveAt).toISOString(),
+    graceEndsAt: (request.waiveGrace ? effectiveAt : graceEndsAt(effectiveAt)).toISOString(),
     phase: inGrace ? 'grace' : 'scheduled',
+    ...(request.waiveGrace ? { graceWaived: { at: meta.now.toISOString(), by: principal.sub } } : {}),
     tenantName: open.tenant.name,
     region: open.partition.ref.region,
     certificates: [],
@@ -106,9 +111,33 @@ export async function requestTermination(services: Services, principal: Principa
   return { view: terminationView(created), instanceId, input: { tenantId, terminationId } };
 }
 
-/** A repeated request for the same termination (same disposition, and effective instant if given). */
+/** A repeated request for the same termination (same disposition, waiver, and effective instant if given). */
 function sameRequest(existing: TerminationDoc, request: RequestTermination): boolean {
-  return existing.disposition === request.disposition && (!request.effectiveAt || Date.parse(request.effectiveAt) === Date.parse(existing.effectiveAt));
+  return (
+    existing.disposition === request.disposition &&
+    (existing.graceWaived !== undefined) === (request.waiveGrace === true) &&
+    (!request.effectiveAt || Date.parse(request.effectiveAt) === Date.parse(existing.effectiveAt))
+  );
+}
+
+/**
+ * Waiving the grace window is the customer's own instruction: only an admin of the tenant may give
+ * it (vendor staff never), naming the tenant exactly, and not while a data-subject request of the
+ * tenant is still open (deleting the data would leave the person unanswered).
+ */
+async function checkWaiver(services: Services, principal: Principal, tenantId: string, tenantName: string, request: RequestTermination): Promise<void> {
+  if (!principal.roles.includes('tenant.admin') || principal.tenantId !== tenantId) {
+    throw new ForbiddenError('TERMINATION.WAIVER_NOT_ALLOWED', 'Only an admin of the tenant can waive the grace window; vendor staff cannot.');
+  }
+  if (request.confirmTenantName !== tenantName) {
+    throw new UnprocessableError('TERMINATION.NAME_NOT_CONFIRMED', 'Waiving the grace window deletes the data at once: confirm it with the tenant name exactly as registered.', [
+      { path: 'confirmTenantName', message: request.confirmTenantName === undefined ? 'is required with waiveGrace' : 'does not match the tenant name' },
+    ]);
+  }
+  const open = await openDsarIds(services, tenantId);
+  if (open.length > 0) {
+    throw new ConflictError('TERMINATION.DSARS_OPEN', `The grace window cannot be waived while data-subject requests are open: ${open.join(', ')}. Complete or refuse them first.`);
+  }
 }
 
 function alreadyRequested(rawTenantId: string, existing: TerminationDoc | undefined): ConflictError {

@@ -36,6 +36,13 @@ const instant = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 ins
 export const requestTerminationSchema = z.strictObject({
   effectiveAt: instant.optional(),
   disposition: z.enum(DISPOSITIONS, { message: `must be one of ${DISPOSITIONS.join(', ')}` }),
+  /**
+   * The customer's instruction to delete without the 30-day grace window (DPA: deletion within 30
+   * days of the instruction): deletion starts when termination takes effect, after a final notice.
+   */
+  waiveGrace: z.boolean().optional(),
+  /** Required with waiveGrace: the tenant's name exactly as registered, so a waiver is never a slip. */
+  confirmTenantName: z.string().max(200).optional(),
 });
 export type RequestTermination = z.infer<typeof requestTerminationSchema>;
 
@@ -80,6 +87,8 @@ export interface TerminationDoc extends StoredDoc {
   region: string;
   cancelledAt?: string;
   cancelledBy?: string;
+  /** The grace window was waived by the customer's admin: it ends when termination takes effect. */
+  graceWaived?: { at: string; by: string };
   returnPackage?: z.infer<typeof returnPackageSchema>;
   deletion?: z.infer<typeof deletionSchema>;
   keys?: z.infer<typeof keysSchema>;
@@ -112,6 +121,7 @@ export const terminationViewSchema = z
     effectiveAt: z.iso.datetime(),
     graceEndsAt: z.iso.datetime(),
     cancelledAt: z.iso.datetime().optional(),
+    graceWaived: z.object({ at: z.iso.datetime(), by: z.string() }).optional().meta({ description: "The grace window was waived by the customer's admin" }),
     returnPackage: returnPackageSchema.optional(),
     deletion: deletionSchema.optional(),
     keys: keysSchema.optional(),
@@ -137,6 +147,7 @@ export function terminationView(doc: TerminationDoc): TerminationView {
     effectiveAt: doc.effectiveAt,
     graceEndsAt: doc.graceEndsAt,
     ...(doc.cancelledAt ? { cancelledAt: doc.cancelledAt } : {}),
+    ...(doc.graceWaived ? { graceWaived: doc.graceWaived } : {}),
     ...(doc.returnPackage ? { returnPackage: doc.returnPackage } : {}),
     ...(doc.deletion ? { deletion: doc.deletion } : {}),
     ...(doc.keys ? { keys: doc.keys } : {}),

@@ -9,7 +9,8 @@ import { ConflictError, NotFoundError } from '../errors.js';
 import { etagOf, requireVersion, type CURRENT_VERSION, type Representation } from '../store/versioning.js';
 import type { IdempotencyOptions, TenantWork } from '../store/unit-of-work.js';
 import type { OpenTenant, RequestMeta } from '../tenants/tenant-access.js';
-import { refuseRestricted } from '../dsars/restriction.js';
+import { readsRestricted, refuseRestricted, restrictedMarker, restrictedReadRefused, restrictionOf } from '../dsars/restriction.js';
+import { withdrawCopies } from '../erasure/copies.js';
 import {
   emailClaimDocId,
   normaliseEmail,
@@ -35,6 +36,7 @@ export async function createUser(
 ): Promise<Representation<UserView>> {
   return workInTenant(services, open, meta, async (tx) => {
       const userId = `u-${randomBytes(10).toString('hex')}`;
+      tx.replyOwner = { kind: 'subject', subjectId: userId };
       const emailIndex = await services.keyring.blindIndex(open.partition, 'email', normaliseEmail(profile.email));
       const now = meta.now.toISOString();
       const doc: UserDoc = {
@@ -61,10 +63,17 @@ export async function createUser(
 }
 
 export async function readUser(services: Services, open: OpenTenant, userId: string, meta: RequestMeta): Promise<Representation<UserView>> {
+  const restriction = await restrictionOf(open.partition, userId);
+  if (restriction && !readsRestricted(open.actor, open.partition.tenantId)) {
+    // The refusal is recorded (committed on its own) before it is answered.
+    await workInTenant(services, open, meta, async (tx) => tx.audit({ action: 'user.read-refused-restricted', target: { type: 'user', id: userId }, outcome: 'failure' }));
+    throw restrictedReadRefused(`user ${userId}'s data`);
+  }
   return workInTenant(services, open, meta, async (tx) => {
     const doc = await loadUser(tx, userId);
     tx.audit({ action: 'user.read', target: { type: 'user', id: userId } });
-    return { view: await viewOf(doc, tx.cipher), etag: etagOf(doc.version) };
+    const view = await viewOf(doc, tx.cipher);
+    return { view: restriction && doc.status !== 'erased' ? { ...view, restricted: restrictedMarker(restriction) } : view, etag: etagOf(doc.version) };
   });
 }
 
@@ -77,6 +86,7 @@ export async function rectifyUser(
 ): Promise<Representation<UserView>> {
   return workInTenant(services, open, meta, async (tx) => {
       const doc = await loadUser(tx, userId);
+      tx.replyOwner = { kind: 'subject', subjectId: userId };
       requireVersion(meta.ifMatch, doc.version);
       if (doc.status === 'erased') throw new ConflictError('USER.ERASED', 'This user has been erased; there is nothing left to rectify.');
       await refuseRestricted(tx.partition, [{ userId, path: 'path:userId' }]);
@@ -148,23 +158,11 @@ export async function eraseUser(
   userId: string,
   meta: RequestMeta & { reason?: string; idempotency?: IdempotencyOptions },
 ): Promise<Representation<UserView>> {
-  return workInTenant(services, open, meta, async (tx) => {
+  const erased = await workInTenant(services, open, meta, async (tx) => {
       const doc = await loadUser(tx, userId);
       if (doc.status === 'erased') return { view: tombstoneView(doc), etag: etagOf(doc.version) };
       const at = meta.now.toISOString();
-      const tombstone: UserDoc = {
-        id: doc.id,
-        tenantId: doc.tenantId,
-        type: 'user',
-        userId,
-        status: 'erased',
-        version: doc.version + 1,
-        createdAt: doc.createdAt,
-        createdBy: doc.createdBy,
-        updatedAt: at,
-        erasedAt: at,
-        erasedBy: open.actor.sub,
-      };
+      const tombstone = userTombstone(doc, at, open.actor.sub);
       tx.replace(tombstone, doc._etag!);
       if (doc.emailIndex) tx.delete(emailClaimDocId(doc.emailIndex));
       tx.raw(services.keyring.destroySubjectKeyOp(userId));
@@ -178,6 +176,28 @@ export async function eraseUser(
     },
     meta.idempotency,
   );
+  // Also when it was erased already: a retry after a crash before this point still records it.
+  const at = erased.view.erasedAt ?? erased.view.updatedAt;
+  await services.erasures.append({ kind: 'subject', tenantId: open.partition.tenantId, subjectId: userId, at });
+  await withdrawCopies(services, open.actor, open.partition.tenantId, { at, subjectId: userId }, meta);
+  return erased;
+}
+
+/** The user record after erasure: ids and instants only, no personal data. */
+export function userTombstone(doc: UserDoc, at: string, erasedBy: string): UserDoc {
+  return {
+    id: doc.id,
+    tenantId: doc.tenantId,
+    type: 'user',
+    userId: doc.userId,
+    status: 'erased',
+    version: doc.version + 1,
+    createdAt: doc.createdAt,
+    createdBy: doc.createdBy,
+    updatedAt: at,
+    erasedAt: at,
+    erasedBy,
+  };
 }
 
 export async function loadUser(tx: TenantWork, userId: string): Promise<UserDoc> {

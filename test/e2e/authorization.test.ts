@@ -99,7 +99,9 @@ describe('authentication and authorisation', () => {
     const support = await opsToken(system, 'support');
     const breach = await opsToken(system, 'ops.breach');
     const platform = await opsToken(system, 'ops.platform');
-    assert.equal((await system.get(`/api/tenants/${tenantB.tenantId}/users/${userB}`, support)).status, 200, 'support may read, audited');
+    const noGrant = await system.get<{ code: string }>(`/api/tenants/${tenantB.tenantId}/users/${userB}`, support);
+    assert.equal(noGrant.status, 403, 'support reads nothing without a grant the tenant approved');
+    assert.equal(noGrant.body.code, 'SUPPORT.NO_GRANT');
     assert.equal((await system.request('POST', `/api/tenants/${tenantB.tenantId}/users`, { token: support, body: { name: 'S', email: 's@x.test' } })).status, 403, 'support may not write');
     assert.equal((await system.get(`/api/tenants/${tenantB.tenantId}/users/${userB}`, breach)).status, 403, 'breach staff see no personal data');
     assert.equal((await system.get(`/api/tenants/${tenantB.tenantId}/users/${userB}`, platform)).status, 403, 'platform staff see no personal data');
@@ -107,8 +109,8 @@ describe('authentication and authorisation', () => {
     assert.equal((await system.get('/api/tenants', tenantA.adminToken)).status, 403, 'customers cannot list tenants');
     const spoofed = await system.token({ sub: 'mixed', roles: ['ops.platform'], tid: tenantA.tenantId });
     assert.equal((await system.get('/api/tenants', spoofed)).status, 403, 'a customer token cannot carry vendor roles');
-    const audit = await system.get<{ entries: { action: string; actor: { roles: string[] } }[] }>(`/api/tenants/${tenantB.tenantId}/audit?limit=50`, tenantB.adminToken);
-    assert.ok(audit.body.entries.some((e) => e.action === 'user.read' && e.actor.roles.includes('support')), 'support access is in the audit log');
+    const audit = await system.get<{ entries: { action: string; reason?: string; actor: { roles: string[] } }[] }>(`/api/tenants/${tenantB.tenantId}/audit?limit=50&log=security`, tenantB.adminToken);
+    assert.ok(audit.body.entries.some((e) => e.action === 'request.refused' && e.reason === 'SUPPORT.NO_GRANT' && e.actor.roles.includes('support')), "the refused support read is in the tenant's log");
   });
 
   test('signing keys rotate: tokens from the new key are accepted once published, old ones keep working', async () => {

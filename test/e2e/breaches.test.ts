@@ -36,7 +36,7 @@ interface BreachBody {
   updates: { seq: number; noticeId: string | null }[];
   affectedTenants: { resolvedAt: string | null; count: number | null };
   clock: { kind: string; sentAt: string }[];
-  tenants: { tenantId: string; notices: NoticeStatus[] }[];
+  tenants: { tenantId: string; notices: NoticeStatus[]; alerts: { cause: string }[] }[];
 }
 
 interface NoticeView {
@@ -202,7 +202,7 @@ describe('breach notification', () => {
     assert.equal((await alerts()).length, 0, 'nothing before 24 hours');
     await system.advance('PT1S');
     assert.deepEqual((await alerts()).map((m) => [m.to[0], m.sentAt]), [[OPS_MAILBOX, at(24)]]);
-    assert.match((await alerts())[0]!.subject, /48 hours to the 72-hour deadline/);
+    assert.match((await alerts())[0]!.subject, /^Target missed: .* 48 hours to the 72-hour deadline/);
 
     // Phased information while still a draft goes into the initial notice.
     const draftUpdate = await system.post<{ seq: number; noticeId: string | null }>(`/api/breaches/${opened.breachId}/updates`, { information: 'Logs show the forwarding began at 02:10.', approxSubjects: 44 }, ops);
@@ -215,7 +215,7 @@ describe('breach notification', () => {
     const sent = await alerts();
     assert.deepEqual(sent.map((m) => [m.to[0], m.sentAt]), [[OPS_MAILBOX, at(24)], [OPS_MAILBOX, at(48)], [OPS_MAILBOX, at(66)], [ESCALATION_MAILBOX, at(70)]]);
     assert.match(sent[3]!.subject, /^ESCALATION/);
-    assert.deepEqual((await breach(opened.breachId)).clock.map((c) => [c.kind, c.sentAt]), [['reminder-24h', at(24)], ['reminder-48h', at(48)], ['reminder-66h', at(66)], ['escalation-70h', at(70)]]);
+    assert.deepEqual((await breach(opened.breachId)).clock.map((c) => [c.kind, c.sentAt]), [['notify-target', at(24)], ['reminder-48h', at(48)], ['reminder-66h', at(66)], ['escalation-70h', at(70)]]);
     for (const address of addressesOf(tenant)) assert.ok(!(await mailsOf(opened.breachId)).some((m) => m.to.includes(address)), 'no notice while a draft');
 
     // At notifyBy exactly the notice would still be on time; a second later it is late.
@@ -343,6 +343,13 @@ describe('breach notification', () => {
       're-sent at 24, 48 and 72 hours, and never a fourth time',
     );
     assert.equal((await resendsTo(acknowledging)).length, 0, 'an acknowledged notice is not re-sent');
+    // 24 hours after the last re-send, ops are told once, naming the tenant and the notice, never an address.
+    const unacknowledged = (await mailsOf(opened.breachId)).filter((m) => m.to.includes(OPS_MAILBOX) && m.subject.includes('unacknowledged'));
+    assert.deepEqual(unacknowledged.map((m) => m.sentAt), [new Date(sentAt.getTime() + 96 * HOUR).toISOString()]);
+    assert.ok(unacknowledged[0]!.subject.includes(noticeId) && unacknowledged[0]!.subject.includes(silent.tenantId));
+    for (const address of [...addressesOf(silent), ...addressesOf(acknowledging)]) assert.ok(!unacknowledged[0]!.text?.includes(address), 'no contact address in the alert');
+    const alertedIn = (await breach(opened.breachId)).tenants.map((t) => [t.tenantId, t.alerts.map((a) => a.cause)]);
+    assert.deepEqual(new Map(alertedIn as [string, string[]][]), new Map([[acknowledging.tenantId, []], [silent.tenantId, ['unacknowledged']]]), 'the register shows the alert');
 
     const late = await system.post<NoticeView>(`/api/tenants/${silent.tenantId}/breach-notices/${noticeId}/acknowledge`, undefined, silent.adminToken);
     assert.equal(late.status, 200);

@@ -208,23 +208,28 @@ describe('tenant termination', () => {
     assert.equal(certificate.body.claims.deletionLog.entries, 4, 'three data batches and the tenant record');
   });
 
-  test('return-then-delete emails working download links before deletion, and deletion removes the package too', async () => {
+  test('return-then-delete emails that the package is ready, without a link; an admin of the tenant signs in to fetch it; deletion removes it too', async () => {
     const tenant = await provisionTenant(system, { region: 'eu' });
     const user = await createUser(system, tenant, { name: 'Rita Returned', email: 'rita@customer.test' });
     await createRecord(system, tenant, 'time-tracking', { subjectUserId: user.userId, data: { hours: 7.5, note: '=HYPERLINK("http://evil")' } });
     const requested = await terminate(tenant, { disposition: 'return-then-delete' });
     const mails = (await system.outbox()).filter((m) => m.subject.includes('your data is ready to download'));
     assert.equal(mails.length, 2, 'one email per nominated contact');
-    const manifestUrl = /Download the manifest: (\S+)/.exec(mails[0]!.text ?? '')?.[1] ?? /href="([^"]+)"/.exec(mails[0]!.html ?? '')?.[1]?.replaceAll('&amp;', '&');
-    assert.ok(manifestUrl, 'the email carries the manifest link');
-    const manifest = (await (await fetch(manifestUrl)).json()) as { tenant: string; region: string; files: { name: string; rows: number }[] };
+    for (const mail of mails) {
+      assert.doesNotMatch(`${mail.text ?? ''}\n${mail.html ?? ''}`, /https?:\/\/|href=/i, 'the email carries no URL');
+      assert.match(mail.text ?? '', /sign in/);
+    }
+    assert.equal((await system.get(`/api/tenants/${tenant.tenantId}/termination/returned-data`, await opsToken(system))).status, 403, 'vendor staff cannot fetch the customer data');
+    const returned = await system.get<{ links: { manifest: string; files: Record<string, string> } }>(`/api/tenants/${tenant.tenantId}/termination/returned-data`, tenant.adminToken);
+    assert.equal(returned.status, 200, JSON.stringify(returned.body));
+    const manifest = (await (await fetch(returned.body.links.manifest)).json()) as { tenant: string; region: string; files: { name: string; rows: number }[] };
     assert.equal(manifest.tenant, tenant.tenantId);
     assert.equal(manifest.region, 'eu');
-    const usersCsv = /users\.csv: (\S+)/.exec(mails[0]!.text ?? '')?.[1];
+    const usersCsv = returned.body.links.files['users.csv'];
     assert.ok(usersCsv);
     const csv = await (await fetch(usersCsv)).text();
     assert.ok(csv.includes('rita@customer.test'), 'the returned users file holds the data');
-    const recordsCsv = /time-tracking\.csv: (\S+)/.exec(mails[0]!.text ?? '')?.[1];
+    const recordsCsv = returned.body.links.files['records-time-tracking.csv'];
     const records = await (await fetch(recordsCsv!)).text();
     assert.ok(records.includes(`"'=HYPERLINK(""http://evil"")"`), 'a formula in the data comes out neutralised');
     assert.equal((await termination(tenant)).returnPackage?.files, manifest.files.length + 1);
@@ -234,9 +239,69 @@ describe('tenant termination', () => {
 
     await system.advanceTo(new Date(requested.graceEndsAt));
     const after = await termination(tenant);
+    // The package is kept 7 days (the retention sweep, as the lifecycle rule in Azure); what was left went with the tenant.
     const packages = after.deletion!.stores.find((s) => s.store === 'blob:packages');
-    assert.ok(packages && packages.items === manifest.files.length + 1, 'every package file was deleted and counted');
+    assert.ok(packages && packages.items <= manifest.files.length + 1, 'the package files left at deletion were deleted and counted');
     assert.deepEqual((await system.blobNames('eu', 'packages')).filter((n) => n.startsWith(tenant.tenantId)), [], 'the package is gone with the tenant');
+  });
+
+  test('an admin who waives the grace window, naming the tenant, gets a final notice and deletion the same day', async () => {
+    const tenant = await provisionTenant(system, { name: 'Waiver Works Ltd' });
+    const user = await createUser(system, tenant);
+    const ops = await opsToken(system);
+    const byVendor = await system.post<{ code: string }>(`/api/tenants/${tenant.tenantId}/termination`, { disposition: 'delete', waiveGrace: true, confirmTenantName: 'Waiver Works Ltd' }, ops);
+    assert.equal(byVendor.status, 403, 'vendor staff are refused a waiver');
+    const unnamed = await system.post<{ errors: { path: string }[] }>(`/api/tenants/${tenant.tenantId}/termination`, { disposition: 'delete', waiveGrace: true }, tenant.adminToken);
+    assert.equal(unnamed.status, 422);
+    assert.equal(unnamed.body.errors[0]?.path, 'confirmTenantName');
+    const misnamed = await system.post<{ errors: { path: string }[] }>(`/api/tenants/${tenant.tenantId}/termination`, { disposition: 'delete', waiveGrace: true, confirmTenantName: 'waiver works ltd' }, tenant.adminToken);
+    assert.equal(misnamed.status, 422, 'the name must match exactly');
+
+    const dsar = await system.post<{ dsarId: string }>(`/api/tenants/${tenant.tenantId}/dsars`, { type: 'access', subject: { userId: user.userId }, receivedAt: (await system.now()).toISOString(), jurisdiction: 'GB-ENG' }, tenant.adminToken);
+    assert.equal(dsar.status, 201, JSON.stringify(dsar.body));
+    const blocked = await system.post<{ code: string; detail: string }>(`/api/tenants/${tenant.tenantId}/termination`, { disposition: 'delete', waiveGrace: true, confirmTenantName: 'Waiver Works Ltd' }, tenant.adminToken);
+    assert.equal(blocked.status, 409);
+    assert.equal(blocked.body.code, 'TERMINATION.DSARS_OPEN');
+    assert.ok(blocked.body.detail.includes(dsar.body.dsarId), 'the conflict names the open request');
+    assert.equal((await system.get(`/api/tenants/${tenant.tenantId}/termination`, tenant.adminToken)).status, 404, 'nothing was started by the refused requests');
+    const cancelled = await system.post(`/api/tenants/${tenant.tenantId}/dsars/${dsar.body.dsarId}/cancel`, undefined, tenant.adminToken);
+    assert.equal(cancelled.status, 200, JSON.stringify(cancelled.body));
+    await system.settle();
+
+    const outboxBefore = (await system.outbox()).length;
+    const requestedAt = await system.now();
+    const requested = await terminate(tenant, { disposition: 'delete', waiveGrace: true, confirmTenantName: 'Waiver Works Ltd' });
+    assert.equal(requested.graceEndsAt, requested.effectiveAt, 'no grace window');
+    await system.advance('PT1H');
+    const after = await termination(tenant);
+    assert.equal(after.phase, 'awaiting-key-purge');
+    assert.ok(Date.parse(after.deletion!.completedAt!) - requestedAt.getTime() < DAY, 'primary data deleted within the same day');
+    assert.deepEqual((await system.allDocuments('uksouth')).filter((d) => d['tenantId'] === tenant.tenantId), []);
+    const notices = (await system.outbox()).slice(outboxBefore).map((m) => m.subject);
+    assert.equal(notices.filter((s) => /grace window waived/.test(s)).length, 2, 'a final notice to each contact');
+    assert.equal(notices.filter((s) => /grace window started|until deletion/.test(s)).length, 0, 'no grace notices or reminders');
+    assert.equal((await system.post(`/api/tenants/${tenant.tenantId}/termination/cancel`, undefined, tenant.adminToken)).status, 409, 'a waived termination cannot be reactivated');
+  });
+
+  test('a certificate signed before the signing key is rotated and its old version disabled still verifies against the JWKS', async () => {
+    const tenant = await provisionTenant(system, { name: 'Rotation Ltd' });
+    await terminate(tenant, { disposition: 'delete', waiveGrace: true, confirmTenantName: 'Rotation Ltd' });
+    await system.advance('PT1H');
+    const issued = await system.get<{ certificate: string }>(`/api/tenants/${tenant.tenantId}/deletion-certificate`, tenant.adminToken);
+    assert.equal(issued.status, 200, JSON.stringify(issued.body));
+    const { kid } = JSON.parse(Buffer.from(issued.body.certificate.split('.')[0]!, 'base64url').toString()) as { kid: string };
+    const oldVersion = kid.slice('uksouth.'.length);
+
+    const vault = system.keyVault('uksouth');
+    const rotated = await vault.createEcKey('deletion-certificate-signing', { curve: 'P-256', keyOps: ['sign', 'verify'] });
+    assert.notEqual(rotated.properties.version, oldVersion);
+    const disabled = await vault.updateKeyProperties('deletion-certificate-signing', oldVersion, { enabled: false });
+    assert.equal(disabled.properties.enabled, false, 'the old version is disabled: the app no longer lists it from the vault');
+
+    const jwks = (await system.get<{ keys: { kid: string; kty: string; crv: string; x: string; y: string }[] }>('/api/.well-known/jwks.json')).body;
+    assert.ok(jwks.keys.some((k) => k.kid === `uksouth.${rotated.properties.version}`), 'the new version is published');
+    const claims = verifyWithNodeCrypto(issued.body.certificate, jwks);
+    assert.equal(claims['sub'], tenant.tenantId);
   });
 
   test('a termination request with bad input is refused and changes nothing', async () => {

@@ -4,7 +4,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { clockSchedule } from '../../shared/breaches/clock.js';
-import { contentThrough, currentContent, noticeId, noticeSeqsDue, parseNoticeId, type BreachDoc } from '../../shared/breaches/breach.js';
+import { addedTenantNoticesDue, contentThrough, currentContent, noticeId, noticeSeqsDue, parseNoticeId, tenantContentThrough, type BreachDoc } from '../../shared/breaches/breach.js';
 import { noticeSnapshot, renderNotice } from '../../shared/breaches/notice.js';
 import { recipientsOf } from '../../shared/tenants/contacts.js';
 import { registerCsv, type BreachEntry } from '../../shared/breaches/register.js';
@@ -37,7 +37,7 @@ function breach(overrides: Partial<BreachDoc> = {}): BreachDoc {
       measures: 'Access revoked; logs under review.',
     },
     contactPoint: { name: 'Data Protection Officer', email: 'dpo@vendor.test' },
-    affectedTenants: { kind: 'all' },
+    affectedTenants: { kind: 'list', tenantIds: ['t-uks-aaaaaaaaaaaaaaaaaaaa'] },
     release: { at: AWARE.toISOString(), by: 'ops-1', late: false, includesUpdates: 0 },
     updates: [],
     alerts: [],
@@ -51,17 +51,25 @@ function breach(overrides: Partial<BreachDoc> = {}): BreachDoc {
 const TENANT = { tenantId: 't-uks-aaaaaaaaaaaaaaaaaaaa', name: 'Acme <Ltd>', region: 'uksouth' as const };
 
 describe('the 72-hour clock', () => {
-  test('a draft opened at awareness is reminded at 24, 48 and 66 hours and escalated at 70', () => {
+  test('a draft opened at awareness is alerted at the 24-hour target, reminded at 48 and 66 hours and escalated at 70', () => {
     const schedule = clockSchedule(AWARE, AWARE);
     assert.deepEqual(
       schedule.map((a) => [a.kind, a.audience, (a.at.getTime() - AWARE.getTime()) / HOUR]),
       [
-        ['reminder-24h', 'ops', 24],
+        ['notify-target', 'ops', 24],
         ['reminder-48h', 'ops', 48],
         ['reminder-66h', 'ops', 66],
         ['escalation-70h', 'escalation', 70],
       ],
     );
+  });
+
+  test('the target alert follows the configured target, in order with the fixed reminders', () => {
+    assert.deepEqual(
+      clockSchedule(AWARE, AWARE, 6 * HOUR).map((a) => [a.kind, (a.at.getTime() - AWARE.getTime()) / HOUR]),
+      [['notify-target', 6], ['reminder-48h', 48], ['reminder-66h', 66], ['escalation-70h', 70]],
+    );
+    assert.deepEqual(clockSchedule(AWARE, AWARE, 50 * HOUR).map((a) => a.kind), ['reminder-48h', 'notify-target', 'reminder-66h', 'escalation-70h']);
   });
 
   test('reminders already due when the draft is opened are skipped', () => {
@@ -146,6 +154,48 @@ describe('notices and phased information', () => {
   });
 });
 
+describe('per-tenant facts and tenants added later', () => {
+  const A = 't-uks-aaaaaaaaaaaaaaaaaaaa';
+  const B = 't-eu-bbbbbbbbbbbbbbbbbbbb';
+  const C = 't-uks-cccccccccccccccccccc';
+  const update = (seq: number) => ({ seq, addedAt: AWARE.toISOString(), addedBy: 'ops-1', information: `info ${seq}`, changes: {} });
+
+  test('each tenant reads its own figures; a tenant without figures reads none, never the vendor-wide total', () => {
+    const doc = breach({
+      affectedTenants: { kind: 'list', tenantIds: [A, B, C] },
+      content: { ...breach().content, approxSubjects: 500, approxRecords: 9000 },
+      tenantFacts: [
+        { tenantId: A, seq: 0, approxSubjects: 40, approxRecords: 310, categoriesOfData: ['names'] },
+        { tenantId: B, seq: 0, approxSubjects: 7, approxRecords: null },
+        { tenantId: B, seq: 1, approxSubjects: 9, approxRecords: 60 },
+      ],
+      updates: [update(1)],
+    });
+    assert.deepEqual([tenantContentThrough(doc, A, 0).approxSubjects, tenantContentThrough(doc, A, 0).categoriesOfData], [40, ['names']]);
+    assert.deepEqual([tenantContentThrough(doc, B, 0).approxSubjects, tenantContentThrough(doc, B, 0).approxRecords], [7, null]);
+    assert.deepEqual([tenantContentThrough(doc, B, 1).approxSubjects, tenantContentThrough(doc, B, 1).approxRecords], [9, 60], 'figures corrected by an update');
+    assert.deepEqual(tenantContentThrough(doc, B, 0).categoriesOfData, ['names', 'work email addresses'], 'breach-wide categories where the tenant has none of its own');
+    assert.deepEqual([tenantContentThrough(doc, C, 1).approxSubjects, tenantContentThrough(doc, C, 1).approxRecords], [null, null]);
+    const text = renderNotice(noticeSnapshot(doc, { ...TENANT, tenantId: C }, 0), 0).text;
+    assert.doesNotMatch(text, /500|9000/, 'no vendor-wide total in a notice');
+  });
+
+  test('a tenant added by an update gets every notice so far with that update, and later updates with everyone', () => {
+    const doc = breach({
+      release: { at: AWARE.toISOString(), by: 'ops-1', late: false, includesUpdates: 1 },
+      updates: [update(1), update(2), update(3), update(4)],
+      addedTenants: [
+        { tenantId: B, seq: 1 },
+        { tenantId: C, seq: 3 },
+      ],
+    });
+    const pairs = (after: number) => addedTenantNoticesDue(doc, after).map((p) => `${p.tenantId.slice(0, 5)}:${p.seq}`);
+    assert.deepEqual(pairs(-1), ['t-eu-:0', 't-eu-:2', 't-eu-:3', 't-eu-:4', 't-uks:0', 't-uks:2', 't-uks:3', 't-uks:4'], 'B was added before the release and joins the initial notice');
+    assert.deepEqual(pairs(2), ['t-eu-:3', 't-eu-:4', 't-uks:0', 't-uks:2', 't-uks:3', 't-uks:4'], 'C gets notices 0, 2 and 3 when update 3 goes out');
+    assert.deepEqual(pairs(3), ['t-eu-:4', 't-uks:4']);
+  });
+});
+
 describe('the register as CSV', () => {
   test('cells that a spreadsheet would run as formulas are neutralised with a leading quote', () => {
     const entry: BreachEntry = {
@@ -157,9 +207,21 @@ describe('the register as CSV', () => {
       awareAt: AWARE.toISOString(),
       awareAtGiven: AWARE.toISOString(),
       notifyBy: '2026-03-31T09:00:00.000Z',
-      notification: { releasedAt: AWARE.toISOString(), releasedBy: 'ops-1', late: false, delayReason: null },
+      notifyTarget: '2026-03-29T09:00:00.000Z',
+      notification: { releasedAt: AWARE.toISOString(), releasedBy: 'ops-1', late: false, afterTarget: false, delayReason: null },
       closed: null,
-      facts: { summary: '=HYPERLINK("http://evil.test","x")', nature: '+cmd', categoriesOfData: ['@SUM(A1)'], categoriesOfSubjects: ['\tstaff'], approxSubjects: 5, approxRecords: null },
+      facts: {
+        summary: '=HYPERLINK("http://evil.test","x")',
+        nature: '+cmd',
+        categoriesOfData: ['@SUM(A1)'],
+        categoriesOfSubjects: ['\tstaff'],
+        approxSubjects: 5,
+        approxRecords: null,
+        tenantTotals: { approxSubjects: 5, approxRecords: 0, tenantsWithFigures: 1 },
+        occurredFrom: null,
+        occurredTo: null,
+        status: 'contained',
+      },
       effects: { likelyConsequences: '-2+3' },
       remedialAction: { measures: '\rreset' },
       contactPoint: { name: 'DPO', email: 'dpo@vendor.test' },
@@ -170,6 +232,10 @@ describe('the register as CSV', () => {
         {
           tenantId: TENANT.tenantId,
           region: 'uksouth',
+          addedBy: 0,
+          facts: { approxSubjects: 5, approxRecords: null },
+          awarenessToNoticeMinutes: 0,
+          alerts: [{ noticeId: 'b-0123456789abcdef0123-n0', cause: 'unacknowledged', at: AWARE.toISOString() }],
           notices: [{ noticeId: 'b-0123456789abcdef0123-n0', seq: 0, kind: 'initial', firstSentAt: AWARE.toISOString(), lastSentAt: AWARE.toISOString(), resends: 0, recipients: 2, acknowledgedAt: null }],
         },
       ],
@@ -188,6 +254,8 @@ describe('the register as CSV', () => {
     assert.equal(cell('approxSubjects'), '5', 'a number stays a number');
     assert.equal(cell('tenantId'), TENANT.tenantId);
     assert.equal(cell('recipients'), '2');
+    assert.equal(cell('tenantApproxSubjects'), '5');
+    assert.equal(cell('opsAlerted'), `unacknowledged ${AWARE.toISOString()}`);
     assert.equal(rows.length, 2);
   });
 });

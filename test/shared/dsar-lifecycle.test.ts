@@ -23,7 +23,8 @@ const ALLOWED = new Map<string, DsarStatus>(
     'in-progress evidence-received in-progress',
     'extended evidence-received extended',
     'received extend extended',
-    'received pause received',
+    'received request-identity awaiting-identity',
+    'received request-clarification awaiting-clarification',
     'received begin-fulfilment in-progress',
     'received refuse refused',
     'received cancel cancelled',
@@ -33,15 +34,23 @@ const ALLOWED = new Map<string, DsarStatus>(
     'awaiting-identity refuse refused',
     'awaiting-identity cancel cancelled',
     'awaiting-identity link-duplicate awaiting-identity',
+    'awaiting-identity close-unverified not-verified',
+    'awaiting-clarification clarification-received in-progress',
+    'awaiting-clarification evidence-received awaiting-clarification',
+    'awaiting-clarification refuse refused',
+    'awaiting-clarification cancel cancelled',
+    'awaiting-clarification close-unverified not-verified',
+    'awaiting-clarification link-duplicate awaiting-clarification',
     'in-progress extend extended',
-    'in-progress pause in-progress',
+    'in-progress request-identity awaiting-identity',
+    'in-progress request-clarification awaiting-clarification',
     'in-progress begin-fulfilment in-progress',
     'in-progress complete completed',
     'in-progress refuse refused',
     'in-progress cancel cancelled',
     'in-progress escalate in-progress',
     'in-progress link-duplicate in-progress',
-    'extended pause extended',
+    'extended request-clarification awaiting-clarification',
     'extended begin-fulfilment extended',
     'extended complete completed',
     'extended refuse refused',
@@ -56,8 +65,12 @@ const ALLOWED = new Map<string, DsarStatus>(
 );
 
 describe('DSAR lifecycle', () => {
-  it('has the seven statuses of the contract', () => {
-    assert.deepEqual([...DSAR_STATUSES].sort(), ['awaiting-identity', 'cancelled', 'completed', 'extended', 'in-progress', 'received', 'refused']);
+  it('has the statuses of the contract, with the waits for the person and the not-verified closure', () => {
+    assert.deepEqual([...DSAR_STATUSES].sort(), ['awaiting-clarification', 'awaiting-identity', 'cancelled', 'completed', 'extended', 'in-progress', 'not-verified', 'received', 'refused']);
+  });
+
+  it('the retired pause action is allowed from no status', () => {
+    assert.deepEqual(DSAR_STATUSES.filter((s) => canTransition(s, 'pause')), []);
   });
 
   for (const from of DSAR_STATUSES) {
@@ -88,14 +101,15 @@ describe('DSAR lifecycle', () => {
     assert.equal(initialStatus(false), 'received');
   });
 
-  it('is open until completed, refused or cancelled, and the clock runs only once identity is settled', () => {
+  it('is open until completed, refused, cancelled or closed as not verified, and the clock runs only while not waiting on the person', () => {
     const open = DSAR_STATUSES.filter(isOpen);
-    assert.deepEqual(open, ['received', 'awaiting-identity', 'in-progress', 'extended']);
+    assert.deepEqual(open, ['received', 'awaiting-identity', 'awaiting-clarification', 'in-progress', 'extended']);
     assert.deepEqual(DSAR_STATUSES.filter(clockRuns), ['received', 'in-progress', 'extended']);
   });
 
   it('says why a refused move is refused', () => {
     assert.match(new InvalidTransitionError('awaiting-identity', 'begin-fulfilment').message, /record the identity evidence first/);
+    assert.match(new InvalidTransitionError('awaiting-clarification', 'begin-fulfilment').message, /record the clarification first/);
     assert.match(new InvalidTransitionError('extended', 'extend').message, /already extended, and can be only once/);
     assert.match(new InvalidTransitionError('cancelled', 'refuse').message, /it is closed/);
   });

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { parseCalendarDate } from '../../shared/deadlines/index.js';
 import { UnprocessableError } from '../../shared/errors.js';
 import type { DsarClock, DsarDoc } from '../../shared/dsars/dsar.js';
-import { computeDeadline, deadlineSteps, nextStep, planOf, stepKey, zonedInstant, type DeadlineStep } from '../../shared/dsars/schedule.js';
+import { computeDeadline, deadlineSteps, nextStep, planOf, stepKey, unverifiedClosure, workingDayOnOrBefore, zonedInstant, type DeadlineStep } from '../../shared/dsars/schedule.js';
 
 const at = (date: string, h: number, m: number, zone: string): string => zonedInstant(parseCalendarDate(date), h, m, zone).toISOString();
 
@@ -38,6 +38,25 @@ describe('deadline steps', () => {
       { kind: 'reminder-1d', at: '2031-04-02T08:00:00.000Z', dueOn: '2031-04-03' },
       { kind: 'escalation', at: '2031-04-03T23:00:00.000Z', dueOn: '2031-04-03' },
     ]);
+  });
+
+  it('move a reminder that would fall on a bank holiday or a weekend to the previous working day of the jurisdiction', () => {
+    // Received Sun 29 Nov 2026 in England: due Tue 29 Dec 2026. The day before, Mon 28 Dec, is the
+    // substitute Boxing Day bank holiday; so are Fri 25 Dec and the weekend: the 1-day reminder goes on Thu 24 Dec.
+    const deadline = computeDeadline({ receivedAt: '2026-11-29T12:00:00Z', jurisdiction: 'GB-ENG', clarificationPauses: [], extended: false });
+    assert.equal(deadline.dueOn, '2026-12-29');
+    assert.deepEqual(deadlineSteps(deadline).map((s) => [s.kind, s.at]), [
+      ['reminder-7d', '2026-12-22T09:00:00.000Z'],
+      ['reminder-1d', '2026-12-24T09:00:00.000Z'],
+      ['escalation', '2026-12-30T00:00:00.000Z'],
+    ]);
+    // Holidays are the jurisdiction's: Thu 2 January 2031 is a bank holiday in Scotland only.
+    assert.equal(workingDayOnOrBefore(parseCalendarDate('2031-01-02'), 'GB-SCT'), '2030-12-31');
+    assert.equal(workingDayOnOrBefore(parseCalendarDate('2031-01-02'), 'GB-ENG'), '2031-01-02');
+    // A 7-day reminder landing on the early May bank holiday (Mon 5 May 2031) moves to Friday 2 May.
+    const may = computeDeadline({ receivedAt: '2031-04-12T10:00:00Z', jurisdiction: 'GB-ENG', clarificationPauses: [], extended: false });
+    assert.equal(may.dueOn, '2031-05-12');
+    assert.equal(deadlineSteps(may)[0]!.at, '2031-05-02T08:00:00.000Z');
   });
 
   it('follow the extended due date once extended', () => {
@@ -107,11 +126,13 @@ describe('deadline from the clock', () => {
 
 describe('the workflow plan', () => {
   const deadline = computeDeadline({ receivedAt: '2031-03-03T10:00:00Z', jurisdiction: 'GB-ENG', clarificationPauses: [], extended: false });
-  const doc = (more: Partial<DsarDoc> = {}): Pick<DsarDoc, 'status' | 'receivedBy' | 'notices' | 'fulfilment' | 'deadline'> => ({
+  const doc = (more: Partial<DsarDoc> = {}): Pick<DsarDoc, 'status' | 'receivedBy' | 'notices' | 'fulfilment' | 'deadline' | 'awaiting' | 'clock' | 'recordedAt'> => ({
     status: 'received',
     receivedBy: 'controller',
     notices: [],
     deadline,
+    clock: { receivedAt: '2031-03-03T10:00:00Z', jurisdiction: 'GB-ENG', clarificationPauses: [], extended: false },
+    recordedAt: '2031-03-03T10:00:00Z',
     ...more,
   });
   const now = new Date('2031-03-04T00:00:00Z');
@@ -119,10 +140,28 @@ describe('the workflow plan', () => {
   it('closes a closed request, forwards a vendor-received one first, then fulfils, then waits for identity, else runs the deadline', () => {
     assert.deepEqual(planOf(doc({ status: 'cancelled', receivedBy: 'vendor' }), now), { phase: 'closed', status: 'cancelled' });
     assert.deepEqual(planOf(doc({ receivedBy: 'vendor', status: 'awaiting-identity' }), now), { phase: 'forward' });
-    assert.deepEqual(planOf(doc({ receivedBy: 'vendor', notices: [{ kind: 'forwarded', sentAt: '', recipients: 1 }], status: 'awaiting-identity' }), now), { phase: 'awaiting-identity' });
+    const waiting = planOf(doc({ receivedBy: 'vendor', notices: [{ kind: 'forwarded', sentAt: '', recipients: 1 }], status: 'awaiting-identity' }), now);
+    assert.equal(waiting.phase === 'running' && waiting.next?.kind, 'close-unverified', 'waiting on the person: no reminder, only the closure');
     assert.deepEqual(planOf(doc({ status: 'in-progress', fulfilment: { state: 'requested', requestedAt: '', requestedBy: '' } }), now), { phase: 'fulfil' });
     const running = planOf(doc({ status: 'in-progress', fulfilment: { state: 'failed', requestedAt: '', requestedBy: '' } }), now);
     assert.equal(running.phase, 'running');
     assert.equal(running.phase === 'running' && running.next?.kind, 'reminder-7d');
+  });
+});
+
+describe('closure as not verified', () => {
+  it('comes at the first moment after one month (or the configured days) from the day the wait began, in the jurisdiction zone', () => {
+    assert.deepEqual(unverifiedClosure('2031-01-31T15:00:00Z', 'GB-ENG', 'Europe/London', { months: 1 }), { kind: 'close-unverified', at: '2031-03-01T00:00:00.000Z', dueOn: '2031-02-28' });
+    assert.deepEqual(unverifiedClosure('2031-06-10T23:30:00Z', 'GB-ENG', 'Europe/London', { days: 14 }), { kind: 'close-unverified', at: '2031-06-25T23:00:00.000Z', dueOn: '2031-06-25' }, 'asked on 11 June, London time; closed at midnight BST');
+  });
+
+  it('is the only step planned while the request waits for a clarification, and reminders come back when it ends', () => {
+    const deadline = computeDeadline({ receivedAt: '2031-03-03T10:00:00Z', jurisdiction: 'GB-ENG', clarificationPauses: [], extended: false });
+    const base = { receivedBy: 'controller' as const, notices: [], deadline, clock: { receivedAt: '2031-03-03T10:00:00Z', jurisdiction: 'GB-ENG' as const, clarificationPauses: [], extended: false }, recordedAt: '2031-03-03T10:00:00Z' };
+    const sealed = { v: 1 } as unknown as NonNullable<DsarDoc['awaiting']>['ask'];
+    const waiting = planOf({ ...base, status: 'awaiting-clarification', awaiting: { kind: 'clarification', since: '2031-03-20T10:00:00Z', by: 'a', resume: 'in-progress', ask: sealed } }, new Date('2031-03-28T00:00:00Z'));
+    assert.deepEqual(waiting.phase === 'running' && waiting.next, { kind: 'close-unverified', at: '2031-04-20T23:00:00.000Z', dueOn: '2031-04-20' }, 'no 7-day reminder although it is past 27 March');
+    const done = planOf({ ...base, status: 'awaiting-clarification', notices: [{ kind: 'close-unverified', dueOn: '2031-04-20', sentAt: '', recipients: 1 }], awaiting: { kind: 'clarification', since: '2031-03-20T10:00:00Z', by: 'a', resume: 'in-progress', ask: sealed } }, new Date('2031-04-22T00:00:00Z'));
+    assert.equal(done.phase === 'running' && done.next, undefined);
   });
 });

@@ -22,6 +22,21 @@ export const alwaysFails =
     throw new Error(message);
   };
 
+/**
+ * An activity's error with the facts it carries across the Durable boundary (a code, whether retrying
+ * can help), serialised as durable-functions serialises a thrown error with its exception properties.
+ */
+export function activityError(message: string, facts: { code?: string; retryable?: boolean } = {}): Error {
+  return new Error(JSON.stringify({ errorType: 'Error', errorMessage: message, properties: facts }));
+}
+
+/** An activity double that fails every call with an error that says retrying cannot help (a bug, a refused input). */
+export const alwaysRefuses =
+  (message = 'refused', code = 'TEST.REFUSED'): ActivityDouble =>
+  () => {
+    throw activityError(message, { code, retryable: false });
+  };
+
 /** Ids in the shapes the workflows' input schemas check (region-bound tenant ids, hex record ids). */
 export const IDS = {
   ukTenant: 't-uks-aaaaaaaaaaaaaaaaaaaa',

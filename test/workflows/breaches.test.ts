@@ -2,7 +2,7 @@
 // tenantBreachNotice orchestrators on the local host's engine (the Durable extension's replay rules,
 // .NET Task.WhenAll semantics included), every activity a double over a small model of the breach
 // record. Each race of the workflow is run to each of its outcomes on the virtual clock.
-import { workflowHost, alwaysFails, at, HOUR, IDS, phaseOf, type InProcessDurableHost } from '../support/workflow-host.js';
+import { workflowHost, activityError, alwaysRefuses, at, HOUR, IDS, phaseOf, type InProcessDurableHost } from '../support/workflow-host.js';
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ACKNOWLEDGE_EVENT, CLOSE_EVENT, noticeInstanceId, RELEASE_EVENT, updateEvent } from '../../shared/breaches/breach.js';
@@ -23,6 +23,10 @@ interface BreachWorld {
   unreachable: Set<string>;
   /** Tenants deleted after the breach was opened. */
   deleted: Set<string>;
+  /** Tenants added by update `seq` (they get every notice so far with it). */
+  added: { tenantId: string; seq: number }[];
+  /** A draft closed as not notifiable (recorded in the store). */
+  closed?: boolean;
   /** Notices acknowledged in the store, `tenant:seq`. */
   acknowledged: Set<string>;
 }
@@ -34,21 +38,26 @@ interface Delivery {
 }
 
 function world(overrides: Partial<BreachWorld> = {}): BreachWorld {
-  return { awareAt: START, released: true, updates: 0, tenants: [UK, EU], unreachable: new Set(), deleted: new Set(), acknowledged: new Set(), ...overrides };
+  return { awareAt: START, released: true, updates: 0, tenants: [UK, EU], added: [], unreachable: new Set(), deleted: new Set(), acknowledged: new Set(), ...overrides };
 }
 
 async function breachHost(w: BreachWorld, openedAt = START): Promise<InProcessDurableHost> {
   return workflowHost(
     {
       breachLoadPlan: () => ({ awareAt: w.awareAt.toISOString(), openedAt: openedAt.toISOString(), notifyBy: at(w.awareAt, 72 * HOUR).toISOString(), released: w.released }),
-      breachClockAlert: (): 'sent' | 'released' => (w.released ? 'released' : 'sent'),
+      breachClockAlert: (): 'sent' | 'released' | 'closed' => (w.released ? 'released' : w.closed ? 'closed' : 'sent'),
       breachResolveTenants: () => w.tenants,
       breachNoticesDue: (input: { after: number }) => ({
         seqs: w.released ? Array.from({ length: w.updates + 1 }, (_, seq) => seq).filter((seq) => seq > input.after) : [],
         nextUpdate: w.updates + 1,
+        // The store's rule (shared/breaches/breach.ts): a tenant added by update j gets notices 0..j when j goes out.
+        added: w.released
+          ? w.added.flatMap((a) => Array.from({ length: w.updates + 1 }, (_, seq) => seq).filter((seq) => Math.max(seq, a.seq) > input.after).map((seq) => ({ tenantId: a.tenantId, seq })))
+          : [],
       }),
+      breachNoticeUnacknowledged: (input: Delivery) => (w.acknowledged.has(`${input.tenantId}:${input.seq}`) ? 'acknowledged' : 'alerted'),
       breachDeliverNotice: (input: Delivery) => {
-        if (w.unreachable.has(input.tenantId)) throw new Error('the tenant region store is unavailable');
+        if (w.unreachable.has(input.tenantId)) throw activityError('the tenant region refuses the notice', { code: 'TEST.REFUSED', retryable: false });
         if (w.deleted.has(input.tenantId)) return 'skipped';
         if (input.attempt > 0 && w.acknowledged.has(`${input.tenantId}:${input.seq}`)) return 'acknowledged';
         return 'sent';
@@ -87,6 +96,21 @@ describe('breach workflow, released at once', () => {
     w.updates = 2;
     await host.raiseEvent(id, updateEvent(2), { seq: 2 });
     assert.deepEqual(sent(host).filter((d) => d.seq === 2).length, 2);
+  });
+
+  test('a tenant added by an update gets the initial notice and that update, and later updates with everyone', async () => {
+    const late = 't-uks-cccccccccccccccccccc';
+    const w = world();
+    const host = await breachHost(w);
+    const id = await host.start('breachNotification', { breachId: BREACH });
+    w.updates = 1;
+    w.added = [{ tenantId: late, seq: 1 }];
+    await host.raiseEvent(id, updateEvent(1), { seq: 1 });
+    assert.deepEqual(sent(host).filter((d) => d.tenantId === late).map((d) => [d.seq, d.attempt]).sort(), [[0, 0], [1, 0]]);
+    w.updates = 2;
+    await host.raiseEvent(id, updateEvent(2), { seq: 2 });
+    assert.deepEqual(sent(host).filter((d) => d.seq === 2 && d.attempt === 0).map((d) => d.tenantId).sort(), [EU, late, UK].sort());
+    assert.equal(sent(host).filter((d) => d.tenantId === late && d.seq === 0 && d.attempt === 0).length, 1, 'never twice');
   });
 
   test('updates after every notice was acknowledged still go out', async () => {
@@ -157,11 +181,11 @@ describe('breach workflow, opened as a draft (the 72-hour clock)', () => {
     const host = await breachHost(w);
     const id = await host.start('breachNotification', { breachId: BREACH });
     await host.advance('PT30H');
-    assert.deepEqual(alerts(host), ['reminder-24h']);
+    assert.deepEqual(alerts(host), ['notify-target']);
     w.released = true;
     await host.raiseEvent(id, RELEASE_EVENT, {});
     await host.advance('P3D');
-    assert.deepEqual(alerts(host), ['reminder-24h']);
+    assert.deepEqual(alerts(host), ['notify-target']);
     assert.equal(sent(host).filter((d) => d.attempt === 0).length, 2);
   });
 
@@ -170,7 +194,7 @@ describe('breach workflow, opened as a draft (the 72-hour clock)', () => {
     const host = await breachHost(w);
     const id = await host.start('breachNotification', { breachId: BREACH });
     await host.advance('P10D');
-    assert.deepEqual(alerts(host), ['reminder-24h', 'reminder-48h', 'reminder-66h', 'escalation-70h']);
+    assert.deepEqual(alerts(host), ['notify-target', 'reminder-48h', 'reminder-66h', 'escalation-70h']);
     assert.deepEqual(
       host.calls.filter((c) => c.activity === 'breachClockAlert').map((c) => c.at.toISOString()),
       [24, 48, 66, 70].map((h) => at(START, h * HOUR).toISOString()),
@@ -189,8 +213,32 @@ describe('breach workflow, opened as a draft (the 72-hour clock)', () => {
     await host.advance('PT25H');
     w.released = true; // recorded in the store, but the event never arrived
     await host.advance('P3D');
-    assert.deepEqual(alerts(host), ['reminder-24h', 'reminder-48h']);
+    assert.deepEqual(alerts(host), ['notify-target', 'reminder-48h']);
     assert.equal(sent(host).filter((d) => d.attempt === 0).length, 2);
+  });
+
+  test('a draft closed as not notifiable: the close stops the clock and nothing is sent', async () => {
+    const w = world({ released: false });
+    const host = await breachHost(w);
+    const id = await host.start('breachNotification', { breachId: BREACH });
+    await host.advance('PT30H');
+    w.closed = true;
+    await host.raiseEvent(id, CLOSE_EVENT, {});
+    await host.advance('P4D');
+    // The next clock point (48 hours) finds the draft closed in the store (its alert answers 'closed', sending nothing) and ends.
+    assert.deepEqual(alerts(host), ['notify-target', 'reminder-48h']);
+    assert.deepEqual(host.status(id).output, { outcome: 'closed', notices: 0 });
+    assert.equal(sent(host).length, 0);
+  });
+
+  test('a draft closed after the escalation ends its wait for a release', async () => {
+    const w = world({ released: false });
+    const host = await breachHost(w);
+    const id = await host.start('breachNotification', { breachId: BREACH });
+    await host.advance('P4D');
+    w.closed = true;
+    await host.raiseEvent(id, CLOSE_EVENT, {});
+    assert.deepEqual(host.status(id).output, { outcome: 'closed', notices: 0 });
   });
 
   test('opened after 70 hours: the escalation goes out at once', async () => {
@@ -213,7 +261,7 @@ describe("a tenant's notice workflow (acknowledgement raced against re-sends)", 
     assert.deepEqual(sent(host).map((d) => d.attempt), [0]);
   });
 
-  test('never acknowledged: re-sent every 24 hours, three times, then given up as unacknowledged', async () => {
+  test('never acknowledged: re-sent every 24 hours, three times, then ops are alerted 24 hours after the last re-send', async () => {
     const host = await breachHost(world());
     const id = await host.start('tenantBreachNotice', ref);
     await host.advance('P5D');
@@ -222,7 +270,18 @@ describe("a tenant's notice workflow (acknowledgement raced against re-sends)", 
       host.calls.filter((c) => c.activity === 'breachDeliverNotice').map((c) => c.at.toISOString()),
       [0, 24, 48, 72].map((h) => at(START, h * HOUR).toISOString()),
     );
+    assert.deepEqual(host.calls.filter((c) => c.activity === 'breachNoticeUnacknowledged').map((c) => c.at.toISOString()), [at(START, 96 * HOUR).toISOString()]);
     assert.deepEqual(host.status(id).output, { outcome: 'unacknowledged', resends: 3 });
+  });
+
+  test('acknowledged after the last re-send, before its 24 hours are up: no alert', async () => {
+    const host = await breachHost(world());
+    const id = await host.start('tenantBreachNotice', ref);
+    await host.advance('PT80H');
+    await host.raiseEvent(id, ACKNOWLEDGE_EVENT, {});
+    await host.advance('P2D');
+    assert.deepEqual(host.inputsOf('breachNoticeUnacknowledged'), []);
+    assert.deepEqual(host.status(id).output, { outcome: 'acknowledged', resends: 3 });
   });
 
   test('acknowledged after two re-sends', async () => {
@@ -274,13 +333,35 @@ describe("a tenant's notice workflow (acknowledgement raced against re-sends)", 
     assert.equal(host.status(id).runtimeStatus, 'Running', 'sent, now waiting for the acknowledgement');
   });
 
-  test('a delivery that fails every retry fails the notice workflow, visibly', async () => {
-    const host = await workflowHost({ breachDeliverNotice: alwaysFails('the tenant region store is unavailable') });
+  test('a delivery that keeps failing keeps trying at most 5 minutes apart, alerts ops once, and is sent once after recovery', async () => {
+    let down = true;
+    const host = await workflowHost({
+      breachDeliverNotice: () => {
+        if (down) throw activityError('the tenant region store is unavailable', { code: 'STORE.UNAVAILABLE' });
+        return 'sent';
+      },
+      opsAlertFailingStep: () => 'emailed',
+    });
     const id = await host.start('tenantBreachNotice', ref);
     await host.advance('PT1H');
-    assert.equal(host.calls.filter((c) => c.activity === 'breachDeliverNotice').length, 8);
+    assert.equal(host.status(id).runtimeStatus, 'Running', 'an hour of outage does not end the obligation');
+    const tries = host.calls.filter((c) => c.activity === 'breachDeliverNotice').map((c) => c.at.getTime());
+    assert.ok(tries.slice(1).every((t, i) => t - tries[i]! <= 5 * 60_000), 'never more than 5 minutes apart');
+    assert.equal(host.inputsOf('opsAlertFailingStep').length, 1, 'one alert, not one per retry');
+    assert.deepEqual((host.inputsOf('opsAlertFailingStep')[0] as { flow: string; code: string }).flow, 'breach-notice');
+    down = false;
+    await host.advance('PT5M');
+    assert.equal(host.status(id).runtimeStatus, 'Running', 'sent, now waiting for the acknowledgement');
+    assert.equal(host.calls.filter((c) => c.activity === 'breachDeliverNotice').length, tries.length + 1, 'one successful try after recovery');
+  });
+
+  test('a delivery that cannot succeed fails the notice workflow, visibly', async () => {
+    const host = await workflowHost({ breachDeliverNotice: alwaysRefuses('the notice was refused') });
+    const id = await host.start('tenantBreachNotice', ref);
+    await host.advance('PT1H');
+    assert.equal(host.calls.filter((c) => c.activity === 'breachDeliverNotice').length, 1);
     assert.equal(host.status(id).runtimeStatus, 'Failed');
-    assert.match(String(host.status(id).output), /the tenant region store is unavailable/);
+    assert.match(String(host.status(id).output), /the notice was refused/);
   });
 });
 

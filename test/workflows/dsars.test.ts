@@ -76,7 +76,8 @@ describe('data-subject request workflow', () => {
     await change(host, w, { phase: 'running', status: 'extended', dueOn: '2026-06-02', next: step('reminder-7d', 40 * DAY) });
     await host.advance('P5D');
     assert.deepEqual(steps(host), [], 'the old reminder instant passed without a reminder');
-    assert.equal(host.inputsOf('dsarLoadPlan').length, 2);
+    // Read at the start, on the daily re-plan, after the change, then once a day while nothing is due.
+    assert.equal(host.inputsOf('dsarLoadPlan').length, 1 + 1 + 1 + 5);
     await host.advance('P40D');
     assert.equal(steps(host)[0], 'reminder-7d');
     assert.equal(host.calls.find((c) => c.activity === 'dsarDeadlineStep')?.at.getTime(), at(START, 40 * DAY).getTime(), 'at the new instant');
@@ -90,15 +91,28 @@ describe('data-subject request workflow', () => {
     assert.equal(phaseOf(host, ID), 'running');
   });
 
-  test('waiting for identity evidence: nothing happens until the request changes', async () => {
+  test('waiting for identity evidence: nothing but a daily re-read of the request until it changes', async () => {
     const w: DsarWorld = { plan: { phase: 'awaiting-identity' }, fulfilment: 'completed' };
     const host = await dsarHost(w);
     await host.start('dataSubjectRequest', REF, ID);
     await host.advance('P60D');
-    assert.equal(host.inputsOf('dsarLoadPlan').length, 1);
+    assert.equal(host.inputsOf('dsarLoadPlan').length, 1 + 60, 'one read at the start, then one a day');
+    assert.deepEqual([...new Set(host.calls.map((c) => c.activity))], ['dsarLoadPlan'], 'no step, no notice while the clock has not started');
     assert.equal(phaseOf(host, ID), 'awaiting-identity');
     await change(host, w, { phase: 'running', status: 'received', dueOn: '2026-05-01', next: step('reminder-7d', 70 * DAY) });
-    assert.equal(host.inputsOf('dsarLoadPlan').length, 2);
+    assert.equal(host.inputsOf('dsarLoadPlan').length, 62);
+  });
+
+  test('identity evidence recorded while its event was lost is found at the next daily re-read', async () => {
+    const w: DsarWorld = { plan: { phase: 'awaiting-identity' }, fulfilment: 'completed' };
+    const host = await dsarHost(w);
+    await host.start('dataSubjectRequest', REF, ID);
+    await host.advance('PT2H');
+    w.plan = { phase: 'running', status: 'received', dueOn: '2026-04-01', next: step('reminder-7d', 2 * DAY) }; // stored, never signalled
+    await host.advance('PT22H');
+    assert.equal(phaseOf(host, ID), 'running', 'the workflow re-planned from the record within a day');
+    await host.advance('P1D');
+    assert.deepEqual(steps(host), ['reminder-7d'], 'and took the step when it fell due');
   });
 
   test('fulfilment asked for runs, and a completed request closes the workflow', async () => {

@@ -31,6 +31,7 @@ async function terminationHost(w: TerminationWorld): Promise<InProcessDurableHos
   return workflowHost(
     {
       terminationLoadPlan: () => ({ ...REF, instanceId: INSTANCE, disposition: w.disposition, effectiveAt: w.effectiveAt.toISOString(), graceEndsAt: at(w.effectiveAt, 30 * DAY).toISOString() }),
+      terminationStillTerminating: () => !w.reactivated,
       terminationStartGrace: () => (w.reactivated ? 'reactivated' : 'in-grace'),
       terminationSendNotice: () => 1,
       terminationReturnData: () => ({ files: 3, rows: 120, expiresOn: '2026-04-01' }),
@@ -124,6 +125,18 @@ describe('termination: reactivation raced against every wait of the grace window
       assert.deepEqual(host.inputsOf('terminationBeginDeletion'), []);
     });
   }
+
+  test('a reactivation stored while its event was lost ends the grace window at the next daily re-read, before any reminder', async () => {
+    const w = world();
+    const host = await terminationHost(w);
+    await host.start('tenantTermination', REF, INSTANCE);
+    await host.advance('P3DT2H');
+    w.reactivated = true; // stored; the signal never arrives
+    await host.advance('P1D');
+    assert.deepEqual(host.status(INSTANCE).output, { outcome: 'reactivated' });
+    assert.deepEqual(notices(host), ['grace-started', 'reactivated']);
+    assert.equal(host.calls.find((c) => c.activity === 'terminationSendNotice' && (c.input as { notice: { kind: string } }).notice.kind === 'reactivated')?.at.toISOString(), at(START, 4 * DAY).toISOString(), 'found at the re-read a day after the last one');
+  });
 
   test('a reactivation that wins the race at the very end of the grace window stops the deletion', async () => {
     const w = world();

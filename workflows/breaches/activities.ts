@@ -10,6 +10,7 @@ import { sendClockAlert } from '../../shared/breaches/clock-alerts.js';
 import { escalateIfNoticesLate } from '../../shared/breaches/notice-capacity.js';
 import { clockAlertKindSchema } from '../../shared/breaches/clock.js';
 import { deliverNotice } from '../../shared/breaches/notice-delivery.js';
+import { alertUnacknowledged } from '../../shared/breaches/notice-alerts.js';
 import { breachPlanSchema, loadBreachPlan, noticesDue, noticesDueSchema } from '../../shared/breaches/workflow-steps.js';
 
 export const breachRefSchema = z.object({ breachId: z.string().regex(BREACH_ID, 'must be a breach id') });
@@ -23,7 +24,7 @@ export const loadPlan = defineActivity('breachLoadPlan', {
 
 export const sendBreachClockAlert = defineActivity('breachClockAlert', {
   input: breachRefSchema.extend({ kind: clockAlertKindSchema }),
-  output: z.enum(['sent', 'released']),
+  output: z.enum(['sent', 'released', 'closed']),
   handler: (input, { services, now }) => sendClockAlert(services, input.breachId, input.kind, now()),
 });
 
@@ -43,6 +44,13 @@ export const breachNoticesDue = defineActivity('breachNoticesDue', {
   input: breachRefSchema.extend({ after: z.number().int().min(-1) }),
   output: noticesDueSchema,
   handler: (input, { services }) => noticesDue(services, input.breachId, input.after),
+});
+
+/** Ops are told once that a notice stayed unacknowledged after its last re-send (tenant and notice, never an address). */
+export const alertUnacknowledgedNotice = defineActivity('breachNoticeUnacknowledged', {
+  input: noticeRefSchema,
+  output: z.enum(['alerted', 'acknowledged', 'skipped']),
+  handler: (input, { services, now }) => alertUnacknowledged(services, input, now()),
 });
 
 export const deliverBreachNotice = defineActivity('breachDeliverNotice', {

@@ -1,17 +1,18 @@
-// Breach notification, as the privacy notice promises it: the 72-hour clock (reminders to ops at 24,
-// 48 and 66 hours and an escalation at 70 while the notices are unsent, raced against their release:
-// the human interaction pattern), then a fan-out of one notice workflow per affected tenant for the
-// initial notice and for every update, each re-sending its notice every 24 hours, at most three
-// times, until the tenant acknowledges it. Inputs and outputs carry ids and instants only. Event
+// Breach notification, as the privacy notice promises it: the 72-hour clock (the internal target
+// alert, reminders to ops at 48 and 66 hours and an escalation at 70 while the notices are unsent,
+// raced against their release: the human interaction pattern), then a fan-out of one notice workflow
+// per affected tenant (and per tenant added by an update) for the initial notice and for every
+// update, each re-sending its notice every 24 hours, at most three times, until the tenant
+// acknowledges it; ops are alerted when one stays unacknowledged 24 hours after its last re-send. Inputs and outputs carry ids and instants only. Event
 // waiters follow the kit's rule (workflows/kit/events.ts): one per event name, kept until it fires.
 import { z } from 'zod';
 import type { Task } from 'durable-functions';
-import { caller, defineOrchestration, eventBefore, EventWaiter, showPhase, startOrchestration } from '../kit/index.js';
+import { anyBefore, caller, defineOrchestration, eventBefore, EventWaiter, replanAt, showPhase, startOrchestration } from '../kit/index.js';
 import { ACKNOWLEDGE_EVENT, BREACH_PHASES, CLOSE_EVENT, noticeInstanceId, RELEASE_EVENT, updateEvent } from '../../shared/breaches/breach.js';
 import { clockSchedule } from '../../shared/breaches/clock.js';
 import { MAX_RESENDS, RESEND_AFTER_MS } from '../../shared/breaches/notice.js';
-import { breachNoticesDue, breachRefSchema, deliverBreachNotice, loadPlan, noticeRefSchema, resolveBreachTenants, sendBreachClockAlert } from './activities.js';
-import { BREACH_RETRY } from './retry.js';
+import { alertUnacknowledgedNotice, breachNoticesDue, breachRefSchema, deliverBreachNotice, loadPlan, noticeRefSchema, resolveBreachTenants, sendBreachClockAlert } from './activities.js';
+import { obligationRetry } from '../reliability/obligation-retry.js';
 
 /** One tenant, one notice: send it, then re-send it every 24 hours until acknowledged, at most three times. */
 export const TENANT_BREACH_NOTICE_ORCHESTRATOR = 'tenantBreachNotice';
@@ -19,7 +20,7 @@ export const tenantNotice = defineOrchestration(TENANT_BREACH_NOTICE_ORCHESTRATO
   input: noticeRefSchema,
   output: z.object({ outcome: z.enum(['skipped', 'acknowledged', 'unacknowledged']), resends: z.number().int().optional() }),
   body: function* (context, ref) {
-    const call = caller(context, BREACH_RETRY);
+    const call = caller(context, obligationRetry({ flow: 'breach-notice' }));
     const acknowledged = new EventWaiter(context, ACKNOWLEDGE_EVENT);
     const first = yield* call(deliverBreachNotice, { ...ref, attempt: 0 });
     if (first === 'skipped') return { outcome: 'skipped' as const };
@@ -30,7 +31,11 @@ export const tenantNotice = defineOrchestration(TENANT_BREACH_NOTICE_ORCHESTRATO
       if (again === 'acknowledged') return { outcome: 'acknowledged' as const, resends: attempt - 1 };
       if (again === 'skipped') return { outcome: 'skipped' as const, resends: attempt - 1 };
     }
-    return { outcome: acknowledged.happened ? ('acknowledged' as const) : ('unacknowledged' as const), resends: MAX_RESENDS };
+    // The last re-send gets its 24 hours too; then ops are told once (the register shows it).
+    const lastChance = new Date(context.df.currentUtcDateTime.getTime() + RESEND_AFTER_MS);
+    if (yield* eventBefore(context, acknowledged, lastChance)) return { outcome: 'acknowledged' as const, resends: MAX_RESENDS };
+    const alerted = yield* call(alertUnacknowledgedNotice, ref);
+    return { outcome: alerted === 'acknowledged' ? ('acknowledged' as const) : ('unacknowledged' as const), resends: MAX_RESENDS };
   },
 });
 
@@ -39,32 +44,54 @@ defineOrchestration(BREACH_ORCHESTRATOR, {
   input: breachRefSchema,
   output: z.object({ outcome: z.literal('closed'), notices: z.number().int() }),
   body: function* (context, { breachId }) {
-    const call = caller(context, BREACH_RETRY);
+    const atRisk = { flow: 'breach', deadline: undefined as string | undefined };
+    const call = caller(context, obligationRetry(atRisk));
     const release = new EventWaiter(context, RELEASE_EVENT);
     const closed = new EventWaiter(context, CLOSE_EVENT);
     const plan = yield* call(loadPlan, { breachId });
+    atRisk.deadline = plan.notifyBy;
+    const closedUnnotified = (): { outcome: 'closed'; notices: number } => {
+      showPhase(context, BREACH_PHASES, 'closed', { notifiable: false });
+      return { outcome: 'closed' as const, notices: 0 };
+    };
+    if (plan.closed) return closedUnnotified();
 
-    // The 72-hour clock: while the breach is a draft, remind ops and then escalate, unless released first.
+    // The 72-hour clock: while the breach is a draft, alert ops at the target, remind them and then
+    // escalate, unless released (or closed as not notifiable) first.
     if (!plan.released) {
       showPhase(context, BREACH_PHASES, 'draft', { notifyBy: plan.notifyBy });
       let released = false;
-      for (const alert of clockSchedule(new Date(plan.awareAt), new Date(plan.openedAt))) {
+      for (const alert of clockSchedule(new Date(plan.awareAt), new Date(plan.openedAt), plan.notifyTargetMs)) {
         if (yield* eventBefore(context, release, alert.at)) {
           released = true;
           break;
         }
-        if ((yield* call(sendBreachClockAlert, { breachId, kind: alert.kind })) === 'released') {
+        if (closed.happened) return closedUnnotified();
+        const sent = yield* call(sendBreachClockAlert, { breachId, kind: alert.kind });
+        if (sent === 'closed') return closedUnnotified();
+        if (sent === 'released') {
           released = true;
           break;
         }
       }
-      // After the escalation only ops can move it on (a repeated release request wakes it again).
-      if (!released && !release.happened) yield release.task;
+      // After the escalation only ops can move it on (release, or close as not notifiable); the record
+      // is re-read daily in case an event was lost.
+      while (!released && !closed.happened) {
+        if (yield* anyBefore(context, [release.task, closed.task], replanAt(context))) {
+          released = release.happened;
+          break;
+        }
+        const again = yield* call(loadPlan, { breachId });
+        if (again.closed) return closedUnnotified();
+        released = again.released;
+      }
+      if (closed.happened && !release.happened) return closedUnnotified();
     }
 
     // Fan-out: the initial notice and then each update, one notice workflow per affected tenant.
     const tenants = yield* call(resolveBreachTenants, { breachId });
     let after = -1;
+    let nextUpdate: EventWaiter | undefined;
     for (;;) {
       const due = yield* call(breachNoticesDue, { breachId, after });
       const notices: Task[] = [];
@@ -72,19 +99,22 @@ defineOrchestration(BREACH_ORCHESTRATOR, {
         for (const tenantId of tenants) notices.push(startOrchestration(context, tenantNotice, { breachId, tenantId, seq }, noticeInstanceId(breachId, tenantId, seq)));
         after = seq;
       }
+      for (const { tenantId, seq } of due.added) notices.push(startOrchestration(context, tenantNotice, { breachId, tenantId, seq }, noticeInstanceId(breachId, tenantId, seq)));
       showPhase(context, BREACH_PHASES, 'notifying', { tenants: tenants.length, latestNotice: after });
-      // One name per update, so each waiter is awaited once.
-      const nextUpdate = new EventWaiter(context, updateEvent(due.nextUpdate));
+      // One name per update, so each waiter is awaited once (kept while still pending after a re-plan).
+      if (!nextUpdate || nextUpdate.happened || nextUpdate.name !== updateEvent(due.nextUpdate)) nextUpdate = new EventWaiter(context, updateEvent(due.nextUpdate));
+      const closedInRecord = due.closed === true;
       // Fan-in is not awaited before the next update: an update must not wait for acknowledgements.
       // A completed task is never yielded again inside a race: the extension would wait on it anew.
       // The notices race one by one, not as a Task.all: the extension ends a Task.all only when every
       // notice has finished, the JS library at the first failure, and a wait issued in between is
       // never woken in the extension (a failed notice would stop every later update).
       const stops = closed.happened ? [nextUpdate.task] : [nextUpdate.task, closed.task];
-      if (notices.length > 0) yield context.df.Task.any([...stops, ...notices]);
-      if (!nextUpdate.happened && !closed.happened) yield context.df.Task.any([nextUpdate.task, closed.task]);
+      // Each wait re-plans after a day: an update or a close whose event was lost is found in the record.
+      if (notices.length > 0 && !closedInRecord) yield* anyBefore(context, [...stops, ...notices], replanAt(context));
+      if (!nextUpdate.happened && !closed.happened && !closedInRecord) yield* anyBefore(context, [nextUpdate.task, closed.task], replanAt(context));
       // The notice workflows already started carry on (re-sends until acknowledged) on their own.
-      if (closed.happened && !nextUpdate.happened) {
+      if ((closed.happened || closedInRecord) && !nextUpdate.happened) {
         showPhase(context, BREACH_PHASES, 'closed', { tenants: tenants.length, latestNotice: after });
         return { outcome: 'closed' as const, notices: after + 1 };
       }

@@ -5,14 +5,14 @@ import { z } from 'zod';
 import { activityFailure, caller, defineOrchestration, showPhase } from '../kit/index.js';
 import { EXPORT_JOB_PHASES } from '../../shared/exports/export-jobs.js';
 import { exportRefSchema, notifyPrivacyContacts, recordOutcome, runExport } from './activities.js';
-import { EXPORT_RETRY } from './retry.js';
+import { obligationRetry } from '../reliability/obligation-retry.js';
 
 export const EXPORT_ORCHESTRATOR = 'tenantExport';
 defineOrchestration(EXPORT_ORCHESTRATOR, {
   input: exportRefSchema,
   output: z.object({ status: z.enum(['ready', 'failed']), rows: z.number().int().optional() }),
   body: function* (context, ref) {
-    const call = caller(context, EXPORT_RETRY);
+    const call = caller(context, obligationRetry({ flow: 'export' }));
     showPhase(context, EXPORT_JOB_PHASES, 'running');
     let file;
     try {

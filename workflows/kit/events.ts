@@ -47,15 +47,56 @@ export class EventWaiter {
 }
 
 /**
+ * The longest any wait for an event lasts before the flow re-reads its record and plans again: an
+ * event that was lost (a signal the API could not deliver) then costs at most this long, and the
+ * reconciler (shared/flows/reconciler.ts) re-delivers it sooner. Every event wait in workflows/ goes
+ * through `eventBefore` or `anyBefore` (test/repo/event-waits.test.ts checks it).
+ */
+export const REPLAN_AFTER_MS = 24 * 3600_000;
+
+/** When a wait with no due instant of its own re-plans: `REPLAN_AFTER_MS` from now. */
+export function replanAt(context: OrchestrationContext): Date {
+  return new Date(context.df.currentUtcDateTime.getTime() + REPLAN_AFTER_MS);
+}
+
+/**
  * Waits until `until` unless `event` happens first (or has already happened): true if it did. The
  * losing timer is cancelled, or the instance would stay Running until it fired.
+ *
+ * No single wait lasts longer than `REPLAN_AFTER_MS`: a wait for a later instant needs `recheck`,
+ * which reads the record between slices (true: the change the event announces is there, as good as
+ * the event). A lost event therefore delays the flow by a day at most.
  */
-export function* eventBefore(context: OrchestrationContext, event: EventWaiter, until: Date): Generator<Task, boolean, unknown> {
-  if (event.happened) return true;
-  if (until.getTime() <= context.df.currentUtcDateTime.getTime()) return false;
+export function* eventBefore(context: OrchestrationContext, event: EventWaiter, until: Date, recheck?: () => Generator<Task, boolean, unknown>): Generator<Task, boolean, unknown> {
+  for (;;) {
+    if (event.happened) return true;
+    const now = context.df.currentUtcDateTime.getTime();
+    if (until.getTime() <= now) return false;
+    const sliceEnd = Math.min(until.getTime(), now + REPLAN_AFTER_MS);
+    if (sliceEnd < until.getTime() && !recheck) throw new Error(`a wait for ${event.name} beyond ${REPLAN_AFTER_MS / 3600_000} hours needs a recheck of the record`);
+    const deadline = context.df.createTimer(new Date(sliceEnd));
+    const winner: unknown = yield context.df.Task.any([event.task, deadline]);
+    if (winner === event.task) {
+      deadline.cancel();
+      return true;
+    }
+    if (sliceEnd < until.getTime() && recheck && (yield* recheck())) return true;
+  }
+}
+
+/**
+ * Waits until one of `tasks` (event waiters' tasks, sub-orchestrations) completes or `until` passes,
+ * whichever is first: true if a task won. The losing timer is cancelled. Tasks that already
+ * completed must not be passed (the extension would wait on them anew). At most `REPLAN_AFTER_MS`:
+ * the caller re-reads its record when it returns false.
+ */
+export function* anyBefore(context: OrchestrationContext, tasks: readonly Task[], until: Date): Generator<Task, boolean, unknown> {
+  const now = context.df.currentUtcDateTime.getTime();
+  if (until.getTime() <= now) return false;
+  if (until.getTime() > now + REPLAN_AFTER_MS) throw new Error(`a wait beyond ${REPLAN_AFTER_MS / 3600_000} hours: re-plan sooner (replanAt)`);
   const deadline = context.df.createTimer(until);
-  const winner: unknown = yield context.df.Task.any([event.task, deadline]);
-  if (winner === event.task) {
+  const winner: unknown = yield context.df.Task.any([...tasks, deadline]);
+  if (winner !== deadline) {
     deadline.cancel();
     return true;
   }

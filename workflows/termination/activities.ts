@@ -8,7 +8,7 @@ import { retainCertificateRecipients } from '../../shared/termination/certificat
 import { batchResultSchema, deleteNextBatch, deleteTenantFiles, deletionTotalsSchema, recordDeletionProgress, storeDeletionSchema } from '../../shared/termination/data-deletion.js';
 import { returnTenantData } from '../../shared/termination/data-return.js';
 import { issueCertificate } from '../../shared/termination/deletion-certificate.js';
-import { beginDeletion, loadPlan, startGraceWindow, terminationPlanSchema } from '../../shared/termination/grace-window.js';
+import { beginDeletion, loadPlan, startGraceWindow, stillTerminating, terminationPlanSchema } from '../../shared/termination/grace-window.js';
 import { confirmKeyUnrecoverable, destroyTerminatedKey } from '../../shared/termination/key-destruction.js';
 import { sendTerminationNotice, terminationNoticeSchema } from '../../shared/termination/notices.js';
 
@@ -19,6 +19,13 @@ export const loadTerminationPlan = defineActivity('terminationLoadPlan', {
   input: terminationRefSchema,
   output: terminationPlanSchema,
   handler: (ref, { services }) => loadPlan(services, ref),
+});
+
+/** Read between the slices of a long wait: a reactivation whose event was lost is found in the record. */
+export const checkStillTerminating = defineActivity('terminationStillTerminating', {
+  input: terminationRefSchema,
+  output: z.boolean(),
+  handler: (ref, { services }) => stillTerminating(services, ref),
 });
 
 export const startTerminationGrace = defineActivity('terminationStartGrace', {

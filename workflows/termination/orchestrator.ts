@@ -10,6 +10,7 @@ import { REACTIVATE_EVENT, reminderInstants, TERMINATION_PHASES } from '../../sh
 import { addBatch, deletionTotalsSchema } from '../../shared/termination/data-deletion.js';
 import {
   beginTenantDeletion,
+  checkStillTerminating,
   confirmKeyGone,
   deleteBatch,
   deleteFiles,
@@ -27,7 +28,7 @@ import {
   terminationRefSchema,
   type TerminationRef,
 } from './activities.js';
-import { TERMINATION_RETRY } from './retry.js';
+import { obligationRetry } from '../reliability/obligation-retry.js';
 
 const DAY_MS = 24 * 3600_000;
 /** Documents per deletion batch: one query page and ten 100-item bulk requests. */
@@ -42,7 +43,7 @@ export const deleteTenantData = defineOrchestration('tenantDataDeletion', {
   input: terminationRefSchema.extend(deletionProgress.shape),
   output: deletionProgress,
   body: function* (context, input, self) {
-    const call = caller(context, TERMINATION_RETRY);
+    const call = caller(context, obligationRetry({ flow: 'termination' }));
     const ref = { tenantId: input.tenantId, terminationId: input.terminationId };
     let { seq, totals } = input;
     for (let i = 0; i < BATCHES_PER_GENERATION; i++) {
@@ -66,17 +67,24 @@ defineOrchestration(TERMINATION_ORCHESTRATOR, {
   input: terminationRefSchema,
   output: z.object({ outcome: z.enum(['reactivated', 'deleted']), items: z.number().int().optional() }),
   body: function* (context: OrchestrationContext, ref) {
-    const call = caller(context, TERMINATION_RETRY);
+    const atRisk = { flow: 'termination', deadline: undefined as string | undefined };
+    const call = caller(context, obligationRetry(atRisk));
     const reactivation = new EventWaiter(context, REACTIVATE_EVENT);
     const plan = yield* call(loadTerminationPlan, ref);
+    atRisk.deadline = plan.graceEndsAt;
+    // Between the daily slices of each long wait: a reactivation stored while its event was lost counts.
+    const reactivated = function* (): Generator<Task, boolean, unknown> {
+      return !(yield* call(checkStillTerminating, ref));
+    };
 
     // A termination scheduled for later takes effect at its effective instant.
     const effectiveAt = new Date(plan.effectiveAt);
     if (effectiveAt.getTime() > context.df.currentUtcDateTime.getTime()) showPhase(context, TERMINATION_PHASES, 'scheduled', { effectiveAt: plan.effectiveAt });
-    if (yield* eventBefore(context, reactivation, effectiveAt)) return yield* finishReactivated(call, ref);
+    if (yield* eventBefore(context, reactivation, effectiveAt, reactivated)) return yield* finishReactivated(call, ref);
     if ((yield* call(startTerminationGrace, ref)) === 'reactivated') return yield* finishReactivated(call, ref);
     showPhase(context, TERMINATION_PHASES, 'grace', { graceEndsAt: plan.graceEndsAt });
-    yield* call(sendNotice, { ...ref, notice: { kind: 'grace-started' } });
+    // A waived grace window ends as it starts: the contacts get a final notice instead of a reactivation window.
+    yield* call(sendNotice, { ...ref, notice: { kind: plan.graceWaived ? 'grace-waived' : 'grace-started' } });
     if (plan.disposition === 'return-then-delete') {
       // The controller's choice: a complete copy first, in the tenant's region, links sent to the contacts.
       yield* call(returnData, ref);
@@ -86,10 +94,10 @@ defineOrchestration(TERMINATION_ORCHESTRATOR, {
     // The grace window: reminders 7 days and 1 day before it ends, reactivation possible throughout.
     const graceEnd = new Date(plan.graceEndsAt);
     for (const reminder of reminderInstants(graceEnd, context.df.currentUtcDateTime)) {
-      if (yield* eventBefore(context, reactivation, reminder.at)) return yield* finishReactivated(call, ref);
+      if (yield* eventBefore(context, reactivation, reminder.at, reactivated)) return yield* finishReactivated(call, ref);
       yield* call(sendNotice, { ...ref, notice: { kind: 'grace-reminder', daysLeft: reminder.daysLeft } });
     }
-    if (yield* eventBefore(context, reactivation, graceEnd)) return yield* finishReactivated(call, ref);
+    if (yield* eventBefore(context, reactivation, graceEnd, reactivated)) return yield* finishReactivated(call, ref);
 
     // Deletion, unless a reactivation won the race at the last moment.
     if ((yield* call(beginTenantDeletion, ref)) === 'reactivated') return yield* finishReactivated(call, ref);

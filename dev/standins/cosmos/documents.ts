@@ -14,6 +14,7 @@ import {
   type StoredDoc,
 } from './internals.js';
 import { compileQuery, page, partitionFromWhere, type Page, type QueryParameter, type ResultSet } from './query-engine.js';
+import { RestoreHistory } from './restore-history.js';
 
 /** A partition key as the client sends it in `x-ms-documentdb-partitionkey` (already JSON-parsed). */
 export type PartitionKeyHeader = readonly unknown[];
@@ -71,6 +72,8 @@ export class StandInDocuments extends Documents {
   /** bumped on every insert or replace in the container */
   private version = 0;
   private results = new Map<string, CachedResult>();
+  /** Undo log for point-in-time restore (restore-history.ts). */
+  private readonly history = new RestoreHistory();
 
   // --- index maintenance --------------------------------------------------------------------------
 
@@ -87,6 +90,7 @@ export class StandInDocuments extends Documents {
   }
 
   override _set(data: ItemObject): ItemObject {
+    this.history.record(String(data.id), this._getPartition(data), this.rawGet(String(data.id), this._getPartition(data)));
     const stored = super._set(data);
     const item = this._data.get(stored._rid);
     const b = this.bucket(this._getPartition(stored), true);
@@ -103,6 +107,7 @@ export class StandInDocuments extends Documents {
   /** Removes an item from every index (the library's delete, without its lookup). */
   private unlink(data: StoredDoc): void {
     const partition: unknown = this._getPartition(data);
+    this.history.record(data.id, partition, data);
     for (const keyPath of this._uniqueKeyPaths) {
       const value: unknown = keyPath
         .slice(1)
@@ -292,6 +297,11 @@ export class StandInDocuments extends Documents {
 
   override read(request: PageRequest = {}): Page | null {
     return this.queryScoped({ query: 'SELECT * FROM c' }, request, undefined);
+  }
+
+  /** Puts the container back to its items at `instant` (ms); returns the changes undone. */
+  restoreTo(instant: number): number {
+    return this.history.undoAfter(instant, (id, partition, data) => this.restore(id, partition, data));
   }
 
   /** deleteAllItemsForPartitionKey: removes every item of the logical partition at once. */

@@ -23,6 +23,7 @@ import {
 } from './internals.js';
 import { installStore, isNoneKey, isStandInDocuments, type PartitionKeyHeader, type StandInDocuments } from './documents.js';
 import { compileQuery } from './query-engine.js';
+import { restoreAccount } from './restore-history.js';
 
 /** The Cosmos DB emulator's published key. The stand-in accepts any key; this one keeps configs uniform. */
 export const COSMOS_EMULATOR_KEY =
@@ -38,6 +39,8 @@ export interface CosmosStandIn {
   /** Test control: once this many more documents have been deleted, every write waits until `release()`. */
   holdWritesAfterDeletes(count: number): void;
   release(): void;
+  /** Point-in-time restore drill: every container back to its state at `instant` (see restore-history.ts). */
+  restoreTo(instant: Date): { changesUndone: number; containers: number };
   close(): Promise<void>;
 }
 
@@ -505,6 +508,7 @@ export async function startCosmos(options: CosmosStandInOptions): Promise<Cosmos
       controls.holdAt = controls.documentsDeleted + count;
     },
     release: () => controls.release(),
+    restoreTo: (instant: Date) => restoreAccount(created, instant),
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((err) => (err ? reject(err) : resolve()));

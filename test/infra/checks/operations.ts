@@ -334,7 +334,7 @@ export const operationsChecks: Check[] = [
 ];
 
 /** Query parameters that hold paging, formats and filters (enums, dates), never something about a person. */
-const QUERY_PARAMETERS_WITHOUT_PERSONAL_DATA = ['limit', 'cursor', 'format', 'region', 'status', 'log', 'day'];
+const QUERY_PARAMETERS_WITHOUT_PERSONAL_DATA = ['limit', 'cursor', 'format', 'region', 'status', 'log', 'day', 'version', 'attention'];
 
 /**
  * Known exceptions, reported with issue 19: the erasure routes (DELETE .../users/{userId} and

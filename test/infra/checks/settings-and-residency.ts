@@ -26,6 +26,7 @@ const PER_REGION_SETTINGS: Record<string, { module: string; output: string }> = 
   STORAGE_BLOB_URL: { module: 'modules/data-region.bicep', output: 'blobUrl' },
   EMAIL_ENDPOINT: { module: 'modules/email.bicep', output: 'endpoint' },
   EMAIL_SENDER_ADDRESS: { module: 'modules/email.bicep', output: 'senderAddress' },
+  DATA_LOCATION: { module: 'modules/data-region.bicep', output: 'location' },
 };
 
 /** Checks one per-region value (an app setting or an output) reads its own region's module instance. */
@@ -169,7 +170,7 @@ export const settingsAndResidencyChecks: Check[] = [
         assert.ok(assertWiredFromOwnRegion(infra, 'app setting', name, value), `${name} is a per-region setting this test does not know; add it to PER_REGION_SETTINGS`);
         checked++;
       }
-      assert.equal(checked, 10, 'the ten per-region settings are all wired');
+      assert.equal(checked, 12, 'the twelve per-region settings are all wired');
       const expected = Object.keys(PER_REGION_SETTINGS).flatMap((prefix) => REGIONS.map((r) => `${prefix}_${r.toUpperCase()}`));
       assert.deepEqual(expected.filter((name) => !settings.has(name)), [], 'every per-region setting is set for every region');
       let outputs = 0;
@@ -178,11 +179,12 @@ export const settingsAndResidencyChecks: Check[] = [
         assert.equal(output.value.text, settings.get(output.name)?.text, `output ${output.name} is the value of the app setting ${output.name}`);
         outputs++;
       }
-      assert.equal(outputs, 10, 'main.bicep outputs every per-region setting (azd writes them to the environment)');
+      assert.equal(outputs, 12, 'main.bicep outputs every per-region setting (azd writes them to the environment)');
       const region = infra.file('modules/data-region.bicep');
       assert.equal(region.output('cosmosEndpoint')?.value.text, 'cosmos.properties.documentEndpoint');
       assert.equal(region.output('keyVaultUrl')?.value.text, 'vault.properties.vaultUri');
       assert.equal(region.output('blobUrl')?.value.text, 'storage.properties.primaryEndpoints.blob');
+      assert.equal(region.output('location')?.value.text, 'location', "the region module's location output is the location its stores are created in");
       assert.equal(infra.file('modules/email.bicep').output('endpoint')?.value.text, "'https://${communication.properties.hostName}/'", "email.bicep's endpoint is its own Communication Services resource's host");
     },
   },

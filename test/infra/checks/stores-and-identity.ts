@@ -27,8 +27,9 @@ function lifecycleDeleteRule(infra: Infra): { prefixes: string[]; days: number }
   assert.equal(policies.length, 1, 'the region storage has one lifecycle management policy');
   assertAlwaysDeployed(infra, policies[0]!);
   const rules = policies[0]!.body.at('properties.policy.rules')?.elements() ?? [];
-  const deleting = rules.filter((r) => r.get('enabled')?.text === 'true' && r.at('definition.actions.baseBlob.delete'));
-  assert.equal(deleting.length, 1, 'one enabled rule deletes blobs');
+  // The rule for exports and packages (the erasure ledger has a rule of its own, checked with the retention schedule).
+  const deleting = rules.filter((r) => r.get('enabled')?.text === 'true' && r.at('definition.actions.baseBlob.delete') && !(r.at('definition.filters.prefixMatch')?.elements() ?? []).some((e) => (e.string ?? '').startsWith('erasure-ledger/')));
+  assert.equal(deleting.length, 1, 'one enabled rule deletes exports and packages');
   const del = deleting[0]!.at('definition.actions.baseBlob.delete')!;
   const days = Number(del.get('daysAfterCreationGreaterThan')?.text ?? del.get('daysAfterModificationGreaterThan')?.text);
   const prefixes = (deleting[0]!.at('definition.filters.prefixMatch')?.elements() ?? []).map((e) => e.string ?? '');

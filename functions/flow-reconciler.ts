@@ -1,0 +1,37 @@
+// The reconciler's timer (shared/flows/reconciler.ts): every 10 minutes in Azure
+// (FLOW_RECONCILER_SCHEDULE), and once at start-up per deployment (runOnStartup, deduplicated across
+// scaled-out instances by shared/flows/reconciler-lease.ts). It logs one line per run with its
+// counts ("reconciler: {...}"); ids and counts only, no personal data. A run with repairs that failed
+// throws, so the function-exceptions alert reports it; the next run tries again.
+import { app, type InvocationContext } from '@azure/functions';
+import * as df from 'durable-functions';
+import { getServices } from '../shared/composition.js';
+import { OpenFlowIndex } from '../shared/flows/open-flow-index.js';
+import { reconcile } from '../shared/flows/reconciler.js';
+import { ReconcilerLease } from '../shared/flows/reconciler-lease.js';
+import { CONTAINERS, CONTROL_REGION } from '../shared/store/cosmos-stores.js';
+import { durableTaskHub } from '../workflows/reliability/durable-task-hub.js';
+
+/** The first invocation in this process is the start-up run (runOnStartup). */
+let startupRun = true;
+
+export async function flowReconciler(_timer: unknown, context: InvocationContext): Promise<void> {
+  const services = getServices();
+  const lease = new ReconcilerLease(await services.stores.container(CONTROL_REGION, CONTAINERS.control));
+  const atStartup = startupRun;
+  startupRun = false;
+  if (atStartup && !(await lease.claimStartup(services.clock.now()))) {
+    context.info('reconciler: start-up run skipped, another instance reconciled moments ago');
+    return;
+  }
+  const report = await reconcile(await OpenFlowIndex.open(services), durableTaskHub(df.getClient(context)), services.clock.now(), (line) => context.info(line));
+  await lease.ran(services.clock.now());
+  if (report.failed > 0) throw new Error(`reconciler: ${report.failed} repairs failed; the next run tries again`);
+}
+
+app.timer('flowReconciler', {
+  schedule: '%FLOW_RECONCILER_SCHEDULE%',
+  runOnStartup: true,
+  extraInputs: [df.input.durableClient()],
+  handler: flowReconciler,
+});

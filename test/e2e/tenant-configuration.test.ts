@@ -1,0 +1,122 @@
+// A tenant's configuration after provisioning, end to end: the name and nominated contacts change
+// only with If-Match and a reason, by the tenant's own admins or vendor platform staff; every change
+// is kept in the configuration history (who, when, why, before and after); and a flow already
+// running writes to the contacts nominated now, never to the ones replaced.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { LocalSystem } from '../support/local-system.js';
+import { opsToken, provisionTenant } from '../support/builders.js';
+
+interface TenantBody {
+  tenantId: string;
+  name: string;
+  contacts: { security: { name: string; email: string }[]; privacy: { name: string; email: string }[] };
+}
+
+interface HistoryBody {
+  changes: {
+    version: number;
+    at: string;
+    by: { sub: string };
+    action: string;
+    fields: string[];
+    reason: string | null;
+    before: { name?: string; contacts?: { privacy?: { email: string }[] } } | null;
+    after: { name?: string; contacts?: { privacy?: { email: string }[] } } | null;
+  }[];
+}
+
+interface Problem {
+  code: string;
+  errors?: { path: string }[];
+}
+
+describe('tenant configuration and its history', () => {
+  let system: LocalSystem;
+
+  before(async () => {
+    system = await LocalSystem.start({ withPlatform: true });
+  });
+  after(async () => {
+    await system?.stop();
+  });
+
+  test('nominated contacts change with If-Match and a reason, and the history shows who, when, why, before and after', async () => {
+    const tenant = await provisionTenant(system);
+    const other = await provisionTenant(system);
+    const path = `/api/tenants/${tenant.tenantId}`;
+    const read = await system.get<TenantBody>(path, tenant.adminToken);
+    const etag = read.headers.get('etag');
+    assert.equal(etag, '"1"');
+    const newPrivacy = [{ name: 'New DPO', email: `new.dpo.${tenant.tenantId}@customer.test` }];
+
+    const patch = (body: unknown, token: string, headers: Record<string, string> = {}) => system.request<TenantBody & Problem>('PATCH', path, { token, body, headers });
+    assert.equal((await patch({ reason: 'DPO left', contacts: { privacy: newPrivacy } }, tenant.adminToken)).status, 428, 'If-Match is required');
+    assert.equal((await patch({ reason: 'DPO left', contacts: { privacy: newPrivacy } }, tenant.adminToken, { 'if-match': '"7"' })).status, 412);
+    const noReason = await patch({ contacts: { privacy: newPrivacy } }, tenant.adminToken, { 'if-match': etag! });
+    assert.equal(noReason.status, 400);
+    assert.deepEqual(noReason.body.errors?.map((e) => e.path), ['reason']);
+    assert.equal((await patch({ reason: 'x', contacts: { privacy: [] } }, tenant.adminToken, { 'if-match': etag! })).status, 400, 'at least one privacy contact stays nominated');
+    assert.equal((await patch({ reason: 'x', name: 'Hijack' }, other.adminToken, { 'if-match': etag! })).status, 403, "another tenant's admin cannot change it");
+    assert.equal((await patch({ reason: 'x', name: 'Hijack' }, await opsToken(system, 'ops.breach'), { 'if-match': etag! })).status, 403);
+    assert.equal((await system.get<TenantBody>(path, tenant.adminToken)).body.contacts.privacy[0]!.email, tenant.contacts.privacy[0]!.email, 'nothing was written');
+
+    const changed = await patch({ reason: 'Our DPO left; the new DPO takes over.', contacts: { privacy: newPrivacy } }, tenant.adminToken, { 'if-match': etag! });
+    assert.equal(changed.status, 200, JSON.stringify(changed.body));
+    assert.equal(changed.headers.get('etag'), '"2"');
+    assert.deepEqual(changed.body.contacts.privacy, newPrivacy);
+    assert.deepEqual(changed.body.contacts.security, tenant.contacts.security, 'the security contacts are kept');
+    assert.equal((await patch({ reason: 'stale', name: 'Renamed' }, tenant.adminToken, { 'if-match': etag! })).status, 412, 'a change based on the old version is refused');
+    const renamed = await patch({ reason: 'Company renamed after the merger.', name: 'Renamed Ltd' }, await opsToken(system, 'ops.platform'), { 'if-match': '"2"' });
+    assert.equal(renamed.status, 200, JSON.stringify(renamed.body));
+
+    const history = await system.get<HistoryBody>(`${path}/history`, tenant.adminToken);
+    assert.equal(history.status, 200, JSON.stringify(history.body));
+    const [provisioned, contactChange, nameChange] = history.body.changes;
+    assert.equal(history.body.changes.length, 3);
+    assert.equal(provisioned!.action, 'tenant.provisioned');
+    assert.deepEqual(contactChange!.fields, ['contacts.privacy']);
+    assert.equal(contactChange!.by.sub, `admin-of-${tenant.tenantId}`);
+    assert.equal(contactChange!.reason, 'Our DPO left; the new DPO takes over.');
+    assert.deepEqual(contactChange!.before?.contacts?.privacy?.map((c) => c.email), [tenant.contacts.privacy[0]!.email]);
+    assert.deepEqual(contactChange!.after?.contacts?.privacy?.map((c) => c.email), [newPrivacy[0]!.email]);
+    assert.deepEqual([nameChange!.fields, nameChange!.before?.name, nameChange!.after?.name, nameChange!.by.sub], [['name'], read.body.name, 'Renamed Ltd', 'ops.platform-staff-1']);
+    assert.equal((await system.get(`${path}/history`, other.adminToken)).status, 403);
+    // The history's personal data is ciphertext at rest, like the contacts themselves.
+    const stored = (await system.allDocuments('uksouth')).filter((d) => d['tenantId'] === tenant.tenantId && d['type'] === 'tenantConfigChange');
+    assert.equal(stored.length, 3);
+    assert.ok(!JSON.stringify(stored).includes(newPrivacy[0]!.email) && !JSON.stringify(stored).includes('Our DPO left'), 'no contact or reason in clear');
+    const actions = (await system.get<{ entries: { action: string }[] }>(`${path}/audit`, tenant.adminToken)).body.entries.map((e) => e.action);
+    assert.ok(actions.includes('tenant.configured') && actions.includes('tenant.history.read'));
+  });
+
+  test('a changed privacy contact receives the next DSAR reminder and the old one does not', async () => {
+    const tenant = await provisionTenant(system);
+    const created = await system.post<{ dsarId: string; dueOn: string }>(`/api/tenants/${tenant.tenantId}/dsars`, { type: 'access', subject: { email: 'person@elsewhere.test' }, receivedAt: (await system.now()).toISOString(), jurisdiction: 'GB-ENG' }, tenant.adminToken);
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    await system.settle();
+    const newPrivacy = [{ name: 'Successor DPO', email: `successor.${tenant.tenantId}@customer.test` }];
+    const changed = await system.request('PATCH', `/api/tenants/${tenant.tenantId}`, { token: tenant.adminToken, body: { reason: 'DPO replaced', contacts: { privacy: newPrivacy } }, headers: { 'if-match': '"1"' } });
+    assert.equal(changed.status, 200, JSON.stringify(changed.body));
+    await system.advance('P40D');
+    const reminders = (await system.outbox()).filter((m) => m.subject.includes(created.body.dsarId));
+    const to = (address: string) => reminders.filter((m) => m.to.includes(address)).map((m) => m.subject);
+    assert.ok(to(newPrivacy[0]!.email).some((s) => /7 days left/.test(s)) && to(newPrivacy[0]!.email).some((s) => /1 day left/.test(s)), 'the new contact gets the reminders');
+    assert.deepEqual(to(tenant.contacts.privacy[0]!.email), [], 'the old contact gets nothing');
+  });
+
+  test('contacts can still change during the termination grace window, when the deletion certificate is on its way to them', async () => {
+    const tenant = await provisionTenant(system);
+    const terminated = await system.post(`/api/tenants/${tenant.tenantId}/termination`, { disposition: 'delete' }, tenant.adminToken);
+    assert.equal(terminated.status, 202, JSON.stringify(terminated.body));
+    await system.settle();
+    const etag = (await system.get(`/api/tenants/${tenant.tenantId}`, tenant.adminToken)).headers.get('etag')!;
+    const changed = await system.request<TenantBody>('PATCH', `/api/tenants/${tenant.tenantId}`, {
+      token: tenant.adminToken,
+      body: { reason: 'Security lead replaced before the shutdown', contacts: { security: [{ name: 'New Lead', email: `lead.${tenant.tenantId}@customer.test` }] } },
+      headers: { 'if-match': etag },
+    });
+    assert.equal(changed.status, 200, JSON.stringify(changed.body));
+    assert.equal(changed.body.contacts.security[0]!.email, `lead.${tenant.tenantId}@customer.test`);
+  });
+});

@@ -1,0 +1,11 @@
+// How the sub-processor change workflow retries its activities: transient faults (throttling, a store
+// or mail service outage) with capped exponential backoff, for as long as a day, because the notice is
+// an obligation with a date: giving up after a few minutes would leave tenants untold.
+import { retryPolicy, type RetryPolicy } from '../kit/index.js';
+
+const KEEP_TRYING_MS = 24 * 3600_000;
+
+export const CHANGE_RETRY: RetryPolicy = {
+  ...retryPolicy({ maxAttempts: 1 }),
+  keepTrying: (streak) => streak.failure.retryable && streak.failedAt.getTime() - streak.firstFailedAt.getTime() < KEEP_TRYING_MS,
+};
