@@ -56,7 +56,12 @@ export const auditVerificationSchema = z
   })
   .meta({ id: 'AuditVerification' });
 
-export async function auditPage(services: Services, open: OpenTenant, options: { cursor?: string; limit: number; log?: AuditLogName }, meta: RequestMeta): Promise<z.infer<typeof auditPageSchema>> {
+export async function auditPage(
+  services: Services,
+  open: OpenTenant,
+  options: { cursor?: string; limit: number; log?: AuditLogName },
+  meta: RequestMeta,
+): Promise<z.infer<typeof auditPageSchema>> {
   return workInTenant(services, open, meta, async (tx) => {
     const page = await readPage(open.partition, options);
     const entries: AuditEntryView[] = [];

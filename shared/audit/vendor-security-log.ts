@@ -54,7 +54,15 @@ export const securityLogDaySchema = z
     day: z.iso.date(),
     counters: z.array(z.object({ hour: z.string(), route: z.string(), status: z.int(), code: z.string(), count: z.int() })),
     samples: z.array(
-      z.object({ at: z.iso.datetime(), route: z.string(), status: z.int(), code: z.string(), requestId: z.string(), callerTenantId: z.string().optional(), callerRoles: z.array(z.string()).optional() }),
+      z.object({
+        at: z.iso.datetime(),
+        route: z.string(),
+        status: z.int(),
+        code: z.string(),
+        requestId: z.string(),
+        callerTenantId: z.string().optional(),
+        callerRoles: z.array(z.string()).optional(),
+      }),
     ),
   })
   .meta({ id: 'SecurityLogDay' });

@@ -43,7 +43,10 @@ export const breachUpdateViewSchema = z
     addedBy: z.string(),
     information: z.string(),
     changed: z.array(z.enum(CONTENT_FIELDS)),
-    noticeId: z.string().nullable().meta({ description: 'The notice that carries it: the initial one or its own update notice; null while the breach is a draft' }),
+    noticeId: z
+      .string()
+      .nullable()
+      .meta({ description: 'The notice that carries it: the initial one or its own update notice; null while the breach is a draft' }),
   })
   .meta({ id: 'BreachUpdate' });
 export type BreachUpdateView = z.infer<typeof breachUpdateViewSchema>;

@@ -280,7 +280,13 @@ export const dsarViewSchema = dsarSummarySchema
     agentAuthorityReceivedAt: z.iso.datetime({ offset: true }).optional(),
     changes: z
       .union([
-        z.object({ name: z.string().optional(), email: z.string().optional(), role: z.string().nullable().optional(), department: z.string().nullable().optional(), avatarUrl: z.string().nullable().optional() }),
+        z.object({
+          name: z.string().optional(),
+          email: z.string().optional(),
+          role: z.string().nullable().optional(),
+          department: z.string().nullable().optional(),
+          avatarUrl: z.string().nullable().optional(),
+        }),
         z.literal('erased'),
       ])
       .optional(),
@@ -315,8 +321,13 @@ export const dsarViewSchema = dsarSummarySchema
     duplicates: z.array(z.object({ at: z.iso.datetime(), receivedBy: receivedBySchema, receivedAt: z.iso.datetime({ offset: true }) })),
     notices: z.array(z.object({ kind: z.string(), dueOn: dayOf.optional(), sentAt: z.iso.datetime(), recipients: z.int(), refused: z.int().optional() })),
     closedAt: z.iso.datetime().optional(),
-    transitions: z.array(z.object({ at: z.iso.datetime(), action: z.enum([...DSAR_ACTIONS, 'recorded']), from: z.enum(DSAR_STATUSES).nullable(), to: z.enum(DSAR_STATUSES), by: z.string() })),
-    duplicateLinked: z.literal(true).optional().meta({ description: 'Present when this answer is an existing open request that a duplicate submission was linked to' }),
+    transitions: z.array(
+      z.object({ at: z.iso.datetime(), action: z.enum([...DSAR_ACTIONS, 'recorded']), from: z.enum(DSAR_STATUSES).nullable(), to: z.enum(DSAR_STATUSES), by: z.string() }),
+    ),
+    duplicateLinked: z
+      .literal(true)
+      .optional()
+      .meta({ description: 'Present when this answer is an existing open request that a duplicate submission was linked to' }),
   })
   .meta({ id: 'Dsar' });
 export type DsarView = z.infer<typeof dsarViewSchema>;

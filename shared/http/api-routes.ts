@@ -3,7 +3,13 @@
 // what is served: a route's handler must return a body of the schema it declares for that status.
 import { app, type FunctionInput, type HttpHandler } from '@azure/functions';
 import { z } from 'zod';
-import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiPathsObject, type ZodOpenApiResponseObject, type ZodOpenApiResponsesObject } from 'zod-openapi';
+import {
+  createDocument,
+  type ZodOpenApiOperationObject,
+  type ZodOpenApiPathsObject,
+  type ZodOpenApiResponseObject,
+  type ZodOpenApiResponsesObject,
+} from 'zod-openapi';
 import { endpoint, type EndpointResult, type EndpointSpec } from './endpoint.js';
 import { problemSchema } from './problem.js';
 import { routePermissions, type RouteAuth } from './route-auth.js';
@@ -100,10 +106,11 @@ export function apiRoute<P, Q, B>(
  */
 export function publicRoute(
   name: string,
-  options: { route: string; method: HttpMethod; summary: string; tag: string; why: string; responses: Readonly<Record<number, { contentType: string; schema: z.ZodType }>> },
+  options: { route: string; method: HttpMethod; summary: string; tag: string; why: string; responses: NonNullable<ApiRoute['publicResponses']> },
   handler: HttpHandler,
 ): void {
-  ROUTES.push({ name, route: options.route, method: options.method, summary: options.summary, tag: options.tag, auth: { public: options.why }, responses: undefined, publicResponses: options.responses });
+  const { route, method, summary, tag } = options;
+  ROUTES.push({ name, route, method, summary, tag, auth: { public: options.why }, responses: undefined, publicResponses: options.responses });
   app.http(name, { route: options.route, methods: [options.method], authLevel: 'anonymous', handler });
 }
 
@@ -156,10 +163,16 @@ function refusals(route: ApiRoute): ZodOpenApiResponsesObject {
 function answers(route: ApiRoute): Record<string, ZodOpenApiResponseObject> {
   if (route.publicResponses) {
     return Object.fromEntries(
-      Object.entries(route.publicResponses).map(([status, { contentType, schema }]) => [status, { description: 'Success', content: { [contentType]: { schema } } }]),
+      Object.entries(route.publicResponses).map(([status, { contentType, schema }]) => [
+        status,
+        { description: 'Success', content: { [contentType]: { schema } } },
+      ]),
     );
   }
-  if (route.responses === undefined) return { [`${route.success ?? 200}`]: { description: 'Success (no response schema declared)' } };
+  if (route.responses === undefined) {
+    // Marked, so the OpenAPI test names the route until it declares its response schemas.
+    return { [`${route.success ?? 200}`]: { description: 'Success (no response schema declared yet)', 'x-response-schema-missing': true } };
+  }
   const documented: Record<string, ZodOpenApiResponseObject> = {};
   for (const [status, spec] of Object.entries(route.responses)) {
     if (spec instanceof z.ZodType) documented[status] = { description: 'Success', content: { 'application/json': { schema: spec } } };

@@ -87,13 +87,18 @@ export const recordViewSchema = z
     recordId: z.string(),
     module: z.enum(MODULES),
     status: z.enum(['active', 'erased']),
-    erasure: z.enum(['record-erased', 'subject-erased']).optional().meta({ description: 'Why the content is unavailable: erased on its own, or its data subject was erased' }),
+    erasure: z
+      .enum(['record-erased', 'subject-erased'])
+      .optional()
+      .meta({ description: 'Why the content is unavailable: erased on its own, or its data subject was erased' }),
     subjectUserId: z.string().optional(),
     peopleUserIds: z.array(z.string()),
     data: dataSchema.optional(),
     original: dataSchema.optional(),
     corrections: z
-      .array(z.object({ at: z.iso.datetime(), by: z.string(), reason: z.string(), changes: z.record(z.string(), z.object({ from: z.unknown(), to: z.unknown() })) }))
+      .array(
+        z.object({ at: z.iso.datetime(), by: z.string(), reason: z.string(), changes: z.record(z.string(), z.object({ from: z.unknown(), to: z.unknown() })) }),
+      )
       .optional(),
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),

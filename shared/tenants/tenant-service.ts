@@ -12,7 +12,16 @@ import { actorOf, tenantPartition, type OpenTenant, type RequestMeta } from './t
 import { openContacts } from './contacts.js';
 import { recordConfigChange } from './configuration.js';
 import { tenantData } from './partitions.js';
-import { CONTACTS_AAD, TENANT_DOC_ID, type NominatedContacts, type ProvisionTenantRequest, type TenantDoc, type TenantStatus, type TenantSummary, type TenantView } from './tenant.js';
+import {
+  CONTACTS_AAD,
+  TENANT_DOC_ID,
+  type NominatedContacts,
+  type ProvisionTenantRequest,
+  type TenantDoc,
+  type TenantStatus,
+  type TenantSummary,
+  type TenantView,
+} from './tenant.js';
 
 export async function provisionTenant(
   services: Services,

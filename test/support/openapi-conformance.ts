@@ -27,7 +27,10 @@ function pointIntoDocument(schema: unknown): unknown {
   if (Array.isArray(schema)) return schema.map(pointIntoDocument);
   if (schema === null || typeof schema !== 'object') return schema;
   return Object.fromEntries(
-    Object.entries(schema).map(([key, value]) => [key, key === '$ref' && typeof value === 'string' && value.startsWith('#/') ? `${DOCUMENT_ID}${value}` : pointIntoDocument(value)]),
+    Object.entries(schema).map(([key, value]) => [
+      key,
+      key === '$ref' && typeof value === 'string' && value.startsWith('#/') ? `${DOCUMENT_ID}${value}` : pointIntoDocument(value),
+    ]),
   );
 }
 
@@ -65,16 +68,20 @@ export class OpenApiConformance {
     const operation = this.operationFor(method, url);
     if (!operation) return [];
     const response = operation.responses[String(answer.status)];
-    if (!response) return [`status ${answer.status} is not documented for ${operation.operationId} (documented: ${Object.keys(operation.responses).join(', ')})`];
+    const documented = Object.keys(operation.responses).join(', ');
+    if (!response) return [`status ${answer.status} is not documented for ${operation.operationId} (documented: ${documented})`];
     const content = response.content;
-    if (!content) return answer.body === '' || answer.body === undefined ? [] : [`${operation.operationId} ${answer.status} is documented without a body, yet one came`];
+    if (!content) {
+      return answer.body === '' || answer.body === undefined ? [] : [`${operation.operationId} ${answer.status} is documented without a body, yet one came`];
+    }
     const mediaType = (answer.contentType ?? '').split(';')[0]!.trim();
     const media = content[mediaType];
     if (!media) return [`${operation.operationId} ${answer.status} answered ${mediaType || 'no content type'}; documented: ${Object.keys(content).join(', ')}`];
     if (!/json/.test(mediaType) || media.schema === undefined) return [];
     const validate = this.#validator(media.schema);
     if (validate(answer.body)) return [];
-    return (validate.errors ?? []).map((e) => `${operation.operationId} ${answer.status} body${e.instancePath} ${e.message ?? 'is invalid'} ${JSON.stringify(e.params)}`);
+    const where = `${operation.operationId} ${answer.status} body`;
+    return (validate.errors ?? []).map((e) => `${where}${e.instancePath} ${e.message ?? 'is invalid'} ${JSON.stringify(e.params)}`);
   }
 
   #validator(schema: unknown): ValidateFunction {
