@@ -10,6 +10,7 @@ import type { Services } from '../composition.js';
 import { EXPORT_CONTAINERS } from '../blob/regional-blob-storage.js';
 import { REGIONS, type Region } from '../config.js';
 import { CONTAINERS, CONTROL_REGION } from '../store/cosmos-stores.js';
+import { OpenFlowIndex } from '../flows/open-flow-index.js';
 import { tenantRecords } from '../tenants/partitions.js';
 import { instanceIndexDocId, type InstanceIndexDoc } from '../termination/instance-index.js';
 import { findTermination } from '../termination/termination-store.js';
@@ -64,6 +65,7 @@ async function purgeTerminatedTenants(services: Services, taskHub: TaskHubPurger
   const { resources: pending } = await container.items
     .query<InstanceIndexDoc>("SELECT * FROM c WHERE c.type = 'instanceIndex' AND NOT IS_DEFINED(c.purgedAt)")
     .fetchAll();
+  const openFlows = await OpenFlowIndex.open(services);
   const purged = [];
   for (const index of pending) {
     const records = await tenantRecords(services, index.tenantId);
@@ -72,6 +74,8 @@ async function purgeTerminatedTenants(services: Services, taskHub: TaskHubPurger
     let instancesPurged = 0;
     let stillRunning = false;
     for (const instanceId of index.instanceIds) {
+      // The flow owes nothing more: out of the open-flow index first, or the reconciler would start it again once purged.
+      await openFlows.remove(instanceId);
       const outcome = await taskHub.purge(instanceId);
       if (outcome === 'purged') instancesPurged++;
       if (outcome === 'running') stillRunning = true;
