@@ -7,7 +7,7 @@
 // number of tenants. Event waiters follow the kit's rule: one per event name, kept until it fires.
 import { z } from 'zod';
 import type { OrchestrationContext, Task } from 'durable-functions';
-import { caller, callOrchestration, defineOrchestration, EventWaiter, showPhase, type ActivityCall } from '../kit/index.js';
+import { anyBefore, caller, callOrchestration, defineOrchestration, EventWaiter, replanAt, showPhase, type ActivityCall } from '../kit/index.js';
 import { CHANGE_PHASES, changeMilestones, OBJECTIONS_EVENT, WITHDRAW_EVENT } from '../../shared/sub-processors/change.js';
 import { applyToList, changeRefSchema, deliverBatch, handleObjections, loadChangePlan, noticeKindSchema, remindOps, resolveTenants } from './activities.js';
 import { CHANGE_RETRY } from './retry.js';
@@ -68,16 +68,21 @@ defineOrchestration(SUB_PROCESSOR_CHANGE_ORCHESTRATOR, {
     showPhase(context, CHANGE_PHASES, 'notice-period', { effectiveAt: plan.effectiveAt, tenants });
     yield* round(context, changeId, 'notice', batches);
 
-    /** Waits for `until`, handling objections as they come; false when the change was withdrawn first. */
+    /**
+     * Waits for `until`, handling objections as they come; false when the change was withdrawn first.
+     * The wait is re-planned at least daily, and each re-plan handles the objections in the record in
+     * case their signal was lost.
+     */
     function* waitFor(until: Date): Generator<Task, boolean, unknown> {
       for (;;) {
         if (withdrawn.happened) return false;
         if (until.getTime() <= context.df.currentUtcDateTime.getTime()) return true;
-        const timer = context.df.createTimer(until);
-        const winner: unknown = yield context.df.Task.any([timer, withdrawn.task, objections.task]);
-        if (winner === timer) return true;
-        timer.cancel();
-        if (winner === objections.task) {
+        const sliceEnd = new Date(Math.min(until.getTime(), replanAt(context).getTime()));
+        if (!(yield* anyBefore(context, [withdrawn.task, objections.task], sliceEnd))) {
+          if (sliceEnd.getTime() < until.getTime()) yield* call(handleObjections, { changeId });
+          continue;
+        }
+        if (!withdrawn.happened && objections.happened) {
           objections.renew();
           yield* call(handleObjections, { changeId });
         }
