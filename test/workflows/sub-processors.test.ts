@@ -70,12 +70,16 @@ describe('sub-processor change workflow', () => {
   test('an objection wakes the workflow at once, each time, without moving its milestones', async () => {
     const host = await changeHost({ phase: 'notice-period', batches: 1, unanswered: 1 });
     await host.start('subProcessorChange', { changeId: CHANGE_ID }, INSTANCE);
+    // Each signal is handled at once (the daily re-plans also handle what the record holds).
+    const handled = (): number => host.inputsOf('subProcessorChangeObjections').length;
     await host.advance('P3D');
+    const beforeFirst = handled();
     await host.raiseEvent(INSTANCE, OBJECTIONS_EVENT, null);
-    assert.equal(host.inputsOf('subProcessorChangeObjections').length, 1);
+    assert.equal(handled(), beforeFirst + 1);
     await host.advance('P1D');
+    const beforeSecond = handled();
     await host.raiseEvent(INSTANCE, OBJECTIONS_EVENT, null);
-    assert.equal(host.inputsOf('subProcessorChangeObjections').length, 2);
+    assert.equal(handled(), beforeSecond + 1);
     await host.advance(at(START, 28 * DAY));
     assert.deepEqual(rounds(host), ['notice', 'reminder'], 'the reminder still falls 7 days before');
     await host.advance(EFFECTIVE);
