@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { azureStatusOf } from '../azure/rest-error.js';
 import type { Principal } from '../auth/principal.js';
 import { CONTAINERS, CONTROL_REGION, type CosmosStores } from '../store/cosmos-stores.js';
+import { retryLostRaces } from '../store/optimistic.js';
 
 /** Samples kept per hour, route and code; the rest are only counted. */
 export const SAMPLES_PER_HOUR = 5;
@@ -115,18 +116,18 @@ export class VendorSecurityLog {
 
 /** Adds one to a counter document (an atomic patch; the first writer creates it). Returns the new count. */
 async function increment(container: Container, pk: string, id: string, fresh: () => SecurityCounterDoc): Promise<number> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      const { resource } = await container.item(id, pk).patch<SecurityCounterDoc>([{ op: 'incr', path: '/count', value: 1 }]);
-      return resource?.count ?? 1;
-    } catch (error) {
-      if (azureStatusOf(error) !== 404 || attempt > 10) throw error;
-    }
-    try {
+  return retryLostRaces(
+    async () => {
+      try {
+        const { resource } = await container.item(id, pk).patch<SecurityCounterDoc>([{ op: 'incr', path: '/count', value: 1 }]);
+        return resource?.count ?? 1;
+      } catch (error) {
+        if (azureStatusOf(error) !== 404) throw error;
+      }
       await container.items.create(fresh());
       return 1;
-    } catch (error) {
-      if (azureStatusOf(error) !== 409) throw error;
-    }
-  }
+    },
+    // Two first writers race to create the counter: the loser (409) increments the winner's.
+    { attempts: 10, lostRace: (error) => azureStatusOf(error) === 409 },
+  );
 }

@@ -14,6 +14,7 @@ import type { UnverifiedCloseAfter } from '../config.js';
 import { calendarDateIn, daysBetween, parseInstant } from '../deadlines/index.js';
 import { ConflictError, GoneError, NotFoundError, UnprocessableError, ValidationError } from '../errors.js';
 import { packageDownloadLinks } from '../exports/tenant-export.js';
+import { retryLostRaces } from '../store/optimistic.js';
 import type { StoredDoc, TenantPartition } from '../store/tenant-partition.js';
 import type { IdempotencyOptions, TenantWork } from '../store/unit-of-work.js';
 import { openTenant, type OpenTenant, type RequestMeta, workInTenant } from '../tenants/tenant-access.js';
@@ -93,69 +94,69 @@ export async function createDsar(
   const deadline = computeDeadline(clock);
   const tenantId = open.partition.tenantId;
 
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await workInTenant(services, open, meta, async (tx) => {
-          const at = meta.now.toISOString();
-          const subject = await resolveSubject(tx, request.subject);
-          const claimId = `dsar-claim:${request.type}:${subject.key}`;
-          const claim = await tx.partition.read<DsarClaimDoc>(claimId);
-          const existing = claim ? await tx.partition.read<DsarDoc>(dsarDocId(claim.dsarId)) : undefined;
-          const openDuplicate = existing && isOpen(existing.status) ? existing : undefined;
-          // The controller's own duplicate is linked to the open request; a vendor-received one is
-          // recorded on its own, pointing at it, so the vendor neither sees nor changes that request.
-          if (openDuplicate && receivedBy === 'controller') return linkDuplicate(tx, openDuplicate, { at, by: open.actor.sub, receivedBy, receivedAt: clock.receivedAt }, viewClock(services, meta.now));
+  const submit = (): Promise<DsarResult> =>
+    workInTenant(
+      services,
+      open,
+      meta,
+      async (tx) => {
+        const at = meta.now.toISOString();
+        const subject = await resolveSubject(tx, request.subject);
+        const claimId = `dsar-claim:${request.type}:${subject.key}`;
+        const claim = await tx.partition.read<DsarClaimDoc>(claimId);
+        const existing = claim ? await tx.partition.read<DsarDoc>(dsarDocId(claim.dsarId)) : undefined;
+        const openDuplicate = existing && isOpen(existing.status) ? existing : undefined;
+        // The controller's own duplicate is linked to the open request; a vendor-received one is
+        // recorded on its own, pointing at it, so the vendor neither sees nor changes that request.
+        if (openDuplicate && receivedBy === 'controller') return linkDuplicate(tx, openDuplicate, { at, by: open.actor.sub, receivedBy, receivedAt: clock.receivedAt }, viewClock(services, meta.now));
 
-          const dsarId = `d-${randomBytes(10).toString('hex')}`;
-          const owner = await keyOwnerFor(tx.partition, subject.userId);
-          const status = initialStatus(request.identityRequired);
-          const doc: DsarDoc = {
-            id: dsarDocId(dsarId),
-            tenantId,
-            type: 'dsar',
-            dsarId,
-            instanceId: dsarInstanceId(tenantId, dsarId),
-            requestType: request.type,
-            status,
-            open: true,
-            receivedBy,
-            recordedAt: at,
-            recordedBy: open.actor.sub,
-            subject: {
-              ...(subject.userId ? { userId: subject.userId } : {}),
-              sealed: await tx.cipher.seal(owner, request.subject.email ? { email: request.subject.email } : {}, dsarAad(dsarId, 'subject')),
-            },
-            claimId,
-            identityRequired: request.identityRequired,
-            clock,
-            deadline,
-            ...(request.changes ? { changes: await tx.cipher.seal(owner, request.changes, dsarAad(dsarId, 'changes')) } : {}),
-            ...(openDuplicate ? { possibleDuplicateOf: openDuplicate.dsarId } : {}),
-            duplicates: [],
-            notices: [],
-            transitions: [{ at, action: 'recorded', from: null, to: status, by: open.actor.sub }],
-            version: 1,
-          };
-          if (!openDuplicate) {
-            const claimDoc: DsarClaimDoc = { id: claimId, tenantId, type: 'dsarClaim', dsarId };
-            if (claim) tx.raw({ kind: 'replace', doc: claimDoc, ifMatch: claim._etag!, conflict: () => new ClaimRace() });
-            else tx.create(claimDoc, () => new ClaimRace());
-          }
-          tx.create(doc);
-          tx.audit({
-            action: 'dsar.received',
-            target: { type: 'dsar', id: dsarId },
-            details: await tx.cipher.seal(owner, { requestType: request.type, receivedBy, receivedAt: clock.receivedAt, jurisdiction: clock.jurisdiction }, auditDetailsAad('dsar.received', dsarId, at)),
-          });
-          return result(await dsarView(doc, tx.cipher, viewClock(services, meta.now)), doc, true);
-        },
-        meta.idempotency,
-      );
-    } catch (error) {
-      if (error instanceof ClaimRace && attempt < 3) continue;
-      throw error;
-    }
-  }
+        const dsarId = `d-${randomBytes(10).toString('hex')}`;
+        const owner = await keyOwnerFor(tx.partition, subject.userId);
+        const status = initialStatus(request.identityRequired);
+        const doc: DsarDoc = {
+          id: dsarDocId(dsarId),
+          tenantId,
+          type: 'dsar',
+          dsarId,
+          instanceId: dsarInstanceId(tenantId, dsarId),
+          requestType: request.type,
+          status,
+          open: true,
+          receivedBy,
+          recordedAt: at,
+          recordedBy: open.actor.sub,
+          subject: {
+            ...(subject.userId ? { userId: subject.userId } : {}),
+            sealed: await tx.cipher.seal(owner, request.subject.email ? { email: request.subject.email } : {}, dsarAad(dsarId, 'subject')),
+          },
+          claimId,
+          identityRequired: request.identityRequired,
+          clock,
+          deadline,
+          ...(request.changes ? { changes: await tx.cipher.seal(owner, request.changes, dsarAad(dsarId, 'changes')) } : {}),
+          ...(openDuplicate ? { possibleDuplicateOf: openDuplicate.dsarId } : {}),
+          duplicates: [],
+          notices: [],
+          transitions: [{ at, action: 'recorded', from: null, to: status, by: open.actor.sub }],
+          version: 1,
+        };
+        if (!openDuplicate) {
+          const claimDoc: DsarClaimDoc = { id: claimId, tenantId, type: 'dsarClaim', dsarId };
+          if (claim) tx.raw({ kind: 'replace', doc: claimDoc, ifMatch: claim._etag!, conflict: () => new ClaimRace() });
+          else tx.create(claimDoc, () => new ClaimRace());
+        }
+        tx.create(doc);
+        tx.audit({
+          action: 'dsar.received',
+          target: { type: 'dsar', id: dsarId },
+          details: await tx.cipher.seal(owner, { requestType: request.type, receivedBy, receivedAt: clock.receivedAt, jurisdiction: clock.jurisdiction }, auditDetailsAad('dsar.received', dsarId, at)),
+        });
+        return result(await dsarView(doc, tx.cipher, viewClock(services, meta.now)), doc, true);
+      },
+      meta.idempotency,
+    );
+  // Two submissions for one person and type race for its claim: the loser runs again and is linked to the winner.
+  return retryLostRaces(submit, { attempts: 3, lostRace: (error) => error instanceof ClaimRace });
 }
 
 export function vendorReceipt(result: DsarResult): VendorReceipt {

@@ -18,6 +18,7 @@ import { buildSubjectPackage } from '../exports/subject-package.js';
 import { eraseRecord } from '../records/record-service.js';
 import type { ModuleName, RecordDoc } from '../records/record.js';
 import type { TenantPartition } from '../store/tenant-partition.js';
+import { tenantData } from '../tenants/partitions.js';
 import { runTenantWork, type TenantWork } from '../store/unit-of-work.js';
 import type { OpenTenant } from '../tenants/tenant-access.js';
 import { allowsReads, TENANT_DOC_ID, type TenantDoc } from '../tenants/tenant.js';
@@ -28,7 +29,6 @@ import { DSAR_WORKFLOW_ACTOR, keyOwnerFor, settle } from './dsar-service.js';
 import { canTransition, transition } from './lifecycle.js';
 import { noticeName, sendDsarNotice } from './notices.js';
 import { restrictionDocId, type RestrictionDoc } from './restriction.js';
-import { dsarPartition } from './workflow-steps.js';
 import { CURRENT_VERSION } from '../store/versioning.js';
 
 interface Meta {
@@ -42,7 +42,7 @@ const fulfillable = (doc: DsarDoc | undefined): doc is DsarDoc => doc !== undefi
 
 /** Carries out the requested fulfilment. An expected refusal (a DomainError) is recorded as a failure; anything else throws for the retry. */
 export async function fulfilRequest(services: Services, ref: DsarRef, meta: Meta): Promise<'completed' | 'failed' | 'skipped'> {
-  const partition = await dsarPartition(services, ref.tenantId);
+  const partition = await tenantData(services, ref.tenantId);
   const doc = await partition.read<DsarDoc>(dsarDocId(ref.dsarId));
   if (!fulfillable(doc)) return 'skipped';
   const tenant = await partition.read<TenantDoc>(TENANT_DOC_ID);

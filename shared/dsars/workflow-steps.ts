@@ -7,8 +7,7 @@ import type { Services } from '../composition.js';
 import { auditDetailsAad } from '../audit/audit-log.js';
 import type { TenantPartition } from '../store/tenant-partition.js';
 import { runTenantWork } from '../store/unit-of-work.js';
-import { parseTenantId } from '../tenancy/tenant-id.js';
-import { tenantPartition } from '../tenants/tenant-access.js';
+import { tenantData } from '../tenants/partitions.js';
 import { TENANT_DOC_ID, type TenantDoc } from '../tenants/tenant.js';
 import { dsarDocId, type DsarDoc, type DsarNoticeRecord, type DsarRef } from './dsar.js';
 import { DSAR_WORKFLOW_ACTOR, keyOwnerFor, settle } from './dsar-service.js';
@@ -16,15 +15,9 @@ import { AWAITING, canTransition, clockRuns, transition, type DsarAction } from 
 import { noticeName, sendDsarNotice, type DsarNotice } from './notices.js';
 import { awaitingSince, planOf, stepKey, unverifiedClosure, type DeadlineStep, type DsarPlan } from './schedule.js';
 
-export async function dsarPartition(services: Services, tenantId: string): Promise<TenantPartition> {
-  const parsed = parseTenantId(tenantId);
-  if (!parsed) throw new Error(`not a tenant id: ${tenantId}`);
-  return tenantPartition(services, parsed.tenantId, parsed.region);
-}
-
 /** The next thing to do; a request that no longer exists (its tenant was deleted) is closed. */
 export async function loadPlan(services: Services, ref: DsarRef, now: Date): Promise<DsarPlan> {
-  const partition = await dsarPartition(services, ref.tenantId);
+  const partition = await tenantData(services, ref.tenantId);
   const doc = await partition.read<DsarDoc>(dsarDocId(ref.dsarId));
   if (!doc) return { phase: 'closed', status: 'cancelled' };
   return planOf(doc, now, services.config.dsar.unverifiedCloseAfter);
@@ -70,7 +63,7 @@ async function recordNotice(
 
 /** DPA section 8: a request the vendor received directly goes to the controller's privacy contacts. */
 export async function forwardToController(services: Services, ref: DsarRef, now: Date, requestId: string): Promise<number> {
-  const partition = await dsarPartition(services, ref.tenantId);
+  const partition = await tenantData(services, ref.tenantId);
   const doc = await partition.read<DsarDoc>(dsarDocId(ref.dsarId));
   if (!doc || doc.notices.some((n) => n.kind === 'forwarded')) return 0;
   const notice: DsarNotice = { kind: 'forwarded' };
@@ -93,7 +86,7 @@ export async function forwardToController(services: Services, ref: DsarRef, now:
  * is sent, and the workflow plans again.
  */
 export async function takeDeadlineStep(services: Services, ref: DsarRef, step: DeadlineStep, now: Date, requestId: string): Promise<'done' | 'stale'> {
-  const partition = await dsarPartition(services, ref.tenantId);
+  const partition = await tenantData(services, ref.tenantId);
   const doc = await partition.read<DsarDoc>(dsarDocId(ref.dsarId));
   if (step.kind === 'close-unverified') return closeUnverified(services, partition, doc, step, now, requestId);
   if (!doc || !clockRuns(doc.status) || doc.deadline.dueOn !== step.dueOn) return 'stale';

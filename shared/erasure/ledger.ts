@@ -14,6 +14,7 @@ import type { Clock } from '../clock.js';
 import type { Region } from '../config.js';
 import { ServiceUnavailableError } from '../errors.js';
 import { CONTAINERS, type CosmosStores } from '../store/cosmos-stores.js';
+import { retryLostRaces, type OptimisticOptions } from '../store/optimistic.js';
 import { tenantRef } from '../tenants/partitions.js';
 
 export type ErasureEntry =
@@ -29,7 +30,12 @@ const HEAD_BLOB = 'head.json';
 const APPLIED_DOC = { id: 'erasure-ledger-applied', tenantId: '_erasure-ledger' } as const;
 /** A verdict that the region is in step with its ledger is trusted this long (app clock). */
 const FRESH_FOR_MS = 30_000;
-const MAX_ATTEMPTS = 8;
+/** Raising a mark races other writers raising it: each lost race (412, or 409 on the first write) reads again. */
+const RACES: OptimisticOptions = {
+  attempts: 8,
+  lostRace: (error) => azureStatusOf(error) === 412 || azureStatusOf(error) === 409,
+  exhausted: () => new ServiceUnavailableError('ERASURE_LEDGER.BUSY', 'The erasure ledger is being written by many others at once; retry shortly.'),
+};
 
 function entryKey(entry: ErasureEntry): string {
   switch (entry.kind) {
@@ -126,19 +132,13 @@ export class ErasureLedger {
   /** Moves the region's mark forward to `at` (never back), with optimistic concurrency. */
   async #raiseApplied(region: Region, at: string): Promise<void> {
     const container = await this.#appliedContainer(region);
-    for (let attempt = 1; ; attempt++) {
+    await retryLostRaces(async () => {
       const current = await this.#applied(region);
       if (current && current.appliedThrough >= at) return;
       const doc = { ...APPLIED_DOC, type: 'erasureLedgerApplied', appliedThrough: at };
-      try {
-        if (current?._etag) await container.item(APPLIED_DOC.id, APPLIED_DOC.tenantId).replace(doc, { accessCondition: { type: 'IfMatch', condition: current._etag } });
-        else await container.items.create(doc);
-        return;
-      } catch (error) {
-        const status = azureStatusOf(error);
-        if ((status !== 409 && status !== 412) || attempt >= MAX_ATTEMPTS) throw error;
-      }
-    }
+      if (current?._etag) await container.item(APPLIED_DOC.id, APPLIED_DOC.tenantId).replace(doc, { accessCondition: { type: 'IfMatch', condition: current._etag } });
+      else await container.items.create(doc);
+    }, RACES);
   }
 }
 
@@ -156,19 +156,13 @@ async function readHead(ledger: ContainerClient): Promise<{ head: { latestAt: st
 
 /** Moves the ledger's newest-entry mark forward to `at` (never back), with conditional writes. */
 async function raiseHead(ledger: ContainerClient, at: string): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
+  await retryLostRaces(async () => {
     const current = await readHead(ledger);
     if (current && current.head.latestAt >= at) return;
     const body = JSON.stringify({ latestAt: at });
-    try {
-      await ledger.getBlockBlobClient(HEAD_BLOB).upload(body, Buffer.byteLength(body), {
-        conditions: current ? { ifMatch: current.etag } : { ifNoneMatch: '*' },
-        blobHTTPHeaders: { blobContentType: 'application/json' },
-      });
-      return;
-    } catch (error) {
-      const status = azureStatusOf(error);
-      if ((status !== 409 && status !== 412) || attempt >= MAX_ATTEMPTS) throw error;
-    }
-  }
+    await ledger.getBlockBlobClient(HEAD_BLOB).upload(body, Buffer.byteLength(body), {
+      conditions: current ? { ifMatch: current.etag } : { ifNoneMatch: '*' },
+      blobHTTPHeaders: { blobContentType: 'application/json' },
+    });
+  }, RACES);
 }

@@ -10,7 +10,8 @@ import type { Services } from '../composition.js';
 import type { Region } from '../config.js';
 import { MODULES, type ModuleName } from '../records/record.js';
 import { tenantPartition } from '../tenants/tenant-access.js';
-import { parseTenantId, type TenantId } from '../tenancy/tenant-id.js';
+import { type TenantId } from '../tenancy/tenant-id.js';
+import { tenantRef } from '../tenants/partitions.js';
 import { blobSink, exportFileName, FORMAT_NOTES, MANIFEST_NAME, type ExportFormat, type ExportSubject, type ManifestFile, type PackageManifest } from './tenant-export.js';
 import { AUDIT_COLUMNS, collectDataColumns, USER_COLUMNS } from './tenant-rows.js';
 import { subjectAuditRows, subjectRecordColumns, subjectRecordRows, subjectUserRows, type SubjectRecordRow } from './subject-rows.js';
@@ -45,10 +46,8 @@ const CONTAINER = 'packages' as const;
 
 /** Writes (or finds) the subject's package; returns its manifest. Links come from `packageDownloadLinks`. */
 export async function buildSubjectPackage(services: Services, request: SubjectPackageRequest): Promise<SubjectPackageManifest> {
-  const parsed = parseTenantId(request.tenantId);
-  if (!parsed) throw new Error(`not a tenant id: ${request.tenantId}`);
   if (!JOB_ID.test(request.jobId)) throw new Error(`a package job id is letters, digits, '.', '_' and '-' (at most 100): ${request.jobId}`);
-  const { tenantId, region } = parsed;
+  const { tenantId, region } = tenantRef(request.tenantId);
   const prefix = `${tenantId}/${request.jobId}/`;
   const stored = await services.blobs.readSmall(region, CONTAINER, prefix + MANIFEST_NAME);
   if (stored) return JSON.parse(stored.toString('utf8')) as SubjectPackageManifest;

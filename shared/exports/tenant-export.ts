@@ -9,7 +9,8 @@ import type { Services } from '../composition.js';
 import type { Region } from '../config.js';
 import { MODULES, type ModuleName } from '../records/record.js';
 import { tenantPartition } from '../tenants/tenant-access.js';
-import { parseTenantId, type TenantId } from '../tenancy/tenant-id.js';
+import { type TenantId } from '../tenancy/tenant-id.js';
+import { tenantRef } from '../tenants/partitions.js';
 import type { TenantCipher } from '../crypto/keyring.js';
 import type { TenantPartition } from '../store/tenant-partition.js';
 import { EXPORT_CONTAINERS, type ExportContainer, type RegionalBlobStorage } from '../blob/regional-blob-storage.js';
@@ -160,10 +161,9 @@ export async function exportTenantData(services: Services, request: ExportReques
 
 /** Removes every export and package of a tenant from its region (tenant deletion); counts per container. */
 export async function deleteTenantExports(blobs: RegionalBlobStorage, tenantId: TenantId): Promise<Record<ExportContainer, number>> {
-  const parsed = parseTenantId(tenantId);
-  if (!parsed) throw new Error(`not a tenant id: ${tenantId}`);
+  const { region } = tenantRef(tenantId);
   const counts = {} as Record<ExportContainer, number>;
-  for (const container of EXPORT_CONTAINERS) counts[container] = await blobs.deletePrefix(parsed.region, container, `${tenantId}/`);
+  for (const container of EXPORT_CONTAINERS) counts[container] = await blobs.deletePrefix(region, container, `${tenantId}/`);
   return counts;
 }
 
@@ -248,8 +248,7 @@ function linkExpiry(services: Services, now: Date): Date {
 }
 
 function jobScope(services: Services, request: ExportRequest): { tenantId: TenantId; region: Region; now: Date; prefix: string } {
-  const parsed = parseTenantId(request.tenantId);
-  if (!parsed) throw new Error(`not a tenant id: ${request.tenantId}`);
+  const parsed = tenantRef(request.tenantId);
   if (!JOB_ID.test(request.jobId)) throw new Error(`an export job id is letters, digits, '.', '_' and '-' (at most 100): ${request.jobId}`);
   return { tenantId: parsed.tenantId, region: parsed.region, now: request.now ?? services.clock.now(), prefix: `${parsed.tenantId}/${request.jobId}/` };
 }

@@ -8,7 +8,8 @@ import { AUDIT_LOGS, type AuditLogName } from '../audit/chain.js';
 import { ERASED, type KeyOwner, type Keyring, type TenantCipher } from '../crypto/keyring.js';
 import { isEncryptedValue, type EncryptedValue } from '../crypto/field-cipher.js';
 import { ConflictError, PreconditionFailedError, UnprocessableError } from '../errors.js';
-import { BatchConflict, type BatchOp, type StoredDoc, type TenantPartition } from './tenant-partition.js';
+import { retryLostRaces } from './optimistic.js';
+import { BatchConflict, type BatchOp, type ConflictMeaning, type StoredDoc, type TenantPartition } from './tenant-partition.js';
 
 const IDEMPOTENCY_TTL_SECONDS = 24 * 3600;
 
@@ -92,52 +93,79 @@ export async function runTenantWork<T>(
   idempotency?: IdempotencyOptions,
 ): Promise<T> {
   const chooseLane = laneChooser(partition.auditLanes);
-  for (let attempt = 1; ; attempt++) {
-    const tx = new TenantWork(partition, keyring.cipherFor(partition, context.now), context);
+  try {
+    return await retryLostRaces(() => attemptTenantWork(keyring, partition, context, work, idempotency, chooseLane), {
+      attempts: MAX_ATTEMPTS,
+      lostRace: (error) => error instanceof WorkConflict && error.meaning === 'retry',
+    });
+  } catch (error) {
+    if (!(error instanceof WorkConflict)) throw error;
+    // A concurrent twin of this request (same Idempotency-Key) committed first: answer with its result.
     if (idempotency) {
-      const replay = await replayIdempotent<T>(tx, idempotency);
+      const replay = await replayIdempotent<T>(new TenantWork(partition, keyring.cipherFor(partition, context.now), context), idempotency);
       if (replay.found) return replay.value;
     }
-    const result = await work(tx);
-    const ops = [...tx.cipher.pendingOps.map((op) => ({ ...op, conflict: 'retry' as const })), ...tx.ops];
-    if (idempotency) {
-      const doc: IdempotencyDoc = {
-        id: idempotency.docId,
-        tenantId: partition.tenantId,
-        type: 'idempotency',
-        requestHash: idempotency.requestHash,
-        response: await tx.cipher.seal(tx.replyOwner, result, idempotency.docId),
-        ttl: IDEMPOTENCY_TTL_SECONDS,
-      };
-      ops.push({ kind: 'create', doc, conflict: 'retry' });
-    }
-    const lanes: Partial<Record<AuditLogName, number>> = {};
-    for (let laneAttempt = 1; ; laneAttempt++) {
-      for (const log of AUDIT_LOGS) lanes[log] = chooseLane(log, lanes[log]);
-      const batch = [...ops, ...(await appendOperations(partition, tx.audits, context, lanes))];
-      try {
-        await partition.commit(batch);
-        tx.committed();
-        return result;
-      } catch (error) {
-        if (!(error instanceof BatchConflict)) throw error;
-        const meaning = batch[error.index]?.conflict;
-        if (meaning === 'lane' && laneAttempt < MAX_LANE_ATTEMPTS) {
-          // Another writer took that chain's head: the rest of the batch is still valid, so only the
-          // audit entries move to another chain, after a short random pause that spreads the racers.
-          await pause(randomInt(1 + Math.min(50, 2 * laneAttempt)));
-          continue;
-        }
-        if (meaning === 'retry' && attempt < MAX_ATTEMPTS) break;
-        // A concurrent twin of this request (same Idempotency-Key) committed first: answer with its result.
-        if (idempotency) {
-          const replay = await replayIdempotent<T>(new TenantWork(partition, keyring.cipherFor(partition, context.now), context), idempotency);
-          if (replay.found) return replay.value;
-        }
-        if (typeof meaning === 'function') throw meaning();
-        if (error.status === 412) throw new PreconditionFailedError('RESOURCE.CHANGED', 'The resource changed; read it again and retry.');
-        throw new ConflictError('RESOURCE.CONFLICT', `The change conflicts with the current state (${error.status}).`);
+    if (typeof error.meaning === 'function') throw error.meaning();
+    if (error.conflict.status === 412) throw new PreconditionFailedError('RESOURCE.CHANGED', 'The resource changed; read it again and retry.');
+    throw new ConflictError('RESOURCE.CONFLICT', `The change conflicts with the current state (${error.conflict.status}).`);
+  }
+}
+
+/** A batch refused for the operation at fault, with what that operation's conflict means. */
+class WorkConflict extends Error {
+  constructor(
+    readonly conflict: BatchConflict,
+    readonly meaning: ConflictMeaning | undefined,
+  ) {
+    super(`batch conflict (${conflict.status})`);
+  }
+}
+
+/** One run of the work and its commit; a lost race on bookkeeping is thrown as a WorkConflict. */
+async function attemptTenantWork<T>(
+  keyring: Keyring,
+  partition: TenantPartition,
+  context: AuditContext,
+  work: (tx: TenantWork) => Promise<T>,
+  idempotency: IdempotencyOptions | undefined,
+  chooseLane: ReturnType<typeof laneChooser>,
+): Promise<T> {
+  const tx = new TenantWork(partition, keyring.cipherFor(partition, context.now), context);
+  if (idempotency) {
+    const replay = await replayIdempotent<T>(tx, idempotency);
+    if (replay.found) return replay.value;
+  }
+  const result = await work(tx);
+  const ops = [...tx.cipher.pendingOps.map((op) => ({ ...op, conflict: 'retry' as const })), ...tx.ops];
+  if (idempotency) {
+    const doc: IdempotencyDoc = {
+      id: idempotency.docId,
+      tenantId: partition.tenantId,
+      type: 'idempotency',
+      requestHash: idempotency.requestHash,
+      response: await tx.cipher.seal(tx.replyOwner, result, idempotency.docId),
+      ttl: IDEMPOTENCY_TTL_SECONDS,
+    };
+    ops.push({ kind: 'create', doc, conflict: 'retry' });
+  }
+  const lanes: Partial<Record<AuditLogName, number>> = {};
+  for (let laneAttempt = 1; ; laneAttempt++) {
+    for (const log of AUDIT_LOGS) lanes[log] = chooseLane(log, lanes[log]);
+    const batch = [...ops, ...(await appendOperations(partition, tx.audits, context, lanes))];
+    try {
+      await partition.commit(batch);
+      tx.committed();
+      return result;
+    } catch (error) {
+      if (!(error instanceof BatchConflict)) throw error;
+      const meaning = batch[error.index]?.conflict;
+      if (meaning === 'lane' && laneAttempt < MAX_LANE_ATTEMPTS) {
+        // Another writer took that chain's head: the rest of the batch is still valid, so only the
+        // audit entries move to another chain, after a short random pause that spreads the racers.
+        await pause(randomInt(1 + Math.min(50, 2 * laneAttempt)));
+        continue;
       }
+      throw new WorkConflict(error, meaning);
     }
   }
 }

@@ -6,6 +6,7 @@ import type { Principal } from '../auth/principal.js';
 import { REGIONS, type Region } from '../config.js';
 import { ConflictError, UnprocessableError } from '../errors.js';
 import { CONTAINERS } from '../store/cosmos-stores.js';
+import { retryLostRaces } from '../store/optimistic.js';
 import { runTenantWork } from '../store/unit-of-work.js';
 import { newTenantId, siblingTenantIds, type TenantId } from '../tenancy/tenant-id.js';
 import { actorOf, tenantPartition, type OpenTenant, type RequestMeta } from './tenant-access.js';
@@ -36,7 +37,7 @@ export async function provisionTenant(
   const context = { actor: actorOf(principal), requestId: meta.requestId, now: meta.now };
   // Two requests with one key race to commit the tenant: the key document and the tenant document
   // commit together, so the loser finds the winner's tenant on its second look and answers with it.
-  for (let attempt = 1; ; attempt++) {
+  const provision = async (): Promise<{ view: TenantView; created: boolean }> => {
     const existing = await partition.read<TenantDoc>(TENANT_DOC_ID);
     if (existing) {
       if (existing.provisioningRequestHash !== meta.idempotency?.requestHash) {
@@ -46,36 +47,32 @@ export async function provisionTenant(
     }
     if (meta.idempotency) await refuseKeyUsedInAnotherRegion(services, tenantId);
     const key = await services.keyring.prepareTenantKey(partition, meta.now);
-    try {
-      const tenant = await runTenantWork(services.keyring, partition, context, async (tx) => {
-        tx.cipher.usePendingTenantKey(key.dataKey);
-        const doc: TenantDoc = {
-          id: TENANT_DOC_ID,
-          tenantId,
-          type: 'tenant',
-          name: request.name,
-          region: request.region,
-          status: 'active',
-          contacts: await tx.cipher.seal({ kind: 'tenant' }, request.contacts, CONTACTS_AAD),
-          createdAt: meta.now.toISOString(),
-          createdBy: principal.sub,
-          statusChangedAt: meta.now.toISOString(),
-          version: 1,
-          ...(meta.idempotency ? { provisioningRequestHash: meta.idempotency.requestHash } : {}),
-        };
-        tx.create(key.doc, () => new ProvisioningRace());
-        tx.create(doc, () => new ProvisioningRace());
-        tx.audit({ action: 'tenant.provisioned', target: { type: 'tenant', id: tenantId } });
-        await recordConfigChange(tx, { version: 1, action: 'tenant.provisioned', fields: ['name', 'contacts.security', 'contacts.privacy'], reason: 'provisioned', before: {}, after: { name: request.name, contacts: request.contacts } });
-        tx.afterCommit(() => services.keyring.rememberCommittedTenantKey(tenantId, key.dataKey));
-        return doc;
-      });
-      return { view: await tenantView(services, { partition, tenant, actor: context.actor }), created: true };
-    } catch (error) {
-      if (error instanceof ProvisioningRace && attempt < 3) continue;
-      throw error;
-    }
-  }
+    const tenant = await runTenantWork(services.keyring, partition, context, async (tx) => {
+      tx.cipher.usePendingTenantKey(key.dataKey);
+      const doc: TenantDoc = {
+        id: TENANT_DOC_ID,
+        tenantId,
+        type: 'tenant',
+        name: request.name,
+        region: request.region,
+        status: 'active',
+        contacts: await tx.cipher.seal({ kind: 'tenant' }, request.contacts, CONTACTS_AAD),
+        createdAt: meta.now.toISOString(),
+        createdBy: principal.sub,
+        statusChangedAt: meta.now.toISOString(),
+        version: 1,
+        ...(meta.idempotency ? { provisioningRequestHash: meta.idempotency.requestHash } : {}),
+      };
+      tx.create(key.doc, () => new ProvisioningRace());
+      tx.create(doc, () => new ProvisioningRace());
+      tx.audit({ action: 'tenant.provisioned', target: { type: 'tenant', id: tenantId } });
+      await recordConfigChange(tx, { version: 1, action: 'tenant.provisioned', fields: ['name', 'contacts.security', 'contacts.privacy'], reason: 'provisioned', before: {}, after: { name: request.name, contacts: request.contacts } });
+      tx.afterCommit(() => services.keyring.rememberCommittedTenantKey(tenantId, key.dataKey));
+      return doc;
+    });
+    return { view: await tenantView(services, { partition, tenant, actor: context.actor }), created: true };
+  };
+  return retryLostRaces(provision, { attempts: 3, lostRace: (error) => error instanceof ProvisioningRace });
 }
 
 /** Another request with the same Idempotency-Key committed this tenant first. */

@@ -32,6 +32,13 @@ describe('retry delays', () => {
     assert.equal(policy.keepTrying(streak(6)), false);
     assert.equal(policy.keepTrying(streak(1, false)), false);
   });
+  test('the time policy keeps trying until its time since the first failure is spent, and stops at once on a failure retrying cannot help', () => {
+    const day = retryPolicy({ keepTryingForMs: 24 * 3600_000 });
+    const streak = (hours: number, retryable = true): FailureStreak => ({ activity: 'a', attempts: 40, firstFailedAt: new Date(0), failedAt: new Date(hours * 3600_000), failure: { ...failure, retryable } });
+    assert.equal(day.keepTrying(streak(23.9)), true);
+    assert.equal(day.keepTrying(streak(24)), false);
+    assert.equal(day.keepTrying(streak(0, false)), false);
+  });
 });
 
 test('crossed() is true once per streak: at the first failure at or past the threshold', () => {

@@ -36,13 +36,23 @@ export interface RetryPolicy {
 
 export const MAX_RETRY_DELAY_MS = 5 * 60_000;
 
-/** A policy that gives up after `maxAttempts` tries, and at once on a failure that says retrying cannot help. */
-export function retryPolicy(options: { maxAttempts: number; firstDelayMs?: number; backoffCoefficient?: number; maxDelayMs?: number }): RetryPolicy {
+/** How long a policy keeps trying: a number of tries, or a time since the streak's first failure. */
+export type RetryBudget = { maxAttempts: number } | { keepTryingForMs: number };
+
+/**
+ * A policy that gives up when its budget is spent (`maxAttempts` tries, or `keepTryingForMs` of
+ * failing), and at once on a failure that says retrying cannot help.
+ */
+export function retryPolicy(options: RetryBudget & { firstDelayMs?: number; backoffCoefficient?: number; maxDelayMs?: number }): RetryPolicy {
+  const withinBudget =
+    'maxAttempts' in options
+      ? (streak: FailureStreak): boolean => streak.attempts < options.maxAttempts
+      : (streak: FailureStreak): boolean => streak.failedAt.getTime() - streak.firstFailedAt.getTime() < options.keepTryingForMs;
   return {
     firstDelayMs: options.firstDelayMs ?? 5_000,
     backoffCoefficient: options.backoffCoefficient ?? 2,
     maxDelayMs: Math.min(options.maxDelayMs ?? MAX_RETRY_DELAY_MS, MAX_RETRY_DELAY_MS),
-    keepTrying: (streak) => streak.failure.retryable && streak.attempts < options.maxAttempts,
+    keepTrying: (streak) => streak.failure.retryable && withinBudget(streak),
   };
 }
 

@@ -3,9 +3,4 @@
 // an obligation with a date: giving up after a few minutes would leave tenants untold.
 import { retryPolicy, type RetryPolicy } from '../kit/index.js';
 
-const KEEP_TRYING_MS = 24 * 3600_000;
-
-export const CHANGE_RETRY: RetryPolicy = {
-  ...retryPolicy({ maxAttempts: 1 }),
-  keepTrying: (streak) => streak.failure.retryable && streak.failedAt.getTime() - streak.firstFailedAt.getTime() < KEEP_TRYING_MS,
-};
+export const CHANGE_RETRY: RetryPolicy = retryPolicy({ keepTryingForMs: 24 * 3600_000 });

@@ -4,9 +4,4 @@
 // leave them untold. The grant itself never depends on it: every request checks the clock.
 import { retryPolicy, type RetryPolicy } from '../kit/index.js';
 
-const KEEP_TRYING_MS = 24 * 3600_000;
-
-export const SUPPORT_GRANT_RETRY: RetryPolicy = {
-  ...retryPolicy({ maxAttempts: 1 }),
-  keepTrying: (streak) => streak.failure.retryable && streak.failedAt.getTime() - streak.firstFailedAt.getTime() < KEEP_TRYING_MS,
-};
+export const SUPPORT_GRANT_RETRY: RetryPolicy = retryPolicy({ keepTryingForMs: 24 * 3600_000 });
