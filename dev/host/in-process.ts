@@ -115,6 +115,11 @@ export class InProcessDurableHost {
     return this.#engine.store.all().map((r) => this.status(r.instanceId));
   }
 
+  /** The most history events each instance has held in any generation, for checks that no history grows with the work. */
+  historySizes(): Map<string, number> {
+    return new Map(this.#engine.store.all().map((r) => [r.instanceId, Math.max(r.largestHistory ?? 0, r.history.length)]));
+  }
+
   /** Inputs of every call of `activity`, in order. */
   inputsOf(activity: string): unknown[] {
     return this.calls.filter((c) => c.activity === activity).map((c) => c.input);

@@ -2,12 +2,13 @@
 // alert, reminders to ops at 48 and 66 hours and an escalation at 70 while the notices are unsent,
 // raced against their release: the human interaction pattern), then a fan-out of one notice workflow
 // per affected tenant (and per tenant added by an update) for the initial notice and for every
-// update, each re-sending its notice every 24 hours, at most three times, until the tenant
+// update, through a tree of bounded fan-out nodes (workflows/kit/fan-out.ts: no history grows with the
+// number of tenants), each notice workflow re-sending its notice every 24 hours, at most three times, until the tenant
 // acknowledges it; ops are alerted when one stays unacknowledged 24 hours after its last re-send. Inputs and outputs carry ids and instants only. Event
 // waiters follow the kit's rule (workflows/kit/events.ts): one per event name, kept until it fires.
 import { z } from 'zod';
 import type { Task } from 'durable-functions';
-import { anyBefore, caller, defineOrchestration, eventBefore, EventWaiter, replanAt, showPhase, startOrchestration } from '../kit/index.js';
+import { anyBefore, caller, defineFanOut, defineOrchestration, eventBefore, EventWaiter, replanAt, showPhase, startOrchestration, type FanOutShape } from '../kit/index.js';
 import { ACKNOWLEDGE_EVENT, BREACH_PHASES, CLOSE_EVENT, noticeInstanceId, RELEASE_EVENT, updateEvent } from '../../shared/breaches/breach.js';
 import { clockSchedule } from '../../shared/breaches/clock.js';
 import { MAX_RESENDS, RESEND_AFTER_MS } from '../../shared/breaches/notice.js';
@@ -37,6 +38,19 @@ export const tenantNotice = defineOrchestration(TENANT_BREACH_NOTICE_ORCHESTRATO
     const alerted = yield* call(alertUnacknowledgedNotice, ref);
     return { outcome: alerted === 'acknowledged' ? ('acknowledged' as const) : ('unacknowledged' as const), resends: MAX_RESENDS };
   },
+});
+
+/**
+ * A leaf starts 50 notice workflows, a node above at most 20 nodes: about 200 history events per
+ * instance at most (each child adds its creation and, on completion, an episode of three events);
+ * 10,000 tenants make a tree of 1 + 20 + 200 nodes.
+ */
+export const BREACH_NOTICE_FAN_OUT: FanOutShape = { leafSize: 50, branching: 20 };
+
+export const noticeFanOut = defineFanOut('breachNoticeFanOut', {
+  item: noticeRefSchema,
+  shape: BREACH_NOTICE_FAN_OUT,
+  start: (context, ref) => startOrchestration(context, tenantNotice, ref, noticeInstanceId(ref.breachId, ref.tenantId, ref.seq)),
 });
 
 export const BREACH_ORCHESTRATOR = 'breachNotification';
@@ -92,23 +106,25 @@ defineOrchestration(BREACH_ORCHESTRATOR, {
     const tenants = yield* call(resolveBreachTenants, { breachId });
     let after = -1;
     let nextUpdate: EventWaiter | undefined;
-    for (;;) {
+    for (let round = 0; ; round++) {
       const due = yield* call(breachNoticesDue, { breachId, after });
-      const notices: Task[] = [];
+      const refs: { breachId: string; tenantId: string; seq: number }[] = [];
       for (const seq of due.seqs) {
-        for (const tenantId of tenants) notices.push(startOrchestration(context, tenantNotice, { breachId, tenantId, seq }, noticeInstanceId(breachId, tenantId, seq)));
+        for (const tenantId of tenants) refs.push({ breachId, tenantId, seq });
         after = seq;
       }
-      for (const { tenantId, seq } of due.added) notices.push(startOrchestration(context, tenantNotice, { breachId, tenantId, seq }, noticeInstanceId(breachId, tenantId, seq)));
+      for (const { tenantId, seq } of due.added) refs.push({ breachId, tenantId, seq });
+      // One fan-out tree per round of notices: this history holds one child per round, not per tenant.
+      const notices: Task[] = refs.length > 0 ? [startOrchestration(context, noticeFanOut, { items: refs }, `${context.df.instanceId}:notices-${round}`)] : [];
       showPhase(context, BREACH_PHASES, 'notifying', { tenants: tenants.length, latestNotice: after });
       // One name per update, so each waiter is awaited once (kept while still pending after a re-plan).
       if (!nextUpdate || nextUpdate.happened || nextUpdate.name !== updateEvent(due.nextUpdate)) nextUpdate = new EventWaiter(context, updateEvent(due.nextUpdate));
       const closedInRecord = due.closed === true;
       // Fan-in is not awaited before the next update: an update must not wait for acknowledgements.
       // A completed task is never yielded again inside a race: the extension would wait on it anew.
-      // The notices race one by one, not as a Task.all: the extension ends a Task.all only when every
-      // notice has finished, the JS library at the first failure, and a wait issued in between is
-      // never woken in the extension (a failed notice would stop every later update).
+      // The round's tree races on its own, not inside a Task.all: the extension ends a Task.all only
+      // when every task has finished, the JS library at the first failure, and a wait issued in
+      // between is never woken in the extension (a failed notice would stop every later update).
       const stops = closed.happened ? [nextUpdate.task] : [nextUpdate.task, closed.task];
       // Each wait re-plans after a day: an update or a close whose event was lost is found in the record.
       if (notices.length > 0 && !closedInRecord) yield* anyBefore(context, [...stops, ...notices], replanAt(context));

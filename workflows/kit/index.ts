@@ -8,3 +8,4 @@ export { callOrchestration, CONTINUED_AS_NEW, defineOrchestration, startOrchestr
 export { anyBefore, eventBefore, EventWaiter, REPLAN_AFTER_MS, replanAt, waitUntil } from './events.js';
 export { showPhase, showStatus, type StatusDetails } from './status.js';
 export { startOrSignal, type FlowInstance, type Signal, type StartOrSignalOptions, type StartOrSignalOutcome } from './start-or-signal.js';
+export { defineFanOut, fanOutSlices, type FanOutShape } from './fan-out.js';

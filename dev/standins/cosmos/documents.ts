@@ -15,6 +15,8 @@ import {
 } from './internals.js';
 import { compileQuery, page, partitionFromWhere, type Page, type QueryParameter, type ResultSet } from './query-engine.js';
 import { RestoreHistory } from './restore-history.js';
+import { fullKeyOf, isUnder, keyPaths } from './partition-keys.js';
+import { itemBytes, PartitionSizes, type PartitionLimits } from './partition-cap.js';
 
 /** A partition key as the client sends it in `x-ms-documentdb-partitionkey` (already JSON-parsed). */
 export type PartitionKeyHeader = readonly unknown[];
@@ -74,6 +76,21 @@ export class StandInDocuments extends Documents {
   private results = new Map<string, CachedResult>();
   /** Undo log for point-in-time restore (restore-history.ts). */
   private readonly history = new RestoreHistory();
+  /** Bytes per logical partition, against the account's scaled-down cap (partition-cap.ts). */
+  private readonly sizes = new PartitionSizes();
+  /** Set by the container factory: the account's partition limits. */
+  limits: PartitionLimits | undefined;
+
+  /** Every path of the key, when it has more than one (MultiHash); see partition-keys.ts. */
+  private get multiHashPaths(): string[][] | undefined {
+    return this._partitionKeyPath.length > 1 ? keyPaths(this._partitionKeyPath) : undefined;
+  }
+
+  /** The logical partition of an item: the value of every path of the key (the library takes the first only). */
+  override _getPartition(data: Parameters<Documents['_getPartition']>[0]): ReturnType<Documents['_getPartition']> {
+    const paths = this.multiHashPaths;
+    return (paths ? fullKeyOf(paths, data) : super._getPartition(data)) as ReturnType<Documents['_getPartition']>;
+  }
 
   // --- index maintenance --------------------------------------------------------------------------
 
@@ -92,6 +109,7 @@ export class StandInDocuments extends Documents {
   override _set(data: ItemObject): ItemObject {
     this.history.record(String(data.id), this._getPartition(data), this.rawGet(String(data.id), this._getPartition(data)));
     const stored = super._set(data);
+    this.sizes.add(bucketKey(this._getPartition(stored)), itemBytes(stored as unknown as StoredDoc));
     const item = this._data.get(stored._rid);
     const b = this.bucket(this._getPartition(stored), true);
     if (item) b.items.set(stored._rid, item);
@@ -116,6 +134,7 @@ export class StandInDocuments extends Documents {
       this._index.delete(this._getId(keyPath, value as string, partition));
     }
     this._data.delete(data._rid);
+    this.sizes.add(bucketKey(partition), -itemBytes(data));
     const b = this.bucket(partition, false);
     this.sorted = undefined;
     if (b) {
@@ -174,11 +193,18 @@ export class StandInDocuments extends Documents {
 
   override create(data: Parameters<Documents['create']>[0]): ItemObject {
     validateItemTtl(data);
+    const partition = this._getPartition(data);
+    const existing = this.rawGet(String(data.id), partition);
+    // A clash is the library's 409; only a write that would land is weighed against the cap.
+    if (!existing) this.sizes.check(this.limits, bucketKey(partition), 0, itemBytes(data));
     return super.create(data);
   }
 
   override replace(data: Parameters<Documents['replace']>[0], original: Parameters<Documents['replace']>[1]): ItemObject {
     validateItemTtl(data);
+    const partition = this._getPartition(data);
+    const old = this.rawGet(String(data.id), partition);
+    this.sizes.check(this.limits, bucketKey(partition), old ? itemBytes(old) : 0, itemBytes(data));
     return super.replace(data, original);
   }
 
@@ -190,8 +216,9 @@ export class StandInDocuments extends Documents {
    * compiled query performs into a single pass.
    */
   private liveDocs(scope: PartitionKeyHeader | undefined): StoredDoc[] {
-    const b = scope ? this.bucket(scope[0], false) : undefined;
-    if (scope && !b) return [];
+    const single = this.bucketOfScope(scope);
+    const b = single === undefined ? undefined : this.bucket(single.value, false);
+    if (single && !b) return [];
     let sorted = b ? b.sorted : this.sorted;
     if (!sorted) {
       sorted = [...(b ? b.items.values() : this._data.values())].map((item) => item.read() as StoredDoc);
@@ -200,7 +227,7 @@ export class StandInDocuments extends Documents {
       else this.sorted = sorted;
     }
     const defaultTtl = this.defaultTtl();
-    const extra = scope ? this.hierarchicalFilter(scope) : undefined;
+    const extra = scope && !single ? this.prefixFilter(scope) : undefined;
     if (typeof defaultTtl !== 'number' && !extra) return sorted;
     const now = Date.now();
     const out: StoredDoc[] = [];
@@ -212,20 +239,23 @@ export class StandInDocuments extends Documents {
     return out;
   }
 
-  /** The library indexes only the first partition key path; later components filter here. */
-  private hierarchicalFilter(scope: PartitionKeyHeader): ((d: StoredDoc) => boolean) | undefined {
-    if (scope.length < 2) return undefined;
-    const coll = this._parent.read() as { partitionKey?: { paths?: string[] } } | undefined;
-    const paths = (coll?.partitionKey?.paths ?? []).map((p) => p.slice(1).split('/'));
-    return (d) =>
-      scope.every((value, i) => {
-        if (i === 0 || !paths[i]) return true;
-        const actual = (paths[i] as string[]).reduce<unknown>(
-          (o, k) => (o !== null && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined),
-          d,
-        );
-        return isNoneKey(value) ? actual === undefined : actual === value;
-      });
+  /**
+   * The one logical partition a query scope names, if it names one: the value for a single-path key,
+   * the encoded full key when a MultiHash scope gives every path; undefined for the whole container or
+   * a prefix of a MultiHash key (then `prefixFilter` picks the partitions under it).
+   */
+  private bucketOfScope(scope: PartitionKeyHeader | undefined): { value: unknown } | undefined {
+    if (!scope) return undefined;
+    const paths = this.multiHashPaths;
+    if (!paths) return { value: scope[0] };
+    if (scope.length < paths.length) return undefined;
+    return { value: this._getPartition(docWithKey(paths, scope) as Parameters<Documents['_getPartition']>[0]) };
+  }
+
+  /** Items under a prefix of a MultiHash key (a query naming the tenant only, say). */
+  private prefixFilter(scope: PartitionKeyHeader): (d: StoredDoc) => boolean {
+    const prefix = scope.map((v) => (isNoneKey(v) ? undefined : v));
+    return (d) => isUnder(this._getPartition(d), prefix);
   }
 
   private isLive = (env: Record<string, unknown>, getRid: (env: Record<string, unknown>) => unknown): boolean => {
@@ -255,7 +285,8 @@ export class StandInDocuments extends Documents {
       if (pinned) scope = [pinned.value];
     }
     const cacheKey = JSON.stringify([params.query, params.parameters ?? [], scope === undefined ? 'all' : scope.map(bucketKey)]);
-    const version = scope ? (this.bucket(scope[0], false)?.version ?? -1) : this.version;
+    const single = this.bucketOfScope(scope);
+    const version = single ? (this.bucket(single.value, false)?.version ?? -1) : this.version;
     const cached = this.results.get(cacheKey);
     let set: ResultSet;
     if (cached && cached.version === version) {
@@ -312,6 +343,19 @@ export class StandInDocuments extends Documents {
   }
 }
 
+/** An item carrying `values` at `paths` (to compute the encoded key of a scope). */
+function docWithKey(paths: readonly string[][], values: readonly unknown[]): Record<string, unknown> {
+  const doc: Record<string, unknown> = {};
+  paths.forEach((path, i) => {
+    let node = doc;
+    path.forEach((k, j) => {
+      if (j === path.length - 1) node[k] = isNoneKey(values[i]) ? undefined : values[i];
+      else node = (node[k] ??= {}) as Record<string, unknown>;
+    });
+  });
+  return doc;
+}
+
 /** `{}` in a partition key header is the SDK's encoding of "no value" (PartitionKey.None / undefined). */
 export function isNoneKey(value: unknown): boolean {
   return value !== null && typeof value === 'object' && !Array.isArray(value) && Object.keys(value).length === 0;
@@ -333,7 +377,11 @@ function uniqueKeyPaths(data: unknown): string[] {
 class StandInCollections extends Collections {
   override _newItem(data: ItemObject | undefined | null): Collection {
     const collection = super._newItem(data);
-    if (data) collection.documents = new StandInDocuments(collection, partitionKeyPaths(data), uniqueKeyPaths(data)) as Documents;
+    if (data) {
+      const documents = new StandInDocuments(collection, partitionKeyPaths(data), uniqueKeyPaths(data));
+      documents.limits = limitsOf(this);
+      collection.documents = documents as Documents;
+    }
     return collection;
   }
 
@@ -361,17 +409,26 @@ class StandInCollections extends Collections {
   }
 }
 
+/** The partition limits of the account a container list belongs to (set when its database is made). */
+const LIMITS = new WeakMap<object, PartitionLimits>();
+function limitsOf(owner: object): PartitionLimits | undefined {
+  return LIMITS.get(owner);
+}
+
 class StandInDatabases extends Databases {
   override _newItem(data: ItemObject | undefined | null): ReturnType<InstanceType<typeof Databases>['_newItem']> {
     const database = super._newItem(data);
     Object.setPrototypeOf(database.collections, StandInCollections.prototype);
+    const limits = limitsOf(this);
+    if (limits) LIMITS.set(database.collections, limits);
     return database;
   }
 }
 
-/** Makes every database and container created in `account` use the stand-in's store. */
-export function installStore(account: Account): void {
+/** Makes every database and container created in `account` use the stand-in's store, under `limits`. */
+export function installStore(account: Account, limits: PartitionLimits = { capBytes: undefined }): void {
   Object.setPrototypeOf(account.databases, StandInDatabases.prototype);
+  LIMITS.set(account.databases, limits);
 }
 
 export function isStandInDocuments(docs: unknown): docs is StandInDocuments {

@@ -24,6 +24,8 @@ import {
 import { installStore, isNoneKey, isStandInDocuments, type PartitionKeyHeader, type StandInDocuments } from './documents.js';
 import { compileQuery } from './query-engine.js';
 import { restoreAccount } from './restore-history.js';
+import { fullKeyHeader, keyPaths } from './partition-keys.js';
+import { isPartitionFull, PARTITION_FULL_SUBSTATUS, partitionCapFromEnv, type PartitionLimits } from './partition-cap.js';
 
 /** The Cosmos DB emulator's published key. The stand-in accepts any key; this one keeps configs uniform. */
 export const COSMOS_EMULATOR_KEY =
@@ -41,6 +43,8 @@ export interface CosmosStandIn {
   release(): void;
   /** Point-in-time restore drill: every container back to its state at `instant` (see restore-history.ts). */
   restoreTo(instant: Date): { changesUndone: number; containers: number };
+  /** The scaled-down logical partition cap in bytes (undefined: none); see partition-cap.ts. */
+  setPartitionCap(bytes: number | undefined): void;
   close(): Promise<void>;
 }
 
@@ -97,6 +101,8 @@ export interface CosmosStandInOptions {
   region: string;
   host?: string;
   port?: number;
+  /** Logical partition cap in bytes (default: COSMOS_STANDIN_PARTITION_CAP_BYTES, else none). */
+  partitionCapBytes?: number;
 }
 
 type Body = Record<string, unknown> | unknown[] | null | undefined;
@@ -256,6 +262,9 @@ async function batchDocuments(account: Account, req: IncomingMessage, res: Serve
     const id = String(op.resourceBody?.id ?? op.id ?? '');
     let result: OperationResult;
     try {
+      if (atomic && typeof op.partitionKey === 'string' && op.partitionKey !== batchKey) {
+        throw Object.assign(new Error('Every operation of a transactional batch must be in the partition of the batch.'), { badRequest: true });
+      }
       if (atomic && op.resourceBody && op.operationType !== 'Patch') {
         const own: unknown = docs._getPartition(op.resourceBody);
         if (JSON.stringify(own ?? null) !== JSON.stringify(batchPartition ?? null)) {
@@ -296,12 +305,17 @@ async function batchDocuments(account: Account, req: IncomingMessage, res: Serve
           return { message: `Operation type '${String(op.operationType)}' is not supported in Batch.` };
       }
     } catch (err) {
-      if (!(err as { badRequest?: boolean }).badRequest) throw err;
-      result = { statusCode: 400, body: { code: 'BadRequest', message: (err as Error).message } };
+      if (isPartitionFull(err)) {
+        result = { statusCode: 403, body: { code: 'Forbidden', message: err.message, subStatusCode: PARTITION_FULL_SUBSTATUS } };
+      } else {
+        if (!(err as { badRequest?: boolean }).badRequest) throw err;
+        result = { statusCode: 400, body: { code: 'BadRequest', message: (err as Error).message } };
+      }
     }
     if (result.statusCode >= 400) {
       failed = i;
-      results.push({ statusCode: result.statusCode, requestCharge: 0, ...messageOf(result.body) });
+      const subStatusCode = (result.body as { subStatusCode?: unknown } | undefined)?.subStatusCode;
+      results.push({ statusCode: result.statusCode, requestCharge: 0, ...(typeof subStatusCode === 'number' ? { subStatusCode } : {}), ...messageOf(result.body) });
     } else {
       const resourceBody = result.body as StoredDoc | undefined;
       results.push({ statusCode: result.statusCode, requestCharge: 1, eTag: resourceBody?._etag, resourceBody });
@@ -376,6 +390,20 @@ function normalisedPath(req: IncomingMessage): string {
   return path;
 }
 
+/**
+ * A point operation or batch on a MultiHash container names its logical partition by the values of
+ * every path; the item store indexes the encoded full key (partition-keys.ts), so the header is
+ * rewritten to it here, and a partial key is refused (400).
+ */
+function toFullKeyHeader(account: Account, req: IncomingMessage, { dbId, collId }: Params): void {
+  const definition = account.database(dbId as string).collection(collId as string).read() as { partitionKey?: { paths?: string[] } } | undefined;
+  const paths = definition?.partitionKey?.paths ?? [];
+  if (paths.length < 2) return;
+  const given = partitionKeyOf(header(req, 'x-ms-documentdb-partitionkey'));
+  if (!given) return;
+  req.headers['x-ms-documentdb-partitionkey'] = fullKeyHeader(keyPaths(paths), given);
+}
+
 const DOCS = /^\/dbs\/([^/]+)\/colls\/([^/]+)\/docs$/;
 const DOC = /^\/dbs\/([^/]+)\/colls\/([^/]+)\/docs\/([^/]+)$/;
 const PARTITION_DELETE = /^\/dbs\/([^/]+)\/colls\/([^/]+)\/operations\/partitionkeydelete$/;
@@ -392,6 +420,9 @@ function dispatch(account: Account, req: IncomingMessage, res: ServerResponse): 
       res.statusCode = 404;
       return { code: 'NotFound', message: 'Resource Not Found' };
     }
+  }
+  if ((m = DOC.exec(path)) || (req.method === 'POST' && isTrue(req, 'x-ms-cosmos-is-batch-request') && (m = DOCS.exec(path)))) {
+    toFullKeyHeader(account, req, params(m, 'dbId', 'collId'));
   }
   if (req.method === 'POST' && (m = DOCS.exec(path))) {
     const isQuery = isTrue(req, 'x-ms-documentdb-isquery') || header(req, 'content-type') === 'application/query+json';
@@ -448,7 +479,11 @@ async function handle(account: Account, req: IncomingMessage, res: ServerRespons
     body = await dispatch(account, req, res);
     if (req.method === 'DELETE' && /\/docs\/[^/]+$/.test((req.url ?? '').split('?')[0] ?? '') && res.statusCode < 300) controls.deleted(1);
   } catch (err) {
-    if ((err as { badRequest?: boolean }).badRequest || err instanceof queryInternals.SyntaxError) {
+    if (isPartitionFull(err)) {
+      res.statusCode = 403;
+      res.setHeader('x-ms-substatus', String(PARTITION_FULL_SUBSTATUS));
+      body = { code: 'Forbidden', message: err.message };
+    } else if ((err as { badRequest?: boolean }).badRequest || err instanceof queryInternals.SyntaxError) {
       res.statusCode = 400;
       body = { code: 'BadRequest', message: (err as Error).message };
     } else {
@@ -488,7 +523,8 @@ export async function startCosmos(options: CosmosStandInOptions): Promise<Cosmos
   const publicHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
   const endpoint = `http://${publicHost}:${port}`;
   const created = new Account(publicHost, port);
-  installStore(created);
+  const limits: PartitionLimits = { capBytes: options.partitionCapBytes ?? partitionCapFromEnv() };
+  installStore(created, limits);
   // The account document names its locations; make them this endpoint (HTTP) in this region.
   const meta = created.read() as Record<string, unknown>;
   const location = [{ name: options.region, databaseAccountEndpoint: `${endpoint}/` }];
@@ -509,6 +545,9 @@ export async function startCosmos(options: CosmosStandInOptions): Promise<Cosmos
     },
     release: () => controls.release(),
     restoreTo: (instant: Date) => restoreAccount(created, instant),
+    setPartitionCap: (bytes: number | undefined) => {
+      limits.capBytes = bytes;
+    },
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((err) => (err ? reject(err) : resolve()));
