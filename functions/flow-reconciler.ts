@@ -24,8 +24,8 @@ export async function flowReconciler(_timer: unknown, context: InvocationContext
   startupRun = false;
   // Erasures whose ledger entry a crash or an outage cut short, first and on every instance's start
   // (safe to repeat): the ledger must not wait for the request to be retried.
-  const erasuresCompleted = await completePendingErasures(services, services.clock.now(), context.invocationId);
-  if (erasuresCompleted > 0) context.info(`reconciler: ${erasuresCompleted} committed erasures entered in the ledger`);
+  const erasures = await completePendingErasures(services, services.clock.now(), context.invocationId);
+  if (erasures.completed + erasures.failed > 0) context.info(`reconciler: erasures entered in the ledger ${JSON.stringify(erasures)}`);
   if (atStartup && !(await lease.claimStartup(services.clock.now()))) {
     context.info('reconciler: start-up run skipped, another instance reconciled moments ago');
     return;
@@ -33,6 +33,7 @@ export async function flowReconciler(_timer: unknown, context: InvocationContext
   const report = await reconcile(await OpenFlowIndex.open(services), durableTaskHub(df.getClient(context)), services.clock.now(), (line) => context.info(line));
   await lease.ran(services.clock.now());
   if (report.failed > 0) throw new Error(`reconciler: ${report.failed} repairs failed; the next run tries again`);
+  if (erasures.failed > 0) throw new Error(`reconciler: ${erasures.failed} erasures could not be entered in the ledger yet; the next run tries again`);
 }
 
 app.timer('flowReconciler', {

@@ -46,16 +46,30 @@ export async function completeErasure(services: Services, actor: AuditActor, ent
   await (await tenantData(services, entry.tenantId)).deleteIds([pendingErasureDocId(entry)]);
 }
 
-/** Finishes every erasure whose follow-up was cut short; returns how many were finished. */
-export async function completePendingErasures(services: Services, now: Date, requestId: string): Promise<number> {
+/**
+ * Finishes every erasure whose follow-up was cut short. A region or an erasure that fails is
+ * counted and left for the next run; the others go on (one region's outage stops nothing elsewhere).
+ */
+export async function completePendingErasures(services: Services, now: Date, requestId: string): Promise<{ completed: number; failed: number }> {
   let completed = 0;
+  let failed = 0;
   for (const region of REGIONS) {
-    const container = await services.stores.container(region, CONTAINERS.tenantData);
-    const { resources } = await container.items.query<PendingErasureDoc>({ query: "SELECT * FROM c WHERE c.type = 'erasurePending'" }).fetchAll();
-    for (const marker of resources) {
-      await completeErasure(services, RECONCILER_ACTOR, marker.entry, { requestId, now });
-      completed++;
+    let markers: PendingErasureDoc[];
+    try {
+      const container = await services.stores.container(region, CONTAINERS.tenantData);
+      markers = (await container.items.query<PendingErasureDoc>({ query: "SELECT * FROM c WHERE c.type = 'erasurePending'" }).fetchAll()).resources;
+    } catch {
+      failed++;
+      continue;
+    }
+    for (const marker of markers) {
+      try {
+        await completeErasure(services, RECONCILER_ACTOR, marker.entry, { requestId, now });
+        completed++;
+      } catch {
+        failed++;
+      }
     }
   }
-  return completed;
+  return { completed, failed };
 }
