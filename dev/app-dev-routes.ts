@@ -7,6 +7,7 @@ import { json, problem } from './host/http/json-response.js';
 import { DEV_ISSUER_JWKS_PATH, type DevIssuer } from './dev-issuer.js';
 import type { PlatformAddresses } from './platform/addresses.js';
 import { answerFault, FaultRegistry, FaultRequestError, type Fault } from './platform/faults.js';
+import type { SentEmail } from './standins/email.js';
 
 export class AppDevRoutes {
   constructor(
@@ -131,8 +132,18 @@ export class AppDevRoutes {
   async #outbox(): Promise<unknown[]> {
     if (!this.deps.platform) return [];
     const response = await fetch(`${this.deps.platform.email.outboxUrl ?? this.deps.platform.email.url}/outbox`);
-    const messages = (await response.json()) as { to: string[]; cc?: string[]; bcc?: string[]; subject: string; text?: string; html?: string; sentAt: string; id: string }[];
-    return messages.map((m) => ({ id: m.id, to: m.to, cc: m.cc ?? [], bcc: m.bcc ?? [], subject: m.subject, text: m.text ?? null, html: m.html ?? null, sentAt: m.sentAt }));
+    const messages = (await response.json()) as (Pick<SentEmail, 'to' | 'subject' | 'text' | 'html' | 'sentAt' | 'id' | 'attachments'> & { cc?: string[]; bcc?: string[] })[];
+    return messages.map((m) => ({
+      id: m.id,
+      to: m.to,
+      cc: m.cc ?? [],
+      bcc: m.bcc ?? [],
+      subject: m.subject,
+      text: m.text ?? null,
+      html: m.html ?? null,
+      sentAt: m.sentAt,
+      ...(m.attachments ? { attachments: m.attachments } : {}),
+    }));
   }
 
   async #token(res: ServerResponse, body: Buffer): Promise<boolean> {

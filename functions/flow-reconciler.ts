@@ -2,7 +2,8 @@
 // (FLOW_RECONCILER_SCHEDULE), and once at start-up per deployment (runOnStartup, deduplicated across
 // scaled-out instances by shared/flows/reconciler-lease.ts). It logs one line per run with its
 // counts ("reconciler: {...}"); ids and counts only, no personal data. A run with repairs that failed
-// throws, so the function-exceptions alert reports it; the next run tries again.
+// throws, so the function-exceptions alert reports it; the next run tries again. Each run first
+// enters in the erasure ledger the committed erasures a crash kept out of it (shared/erasure/pending.ts).
 import { app, type InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import { getServices } from '../shared/composition.js';
@@ -11,6 +12,7 @@ import { reconcile } from '../shared/flows/reconciler.js';
 import { ReconcilerLease } from '../shared/flows/reconciler-lease.js';
 import { CONTAINERS, CONTROL_REGION } from '../shared/store/cosmos-stores.js';
 import { durableTaskHub } from '../workflows/reliability/durable-task-hub.js';
+import { completePendingErasures } from '../shared/erasure/pending.js';
 
 /** The first invocation in this process is the start-up run (runOnStartup). */
 let startupRun = true;
@@ -20,6 +22,10 @@ export async function flowReconciler(_timer: unknown, context: InvocationContext
   const lease = new ReconcilerLease(await services.stores.container(CONTROL_REGION, CONTAINERS.control));
   const atStartup = startupRun;
   startupRun = false;
+  // Erasures whose ledger entry a crash or an outage cut short, first and on every instance's start
+  // (safe to repeat): the ledger must not wait for the request to be retried.
+  const erasures = await completePendingErasures(services, services.clock.now(), context.invocationId);
+  if (erasures.completed + erasures.failed > 0) context.info(`reconciler: erasures entered in the ledger ${JSON.stringify(erasures)}`);
   if (atStartup && !(await lease.claimStartup(services.clock.now()))) {
     context.info('reconciler: start-up run skipped, another instance reconciled moments ago');
     return;
@@ -27,6 +33,7 @@ export async function flowReconciler(_timer: unknown, context: InvocationContext
   const report = await reconcile(await OpenFlowIndex.open(services), durableTaskHub(df.getClient(context)), services.clock.now(), (line) => context.info(line));
   await lease.ran(services.clock.now());
   if (report.failed > 0) throw new Error(`reconciler: ${report.failed} repairs failed; the next run tries again`);
+  if (erasures.failed > 0) throw new Error(`reconciler: ${erasures.failed} erasures could not be entered in the ledger yet; the next run tries again`);
 }
 
 app.timer('flowReconciler', {

@@ -5,6 +5,7 @@ import { apiRoute } from '../shared/http/api-routes.js';
 import { tenantParams } from '../shared/http/common.js';
 import { cancelTermination, readTermination, requestTermination } from '../shared/termination/termination-service.js';
 import { readCertificate } from '../shared/termination/deletion-certificate.js';
+import { CERTIFICATE_PDF, certificateFileNames, renderCertificatePdf } from '../shared/termination/certificate-document.js';
 import { readReturnedData, returnedDataSchema } from '../shared/termination/data-return.js';
 import { REACTIVATE_EVENT, requestTerminationSchema } from '../shared/termination/termination.js';
 import { TERMINATION_ORCHESTRATOR } from '../workflows/termination/orchestrator.js';
@@ -82,13 +83,39 @@ apiRoute(
 
 apiRoute(
   'getDeletionCertificate',
-  { route: 'tenants/{tenantId}/deletion-certificate', method: 'GET', summary: 'The signed deletion certificate (final if issued, else interim)', responses: { 200: deletionCertificateViewSchema }, tag: 'Termination' },
+  {
+    route: 'tenants/{tenantId}/deletion-certificate',
+    method: 'GET',
+    summary: 'The signed deletion certificate (final if issued, else interim); as a readable PDF with Accept: application/pdf',
+    responses: { 200: { json: deletionCertificateViewSchema, alternative: { mediaType: CERTIFICATE_PDF, description: 'the certificate rendered as a PDF document' } } },
+    tag: 'Termination',
+  },
   {
     auth: { tenant: 'termination.manage' },
     params: tenantParams,
-    handle: async ({ principal, params, services }) => ({ status: 200, body: await readCertificate(services, principal, params.tenantId) }),
+    handle: async ({ principal, params, services, request }) => {
+      const { certificate, claims, issuedAt } = await readCertificate(services, principal, params.tenantId);
+      // JSON (the JWS and its claims) stays the default; the PDF only for a caller who asks for it.
+      if (!acceptsPdf(request.headers.get('accept'))) return { status: 200, body: { certificate, claims } };
+      const pdf = await renderCertificatePdf({ certificate, claims, issuedAt });
+      const headers = { 'content-type': CERTIFICATE_PDF, 'content-disposition': `inline; filename="${certificateFileNames(claims).pdf}"` };
+      return { status: 200, bytes: pdf, headers };
+    },
   },
 );
+
+/** Whether the Accept header asks for the PDF before JSON (a PDF listed with q=0 is refused, not asked for). */
+function acceptsPdf(accept: string | null): boolean {
+  if (!accept) return false;
+  const ranges = accept.split(',').map((part) => {
+    const [type, ...parameters] = part.trim().toLowerCase().split(';');
+    const q = parameters.map((p) => p.trim()).find((p) => p.startsWith('q='));
+    return { type: type!.trim(), q: q ? Number(q.slice(2)) : 1 };
+  });
+  const quality = (type: string): number => ranges.find((r) => r.type === type)?.q ?? 0;
+  const pdf = quality(CERTIFICATE_PDF);
+  return pdf > 0 && pdf >= Math.max(quality('application/json'), quality('*/*'), quality('application/*'));
+}
 
 apiRoute(
   'getReturnedData',

@@ -38,8 +38,8 @@ export interface SentEmail {
   text?: string;
   html?: string;
   headers: Record<string, string>;
-  /** Attachment metadata only; the content is not kept. */
-  attachments?: { name: string; contentType: string; sizeBytes: number }[];
+  /** Attachment metadata and a SHA-256 of the content (hex); the content itself is not kept. */
+  attachments?: { name: string; contentType: string; sizeBytes: number; sha256?: string }[];
   replyTo?: string[];
   /** ISO 8601 UTC, read from the (possibly virtual) clock when the send was accepted. */
   sentAt: string;
@@ -125,7 +125,7 @@ const sentEmail: z.ZodType<SentEmail> = z.object({
   html: z.string().optional(),
   headers: z.record(z.string(), z.string()),
   attachments: z
-    .array(z.object({ name: z.string(), contentType: z.string(), sizeBytes: z.number() }))
+    .array(z.object({ name: z.string(), contentType: z.string(), sizeBytes: z.number(), sha256: z.string().optional() }))
     .optional(),
   replyTo: z.array(z.string()).optional(),
   sentAt: z.string(),
@@ -406,6 +406,7 @@ function toSentEmail(message: EmailMessageBody, operationId: string): SentEmail 
       name: a.name,
       contentType: a.contentType,
       sizeBytes: Buffer.from(a.contentInBase64, 'base64').length,
+      sha256: createHash('sha256').update(Buffer.from(a.contentInBase64, 'base64')).digest('hex'),
     }));
   }
   if (message.replyTo !== undefined) sent.replyTo = addresses(message.replyTo);

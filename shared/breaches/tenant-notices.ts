@@ -3,7 +3,7 @@
 // re-sends. Reads and acknowledgements are audited in the tenant's log.
 import { workInTenant } from '../tenants/tenant-access.js';
 import type { Services } from '../composition.js';
-import { ERASED } from '../crypto/keyring.js';
+import { ERASED, type TenantCipher } from '../crypto/keyring.js';
 import { NotFoundError } from '../errors.js';
 import type { IdempotencyOptions } from '../store/unit-of-work.js';
 import type { OpenTenant, RequestMeta } from '../tenants/tenant-access.js';
@@ -12,7 +12,11 @@ import { BreachStore } from './breach-store.js';
 import { breachNoticeDocId, noticeStatus, recipientsAad, type BreachNoticeDoc, type BreachNoticeView, type NoticeRecipient } from './notice.js';
 
 export async function noticeView(services: Services, open: OpenTenant, doc: BreachNoticeDoc): Promise<BreachNoticeView> {
-  const cipher = services.keyring.cipherFor(open.partition, services.clock.now());
+  return noticeViewWith(services.keyring.cipherFor(open.partition, services.clock.now()), doc);
+}
+
+/** A notice as the tenant sees it, opened with the tenant's cipher (also for the returned-data package). */
+export async function noticeViewWith(cipher: TenantCipher, doc: BreachNoticeDoc): Promise<BreachNoticeView> {
   const deliveries = await Promise.all(
     doc.deliveries.map(async (d) => {
       const opened = await cipher.open(d.recipients, recipientsAad(doc.noticeId, d.attempt));

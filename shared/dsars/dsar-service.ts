@@ -112,6 +112,8 @@ export async function createDsar(
 
         const dsarId = `d-${randomBytes(10).toString('hex')}`;
         const owner = await keyOwnerFor(tx.partition, subject.userId);
+        // The stored reply of a retried request names the person too: sealed under their key.
+        tx.replyOwner = owner;
         const status = initialStatus(request.identityRequired);
         const doc: DsarDoc = {
           id: dsarDocId(dsarId),
@@ -372,6 +374,8 @@ async function changeDsar(
     const doc = await loadDsar(tx.partition, dsarId);
     const to = transition(doc.status, action);
     const at = meta.now.toISOString();
+    // The view a retried change replays carries the request's free text: sealed like it, under the person's key.
+    tx.replyOwner = await keyOwnerFor(tx.partition, doc.subject.userId);
     const change = await apply(structuredClone(doc), tx, at, open);
     if (change === 'unchanged') return result(await dsarView(doc, tx.cipher, viewClock(services, meta.now)), doc, false);
     const next = await settle(tx, doc, change.doc, { action, to: change.to ?? to, at, by: open.actor.sub });
@@ -549,7 +553,8 @@ export function extendDsar(services: Services, principal: Principal, rawTenantId
       );
     }
     doc.clock.extended = true;
-    doc.extension = { at, by: principal.sub, reason: await tx.cipher.seal({ kind: 'tenant' }, body.reason, dsarAad(doc.dsarId, 'extension')) };
+    // Free text about the person: sealed under their key, so erasing them makes it unreadable.
+    doc.extension = { at, by: principal.sub, reason: await tx.cipher.seal(await keyOwnerFor(tx.partition, doc.subject.userId), body.reason, dsarAad(doc.dsarId, 'extension')) };
     return { doc, details: { reason: body.reason, extendedDueOn: computeDeadline(doc.clock).extendedDueOn } };
   });
 }
@@ -577,7 +582,7 @@ export function requestFulfilment(services: Services, principal: Principal, rawT
 
 export function refuseDsar(services: Services, principal: Principal, rawTenantId: string, dsarId: string, body: { reason: string }, meta: ChangeMeta): Promise<DsarResult> {
   return changeDsar(services, principal, rawTenantId, dsarId, 'refuse', meta, async (doc, tx, at) => {
-    doc.refusal = { at, by: principal.sub, reason: await tx.cipher.seal({ kind: 'tenant' }, body.reason, dsarAad(doc.dsarId, 'refusal')) };
+    doc.refusal = { at, by: principal.sub, reason: await tx.cipher.seal(await keyOwnerFor(tx.partition, doc.subject.userId), body.reason, dsarAad(doc.dsarId, 'refusal')) };
     return { doc, details: { reason: body.reason } };
   });
 }

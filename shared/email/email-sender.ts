@@ -23,11 +23,19 @@ export interface OutgoingEmail {
   subject: string;
   text: string;
   html: string;
+  /** Files sent with the message (e.g. a certificate as PDF and as JWS). */
+  attachments?: readonly EmailAttachment[];
   /**
    * What identifies this send, stable across retries (e.g. `${instanceId}:notify:${contactId}`).
    * The same key never sends twice; reusing a key for a different message is refused by the service.
    */
   idempotencyKey: string;
+}
+
+export interface EmailAttachment {
+  name: string;
+  contentType: string;
+  content: Uint8Array;
 }
 
 export interface SentReceipt {
@@ -110,6 +118,9 @@ export class EmailSender {
         to: message.to.map((r) => (r.name === undefined ? { address: r.email } : { address: r.email, displayName: r.name })),
       },
       content: { subject: message.subject, plainText: message.text, html: message.html },
+      ...(message.attachments?.length
+        ? { attachments: message.attachments.map((a) => ({ name: a.name, contentType: a.contentType, contentInBase64: Buffer.from(a.content).toString('base64') })) }
+        : {}),
       // Privacy notices are not marketing: no open or click tracking, even if the resource enables it.
       disableUserEngagementTracking: true,
     };

@@ -3,7 +3,7 @@
 // activity retries and the messages already sent are not sent again; an address the service
 // refuses must not keep the notice from the others, so it is counted instead.
 import type { Region } from '../config.js';
-import type { EmailSender } from './email-sender.js';
+import type { EmailAttachment, EmailSender } from './email-sender.js';
 import { EmailDeliveryError } from './errors.js';
 import type { RenderedEmail } from './render.js';
 
@@ -14,7 +14,13 @@ export interface Recipient {
 
 export async function sendToEach(
   sender: EmailSender,
-  message: { region: Region; recipients: readonly Recipient[]; rendered: RenderedEmail; idempotencyKeyFor: (recipient: Recipient) => string | Promise<string> },
+  message: {
+    region: Region;
+    recipients: readonly Recipient[];
+    rendered: RenderedEmail;
+    attachments?: readonly EmailAttachment[];
+    idempotencyKeyFor: (recipient: Recipient) => string | Promise<string>;
+  },
 ): Promise<{ sent: number; refused: number }> {
   let refused = 0;
   for (const recipient of message.recipients) {
@@ -23,6 +29,7 @@ export async function sendToEach(
         region: message.region,
         to: [{ ...(recipient.name ? { name: recipient.name } : {}), email: recipient.email }],
         ...message.rendered,
+        ...(message.attachments ? { attachments: message.attachments } : {}),
         idempotencyKey: await message.idempotencyKeyFor(recipient),
       });
     } catch (error) {

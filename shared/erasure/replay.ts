@@ -16,6 +16,7 @@ import { actorOf, auditContext, type RequestMeta } from '../tenants/tenant-acces
 import { emailClaimDocId, userDocId, type UserDoc } from '../users/user.js';
 import { userTombstone } from '../users/user-service.js';
 import type { ErasureEntry } from './ledger.js';
+import { replaceErasedReferences } from '../records/erased-references.js';
 
 /**
  * Entries this much older than the restore point are replayed too: an entry's instant is taken when
@@ -57,6 +58,8 @@ export async function replayErasures(services: Services, principal: Principal, r
       if (entry.kind === 'subject') reErased.subjects++;
       else reErased.records++;
     }
+    // The restore also brought back the person's id in the records that named them.
+    if (entry.kind === 'subject') await replaceErasedReferences(services, actorOf(principal), entry.tenantId, entry.subjectId, meta);
   }
   if (head) await services.erasures.markReplayed(region, head);
   return { region, since: since.toISOString(), appliedThrough: head ?? null, entries: entries.length, reErased };

@@ -19,10 +19,20 @@ import { restrictedPeople } from '../dsars/restriction.js';
 import { ACCESS_LOG_COLUMNS, accessRows } from '../support-access/access-log.js';
 import { GRANT_COLUMNS } from '../support-access/grant.js';
 import { grantRows } from '../support-access/grant-service.js';
+import { BREACH_NOTICE_COLUMNS, breachNoticeRows, DSAR_COLUMNS, dsarRows } from './obligation-rows.js';
+import type { ViewClock } from '../dsars/dsar-service.js';
 import { CsvEncoder, JSON_CONTENT_TYPE, JsonArrayEncoder, writeRows, type FileOutput, type FileSink, type WrittenFile } from './writers.js';
 
 export type ExportFormat = 'csv' | 'json';
-export type ExportSubject = { kind: 'users' } | { kind: 'audit-log' } | { kind: 'records'; module: ModuleName } | { kind: 'support-access' } | { kind: 'support-access-log' };
+export type ExportSubject =
+  | { kind: 'users' }
+  | { kind: 'audit-log' }
+  | { kind: 'records'; module: ModuleName }
+  | { kind: 'support-access' }
+  | { kind: 'support-access-log' }
+  // In the complete package only (returned data): the tenant's data-subject requests and breach notices.
+  | { kind: 'dsars' }
+  | { kind: 'breach-notices' };
 
 export interface ManifestFile extends WrittenFile {
   contents: ExportSubject['kind'];
@@ -41,6 +51,8 @@ export interface PackageManifest {
   /** How to read the files, for the person who downloads them. */
   formats: Record<ExportFormat, string>;
   files: ManifestFile[];
+  /** The complete package: rows of each kind of content (`records:<module>` per module), as in its files. */
+  rowCounts?: Record<string, number>;
 }
 
 export interface DownloadLinks {
@@ -98,9 +110,10 @@ const JOB_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 const RECORD_BATCH_ROWS = 32;
 
 /**
- * Writes the complete package of a tenant: every user, every module's records, the audit log, and
- * the support-access grants with their access log,
- * each as CSV and as JSON, then `manifest.json` (rows, bytes and SHA-256 of each file). The manifest
+ * Writes the complete package of a tenant: every user, every module's records, the audit log, the
+ * support-access grants with their access log, the data-subject requests and the breach notices,
+ * each as CSV and as JSON, then `manifest.json` (rows, bytes and SHA-256 of each file, and the rows
+ * of each kind in `rowCounts`). The manifest
  * is written last, so a package with a manifest is complete; running the same job again after that
  * returns the stored manifest with fresh links instead of exporting twice.
  */
@@ -124,8 +137,13 @@ export async function buildPackage(services: Services, request: ExportRequest & 
   files.push(...(await writeBoth(sink, { kind: 'audit-log' }, request.bom, partition, cipher, now)));
   files.push(...(await writeBoth(sink, { kind: 'support-access' }, request.bom, partition, cipher, now)));
   files.push(...(await writeBoth(sink, { kind: 'support-access-log' }, request.bom, partition, cipher, now)));
+  const dsarClock: ViewClock = { now, closeAfter: services.config.dsar.unverifiedCloseAfter };
+  files.push(...(await writeSubject(sink, { kind: 'dsars' }, ['csv', 'json'], request.bom, partition, cipher, now, undefined, dsarClock)));
+  files.push(...(await writeBoth(sink, { kind: 'breach-notices' }, request.bom, partition, cipher, now)));
 
-  const manifest: PackageManifest = { manifestVersion: 1, tenant: tenantId, region, jobId: request.jobId, generatedAt: now.toISOString(), formats: FORMAT_NOTES, files };
+  const rowCounts: Record<string, number> = {};
+  for (const file of files.filter((f) => f.format === 'json')) rowCounts[file.module ? `records:${file.module}` : file.contents] = file.rows;
+  const manifest: PackageManifest = { manifestVersion: 1, tenant: tenantId, region, jobId: request.jobId, generatedAt: now.toISOString(), formats: FORMAT_NOTES, files, rowCounts };
   const body = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`, 'utf8');
   await services.blobs.uploadStream(region, container, manifestBlob, Readable.from([body]), JSON_CONTENT_TYPE, { downloadName: MANIFEST_NAME });
   return { manifest, container, manifestBlob, links: await packageLinks(services, region, container, prefix, manifest, now) };
@@ -194,6 +212,7 @@ async function writeSubject(
   cipher: TenantCipher,
   now: Date,
   withhold?: RestrictedWithholding,
+  dsarClock?: ViewClock,
 ): Promise<ManifestFile[]> {
   const describe = (file: WrittenFile, format: ExportFormat): ManifestFile => ({
     ...file,
@@ -220,6 +239,13 @@ async function writeSubject(
       break;
     case 'support-access-log':
       written = await writeRows(accessRows(partition), formats.map((f) => output(f, () => new CsvEncoder(ACCESS_LOG_COLUMNS, csvFormat))), { batchRows: 500 });
+      break;
+    case 'dsars':
+      if (!dsarClock) throw new Error('the requests are exported with the clock their views are computed at');
+      written = await writeRows(dsarRows(partition, cipher, dsarClock), formats.map((f) => output(f, () => new CsvEncoder(DSAR_COLUMNS, csvFormat))), { batchRows: 100 });
+      break;
+    case 'breach-notices':
+      written = await writeRows(breachNoticeRows(partition, cipher), formats.map((f) => output(f, () => new CsvEncoder(BREACH_NOTICE_COLUMNS, csvFormat))), { batchRows: 100 });
       break;
     case 'records': {
       // The column pass counts nothing: only the rows written are reported as withheld.

@@ -17,10 +17,16 @@ import { routePermissions, type RouteAuth } from './route-auth.js';
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE' | 'PUT';
 
 /**
- * A JSON answer with this body schema; or the same as CSV too (`?format=csv`); or no body; or a
+ * A JSON answer with this body schema; or the same as CSV too (`?format=csv`); or JSON by default
+ * and a binary document for a caller who asks for its media type (`Accept`); or no body; or a
  * refusal whose problem document carries extension members (RFC 9457 §3.2) beyond the shared ones.
  */
-export type ResponseSpec = z.ZodType | { json: z.ZodType; csv: true } | { noBody: string } | { problem: z.ZodType; description: string };
+export type ResponseSpec =
+  | z.ZodType
+  | { json: z.ZodType; csv: true }
+  | { json: z.ZodType; alternative: { mediaType: string; description: string } }
+  | { noBody: string }
+  | { problem: z.ZodType; description: string };
 /** The answers a route gives, by status, besides the problem+json refusals every route shares. */
 export type RouteResponses = Readonly<Record<number, ResponseSpec>>;
 
@@ -30,7 +36,7 @@ type BodyOf<Spec> = Spec extends z.ZodType ? z.input<Spec> : Spec extends { json
  * body is not checked by the compiler, which widens a literal status under a generic contextual
  * type; the end-to-end tests validate every real response against the document instead.)
  */
-export type ResultOf<R extends RouteResponses> = { status: number; body?: BodyOf<R[keyof R]>; text?: string; headers?: Record<string, string> };
+export type ResultOf<R extends RouteResponses> = { status: number; body?: BodyOf<R[keyof R]>; text?: string; bytes?: Uint8Array; headers?: Record<string, string> };
 
 export interface ApiRoute {
   name: string;
@@ -178,6 +184,12 @@ function answers(route: ApiRoute): Record<string, ZodOpenApiResponseObject> {
     if (spec instanceof z.ZodType) documented[status] = { description: 'Success', content: { 'application/json': { schema: spec } } };
     else if ('noBody' in spec) documented[status] = { description: spec.noBody };
     else if ('problem' in spec) documented[status] = { description: spec.description, content: { 'application/problem+json': { schema: spec.problem } } };
+    else if ('alternative' in spec) {
+      documented[status] = {
+        description: `Success: JSON by default; ${spec.alternative.description} with \`Accept: ${spec.alternative.mediaType}\``,
+        content: { 'application/json': { schema: spec.json }, [spec.alternative.mediaType]: { schema: { type: 'string', contentMediaType: spec.alternative.mediaType } } },
+      };
+    }
     else documented[status] = { description: 'Success (CSV with ?format=csv)', content: { 'application/json': { schema: spec.json }, 'text/csv': { schema: { type: 'string' } } } };
   }
   return documented;

@@ -50,6 +50,8 @@ export interface EndpointResult {
   body?: unknown;
   /** A body that is not JSON (e.g. CSV), sent as is; give its content-type in `headers`. */
   text?: string;
+  /** A binary body (e.g. a PDF), sent as is; give its content-type in `headers`. */
+  bytes?: Uint8Array;
   headers?: Record<string, string>;
 }
 
@@ -124,7 +126,9 @@ export function endpoint<P = Record<string, never>, Q = Record<string, never>, B
       }
       const headers = { ...result.headers, 'x-request-id': requestId, ...(correlationId ? { 'x-correlation-id': correlationId } : {}) };
       response =
-        result.text !== undefined
+        result.bytes !== undefined
+          ? { status: result.status, headers, body: result.bytes }
+          : result.text !== undefined
           ? { status: result.status, headers, body: result.text }
           : {
               status: result.status,

@@ -1,6 +1,6 @@
 // Module records: create, read, correct (tracked alongside the original) and erase, audited in
 // the same transaction as the change.
-import { withdrawCopies } from '../erasure/copies.js';
+import { completeErasure, pendingErasureDoc } from '../erasure/pending.js';
 import { workInTenant } from '../tenants/tenant-access.js';
 import { randomBytes } from 'node:crypto';
 import type { Services } from '../composition.js';
@@ -13,6 +13,7 @@ import { userDocId, type UserDoc } from '../users/user.js';
 import { readsRestricted, refuseRestricted, restrictedMarker, restrictedReadRefused, restrictionOf } from '../dsars/restriction.js';
 import { etagOf, requireVersion, type CURRENT_VERSION, type Representation } from '../store/versioning.js';
 import {
+  ERASED_SUBJECT_REF,
   recordAad,
   recordDocId,
   type CorrectRecordRequest,
@@ -143,6 +144,8 @@ export async function eraseRecord(
       const at = meta.now.toISOString();
       const tombstone = recordTombstone(doc, at);
       tx.replace(tombstone, doc._etag!);
+      // Committed with the erasure: what finishes it (ledger entry, copies) if this request stops after the commit.
+      tx.create(pendingErasureDoc({ kind: 'record', tenantId: open.partition.tenantId, module, recordId, at }));
       tx.audit({
         action: 'record.erased',
         target: { type: `record:${module}`, id: recordId },
@@ -152,9 +155,8 @@ export async function eraseRecord(
     },
     meta.idempotency,
   );
-  // Also when it was erased already: a retry after a crash before this point still records it.
-  await services.erasures.append({ kind: 'record', tenantId: open.partition.tenantId, module, recordId, at: erased.erasedAt });
-  await withdrawCopies(services, open.actor, open.partition.tenantId, { at: erased.erasedAt }, meta);
+  // Also when it was erased already: a retry finishes what a crash after the commit left (so does the reconciler).
+  await completeErasure(services, open.actor, { kind: 'record', tenantId: open.partition.tenantId, module, recordId, at: erased.erasedAt }, meta);
   return { view: erased.view, etag: erased.etag };
 }
 
@@ -212,6 +214,7 @@ export async function recordView(doc: RecordDoc, cipher: TenantCipher): Promise<
     createdAt: doc.createdAt,
     updatedAt: doc.updatedAt,
   };
+  if (doc.subjectUserId === ERASED_SUBJECT_REF && doc.status !== 'erased') return { ...base, status: 'erased', erasure: 'subject-erased' };
   if (doc.status === 'erased' || !doc.current || !doc.original) return { ...base, status: 'erased', erasure: 'record-erased' };
   const data = await cipher.open(doc.current, recordAad(doc.module, doc.recordId, 'current'));
   if (data === ERASED) return { ...base, status: 'erased', erasure: 'subject-erased' };

@@ -78,6 +78,9 @@ export interface RecordDoc extends StoredDoc {
   erasedAt?: string;
 }
 
+/** What a record says in place of the id of an erased person it names (see erased-references.ts). */
+export const ERASED_SUBJECT_REF = 'erased-subject';
+
 export const recordDocId = (module: string, recordId: string): string => `record:${module}:${recordId}`;
 export const recordAad = (module: string, recordId: string, part: string): string => `record:${module}:${recordId}|${part}`;
 

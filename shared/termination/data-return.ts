@@ -1,5 +1,6 @@
 // "Return, then delete" (Art 28(3)(g)): before deletion, a complete copy of the tenant's data
-// (users, module records and the audit log, as CSV and JSON, with a manifest) is written in the
+// (users, module records, the audit log, support access, data-subject requests and breach notices,
+// as CSV and JSON, with a manifest of counts) is written in the
 // tenant's own region; the nominated contacts are told it is ready, and an admin of the tenant signs
 // in to fetch fresh links (never emailed: a link is a bearer credential to the whole data set). The
 // package's record lives in the tenant's own data, so it disappears with it.

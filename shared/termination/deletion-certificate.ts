@@ -141,10 +141,10 @@ export async function storedCertificate(records: TenantPartition, terminationId:
 }
 
 /** The latest certificate of a tenant: the final one when issued, else the interim one. */
-export async function readCertificate(services: Services, principal: Principal, rawTenantId: string): Promise<{ certificate: string; claims: Record<string, unknown> }> {
+export async function readCertificate(services: Services, principal: Principal, rawTenantId: string): Promise<{ certificate: string; claims: Record<string, unknown>; issuedAt: string }> {
   const records = await openTenantRecords(services, principal, rawTenantId, 'termination.manage');
   const certificates = await records.queryAll<CertificateDoc>("c.type = 'deletionCertificate'", [], { orderBy: 'c.issuedAt DESC' });
   const best = certificates.find((c) => c.kind === 'final') ?? certificates[0];
   if (!best) throw new NotFoundError('CERTIFICATE.NOT_FOUND', `No deletion certificate has been issued for tenant ${rawTenantId} yet.`);
-  return { certificate: best.certificate, claims: best.claims };
+  return { certificate: best.certificate, claims: best.claims, issuedAt: best.issuedAt };
 }

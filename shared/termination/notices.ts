@@ -9,6 +9,8 @@ import { nominatedContacts, recipientsOf, type NominatedRecipient } from '../ten
 import { tenantRef } from '../tenants/partitions.js';
 import { certificateRecipients } from './certificate-recipients.js';
 import { storedCertificate } from './deletion-certificate.js';
+import { certificateFileNames, CERTIFICATE_PDF, renderCertificatePdf } from './certificate-document.js';
+import type { EmailAttachment } from '../email/email-sender.js';
 import { changeTermination, findTermination, terminationRecords, type TerminationRef } from './termination-store.js';
 import { stillTerminating } from './grace-window.js';
 import type { TerminationDoc } from './termination.js';
@@ -91,6 +93,7 @@ function content(termination: TerminationDoc, notice: TerminationNotice, certifi
           notice.certificate === 'final'
             ? `Deletion of ${tenant} is complete: primary data, the tenant key and the encrypted backups are gone. The signed certificate is below; verify it with the public keys at /api/.well-known/jwks.json.`
             : `The primary data of ${tenant} has been deleted and its key destroyed. The signed certificate below lists what is still to happen (key purge, backup expiry); a final certificate follows when it has.`,
+          'Attached: the certificate as a PDF document listing every claim in words, and the signed certificate itself (.jws), which the PDF tells how to verify.',
           `Certificate (compact JWS): ${certificateText ?? ''}`,
         ],
         facts,
@@ -104,9 +107,19 @@ export async function sendTerminationNotice(services: Services, input: Terminati
   if (!termination) throw new Error(`no termination ${input.terminationId}`);
   let recipients: NominatedRecipient[];
   let certificateText: string | undefined;
+  let attachments: EmailAttachment[] | undefined;
   if (input.notice.kind === 'certificate') {
     recipients = await certificateRecipients(services, input);
-    certificateText = (await storedCertificate(records, input.terminationId, input.notice.certificate))?.certificate;
+    const stored = await storedCertificate(records, input.terminationId, input.notice.certificate);
+    certificateText = stored?.certificate;
+    // The same bytes on every retry (the PDF is rendered deterministically), as the email service's idempotency needs.
+    if (stored) {
+      const names = certificateFileNames(stored.claims);
+      attachments = [
+        { name: names.pdf, contentType: CERTIFICATE_PDF, content: await renderCertificatePdf(stored) },
+        { name: names.jws, contentType: 'application/jose', content: Buffer.from(stored.certificate) },
+      ];
+    }
   } else {
     // Grace-window notices go out only while this termination is still the tenant's active one.
     if (input.notice.kind !== 'reactivated' && !(await stillTerminating(services, input))) return 0;
@@ -119,6 +132,7 @@ export async function sendTerminationNotice(services: Services, input: Terminati
     region: tenantRef(input.tenantId).region,
     recipients,
     rendered,
+    ...(attachments ? { attachments } : {}),
     idempotencyKeyFor: (recipient) => `${termination.instanceId}:${name}:${createHash('sha256').update(recipient.email.toLowerCase()).digest('hex')}`,
   });
   await changeTermination(services, input, (t) => ({

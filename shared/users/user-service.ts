@@ -10,7 +10,7 @@ import { etagOf, requireVersion, type CURRENT_VERSION, type Representation } fro
 import type { IdempotencyOptions, TenantWork } from '../store/unit-of-work.js';
 import type { OpenTenant, RequestMeta } from '../tenants/tenant-access.js';
 import { readsRestricted, refuseRestricted, restrictedMarker, restrictedReadRefused, restrictionOf } from '../dsars/restriction.js';
-import { withdrawCopies } from '../erasure/copies.js';
+import { completeErasure, pendingErasureDoc } from '../erasure/pending.js';
 import {
   emailClaimDocId,
   normaliseEmail,
@@ -166,6 +166,8 @@ export async function eraseUser(
       tx.replace(tombstone, doc._etag!);
       if (doc.emailIndex) tx.delete(emailClaimDocId(doc.emailIndex));
       tx.raw(services.keyring.destroySubjectKeyOp(userId));
+      // Committed with the erasure: what finishes it (ledger entry, copies) if this request stops after the commit.
+      tx.create(pendingErasureDoc({ kind: 'subject', tenantId: open.partition.tenantId, subjectId: userId, at }));
       tx.afterCommit(() => services.keyring.forgetSubject(open.partition.tenantId, userId));
       tx.audit({
         action: 'user.erased',
@@ -176,10 +178,9 @@ export async function eraseUser(
     },
     meta.idempotency,
   );
-  // Also when it was erased already: a retry after a crash before this point still records it.
+  // Also when it was erased already: a retry finishes what a crash after the commit left (so does the reconciler).
   const at = erased.view.erasedAt ?? erased.view.updatedAt;
-  await services.erasures.append({ kind: 'subject', tenantId: open.partition.tenantId, subjectId: userId, at });
-  await withdrawCopies(services, open.actor, open.partition.tenantId, { at, subjectId: userId }, meta);
+  await completeErasure(services, open.actor, { kind: 'subject', tenantId: open.partition.tenantId, subjectId: userId, at }, meta);
   return erased;
 }
 

@@ -100,4 +100,43 @@ describe('erasure that survives a restore', () => {
     const again = await system.post<{ reErased: { subjects: number; records: number; tenants: number } }>('/api/ops/erasures/replay', { region: 'uksouth', since: restorePoint.toISOString() }, ops);
     assert.deepEqual(again.body.reErased, { subjects: 0, records: 0, tenants: 0, tenantDocuments: 0 }, 'a second replay finds nothing left to erase');
   });
+  test('a host that dies between an erasure\'s commit and its ledger entry: the reconciler enters it at restart, and a restore is replayed as that erasure', async () => {
+    const ops = await opsToken(system);
+    const tenant = await provisionTenant(system, { region: 'eu' });
+    const person = await createUser(system, tenant);
+    const restorePoint = await system.now();
+    await system.advance('PT1M');
+    const ledgerNames = async (): Promise<string[]> => (await system.blobNames('eu', 'erasure-ledger')).filter((n) => n.includes(person.userId));
+
+    // Every Cosmos DB write after the erasure's batch (the first one to delete documents) is held: the ledger append never comes.
+    await system.platformControl('POST', '/cosmos/eu/hold', { afterDeletes: 1 });
+    const erasing = system.request('DELETE', `/api/tenants/${tenant.tenantId}/users/${person.userId}`, { token: tenant.adminToken }).catch(() => 'host killed');
+    for (let i = 0; i < 400; i++) {
+      if (((await system.platformControl<{ heldRequests: number }>('GET', '/cosmos/eu/stats'))?.heldRequests ?? 0) > 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    const committed = (await system.allDocuments('eu')).filter((d) => d['tenantId'] === tenant.tenantId);
+    assert.equal(committed.find((d) => d['id'] === `user:${person.userId}`)?.['status'], 'erased', 'the erasure committed');
+    assert.ok(committed.some((d) => d['id'] === `erasure-pending:subject:${person.userId}`), 'with its marker, in the same batch');
+    assert.deepEqual(await ledgerNames(), [], 'but no ledger entry yet');
+    await system.crashAndRestartHost();
+    await system.platformControl('POST', '/cosmos/eu/release');
+    assert.equal(await erasing, 'host killed', 'the request died with the host and is never retried');
+
+    // The restarted host's reconciler enters the erasure without any retry of the request.
+    for (let i = 0; i < 400 && (await ledgerNames()).length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 25));
+    assert.equal((await ledgerNames()).length, 1, 'the ledger has the erasure');
+    await system.settle();
+    const after = (await system.allDocuments('eu')).filter((d) => d['tenantId'] === tenant.tenantId);
+    assert.ok(!after.some((d) => d['type'] === 'erasurePending'), 'the marker is gone once the entry is written');
+
+    const restored = await system.post('/runtime/dev/restore', { region: 'eu', to: restorePoint.toISOString() });
+    assert.equal(restored.status, 200, JSON.stringify(restored.body));
+    await system.advance('PT1M');
+    assert.equal((await system.get(`/api/tenants/${tenant.tenantId}/users/${person.userId}`, tenant.adminToken)).status, 503, 'the restored region is refused');
+    const replay = await system.post<{ reErased: { subjects: number } }>('/api/ops/erasures/replay', { region: 'eu', since: restorePoint.toISOString() }, ops);
+    assert.equal(replay.status, 200, JSON.stringify(replay.body));
+    assert.equal(replay.body.reErased.subjects, 1, 'the erasure the crash cut short is replayed');
+    assert.equal((await system.get<{ status: string }>(`/api/tenants/${tenant.tenantId}/users/${person.userId}`, tenant.adminToken)).body.status, 'erased');
+  });
 });

@@ -66,6 +66,10 @@ describe('OpenAPI document', () => {
     const rectify = document.paths['/api/tenants/{tenantId}/users/{userId}']!['patch']!;
     assert.ok(rectify.parameters.some((p) => p.name === 'If-Match' && p.in === 'header'));
     assert.ok(rectify.responses['412'] && rectify.responses['428'], 'a route that reads If-Match documents 412 and 428');
+    const certificate = document.paths['/api/tenants/{tenantId}/deletion-certificate']!['get']!;
+    const certificateAnswer = certificate.responses['200']!.content!;
+    assert.deepEqual(certificateAnswer['application/json']!.schema, { $ref: '#/components/schemas/DeletionCertificate' }, 'JSON by default');
+    assert.ok(certificateAnswer['application/pdf']?.schema, 'and the certificate as a PDF with Accept: application/pdf');
 
     // A route registered without `responses` (apiRoute's `success` form) is named here, so it gets its schemas.
     const withoutSchemas = operations.filter((o) => Object.values(o.responses).some((r) => r['x-response-schema-missing'] === true));

@@ -212,6 +212,28 @@ describe('tenant termination', () => {
     const tenant = await provisionTenant(system, { region: 'eu' });
     const user = await createUser(system, tenant, { name: 'Rita Returned', email: 'rita@customer.test' });
     await createRecord(system, tenant, 'time-tracking', { subjectUserId: user.userId, data: { hours: 7.5, note: '=HYPERLINK("http://evil")' } });
+    // A data-subject request (with its free text) and a breach notice: the package returns them too.
+    const dsar = await system.post<{ dsarId: string }>(`/api/tenants/${tenant.tenantId}/dsars`, { type: 'access', subject: { userId: user.userId }, receivedAt: (await system.now()).toISOString(), jurisdiction: 'GB-ENG' }, tenant.adminToken);
+    assert.equal(dsar.status, 201, JSON.stringify(dsar.body));
+    assert.equal((await system.post(`/api/tenants/${tenant.tenantId}/dsars/${dsar.body.dsarId}/refuse`, { reason: 'Rita asked for it twice in a week' }, tenant.adminToken)).status, 200);
+    const breach = await system.post<{ breachId: string }>(
+      '/api/breaches',
+      {
+        awareAt: (await system.now()).toISOString(),
+        summary: 'Rota export sent to a wrong recipient',
+        nature: 'One rota export was emailed to a wrong address.',
+        categoriesOfData: ['names'],
+        categoriesOfSubjects: ['employees of the customer'],
+        approxSubjects: 3,
+        approxRecords: 3,
+        likelyConsequences: 'Low.',
+        measures: 'The recipient deleted it.',
+        affectedTenants: [tenant.tenantId],
+      },
+      await opsToken(system, 'ops.breach'),
+    );
+    assert.equal(breach.status, 202, JSON.stringify(breach.body));
+    await system.settle();
     const requested = await terminate(tenant, { disposition: 'return-then-delete' });
     const mails = (await system.outbox()).filter((m) => m.subject.includes('your data is ready to download'));
     assert.equal(mails.length, 2, 'one email per nominated contact');
@@ -222,9 +244,25 @@ describe('tenant termination', () => {
     assert.equal((await system.get(`/api/tenants/${tenant.tenantId}/termination/returned-data`, await opsToken(system))).status, 403, 'vendor staff cannot fetch the customer data');
     const returned = await system.get<{ links: { manifest: string; files: Record<string, string> } }>(`/api/tenants/${tenant.tenantId}/termination/returned-data`, tenant.adminToken);
     assert.equal(returned.status, 200, JSON.stringify(returned.body));
-    const manifest = (await (await fetch(returned.body.links.manifest)).json()) as { tenant: string; region: string; files: { name: string; rows: number }[] };
+    const manifest = (await (await fetch(returned.body.links.manifest)).json()) as {
+      tenant: string;
+      region: string;
+      files: { name: string; rows: number; contents: string }[];
+      rowCounts: Record<string, number>;
+    };
     assert.equal(manifest.tenant, tenant.tenantId);
     assert.equal(manifest.region, 'eu');
+    assert.equal(manifest.rowCounts['dsars'], 1, 'the manifest counts the data-subject requests');
+    assert.equal(manifest.rowCounts['breach-notices'], 1, 'and the breach notices');
+    assert.equal(manifest.rowCounts['users'], 1);
+    assert.equal(manifest.rowCounts['records:time-tracking'], 1);
+    for (const file of manifest.files) assert.equal(manifest.rowCounts[file.name.startsWith('records-') ? `records:${file.name.slice(8).replace(/\.(csv|json)$/, '')}` : file.contents], file.rows, file.name);
+    const dsars = (await (await fetch(returned.body.links.files['dsars.json']!)).json()) as { dsarId: string; status: string; refusal?: { reason: string } }[];
+    assert.deepEqual(dsars.map((d) => [d.dsarId, d.status, d.refusal?.reason]), [[dsar.body.dsarId, 'refused', 'Rita asked for it twice in a week']]);
+    assert.ok((await (await fetch(returned.body.links.files['dsars.csv']!)).text()).includes(dsar.body.dsarId));
+    const notices = (await (await fetch(returned.body.links.files['breach-notices.json']!)).json()) as { breachId: string; content: { content: { summary: string } } }[];
+    assert.deepEqual(notices.map((n) => [n.breachId, n.content.content.summary]), [[breach.body.breachId, 'Rota export sent to a wrong recipient']]);
+    assert.ok((await (await fetch(returned.body.links.files['breach-notices.csv']!)).text()).includes(breach.body.breachId));
     const usersCsv = returned.body.links.files['users.csv'];
     assert.ok(usersCsv);
     const csv = await (await fetch(usersCsv)).text();

@@ -36,6 +36,17 @@ export interface HttpResult<T = unknown> {
   body: T;
 }
 
+/** An email as the dev outbox shows it (attachments by name, type, size and SHA-256). */
+export interface OutboxEmail {
+  id: string;
+  to: string[];
+  subject: string;
+  text: string | null;
+  html: string | null;
+  sentAt: string;
+  attachments?: { name: string; contentType: string; sizeBytes: number; sha256?: string }[];
+}
+
 export class LocalSystem {
   private constructor(
     readonly stateDir: string,
@@ -110,9 +121,12 @@ export class LocalSystem {
       headers['content-type'] ??= 'application/json';
     }
     const response = await fetch(`${this.url}${path}`, { method, headers, ...(body !== undefined ? { body } : {}) });
-    const text = await response.text();
+    const raw = Buffer.from(await response.arrayBuffer());
+    const text = raw.toString('utf8');
     let parsed: unknown = text;
     if (text !== '' && /json/.test(response.headers.get('content-type') ?? '')) parsed = JSON.parse(text);
+    // A binary document (a PDF) is handed over as its bytes.
+    if (/^application\/pdf/.test(response.headers.get('content-type') ?? '')) parsed = raw;
     await this.#checkAgainstDocument(method, path, { status: response.status, contentType: response.headers.get('content-type'), body: parsed });
     return { status: response.status, headers: response.headers, body: parsed as T };
   }
@@ -174,8 +188,8 @@ export class LocalSystem {
     return (await DevIssuer.open(this.stateDir)).sign(claims, { now: await this.now(), ...options });
   }
 
-  async outbox(): Promise<{ id: string; to: string[]; subject: string; text: string | null; html: string | null; sentAt: string }[]> {
-    return (await this.get<{ id: string; to: string[]; subject: string; text: string | null; html: string | null; sentAt: string }[]>('/runtime/dev/outbox')).body;
+  async outbox(): Promise<OutboxEmail[]> {
+    return (await this.get<OutboxEmail[]>('/runtime/dev/outbox')).body;
   }
 
   /** A container of a region's Cosmos stand-in, reached directly (what an operator with data-plane access sees). */
