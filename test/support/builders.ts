@@ -27,13 +27,13 @@ export async function opsToken(system: LocalSystem, role: 'ops.platform' | 'ops.
   return system.token({ sub: `${role}-staff-1`, roles: [role] }, FIXTURE_TOKEN_LIFETIME);
 }
 
-export async function provisionTenant(system: LocalSystem, options: { region?: 'uksouth' | 'eu'; name?: string } = {}): Promise<TenantFixture> {
+export async function provisionTenant(system: LocalSystem, options: { region?: 'uksouth' | 'eu'; name?: string; adminNotificationContacts?: string[] } = {}): Promise<TenantFixture> {
   const label = `c${++counter}${randomUUID().slice(0, 6)}`;
   const region = options.region ?? 'uksouth';
   const contacts = contactsFor(label);
   const response = await system.request<{ tenantId: string }>('POST', '/api/tenants', {
     token: await opsToken(system),
-    body: { name: options.name ?? `Customer ${label} Ltd`, region, contacts },
+    body: { name: options.name ?? `Customer ${label} Ltd`, region, contacts, ...(options.adminNotificationContacts ? { adminNotificationContacts: options.adminNotificationContacts } : {}) },
   });
   assert.equal(response.status, 201, JSON.stringify(response.body));
   const tenantId = response.body.tenantId;
