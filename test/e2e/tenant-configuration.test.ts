@@ -122,6 +122,11 @@ describe('tenant configuration and its history', () => {
     assert.equal(changed.status, 200, JSON.stringify(changed.body));
     assert.equal(changed.body.contacts.security[0]!.email, `lead.${tenant.tenantId}@customer.test`);
   });
+  /** A year of timers in month-long moves: each clock request ends well within the HTTP client's timeout. */
+  async function advanceInSteps(to: Date): Promise<void> {
+    for (let now = await system.now(); now < to; ) now = await system.advanceTo(new Date(Math.min(to.getTime(), now.getTime() + 30 * DAY)));
+  }
+
   // Last in the file: it moves the clock a year on.
   test("a replaced contact's details leave the configuration history at the first retention sweep a year after the change; who, when, why and current contacts stay", async () => {
     const oldAdmin = `old.admin.${Date.now()}@customer.test`;
@@ -132,7 +137,7 @@ describe('tenant configuration and its history', () => {
     const newPrivacy = [{ name: 'Next DPO', email: `next.dpo.${tenant.tenantId}@customer.test` }];
     const replacedAt = await system.now();
     assert.equal((await patch({ reason: 'DPO and admin replaced', contacts: { privacy: newPrivacy }, adminNotificationContacts: [newAdmin] }, '"1"')).status, 200);
-    await system.advance('P200D');
+    await advanceInSteps(new Date(replacedAt.getTime() + 200 * DAY));
     const newSecurity = [{ name: 'Next Lead', email: `next.lead.${tenant.tenantId}@customer.test` }];
     assert.equal((await patch({ reason: 'Security lead replaced', contacts: { security: newSecurity } }, '"2"')).status, 200);
     const [oldPrivacy, oldSecurity] = [tenant.contacts.privacy[0]!, tenant.contacts.security[0]!];
@@ -144,10 +149,10 @@ describe('tenant configuration and its history', () => {
     };
     // The sweep just before the year is up keeps everything.
     const due = sweepAtOrAfter(new Date(replacedAt.getTime() + 365 * DAY));
-    await system.advanceTo(new Date(due.getTime() - 7 * DAY + 60_000));
+    await advanceInSteps(new Date(due.getTime() - 7 * DAY + 60_000));
     assert.ok(JSON.stringify(await history()).includes(oldPrivacy.email), 'kept until a year has passed');
 
-    await system.advanceTo(new Date(due.getTime() + 60_000));
+    await advanceInSteps(new Date(due.getTime() + 60_000));
     const [provisioned, firstChange, secondChange] = await history();
     const text = JSON.stringify([provisioned, firstChange, secondChange]);
     for (const gone of [oldPrivacy.email, oldPrivacy.name, oldAdmin]) assert.ok(!text.includes(gone), `${gone} is no longer in the history`);
