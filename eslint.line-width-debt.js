@@ -121,7 +121,6 @@ export const LINE_WIDTH_DEBT = [
   'shared/support-access/transfer.ts',
   'shared/tenants/configuration.ts',
   'shared/tenants/tenant-access.ts',
-  'shared/tenants/tenant-service.ts',
   'shared/termination/certificate-inventory.ts',
   'shared/termination/data-deletion.ts',
   'shared/termination/data-return.ts',

@@ -56,7 +56,9 @@ export async function retentionSweep(_timer: unknown, context: InvocationContext
   const services = getServices();
   const report = await runRetentionSweep(services, taskHubOf(df.getClient(context)), services.clock.now());
   const files = Object.values(report.filesDeleted).reduce((a, b) => a + b, 0);
-  context.info(`retention sweep: ${files} files deleted, ${report.terminatedTenants.length} terminated tenants purged from the task hub, ${report.historyPurged} old instances purged`);
+  context.info(
+    `retention sweep: ${files} files deleted, ${report.terminatedTenants.length} terminated tenants purged from the task hub, ${report.historyPurged} old instances purged, ${report.formerContactsRemoved.length} tenants' former contacts removed`,
+  );
 }
 
 // RETENTION_SWEEP_SCHEDULE (daily at 02:15 UTC in Azure, weekly locally so a virtual clock moved by

@@ -61,7 +61,7 @@ apiRoute(
   {
     route: 'tenants/{tenantId}',
     method: 'PATCH',
-    summary: 'Change the name and nominated security and privacy contacts (needs If-Match and a reason; kept in the history)',
+    summary: "Change the name, the nominated security and privacy contacts and the administrators' notification addresses (needs If-Match and a reason; kept in the history)",
     responses: { 200: tenantViewSchema },
     tag: 'Tenants',
     headers: ['If-Match'],

@@ -6,7 +6,7 @@ import type { Services } from '../composition.js';
 import { z } from 'zod';
 import { REGIONS } from '../config.js';
 import { MODULES } from '../records/record.js';
-import { openContacts, recipientsOf } from '../tenants/contacts.js';
+import { openAdminNotificationContacts, openContacts, recipientsOf } from '../tenants/contacts.js';
 import type { OpenTenant } from '../tenants/tenant-access.js';
 import { SubProcessorStore } from '../sub-processors/store.js';
 import { subProcessorListSchema } from '../sub-processors/registry.js';
@@ -55,7 +55,7 @@ export const CATEGORIES_OF_PROCESSING = [
   'return and deletion at the end of the service, with a signed deletion certificate',
 ];
 
-async function countsOf(open: OpenTenant, contacts: number): Promise<DataCategoryCount[]> {
+async function countsOf(open: OpenTenant, contacts: number, admins: number): Promise<DataCategoryCount[]> {
   const p = open.partition;
   const staff = "the controller's staff and people referenced in operational records";
   const [users, erasedUsers, audit, dsars, notices, ...modules] = await Promise.all([
@@ -74,14 +74,16 @@ async function countsOf(open: OpenTenant, contacts: number): Promise<DataCategor
     { category: 'data-subject requests', dataSubjects: staff, count: dsars ?? 0 },
     { category: 'breach notices received', dataSubjects: "the controller's nominated contacts", count: notices ?? 0 },
     { category: 'nominated security and privacy contacts', dataSubjects: "the controller's nominated contacts", count: contacts },
+    { category: "administrators' notification addresses", dataSubjects: "the controller's administrators", count: admins },
   ];
 }
 
 export async function recordOfProcessing(services: Services, open: OpenTenant, now: Date): Promise<RecordOfProcessing> {
   const { config } = services;
   const region = open.partition.ref.region;
-  const contacts = await openContacts(services.keyring.cipherFor(open.partition, now), open.tenant);
-  const dataCategories = await countsOf(open, recipientsOf(contacts).length);
+  const cipher = services.keyring.cipherFor(open.partition, now);
+  const contacts = await openContacts(cipher, open.tenant);
+  const dataCategories = await countsOf(open, recipientsOf(contacts).length, (await openAdminNotificationContacts(cipher, open.tenant)).length);
   const list = await (await SubProcessorStore.open(services)).list(now);
   const inForce = list.versions[list.versions.length - 1]!;
   const residency = residencyStatement(config, open.partition.tenantId, region);

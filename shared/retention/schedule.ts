@@ -30,6 +30,13 @@ export const RETENTION_DAYS = {
   /** Declared by the sub-processors (their own retention, not enforced by this system). */
   emailServiceLogs: 30,
   errorReports: 90,
+  /**
+   * A replaced contact's name and address in the configuration history: one year after they left
+   * the configuration. Long enough to show where each notice of that year went (a breach notice,
+   * a DSAR reminder or a deletion certificate questioned afterwards, the yearly audit the DPA
+   * allows, §11); after that the address proves nothing the entry's who, when and why do not.
+   */
+  formerContacts: 365,
 } as const;
 
 const DPA_DELETION = 'Art 28(3)(g) GDPR and DPA §9: deleted at the end of the services (30-day grace window, then deletion)';
@@ -45,6 +52,15 @@ export const RETENTION_SCHEDULE: readonly RetentionEntry[] = [
   { category: 'erasure ledger', store: 'Blob storage erasure-ledger', days: RETENTION_DAYS.erasureLedger, retention: '35 days: longer than any restore point, so an erasure survives a restore', basis: 'Art 17 (erasure must hold after a restore) and Art 32(1)(c)', enforcedBy: 'blob lifecycle rule (infra/)' },
   { category: 'deletion log', store: 'Cosmos DB certificates', days: RETENTION_DAYS.certificates, retention: 'five years after termination (ids of deleted documents only)', basis: 'DPA §9 (certification of deletion) and the confidentiality that outlives the tenancy by five years', enforcedBy: 'kept with the certificates' },
   { category: 'certificates', store: 'Cosmos DB certificates and Blob storage evidence (WORM)', days: RETENTION_DAYS.certificates, retention: 'five years after issue', basis: 'DPA §9 (written certification of deletion), Art 5(2) accountability', enforcedBy: 'immutability policy of the evidence container (infra/)' },
+  {
+    category: 'former contacts in configuration history',
+    store: 'Cosmos DB tenant-data',
+    days: RETENTION_DAYS.formerContacts,
+    retention:
+      "a replaced security or privacy contact's name and address, or a replaced administrator's notification address, is removed from the configuration history 365 days after the change that replaced them; who changed what, when and why, and that a contact was replaced, stay for the tenancy; current contacts are kept",
+    basis: 'Art 5(1)(c) and (e); kept a year to demonstrate where notices went (Art 5(2), Art 33(2), DPA §11 yearly audit)',
+    enforcedBy: 'the retention sweep',
+  },
   { category: 'breach register', store: 'Cosmos DB control (UK South)', days: null, retention: 'kept: facts, effects and remedial action of every breach, with per-tenant notice times', basis: 'Art 33(5) (documentation of every breach)', enforcedBy: 'not deleted' },
   { category: 'task-hub history', store: 'Durable Functions task hub (host storage)', days: RETENTION_DAYS.taskHubHistory, retention: "ids and instants only; a terminated tenant's instances are purged once its termination completes, others 90 days after they ended", basis: 'Art 5(1)(e)', enforcedBy: 'the retention sweep' },
   { category: 'telemetry', store: 'Application Insights and Log Analytics (per region)', days: RETENTION_DAYS.telemetry, retention: '30 days (no personal data by design; a download\'s client address in storage logs)', basis: 'Art 32 (security monitoring)', enforcedBy: 'workspace retention (infra/)' },

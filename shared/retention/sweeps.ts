@@ -3,7 +3,8 @@
 // container, where ops read it at GET /api/retention-sweeps.
 //  - exports and packages: deleted once 7 days old (in Azure the lifecycle rule also does it);
 //  - a terminated tenant's orchestration instances: purged by id once its termination completed;
-//  - other task-hub history: purged 90 days after the instance was created, once it has ended.
+//  - other task-hub history: purged 90 days after the instance was created, once it has ended;
+//  - former contacts' details in each tenant's configuration history: removed a year after they left.
 import type { Container } from '@azure/cosmos';
 import { z } from 'zod';
 import type { Services } from '../composition.js';
@@ -11,7 +12,9 @@ import { EXPORT_CONTAINERS } from '../blob/regional-blob-storage.js';
 import { REGIONS, type Region } from '../config.js';
 import { CONTAINERS, CONTROL_REGION } from '../store/cosmos-stores.js';
 import { OpenFlowIndex } from '../flows/open-flow-index.js';
+import { removeFormerContacts } from '../tenants/former-contacts.js';
 import { tenantRecords } from '../tenants/partitions.js';
+import { listTenantIds } from '../tenants/tenant-service.js';
 import { instanceIndexDocId, type InstanceIndexDoc } from '../termination/instance-index.js';
 import { findTermination } from '../termination/termination-store.js';
 import { RETENTION_DAYS } from './schedule.js';
@@ -32,6 +35,9 @@ export const sweepReportSchema = z.object({
   filesDeleted: z.record(z.enum(REGIONS), z.int()),
   terminatedTenants: z.array(z.object({ tenantId: z.string(), terminationId: z.string(), instancesPurged: z.int() })),
   historyPurged: z.int(),
+  formerContactsRemoved: z
+    .array(z.object({ tenantId: z.string(), changes: z.int() }))
+    .meta({ description: "tenants whose configuration history had former contacts' details removed, with the number of entries changed" }),
 });
 export type SweepReport = z.infer<typeof sweepReportSchema>;
 export const sweepListSchema = z.object({ sweeps: z.array(sweepReportSchema) }).meta({ id: 'RetentionSweeps' });
@@ -54,7 +60,12 @@ export async function runRetentionSweep(services: Services, taskHub: TaskHubPurg
   const terminatedTenants = [];
   for (const region of REGIONS) terminatedTenants.push(...(await purgeTerminatedTenants(services, taskHub, region, now)));
   const historyPurged = await taskHub.purgeEndedCreatedBefore(new Date(now.getTime() - RETENTION_DAYS.taskHubHistory * DAY_MS));
-  const report: SweepReport = { at: now.toISOString(), filesDeleted, terminatedTenants, historyPurged };
+  const formerContactsRemoved = [];
+  for (const tenantId of await listTenantIds(services)) {
+    const changes = await removeFormerContacts(services, tenantId, now);
+    if (changes > 0) formerContactsRemoved.push({ tenantId, changes });
+  }
+  const report: SweepReport = { at: now.toISOString(), filesDeleted, terminatedTenants, historyPurged, formerContactsRemoved };
   await recordSweep(services, report);
   return report;
 }
@@ -103,5 +114,6 @@ export async function sweepsOfDay(services: Services, day: string): Promise<Swee
   const { resources } = await (await controlContainer(services)).items
     .query<SweepDoc>({ query: "SELECT * FROM c WHERE c.pk = @pk AND c.type = 'retentionSweep' ORDER BY c.at ASC", parameters: [{ name: '@pk', value: sweepLogPartition(day) }] }, { partitionKey: sweepLogPartition(day) })
     .fetchAll();
-  return resources.map(({ at, filesDeleted, terminatedTenants, historyPurged }) => ({ at, filesDeleted, terminatedTenants, historyPurged }));
+  // Runs recorded before former contacts were swept name none.
+  return resources.map(({ at, filesDeleted, terminatedTenants, historyPurged, formerContactsRemoved }) => ({ at, filesDeleted, terminatedTenants, historyPurged, formerContactsRemoved: formerContactsRemoved ?? [] }));
 }

@@ -1,11 +1,12 @@
-// What the tenant's nominated contacts are told about support access: a request awaiting their
-// decision (privacy contacts), break-glass access at once (privacy and security contacts), and the
-// end of a grant. The engineer appears only by id and origin. One message per contact, never twice.
+// What the tenant is told about support access: a request awaiting an administrator's decision
+// (the administrators' notification addresses and the privacy contacts), break-glass access at once
+// (administrators, privacy and security contacts), and the end of a grant (the same people as its
+// start). The engineer appears only by id and origin. One message per address, never twice.
 import { createHash } from 'node:crypto';
 import type { Services } from '../composition.js';
 import { renderEmail, type EmailFact } from '../email/render.js';
 import { sendToEach } from '../email/send-to-each.js';
-import { nominatedContacts, recipientsOf, type ContactRole } from '../tenants/contacts.js';
+import { notificationContacts, recipientsWithAdmins, type ContactRole } from '../tenants/contacts.js';
 import { tenantData, tenantRef } from '../tenants/partitions.js';
 import { grantDocId, statusAt, type GrantDoc } from './grant.js';
 
@@ -13,8 +14,8 @@ export type GrantNoticeKind = 'requested' | 'break-glass' | 'ended';
 
 export async function sendGrantNotice(services: Services, ref: { tenantId: string; grantId: string; instanceId: string }, kind: GrantNoticeKind): Promise<number> {
   const grant = await (await tenantData(services, ref.tenantId)).read<GrantDoc>(grantDocId(ref.grantId));
-  const contacts = await nominatedContacts(services, ref.tenantId);
-  if (!grant || !contacts) return 0;
+  const tenant = await notificationContacts(services, ref.tenantId);
+  if (!grant || !tenant) return 0;
   const roles: ContactRole[] = kind === 'break-glass' || grant.emergency ? ['privacy', 'security'] : ['privacy'];
   const route = `/api/tenants/${ref.tenantId}/support-access/${ref.grantId}`;
   const facts: EmailFact[] = [
@@ -60,7 +61,7 @@ export async function sendGrantNotice(services: Services, ref: { tenantId: strin
           });
   const { sent } = await sendToEach(services.email, {
     region: tenantRef(ref.tenantId).region,
-    recipients: recipientsOf(contacts, roles),
+    recipients: recipientsWithAdmins(tenant.contacts, roles, tenant.admins),
     rendered: email,
     idempotencyKeyFor: (contact) => `${ref.instanceId}:support-${kind}:${createHash('sha256').update(contact.email.toLowerCase()).digest('hex')}`,
   });

@@ -10,10 +10,11 @@ import { retryLostRaces } from '../store/optimistic.js';
 import { runTenantWork } from '../store/unit-of-work.js';
 import { newTenantId, siblingTenantIds, type TenantId } from '../tenancy/tenant-id.js';
 import { actorOf, tenantPartition, type OpenTenant, type RequestMeta } from './tenant-access.js';
-import { openContacts } from './contacts.js';
+import { openAdminNotificationContacts, openContacts } from './contacts.js';
 import { recordConfigChange } from './configuration.js';
 import { tenantData } from './partitions.js';
 import {
+  ADMIN_NOTIFICATION_CONTACTS_AAD,
   CONTACTS_AAD,
   TENANT_DOC_ID,
   type NominatedContacts,
@@ -57,6 +58,9 @@ export async function provisionTenant(
         region: request.region,
         status: 'active',
         contacts: await tx.cipher.seal({ kind: 'tenant' }, request.contacts, CONTACTS_AAD),
+        ...(request.adminNotificationContacts.length > 0
+          ? { adminNotificationContacts: await tx.cipher.seal({ kind: 'tenant' }, request.adminNotificationContacts, ADMIN_NOTIFICATION_CONTACTS_AAD) }
+          : {}),
         createdAt: meta.now.toISOString(),
         createdBy: principal.sub,
         statusChangedAt: meta.now.toISOString(),
@@ -66,7 +70,15 @@ export async function provisionTenant(
       tx.create(key.doc, () => new ProvisioningRace());
       tx.create(doc, () => new ProvisioningRace());
       tx.audit({ action: 'tenant.provisioned', target: { type: 'tenant', id: tenantId } });
-      await recordConfigChange(tx, { version: 1, action: 'tenant.provisioned', fields: ['name', 'contacts.security', 'contacts.privacy'], reason: 'provisioned', before: {}, after: { name: request.name, contacts: request.contacts } });
+      const admins = request.adminNotificationContacts.length > 0 ? { adminNotificationContacts: request.adminNotificationContacts } : {};
+      await recordConfigChange(tx, {
+        version: 1,
+        action: 'tenant.provisioned',
+        fields: ['name', 'contacts.security', 'contacts.privacy', ...(admins.adminNotificationContacts ? (['adminNotificationContacts'] as const) : [])],
+        reason: 'provisioned',
+        before: {},
+        after: { name: request.name, contacts: request.contacts, ...admins },
+      });
       tx.afterCommit(() => services.keyring.rememberCommittedTenantKey(tenantId, key.dataKey));
       return doc;
     });
@@ -90,13 +102,15 @@ async function refuseKeyUsedInAnotherRegion(services: Services, tenantId: Tenant
 }
 
 export async function tenantView(services: Services, open: OpenTenant): Promise<TenantView> {
-  const contacts = await openContacts(services.keyring.cipherFor(open.partition, services.clock.now()), open.tenant);
+  const cipher = services.keyring.cipherFor(open.partition, services.clock.now());
+  const contacts = await openContacts(cipher, open.tenant);
   return {
     tenantId: open.tenant.tenantId,
     name: open.tenant.name,
     region: open.tenant.region as Region,
     status: open.tenant.status,
     contacts,
+    adminNotificationContacts: await openAdminNotificationContacts(cipher, open.tenant),
     createdAt: open.tenant.createdAt,
     statusChangedAt: open.tenant.statusChangedAt,
   };

@@ -22,10 +22,27 @@ export const nominatedContactsSchema = z.strictObject({
 });
 export type NominatedContacts = z.infer<typeof nominatedContactsSchema>;
 
+/**
+ * Addresses of the tenant's administrators for what needs an administrator's decision (a support
+ * engineer's access request, break-glass access): admins sign in as token principals, which carry
+ * no address, so the tenant names where to write. Optional; each address once.
+ */
+export const adminNotificationContactsSchema = z
+  .array(z.email({ message: 'must be an email address' }).max(320))
+  .max(10)
+  .superRefine((emails, ctx) => {
+    const seen = new Set<string>();
+    emails.forEach((email, index) => {
+      if (seen.has(email.toLowerCase())) ctx.addIssue({ code: 'custom', path: [index], message: 'each address once' });
+      seen.add(email.toLowerCase());
+    });
+  });
+
 export const provisionTenantSchema = z.strictObject({
   name: displayName(200),
   region: z.enum(REGIONS, { message: `must be one of ${REGIONS.join(', ')}` }).default('uksouth'),
   contacts: nominatedContactsSchema,
+  adminNotificationContacts: adminNotificationContactsSchema.default([]),
 });
 export type ProvisionTenantRequest = z.infer<typeof provisionTenantSchema>;
 
@@ -36,7 +53,13 @@ export const tenantSummarySchema = z
   .meta({ id: 'TenantSummary' });
 export type TenantSummary = z.infer<typeof tenantSummarySchema>;
 export const tenantViewSchema = tenantSummarySchema
-  .extend({ contacts: z.object({ security: z.array(contactView), privacy: z.array(contactView) }), statusChangedAt: z.iso.datetime() })
+  .extend({
+    contacts: z.object({ security: z.array(contactView), privacy: z.array(contactView) }),
+    adminNotificationContacts: z
+      .array(z.string())
+      .meta({ description: "Addresses of the tenant's administrators, told of support access requests and break-glass access" }),
+    statusChangedAt: z.iso.datetime(),
+  })
   .meta({ id: 'Tenant' });
 export type TenantView = z.infer<typeof tenantViewSchema>;
 export const tenantListSchema = z.object({ tenants: z.array(tenantSummarySchema) }).meta({ id: 'TenantList' });
@@ -50,6 +73,8 @@ export interface TenantDoc extends StoredDoc {
   status: TenantStatus;
   /** Nominated contacts, encrypted under the tenant key (they are personal data). */
   contacts: EncryptedValue;
+  /** Administrators' notification addresses (string[]), encrypted under the tenant key; absent = none. */
+  adminNotificationContacts?: EncryptedValue;
   createdAt: string;
   createdBy: string;
   statusChangedAt: string;
@@ -70,3 +95,4 @@ export function allowsReads(status: TenantStatus): boolean {
 }
 
 export const CONTACTS_AAD = 'tenant|contacts';
+export const ADMIN_NOTIFICATION_CONTACTS_AAD = 'tenant|admin-notification-contacts';

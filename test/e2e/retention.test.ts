@@ -4,16 +4,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { LocalSystem } from '../support/local-system.js';
-import { createUser, opsToken, provisionTenant } from '../support/builders.js';
+import { createUser, opsToken, provisionTenant, sweepAtOrAfter } from '../support/builders.js';
 
 const DAY = 24 * 3600_000;
-
-/** The first sweep at or after `at`: RETENTION_SWEEP_SCHEDULE is Mondays 02:15 UTC locally. */
-function sweepAtOrAfter(at: Date): Date {
-  let sweep = new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth(), at.getUTCDate(), 2, 15));
-  while (sweep.getTime() < at.getTime() || sweep.getUTCDay() !== 1) sweep = new Date(sweep.getTime() + DAY);
-  return sweep;
-}
 
 describe('retention', () => {
   let system: LocalSystem;

@@ -6,6 +6,7 @@
 // lockbox route refuses bad input with a 400 naming the field and writes nothing.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { LocalSystem } from '../support/local-system.js';
 import { createRecord, createUser, provisionTenant, type TenantFixture } from '../support/builders.js';
 import { parseCsv } from '../support/csv.js';
@@ -333,6 +334,48 @@ describe('support access (lockbox)', () => {
     ]);
     const grantsExport = JSON.parse(await exported(eu, { kind: 'support-access', format: 'json' })) as Grant[];
     assert.deepEqual(grantsExport.map((g) => [g.grantId, g.status, g.review?.outcome]), [[grant.grantId, 'expired', 'justified']]);
+  });
+
+  test("the tenant's admins are emailed at their notification addresses: a request names the engineer by id and origin only; break-glass reaches admins, privacy and security contacts once each", async () => {
+    const adminA = `admin.a.${randomUUID().slice(0, 8)}@customer.test`;
+    const adminB = `admin.b.${randomUUID().slice(0, 8)}@customer.test`;
+    const t = await provisionTenant(system, { adminNotificationContacts: [adminA] });
+    assert.deepEqual((await system.get<{ adminNotificationContacts: string[] }>(`/api/tenants/${t.tenantId}`, t.adminToken)).body.adminNotificationContacts, [adminA]);
+    // The engineer's token carries a display name: it must not reach the customer.
+    const named = await system.token({ sub: 'support-eng-named', roles: ['support'], name: 'Erin Engineerson' }, TOKEN_LIFETIME);
+    const mailsOf = async (address: string, grantId: string, subject: RegExp) =>
+      (await system.outbox()).filter((m) => m.to.some((to) => to.toLowerCase().includes(address.toLowerCase())) && subject.test(m.subject) && (m.text ?? '').includes(grantId));
+
+    const request = await requestGrant({ ...REQUEST, ticket: 'SUP-admins' }, named, t);
+    const [toAdmin, ...more] = await mailsOf(adminA, request.grantId, /Support access requested/);
+    assert.ok(toAdmin && more.length === 0, 'the admin address gets the request once');
+    assert.match(toAdmin.text ?? '', /support-eng-named[\s\S]*GB \(declared by the engineer\)/);
+    assert.doesNotMatch(`${toAdmin.text ?? ''}${toAdmin.html ?? ''}`, /Erin|Engineerson/, 'nothing of the engineer beyond id and origin');
+    assert.equal((await mailsOf(t.contacts.privacy[0]!.email, request.grantId, /Support access requested/)).length, 1, 'and the privacy contact');
+    assert.equal((await mailsOf(t.contacts.security[0]!.email, request.grantId, /./)).length, 0, 'a normal request goes to admins and privacy contacts');
+
+    const patch = (body: unknown, etag: string) => system.request<{ adminNotificationContacts: string[]; errors?: { path: string }[] }>('PATCH', `/api/tenants/${t.tenantId}`, { token: t.adminToken, body, headers: { 'if-match': etag } });
+    assert.deepEqual((await patch({ reason: 'x', adminNotificationContacts: ['not-an-address'] }, '"1"')).body.errors?.map((e) => e.path), ['adminNotificationContacts.0']);
+    assert.deepEqual((await patch({ reason: 'x', adminNotificationContacts: [adminB, adminB.toUpperCase()] }, '"1"')).body.errors?.map((e) => e.path), ['adminNotificationContacts.1']);
+    // The security lead is also an admin (written differently): one message for both roles.
+    const both = t.contacts.security[0]!.email.toUpperCase();
+    const changed = await patch({ reason: 'Admin A moved on; the security lead now also administers.', adminNotificationContacts: [adminB, both] }, '"1"');
+    assert.equal(changed.status, 200, JSON.stringify(changed.body));
+    assert.deepEqual(changed.body.adminNotificationContacts, [adminB, both]);
+
+    const glass = await requestGrant({ ...REQUEST, ticket: 'SUP-admins-glass', scope: ['users:read'], duration: 'PT1H', emergency: true }, named, t);
+    for (const address of [adminB, t.contacts.privacy[0]!.email, t.contacts.security[0]!.email]) {
+      assert.equal((await mailsOf(address, glass.grantId, /Break-glass/)).length, 1, `${address} is told once`);
+    }
+    const all = (await system.outbox()).filter((m) => /Break-glass/.test(m.subject) && (m.text ?? '').includes(glass.grantId));
+    assert.equal(all.length, 3, 'three addresses, three messages');
+    assert.equal((await mailsOf(adminA, glass.grantId, /./)).length, 0, 'the replaced admin address gets nothing');
+    assert.doesNotMatch(all.map((m) => `${m.text ?? ''}${m.html ?? ''}`).join(''), /Erin|Engineerson/);
+
+    const history = await system.get<{ changes: { fields: string[]; before: { adminNotificationContacts?: string[] } | null; after: { adminNotificationContacts?: string[] } | null }[] }>(`/api/tenants/${t.tenantId}/history`, t.adminToken);
+    const [provisioned, adminChange] = history.body.changes;
+    assert.deepEqual(provisioned?.after?.adminNotificationContacts, [adminA]);
+    assert.deepEqual([adminChange?.fields, adminChange?.before?.adminNotificationContacts, adminChange?.after?.adminNotificationContacts], [['adminNotificationContacts'], [adminA], [adminB, both]]);
   });
 
   test('a retried request with the same Idempotency-Key makes one grant and one notice; nobody else revokes an engineer\'s grant', async () => {

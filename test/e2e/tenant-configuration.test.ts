@@ -1,11 +1,14 @@
 // A tenant's configuration after provisioning, end to end: the name and nominated contacts change
 // only with If-Match and a reason, by the tenant's own admins or vendor platform staff; every change
 // is kept in the configuration history (who, when, why, before and after); and a flow already
-// running writes to the contacts nominated now, never to the ones replaced.
+// running writes to the contacts nominated now, never to the ones replaced; a replaced contact's
+// details leave the history a year after they were replaced (the retention sweep), the rest stays.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { LocalSystem } from '../support/local-system.js';
-import { opsToken, provisionTenant } from '../support/builders.js';
+import { opsToken, provisionTenant, sweepAtOrAfter } from '../support/builders.js';
+
+const DAY = 24 * 3600_000;
 
 interface TenantBody {
   tenantId: string;
@@ -118,5 +121,61 @@ describe('tenant configuration and its history', () => {
     });
     assert.equal(changed.status, 200, JSON.stringify(changed.body));
     assert.equal(changed.body.contacts.security[0]!.email, `lead.${tenant.tenantId}@customer.test`);
+  });
+  /** A year of timers in month-long moves: each clock request ends well within the HTTP client's timeout. */
+  async function advanceInSteps(to: Date): Promise<void> {
+    for (let now = await system.now(); now < to; ) now = await system.advanceTo(new Date(Math.min(to.getTime(), now.getTime() + 30 * DAY)));
+  }
+
+  // Last in the file: it moves the clock a year on.
+  test("a replaced contact's details leave the configuration history at the first retention sweep a year after the change; who, when, why and current contacts stay", async () => {
+    const oldAdmin = `old.admin.${Date.now()}@customer.test`;
+    const newAdmin = `new.admin.${Date.now()}@customer.test`;
+    const tenant = await provisionTenant(system, { adminNotificationContacts: [oldAdmin] });
+    const path = `/api/tenants/${tenant.tenantId}`;
+    const patch = (body: unknown, etag: string) => system.request<TenantBody>('PATCH', path, { token: tenant.adminToken, body, headers: { 'if-match': etag } });
+    const newPrivacy = [{ name: 'Next DPO', email: `next.dpo.${tenant.tenantId}@customer.test` }];
+    const replacedAt = await system.now();
+    assert.equal((await patch({ reason: 'DPO and admin replaced', contacts: { privacy: newPrivacy }, adminNotificationContacts: [newAdmin] }, '"1"')).status, 200);
+    await advanceInSteps(new Date(replacedAt.getTime() + 200 * DAY));
+    const newSecurity = [{ name: 'Next Lead', email: `next.lead.${tenant.tenantId}@customer.test` }];
+    assert.equal((await patch({ reason: 'Security lead replaced', contacts: { security: newSecurity } }, '"2"')).status, 200);
+    const [oldPrivacy, oldSecurity] = [tenant.contacts.privacy[0]!, tenant.contacts.security[0]!];
+
+    const history = async () => {
+      const response = await system.get<HistoryBody & { changes: { formerContactsRedactedAt: string | null }[] }>(`${path}/history`, tenant.adminToken);
+      assert.equal(response.status, 200);
+      return response.body.changes;
+    };
+    // The sweep just before the year is up keeps everything.
+    const due = sweepAtOrAfter(new Date(replacedAt.getTime() + 365 * DAY));
+    await advanceInSteps(new Date(due.getTime() - 7 * DAY + 60_000));
+    assert.ok(JSON.stringify(await history()).includes(oldPrivacy.email), 'kept until a year has passed');
+
+    await advanceInSteps(new Date(due.getTime() + 60_000));
+    const [provisioned, firstChange, secondChange] = await history();
+    const text = JSON.stringify([provisioned, firstChange, secondChange]);
+    for (const gone of [oldPrivacy.email, oldPrivacy.name, oldAdmin]) assert.ok(!text.includes(gone), `${gone} is no longer in the history`);
+    // What the history is for stays: who changed what, when, why, and that a contact was replaced.
+    assert.deepEqual(
+      [firstChange!.version, firstChange!.action, firstChange!.fields, firstChange!.by.sub, firstChange!.reason],
+      [2, 'tenant.configured', ['contacts.privacy', 'adminNotificationContacts'], `admin-of-${tenant.tenantId}`, 'DPO and admin replaced'],
+    );
+    assert.deepEqual(firstChange!.before?.contacts?.privacy, [{ name: null, email: null }]);
+    assert.deepEqual(firstChange!.after?.contacts?.privacy, newPrivacy, 'current contacts are untouched');
+    assert.deepEqual((firstChange as { before: { adminNotificationContacts?: unknown } }).before.adminNotificationContacts, [null]);
+    assert.deepEqual(provisioned!.after?.contacts?.privacy, [{ name: null, email: null }]);
+    assert.equal(provisioned!.formerContactsRedactedAt, due.toISOString());
+    // The security lead was replaced only 165 days ago: still shown.
+    assert.ok(text.includes(oldSecurity.email), 'a contact replaced less than a year ago stays');
+    assert.equal(secondChange!.formerContactsRedactedAt, null);
+    const current = await system.get<TenantBody & { adminNotificationContacts: string[] }>(path, tenant.adminToken);
+    assert.deepEqual([current.body.contacts.privacy, current.body.contacts.security, current.body.adminNotificationContacts], [newPrivacy, newSecurity, [newAdmin]]);
+
+    // The sweep's record counts the entries changed; the tenant's audit log has one entry per change.
+    const sweeps = await system.get<{ sweeps: { at: string; formerContactsRemoved: { tenantId: string; changes: number }[] }[] }>(`/api/ops/retention-sweeps?day=${due.toISOString().slice(0, 10)}`, await opsToken(system));
+    assert.deepEqual(sweeps.body.sweeps.find((s) => s.at === due.toISOString())?.formerContactsRemoved.find((t) => t.tenantId === tenant.tenantId), { tenantId: tenant.tenantId, changes: 2 });
+    const audit = (await system.get<{ entries: { action: string; actor: { sub: string } }[] }>(`${path}/audit`, tenant.adminToken)).body.entries;
+    assert.equal(audit.filter((e) => e.action === 'tenant.history.former-contacts-removed' && e.actor.sub === 'system:retention-sweep').length, 2);
   });
 });

@@ -23,17 +23,25 @@ export function contactsFor(label: string): TenantFixture['contacts'] {
 /** Fixture tokens outlive the virtual months a test moves through (expiry itself is tested on its own). */
 const FIXTURE_TOKEN_LIFETIME = { lifetimeSeconds: 400 * 24 * 3600 };
 
+/** The first retention sweep at or after `at`: RETENTION_SWEEP_SCHEDULE is Mondays 02:15 UTC locally. */
+export function sweepAtOrAfter(at: Date): Date {
+  const day = 24 * 3600_000;
+  let sweep = new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth(), at.getUTCDate(), 2, 15));
+  while (sweep.getTime() < at.getTime() || sweep.getUTCDay() !== 1) sweep = new Date(sweep.getTime() + day);
+  return sweep;
+}
+
 export async function opsToken(system: LocalSystem, role: 'ops.platform' | 'ops.breach' | 'support' = 'ops.platform'): Promise<string> {
   return system.token({ sub: `${role}-staff-1`, roles: [role] }, FIXTURE_TOKEN_LIFETIME);
 }
 
-export async function provisionTenant(system: LocalSystem, options: { region?: 'uksouth' | 'eu'; name?: string } = {}): Promise<TenantFixture> {
+export async function provisionTenant(system: LocalSystem, options: { region?: 'uksouth' | 'eu'; name?: string; adminNotificationContacts?: string[] } = {}): Promise<TenantFixture> {
   const label = `c${++counter}${randomUUID().slice(0, 6)}`;
   const region = options.region ?? 'uksouth';
   const contacts = contactsFor(label);
   const response = await system.request<{ tenantId: string }>('POST', '/api/tenants', {
     token: await opsToken(system),
-    body: { name: options.name ?? `Customer ${label} Ltd`, region, contacts },
+    body: { name: options.name ?? `Customer ${label} Ltd`, region, contacts, ...(options.adminNotificationContacts ? { adminNotificationContacts: options.adminNotificationContacts } : {}) },
   });
   assert.equal(response.status, 201, JSON.stringify(response.body));
   const tenantId = response.body.tenantId;
