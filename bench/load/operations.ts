@@ -40,21 +40,28 @@ export function requestOf(operation: OperationName, slot: Slot): { method: strin
 }
 
 /**
- * The operation as an autocannon request: each connection takes the next slot on its first request
- * and keeps it, so rectifications of one user never race (each carries the ETag of the last answer).
+ * The operation as an autocannon request. Each request takes a slot no other request in flight
+ * holds (autocannon keeps no per-connection state across requests), so rectifications of one user
+ * never race: each carries the ETag of the last answer for that user.
  */
 export function requestFor(operation: OperationName, slots: readonly Slot[], successes: Map<string, number>): RequestSpec {
+  const busy = new Set<Slot>();
   let next = 0;
   return {
     setupRequest: (_request, context) => {
-      context['slot'] ??= slots[next++ % slots.length];
-      return requestOf(operation, context['slot'] as Slot);
+      let slot = slots[next++ % slots.length]!;
+      for (let tries = 0; busy.has(slot) && tries < slots.length; tries++) slot = slots[next++ % slots.length]!;
+      busy.add(slot);
+      context['slot'] = slot;
+      return requestOf(operation, slot);
     },
     onResponse: (status, _body, context, headers) => {
       const slot = context['slot'] as Slot;
-      if (status < 200 || status > 299) return;
-      successes.set(slot.tenantId, (successes.get(slot.tenantId) ?? 0) + 1);
-      if (operation === 'rectify-user' && headers['etag']) slot.etag = headers['etag'];
+      if (status >= 200 && status <= 299) {
+        successes.set(slot.tenantId, (successes.get(slot.tenantId) ?? 0) + 1);
+        if (operation === 'rectify-user' && headers['etag']) slot.etag = headers['etag'];
+      }
+      busy.delete(slot);
     },
   };
 }

@@ -31,6 +31,7 @@ export class CosmosStores {
   readonly #clients: () => Promise<Record<Region, CosmosClient>>;
   #made: Record<Region, CosmosClient> | undefined;
   readonly #containers = new Map<string, Promise<Container>>();
+  readonly #databases = new Map<Region, Promise<Database>>();
 
   constructor(
     private readonly config: Pick<Config, 'regions' | 'cosmosDatabase'>,
@@ -67,8 +68,18 @@ export class CosmosStores {
   async #open(region: Region, name: ContainerName): Promise<Container> {
     const client = (await this.#clients())[region];
     if (!this.options.createMissingContainers) return client.database(this.config.cosmosDatabase).container(name);
-    const { database } = await client.databases.createIfNotExists({ id: this.config.cosmosDatabase });
-    return createContainer(database, name);
+    return createContainer(await this.#database(region, client), name);
+  }
+
+  /** The database, created once per region: containers opened at the same time must not race to create it (409). */
+  #database(region: Region, client: CosmosClient): Promise<Database> {
+    let database = this.#databases.get(region);
+    if (!database) {
+      database = client.databases.createIfNotExists({ id: this.config.cosmosDatabase }).then((answer) => answer.database);
+      database.catch(() => this.#databases.delete(region));
+      this.#databases.set(region, database);
+    }
+    return database;
   }
 
   dispose(): void {
