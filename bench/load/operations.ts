@@ -24,7 +24,12 @@ export function requestOf(operation: OperationName, slot: Slot): { method: strin
   const tenant = `/api/tenants/${slot.tenantId}`;
   switch (operation) {
     case 'create-record':
-      return { method: 'POST', path: `${tenant}/modules/shift-logs/records`, headers, body: JSON.stringify({ subjectUserId: slot.userId, data: { date: '2026-11-02', notes: 'Covered the night shift' } }) };
+      return {
+        method: 'POST',
+        path: `${tenant}/modules/shift-logs/records`,
+        headers,
+        body: JSON.stringify({ subjectUserId: slot.userId, data: { date: '2026-11-02', notes: 'Covered the night shift' } }),
+      };
     case 'read-user':
       return { method: 'GET', path: `${tenant}/users/${slot.userId}`, headers };
     case 'rectify-user':
@@ -119,7 +124,8 @@ export async function operationCosts(system: LocalSystem, _tenant: TenantFixture
     const per = (n: number): string => (n / WARM_REPEATS).toFixed(2);
     out[`${operation}: Cosmos requests cold / warm`] = `${cold.cosmos} / ${per(warm.cosmos)}`;
     out[`${operation}: Key Vault operations cold / warm`] = `${cold.keyVault} / ${per(warm.keyVault)}`;
-    out[`${operation}: per 1,000 warm operations: Cosmos / Key Vault`] = `${Math.round((warm.cosmos / WARM_REPEATS) * 1000)} / ${Math.round((warm.keyVault / WARM_REPEATS) * 1000)}`;
+    const perThousand = (n: number): number => Math.round((n / WARM_REPEATS) * 1000);
+    out[`${operation}: per 1,000 warm operations: Cosmos / Key Vault`] = `${perThousand(warm.cosmos)} / ${perThousand(warm.keyVault)}`;
   }
   for (const [limit, value] of Object.entries(KEY_VAULT_LIMITS)) out[`Key Vault limit, ${limit}`] = value.toLocaleString('en-GB');
   return out;

@@ -43,7 +43,8 @@ function setUp(): {
 
 function storeSubjectKey(docs: Map<string, unknown>, tenantDataKey: Buffer, subjectId: string): Buffer {
   const key = randomBytes(32);
-  docs.set(subjectKeyDocId(subjectId), { id: subjectKeyDocId(subjectId), tenantId: TENANT, type: 'subjectKey', subjectId, wrapped: wrapLocal(tenantDataKey, key, `${TENANT}|${subjectId}`) });
+  const wrapped = wrapLocal(tenantDataKey, key, `${TENANT}|${subjectId}`);
+  docs.set(subjectKeyDocId(subjectId), { id: subjectKeyDocId(subjectId), tenantId: TENANT, type: 'subjectKey', subjectId, wrapped });
   return key;
 }
 
