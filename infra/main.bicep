@@ -396,6 +396,8 @@ var appSettings = {
   RATE_LIMIT_PER_PRINCIPAL_PER_MINUTE: '600'
   RATE_LIMIT_PER_CALLER_TENANT_PER_MINUTE: '3000'
   AUDIT_CHAIN_LANES: '8'
+  // Unwrapped keys stay in an instance's memory at most 5 minutes (see README, Performance).
+  KEY_CACHE_SECONDS: '300'
   // Residency statements name where each region's stores are: the location each region module was deployed to.
   DATA_LOCATION_UKSOUTH: regions[ukSouth].outputs.location
   DATA_LOCATION_EU: regions[eu].outputs.location

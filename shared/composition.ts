@@ -84,7 +84,7 @@ export function createServices(config: Config, clock: Clock = systemClock): Serv
     tokens: new TokenVerifier({ ...config.auth, maxLifetimeSeconds: config.limits.maxTokenLifetimeSeconds }, clock),
     stores,
     vaults,
-    keyring: new Keyring(vaults),
+    keyring: new Keyring(vaults, config.keyCache),
     blobs,
     email: new EmailSender(config, connections.email, { clock, backoff: new CosmosSendBackoff(() => stores.container(CONTROL_REGION, CONTAINERS.control)) }),
     rateLimiter: new RateLimiter(clock, config.limits),

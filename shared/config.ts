@@ -190,6 +190,12 @@ const settingsSchema = z.object({
   RATE_LIMIT_PER_PRINCIPAL_PER_MINUTE: z.coerce.number().int().min(10).max(1_000_000).default(600),
   /** Requests all callers of one customer tenant together may make per minute, per instance. */
   RATE_LIMIT_PER_CALLER_TENANT_PER_MINUTE: z.coerce.number().int().min(10).max(1_000_000).default(3000),
+  /**
+   * Longest an unwrapped tenant or subject key stays in an instance's memory, in seconds (0: never
+   * cached, one Key Vault unwrap per request). Bounds how long another instance may still read data
+   * after an erasure or termination destroyed its key; the instance that destroyed it evicts at once.
+   */
+  KEY_CACHE_SECONDS: z.coerce.number().int().min(0).max(3600).default(300),
   /** Independent hash chains per audit log of a tenant: concurrent writers append to different chains. */
   AUDIT_CHAIN_LANES: z.coerce.number().int().min(1).max(64).default(8),
   /** The Azure location of each data region's stores (Bicep output of the region module): what residency statements name. */
@@ -246,6 +252,8 @@ export interface Config {
   breach: { opsEmail: string; escalationEmail: string; dpo: { name: string; email: string }; notifyTargetMs: number };
   limits: RequestLimits;
   audit: { chainLanes: number };
+  /** Unwrapped keys in memory: for at most this long (shared/crypto/keyring.ts). */
+  keyCache: { maxAgeMs: number };
   processor: { name: string };
   subProcessors: { noticePeriod: string; noticePeriodMs: number; opsEmail: string };
   dsar: { unverifiedCloseAfter: UnverifiedCloseAfter };
@@ -323,6 +331,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       perCallerTenantPerMinute: s.RATE_LIMIT_PER_CALLER_TENANT_PER_MINUTE,
     },
     audit: { chainLanes: s.AUDIT_CHAIN_LANES },
+    keyCache: { maxAgeMs: s.KEY_CACHE_SECONDS * 1000 },
     processor: { name: s.PROCESSOR_NAME },
     subProcessors: { noticePeriod: s.SUBPROCESSOR_NOTICE_PERIOD.text, noticePeriodMs: s.SUBPROCESSOR_NOTICE_PERIOD.ms, opsEmail: s.OPS_PLATFORM_EMAIL ?? s.DPO_EMAIL },
     dsar: { unverifiedCloseAfter: s.DSAR_UNVERIFIED_CLOSE_AFTER },

@@ -1,6 +1,7 @@
 // `npm run package`: builds the deployment package azd deploys (azure.yaml: `dist: .deploy/api`,
-// remote build off). It holds exactly what runs in Azure: the product code compiled with
-// tsconfig.build.json (functions/, workflows/, shared/; never test/, dev/ or bench/), host.json,
+// remote build off). It holds exactly what runs in Azure: the product code (functions/, workflows/,
+// shared/; never test/, dev/ or bench/) bundled with its dependencies by esbuild (bundle-app.ts:
+// a cold start then loads one module, not a thousand), host.json,
 // package.json and the production dependencies installed from the lockfile for Linux x64 (the
 // platform of Flex Consumption), whatever machine builds it; .funcignore then removes what is not
 // needed at run time (source maps, type declarations). `--out <dir>` builds it elsewhere.
@@ -11,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { promisify } from 'node:util';
 import { isIgnored, parseIgnoreRules } from './ignore-rules.js';
+import { bundleApp } from './bundle-app.js';
 
 const run = promisify(execFile);
 const projectRoot = resolve(fileURLToPath(new URL('../../../', import.meta.url)));
@@ -28,11 +30,11 @@ export async function buildPackage(out: string): Promise<{ files: number; bytes:
   rmSync(out, { recursive: true, force: true });
   mkdirSync(out, { recursive: true });
   for (const file of PACKAGE_FILES) copyFileSync(join(projectRoot, file), join(out, file));
-  const tsc = join(projectRoot, 'node_modules', 'typescript', 'bin', 'tsc');
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-  // Compiling and installing touch different folders of the package, so they run side by side.
+  // Bundling and installing touch different folders of the package, so they run side by side. The
+  // installed dependencies serve what the bundle leaves outside (BUNDLE_EXTERNALS).
   await Promise.all([
-    run(process.execPath, [tsc, '-p', join(projectRoot, 'tsconfig.build.json'), '--outDir', join(out, 'dist')], { cwd: projectRoot }),
+    bundleApp(out),
     run(
       npm,
       ['ci', '--omit=dev', '--ignore-scripts', `--os=${TARGET_PLATFORM.os}`, `--cpu=${TARGET_PLATFORM.cpu}`, `--libc=${TARGET_PLATFORM.libc}`, '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'],
@@ -62,7 +64,7 @@ export async function buildPackage(out: string): Promise<{ files: number; bytes:
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const { values } = parseArgs({ options: { out: { type: 'string', default: join(projectRoot, PACKAGE_DIR) } } });
   const out = resolve(values.out!);
-  if (!existsSync(join(projectRoot, 'node_modules', 'typescript'))) throw new Error('run npm ci first: the build needs the dev dependencies installed');
+  if (!existsSync(join(projectRoot, 'node_modules', 'esbuild'))) throw new Error('run npm ci first: the build needs the dev dependencies installed (esbuild)');
   const { files, bytes } = await buildPackage(out);
   console.log(`deployment package: ${out} (${files} files, ${(bytes / 1024 / 1024).toFixed(1)} MB, dependencies for ${TARGET_PLATFORM.os}-${TARGET_PLATFORM.cpu})`);
 }

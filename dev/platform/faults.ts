@@ -91,10 +91,42 @@ export function answerFault(res: ServerResponse, fault: Fault): void {
   res.writeHead(fault.mode === 'throttle' ? 429 : 503, headers).end(body);
 }
 
+/**
+ * Requests that reached each service through its proxy (faulted ones included), for the cost
+ * figures of the load harness: `requests` counts every request, `authenticated` those carrying a
+ * bearer token (Key Vault's SDK first sends one without, to be told where to get a token).
+ */
+export class RequestCounts {
+  readonly #counts = new Map<string, { requests: number; authenticated: number }>();
+
+  add(service: FaultService, region: string | undefined, authenticated: boolean): void {
+    const key = `${service}/${region ?? 'all'}`;
+    const count = this.#counts.get(key) ?? { requests: 0, authenticated: 0 };
+    count.requests++;
+    if (authenticated) count.authenticated++;
+    this.#counts.set(key, count);
+  }
+
+  snapshot(): Record<string, { requests: number; authenticated: number }> {
+    return Object.fromEntries([...this.#counts].map(([key, count]) => [key, { ...count }]));
+  }
+
+  reset(): void {
+    this.#counts.clear();
+  }
+}
+
 /** A proxy on a free port in front of `target` (http://host:port), refusing while `faults` hold a fault for it. */
-export async function startFaultProxy(target: string, service: FaultService, region: string | undefined, faults: FaultRegistry): Promise<{ url: string; close: () => Promise<void> }> {
+export async function startFaultProxy(
+  target: string,
+  service: FaultService,
+  region: string | undefined,
+  faults: FaultRegistry,
+  counts?: RequestCounts,
+): Promise<{ url: string; close: () => Promise<void> }> {
   const upstream = new URL(target);
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    counts?.add(service, region, /^Bearer\s/i.test(req.headers.authorization ?? ''));
     const fault = faults.active(service, region);
     if (fault) {
       req.resume();

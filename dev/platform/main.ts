@@ -12,7 +12,7 @@ import { startAzurite } from '../standins/azurite.js';
 import { startKeyVault } from '../standins/keyvault.js';
 import { startEmail } from '../standins/email.js';
 import { REGIONS, type PlatformAddresses } from './addresses.js';
-import { FaultRegistry, FaultRequestError, startFaultProxy, type FaultService } from './faults.js';
+import { FaultRegistry, FaultRequestError, RequestCounts, startFaultProxy, type FaultService } from './faults.js';
 
 const { values } = parseArgs({
   options: {
@@ -37,10 +37,11 @@ const EMAIL_ACCESS_KEY = Buffer.from('local-dev-email-access-key-not-a-secret').
 const closers: (() => Promise<void>)[] = [];
 // Faults (POST /faults) are measured on this process's clock, the virtual one in virtual mode.
 const faults = new FaultRegistry(() => new Date());
+const requestCounts = new RequestCounts();
 /** The address the app and tests use for a stand-in: a fault proxy in front of it (dev/platform/faults.ts). */
 const behindProxy = async (address: string, service: FaultService, region: string | undefined): Promise<string> => {
   const origin = new URL(address).origin;
-  const proxy = await startFaultProxy(origin, service, region, faults);
+  const proxy = await startFaultProxy(origin, service, region, faults, requestCounts);
   closers.push(() => proxy.close());
   return address.replace(origin, proxy.url);
 };
@@ -104,6 +105,16 @@ const control = createServer((req, res) => {
         res.writeHead(204).end();
         return;
       }
+    }
+    // Requests per service and region through the proxies (the load harness's cost figures).
+    if (req.url === '/requests' && req.method === 'GET') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(requestCounts.snapshot()));
+      return;
+    }
+    if (req.url === '/requests/reset' && req.method === 'POST') {
+      requestCounts.reset();
+      res.writeHead(204).end();
+      return;
     }
     if (req.url === '/faults' || req.url?.startsWith('/faults/')) {
       handleFaults(req.method ?? 'GET', req.url, Buffer.concat(chunks), res);

@@ -20,19 +20,23 @@ export interface TokenVerifierSettings {
 const CLOCK_TOLERANCE_SECONDS = 60;
 
 export class TokenVerifier {
-  readonly #jwks: JWTVerifyGetKey;
+  #jwks: JWTVerifyGetKey | undefined;
   constructor(
     private readonly settings: TokenVerifierSettings,
     private readonly clock: Clock,
-  ) {
-    this.#jwks = createRemoteJWKSet(new URL(settings.jwksUrl), { cooldownDuration: 30_000, cacheMaxAge: 10 * 60_000 });
+  ) {}
+
+  /** Made on the first token, not at start-up: making it loads Node's fetch (undici), a cold-start cost. */
+  get #keys(): JWTVerifyGetKey {
+    this.#jwks ??= createRemoteJWKSet(new URL(this.settings.jwksUrl), { cooldownDuration: 30_000, cacheMaxAge: 10 * 60_000 });
+    return this.#jwks;
   }
 
   async verify(authorization: string | null): Promise<Principal> {
     const match = /^Bearer\s+([A-Za-z0-9._~+/-]+=*)$/i.exec(authorization?.trim() ?? '');
     if (!match) throw new AuthenticationError('AUTH.MISSING_TOKEN', 'Send a bearer token in the Authorization header.');
     try {
-      const { payload } = await jwtVerify(match[1]!, this.#jwks, {
+      const { payload } = await jwtVerify(match[1]!, this.#keys, {
         issuer: this.settings.issuer,
         audience: this.settings.audience,
         algorithms: ALLOWED_ALGORITHMS,

@@ -5,16 +5,8 @@
 // written to, so a copy of a tenant's data can only ever land in the tenant's own region.
 import type { Readable } from 'node:stream';
 import type { TokenCredential } from '@azure/core-auth';
-import {
-  BlobSASPermissions,
-  BlobServiceClient,
-  generateBlobSASQueryParameters,
-  SASProtocol,
-  StorageSharedKeyCredential,
-  type BlobSASSignatureValues,
-  type ContainerClient,
-  type UserDelegationKey,
-} from '@azure/storage-blob';
+import type { BlobSASSignatureValues, BlobServiceClient, ContainerClient, StorageSharedKeyCredential, UserDelegationKey } from '@azure/storage-blob';
+import { loadOnce } from '../azure/load-once.js';
 import { azureStatusOf } from '../azure/rest-error.js';
 import type { Clock } from '../clock.js';
 import { REGIONS, type Region, type RegionSettings } from '../config.js';
@@ -55,6 +47,8 @@ const SAS_START_SKEW_MS = 5 * 60_000;
 /** A user delegation key is valid for at most 7 days from when it is requested. */
 const MAX_DELEGATION_MS = 7 * 24 * 3600_000;
 
+const blobSdk = loadOnce(() => import('@azure/storage-blob'));
+
 interface RegionClient {
   service: BlobServiceClient;
   accountName: string;
@@ -63,7 +57,8 @@ interface RegionClient {
 }
 
 export class RegionalBlobStorage {
-  readonly #regions: Record<Region, RegionClient>;
+  /** One service client per region, made on first use (loading the SDK then). */
+  readonly #regions: () => Promise<Record<Region, RegionClient>>;
   readonly #containers = new Map<string, Promise<ContainerClient>>();
   readonly #delegationKeys = new Map<Region, Promise<UserDelegationKey>>();
   readonly #blockBytes: number;
@@ -79,7 +74,7 @@ export class RegionalBlobStorage {
     this.#options = options;
     this.#blockBytes = options.blockBytes ?? 4 * 1024 * 1024;
     this.#concurrency = options.uploadConcurrency ?? 4;
-    const client = (region: Region): RegionClient => {
+    const client = ({ BlobServiceClient, StorageSharedKeyCredential }: typeof import('@azure/storage-blob'), region: Region): RegionClient => {
       const { url, accountKey } = config.regions[region].blob;
       const accountName = accountNameOf(url);
       if (accountKey) {
@@ -88,7 +83,10 @@ export class RegionalBlobStorage {
       }
       return { service: new BlobServiceClient(url, credential), accountName };
     };
-    this.#regions = Object.fromEntries(REGIONS.map((r) => [r, client(r)])) as Record<Region, RegionClient>;
+    this.#regions = loadOnce(async () => {
+      const sdk = await blobSdk();
+      return Object.fromEntries(REGIONS.map((r) => [r, client(sdk, r)])) as Record<Region, RegionClient>;
+    });
   }
 
   /**
@@ -114,7 +112,8 @@ export class RegionalBlobStorage {
    */
   async downloadLink(region: Region, container: ExportContainer, blobName: string, expiresOn: Date): Promise<string> {
     assertTenantBlob(region, blobName);
-    const { service, accountName, sharedKey } = this.#regions[region];
+    const { service, accountName, sharedKey } = (await this.#regions())[region];
+    const { BlobSASPermissions, generateBlobSASQueryParameters, SASProtocol } = await blobSdk();
     const now = this.clock.now();
     const values: BlobSASSignatureValues = {
       containerName: container,
@@ -134,7 +133,7 @@ export class RegionalBlobStorage {
   async deletePrefix(region: Region, container: ExportContainer, prefix: string): Promise<number> {
     assertTenantBlob(region, prefix);
     if (!prefix.includes('/')) throw new Error(`a deletion prefix must end a path segment: ${prefix}`);
-    const client = this.#regions[region].service.getContainerClient(container);
+    const client = (await this.#regions())[region].service.getContainerClient(container);
     let deleted = 0;
     try {
       for await (const page of client.listBlobsFlat({ prefix }).byPage({ maxPageSize: 1000 })) {
@@ -157,7 +156,7 @@ export class RegionalBlobStorage {
    * the lifecycle rule does the same a day or two later); returns how many.
    */
   async deleteCreatedBefore(region: Region, container: ExportContainer, cutoff: Date): Promise<number> {
-    const client = this.#regions[region].service.getContainerClient(container);
+    const client = (await this.#regions())[region].service.getContainerClient(container);
     let deleted = 0;
     try {
       for await (const blob of client.listBlobsFlat()) {
@@ -177,7 +176,7 @@ export class RegionalBlobStorage {
     assertTenantBlob(region, prefix);
     let count = 0;
     try {
-      for await (const _blob of this.#regions[region].service.getContainerClient(container).listBlobsFlat({ prefix })) count++;
+      for await (const _blob of (await this.#regions())[region].service.getContainerClient(container).listBlobsFlat({ prefix })) count++;
     } catch (error) {
       if (azureStatusOf(error) === 404) return count;
       throw error;
@@ -189,7 +188,7 @@ export class RegionalBlobStorage {
   async readSmall(region: Region, container: ExportContainer, blobName: string): Promise<Buffer | undefined> {
     assertTenantBlob(region, blobName);
     try {
-      return await this.#regions[region].service.getContainerClient(container).getBlobClient(blobName).downloadToBuffer();
+      return await (await this.#regions())[region].service.getContainerClient(container).getBlobClient(blobName).downloadToBuffer();
     } catch (error) {
       if (azureStatusOf(error) === 404) return undefined;
       throw error;
@@ -217,7 +216,7 @@ export class RegionalBlobStorage {
   async readEvidence(region: Region, blobName: string): Promise<string | undefined> {
     assertTenantBlob(region, blobName);
     try {
-      return (await this.#regions[region].service.getContainerClient(EVIDENCE_CONTAINER).getBlobClient(blobName).downloadToBuffer()).toString('utf8');
+      return (await (await this.#regions())[region].service.getContainerClient(EVIDENCE_CONTAINER).getBlobClient(blobName).downloadToBuffer()).toString('utf8');
     } catch (error) {
       if (azureStatusOf(error) === 404) return undefined;
       throw error;
@@ -227,7 +226,7 @@ export class RegionalBlobStorage {
   /** Whether a blob exists (for tests and idempotent activities). */
   async exists(region: Region, container: ExportContainer, blobName: string): Promise<boolean> {
     assertTenantBlob(region, blobName);
-    return this.#regions[region].service.getContainerClient(container).getBlobClient(blobName).exists();
+    return (await this.#regions())[region].service.getContainerClient(container).getBlobClient(blobName).exists();
   }
 
   /** The region's erasure ledger container; shared/erasure/ledger.ts owns what is in it. */
@@ -247,13 +246,15 @@ export class RegionalBlobStorage {
   }
 
   async #openContainer(region: Region, name: ContainerName): Promise<ContainerClient> {
-    const client = this.#regions[region].service.getContainerClient(name);
+    const client = (await this.#regions())[region].service.getContainerClient(name);
     if (this.#options.createMissingContainers) await client.createIfNotExists();
     return client;
   }
 
   /** One user delegation key per region, reused while it covers the requested link's lifetime. */
   async #delegationKey(region: Region, now: Date, expiresOn: Date): Promise<UserDelegationKey> {
+    // Clients first: from here to caching a request nothing awaits, so concurrent links share one key request.
+    const { service } = (await this.#regions())[region];
     const cached = this.#delegationKeys.get(region);
     if (cached) {
       const key = await cached.catch(() => undefined);
@@ -262,7 +263,7 @@ export class RegionalBlobStorage {
     const startsOn = new Date(now.getTime() - SAS_START_SKEW_MS);
     const keyExpiresOn = new Date(now.getTime() + MAX_DELEGATION_MS - SAS_START_SKEW_MS);
     if (expiresOn.getTime() > keyExpiresOn.getTime()) throw new Error('a download link can be valid for at most 7 days (the limit of a user delegation key)');
-    const fresh = this.#regions[region].service.getUserDelegationKey(startsOn, keyExpiresOn).then((response) => response as UserDelegationKey);
+    const fresh = service.getUserDelegationKey(startsOn, keyExpiresOn).then((response) => response as UserDelegationKey);
     this.#delegationKeys.set(region, fresh);
     fresh.catch(() => this.#delegationKeys.delete(region));
     return fresh;

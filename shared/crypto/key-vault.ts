@@ -1,10 +1,13 @@
 // One region's Key Vault: the tenant key-encryption keys (never leave the vault; they wrap and
 // unwrap tenant data keys) and the signing key for deletion certificates (signs digests in the
 // vault; the private key never leaves it).
-import { CryptographyClient, KeyClient, type KeyVaultKey } from '@azure/keyvault-keys';
+import type { CryptographyClient, KeyClient, KeyVaultKey } from '@azure/keyvault-keys';
+import { loadOnce } from '../azure/load-once.js';
 import { azureStatusOf } from '../azure/rest-error.js';
 import type { TokenCredential } from '@azure/core-auth';
 import type { Clock } from '../clock.js';
+
+const keyVaultSdk = loadOnce(() => import('@azure/keyvault-keys'));
 
 /** Client options the composition root chooses (the local stand-in: plain HTTP, no challenge resource check). */
 export interface KeyVaultClientOptions {
@@ -19,7 +22,8 @@ export interface KeyDeletion {
 }
 
 export class RegionalKeyVault {
-  readonly #keys: KeyClient;
+  /** The key client, made on first use (loading the SDK then). */
+  readonly #keys: () => Promise<KeyClient>;
   readonly #credential: TokenCredential;
   readonly #options: KeyVaultClientOptions;
   readonly #clock: Clock;
@@ -29,24 +33,24 @@ export class RegionalKeyVault {
     this.#credential = credential;
     this.#clock = clock;
     this.#options = options;
-    this.#keys = new KeyClient(vaultUrl, credential, this.#options);
+    this.#keys = loadOnce(async () => new (await keyVaultSdk()).KeyClient(vaultUrl, credential, this.#options));
   }
 
   /** A key-encryption key (a tenant key, or the notices key), created on first use: RSA 3072, wrap and unwrap only. */
   async ensureWrappingKey(name: string, tags: Record<string, string>): Promise<string> {
     const existing = await this.#tryGet(name);
     if (existing?.id) return existing.id;
-    const created = await this.#keys.createRsaKey(name, { keySize: 3072, keyOps: ['wrapKey', 'unwrapKey'], tags });
+    const created = await (await this.#keys()).createRsaKey(name, { keySize: 3072, keyOps: ['wrapKey', 'unwrapKey'], tags });
     return created.id!;
   }
 
   async wrap(keyId: string, dataKey: Buffer): Promise<Buffer> {
-    const result = await this.#cryptoClient(keyId).wrapKey('RSA-OAEP-256', dataKey);
+    const result = await (await this.#cryptoClient(keyId)).wrapKey('RSA-OAEP-256', dataKey);
     return Buffer.from(result.result);
   }
 
   async unwrap(keyId: string, wrapped: Buffer): Promise<Buffer> {
-    const result = await this.#cryptoClient(keyId).unwrapKey('RSA-OAEP-256', wrapped);
+    const result = await (await this.#cryptoClient(keyId)).unwrapKey('RSA-OAEP-256', wrapped);
     return Buffer.from(result.result);
   }
 
@@ -54,16 +58,16 @@ export class RegionalKeyVault {
   async ensureSigningKey(name: string): Promise<KeyVaultKey> {
     const existing = await this.#tryGet(name);
     if (existing) return existing;
-    return this.#keys.createEcKey(name, { curve: 'P-256', keyOps: ['sign', 'verify'] });
+    return (await this.#keys()).createEcKey(name, { curve: 'P-256', keyOps: ['sign', 'verify'] });
   }
 
   /** Every enabled version of a key, newest first (for the public JWKS across rotations). */
   async keyVersions(name: string): Promise<KeyVaultKey[]> {
     const versions: KeyVaultKey[] = [];
     try {
-      for await (const properties of this.#keys.listPropertiesOfKeyVersions(name)) {
+      for await (const properties of (await this.#keys()).listPropertiesOfKeyVersions(name)) {
         if (properties.enabled === false || !properties.version) continue;
-        versions.push(await this.#keys.getKey(name, { version: properties.version }));
+        versions.push(await (await this.#keys()).getKey(name, { version: properties.version }));
       }
     } catch (error) {
       if (azureStatusOf(error) === 404) return [];
@@ -74,21 +78,21 @@ export class RegionalKeyVault {
 
   /** Signs a SHA-256 digest with ES256 inside the vault: raw r||s, 64 bytes. */
   async signDigest(keyId: string, digest: Buffer): Promise<Buffer> {
-    const result = await this.#cryptoClient(keyId).sign('ES256', digest);
+    const result = await (await this.#cryptoClient(keyId)).sign('ES256', digest);
     return Buffer.from(result.result);
   }
 
   /** Disables then deletes a key (soft delete). Returns when the deletion is recorded. */
   async deleteKey(name: string): Promise<KeyDeletion | undefined> {
     const existing = await this.#tryGet(name);
-    if (existing) await this.#keys.updateKeyProperties(name, { enabled: false });
+    if (existing) await (await this.#keys()).updateKeyProperties(name, { enabled: false });
     let deleted;
     try {
-      const poller = await this.#keys.beginDeleteKey(name);
+      const poller = await (await this.#keys()).beginDeleteKey(name);
       deleted = await poller.pollUntilDone();
     } catch (error) {
       if (azureStatusOf(error) !== 404) throw error;
-      deleted = await this.#keys.getDeletedKey(name).catch((e: unknown) => {
+      deleted = await (await this.#keys()).getDeletedKey(name).catch((e: unknown) => {
         if (azureStatusOf(e) === 404) return undefined;
         throw e;
       });
@@ -103,7 +107,7 @@ export class RegionalKeyVault {
   /** Purges a deleted key. Returns false when the vault refuses (purge protection keeps it until retention ends). */
   async purgeDeletedKey(name: string): Promise<'purged' | 'refused' | 'absent'> {
     try {
-      await this.#keys.purgeDeletedKey(name);
+      await (await this.#keys()).purgeDeletedKey(name);
       return 'purged';
     } catch (error) {
       if (azureStatusOf(error) === 403) return 'refused';
@@ -116,7 +120,7 @@ export class RegionalKeyVault {
     const live = await this.#tryGet(name);
     if (live) return false;
     try {
-      await this.#keys.getDeletedKey(name);
+      await (await this.#keys()).getDeletedKey(name);
       return false;
     } catch (error) {
       if (azureStatusOf(error) === 404) return true;
@@ -126,17 +130,17 @@ export class RegionalKeyVault {
 
   async #tryGet(name: string): Promise<KeyVaultKey | undefined> {
     try {
-      return await this.#keys.getKey(name);
+      return await (await this.#keys()).getKey(name);
     } catch (error) {
       if (azureStatusOf(error) === 404) return undefined;
       throw error;
     }
   }
 
-  #cryptoClient(keyId: string): CryptographyClient {
+  async #cryptoClient(keyId: string): Promise<CryptographyClient> {
     let client = this.#crypto.get(keyId);
     if (!client) {
-      client = new CryptographyClient(keyId, this.#credential, this.#options);
+      client = new (await keyVaultSdk()).CryptographyClient(keyId, this.#credential, this.#options);
       this.#crypto.set(keyId, client);
     }
     return client;

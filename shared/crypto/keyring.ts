@@ -34,14 +34,38 @@ export const ERASED = Symbol('erased');
 
 export type KeyOwner = { kind: 'tenant' } | { kind: 'subject'; subjectId: string };
 
-const CACHE_MS = 5 * 60_000;
-/** At most this many unwrapped keys in memory (an export of 100k people must not keep them all). */
-const CACHE_ENTRIES = 10_000;
+/**
+ * How long unwrapped keys stay in this instance's memory. The tenant data key costs a Key Vault
+ * unwrap to obtain, so caching it is what keeps Key Vault operations per request near zero once
+ * warm; the bound is how long a key can outlive, on another instance, the erasure or termination
+ * that destroyed it (the instance that performs it evicts at once: `forgetSubject`, `forgetTenant`).
+ */
+export interface KeyCachePolicy {
+  /** An unwrapped key is used for at most this long after it was unwrapped (KEY_CACHE_SECONDS). */
+  maxAgeMs: number;
+  /** At most this many unwrapped keys in memory (an export of 100k people must not keep them all). */
+  maxEntries?: number;
+  /** Monotonic milliseconds; `performance.now()` unless a test drives it. */
+  now?: () => number;
+}
+
+export const DEFAULT_KEY_CACHE_MS = 5 * 60_000;
+const DEFAULT_CACHE_ENTRIES = 10_000;
 
 export class Keyring {
   readonly #cache = new Map<string, { key: Buffer; until: number }>();
+  readonly #maxAgeMs: number;
+  readonly #maxEntries: number;
+  readonly #now: () => number;
 
-  constructor(private readonly vaults: Record<Region, RegionalKeyVault>) {}
+  constructor(
+    private readonly vaults: Record<Region, RegionalKeyVault>,
+    policy: KeyCachePolicy = { maxAgeMs: DEFAULT_KEY_CACHE_MS },
+  ) {
+    this.#maxAgeMs = policy.maxAgeMs;
+    this.#maxEntries = policy.maxEntries ?? DEFAULT_CACHE_ENTRIES;
+    this.#now = policy.now ?? (() => performance.now());
+  }
 
   /**
    * Creates the tenant's vault key and a wrapped data key; returns the document to store with the
@@ -124,7 +148,7 @@ export class Keyring {
   #recall(cacheKey: string): Buffer | undefined {
     const hit = this.#cache.get(cacheKey);
     if (!hit) return undefined;
-    if (hit.until < performance.now()) {
+    if (hit.until <= this.#now()) {
       this.#cache.delete(cacheKey);
       return undefined;
     }
@@ -133,9 +157,10 @@ export class Keyring {
 
   #remember(cacheKey: string, key: Buffer): void {
     this.#cache.delete(cacheKey);
-    this.#cache.set(cacheKey, { key, until: performance.now() + CACHE_MS });
+    if (this.#maxAgeMs <= 0) return;
+    this.#cache.set(cacheKey, { key, until: this.#now() + this.#maxAgeMs });
     // Maps keep insertion order: the first entries are the oldest.
-    while (this.#cache.size > CACHE_ENTRIES) this.#cache.delete(this.#cache.keys().next().value!);
+    while (this.#cache.size > this.#maxEntries) this.#cache.delete(this.#cache.keys().next().value!);
   }
 }
 

@@ -1,13 +1,22 @@
 // Public holidays per jurisdiction, read from the date-holidays library (type 'public' only: no bank-only,
 // optional or observance days), indexed by calendar date. The library's data is the source of truth.
 
-import Holidays, { type HolidaysTypes } from 'date-holidays';
+import { createRequire } from 'node:module';
+import type Holidays from 'date-holidays';
+import type { HolidaysTypes } from 'date-holidays';
 import { addDays, calendarDateFromParts, parseCalendarDate, partsOf, type CalendarDate } from './calendar-date.js';
 import { jurisdictionInfo, type Jurisdiction } from './jurisdictions.js';
 
 const MINUTES_PER_DAY = 24 * 60;
 // A day whose clocks go forward has 23 hours; a holiday covering it is still a whole-day holiday.
 const DAYLIGHT_SAVING_SLACK_MINUTES = 60;
+
+// The library and its time-zone data (about 2 MB of code) load when the first holiday is looked up,
+// not when the app starts: synchronously, as deadline arithmetic is synchronous (orchestrators replay
+// it), through Node's `require`, which the production bundle leaves to the installed package.
+const requireAtRunTime = createRequire(import.meta.url);
+let library: typeof Holidays | undefined;
+const holidaysLibrary = (): typeof Holidays => (library ??= requireAtRunTime('date-holidays') as typeof Holidays);
 
 const calendars = new Map<Jurisdiction, Holidays>();
 const byYear = new Map<string, ReadonlyMap<CalendarDate, readonly string[]>>();
@@ -17,7 +26,8 @@ function calendarFor(jurisdiction: Jurisdiction): Holidays {
   if (!calendar) {
     const { country, state } = jurisdictionInfo(jurisdiction).holidayCalendar;
     const options = { types: ['public' as const], languages: ['en'] };
-    calendar = state === undefined ? new Holidays(country, options) : new Holidays(country, state, options);
+    const Library = holidaysLibrary();
+    calendar = state === undefined ? new Library(country, options) : new Library(country, state, options);
     calendars.set(jurisdiction, calendar);
   }
   return calendar;

@@ -1,7 +1,8 @@
 // The one way the product sends email: through the tenant's region's Communication Services
 // resource, at most once per idempotency key, with failures sorted into "retry" and "do not retry".
 // A 429 holds back every instance until its Retry-After (a shared back-off, checked before each send).
-import { EmailClient, type EmailClientOptions, type EmailMessage } from '@azure/communication-email';
+import type { EmailClient, EmailClientOptions, EmailMessage } from '@azure/communication-email';
+import { loadOnce } from '../azure/load-once.js';
 import type { TokenCredential } from '@azure/core-auth';
 import { REGIONS, type Config, type Region } from '../config.js';
 import { systemClock, type Clock } from '../clock.js';
@@ -73,7 +74,8 @@ const POLL_TIMEOUT_MS = 2 * 60 * 1000;
 const DEFAULT_RETRY_AFTER_SECONDS = 60;
 
 export class EmailSender {
-  readonly #clients: Record<Region, EmailClient>;
+  /** One client per region, made on first send (loading the SDK then). */
+  readonly #clients: () => Promise<Record<Region, EmailClient>>;
   readonly #senderAddresses: Record<Region, string>;
   readonly #clock: Clock;
   readonly #pollTimeoutMs: number;
@@ -85,12 +87,15 @@ export class EmailSender {
     this.#clock = options.clock ?? systemClock;
     this.#pollTimeoutMs = options.pollTimeoutMs ?? POLL_TIMEOUT_MS;
     const clientOptions: EmailClientOptions = { retryOptions: SDK_RETRY_OPTIONS };
-    const client = (region: Region): EmailClient => {
+    const client = (Client: typeof import('@azure/communication-email').EmailClient, region: Region): EmailClient => {
       const endpoint = config.regions[region].emailEndpoint;
-      if (connection.kind === 'identity') return new EmailClient(endpoint, connection.credential, clientOptions);
-      return new EmailClient(`endpoint=${endpoint};accesskey=${connection.accessKey}`, { ...clientOptions, allowInsecureConnection: connection.allowInsecureConnection });
+      if (connection.kind === 'identity') return new Client(endpoint, connection.credential, clientOptions);
+      return new Client(`endpoint=${endpoint};accesskey=${connection.accessKey}`, { ...clientOptions, allowInsecureConnection: connection.allowInsecureConnection });
     };
-    this.#clients = Object.fromEntries(REGIONS.map((region) => [region, client(region)])) as Record<Region, EmailClient>;
+    this.#clients = loadOnce(async () => {
+      const { EmailClient } = await import('@azure/communication-email');
+      return Object.fromEntries(REGIONS.map((region) => [region, client(EmailClient, region)])) as Record<Region, EmailClient>;
+    });
   }
 
   /**
@@ -126,7 +131,7 @@ export class EmailSender {
     };
 
     try {
-      const poller = await this.#clients[region].beginSend(body, { operationId, updateIntervalInMs: POLL_INTERVAL_MS });
+      const poller = await (await this.#clients())[region].beginSend(body, { operationId, updateIntervalInMs: POLL_INTERVAL_MS });
       const result = await poller.pollUntilDone({ abortSignal: AbortSignal.timeout(this.#pollTimeoutMs) });
       return { messageId: result.id, sentAt: this.#clock.now().toISOString() };
     } catch (error) {

@@ -44,10 +44,43 @@ export function csvHeader(headers: readonly string[], format: CsvFormat = {}): s
   return stringify([headers.slice()], { ...OPTIONS, bom: format.bom === true });
 }
 
+/** What csv-stringify's `escape_formulas` neutralises: text starting with one of these. */
+const FORMULA_START = /^[-=+@\t\r\uFF1D\uFF0B\uFF0D\uFF20]/;
+
+/**
+ * A cell as csv-stringify writes it with OPTIONS, for the cells that need no formula
+ * neutralisation: empty for nothing, a number as JavaScript prints it, text in double quotes with
+ * its quotes doubled. `undefined` for a cell that needs more, which csv-stringify then writes.
+ * Exports are millions of cells and csv-stringify's general path costs several times a plain join
+ * per cell (bench/export.bench.ts); test/shared/exports-csv.test.ts checks this path writes exactly
+ * what csv-stringify writes.
+ */
+function plainCell(cell: CsvCell): string | undefined {
+  if (cell === null) return '';
+  if (typeof cell === 'number') return `${cell}`;
+  if (FORMULA_START.test(cell)) return undefined;
+  return `"${cell.includes('"') ? cell.replaceAll('"', '""') : cell}"`;
+}
+
+/** A row whose cells are all plain, as one line without its CRLF; `undefined` if any cell is not. */
+function plainLine(row: readonly CsvCell[]): string | undefined {
+  let line = '';
+  for (let i = 0; i < row.length; i++) {
+    const cell = plainCell(row[i]!);
+    if (cell === undefined) return undefined;
+    line += i === 0 ? cell : `,${cell}`;
+  }
+  return line;
+}
+
 /** Data lines for a batch of already-projected rows, each ending with CRLF. */
 export function csvLines(rows: readonly (readonly CsvCell[])[]): string {
-  if (rows.length === 0) return '';
-  return stringify(rows as CsvCell[][], OPTIONS);
+  let text = '';
+  for (const row of rows) {
+    const line = plainLine(row);
+    text += line === undefined ? stringify([row as CsvCell[]], OPTIONS) : `${line}\r\n`;
+  }
+  return text;
 }
 
 /** A whole CSV document in memory: for small tables (the manifest's summary, tests). */

@@ -1,13 +1,23 @@
 // Error monitoring (Sentry is a listed sub-processor). Initialised once, only when a DSN is set.
 // Every event passes through a scrubber first: no request bodies, headers, cookies, tokens, user
 // details, emails or names ever leave the process.
-import * as Sentry from '@sentry/node';
+// The SDK is imported only when a DSN is set (it was the largest single cost of a cold start), and
+// then in the background: a report waits for it to be ready.
 import type { ErrorEvent, EventHint } from '@sentry/node';
 
-let enabled = false;
+let sentry: Promise<typeof import('@sentry/node')> | undefined;
 
 export function initSentry(settings: { dsn?: string; environment: string }): void {
-  if (enabled || !settings.dsn) return;
+  if (sentry || !settings.dsn) return;
+  sentry = import('@sentry/node').then((Sentry) => {
+    init(Sentry, settings as { dsn: string; environment: string });
+    return Sentry;
+  });
+  // A failed load surfaces where a report awaits it, not as an unhandled rejection at start-up.
+  sentry.catch(() => undefined);
+}
+
+function init(Sentry: typeof import('@sentry/node'), settings: { dsn: string; environment: string }): void {
   Sentry.init({
     dsn: settings.dsn,
     environment: settings.environment,
@@ -18,19 +28,20 @@ export function initSentry(settings: { dsn?: string; environment: string }): voi
     beforeSend: (event: ErrorEvent, _hint: EventHint) => scrubEvent(event),
     beforeBreadcrumb: (breadcrumb) => scrubValue(breadcrumb) as typeof breadcrumb,
   });
-  enabled = true;
 }
 
 /** Reports an unexpected error and waits for it to be sent (a frozen worker would lose it). */
 export async function captureUnexpected(error: unknown, tags: Record<string, string>): Promise<void> {
-  if (!enabled) return;
+  if (!sentry) return;
+  const Sentry = await sentry;
   Sentry.captureException(error, { tags });
   await Sentry.flush(2000);
 }
 
 /** Reports an alert for ops (a message, not an error) with its tags, and waits for it to be sent. */
 export async function captureAlert(message: string, tags: Record<string, string>): Promise<void> {
-  if (!enabled) return;
+  if (!sentry) return;
+  const Sentry = await sentry;
   Sentry.captureMessage(message, { level: 'error', tags, fingerprint: ['flow-at-risk', tags['instanceId'] ?? '', tags['step'] ?? '', tags['failingSince'] ?? ''] });
   await Sentry.flush(2000);
 }

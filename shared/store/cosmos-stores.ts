@@ -3,7 +3,8 @@
 // its idempotency record commit in one transactional batch; deletion certificates live in
 // `certificates`, which tenant deletion never touches; vendor-level records (the breach register)
 // live in `control` in the vendor's home region, UK South.
-import { CosmosClient, type Container, type Database } from '@azure/cosmos';
+import type { CosmosClient, Container, Database } from '@azure/cosmos';
+import { loadOnce } from '../azure/load-once.js';
 import type { TokenCredential } from '@azure/core-auth';
 import { REGIONS, type Config, type Region } from '../config.js';
 
@@ -26,24 +27,31 @@ export interface CosmosStoresOptions {
 }
 
 export class CosmosStores {
-  readonly #clients: Record<Region, CosmosClient>;
+  /** One client per region, made on first use (loading the SDK then). */
+  readonly #clients: () => Promise<Record<Region, CosmosClient>>;
+  #made: Record<Region, CosmosClient> | undefined;
   readonly #containers = new Map<string, Promise<Container>>();
+  readonly #databases = new Map<Region, Promise<Database>>();
 
   constructor(
     private readonly config: Pick<Config, 'regions' | 'cosmosDatabase'>,
     credential: TokenCredential,
     private readonly options: CosmosStoresOptions = {},
   ) {
-    const client = (region: Region): CosmosClient => {
+    const client = (Client: typeof import('@azure/cosmos').CosmosClient, region: Region): CosmosClient => {
       const { endpoint, key } = config.regions[region].cosmos;
-      return new CosmosClient({
+      return new Client({
         endpoint,
         ...(key ? { key } : { aadCredentials: credential }),
         // Each account is single-region by design: never discover or fail over to another region.
         connectionPolicy: { enableEndpointDiscovery: false, enableBackgroundEndpointRefreshing: false },
       });
     };
-    this.#clients = Object.fromEntries(REGIONS.map((r) => [r, client(r)])) as Record<Region, CosmosClient>;
+    this.#clients = loadOnce(async () => {
+      const { CosmosClient } = await import('@azure/cosmos');
+      this.#made = Object.fromEntries(REGIONS.map((r) => [r, client(CosmosClient, r)])) as Record<Region, CosmosClient>;
+      return this.#made;
+    });
   }
 
   container(region: Region, name: ContainerName): Promise<Container> {
@@ -58,14 +66,24 @@ export class CosmosStores {
   }
 
   async #open(region: Region, name: ContainerName): Promise<Container> {
-    const client = this.#clients[region];
+    const client = (await this.#clients())[region];
     if (!this.options.createMissingContainers) return client.database(this.config.cosmosDatabase).container(name);
-    const { database } = await client.databases.createIfNotExists({ id: this.config.cosmosDatabase });
-    return createContainer(database, name);
+    return createContainer(await this.#database(region, client), name);
+  }
+
+  /** The database, created once per region: containers opened at the same time must not race to create it (409). */
+  #database(region: Region, client: CosmosClient): Promise<Database> {
+    let database = this.#databases.get(region);
+    if (!database) {
+      database = client.databases.createIfNotExists({ id: this.config.cosmosDatabase }).then((answer) => answer.database);
+      database.catch(() => this.#databases.delete(region));
+      this.#databases.set(region, database);
+    }
+    return database;
   }
 
   dispose(): void {
-    for (const client of Object.values(this.#clients)) client.dispose();
+    for (const client of Object.values(this.#made ?? {})) client.dispose();
   }
 }
 

@@ -1,5 +1,5 @@
 // The deployment package is what runs in Azure: built here exactly as `npm run package` builds it
-// for azd, then opened and checked: the compiled product code and nothing of test/, dev/ or bench/,
+// for azd, then opened and checked: the bundled product code and nothing of test/, dev/ or bench/,
 // every production dependency and no development one, native code only for Linux x64, the app
 // loading from the package alone, and a size that leaves room under the platform's limits.
 import { after, before, describe, test } from 'node:test';
@@ -66,7 +66,9 @@ describe('the deployment package', () => {
   test('holds the compiled product code, host.json, package.json and production dependencies, and nothing else', () => {
     const top = readdirSync(out).sort();
     assert.deepEqual(top, ['dist', 'node_modules', ...PACKAGE_FILES].sort());
-    assert.deepEqual(readdirSync(join(out, 'dist')).sort(), ['functions', 'shared', 'workflows'], 'no test/, dev/ or bench/ code');
+    // The product code is one esbuild bundle (dev/packaging/bundle-app.ts): its entry and the chunks it loads on first use.
+    assert.deepEqual(readdirSync(join(out, 'dist')), ['functions'], 'no test/, dev/ or bench/ code');
+    assert.deepEqual(files.filter((f) => f.startsWith('dist/') && !/^dist\/functions\/(index\.js|chunks\/[\w-]+\.js)$/.test(f)), [], 'the bundle and its chunks only');
     assert.ok(existsSync(join(out, pkg.main)), `package.json main (${pkg.main}) is in the package`);
     for (const file of ['host.json', 'package.json']) assert.equal(readFileSync(join(out, file), 'utf8'), readFileSync(file, 'utf8'), `${file} is the project's`);
     assert.deepEqual(files.filter((f) => /(^|\/)(local\.settings\.json|\.local|\.git|infra|\.azure)(\/|$)/.test(f)), [], 'no local settings, state, git or infra files');

@@ -3,6 +3,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { csvCell, csvHeader, csvLines, flattenObject, toCsv, UTF8_BOM } from '../../shared/exports/csv.js';
+import { stringify } from 'csv-stringify/sync';
 import { parseCsv } from '../support/csv.js';
 import { DataColumns, OTHER_DATA_COLUMN, type RecordRow } from '../../shared/exports/tenant-rows.js';
 import { CsvEncoder } from '../../shared/exports/writers.js';
@@ -163,5 +164,38 @@ describe('reading CSV back', () => {
 
   test('a file starting with the BOM reads the same as one without', () => {
     assert.deepEqual(parseCsv(`${UTF8_BOM}"a"\r\n`), parseCsv('"a"\r\n'));
+  });
+});
+
+describe('the fast path writes what csv-stringify writes', () => {
+  // The options shared/exports/csv.ts gives csv-stringify; csvLines must agree with it byte for byte.
+  const reference = (rows: (string | number | null)[][]): string =>
+    stringify(rows, { delimiter: ',', quote: '"', escape: '"', record_delimiter: 'windows', quote_record_delimiter: true, quoted_string: true, escape_formulas: true, header: false, eof: true });
+  const edgeCells: (string | number | null)[] = [
+    null, '', ' ', 'plain', 'a,b', 'say "hi"', '"', '""', 'line\nbreak', 'cr\rlf\r\n', '-5', '=1+1', '+x', '@x', '\tx', '\rx', '＝x', '＋x', '－x', '＠x', 'x=1',
+    "'quoted", 'é ü 漢字 🙂', 0, -0, 5, -5, 1.5, -1e-7, 1e21, Number.MAX_SAFE_INTEGER, '{"a":"b"}', '[1,2]',
+  ];
+
+  test('for every edge-case cell, alone and in rows with others', () => {
+    for (const cell of edgeCells) assert.equal(csvLines([[cell]]), reference([[cell]]), JSON.stringify(cell));
+    const rows = edgeCells.map((cell, i) => [cell, edgeCells[(i * 7) % edgeCells.length]!, i]);
+    assert.equal(csvLines(rows), reference(rows));
+  });
+
+  test('for random rows of random text and numbers', () => {
+    const alphabet = ['a', 'Z', ',', '"', '\n', '\r', ' ', '-', '=', '+', '@', '\t', '＝', 'é', "'", '1', '.'];
+    let seed = 17;
+    const random = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    const cell = (): string | number | null => {
+      const kind = random(4);
+      if (kind === 0) return null;
+      if (kind === 1) return (random(2000) - 1000) / (random(3) + 1);
+      return Array.from({ length: random(6) }, () => alphabet[random(alphabet.length)]).join('');
+    };
+    const rows = Array.from({ length: 2000 }, () => Array.from({ length: random(5) + 1 }, cell));
+    assert.equal(csvLines(rows), reference(rows));
   });
 });

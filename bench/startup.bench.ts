@@ -1,0 +1,72 @@
+// App start-up: importing every registration (package.json `main`, with the settings of
+// local.settings.example.json, validated as the app loads in Azure) as a multiple of a bare Node
+// start on the same machine in the same run, median of several alternating runs. Measured on the
+// production build, the deployment package `npm run package` makes (bundled by esbuild, Azure SDKs
+// and Sentry loaded on first use), and for comparison on the tsc output the tests run.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { buildPackage } from '../dev/packaging/package-app.js';
+import type { BenchResult } from './run.js';
+
+const RUNS = 7;
+const MB = 1024 * 1024;
+
+interface Start {
+  ms: number;
+  rssBytes: number;
+}
+
+/** One process start: wall time around it, and its peak RSS as it reports at exit. */
+function start(cwd: string, code: string, env: Record<string, string>): Start {
+  const began = performance.now();
+  const child = spawnSync(process.execPath, ['--input-type=module', '-e', `${code}\nprocess.stdout.write(String(process.resourceUsage().maxRSS * 1024))`], {
+    cwd,
+    env,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const ms = performance.now() - began;
+  if (child.status !== 0) throw new Error(`start-up failed in ${cwd}: ${child.stderr}`);
+  return { ms, rssBytes: Number(/(\d+)$/.exec(child.stdout)?.[1] ?? NaN) };
+}
+
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+};
+
+export async function run(): Promise<BenchResult> {
+  const settings = (JSON.parse(readFileSync('local.settings.example.json', 'utf8')) as { Values: Record<string, string> }).Values;
+  const env = { PATH: process.env['PATH'] ?? '', ...settings };
+  const packageDir = join(mkdtempSync(join(tmpdir(), 'privacy-ops-startup-')), 'api');
+  try {
+    await buildPackage(packageDir);
+    const main = (JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8')) as { main: string }).main;
+    const importApp = `await import('./${main}');`;
+    const bare: Start[] = [];
+    const bundled: Start[] = [];
+    const compiled: Start[] = [];
+    // Warm the file cache for each, then alternate so machine load falls on all alike.
+    start(packageDir, importApp, env);
+    start(process.cwd(), importApp, env);
+    for (let i = 0; i < RUNS; i++) {
+      bare.push(start(packageDir, '', env));
+      bundled.push(start(packageDir, importApp, env));
+      compiled.push(start(process.cwd(), importApp, env));
+    }
+    const bareMs = median(bare.map((s) => s.ms));
+    return {
+      'runs (median of each)': RUNS,
+      'production build start-up / bare node start (wall time)': median(bundled.map((s) => s.ms)) / bareMs,
+      'tsc output start-up / bare node start (wall time)': median(compiled.map((s) => s.ms)) / bareMs,
+      'production build peak RSS / bare node': median(bundled.map((s) => s.rssBytes)) / median(bare.map((s) => s.rssBytes)),
+      'production build peak RSS (MB, this machine)': median(bundled.map((s) => s.rssBytes)) / MB,
+      'bare node start (ms, this machine, for orientation only)': bareMs,
+    };
+  } finally {
+    rmSync(join(packageDir, '..'), { recursive: true, force: true });
+  }
+}
