@@ -24,6 +24,7 @@ import {
 import { installStore, isNoneKey, isStandInDocuments, type PartitionKeyHeader, type StandInDocuments } from './documents.js';
 import { compileQuery } from './query-engine.js';
 import { restoreAccount } from './restore-history.js';
+import { CosmosJournal } from './journal.js';
 
 /** The Cosmos DB emulator's published key. The stand-in accepts any key; this one keeps configs uniform. */
 export const COSMOS_EMULATOR_KEY =
@@ -95,6 +96,8 @@ class Controls {
 export interface CosmosStandInOptions {
   /** Azure region the account pretends to live in (its single read/write location). */
   region: string;
+  /** Keep the account's data in this file (journal.ts) and start with what it holds; in memory only when absent. */
+  stateFile?: string;
   host?: string;
   port?: number;
 }
@@ -439,7 +442,7 @@ function respond(req: IncomingMessage, res: ServerResponse, body: Body): void {
   res.end(JSON.stringify(payload));
 }
 
-async function handle(account: Account, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle(account: Account, journal: CosmosJournal | undefined, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const controls = controlsOf(account);
   controls.count(req);
   await controls.gate(req);
@@ -457,18 +460,21 @@ async function handle(account: Account, req: IncomingMessage, res: ServerRespons
       body = { code: 'InternalServerError', message: (err as Error).message };
     }
   }
+  // What this request changed is on disk before it is acknowledged.
+  journal?.flush();
   respond(req, res, body);
 }
 
 export async function startCosmos(options: CosmosStandInOptions): Promise<CosmosStandIn> {
   if (!options.region) throw new Error('startCosmos: a region is required');
   let account: Account | undefined;
+  const journal = options.stateFile === undefined ? undefined : new CosmosJournal(options.stateFile);
   const server = createServer({ keepAlive: true }, (req, res) => {
     if (!account) {
       res.writeHead(503).end();
       return;
     }
-    handle(account, req, res).catch((err: unknown) => {
+    handle(account, journal, req, res).catch((err: unknown) => {
       console.error('cosmos stand-in:', err);
       if (!res.headersSent) res.writeHead(500);
       res.end();
@@ -488,7 +494,7 @@ export async function startCosmos(options: CosmosStandInOptions): Promise<Cosmos
   const publicHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
   const endpoint = `http://${publicHost}:${port}`;
   const created = new Account(publicHost, port);
-  installStore(created);
+  installStore(created, journal);
   // The account document names its locations; make them this endpoint (HTTP) in this region.
   const meta = created.read() as Record<string, unknown>;
   const location = [{ name: options.region, databaseAccountEndpoint: `${endpoint}/` }];
@@ -508,7 +514,11 @@ export async function startCosmos(options: CosmosStandInOptions): Promise<Cosmos
       controls.holdAt = controls.documentsDeleted + count;
     },
     release: () => controls.release(),
-    restoreTo: (instant: Date) => restoreAccount(created, instant),
+    restoreTo: (instant: Date) => {
+      const restored = restoreAccount(created, instant);
+      journal?.flush();
+      return restored;
+    },
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((err) => (err ? reject(err) : resolve()));
