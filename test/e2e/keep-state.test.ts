@@ -16,7 +16,8 @@ test('a system killed with SIGKILL comes back with every stand-in\'s data, its f
   try {
     const tenant = await provisionTenant(system, { region: 'eu' });
     const user = await createUser(system, tenant);
-    const dsar = await system.post<{ dsarId: string }>(`/api/tenants/${tenant.tenantId}/dsars`, { type: 'access', subject: { email: user.email }, receivedAt: (await system.now()).toISOString(), jurisdiction: 'GB-ENG' }, tenant.adminToken);
+    const request = { type: 'access', subject: { email: user.email }, receivedAt: (await system.now()).toISOString(), jurisdiction: 'GB-ENG' };
+    const dsar = await system.post<{ dsarId: string }>(`/api/tenants/${tenant.tenantId}/dsars`, request, tenant.adminToken);
     assert.equal(dsar.status, 201, JSON.stringify(dsar.body));
     await system.settle();
     const instanceId = `dsar-${tenant.tenantId}-${dsar.body.dsarId}`;
@@ -33,12 +34,14 @@ test('a system killed with SIGKILL comes back with every stand-in\'s data, its f
     await system.killAndRestartAll();
 
     assert.deepEqual(await system.now(), clock, 'the virtual clock resumes where it stood');
-    assert.equal((await system.get(`/api/tenants/${tenant.tenantId}/users/${user.userId}`, tenant.adminToken)).status, 200, 'Cosmos DB kept the user');
+    const kept = await system.get(`/api/tenants/${tenant.tenantId}/users/${user.userId}`, tenant.adminToken);
+    assert.equal(kept.status, 200, 'Cosmos DB kept the user');
     const view = await system.get<{ dsarId: string }>(`/api/tenants/${tenant.tenantId}/dsars/${dsar.body.dsarId}`, tenant.adminToken);
     assert.equal(view.status, 200, 'Cosmos DB kept the DSAR');
     assert.equal((await system.instance(instanceId)).runtimeStatus, 'Running', 'the task hub kept the DSAR workflow');
     const again = BlobServiceClient.fromConnectionString(system.platform!.addresses.storage.eu!.connectionString).getContainerClient('keep-state-check');
-    assert.equal((await again.getBlockBlobClient('last-write.txt').downloadToBuffer()).toString(), 'written just before the kill', 'blob storage kept the last write');
+    const lastWrite = (await again.getBlockBlobClient('last-write.txt').downloadToBuffer()).toString();
+    assert.equal(lastWrite, 'written just before the kill', 'blob storage kept the last write');
     const keysAfter: string[] = [];
     for await (const key of system.keyVault('eu').listPropertiesOfKeys()) keysAfter.push(key.name);
     assert.deepEqual(keysAfter.sort(), keys.sort(), 'Key Vault kept its keys');
@@ -91,7 +94,11 @@ test('npm start -- --keep-state resumes after the process group is killed; a pla
     const created = await fetch(`${first.url}/api/tenants`, {
       method: 'POST',
       headers: { authorization: `Bearer ${ops}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ name: 'Kept Ltd', region: 'uksouth', contacts: { security: [{ name: 'S', email: 'security.kept@customer.test' }], privacy: [{ name: 'P', email: 'dpo.kept@customer.test' }] } }),
+      body: JSON.stringify({
+        name: 'Kept Ltd',
+        region: 'uksouth',
+        contacts: { security: [{ name: 'S', email: 'security.kept@customer.test' }], privacy: [{ name: 'P', email: 'dpo.kept@customer.test' }] },
+      }),
     });
     assert.equal(created.status, 201, await created.clone().text());
     const { tenantId } = (await created.json()) as { tenantId: string };
