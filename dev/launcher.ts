@@ -34,8 +34,14 @@ export interface LaunchOptions {
   env?: Record<string, string>;
 }
 
-export async function launchPlatform(options: LaunchOptions): Promise<PlatformProcess> {
-  const { handle, ready } = spawnUntilReady(join(distDev, 'platform', 'main.js'), ['--state-dir', options.stateDir, '--clock', options.clock], 'PLATFORM_READY', options);
+export interface PlatformLaunchOptions extends LaunchOptions {
+  /** Cosmos DB and blob storage keep their data in the state folder (Key Vault, email, task hub and clock always do). */
+  persist?: boolean;
+}
+
+export async function launchPlatform(options: PlatformLaunchOptions): Promise<PlatformProcess> {
+  const args = ['--state-dir', options.stateDir, '--clock', options.clock, ...(options.persist ? ['--persist'] : [])];
+  const { handle, ready } = spawnUntilReady(join(distDev, 'platform', 'main.js'), args, 'PLATFORM_READY', options);
   const addresses = JSON.parse(await ready) as PlatformAddresses;
   return Object.assign(handle, { addresses, addressesFile: join(options.stateDir, 'platform.json') });
 }

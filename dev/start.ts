@@ -1,5 +1,7 @@
 // `npm start`: the whole system on this machine, on embedded defaults. Starts the local Azure
 // stand-ins and the Functions host on 127.0.0.1:7071, and prints every address.
+// Every stand-in, the task hub and the clock keep their data in the state folder; a plain start
+// empties it first, `--keep-state` resumes with what it held when the system stopped or was killed.
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -12,18 +14,16 @@ const { values } = parseArgs({
     port: { type: 'string', default: process.env['PORT'] ?? '7071' },
     'virtual-clock': { type: 'boolean', default: false },
     'state-dir': { type: 'string', default: join(projectRoot, '.local') },
+    'keep-state': { type: 'boolean', default: false },
   },
 });
 const stateDir = resolve(values['state-dir']);
 const clock = values['virtual-clock'] ? 'virtual' : 'real';
 
-// The local Cosmos DB keeps data in memory, so every start begins empty; keep only the dev token key.
 mkdirSync(stateDir, { recursive: true });
-for (const entry of readdirSync(stateDir)) {
-  if (entry !== 'dev-issuer-key.json') rmSync(join(stateDir, entry), { recursive: true, force: true });
-}
+if (!values['keep-state']) emptyStateFolder(stateDir);
 
-const platform = await launchPlatform({ stateDir, clock, echo: true });
+const platform = await launchPlatform({ stateDir, clock, echo: true, persist: true });
 let host;
 try {
   host = await launchHost({ stateDir, clock, port: Number(values.port), platformFile: platform.addressesFile, echo: true });
@@ -47,7 +47,7 @@ const lines = [
   ...Object.entries(a.keyVault).map(([region, k]) => row(`Key Vault ${region}`, k.url)),
   row('Email (ACS)', a.email.url),
   row('Platform control', a.controlUrl),
-  row('State', stateDir),
+  row('State', `${stateDir}${values['keep-state'] ? '  (resumed)' : '  (started empty; -- --keep-state resumes it next time)'}`),
   'Press Ctrl+C to stop.',
   '',
 ];
@@ -64,3 +64,10 @@ process.on('SIGINT', () => void stop(0));
 process.on('SIGTERM', () => void stop(0));
 host.child.once('exit', (code) => void stop(code ?? 1));
 platform.child.once('exit', (code) => void stop(code ?? 1));
+
+/** A fresh start: everything but the development token key goes (tokens issued earlier stay valid). */
+function emptyStateFolder(dir: string): void {
+  for (const entry of readdirSync(dir)) {
+    if (entry !== 'dev-issuer-key.json') rmSync(join(dir, entry), { recursive: true, force: true });
+  }
+}

@@ -11,7 +11,7 @@ import { RECORD_CSV_HEADERS, recordOfProcessing, recordOfProcessingSchema, recor
 import { evidencePackViewSchema, PACK_ID, readEvidencePack, requestEvidencePack } from '../shared/processing/evidence-pack.js';
 import { auditRequestListSchema, auditRequestSchema, auditRequestConflictSchema, auditRequestViewSchema, listAuditRequests, requestAudit } from '../shared/processing/audit-requests.js';
 import { EVIDENCE_PACK_ORCHESTRATOR } from '../workflows/evidence-packs/orchestrator.js';
-import { startOrSignal } from '../workflows/kit/index.js';
+import { announceChange } from '../workflows/reliability/announce-change.js';
 
 apiRoute(
   'getRecordOfProcessing',
@@ -45,7 +45,21 @@ apiRoute(
       const { view, instanceId } = await requestEvidencePack(services, open, { ...meta, ...(idempotency ? { idempotency } : {}) });
       // Idempotent start: the running pack's job is found already started; one whose workflow ended
       // without recording an outcome (it still holds the tenant's pack lock) is started again.
-      await startOrSignal(invocation, { orchestrator: EVIDENCE_PACK_ORCHESTRATOR, instanceId, input: { tenantId: open.partition.tenantId, packId: view.evidencePackId } }, { start: 'if-not-running' });
+      // In the open-flow index like an export job: the reconciler starts one whose start failed, and looks again after an hour.
+      await announceChange(
+        invocation,
+        services,
+        {
+          kind: 'evidence-pack',
+          instanceId,
+          orchestrator: EVIDENCE_PACK_ORCHESTRATOR,
+          input: { tenantId: open.partition.tenantId, packId: view.evidencePackId },
+          tenantId: open.partition.tenantId,
+          region: open.partition.ref.region,
+          dueAt: new Date(meta.now.getTime() + 3600_000).toISOString(),
+        },
+        { start: 'if-not-running' },
+      );
       return { status: 202, body: view, headers: { location: `/api/tenants/${params.tenantId}/evidence-packs/${view.evidencePackId}`, 'retry-after': '5' } };
     },
   },

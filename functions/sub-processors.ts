@@ -13,7 +13,10 @@ import { answerSchema, changeIdSchema, changeListSchema, changeViewSchema, objec
 import { answerObjection, listChanges, listHistory, listHistorySchema, objectToChange, proposeChange, publishedList, publishedListSchema, readChange, withdrawChange } from '../shared/sub-processors/change-service.js';
 import { SUB_PROCESSOR_CSV_HEADERS, subProcessorRows } from '../shared/sub-processors/registry.js';
 import { SUB_PROCESSOR_CHANGE_ORCHESTRATOR } from '../workflows/sub-processors/orchestrator.js';
-import { startOrSignal, type Signal } from '../workflows/kit/index.js';
+import type { Signal } from '../workflows/kit/index.js';
+import type { Services } from '../shared/composition.js';
+import { announceChange } from '../workflows/reliability/announce-change.js';
+import { CONTROL_REGION } from '../shared/store/cosmos-stores.js';
 
 const client = df.input.durableClient();
 const changeParams = z.object({ changeId: changeIdSchema });
@@ -21,10 +24,25 @@ const changeParams = z.object({ changeId: changeIdSchema });
 /**
  * The change's workflow learns of what the route recorded: signalled while it runs, else started,
  * also when it has ended (failed, or finished before a late answer): it reads the record and does
- * what is still owed.
+ * what is still owed. The change is in the open-flow index (vendor-wide: the control region), so a
+ * lost signal or a failed workflow is repaired by the reconciler; it looks again an hour after the
+ * change takes effect, and lets the entry go once the workflow has completed.
  */
-async function toWorkflow(invocation: InvocationContext, instanceId: string, changeId: string, signals: Signal[] = []): Promise<void> {
-  await startOrSignal(invocation, { orchestrator: SUB_PROCESSOR_CHANGE_ORCHESTRATOR, instanceId, input: { changeId } }, { signals, start: 'if-not-running' });
+async function toWorkflow(
+  invocation: InvocationContext,
+  services: Services,
+  instanceId: string,
+  changeId: string,
+  signals: Signal[] = [],
+  effectiveAt?: string,
+): Promise<void> {
+  const when = effectiveAt ? { deadline: effectiveAt, dueAt: new Date(Date.parse(effectiveAt) + 3600_000).toISOString() } : {};
+  await announceChange(
+    invocation,
+    services,
+    { kind: 'sub-processor-change', instanceId, orchestrator: SUB_PROCESSOR_CHANGE_ORCHESTRATOR, input: { changeId }, region: CONTROL_REGION, ...when },
+    { signals, start: 'if-not-running' },
+  );
 }
 
 apiRoute(
@@ -64,7 +82,7 @@ apiRoute(
     body: proposeChangeSchema,
     handle: async ({ principal, body, services, meta, idempotency, invocation }) => {
       const { view, instanceId } = await proposeChange(services, principal, body, { ...meta, ...(idempotency ? { idempotency } : {}) });
-      await toWorkflow(invocation, instanceId, view.changeId);
+      await toWorkflow(invocation, services, instanceId, view.changeId, [], view.effectiveAt);
       return { status: 202, body: view, headers: { location: `/api/sub-processors/changes/${view.changeId}` } };
     },
   },
@@ -99,7 +117,7 @@ apiRoute(
     handle: async ({ principal, params, body, services, meta, invocation }) => {
       const { view, instanceId } = await withdrawChange(services, principal, params.changeId, body.reason, meta);
       // Raised on every request: a lost wake-up is repaired by asking again (the workflow also re-reads the record).
-      await toWorkflow(invocation, instanceId, params.changeId, [{ event: WITHDRAW_EVENT }]);
+      await toWorkflow(invocation, services, instanceId, params.changeId, [{ event: WITHDRAW_EVENT }]);
       return { status: 200, body: view };
     },
   },
@@ -114,7 +132,7 @@ apiRoute(
     body: answerSchema,
     handle: async ({ principal, params, body, services, meta, invocation }) => {
       const { view, instanceId } = await answerObjection(services, principal, params.changeId, params.tenantId, body.answer, meta);
-      await toWorkflow(invocation, instanceId, params.changeId, [{ event: OBJECTIONS_EVENT }]);
+      await toWorkflow(invocation, services, instanceId, params.changeId, [{ event: OBJECTIONS_EVENT }]);
       return { status: 200, body: view };
     },
   },
@@ -130,7 +148,7 @@ apiRoute(
     handle: async ({ principal, params, body, services, meta, invocation }) => {
       const open = await openTenant(services, principal, params.tenantId, 'subProcessorChanges.object', 'obligation', meta);
       const { objection, instanceId } = await objectToChange(services, open, params.changeId, body.reason, meta);
-      await toWorkflow(invocation, instanceId, params.changeId, [{ event: OBJECTIONS_EVENT }]);
+      await toWorkflow(invocation, services, instanceId, params.changeId, [{ event: OBJECTIONS_EVENT }]);
       return { status: 200, body: objection };
     },
   },

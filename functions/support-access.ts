@@ -9,9 +9,12 @@ import { csvCell, CSV_CONTENT_TYPE, toCsv } from '../shared/exports/csv.js';
 import type { CsvColumn } from '../shared/exports/writers.js';
 import { openTenant } from '../shared/tenants/tenant-access.js';
 import { ACCESS_LOG_COLUMNS, grantLogSchema } from '../shared/support-access/access-log.js';
+import { PENDING_LIFETIME_MS } from '../shared/support-access/grant.js';
 import { denyGrantSchema, GRANT_COLUMNS, grantListSchema, grantViewSchema, grantIdSchema, grantInstanceId, requestGrantSchema, reviewGrantSchema, revokeGrantSchema } from '../shared/support-access/grant.js';
 import { approveGrant, denyGrant, grantLog, listGrants, readGrant, requestGrant, reviewGrant, revokeGrant } from '../shared/support-access/grant-service.js';
-import { startOrSignal } from '../workflows/kit/index.js';
+import { announceChange } from '../workflows/reliability/announce-change.js';
+import type { Services } from '../shared/composition.js';
+import type { Region } from '../shared/config.js';
 import { GRANT_CHANGED_EVENT, SUPPORT_GRANT_ORCHESTRATOR } from '../workflows/support-access/orchestrator.js';
 import type { InvocationContext } from '@azure/functions';
 
@@ -24,14 +27,40 @@ function csvResult<Row>(columns: readonly CsvColumn<Row>[], rows: readonly Row[]
   return { status: 200, text, headers: { 'content-type': CSV_CONTENT_TYPE, 'content-disposition': `attachment; filename="${fileName}"` } };
 }
 
-/** The grant's workflow reads the record again; if the signal is lost, the clock still ends the grant on every request. */
-async function tellWorkflow(invocation: InvocationContext, tenantId: string, grantId: string): Promise<void> {
-  await startOrSignal(
+/**
+ * The grant's workflow reads the record again; if the signal is lost, the clock still ends the grant
+ * on every request, and the reconciler (the grant is in the open-flow index) raises it again or
+ * restarts a failed workflow. It looks again an hour after the grant's next end (its expiry, or the
+ * lapse of an undecided request) and lets the entry go once the workflow has completed.
+ */
+async function tellWorkflow(
+  invocation: InvocationContext,
+  services: Services,
+  grant: { tenantId: string; region: Region; grantId: string; endsAt: string },
+  signals: { event: string }[] = [{ event: GRANT_CHANGED_EVENT }],
+): Promise<void> {
+  const { tenantId, grantId, region, endsAt } = grant;
+  await announceChange(
     invocation,
-    { orchestrator: SUPPORT_GRANT_ORCHESTRATOR, instanceId: grantInstanceId(tenantId, grantId), input: { tenantId, grantId } },
-    { signals: [{ event: GRANT_CHANGED_EVENT }], start: 'if-not-running', delivery: 'best-effort' },
+    services,
+    {
+      kind: 'support-grant',
+      instanceId: grantInstanceId(tenantId, grantId),
+      orchestrator: SUPPORT_GRANT_ORCHESTRATOR,
+      input: { tenantId, grantId },
+      tenantId,
+      region,
+      deadline: endsAt,
+      dueAt: new Date(Date.parse(endsAt) + 3600_000).toISOString(),
+    },
+    // A new request starts its workflow once (a retried request finds it); a decision restarts an ended one, which reads the record.
+    { signals, start: signals.length === 0 ? 'if-missing' : 'if-not-running' },
   );
 }
+
+/** When the grant ends if nobody acts: its expiry once active, else the lapse of the request. */
+const endsAt = (view: { expiresAt?: string | undefined; requestedAt: string }): string =>
+  view.expiresAt ?? new Date(Date.parse(view.requestedAt) + PENDING_LIFETIME_MS).toISOString();
 
 apiRoute(
   'requestSupportAccess',
@@ -42,8 +71,8 @@ apiRoute(
     body: requestGrantSchema,
     handle: async ({ principal, params, body, services, meta, idempotency, invocation }) => {
       const open = await openTenant(services, principal, params.tenantId, 'supportAccess.request', 'obligation', meta);
-      const { view, instanceId } = await requestGrant(services, open, principal, body, { ...meta, ...(idempotency ? { idempotency } : {}) });
-      await startOrSignal(invocation, { orchestrator: SUPPORT_GRANT_ORCHESTRATOR, instanceId, input: { tenantId: open.partition.tenantId, grantId: view.grantId } });
+      const { view } = await requestGrant(services, open, principal, body, { ...meta, ...(idempotency ? { idempotency } : {}) });
+      await tellWorkflow(invocation, services, { tenantId: open.partition.tenantId, region: open.partition.ref.region, grantId: view.grantId, endsAt: endsAt(view) }, []);
       return { status: 201, body: view, headers: { location: `/api/tenants/${params.tenantId}/support-access/${view.grantId}` } };
     },
   },
@@ -101,7 +130,7 @@ apiRoute(
     handle: async ({ principal, params, services, meta, invocation }) => {
       const open = await openTenant(services, principal, params.tenantId, 'supportAccess.decide', 'obligation', meta);
       const view = await approveGrant(services, open, params.grantId, meta);
-      await tellWorkflow(invocation, open.partition.tenantId, params.grantId);
+      await tellWorkflow(invocation, services, { tenantId: open.partition.tenantId, region: open.partition.ref.region, grantId: params.grantId, endsAt: endsAt(view) });
       return { status: 200, body: view };
     },
   },
@@ -117,7 +146,7 @@ apiRoute(
     handle: async ({ principal, params, body, services, meta, invocation }) => {
       const open = await openTenant(services, principal, params.tenantId, 'supportAccess.decide', 'obligation', meta);
       const view = await denyGrant(services, open, params.grantId, body.reason, meta);
-      await tellWorkflow(invocation, open.partition.tenantId, params.grantId);
+      await tellWorkflow(invocation, services, { tenantId: open.partition.tenantId, region: open.partition.ref.region, grantId: params.grantId, endsAt: endsAt(view) });
       return { status: 200, body: view };
     },
   },
@@ -133,7 +162,7 @@ apiRoute(
     handle: async ({ principal, params, body, services, meta, invocation }) => {
       const open = await openTenant(services, principal, params.tenantId, 'supportAccess.revoke', 'obligation', meta);
       const view = await revokeGrant(services, open, principal, params.grantId, body.reason, meta);
-      await tellWorkflow(invocation, open.partition.tenantId, params.grantId);
+      await tellWorkflow(invocation, services, { tenantId: open.partition.tenantId, region: open.partition.ref.region, grantId: params.grantId, endsAt: endsAt(view) });
       return { status: 200, body: view };
     },
   },

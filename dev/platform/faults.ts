@@ -123,6 +123,10 @@ export async function startFaultProxy(
   region: string | undefined,
   faults: FaultRegistry,
   counts?: RequestCounts,
+  /** Called after the stand-in answered a write and before the answer is passed on (to persist it first). */
+  afterWrite?: () => Promise<void>,
+  /** The port to listen on if it is free (a free one otherwise). */
+  preferredPort = 0,
 ): Promise<{ url: string; close: () => Promise<void> }> {
   const upstream = new URL(target);
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
@@ -138,8 +142,16 @@ export async function startFaultProxy(
       // timeout would fail the request (a spurious 502 the app would retry).
       { hostname: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers, agent: false },
       (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.rawHeaders);
-        answer.pipe(res);
+        const pass = (): void => {
+          res.writeHead(answer.statusCode ?? 502, answer.rawHeaders);
+          answer.pipe(res);
+        };
+        if (!afterWrite || req.method === 'GET' || req.method === 'HEAD') return pass();
+        afterWrite().then(pass, (error: unknown) => {
+          console.error(`${service} stand-in: could not persist a write: ${String(error)}`);
+          answer.resume();
+          res.writeHead(500).end();
+        });
       },
     );
     forwarded.on('error', () => {
@@ -148,7 +160,18 @@ export async function startFaultProxy(
     });
     req.pipe(forwarded);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const listen = (port: number): Promise<void> =>
+    new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  await listen(preferredPort).catch((error: NodeJS.ErrnoException) => {
+    if (preferredPort === 0 || error.code !== 'EADDRINUSE') throw error;
+    return listen(0);
+  });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
   return {

@@ -18,9 +18,18 @@ const { values } = parseArgs({
   options: {
     'state-dir': { type: 'string', default: '.local' },
     clock: { type: 'string', default: 'real' },
+    // Cosmos DB and blob storage keep their data in the state folder too (Key Vault and email always do),
+    // so a platform started again on the folder, even after a SIGKILL, serves what it had acknowledged.
+    persist: { type: 'boolean', default: false },
   },
 });
 const stateDir = values['state-dir'];
+const persist = values.persist;
+// The addresses of the last run: a restart on kept state listens where it did, because stored data
+// names them (a Key Vault key id held in Cosmos DB is the vault's URL).
+const addressesFile = join(stateDir, 'platform.json');
+const previous = persist && existsSync(addressesFile) ? (JSON.parse(readFileSync(addressesFile, 'utf8')) as PlatformAddresses) : undefined;
+const portOf = (url: string | undefined): number => (url ? Number(new URL(url).port) : 0);
 mkdirSync(stateDir, { recursive: true });
 
 // In virtual mode the host owns the clock and pushes every move here before it fires timers.
@@ -39,9 +48,9 @@ const closers: (() => Promise<void>)[] = [];
 const faults = new FaultRegistry(() => new Date());
 const requestCounts = new RequestCounts();
 /** The address the app and tests use for a stand-in: a fault proxy in front of it (dev/platform/faults.ts). */
-const behindProxy = async (address: string, service: FaultService, region: string | undefined): Promise<string> => {
+const behindProxy = async (address: string, service: FaultService, region: string | undefined, was: string | undefined, afterWrite?: () => Promise<void>): Promise<string> => {
   const origin = new URL(address).origin;
-  const proxy = await startFaultProxy(origin, service, region, faults, requestCounts);
+  const proxy = await startFaultProxy(origin, service, region, faults, requestCounts, afterWrite, portOf(was));
   closers.push(() => proxy.close());
   return address.replace(origin, proxy.url);
 };
@@ -50,23 +59,23 @@ const cosmos: PlatformAddresses['cosmos'] = {};
 const keyVault: PlatformAddresses['keyVault'] = {};
 const storage: PlatformAddresses['storage'] = {};
 for (const region of REGIONS) {
-  const c = await startCosmos({ region });
+  const c = await startCosmos({ region, ...(persist ? { stateFile: join(stateDir, `cosmos-${region}.log`) } : {}) });
   closers.push(() => c.close());
   cosmosStandIns.set(region, c);
-  cosmos[region] = { endpoint: await behindProxy(c.endpoint, 'cosmos', region), key: c.key };
+  cosmos[region] = { endpoint: await behindProxy(c.endpoint, 'cosmos', region, previous?.cosmos[region]?.endpoint), key: c.key };
   // As provisioned in infra/: purge protection on, 7-day soft-delete retention.
   const kv = await startKeyVault({ name: `kv-${region}`, stateFile: join(stateDir, `keyvault-${region}.json`), purgeProtection: true, softDeleteRetentionDays: 7 });
   closers.push(() => kv.close());
-  keyVault[region] = { url: await behindProxy(kv.url, 'keyvault', region) };
-  const blob = await startAzurite({});
+  keyVault[region] = { url: await behindProxy(kv.url, 'keyvault', region, previous?.keyVault[region]?.url) };
+  const blob = await startAzurite(persist ? { location: join(stateDir, `azurite-${region}`) } : {});
   closers.push(() => blob.close());
-  const blobUrl = await behindProxy(blob.blobUrl, 'blob', region);
+  const blobUrl = await behindProxy(blob.blobUrl, 'blob', region, previous?.storage[region]?.blobUrl, persist ? () => blob.flush() : undefined);
   storage[region] = { blobUrl, accountName: blob.accountName, accountKey: blob.accountKey, connectionString: blob.connectionString.replace(new URL(blob.blobUrl).origin, new URL(blobUrl).origin) };
 }
 const email = await startEmail({ accessKey: EMAIL_ACCESS_KEY, stateFile: join(stateDir, 'email-outbox.json') });
 closers.push(() => email.close());
 // One local email service stands in for both regions' resources: an email fault holds in every region.
-const emailUrl = await behindProxy(email.url, 'email', undefined);
+const emailUrl = await behindProxy(email.url, 'email', undefined, previous?.email.url);
 
 const control = createServer((req, res) => {
   const chunks: Buffer[] = [];
@@ -139,7 +148,7 @@ const addresses: PlatformAddresses = {
   // The stand-in's outbox is read directly (a test control, never faulted).
   email: { url: emailUrl, connectionString: email.connectionString.replace(new URL(email.url).origin, new URL(emailUrl).origin), outboxUrl: email.url },
 };
-writeFileSync(join(stateDir, 'platform.json'), JSON.stringify(addresses, null, 2));
+writeFileSync(addressesFile, JSON.stringify(addresses, null, 2));
 process.stdout.write(`PLATFORM_READY ${JSON.stringify(addresses)}\n`);
 
 /** POST /faults {service, region?, mode, duration}, GET /faults, DELETE /faults/{faultId}. */

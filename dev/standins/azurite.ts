@@ -18,7 +18,22 @@ export interface AzuriteStandIn {
   connectionString: string;
   accountName: string;
   accountKey: string;
+  /**
+   * With a `location`: writes the blob service's metadata to disk now. Azurite saves it every 5 s on its
+   * own, so a process killed in between loses acknowledged writes; call this after a write and before
+   * answering it (dev/platform does, in its proxy) so a killed stand-in comes back with every one of them.
+   */
+  flush(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** The LokiJS databases behind Azurite's blob service (BlobServer's own fields; no declarations ship). */
+interface LokiBacked {
+  db: { saveDatabase(callback: (error?: unknown) => void): void };
+}
+interface BlobServerStores {
+  metadataStore?: LokiBacked;
+  extentMetadataStore?: LokiBacked;
 }
 
 export interface AzuriteStandInOptions {
@@ -203,6 +218,12 @@ export async function startAzurite(options: AzuriteStandInOptions = {}): Promise
   const queueUrl = `${queue.getHttpServerAddress()}/${name}`;
   const tableUrl = `${table.getHttpServerAddress()}/${name}`;
   let closed: Promise<void> | undefined;
+  const save = (store: LokiBacked | undefined): Promise<void> =>
+    new Promise((resolve, reject) => {
+      if (!store?.db) throw new Error('azurite: BlobServer has no Loki store to save; azurite version changed?');
+      store.db.saveDatabase((error) => (error ? reject(error instanceof Error ? error : new Error(String(error))) : resolve()));
+    });
+  const stores = blob as unknown as BlobServerStores;
 
   return {
     blobUrl,
@@ -213,6 +234,12 @@ export async function startAzurite(options: AzuriteStandInOptions = {}): Promise
     connectionString:
       `DefaultEndpointsProtocol=http;AccountName=${name};AccountKey=${key};` +
       `BlobEndpoint=${blobUrl};QueueEndpoint=${queueUrl};TableEndpoint=${tableUrl};`,
+    // Extents first: the blob metadata saved next may refer to them.
+    flush: async () => {
+      if (inMemory) return;
+      await save(stores.extentMetadataStore);
+      await save(stores.metadataStore);
+    },
     close: () => {
       closed ??= Promise.all(servers.map((s) => s.close())).then(() => undefined);
       return closed;

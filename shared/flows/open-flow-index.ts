@@ -1,5 +1,6 @@
 // The index of open flows: one small document per flow that still owes something (a DSAR, a
-// termination, a breach, an export job), in the control container under one partition, so the
+// termination, a breach, an export job, a sub-processor change, an evidence pack job, a support-access
+// grant), in the control container under one partition, so the
 // reconciler and the ops view read every open flow without a query across tenants' partitions.
 // It holds ids, kinds, regions and instants only, never personal data: the flow's own record (in its
 // tenant's region) stays the truth; the index only says where to look and what the workflow was told.
@@ -16,7 +17,7 @@ import { ThrottledError } from '../errors.js';
 import { CONTAINERS, CONTROL_REGION } from '../store/cosmos-stores.js';
 import { retryLostRaces } from '../store/optimistic.js';
 
-export const FLOW_KINDS = ['dsar', 'termination', 'breach', 'export'] as const;
+export const FLOW_KINDS = ['dsar', 'termination', 'breach', 'export', 'sub-processor-change', 'evidence-pack', 'support-grant'] as const;
 export type FlowKind = (typeof FLOW_KINDS)[number];
 
 /** The partition of the control container that holds the index. */

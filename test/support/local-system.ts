@@ -25,6 +25,8 @@ export interface SystemOptions {
   productionLimits?: boolean;
   /** Run `appModules` as another app on the generic host (dev/host/main.js), from this folder (host.json). */
   appRoot?: string;
+  /** Cosmos DB and blob storage keep their data in the state folder too, so `killAndRestartAll` can bring the system back. */
+  persist?: boolean;
 }
 
 /** Longer than any virtual span a test moves through (see builders.ts). */
@@ -52,11 +54,11 @@ export class LocalSystem {
     readonly stateDir: string,
     private readonly options: SystemOptions,
     public host: HostProcess,
-    readonly platform: PlatformProcess | undefined,
+    public platform: PlatformProcess | undefined,
   ) {}
 
   static async start(options: SystemOptions = {}, stateDir = mkdtempSync(join(tmpdir(), 'privacy-ops-'))): Promise<LocalSystem> {
-    const platform = options.withPlatform ? await launchPlatform({ stateDir, clock: 'virtual' }) : undefined;
+    const platform = options.withPlatform ? await launchPlatform({ stateDir, clock: 'virtual', persist: options.persist ?? false }) : undefined;
     try {
       const host = await LocalSystem.#launchHost(stateDir, options, platform);
       return new LocalSystem(stateDir, options, host, platform);
@@ -99,6 +101,21 @@ export class LocalSystem {
       const stopped = (JSON.parse(readFileSync(clockFile, 'utf8')) as { now: string }).now;
       writeFileSync(clockFile, JSON.stringify({ now: addIsoDuration(new Date(stopped), options.downFor).toISOString() }));
     }
+    this.host = await LocalSystem.#launchHost(this.stateDir, this.options, this.platform);
+  }
+
+  /**
+   * Kills the whole system without warning (SIGKILL to the platform and the host at once, as a power
+   * cut or `kill -9` of the process group) and starts it again on the same state (`--keep-state`).
+   */
+  async killAndRestartAll(): Promise<void> {
+    if (!this.platform || !this.options.persist) throw new Error('killAndRestartAll needs a platform started with persist: true');
+    await Promise.all([this.host.kill(), this.platform.kill()]);
+    for (const region of Object.keys(this.#cosmos) as ('uksouth' | 'eu')[]) {
+      this.#cosmos[region]?.dispose();
+      delete this.#cosmos[region];
+    }
+    this.platform = await launchPlatform({ stateDir: this.stateDir, clock: 'virtual', persist: true });
     this.host = await LocalSystem.#launchHost(this.stateDir, this.options, this.platform);
   }
 

@@ -17,6 +17,18 @@ import { compileQuery, page, partitionFromWhere, type Page, type QueryParameter,
 import { RestoreHistory } from './restore-history.js';
 import { fullKeyOf, isUnder, keyPaths } from './partition-keys.js';
 import { itemBytes, PartitionSizes, type PartitionLimits } from './partition-cap.js';
+import type { CosmosJournal, CosmosLogEntry, ReplayTarget } from './journal.js';
+
+/** Where a store's changes are logged (journal.ts), when the account keeps its data across restarts. */
+interface JournalContext {
+  journal: CosmosJournal;
+  db?: string;
+  coll?: string;
+}
+/** Keyed by the library's Databases/Collections/Documents instances (two are installed by prototype swap, without a constructor). */
+const JOURNALS = new WeakMap<object, JournalContext>();
+/** Collections in the middle of a replace: its inner delete and set are logged as one `coll-replace`. */
+const REPLACING = new WeakSet<object>();
 
 /** A partition key as the client sends it in `x-ms-documentdb-partitionkey` (already JSON-parsed). */
 export type PartitionKeyHeader = readonly unknown[];
@@ -91,6 +103,8 @@ export class StandInDocuments extends Documents {
     const paths = this.multiHashPaths;
     return (paths ? fullKeyOf(paths, data) : super._getPartition(data)) as ReturnType<Documents['_getPartition']>;
   }
+  /** While a logged change is replayed at start-up: the instant it was made (for the restore history). */
+  private replayAt: number | undefined;
 
   // --- index maintenance --------------------------------------------------------------------------
 
@@ -107,9 +121,12 @@ export class StandInDocuments extends Documents {
   }
 
   override _set(data: ItemObject): ItemObject {
-    this.history.record(String(data.id), this._getPartition(data), this.rawGet(String(data.id), this._getPartition(data)));
+    const at = this.replayAt ?? Date.now();
+    this.history.record(String(data.id), this._getPartition(data), this.rawGet(String(data.id), this._getPartition(data)), at);
     const stored = super._set(data);
     this.sizes.add(bucketKey(this._getPartition(stored)), itemBytes(stored as unknown as StoredDoc));
+    const log = JOURNALS.get(this);
+    log?.journal.record({ k: 'doc', db: log.db!, coll: log.coll!, data: stored as unknown as StoredDoc, n: this._ridCount, at });
     const item = this._data.get(stored._rid);
     const b = this.bucket(this._getPartition(stored), true);
     if (item) b.items.set(stored._rid, item);
@@ -125,7 +142,10 @@ export class StandInDocuments extends Documents {
   /** Removes an item from every index (the library's delete, without its lookup). */
   private unlink(data: StoredDoc): void {
     const partition: unknown = this._getPartition(data);
-    this.history.record(data.id, partition, data);
+    const at = this.replayAt ?? Date.now();
+    this.history.record(data.id, partition, data, at);
+    const log = JOURNALS.get(this);
+    log?.journal.record({ k: 'doc-', db: log.db!, coll: log.coll!, id: data.id, p: partition, at });
     for (const keyPath of this._uniqueKeyPaths) {
       const value: unknown = keyPath
         .slice(1)
@@ -335,6 +355,22 @@ export class StandInDocuments extends Documents {
     return this.history.undoAfter(instant, (id, partition, data) => this.restore(id, partition, data));
   }
 
+  /** Applies a change read back from the journal, as it was made (same instant, same _rid). */
+  applyLogged(entry: Extract<CosmosLogEntry, { k: 'doc' | 'doc-' }>): void {
+    this.replayAt = entry.at;
+    try {
+      if (entry.k === 'doc') {
+        this._set(entry.data as unknown as ItemObject);
+        this._ridCount = Math.max(this._ridCount, entry.n);
+      } else {
+        const current = this.rawGet(entry.id, entry.p);
+        if (current) this.unlink(current);
+      }
+    } finally {
+      this.replayAt = undefined;
+    }
+  }
+
   /** deleteAllItemsForPartitionKey: removes every item of the logical partition at once. */
   deletePartition(partitionKey: PartitionKeyHeader): number {
     const docs = [...this.liveDocs([isNoneKey(partitionKey[0]) ? undefined : partitionKey[0], ...partitionKey.slice(1)])];
@@ -381,8 +417,23 @@ class StandInCollections extends Collections {
       const documents = new StandInDocuments(collection, partitionKeyPaths(data), uniqueKeyPaths(data));
       documents.limits = limitsOf(this);
       collection.documents = documents as Documents;
+      const log = JOURNALS.get(this);
+      if (log) JOURNALS.set(collection.documents, { ...log, coll: String(data.id) });
     }
     return collection;
+  }
+
+  override _set(data: ItemObject): ItemObject {
+    const stored = super._set(data);
+    const log = JOURNALS.get(this);
+    if (log && !REPLACING.has(this)) log.journal.record({ k: 'coll', db: log.db!, data: stored as unknown as StoredDoc, n: this._ridCount });
+    return stored;
+  }
+
+  override delete(idOrRid: string, partition: unknown): void {
+    super.delete(idOrRid, partition);
+    const log = JOURNALS.get(this);
+    if (log && !REPLACING.has(this)) log.journal.record({ k: 'coll-', db: log.db!, id: idOrRid });
   }
 
   override create(data: Parameters<CollectionsInstance['create']>[0]): ItemObject {
@@ -397,7 +448,21 @@ class StandInCollections extends Collections {
   ): ItemObject {
     validateDefaultTtl(data.defaultTtl);
     const previous = this._item('/id', String(original.id), String(original.id));
-    const replaced = super.replace(data, original);
+    REPLACING.add(this);
+    let replaced: ItemObject;
+    try {
+      replaced = super.replace(data, original);
+    } finally {
+      REPLACING.delete(this);
+    }
+    this.keepItems(previous, replaced);
+    const log = JOURNALS.get(this);
+    log?.journal.record({ k: 'coll-replace', db: log.db!, data: replaced as unknown as StoredDoc });
+    return replaced;
+  }
+
+  /** The replaced container's definition takes over the previous one's items and functions. */
+  private keepItems(previous: Collection, replaced: ItemObject): void {
     const next = this._data.get(replaced._rid) as Collection | undefined;
     if (next && previous.read()) {
       next.documents = previous.documents;
@@ -405,7 +470,19 @@ class StandInCollections extends Collections {
       next.documents._parent = next;
       next.userDefinedFunctions._parent = next;
     }
-    return replaced;
+  }
+
+  applyLogged(entry: Extract<CosmosLogEntry, { k: 'coll' | 'coll-replace' | 'coll-' }>): void {
+    if (entry.k === 'coll') {
+      this._set(entry.data as unknown as ItemObject);
+      this._ridCount = Math.max(this._ridCount, entry.n);
+    } else if (entry.k === 'coll-') {
+      if (this._item('/id', entry.id, entry.id).read()) this.delete(entry.id, entry.id);
+    } else {
+      const previous = this._item('/id', entry.data.id, entry.data.id);
+      if (previous.read()) Collections.prototype.delete.call(this, entry.data.id, entry.data.id);
+      this.keepItems(previous, this._set(entry.data as unknown as ItemObject));
+    }
   }
 }
 
@@ -421,14 +498,53 @@ class StandInDatabases extends Databases {
     Object.setPrototypeOf(database.collections, StandInCollections.prototype);
     const limits = limitsOf(this);
     if (limits) LIMITS.set(database.collections, limits);
+    const log = JOURNALS.get(this);
+    if (log && data) JOURNALS.set(database.collections, { journal: log.journal, db: String(data.id) });
     return database;
+  }
+
+  override _set(data: ItemObject): ItemObject {
+    const stored = super._set(data);
+    JOURNALS.get(this)?.journal.record({ k: 'db', data: stored as unknown as StoredDoc, n: this._ridCount });
+    return stored;
+  }
+
+  override delete(idOrRid: string, partition: unknown): void {
+    super.delete(idOrRid, partition);
+    JOURNALS.get(this)?.journal.record({ k: 'db-', id: idOrRid });
   }
 }
 
-/** Makes every database and container created in `account` use the stand-in's store, under `limits`. */
-export function installStore(account: Account, limits: PartitionLimits = { capBytes: undefined }): void {
+/**
+ * Makes every database and container created in `account` use the stand-in's store, under `limits`; with a journal,
+ * every change is logged to it, and what it holds is replayed into the (new, empty) account first.
+ */
+export function installStore(account: Account, limits: PartitionLimits = { capBytes: undefined }, journal?: CosmosJournal): void {
   Object.setPrototypeOf(account.databases, StandInDatabases.prototype);
   LIMITS.set(account.databases, limits);
+  if (!journal) return;
+  JOURNALS.set(account.databases, { journal });
+  journal.replay(account, replayTarget);
+}
+
+function replayTarget(account: Account): ReplayTarget {
+  return {
+    applyDatabase: (entry) => {
+      const databases = account.databases as unknown as StandInDatabases;
+      if (entry.k === 'db') {
+        databases._set(entry.data as unknown as ItemObject);
+        databases._ridCount = Math.max(databases._ridCount, entry.n);
+      } else if (account.database(entry.id).read()) {
+        databases.delete(entry.id, entry.id);
+      }
+    },
+    applyCollection: (entry) => (account.database(entry.db).collections as unknown as StandInCollections).applyLogged(entry),
+    applyDocument: (entry) => {
+      const docs: unknown = account.database(entry.db).collection(entry.coll).documents;
+      if (!isStandInDocuments(docs)) throw new Error(`cosmos journal: container ${entry.db}/${entry.coll} is missing for a logged item change`);
+      docs.applyLogged(entry);
+    },
+  };
 }
 
 export function isStandInDocuments(docs: unknown): docs is StandInDocuments {

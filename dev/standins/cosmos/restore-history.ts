@@ -24,10 +24,12 @@ export class RestoreHistory {
   #changes: Change[] = [];
   #suspended = false;
 
-  /** Records that (id, partition) is about to change from `before` (nothing while a restore replays the log). */
-  record(id: string, partition: unknown, before: StoredDoc | undefined): void {
+  /**
+   * Records that (id, partition) is about to change from `before` (nothing while a restore replays the
+   * log); `at` is now, or the instant of a change replayed from the stand-in's journal at start-up.
+   */
+  record(id: string, partition: unknown, before: StoredDoc | undefined, at = Date.now()): void {
     if (this.#suspended) return;
-    const at = Date.now();
     this.#changes.push({ at, id, partition, before });
     // Forget what is older than the window, in chunks so the array is not shifted on every write.
     const first = this.#changes[0];

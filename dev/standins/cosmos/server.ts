@@ -26,6 +26,7 @@ import { compileQuery } from './query-engine.js';
 import { restoreAccount } from './restore-history.js';
 import { fullKeyHeader, keyPaths } from './partition-keys.js';
 import { isPartitionFull, PARTITION_FULL_SUBSTATUS, partitionCapFromEnv, type PartitionLimits } from './partition-cap.js';
+import { CosmosJournal } from './journal.js';
 
 /** The Cosmos DB emulator's published key. The stand-in accepts any key; this one keeps configs uniform. */
 export const COSMOS_EMULATOR_KEY =
@@ -99,6 +100,8 @@ class Controls {
 export interface CosmosStandInOptions {
   /** Azure region the account pretends to live in (its single read/write location). */
   region: string;
+  /** Keep the account's data in this file (journal.ts) and start with what it holds; in memory only when absent. */
+  stateFile?: string;
   host?: string;
   port?: number;
   /** Logical partition cap in bytes (default: COSMOS_STANDIN_PARTITION_CAP_BYTES, else none). */
@@ -470,7 +473,7 @@ function respond(req: IncomingMessage, res: ServerResponse, body: Body): void {
   res.end(JSON.stringify(payload));
 }
 
-async function handle(account: Account, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle(account: Account, journal: CosmosJournal | undefined, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const controls = controlsOf(account);
   controls.count(req);
   await controls.gate(req);
@@ -492,18 +495,21 @@ async function handle(account: Account, req: IncomingMessage, res: ServerRespons
       body = { code: 'InternalServerError', message: (err as Error).message };
     }
   }
+  // What this request changed is on disk before it is acknowledged.
+  journal?.flush();
   respond(req, res, body);
 }
 
 export async function startCosmos(options: CosmosStandInOptions): Promise<CosmosStandIn> {
   if (!options.region) throw new Error('startCosmos: a region is required');
   let account: Account | undefined;
+  const journal = options.stateFile === undefined ? undefined : new CosmosJournal(options.stateFile);
   const server = createServer({ keepAlive: true }, (req, res) => {
     if (!account) {
       res.writeHead(503).end();
       return;
     }
-    handle(account, req, res).catch((err: unknown) => {
+    handle(account, journal, req, res).catch((err: unknown) => {
       console.error('cosmos stand-in:', err);
       if (!res.headersSent) res.writeHead(500);
       res.end();
@@ -524,7 +530,7 @@ export async function startCosmos(options: CosmosStandInOptions): Promise<Cosmos
   const endpoint = `http://${publicHost}:${port}`;
   const created = new Account(publicHost, port);
   const limits: PartitionLimits = { capBytes: options.partitionCapBytes ?? partitionCapFromEnv() };
-  installStore(created, limits);
+  installStore(created, limits, journal);
   // The account document names its locations; make them this endpoint (HTTP) in this region.
   const meta = created.read() as Record<string, unknown>;
   const location = [{ name: options.region, databaseAccountEndpoint: `${endpoint}/` }];
@@ -544,7 +550,11 @@ export async function startCosmos(options: CosmosStandInOptions): Promise<Cosmos
       controls.holdAt = controls.documentsDeleted + count;
     },
     release: () => controls.release(),
-    restoreTo: (instant: Date) => restoreAccount(created, instant),
+    restoreTo: (instant: Date) => {
+      const restored = restoreAccount(created, instant);
+      journal?.flush();
+      return restored;
+    },
     setPartitionCap: (bytes: number | undefined) => {
       limits.capBytes = bytes;
     },
