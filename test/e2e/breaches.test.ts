@@ -259,6 +259,23 @@ describe('breach notification', () => {
     assert.equal((await system.get<{ breaches: unknown[] }>('/api/breaches', ops)).body.breaches.length, before);
   });
 
+  test('a draft whose awareness is given a moment ahead (within the clock-skew tolerance) waits for its first alert in daily slices and notifies when released', async () => {
+    const tenant = await provisionTenant(system);
+    const now = await system.now();
+    // A browser clock two minutes ahead of the server: the first alert is more than 24 hours away.
+    const opened = await open(breachRequest({ awareAt: new Date(now.getTime() + 2 * 60_000).toISOString(), draft: true, affectedTenants: [tenant.tenantId] }));
+    assert.equal(opened.status, 'draft');
+    await system.advance('PT25H');
+    assert.equal((await system.instance(`breach-${opened.breachId}`)).runtimeStatus, 'Running', 'the draft workflow waits on');
+    const alerts = (await mailsOf(opened.breachId)).filter((m) => m.to.includes(OPS_MAILBOX));
+    assert.equal(alerts.length, 1, 'the 24-hour alert went out once');
+    const delayReason = 'The affected tenants were confirmed only after the target.';
+    const released = await system.post<BreachBody>(`/api/breaches/${opened.breachId}/notify`, { delayReason }, ops);
+    assert.equal(released.status, 202, JSON.stringify(released.body));
+    await system.settle();
+    assert.equal((await mailsOf(opened.breachId)).filter((m) => addressesOf(tenant).includes(m.to[0]!)).length, 2, 'the notice reached both contacts');
+  });
+
   test('an update reaches every affected tenant and references the initial notice', async () => {
     const eu1 = await provisionTenant(system, { region: 'eu' });
     const eu2 = await provisionTenant(system, { region: 'eu' });

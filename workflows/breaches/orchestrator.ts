@@ -75,8 +75,17 @@ defineOrchestration(BREACH_ORCHESTRATOR, {
     if (!plan.released) {
       showPhase(context, BREACH_PHASES, 'draft', { notifyBy: plan.notifyBy });
       let released = false;
+      let closedInRecord = false;
+      // An alert can be due more than a day ahead (awareness given a little in the future, within the
+      // clock-skew tolerance, or a target set past 24 hours): the record is re-read between the slices.
+      const releasedOrClosed = function* (): Generator<Task, boolean, unknown> {
+        const again = yield* call(loadPlan, { breachId });
+        closedInRecord = again.closed;
+        return again.released || again.closed;
+      };
       for (const alert of clockSchedule(new Date(plan.awareAt), new Date(plan.openedAt), plan.notifyTargetMs)) {
-        if (yield* eventBefore(context, release, alert.at)) {
+        if (yield* eventBefore(context, release, alert.at, releasedOrClosed)) {
+          if (closedInRecord && !release.happened) return closedUnnotified();
           released = true;
           break;
         }
