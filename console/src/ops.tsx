@@ -31,6 +31,8 @@ interface TenantSummary {
   status: string;
 }
 
+const noticeName = (n: { kind: string; seq: number }): string => (n.kind === 'initial' ? 'initial notice' : `update ${n.seq}`);
+
 /** Ticks once a second so every clock on the page moves; the time itself comes from the server. */
 function useServerNow(api: Api): number {
   const [now, setNow] = useState(api.serverNow());
@@ -100,8 +102,8 @@ function BreachCard(props: { api: Api; breach: Breach; now: number; onChange: ()
               (t.notices.length > 0 ? t.notices : [undefined]).map((n, i) => (
                 <tr key={`${t.tenantId}-${n?.noticeId ?? i}`} class={n && !n.acknowledgedAt ? 'pending' : ''}>
                   <td>{t.tenantId}</td>
-                  <td>{n ? `${n.kind} #${n.seq}` : '—'}</td>
-                  <td>{n?.firstSentAt ? `${when(n.firstSentAt)}${n.resends ? ` (+${n.resends} re-sent)` : ''}` : 'not yet'}</td>
+                  <td>{n ? noticeName(n) : '—'}</td>
+                  <td class="sent">{n?.firstSentAt ? `${when(n.firstSentAt)}${n.resends ? ` (+${n.resends} re-sent)` : ''}` : 'not yet'}</td>
                   <td class="ack">{n?.acknowledgedAt ? `yes, ${when(n.acknowledgedAt)}` : 'no'}</td>
                 </tr>
               )),

@@ -134,6 +134,8 @@ interface BreachNotice {
   acknowledged: { at: string; by: string } | null;
 }
 
+const noticeName = (n: { kind: string; seq: number }): string => (n.kind === 'initial' ? 'initial notice' : `update ${n.seq}`);
+
 export function Notices(props: { api: Api; tenantId: string }) {
   const { api, tenantId } = props;
   const notices = useLoad(() => api.get<{ notices: BreachNotice[] }>(`tenants/${tenantId}/breach-notices`));
@@ -146,7 +148,7 @@ export function Notices(props: { api: Api; tenantId: string }) {
       <ul class="plain-list">
         {(notices.data?.notices ?? []).map((n) => (
           <li key={n.noticeId} class={`notice${n.acknowledged ? '' : ' pending'}`} data-notice-id={n.noticeId}>
-            <h3>{n.content.content.summary} <span class="muted">({n.kind} #{n.seq})</span></h3>
+            <h3>{n.content.content.summary} <span class="muted">({noticeName(n)})</span></h3>
             <p>{n.content.update?.information ?? n.content.content.nature}</p>
             <p class="meta">Sent {when(n.firstSentAt)} · breach {n.breachId}</p>
             {n.acknowledged ? (
@@ -155,7 +157,7 @@ export function Notices(props: { api: Api; tenantId: string }) {
               <ActionButton
                 kind="primary"
                 busyText="Acknowledging…"
-                label={`Acknowledge notice ${n.seq} of breach ${n.breachId}`}
+                label={`Acknowledge the ${noticeName(n)} of breach ${n.breachId}`}
                 onClick={async () => {
                   setError(undefined);
                   try {
