@@ -113,7 +113,7 @@ describe('console: the customer administrator', () => {
     for (const view of ['tenant/dsars', 'tenant/notices', 'tenant/exports', 'tenant/termination', 'tenant/support']) {
       await phone.goto(`${system.url}/api/console/#/${view}`);
       await phone.locator('main h2').first().waitFor();
-      await phone.waitForFunction(() => !document.querySelector('.progress'));
+      await phone.waitForFunction("!document.querySelector('.progress')");
       const width = await fitsWidth(phone);
       assert.ok(width.fits, `${view} scrolls sideways at 360px: ${width.scrollWidth}px`);
     }

@@ -72,11 +72,9 @@ export interface AxeViolation {
 
 /** axe-core's serious and critical violations on the page as it is now (WCAG 2.x A and AA rules and best practices). */
 export async function seriousViolations(page: Page): Promise<AxeViolation[]> {
-  if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ content: axeSource });
-  const violations = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run: (ctx: Document, options: object) => Promise<{ violations: AxeViolation[] }> } }).axe;
-    return (await axe.run(document, { resultTypes: ['violations'] })).violations;
-  });
+  // Page code as strings: it runs in the browser, and this project compiles without the DOM's types.
+  if (!(await page.evaluate<boolean>("'axe' in window"))) await page.addScriptTag({ content: axeSource });
+  const violations = await page.evaluate<AxeViolation[]>("axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations)");
   return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
 }
 
@@ -89,5 +87,7 @@ export function screenshotPath(name: string): string {
 
 /** True when nothing on the page is wider than the viewport (no sideways scrolling at a phone's width). */
 export function fitsWidth(page: Page): Promise<{ fits: boolean; scrollWidth: number; width: number }> {
-  return page.evaluate(() => ({ fits: document.documentElement.scrollWidth <= window.innerWidth, scrollWidth: document.documentElement.scrollWidth, width: window.innerWidth }));
+  return page.evaluate<{ fits: boolean; scrollWidth: number; width: number }>(
+    '({ fits: document.documentElement.scrollWidth <= window.innerWidth, scrollWidth: document.documentElement.scrollWidth, width: window.innerWidth })',
+  );
 }
