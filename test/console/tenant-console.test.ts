@@ -145,7 +145,7 @@ describe('console: the customer administrator', () => {
     const served = (await system.get<{ certificate: string }>(`/api/tenants/${leaving.tenantId}/deletion-certificate`, leaving.adminToken)).body.certificate;
     assert.equal(readFileSync(saved, 'utf8'), served, 'the downloaded file is the signed certificate');
     assert.deepEqual(await seriousViolations(admin), [], 'certificate view');
-    await admin.screenshot({ path: screenshotPath('tenant-certificate'), fullPage: true });
+    await admin.getByRole('region', { name: 'Deletion certificate' }).screenshot({ path: screenshotPath('tenant-certificate') });
     await admin.context().close();
   });
 });
