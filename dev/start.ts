@@ -37,6 +37,7 @@ const row = (label: string, value: string): string => `  ${label.padEnd(22)}${va
 const lines = [
   '',
   `Privacy operations back end is running locally (${clock} clock).`,
+  row('Console', `${host.url}/api/console/   (development sign-in: pick a role and a tenant)`),
   row('Functions host', `${host.url}/api            health: ${host.url}/api/health`),
   row('Durable management', `${host.url}/runtime/webhooks/durabletask/instances`),
   row('Dev clock', `${host.url}/runtime/dev/clock${clock === 'real' ? '  (read-only; start with -- --virtual-clock to move it)' : ''}`),

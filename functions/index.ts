@@ -3,6 +3,7 @@ import './startup.js';
 import './health.js';
 import './well-known.js';
 import './openapi.js';
+import './console.js';
 import './tenants.js';
 import './users.js';
 import './audit.js';

@@ -99,6 +99,8 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
     });
   };
   const server = createServer((req, res) => {
+    // Node stamps Date from the machine's clock; callers (the console's countdowns) read the host's time from it.
+    res.setHeader('date', clock.now().toUTCString());
     if (streams?.(new URL(req.url ?? '/', 'http://host'))) {
       dispatch(req, res, undefined);
       return;

@@ -13,6 +13,7 @@ import { parseArgs } from 'node:util';
 import { promisify } from 'node:util';
 import { isIgnored, parseIgnoreRules } from './ignore-rules.js';
 import { bundleApp } from './bundle-app.js';
+import { buildConsole } from '../console-build.js';
 
 const run = promisify(execFile);
 const projectRoot = resolve(fileURLToPath(new URL('../../../', import.meta.url)));
@@ -40,6 +41,8 @@ export async function buildPackage(out: string): Promise<{ files: number; bytes:
       ['ci', '--omit=dev', '--ignore-scripts', `--os=${TARGET_PLATFORM.os}`, `--cpu=${TARGET_PLATFORM.cpu}`, `--libc=${TARGET_PLATFORM.libc}`, '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'],
       { cwd: out, shell: process.platform === 'win32', maxBuffer: 16 * 1024 * 1024 },
     ),
+    // The console's production bundle only: Entra ID sign-in, never the development one.
+    buildConsole(join(out, 'dist', 'console'), ['prod']),
   ]);
   const rules = parseIgnoreRules(readFileSync(join(out, '.funcignore'), 'utf8'));
   let files = 0;

@@ -27,7 +27,7 @@ interface Document {
 }
 
 /** The routes anyone may call without a token, and nothing else. */
-const PUBLIC_OPERATIONS = ['health', 'jwks', 'openApi'];
+const PUBLIC_OPERATIONS = ['health', 'jwks', 'openApi', 'console'];
 
 describe('OpenAPI document', () => {
   let system: LocalSystem;

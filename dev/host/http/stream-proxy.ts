@@ -44,7 +44,10 @@ export function forwardToWorker(req: IncomingMessage, res: ServerResponse, targe
     proxied.once('response', (answer) => {
       answered = true;
       const out: Record<string, string | string[]> = {};
-      for (const [name, value] of Object.entries(answer.headers)) if (value !== undefined && !HOP_BY_HOP.has(name) && name !== INVOCATION_ID_HEADER) out[name] = value;
+      // The worker's Date is the machine's time; the host already set its own, from its (maybe virtual) clock.
+      for (const [name, value] of Object.entries(answer.headers)) {
+        if (value !== undefined && !HOP_BY_HOP.has(name) && name !== INVOCATION_ID_HEADER && name !== 'date') out[name] = value;
+      }
       res.writeHead(answer.statusCode ?? 200, out);
       answer.pipe(res);
       answer.once('end', () => {
