@@ -67,17 +67,25 @@ describe('the deployment package', () => {
     const top = readdirSync(out).sort();
     assert.deepEqual(top, ['dist', 'node_modules', ...PACKAGE_FILES].sort());
     // The product code is one esbuild bundle (dev/packaging/bundle-app.ts): its entry and the chunks it loads on first use.
-    assert.deepEqual(readdirSync(join(out, 'dist')), ['functions'], 'no test/, dev/ or bench/ code');
-    assert.deepEqual(files.filter((f) => f.startsWith('dist/') && !/^dist\/functions\/(index\.js|chunks\/[\w-]+\.js)$/.test(f)), [], 'the bundle and its chunks only');
+    assert.deepEqual(readdirSync(join(out, 'dist')).sort(), ['console', 'functions'], 'no test/, dev/ or bench/ code');
+    assert.deepEqual(readdirSync(join(out, 'dist', 'console')), ['prod'], "the console's production bundle only (no development sign-in)");
+    const bundled = /^dist\/(functions\/(index\.js|chunks\/[\w-]+\.js)|console\/prod\/[\w.-]+)$/;
+    assert.deepEqual(files.filter((f) => f.startsWith('dist/') && !bundled.test(f)), [], 'the bundle and its chunks, and the console, only');
     assert.ok(existsSync(join(out, pkg.main)), `package.json main (${pkg.main}) is in the package`);
     for (const file of ['host.json', 'package.json']) assert.equal(readFileSync(join(out, file), 'utf8'), readFileSync(file, 'utf8'), `${file} is the project's`);
     assert.deepEqual(files.filter((f) => /(^|\/)(local\.settings\.json|\.local|\.git|infra|\.azure)(\/|$)/.test(f)), [], 'no local settings, state, git or infra files');
-    assert.deepEqual(files.filter((f) => f.startsWith('dist/') && !f.endsWith('.js')), [], 'only compiled JavaScript under dist/');
+    assert.deepEqual(files.filter((f) => f.startsWith('dist/functions/') && !f.endsWith('.js')), [], 'only compiled JavaScript under dist/functions/');
   });
 
   test('has every production dependency and no development dependency', () => {
     for (const name of Object.keys(pkg.dependencies)) assert.ok(existsSync(join(out, 'node_modules', name, 'package.json')), `${name} is installed`);
-    for (const name of Object.keys(pkg.devDependencies)) assert.ok(!existsSync(join(out, 'node_modules', name)), `${name} is a development dependency and must not be deployed`);
+    // A development dependency that a production one also needs (@azure/msal-browser: the console's
+    // sign-in, and @azure/identity's) is deployed for the latter; the lockfile marks the dev-only ones.
+    const locked = (JSON.parse(readFileSync('package-lock.json', 'utf8')) as { packages: Record<string, { dev?: boolean }> }).packages;
+    for (const name of Object.keys(pkg.devDependencies)) {
+      if (locked[`node_modules/${name}`]?.dev !== true) continue;
+      assert.ok(!existsSync(join(out, 'node_modules', name)), `${name} is a development dependency and must not be deployed`);
+    }
   });
 
   test(`native code, if any, is built for ${TARGET_PLATFORM.os}-${TARGET_PLATFORM.cpu} only`, () => {
