@@ -5,8 +5,10 @@
 // commas (no quoting, no formula check, no column projection), gathers the text into chunks of
 // 64 KB (the writers' chunk size, the cheapest size to convert), converts each chunk to bytes,
 // hashes it with SHA-256 and writes it to a stream read by the same counting sink, waiting for
-// 'drain'. The three run interleaved, RUNS times, and each ratio is the median of its runs, so a
-// burst of load from other processes falls on each alike.
+// 'drain'. The JSON writer is also reported against the same loop with JSON.stringify of each row
+// in place of the join (JSON's own least work: its rows are longer text, keys included). The four
+// run interleaved, RUNS times, and each ratio is the median of its runs, so a burst of load from
+// other processes falls on each alike.
 // Reports the writers' rows per second as a fraction of the loop's, and the peak memory
 // growth of the writer at 100k and at 1M rows, which should be the same (flat): once as it happens
 // (mostly V8's young generation filling, which the bare loop shows too), and once with a collection
@@ -51,7 +53,20 @@ export async function* auditLikeEntries(count: number, onRow?: (seq: number) => 
 }
 
 /** The least a streaming CSV export must do: joined fields per row, 64 KB chunks to bytes, hashed, streamed. */
-async function minimalLoop(count: number): Promise<number> {
+function minimalLoop(count: number): Promise<number> {
+  return minimalStreamingLoop(
+    count,
+    (e) =>
+      `${e.seq},${e.at},${e.actor.sub},${e.actor.roles.join(' ')},${e.actor.tenantId ?? ''},${e.action},${e.target.type},${e.target.id},${e.outcome},${e.requestId},${e.details === null ? '' : JSON.stringify(e.details)},${e.prevHash},${e.hash}\r\n`,
+  );
+}
+
+/** The same with each row as its JSON text on its own line. */
+function minimalJsonLoop(count: number): Promise<number> {
+  return minimalStreamingLoop(count, (e) => `${JSON.stringify(e)}\n`);
+}
+
+async function minimalStreamingLoop(count: number, line: (e: AuditEntryView) => string): Promise<number> {
   const sink = new CountingSink();
   const body = new PassThrough({ highWaterMark: 256 * 1024 });
   const stored = sink.store('loop.csv', body);
@@ -64,7 +79,7 @@ async function minimalLoop(count: number): Promise<number> {
     if (!body.write(chunk)) await once(body, 'drain');
   };
   for await (const e of auditLikeEntries(count)) {
-    pending += `${e.seq},${e.at},${e.actor.sub},${e.actor.roles.join(' ')},${e.actor.tenantId ?? ''},${e.action},${e.target.type},${e.target.id},${e.outcome},${e.requestId},${e.details === null ? '' : JSON.stringify(e.details)},${e.prevHash},${e.hash}\r\n`;
+    pending += line(e);
     if (pending.length >= CHUNK_CHARS) await write();
   }
   await write();
@@ -119,13 +134,22 @@ export async function run(): Promise<Record<string, number | string>> {
   const million = 1_000_000;
   // Warm up the JIT on every path before measuring.
   await minimalLoop(100_000);
+  await minimalJsonLoop(100_000);
   await csvExport(100_000)();
   await jsonExport(100_000)();
 
   const small = await measure(csvExport(100_000));
   // Several alternating runs, so a burst of machine load falls on each alike; ratios are medians.
-  const runs: { loop: Run; csv: Run; json: Run }[] = [];
-  for (let i = 0; i < RUNS; i++) runs.push({ loop: await measure(() => minimalLoop(million)), csv: await measure(csvExport(million)), json: await measure(jsonExport(million)) });
+  const runs: { loop: Run; csv: Run; json: Run; jsonLoop: Run }[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    runs.push({
+      loop: await measure(() => minimalLoop(million)),
+      csv: await measure(csvExport(million)),
+      json: await measure(jsonExport(million)),
+      jsonLoop: await measure(() => minimalJsonLoop(million)),
+    });
+  }
+  const fixed = (ratio: number): string => ratio.toFixed(2);
   const median = (values: number[]): number => values.sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
   const { loop, csv } = runs[runs.length - 1]!;
 
@@ -140,6 +164,8 @@ export async function run(): Promise<Record<string, number | string>> {
     'runs (median of each ratio)': RUNS,
     'CSV writer rows/s as a fraction of the minimal loop (floor 0.6)': median(runs.map((r) => r.loop.ms / r.csv.ms)),
     'JSON writer rows/s as a fraction of the minimal loop (floor 0.6)': median(runs.map((r) => r.loop.ms / r.json.ms)),
+    'JSON writer rows/s as a fraction of the minimal JSON loop': median(runs.map((r) => r.jsonLoop.ms / r.json.ms)),
+    'per-run ratios CSV / JSON / JSON to JSON loop': runs.map((r) => `${fixed(r.loop.ms / r.csv.ms)}/${fixed(r.loop.ms / r.json.ms)}/${fixed(r.jsonLoop.ms / r.json.ms)}`).join(' '),
     'CSV writer peak RSS growth, 100k rows (MB)': small.rssGrowth / MB,
     'CSV writer peak RSS growth, 1M rows (MB)': csv.rssGrowth / MB,
     'CSV writer peak heap growth, 100k rows (MB)': small.heapGrowth / MB,
