@@ -1,13 +1,24 @@
-// Export writer: 1 million audit-like entries to CSV through the streaming writer (csv-stringify,
-// formula neutralisation, SHA-256, stream backpressure) into a counting sink, against a minimal
-// serialisation loop over the same rows in the same run (join the fields, no quoting, no hashing,
-// no stream). Reports the writer's rows per second as a fraction of the loop's, and the peak memory
+// Export writer: 1 million audit-like entries to CSV and to JSON through the streaming writers
+// (csv-stringify's rules with formula neutralisation, SHA-256, stream backpressure) into a counting
+// sink, against a minimal serialisation loop over the same rows in the same run. The loop does only
+// what any streaming export must: it reads the same async generator, joins each row's fields with
+// commas (no quoting, no formula check, no column projection), gathers the text into chunks of
+// 64 KB (the writers' chunk size, the cheapest size to convert), converts each chunk to bytes,
+// hashes it with SHA-256 and writes it to a stream read by the same counting sink, waiting for
+// 'drain'. The JSON writer is also reported against the same loop with JSON.stringify of each row
+// in place of the join (JSON's own least work: its rows are longer text, keys included). The four
+// run interleaved, RUNS times, and each ratio is the median of its runs, so a burst of load from
+// other processes falls on each alike.
+// Reports the writers' rows per second as a fraction of the loop's, and the peak memory
 // growth of the writer at 100k and at 1M rows, which should be the same (flat): once as it happens
 // (mostly V8's young generation filling, which the bare loop shows too), and once with a collection
 // every 10k rows, which shows what the export holds.
 //
 // Durations use performance.now(), which the local host's virtual clock does not touch.
+import { createHash } from 'node:crypto';
+import { once } from 'node:events';
 import { performance } from 'node:perf_hooks';
+import { PassThrough } from 'node:stream';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { AuditEntryView } from '../shared/audit/audit-view.js';
@@ -15,7 +26,8 @@ import { AUDIT_COLUMNS } from '../shared/exports/tenant-rows.js';
 import { CountingSink, writeCsv, writeJson } from '../shared/exports/writers.js';
 
 const MB = 1024 * 1024;
-const RUNS = 3;
+const RUNS = 5;
+const CHUNK_CHARS = 64 * 1024;
 const TENANT = 't-uks-abcdefghijklmnopqrst';
 const REASON = 'Customer asked for the correction by email; verified against the rota.';
 
@@ -40,20 +52,41 @@ export async function* auditLikeEntries(count: number, onRow?: (seq: number) => 
   }
 }
 
-/** The least a CSV export must do: one line of joined fields per row, turned into bytes in batches. */
-async function minimalLoop(count: number): Promise<number> {
-  let bytes = 0;
+/** The least a streaming CSV export must do: joined fields per row, 64 KB chunks to bytes, hashed, streamed. */
+function minimalLoop(count: number): Promise<number> {
+  return minimalStreamingLoop(
+    count,
+    (e) =>
+      `${e.seq},${e.at},${e.actor.sub},${e.actor.roles.join(' ')},${e.actor.tenantId ?? ''},${e.action},${e.target.type},${e.target.id},${e.outcome},${e.requestId},${e.details === null ? '' : JSON.stringify(e.details)},${e.prevHash},${e.hash}\r\n`,
+  );
+}
+
+/** The same with each row as its JSON text on its own line. */
+function minimalJsonLoop(count: number): Promise<number> {
+  return minimalStreamingLoop(count, (e) => `${JSON.stringify(e)}\n`);
+}
+
+async function minimalStreamingLoop(count: number, line: (e: AuditEntryView) => string): Promise<number> {
+  const sink = new CountingSink();
+  const body = new PassThrough({ highWaterMark: 256 * 1024 });
+  const stored = sink.store('loop.csv', body);
+  const hash = createHash('sha256');
   let pending = '';
-  let inBatch = 0;
+  const write = async (): Promise<void> => {
+    const chunk = Buffer.from(pending);
+    pending = '';
+    hash.update(chunk);
+    if (!body.write(chunk)) await once(body, 'drain');
+  };
   for await (const e of auditLikeEntries(count)) {
-    pending += `${e.seq},${e.at},${e.actor.sub},${e.actor.roles.join(' ')},${e.actor.tenantId ?? ''},${e.action},${e.target.type},${e.target.id},${e.outcome},${e.requestId},${e.details === null ? '' : JSON.stringify(e.details)},${e.prevHash},${e.hash}\r\n`;
-    if (++inBatch === 256) {
-      bytes += Buffer.from(pending).length;
-      pending = '';
-      inBatch = 0;
-    }
+    pending += line(e);
+    if (pending.length >= CHUNK_CHARS) await write();
   }
-  return bytes + Buffer.from(pending).length;
+  await write();
+  body.end();
+  await stored;
+  hash.digest('hex');
+  return sink.files.get('loop.csv')!;
 }
 
 interface Run {
@@ -101,13 +134,22 @@ export async function run(): Promise<Record<string, number | string>> {
   const million = 1_000_000;
   // Warm up the JIT on every path before measuring.
   await minimalLoop(100_000);
+  await minimalJsonLoop(100_000);
   await csvExport(100_000)();
   await jsonExport(100_000)();
 
   const small = await measure(csvExport(100_000));
   // Several alternating runs, so a burst of machine load falls on each alike; ratios are medians.
-  const runs: { loop: Run; csv: Run; json: Run }[] = [];
-  for (let i = 0; i < RUNS; i++) runs.push({ loop: await measure(() => minimalLoop(million)), csv: await measure(csvExport(million)), json: await measure(jsonExport(million)) });
+  const runs: { loop: Run; csv: Run; json: Run; jsonLoop: Run }[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    runs.push({
+      loop: await measure(() => minimalLoop(million)),
+      csv: await measure(csvExport(million)),
+      json: await measure(jsonExport(million)),
+      jsonLoop: await measure(() => minimalJsonLoop(million)),
+    });
+  }
+  const fixed = (ratio: number): string => ratio.toFixed(2);
   const median = (values: number[]): number => values.sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
   const { loop, csv } = runs[runs.length - 1]!;
 
@@ -122,6 +164,8 @@ export async function run(): Promise<Record<string, number | string>> {
     'runs (median of each ratio)': RUNS,
     'CSV writer rows/s as a fraction of the minimal loop (floor 0.6)': median(runs.map((r) => r.loop.ms / r.csv.ms)),
     'JSON writer rows/s as a fraction of the minimal loop (floor 0.6)': median(runs.map((r) => r.loop.ms / r.json.ms)),
+    'JSON writer rows/s as a fraction of the minimal JSON loop': median(runs.map((r) => r.jsonLoop.ms / r.json.ms)),
+    'per-run ratios CSV / JSON / JSON to JSON loop': runs.map((r) => `${fixed(r.loop.ms / r.csv.ms)}/${fixed(r.loop.ms / r.json.ms)}/${fixed(r.jsonLoop.ms / r.json.ms)}`).join(' '),
     'CSV writer peak RSS growth, 100k rows (MB)': small.rssGrowth / MB,
     'CSV writer peak RSS growth, 1M rows (MB)': csv.rssGrowth / MB,
     'CSV writer peak heap growth, 100k rows (MB)': small.heapGrowth / MB,

@@ -44,8 +44,15 @@ export function csvHeader(headers: readonly string[], format: CsvFormat = {}): s
   return stringify([headers.slice()], { ...OPTIONS, bom: format.bom === true });
 }
 
-/** What csv-stringify's `escape_formulas` neutralises: text starting with one of these. */
-const FORMULA_START = /^[-=+@\t\r\uFF1D\uFF0B\uFF0D\uFF20]/;
+/**
+ * Whether csv-stringify's `escape_formulas` neutralises this text: it starts with `=`, `+`, `-`,
+ * `@`, tab, carriage return or their full-width forms. A character-code test, not a regular
+ * expression: it runs once per text cell of every export.
+ */
+function startsLikeFormula(text: string): boolean {
+  const c = text.charCodeAt(0);
+  return c === 0x3d || c === 0x2b || c === 0x2d || c === 0x40 || c === 0x09 || c === 0x0d || c === 0xff1d || c === 0xff0b || c === 0xff0d || c === 0xff20;
+}
 
 /**
  * A cell as csv-stringify writes it with OPTIONS, for the cells that need no formula
@@ -58,28 +65,26 @@ const FORMULA_START = /^[-=+@\t\r\uFF1D\uFF0B\uFF0D\uFF20]/;
 function plainCell(cell: CsvCell): string | undefined {
   if (cell === null) return '';
   if (typeof cell === 'number') return `${cell}`;
-  if (FORMULA_START.test(cell)) return undefined;
+  if (startsLikeFormula(cell)) return undefined;
   return `"${cell.includes('"') ? cell.replaceAll('"', '""') : cell}"`;
 }
 
-/** A row whose cells are all plain, as one line without its CRLF; `undefined` if any cell is not. */
-function plainLine(row: readonly CsvCell[]): string | undefined {
+/** One data line for an already-projected row, ending with CRLF. */
+export function csvLine(row: readonly CsvCell[]): string {
   let line = '';
   for (let i = 0; i < row.length; i++) {
     const cell = plainCell(row[i]!);
-    if (cell === undefined) return undefined;
+    // A cell to neutralise: csv-stringify writes the whole row (it is rare in real exports).
+    if (cell === undefined) return stringify([row as CsvCell[]], OPTIONS);
     line += i === 0 ? cell : `,${cell}`;
   }
-  return line;
+  return `${line}\r\n`;
 }
 
 /** Data lines for a batch of already-projected rows, each ending with CRLF. */
 export function csvLines(rows: readonly (readonly CsvCell[])[]): string {
   let text = '';
-  for (const row of rows) {
-    const line = plainLine(row);
-    text += line === undefined ? stringify([row as CsvCell[]], OPTIONS) : `${line}\r\n`;
-  }
+  for (const row of rows) text += csvLine(row);
   return text;
 }
 

@@ -95,6 +95,27 @@ describe('streaming writers', () => {
     assert.deepEqual(files.map((f) => [f.name, f.rows]), [['x.csv', 300], ['x.json', 300]]);
   });
 
+  test('a file written in many chunks holds exactly the text of its rows encoded in one go, non-ASCII included', async () => {
+    // About 1 MB per file: many 64 KB chunks, row boundaries and multi-byte characters falling across them.
+    const text = (i: number): string => (i % 5 === 0 ? `-${i} naïve ＝ 東京 "q"` : `row ${i} ${'é'.repeat(i % 97)}`);
+    async function* rows(): AsyncGenerator<Row> {
+      for (let i = 0; i < 8000; i++) yield { id: i, text: text(i) };
+    }
+    const all = [...Array(8000).keys()].map((i) => ({ id: i, text: text(i) }));
+    const sink = new MemorySink();
+    const [csv, json] = await writeRows(rows(), [
+      { sink, name: 'c.csv', encoder: new CsvEncoder(columns) },
+      { sink, name: 'c.json', encoder: new JsonArrayEncoder<Row>() },
+    ]);
+    const csvEncoder = new CsvEncoder(columns);
+    const jsonEncoder = new JsonArrayEncoder<Row>();
+    assert.equal(sink.files.get('c.csv')!.toString('utf8'), csvEncoder.start() + csvEncoder.encode(all) + csvEncoder.finish());
+    assert.equal(sink.files.get('c.json')!.toString('utf8'), jsonEncoder.start() + jsonEncoder.encode(all) + jsonEncoder.finish());
+    assert.deepEqual(JSON.parse(sink.files.get('c.json')!.toString('utf8')), all);
+    assert.equal(csv!.bytes, sink.files.get('c.csv')!.length);
+    assert.equal(json!.sha256, createHash('sha256').update(sink.files.get('c.json')!).digest('hex'));
+  });
+
   test('a slow sink holds the producer back: what is produced stays within a bounded distance of what is consumed', async () => {
     const rowBytes = 2000;
     let produced = 0;
