@@ -126,8 +126,9 @@ describe('export library end to end', () => {
     };
   };
 
-  test('the manifest lists users, every module, the audit log and the support-access grants and log, each as CSV and JSON, and downloads through its own link', async () => {
-    const expected = ['users', ...MODULES.map((m) => `records-${m}`), 'audit-log', 'support-access', 'support-access-log'].flatMap((base) => [`${base}.csv`, `${base}.json`]);
+  test('the manifest lists users, every module, the audit log, the support-access grants and log, the DSAR records and the breach notices, each as CSV and JSON, and downloads through its own link', async () => {
+    const tables = ['users', ...MODULES.map((m) => `records-${m}`), 'audit-log', 'support-access', 'support-access-log', 'dsars', 'breach-notices'];
+    const expected = tables.flatMap((base) => [`${base}.csv`, `${base}.json`]);
     assert.deepEqual(pkg.manifest.files.map((f) => f.name), expected);
     assert.equal(pkg.manifest.tenant, tenantId);
     assert.equal(pkg.manifest.region, 'uksouth');
