@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { addIsoDuration, InvalidDurationError } from '../host/iso-duration.js';
+import { leaveIdleConnectionsToClients } from '../host/http/idle-connections.js';
 
 export const FAULT_SERVICES = ['cosmos', 'keyvault', 'blob', 'email', 'taskhub'] as const;
 export type FaultService = (typeof FAULT_SERVICES)[number];
@@ -148,6 +149,7 @@ export async function startFaultProxy(
     });
     req.pipe(forwarded);
   });
+  leaveIdleConnectionsToClients(server);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
