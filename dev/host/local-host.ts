@@ -11,6 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { CoreApi, installCoreApi } from './worker/core-api.js';
 import { FunctionInvoker, unsupportedOutputBindings } from './worker/invoker.js';
 import { HttpTriggers } from './http/http-triggers.js';
+import { leaveIdleConnectionsToClients } from './http/idle-connections.js';
 import { CorsPolicy } from './http/cors.js';
 import { RealClock, VirtualClock, installVirtualDate, type HostClock } from './clock.js';
 import { Scheduler } from './scheduler.js';
@@ -109,7 +110,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => dispatch(req, res, Buffer.concat(chunks)));
   });
-  server.keepAliveTimeout = 5_000;
+  leaveIdleConnectionsToClients(server);
   await new Promise<void>((resolveListen, reject) => {
     server.once('error', reject);
     server.listen(options.port, '127.0.0.1', resolveListen);

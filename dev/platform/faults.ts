@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { addIsoDuration, InvalidDurationError } from '../host/iso-duration.js';
+import { leaveIdleConnectionsToClients } from '../host/http/idle-connections.js';
 
 export const FAULT_SERVICES = ['cosmos', 'keyvault', 'blob', 'email', 'taskhub'] as const;
 export type FaultService = (typeof FAULT_SERVICES)[number];
@@ -160,6 +161,7 @@ export async function startFaultProxy(
     });
     req.pipe(forwarded);
   });
+  leaveIdleConnectionsToClients(server);
   const listen = (port: number): Promise<void> =>
     new Promise<void>((resolve, reject) => {
       server.once('error', reject);

@@ -6,6 +6,7 @@ import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { installVirtualDate } from '../host/clock.js';
+import { leaveIdleConnectionsToClients } from '../host/http/idle-connections.js';
 import { startCosmos } from '../standins/cosmos.js';
 import { RestoreWindowError } from '../standins/cosmos/restore-history.js';
 import { startAzurite } from '../standins/azurite.js';
@@ -136,6 +137,7 @@ const control = createServer((req, res) => {
     res.writeHead(404).end();
   });
 });
+leaveIdleConnectionsToClients(control);
 await new Promise<void>((resolve) => control.listen(0, '127.0.0.1', resolve));
 const controlAddress = control.address();
 const controlUrl = typeof controlAddress === 'object' && controlAddress ? `http://127.0.0.1:${controlAddress.port}` : '';

@@ -10,6 +10,8 @@ import type { Region } from '../config.js';
 import type { BatchOp, StoredDoc, TenantPartition } from '../store/tenant-partition.js';
 import { isEncryptedValue, openValue, sealValue, unwrapLocal, wrapLocal, type EncryptedValue } from './field-cipher.js';
 import type { RegionalKeyVault } from './key-vault.js';
+import { azureStatusOf } from '../azure/rest-error.js';
+import { ServiceUnavailableError } from '../errors.js';
 
 export const TENANT_KEY_DOC_ID = 'key:tenant';
 export const subjectKeyDocId = (subjectId: string): string => `key:subject:${subjectId}`;
@@ -74,9 +76,15 @@ export class Keyring {
    */
   async prepareTenantKey(partition: TenantPartition, now: Date): Promise<{ doc: TenantKeyDoc; dataKey: Buffer }> {
     const vault = this.vaults[partition.ref.region];
-    const kekId = await vault.ensureWrappingKey(tenantKeyName(partition.tenantId), { tenantId: partition.tenantId });
+    let kekId: string;
+    let wrapped: Buffer;
     const dataKey = randomBytes(32);
-    const wrapped = await vault.wrap(kekId, dataKey);
+    try {
+      kekId = await vault.ensureWrappingKey(tenantKeyName(partition.tenantId), { tenantId: partition.tenantId });
+      wrapped = await vault.wrap(kekId, dataKey);
+    } catch (error) {
+      throw vaultBusyOrDown(error);
+    }
     return { doc: { id: TENANT_KEY_DOC_ID, tenantId: partition.tenantId, type: 'tenantKey', kekId, wrapped: wrapped.toString('base64'), createdAt: now.toISOString() }, dataKey };
   }
 
@@ -211,4 +219,15 @@ export class TenantCipher {
     if (!key) return ERASED;
     return openValue(key, value, aad);
   }
+}
+
+/**
+ * A vault still throttling (429) or unavailable (503) once the SDK's own retries are spent is our
+ * dependency's condition, answered 503 so the caller retries; nothing was stored yet. (Key Vault
+ * allows few RSA key creations per vault per 10 s, so provisioning many tenants at once meets it.)
+ */
+function vaultBusyOrDown(error: unknown): unknown {
+  const status = azureStatusOf(error);
+  if (status === 429 || status === 503) return new ServiceUnavailableError('KEYS.UNAVAILABLE', 'The key vault is busy or unavailable; retry shortly.');
+  return error;
 }
