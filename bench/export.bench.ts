@@ -160,12 +160,14 @@ export async function run(): Promise<Record<string, number | string>> {
   const bigLive = await measure(csvExport(million, collecting));
 
   return {
-    'rows': million,
+    rows: million,
     'runs (median of each ratio)': RUNS,
     'CSV writer rows/s as a fraction of the minimal loop (floor 0.6)': median(runs.map((r) => r.loop.ms / r.csv.ms)),
     'JSON writer rows/s as a fraction of the minimal loop (floor 0.6)': median(runs.map((r) => r.loop.ms / r.json.ms)),
     'JSON writer rows/s as a fraction of the minimal JSON loop': median(runs.map((r) => r.jsonLoop.ms / r.json.ms)),
-    'per-run ratios CSV / JSON / JSON to JSON loop': runs.map((r) => `${fixed(r.loop.ms / r.csv.ms)}/${fixed(r.loop.ms / r.json.ms)}/${fixed(r.jsonLoop.ms / r.json.ms)}`).join(' '),
+    'per-run ratios CSV / JSON / JSON to JSON loop': runs
+      .map((r) => `${fixed(r.loop.ms / r.csv.ms)}/${fixed(r.loop.ms / r.json.ms)}/${fixed(r.jsonLoop.ms / r.json.ms)}`)
+      .join(' '),
     'CSV writer peak RSS growth, 100k rows (MB)': small.rssGrowth / MB,
     'CSV writer peak RSS growth, 1M rows (MB)': csv.rssGrowth / MB,
     'CSV writer peak heap growth, 100k rows (MB)': small.heapGrowth / MB,

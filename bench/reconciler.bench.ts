@@ -53,7 +53,9 @@ function countingHub(system: LocalSystem): TaskHub & { queries: number } {
     },
     async failedOrTerminated() {
       hub.queries++;
-      const response = await system.get<{ instanceId: string; runtimeStatus: string }[]>('/runtime/webhooks/durabletask/instances?runtimeStatus=Failed,Terminated&top=1000');
+      const response = await system.get<{ instanceId: string; runtimeStatus: string }[]>(
+        '/runtime/webhooks/durabletask/instances?runtimeStatus=Failed,Terminated&top=1000',
+      );
       return response.body.map((s) => ({ instanceId: s.instanceId, status: s.runtimeStatus }));
     },
     async start() {},

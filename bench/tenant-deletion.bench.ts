@@ -17,25 +17,44 @@ export async function run(): Promise<BenchResult> {
   try {
     const tenant = await provisionTenant(system);
     await createUser(system, tenant);
-    const records = Array.from({ length: RECORDS }, (_, i) => ({ id: `record:shift-logs:r-bench${i}`, tenantId: tenant.tenantId, type: 'record', module: 'shift-logs', recordId: `r-bench${i}`, status: 'active', peopleUserIds: [] }));
+    const records = Array.from({ length: RECORDS }, (_, i) => ({
+      id: `record:shift-logs:r-bench${i}`,
+      tenantId: tenant.tenantId,
+      type: 'record',
+      module: 'shift-logs',
+      recordId: `r-bench${i}`,
+      status: 'active',
+      peopleUserIds: [],
+    }));
     await seedItems(system.cosmosContainer('uksouth', 'tenant-data'), records, (r) => r.tenantId);
 
-    const requested = await system.post<{ graceEndsAt: string; terminationId: string }>(`/api/tenants/${tenant.tenantId}/termination`, { disposition: 'delete' }, tenant.adminToken);
+    const requested = await system.post<{ graceEndsAt: string; terminationId: string }>(
+      `/api/tenants/${tenant.tenantId}/termination`,
+      { disposition: 'delete' },
+      tenant.adminToken,
+    );
     await system.advanceTo(new Date(Date.parse(requested.body.graceEndsAt) - 1000));
     await system.platformControl('POST', '/cosmos/uksouth/stats/reset');
     const deletedBefore = (await system.platformControl<{ documentsDeleted: number }>('GET', '/cosmos/uksouth/stats'))!.documentsDeleted;
     const started = performance.now();
     await system.advance('PT1S');
     const elapsedMs = performance.now() - started;
-    const stats = (await system.platformControl<{ requests: number; documentsDeleted: number; byKind: Record<string, number> }>('GET', '/cosmos/uksouth/stats'))!;
+    const stats = (await system.platformControl<{ requests: number; documentsDeleted: number; byKind: Record<string, number> }>(
+      'GET',
+      '/cosmos/uksouth/stats',
+    ))!;
     const deleted = stats.documentsDeleted - deletedBefore;
     const left = (await system.allDocuments('uksouth')).filter((d) => d['tenantId'] === tenant.tenantId).length;
     if (left !== 0) throw new Error(`${left} documents of the tenant were not deleted`);
 
-    const instances = (await system.get<{ instanceId: string }[]>('/runtime/webhooks/durabletask/instances?top=1000')).body.filter((i) => i.instanceId.includes(tenant.tenantId));
+    const instances = (await system.get<{ instanceId: string }[]>('/runtime/webhooks/durabletask/instances?top=1000')).body.filter((i) =>
+      i.instanceId.includes(tenant.tenantId),
+    );
     let largest = 0;
     for (const instance of instances) {
-      const status = await system.get<{ largestHistoryEvents: number }>(`/runtime/webhooks/durabletask/instances/${encodeURIComponent(instance.instanceId)}?showHistory=true`);
+      const status = await system.get<{ largestHistoryEvents: number }>(
+        `/runtime/webhooks/durabletask/instances/${encodeURIComponent(instance.instanceId)}?showHistory=true`,
+      );
       largest = Math.max(largest, status.body.largestHistoryEvents);
     }
     const perThousand = stats.requests / (deleted / 1000);

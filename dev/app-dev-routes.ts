@@ -31,7 +31,9 @@ export class AppDevRoutes {
       case 'POST /runtime/dev/issuer/rotate':
         return json(res, 200, { kid: await this.deps.issuer.rotate() });
       case 'GET /runtime/dev/faults':
-        return json(res, 200, { faults: [...this.#taskHubFaults.list(), ...((await this.#platformFaults('GET', '/faults')).body as { faults: Fault[] }).faults] });
+        return json(res, 200, {
+          faults: [...this.#taskHubFaults.list(), ...((await this.#platformFaults('GET', '/faults')).body as { faults: Fault[] }).faults],
+        });
       case 'POST /runtime/dev/faults':
         return this.#addFault(res, body);
       default: {
@@ -84,7 +86,10 @@ export class AppDevRoutes {
 
   async #platformFaults(method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }> {
     if (!this.deps.platform) return { status: method === 'GET' ? 200 : 404, body: { faults: [] } };
-    const response = await fetch(`${this.deps.platform.controlUrl}${path}`, { method, ...(body !== undefined ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}) });
+    const response = await fetch(`${this.deps.platform.controlUrl}${path}`, {
+      method,
+      ...(body !== undefined ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}),
+    });
     const text = await response.text();
     return { status: response.status, body: text ? (JSON.parse(text) as unknown) : undefined };
   }
@@ -114,9 +119,12 @@ export class AppDevRoutes {
     } catch {
       return problem(res, 400, 'Body is not JSON', 'Send {"region":"uksouth","to":"2026-01-01T00:00:00Z"}.');
     }
-    if (request.region !== 'uksouth' && request.region !== 'eu') return problem(res, 400, 'Invalid region', 'region must be uksouth or eu.', [{ path: 'region', message: 'must be uksouth or eu' }]);
+    if (request.region !== 'uksouth' && request.region !== 'eu')
+      return problem(res, 400, 'Invalid region', 'region must be uksouth or eu.', [{ path: 'region', message: 'must be uksouth or eu' }]);
     if (typeof request.to !== 'string' || !/(Z|[+-]\d\d:\d\d)$/.test(request.to) || Number.isNaN(Date.parse(request.to))) {
-      return problem(res, 400, 'Invalid restore point', 'to must be an ISO 8601 instant with an offset.', [{ path: 'to', message: 'must be an ISO 8601 instant with an offset' }]);
+      return problem(res, 400, 'Invalid restore point', 'to must be an ISO 8601 instant with an offset.', [
+        { path: 'to', message: 'must be an ISO 8601 instant with an offset' },
+      ]);
     }
     const response = await fetch(`${this.deps.platform.controlUrl}/cosmos/${request.region}/restore`, {
       method: 'POST',
@@ -124,7 +132,8 @@ export class AppDevRoutes {
       body: JSON.stringify({ to: request.to }),
     });
     const answer = (await response.json()) as { message?: string; changesUndone?: number; containers?: number };
-    if (response.status === 400) return problem(res, 400, 'Restore point out of range', answer.message ?? '', [{ path: 'to', message: answer.message ?? 'out of range' }]);
+    if (response.status === 400)
+      return problem(res, 400, 'Restore point out of range', answer.message ?? '', [{ path: 'to', message: answer.message ?? 'out of range' }]);
     if (!response.ok) throw new Error(`the platform refused the restore (${response.status})`);
     return json(res, 200, { region: request.region, restoredTo: new Date(request.to).toISOString(), ...answer });
   }
@@ -132,7 +141,10 @@ export class AppDevRoutes {
   async #outbox(): Promise<unknown[]> {
     if (!this.deps.platform) return [];
     const response = await fetch(`${this.deps.platform.email.outboxUrl ?? this.deps.platform.email.url}/outbox`);
-    const messages = (await response.json()) as (Pick<SentEmail, 'to' | 'subject' | 'text' | 'html' | 'sentAt' | 'id' | 'attachments'> & { cc?: string[]; bcc?: string[] })[];
+    const messages = (await response.json()) as (Pick<SentEmail, 'to' | 'subject' | 'text' | 'html' | 'sentAt' | 'id' | 'attachments'> & {
+      cc?: string[];
+      bcc?: string[];
+    })[];
     return messages.map((m) => ({
       id: m.id,
       to: m.to,

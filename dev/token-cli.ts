@@ -25,14 +25,24 @@ if (roles.length === 0 || unknown.length > 0) {
   process.stderr.write(`usage: npm run token -- --role <${ROLES.join('|')}> [--tenant <tenantId>] [--sub <id>] [--country <CC>]\n`);
   process.exit(2);
 }
-const claims = { sub: values.sub ?? `dev-${roles[0]}`, roles, ...(values.tenant ? { tid: values.tenant } : {}), ...(values.country ? { ctry: values.country } : {}) };
+const claims = {
+  sub: values.sub ?? `dev-${roles[0]}`,
+  roles,
+  ...(values.tenant ? { tid: values.tenant } : {}),
+  ...(values.country ? { ctry: values.country } : {}),
+};
 
 let token: string | undefined;
 try {
   const response = await fetch(`${values.host}/runtime/dev/token`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ roles, sub: claims.sub, ...(values.tenant ? { tenant: values.tenant } : {}), ...(values.country ? { country: values.country } : {}) }),
+    body: JSON.stringify({
+      roles,
+      sub: claims.sub,
+      ...(values.tenant ? { tenant: values.tenant } : {}),
+      ...(values.country ? { country: values.country } : {}),
+    }),
     signal: AbortSignal.timeout(2000),
   });
   if (response.ok) token = ((await response.json()) as { token: string }).token;

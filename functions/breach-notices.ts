@@ -16,7 +16,13 @@ const noticeParams = z.object({ tenantId: tenantIdSchema, noticeId: z.string().r
 
 apiRoute(
   'listBreachNotices',
-  { route: 'tenants/{tenantId}/breach-notices', method: 'GET', summary: "The tenant's breach notices", responses: { 200: breachNoticeListSchema }, tag: 'Breach notices' },
+  {
+    route: 'tenants/{tenantId}/breach-notices',
+    method: 'GET',
+    summary: "The tenant's breach notices",
+    responses: { 200: breachNoticeListSchema },
+    tag: 'Breach notices',
+  },
   {
     auth: { tenant: 'breachNotices.read' },
     params: tenantParams,
@@ -29,7 +35,13 @@ apiRoute(
 
 apiRoute(
   'getBreachNotice',
-  { route: 'tenants/{tenantId}/breach-notices/{noticeId}', method: 'GET', summary: 'One breach notice', responses: { 200: breachNoticeViewSchema }, tag: 'Breach notices' },
+  {
+    route: 'tenants/{tenantId}/breach-notices/{noticeId}',
+    method: 'GET',
+    summary: 'One breach notice',
+    responses: { 200: breachNoticeViewSchema },
+    tag: 'Breach notices',
+  },
   {
     auth: { tenant: 'breachNotices.read' },
     params: noticeParams,
@@ -42,7 +54,15 @@ apiRoute(
 
 apiRoute(
   'acknowledgeBreachNotice',
-  { route: 'tenants/{tenantId}/breach-notices/{noticeId}/acknowledge', method: 'POST', summary: 'Acknowledge a breach notice (stops the re-sends)', responses: { 200: breachNoticeViewSchema }, tag: 'Breach notices', headers: ['Idempotency-Key'], extraInputs: [df.input.durableClient()] },
+  {
+    route: 'tenants/{tenantId}/breach-notices/{noticeId}/acknowledge',
+    method: 'POST',
+    summary: 'Acknowledge a breach notice (stops the re-sends)',
+    responses: { 200: breachNoticeViewSchema },
+    tag: 'Breach notices',
+    headers: ['Idempotency-Key'],
+    extraInputs: [df.input.durableClient()],
+  },
   {
     auth: { tenant: 'breachNotices.acknowledge' },
     params: noticeParams,

@@ -6,7 +6,16 @@ import * as df from 'durable-functions';
 import { z } from 'zod';
 import { apiRoute } from '../shared/http/api-routes.js';
 import { addUpdate, breachRegister, closeBreach, openBreach, readBreach, releaseNotices } from '../shared/breaches/breach-service.js';
-import { breachUpdateSchema, CLOSE_EVENT, closeBreachSchema, notifyBreachSchema, openBreachSchema, RELEASE_EVENT, registerQuerySchema, updateEvent } from '../shared/breaches/breach.js';
+import {
+  breachUpdateSchema,
+  CLOSE_EVENT,
+  closeBreachSchema,
+  notifyBreachSchema,
+  openBreachSchema,
+  RELEASE_EVENT,
+  registerQuerySchema,
+  updateEvent,
+} from '../shared/breaches/breach.js';
 import { registerCsv } from '../shared/breaches/register.js';
 import { CSV_CONTENT_TYPE } from '../shared/exports/csv.js';
 import { BREACH_ORCHESTRATOR } from '../workflows/breaches/orchestrator.js';
@@ -52,13 +61,24 @@ async function toWorkflow(
 
 apiRoute(
   'openBreach',
-  { route: 'breaches', method: 'POST', summary: 'Open a breach (Art 33): answers with notifyBy = awareAt + 72 hours', responses: { 202: breachEntrySchema }, tag: 'Breaches', headers: ['Idempotency-Key'], extraInputs: [client] },
+  {
+    route: 'breaches',
+    method: 'POST',
+    summary: 'Open a breach (Art 33): answers with notifyBy = awareAt + 72 hours',
+    responses: { 202: breachEntrySchema },
+    tag: 'Breaches',
+    headers: ['Idempotency-Key'],
+    extraInputs: [client],
+  },
   {
     auth: { vendor: 'breaches.manage' },
     body: openBreachSchema,
     handle: async ({ principal, body, services, meta, idempotency, invocation }) => {
       const opened = await openBreach(services, principal, body, { ...meta, ...(idempotency ? { idempotency } : {}) });
-      await toWorkflow(invocation, services, opened.instanceId, opened.entry.breachId, [], { notifyBy: opened.entry.notifyBy, released: opened.entry.notification !== null });
+      await toWorkflow(invocation, services, opened.instanceId, opened.entry.breachId, [], {
+        notifyBy: opened.entry.notifyBy,
+        released: opened.entry.notification !== null,
+      });
       return { status: 202, body: opened.entry, headers: { location: `/api/breaches/${opened.entry.breachId}` } };
     },
   },
@@ -66,14 +86,24 @@ apiRoute(
 
 apiRoute(
   'listBreaches',
-  { route: 'breaches', method: 'GET', summary: 'The breach register (Art 33(5)); ?format=csv for a spreadsheet', responses: { 200: { json: breachRegisterSchema, csv: true } }, tag: 'Breaches' },
+  {
+    route: 'breaches',
+    method: 'GET',
+    summary: 'The breach register (Art 33(5)); ?format=csv for a spreadsheet',
+    responses: { 200: { json: breachRegisterSchema, csv: true } },
+    tag: 'Breaches',
+  },
   {
     auth: { vendor: 'breaches.manage' },
     query: registerQuerySchema,
     handle: async ({ principal, query, services }) => {
       const entries = await breachRegister(services, principal);
       if (query.format === 'csv') {
-        return { status: 200, text: registerCsv(entries), headers: { 'content-type': CSV_CONTENT_TYPE, 'content-disposition': 'attachment; filename="breach-register.csv"' } };
+        return {
+          status: 200,
+          text: registerCsv(entries),
+          headers: { 'content-type': CSV_CONTENT_TYPE, 'content-disposition': 'attachment; filename="breach-register.csv"' },
+        };
       }
       return { status: 200, body: { breaches: entries } };
     },
@@ -82,7 +112,13 @@ apiRoute(
 
 apiRoute(
   'getBreach',
-  { route: 'breaches/{breachId}', method: 'GET', summary: 'A breach with its notices, alerts and updates', responses: { 200: breachEntrySchema }, tag: 'Breaches' },
+  {
+    route: 'breaches/{breachId}',
+    method: 'GET',
+    summary: 'A breach with its notices, alerts and updates',
+    responses: { 200: breachEntrySchema },
+    tag: 'Breaches',
+  },
   {
     auth: { vendor: 'breaches.manage' },
     params: breachParams,
@@ -92,7 +128,14 @@ apiRoute(
 
 apiRoute(
   'notifyBreach',
-  { route: 'breaches/{breachId}/notify', method: 'POST', summary: 'Send the notices of a draft breach (a delay reason after notifyBy)', responses: { 202: breachEntrySchema }, tag: 'Breaches', extraInputs: [client] },
+  {
+    route: 'breaches/{breachId}/notify',
+    method: 'POST',
+    summary: 'Send the notices of a draft breach (a delay reason after notifyBy)',
+    responses: { 202: breachEntrySchema },
+    tag: 'Breaches',
+    extraInputs: [client],
+  },
   {
     auth: { vendor: 'breaches.manage' },
     params: breachParams,
@@ -100,7 +143,14 @@ apiRoute(
     handle: async ({ principal, params, body, services, meta, idempotency, invocation }) => {
       const released = await releaseNotices(services, principal, params.breachId, body, { ...meta, ...(idempotency ? { idempotency } : {}) });
       // Raised on every request, a repeat included: a lost wake-up is repaired by asking again.
-      await toWorkflow(invocation, services, released.instanceId, released.entry.breachId, [{ event: RELEASE_EVENT, data: { at: meta.now.toISOString() } }], { notifyBy: released.entry.notifyBy, released: true });
+      await toWorkflow(
+        invocation,
+        services,
+        released.instanceId,
+        released.entry.breachId,
+        [{ event: RELEASE_EVENT, data: { at: meta.now.toISOString() } }],
+        { notifyBy: released.entry.notifyBy, released: true },
+      );
       return { status: 202, body: released.entry, headers: { location: `/api/breaches/${released.entry.breachId}` } };
     },
   },
@@ -108,14 +158,29 @@ apiRoute(
 
 apiRoute(
   'addBreachUpdate',
-  { route: 'breaches/{breachId}/updates', method: 'POST', summary: 'Add information in phases (Art 33(4)); every affected tenant gets an update', responses: { 202: breachUpdateViewSchema }, tag: 'Breaches', headers: ['Idempotency-Key'], extraInputs: [client] },
+  {
+    route: 'breaches/{breachId}/updates',
+    method: 'POST',
+    summary: 'Add information in phases (Art 33(4)); every affected tenant gets an update',
+    responses: { 202: breachUpdateViewSchema },
+    tag: 'Breaches',
+    headers: ['Idempotency-Key'],
+    extraInputs: [client],
+  },
   {
     auth: { vendor: 'breaches.manage' },
     params: breachParams,
     body: breachUpdateSchema,
     handle: async ({ principal, params, body, services, meta, idempotency, invocation }) => {
       const added = await addUpdate(services, principal, params.breachId, body, { ...meta, ...(idempotency ? { idempotency } : {}) });
-      if (added.wake.length > 0) await toWorkflow(invocation, services, added.instanceId, params.breachId, added.wake.map((seq) => ({ event: updateEvent(seq), data: { seq } })));
+      if (added.wake.length > 0)
+        await toWorkflow(
+          invocation,
+          services,
+          added.instanceId,
+          params.breachId,
+          added.wake.map((seq) => ({ event: updateEvent(seq), data: { seq } })),
+        );
       return { status: 202, body: added.update, headers: { location: `/api/breaches/${params.breachId}` } };
     },
   },
@@ -123,7 +188,14 @@ apiRoute(
 
 apiRoute(
   'closeBreach',
-  { route: 'breaches/{breachId}/close', method: 'POST', summary: 'Conclude a notified breach with its outcome (kept in the register; no further updates)', responses: { 200: breachEntrySchema }, tag: 'Breaches', extraInputs: [client] },
+  {
+    route: 'breaches/{breachId}/close',
+    method: 'POST',
+    summary: 'Conclude a notified breach with its outcome (kept in the register; no further updates)',
+    responses: { 200: breachEntrySchema },
+    tag: 'Breaches',
+    extraInputs: [client],
+  },
   {
     auth: { vendor: 'breaches.manage' },
     params: breachParams,
@@ -131,7 +203,10 @@ apiRoute(
     handle: async ({ principal, params, body, services, meta, invocation }) => {
       const closed = await closeBreach(services, principal, params.breachId, body, meta);
       // Raised on every request: a lost wake-up is repaired by asking again.
-      await toWorkflow(invocation, services, closed.instanceId, params.breachId, [{ event: CLOSE_EVENT, data: { at: meta.now.toISOString() } }], { start: 'never', closing: true });
+      await toWorkflow(invocation, services, closed.instanceId, params.breachId, [{ event: CLOSE_EVENT, data: { at: meta.now.toISOString() } }], {
+        start: 'never',
+        closing: true,
+      });
       return { status: 200, body: closed.entry };
     },
   },

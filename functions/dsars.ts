@@ -77,7 +77,15 @@ function changed(result: DsarResult, status = 200): EndpointResult & { body: Dsa
 
 apiRoute(
   'createDsar',
-  { route: 'tenants/{tenantId}/dsars', method: 'POST', summary: 'Record a data-subject request; answers with its statutory due date', responses: { 201: z.union([dsarViewSchema, vendorReceiptSchema]), 200: dsarViewSchema }, tag: 'Data-subject requests', headers: ['Idempotency-Key'], extraInputs: [client] },
+  {
+    route: 'tenants/{tenantId}/dsars',
+    method: 'POST',
+    summary: 'Record a data-subject request; answers with its statutory due date',
+    responses: { 201: z.union([dsarViewSchema, vendorReceiptSchema]), 200: dsarViewSchema },
+    tag: 'Data-subject requests',
+    headers: ['Idempotency-Key'],
+    extraInputs: [client],
+  },
   {
     auth: { tenant: ['dsars.manage', 'dsars.recordReceivedByVendor'] },
     params: tenantParams,
@@ -96,33 +104,62 @@ apiRoute(
 
 apiRoute(
   'listDsars',
-  { route: 'tenants/{tenantId}/dsars', method: 'GET', summary: 'Open data-subject requests, soonest due first', responses: { 200: dsarListSchema }, tag: 'Data-subject requests' },
+  {
+    route: 'tenants/{tenantId}/dsars',
+    method: 'GET',
+    summary: 'Open data-subject requests, soonest due first',
+    responses: { 200: dsarListSchema },
+    tag: 'Data-subject requests',
+  },
   {
     auth: { tenant: 'dsars.manage' },
     params: tenantParams,
-    handle: async ({ principal, params, services, meta }) => ({ status: 200, body: { dsars: await listOpenDsars(services, principal, params.tenantId, meta) } }),
+    handle: async ({ principal, params, services, meta }) => ({
+      status: 200,
+      body: { dsars: await listOpenDsars(services, principal, params.tenantId, meta) },
+    }),
   },
 );
 
 apiRoute(
   'getDsar',
-  { route: 'tenants/{tenantId}/dsars/{dsarId}', method: 'GET', summary: 'A data-subject request with its deadline, history and outcome', responses: { 200: dsarViewSchema }, tag: 'Data-subject requests' },
+  {
+    route: 'tenants/{tenantId}/dsars/{dsarId}',
+    method: 'GET',
+    summary: 'A data-subject request with its deadline, history and outcome',
+    responses: { 200: dsarViewSchema },
+    tag: 'Data-subject requests',
+  },
   {
     auth: { tenant: 'dsars.manage' },
     params: dsarParams,
-    handle: async ({ principal, params, services, meta }) => ({ status: 200, body: await readDsar(services, principal, params.tenantId, params.dsarId, meta) }),
+    handle: async ({ principal, params, services, meta }) => ({
+      status: 200,
+      body: await readDsar(services, principal, params.tenantId, params.dsarId, meta),
+    }),
   },
 );
 
 apiRoute(
   'recordDsarIdentity',
-  { route: 'tenants/{tenantId}/dsars/{dsarId}/identity', method: 'POST', summary: 'Record receipt of identity evidence (restarts the clock)', responses: { 200: dsarViewSchema }, tag: 'Data-subject requests', headers: ['Idempotency-Key'], extraInputs: [client] },
+  {
+    route: 'tenants/{tenantId}/dsars/{dsarId}/identity',
+    method: 'POST',
+    summary: 'Record receipt of identity evidence (restarts the clock)',
+    responses: { 200: dsarViewSchema },
+    tag: 'Data-subject requests',
+    headers: ['Idempotency-Key'],
+    extraInputs: [client],
+  },
   {
     auth: { tenant: 'dsars.manage' },
     params: dsarParams,
     body: identitySchema,
     handle: async ({ principal, params, body, services, meta, idempotency, invocation }) => {
-      const result = await recordIdentity(services, principal, params.tenantId, params.dsarId, body, { ...meta, ...(idempotency ? { idempotency } : {}) });
+      const result = await recordIdentity(services, principal, params.tenantId, params.dsarId, body, {
+        ...meta,
+        ...(idempotency ? { idempotency } : {}),
+      });
       await notifyWorkflow(invocation, services, result, 'identity-received');
       return changed(result);
     },
@@ -131,13 +168,24 @@ apiRoute(
 
 apiRoute(
   'recordDsarEvidence',
-  { route: 'tenants/{tenantId}/dsars/{dsarId}/evidence', method: 'POST', summary: "Record receipt of a fee or of an agent's authority (restarts the clock)", responses: { 200: dsarViewSchema }, tag: 'Data-subject requests', headers: ['Idempotency-Key'], extraInputs: [client] },
+  {
+    route: 'tenants/{tenantId}/dsars/{dsarId}/evidence',
+    method: 'POST',
+    summary: "Record receipt of a fee or of an agent's authority (restarts the clock)",
+    responses: { 200: dsarViewSchema },
+    tag: 'Data-subject requests',
+    headers: ['Idempotency-Key'],
+    extraInputs: [client],
+  },
   {
     auth: { tenant: 'dsars.manage' },
     params: dsarParams,
     body: evidenceSchema,
     handle: async ({ principal, params, body, services, meta, idempotency, invocation }) => {
-      const result = await recordEvidence(services, principal, params.tenantId, params.dsarId, body, { ...meta, ...(idempotency ? { idempotency } : {}) });
+      const result = await recordEvidence(services, principal, params.tenantId, params.dsarId, body, {
+        ...meta,
+        ...(idempotency ? { idempotency } : {}),
+      });
       await notifyWorkflow(invocation, services, result, 'evidence-received');
       return changed(result);
     },
@@ -146,13 +194,24 @@ apiRoute(
 
 apiRoute(
   'extendDsar',
-  { route: 'tenants/{tenantId}/dsars/{dsarId}/extend', method: 'POST', summary: 'Extend to three months from the start, with a reason', responses: { 200: dsarViewSchema }, tag: 'Data-subject requests', headers: ['Idempotency-Key'], extraInputs: [client] },
+  {
+    route: 'tenants/{tenantId}/dsars/{dsarId}/extend',
+    method: 'POST',
+    summary: 'Extend to three months from the start, with a reason',
+    responses: { 200: dsarViewSchema },
+    tag: 'Data-subject requests',
+    headers: ['Idempotency-Key'],
+    extraInputs: [client],
+  },
   {
     auth: { tenant: 'dsars.manage' },
     params: dsarParams,
     body: reasonSchema,
     handle: async ({ principal, params, body, services, meta, idempotency, invocation }) => {
-      const result = await extendDsar(services, principal, params.tenantId, params.dsarId, body, { ...meta, ...(idempotency ? { idempotency } : {}) });
+      const result = await extendDsar(services, principal, params.tenantId, params.dsarId, body, {
+        ...meta,
+        ...(idempotency ? { idempotency } : {}),
+      });
       await notifyWorkflow(invocation, services, result, 'extended');
       return changed(result);
     },
@@ -198,7 +257,10 @@ apiRoute(
     params: dsarParams,
     body: requestClarificationSchema,
     handle: async ({ principal, params, body, services, meta, idempotency, invocation }) => {
-      const result = await requestClarification(services, principal, params.tenantId, params.dsarId, body, { ...meta, ...(idempotency ? { idempotency } : {}) });
+      const result = await requestClarification(services, principal, params.tenantId, params.dsarId, body, {
+        ...meta,
+        ...(idempotency ? { idempotency } : {}),
+      });
       await notifyWorkflow(invocation, services, result, 'clarification-requested');
       return changed(result);
     },
@@ -230,7 +292,13 @@ apiRoute(
 
 apiRoute(
   'pauseDsar',
-  { route: 'tenants/{tenantId}/dsars/{dsarId}/pause', method: 'POST', summary: 'Retired (410): use request-clarification and clarification', responses: { 410: { problem: problemSchema, description: 'Retired: use request-clarification and clarification' } }, tag: 'Data-subject requests' },
+  {
+    route: 'tenants/{tenantId}/dsars/{dsarId}/pause',
+    method: 'POST',
+    summary: 'Retired (410): use request-clarification and clarification',
+    responses: { 410: { problem: problemSchema, description: 'Retired: use request-clarification and clarification' } },
+    tag: 'Data-subject requests',
+  },
   {
     auth: { tenant: 'dsars.manage' },
     params: dsarParams,
@@ -240,12 +308,23 @@ apiRoute(
 
 apiRoute(
   'fulfilDsar',
-  { route: 'tenants/{tenantId}/dsars/{dsarId}/fulfil', method: 'POST', summary: 'Fulfil the request (access package, rectification, erasure, restriction, objection)', responses: { 202: dsarViewSchema }, tag: 'Data-subject requests', headers: ['Idempotency-Key'], extraInputs: [client] },
+  {
+    route: 'tenants/{tenantId}/dsars/{dsarId}/fulfil',
+    method: 'POST',
+    summary: 'Fulfil the request (access package, rectification, erasure, restriction, objection)',
+    responses: { 202: dsarViewSchema },
+    tag: 'Data-subject requests',
+    headers: ['Idempotency-Key'],
+    extraInputs: [client],
+  },
   {
     auth: { tenant: 'dsars.manage' },
     params: dsarParams,
     handle: async ({ principal, params, services, meta, idempotency, invocation }) => {
-      const result = await requestFulfilment(services, principal, params.tenantId, params.dsarId, { ...meta, ...(idempotency ? { idempotency } : {}) });
+      const result = await requestFulfilment(services, principal, params.tenantId, params.dsarId, {
+        ...meta,
+        ...(idempotency ? { idempotency } : {}),
+      });
       await notifyWorkflow(invocation, services, result, 'fulfilment-requested');
       // The workflow carries it out (a package can take a while): poll the request for the outcome.
       return { status: 202, body: result.view, headers: { location: dsarPath(params.tenantId, params.dsarId) } };
@@ -255,13 +334,24 @@ apiRoute(
 
 apiRoute(
   'refuseDsar',
-  { route: 'tenants/{tenantId}/dsars/{dsarId}/refuse', method: 'POST', summary: 'Refuse the request, with a reason', responses: { 200: dsarViewSchema }, tag: 'Data-subject requests', headers: ['Idempotency-Key'], extraInputs: [client] },
+  {
+    route: 'tenants/{tenantId}/dsars/{dsarId}/refuse',
+    method: 'POST',
+    summary: 'Refuse the request, with a reason',
+    responses: { 200: dsarViewSchema },
+    tag: 'Data-subject requests',
+    headers: ['Idempotency-Key'],
+    extraInputs: [client],
+  },
   {
     auth: { tenant: 'dsars.manage' },
     params: dsarParams,
     body: reasonSchema,
     handle: async ({ principal, params, body, services, meta, idempotency, invocation }) => {
-      const result = await refuseDsar(services, principal, params.tenantId, params.dsarId, body, { ...meta, ...(idempotency ? { idempotency } : {}) });
+      const result = await refuseDsar(services, principal, params.tenantId, params.dsarId, body, {
+        ...meta,
+        ...(idempotency ? { idempotency } : {}),
+      });
       await notifyWorkflow(invocation, services, result, 'refused');
       return changed(result);
     },
@@ -270,7 +360,15 @@ apiRoute(
 
 apiRoute(
   'cancelDsar',
-  { route: 'tenants/{tenantId}/dsars/{dsarId}/cancel', method: 'POST', summary: 'Cancel the request', responses: { 200: dsarViewSchema }, tag: 'Data-subject requests', headers: ['Idempotency-Key'], extraInputs: [client] },
+  {
+    route: 'tenants/{tenantId}/dsars/{dsarId}/cancel',
+    method: 'POST',
+    summary: 'Cancel the request',
+    responses: { 200: dsarViewSchema },
+    tag: 'Data-subject requests',
+    headers: ['Idempotency-Key'],
+    extraInputs: [client],
+  },
   {
     auth: { tenant: 'dsars.manage' },
     params: dsarParams,
@@ -284,7 +382,14 @@ apiRoute(
 
 apiRoute(
   'liftDsarRestriction',
-  { route: 'tenants/{tenantId}/dsars/{dsarId}/lift-restriction', method: 'POST', summary: "Lift the restriction of the person's data", responses: { 200: dsarViewSchema }, tag: 'Data-subject requests', headers: ['Idempotency-Key'] },
+  {
+    route: 'tenants/{tenantId}/dsars/{dsarId}/lift-restriction',
+    method: 'POST',
+    summary: "Lift the restriction of the person's data",
+    responses: { 200: dsarViewSchema },
+    tag: 'Data-subject requests',
+    headers: ['Idempotency-Key'],
+  },
   {
     auth: { tenant: 'dsars.manage' },
     params: dsarParams,

@@ -14,7 +14,15 @@ import { announceChange } from '../workflows/reliability/announce-change.js';
 
 apiRoute(
   'requestExport',
-  { route: 'tenants/{tenantId}/exports', method: 'POST', summary: 'Export users, the audit log or a module (CSV or JSON) as a durable job', responses: { 202: exportViewSchema }, tag: 'Exports', headers: ['Idempotency-Key'], extraInputs: [df.input.durableClient()] },
+  {
+    route: 'tenants/{tenantId}/exports',
+    method: 'POST',
+    summary: 'Export users, the audit log or a module (CSV or JSON) as a durable job',
+    responses: { 202: exportViewSchema },
+    tag: 'Exports',
+    headers: ['Idempotency-Key'],
+    extraInputs: [df.input.durableClient()],
+  },
   {
     auth: { tenant: 'exports.manage' },
     params: tenantParams,
@@ -40,7 +48,13 @@ apiRoute(
 
 apiRoute(
   'getExport',
-  { route: 'tenants/{tenantId}/exports/{exportId}', method: 'GET', summary: 'Export job status and, when ready, a fresh expiring download link', responses: { 200: exportViewSchema }, tag: 'Exports' },
+  {
+    route: 'tenants/{tenantId}/exports/{exportId}',
+    method: 'GET',
+    summary: 'Export job status and, when ready, a fresh expiring download link',
+    responses: { 200: exportViewSchema },
+    tag: 'Exports',
+  },
   {
     auth: { tenant: 'exports.manage' },
     params: tenantParams.extend({ exportId: z.string().regex(/^[0-9a-f]{16}$/, 'must be an export id') }),

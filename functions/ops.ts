@@ -13,7 +13,13 @@ import { durableTaskHub } from '../workflows/reliability/durable-task-hub.js';
 
 apiRoute(
   'readSecurityLog',
-  { route: 'ops/security-log', method: 'GET', summary: 'One UTC day of the vendor security log: counts per hour, route and code, with the first few of each kept as samples', responses: { 200: securityLogDaySchema }, tag: 'Operations' },
+  {
+    route: 'ops/security-log',
+    method: 'GET',
+    summary: 'One UTC day of the vendor security log: counts per hour, route and code, with the first few of each kept as samples',
+    responses: { 200: securityLogDaySchema },
+    tag: 'Operations',
+  },
   {
     auth: { vendor: 'securityLog.read' },
     query: z.strictObject({ day: z.iso.date({ message: 'must be a date YYYY-MM-DD' }).optional() }),
@@ -23,14 +29,23 @@ apiRoute(
 
 apiRoute(
   'replayErasures',
-  { route: 'ops/erasures/replay', method: 'POST', summary: 'After a point-in-time restore: re-apply every erasure of the region newer than the restore point, then serve the region again', responses: { 200: replayReportSchema }, tag: 'Operations' },
+  {
+    route: 'ops/erasures/replay',
+    method: 'POST',
+    summary: 'After a point-in-time restore: re-apply every erasure of the region newer than the restore point, then serve the region again',
+    responses: { 200: replayReportSchema },
+    tag: 'Operations',
+  },
   {
     auth: { vendor: 'erasures.replay' },
     body: z.strictObject({
       region: z.enum(REGIONS, { message: `must be one of ${REGIONS.join(', ')}` }),
       since: z.iso.datetime({ offset: true, message: 'must be an ISO 8601 instant with an offset (the restore point)' }),
     }),
-    handle: async ({ principal, body, services, meta }) => ({ status: 200, body: await replayErasures(services, principal, body.region, new Date(body.since), meta) }),
+    handle: async ({ principal, body, services, meta }) => ({
+      status: 200,
+      body: await replayErasures(services, principal, body.region, new Date(body.since), meta),
+    }),
   },
 );
 

@@ -9,13 +9,26 @@ import { CSV_CONTENT_TYPE, toCsv } from '../shared/exports/csv.js';
 import { openTenant, workInTenant } from '../shared/tenants/tenant-access.js';
 import { RECORD_CSV_HEADERS, recordOfProcessing, recordOfProcessingSchema, recordRows } from '../shared/processing/record-of-processing.js';
 import { evidencePackViewSchema, PACK_ID, readEvidencePack, requestEvidencePack } from '../shared/processing/evidence-pack.js';
-import { auditRequestListSchema, auditRequestSchema, auditRequestConflictSchema, auditRequestViewSchema, listAuditRequests, requestAudit } from '../shared/processing/audit-requests.js';
+import {
+  auditRequestListSchema,
+  auditRequestSchema,
+  auditRequestConflictSchema,
+  auditRequestViewSchema,
+  listAuditRequests,
+  requestAudit,
+} from '../shared/processing/audit-requests.js';
 import { EVIDENCE_PACK_ORCHESTRATOR } from '../workflows/evidence-packs/orchestrator.js';
 import { announceChange } from '../workflows/reliability/announce-change.js';
 
 apiRoute(
   'getRecordOfProcessing',
-  { route: 'tenants/{tenantId}/records-of-processing', method: 'GET', summary: 'The record of processing for this tenant (Art 30(2)); ?format=csv', responses: { 200: { json: recordOfProcessingSchema, csv: true } }, tag: 'Records of processing' },
+  {
+    route: 'tenants/{tenantId}/records-of-processing',
+    method: 'GET',
+    summary: 'The record of processing for this tenant (Art 30(2)); ?format=csv',
+    responses: { 200: { json: recordOfProcessingSchema, csv: true } },
+    tag: 'Records of processing',
+  },
   {
     auth: { tenant: 'processingRecords.read' },
     params: tenantParams,
@@ -27,7 +40,11 @@ apiRoute(
         tx.audit({ action: 'processing-record.read', target: { type: 'tenant', id: open.partition.tenantId } });
       });
       if (query.format === 'csv') {
-        return { status: 200, text: toCsv(RECORD_CSV_HEADERS, recordRows(record)), headers: { 'content-type': CSV_CONTENT_TYPE, 'content-disposition': `attachment; filename="record-of-processing-${params.tenantId}.csv"` } };
+        return {
+          status: 200,
+          text: toCsv(RECORD_CSV_HEADERS, recordRows(record)),
+          headers: { 'content-type': CSV_CONTENT_TYPE, 'content-disposition': `attachment; filename="record-of-processing-${params.tenantId}.csv"` },
+        };
       }
       return { status: 200, body: record };
     },
@@ -36,7 +53,15 @@ apiRoute(
 
 apiRoute(
   'requestEvidencePack',
-  { route: 'tenants/{tenantId}/evidence-packs', method: 'POST', summary: "Build an evidence pack for the customer's auditor (durable job; one at a time per tenant)", responses: { 202: evidencePackViewSchema }, tag: 'Records of processing', headers: ['Idempotency-Key'], extraInputs: [df.input.durableClient()] },
+  {
+    route: 'tenants/{tenantId}/evidence-packs',
+    method: 'POST',
+    summary: "Build an evidence pack for the customer's auditor (durable job; one at a time per tenant)",
+    responses: { 202: evidencePackViewSchema },
+    tag: 'Records of processing',
+    headers: ['Idempotency-Key'],
+    extraInputs: [df.input.durableClient()],
+  },
   {
     auth: { tenant: 'evidencePacks.manage' },
     params: tenantParams,
@@ -60,14 +85,24 @@ apiRoute(
         },
         { start: 'if-not-running' },
       );
-      return { status: 202, body: view, headers: { location: `/api/tenants/${params.tenantId}/evidence-packs/${view.evidencePackId}`, 'retry-after': '5' } };
+      return {
+        status: 202,
+        body: view,
+        headers: { location: `/api/tenants/${params.tenantId}/evidence-packs/${view.evidencePackId}`, 'retry-after': '5' },
+      };
     },
   },
 );
 
 apiRoute(
   'getEvidencePack',
-  { route: 'tenants/{tenantId}/evidence-packs/{evidencePackId}', method: 'GET', summary: 'Evidence pack status, its signed manifest and, when ready, a fresh expiring download link', responses: { 200: evidencePackViewSchema }, tag: 'Records of processing' },
+  {
+    route: 'tenants/{tenantId}/evidence-packs/{evidencePackId}',
+    method: 'GET',
+    summary: 'Evidence pack status, its signed manifest and, when ready, a fresh expiring download link',
+    responses: { 200: evidencePackViewSchema },
+    tag: 'Records of processing',
+  },
   {
     auth: { tenant: 'evidencePacks.manage' },
     params: tenantParams.extend({ evidencePackId: z.string().regex(PACK_ID, 'must be an evidence pack id') }),
@@ -80,7 +115,20 @@ apiRoute(
 
 apiRoute(
   'requestAudit',
-  { route: 'tenants/{tenantId}/audit-requests', method: 'POST', summary: 'Request an audit (DPA §11): 409 with nextAllowedOn within 12 months of the last, unless ops.platform records a justification', responses: { 201: auditRequestViewSchema, 409: { problem: auditRequestConflictSchema, description: 'An audit was requested within the last 12 months (nextAllowedOn), or the tenant cannot take requests' } }, tag: 'Records of processing', headers: ['Idempotency-Key'] },
+  {
+    route: 'tenants/{tenantId}/audit-requests',
+    method: 'POST',
+    summary: 'Request an audit (DPA §11): 409 with nextAllowedOn within 12 months of the last, unless ops.platform records a justification',
+    responses: {
+      201: auditRequestViewSchema,
+      409: {
+        problem: auditRequestConflictSchema,
+        description: 'An audit was requested within the last 12 months (nextAllowedOn), or the tenant cannot take requests',
+      },
+    },
+    tag: 'Records of processing',
+    headers: ['Idempotency-Key'],
+  },
   {
     auth: { tenant: 'auditRequests.submit' },
     params: tenantParams,
@@ -95,7 +143,13 @@ apiRoute(
 
 apiRoute(
   'listAuditRequests',
-  { route: 'tenants/{tenantId}/audit-requests', method: 'GET', summary: 'Every audit request of the tenant, newest first, with the date the next is allowed', responses: { 200: auditRequestListSchema }, tag: 'Records of processing' },
+  {
+    route: 'tenants/{tenantId}/audit-requests',
+    method: 'GET',
+    summary: 'Every audit request of the tenant, newest first, with the date the next is allowed',
+    responses: { 200: auditRequestListSchema },
+    tag: 'Records of processing',
+  },
   {
     auth: { tenant: 'auditRequests.submit' },
     params: tenantParams,

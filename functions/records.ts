@@ -12,7 +12,14 @@ const recordParams = moduleParams.extend({ recordId: recordIdSchema });
 
 apiRoute(
   'createRecord',
-  { route: 'tenants/{tenantId}/modules/{module}/records', method: 'POST', summary: 'Create a module record', responses: { 201: recordViewSchema }, tag: 'Module records', headers: ['Idempotency-Key'] },
+  {
+    route: 'tenants/{tenantId}/modules/{module}/records',
+    method: 'POST',
+    summary: 'Create a module record',
+    responses: { 201: recordViewSchema },
+    tag: 'Module records',
+    headers: ['Idempotency-Key'],
+  },
   {
     auth: { tenant: 'personalData.write' },
     params: moduleParams,
@@ -27,7 +34,13 @@ apiRoute(
 
 apiRoute(
   'getRecord',
-  { route: 'tenants/{tenantId}/modules/{module}/records/{recordId}', method: 'GET', summary: 'Read a module record with its original and corrections', responses: { 200: recordViewSchema }, tag: 'Module records' },
+  {
+    route: 'tenants/{tenantId}/modules/{module}/records/{recordId}',
+    method: 'GET',
+    summary: 'Read a module record with its original and corrections',
+    responses: { 200: recordViewSchema },
+    tag: 'Module records',
+  },
   {
     auth: { tenant: 'personalData.read', grantScope: 'records:read' },
     params: recordParams,
@@ -40,28 +53,52 @@ apiRoute(
 
 apiRoute(
   'correctRecord',
-  { route: 'tenants/{tenantId}/modules/{module}/records/{recordId}', method: 'PATCH', summary: 'Correct a module record (tracked beside the original; needs If-Match and a reason)', responses: { 200: recordViewSchema }, tag: 'Module records', headers: ['If-Match', 'Idempotency-Key'] },
+  {
+    route: 'tenants/{tenantId}/modules/{module}/records/{recordId}',
+    method: 'PATCH',
+    summary: 'Correct a module record (tracked beside the original; needs If-Match and a reason)',
+    responses: { 200: recordViewSchema },
+    tag: 'Module records',
+    headers: ['If-Match', 'Idempotency-Key'],
+  },
   {
     auth: { tenant: 'personalData.write' },
     params: recordParams,
     body: correctRecordSchema,
     handle: async ({ principal, params, body, services, meta, ifMatch, idempotency }) => {
       const open = await openTenant(services, principal, params.tenantId, 'personalData.write', 'write', meta);
-      return withEtag(200, await correctRecord(services, open, params.module, params.recordId, body, { ...meta, ifMatch, ...(idempotency ? { idempotency } : {}) }));
+      return withEtag(
+        200,
+        await correctRecord(services, open, params.module, params.recordId, body, { ...meta, ifMatch, ...(idempotency ? { idempotency } : {}) }),
+      );
     },
   },
 );
 
 apiRoute(
   'eraseRecord',
-  { route: 'tenants/{tenantId}/modules/{module}/records/{recordId}', method: 'DELETE', summary: 'Erase a module record (tombstone)', responses: { 200: recordViewSchema }, tag: 'Module records', headers: ['Idempotency-Key'] },
+  {
+    route: 'tenants/{tenantId}/modules/{module}/records/{recordId}',
+    method: 'DELETE',
+    summary: 'Erase a module record (tombstone)',
+    responses: { 200: recordViewSchema },
+    tag: 'Module records',
+    headers: ['Idempotency-Key'],
+  },
   {
     auth: { tenant: 'personalData.write' },
     params: recordParams,
     query: z.strictObject({ reason: plainText(1000).optional() }),
     handle: async ({ principal, params, query, services, meta, idempotency }) => {
       const open = await openTenant(services, principal, params.tenantId, 'personalData.write', 'write', meta);
-      return withEtag(200, await eraseRecord(services, open, params.module, params.recordId, { ...meta, ...(query.reason ? { reason: query.reason } : {}), ...(idempotency ? { idempotency } : {}) }));
+      return withEtag(
+        200,
+        await eraseRecord(services, open, params.module, params.recordId, {
+          ...meta,
+          ...(query.reason ? { reason: query.reason } : {}),
+          ...(idempotency ? { idempotency } : {}),
+        }),
+      );
     },
   },
 );

@@ -10,7 +10,13 @@ import { runRetentionSweep, sweepListSchema, sweepsOfDay, type TaskHubPurger } f
 
 apiRoute(
   'getRetentionSchedule',
-  { route: 'retention-schedule', method: 'GET', summary: 'The retention schedule: every category of data stored, where, for how long, on which basis, enforced by what', responses: { 200: retentionScheduleSchema }, tag: 'Retention' },
+  {
+    route: 'retention-schedule',
+    method: 'GET',
+    summary: 'The retention schedule: every category of data stored, where, for how long, on which basis, enforced by what',
+    responses: { 200: retentionScheduleSchema },
+    tag: 'Retention',
+  },
   {
     auth: { anyAuthenticated: true },
     handle: async () => ({ status: 200, body: { categories: RETENTION_SCHEDULE } }),
@@ -19,11 +25,20 @@ apiRoute(
 
 apiRoute(
   'listRetentionSweeps',
-  { route: 'ops/retention-sweeps', method: 'GET', summary: 'One UTC day of retention sweep runs: what each deleted or purged (counts and ids only)', responses: { 200: sweepListSchema }, tag: 'Operations' },
+  {
+    route: 'ops/retention-sweeps',
+    method: 'GET',
+    summary: 'One UTC day of retention sweep runs: what each deleted or purged (counts and ids only)',
+    responses: { 200: sweepListSchema },
+    tag: 'Operations',
+  },
   {
     auth: { vendor: 'securityLog.read' },
     query: z.strictObject({ day: z.iso.date({ message: 'must be a date YYYY-MM-DD' }).optional() }),
-    handle: async ({ query, services, now }) => ({ status: 200, body: { sweeps: await sweepsOfDay(services, query.day ?? now.toISOString().slice(0, 10)) } }),
+    handle: async ({ query, services, now }) => ({
+      status: 200,
+      body: { sweeps: await sweepsOfDay(services, query.day ?? now.toISOString().slice(0, 10)) },
+    }),
   },
 );
 

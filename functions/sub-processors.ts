@@ -9,8 +9,30 @@ import { tenantParams } from '../shared/http/common.js';
 import { tenantIdSchema } from '../shared/http/text.js';
 import { CSV_CONTENT_TYPE, toCsv } from '../shared/exports/csv.js';
 import { openTenant } from '../shared/tenants/tenant-access.js';
-import { answerSchema, changeIdSchema, changeListSchema, changeViewSchema, objectionViewSchema, OBJECTIONS_EVENT, objectionSchema, proposeChangeSchema, WITHDRAW_EVENT, withdrawSchema } from '../shared/sub-processors/change.js';
-import { answerObjection, listChanges, listHistory, listHistorySchema, objectToChange, proposeChange, publishedList, publishedListSchema, readChange, withdrawChange } from '../shared/sub-processors/change-service.js';
+import {
+  answerSchema,
+  changeIdSchema,
+  changeListSchema,
+  changeViewSchema,
+  objectionViewSchema,
+  OBJECTIONS_EVENT,
+  objectionSchema,
+  proposeChangeSchema,
+  WITHDRAW_EVENT,
+  withdrawSchema,
+} from '../shared/sub-processors/change.js';
+import {
+  answerObjection,
+  listChanges,
+  listHistory,
+  listHistorySchema,
+  objectToChange,
+  proposeChange,
+  publishedList,
+  publishedListSchema,
+  readChange,
+  withdrawChange,
+} from '../shared/sub-processors/change-service.js';
 import { SUB_PROCESSOR_CSV_HEADERS, subProcessorRows } from '../shared/sub-processors/registry.js';
 import { SUB_PROCESSOR_CHANGE_ORCHESTRATOR } from '../workflows/sub-processors/orchestrator.js';
 import type { Signal } from '../workflows/kit/index.js';
@@ -47,7 +69,13 @@ async function toWorkflow(
 
 apiRoute(
   'listSubProcessors',
-  { route: 'sub-processors', method: 'GET', summary: 'The sub-processor list in force (or ?version=n), with announced changes and where the documents disagree; ?format=csv', responses: { 200: { json: publishedListSchema, csv: true } }, tag: 'Sub-processors' },
+  {
+    route: 'sub-processors',
+    method: 'GET',
+    summary: 'The sub-processor list in force (or ?version=n), with announced changes and where the documents disagree; ?format=csv',
+    responses: { 200: { json: publishedListSchema, csv: true } },
+    tag: 'Sub-processors',
+  },
   {
     auth: { anyAuthenticated: true },
     query: z.strictObject({ format: z.enum(['json', 'csv']).default('json'), version: z.coerce.number().int().min(1).optional() }),
@@ -57,7 +85,11 @@ apiRoute(
         return {
           status: 200,
           text: toCsv(SUB_PROCESSOR_CSV_HEADERS, subProcessorRows(list.subProcessors)),
-          headers: { 'content-type': CSV_CONTENT_TYPE, 'content-disposition': `attachment; filename="sub-processors-v${list.version}.csv"`, 'x-sub-processor-list-version': String(list.version) },
+          headers: {
+            'content-type': CSV_CONTENT_TYPE,
+            'content-disposition': `attachment; filename="sub-processors-v${list.version}.csv"`,
+            'x-sub-processor-list-version': String(list.version),
+          },
         };
       }
       return { status: 200, body: list };
@@ -67,7 +99,13 @@ apiRoute(
 
 apiRoute(
   'listSubProcessorVersions',
-  { route: 'sub-processors/versions', method: 'GET', summary: 'Every version of the sub-processor list, oldest first, each with the change that made it', responses: { 200: listHistorySchema }, tag: 'Sub-processors' },
+  {
+    route: 'sub-processors/versions',
+    method: 'GET',
+    summary: 'Every version of the sub-processor list, oldest first, each with the change that made it',
+    responses: { 200: listHistorySchema },
+    tag: 'Sub-processors',
+  },
   {
     auth: { anyAuthenticated: true },
     handle: async ({ services, now }) => ({ status: 200, body: { versions: await listHistory(services, now) } }),
@@ -76,7 +114,15 @@ apiRoute(
 
 apiRoute(
   'proposeSubProcessorChange',
-  { route: 'sub-processors/changes', method: 'POST', summary: 'Announce a sub-processor change at least SUBPROCESSOR_NOTICE_PERIOD ahead (422 otherwise); every tenant is told', responses: { 202: changeViewSchema }, tag: 'Sub-processors', headers: ['Idempotency-Key'], extraInputs: [client] },
+  {
+    route: 'sub-processors/changes',
+    method: 'POST',
+    summary: 'Announce a sub-processor change at least SUBPROCESSOR_NOTICE_PERIOD ahead (422 otherwise); every tenant is told',
+    responses: { 202: changeViewSchema },
+    tag: 'Sub-processors',
+    headers: ['Idempotency-Key'],
+    extraInputs: [client],
+  },
   {
     auth: { vendor: 'subProcessors.manage' },
     body: proposeChangeSchema,
@@ -90,7 +136,13 @@ apiRoute(
 
 apiRoute(
   'listSubProcessorChanges',
-  { route: 'sub-processors/changes', method: 'GET', summary: 'Every sub-processor change with its notice and objection counts (objections in full for ops.platform)', responses: { 200: changeListSchema }, tag: 'Sub-processors' },
+  {
+    route: 'sub-processors/changes',
+    method: 'GET',
+    summary: 'Every sub-processor change with its notice and objection counts (objections in full for ops.platform)',
+    responses: { 200: changeListSchema },
+    tag: 'Sub-processors',
+  },
   {
     auth: { anyAuthenticated: true },
     handle: async ({ principal, services }) => ({ status: 200, body: { changes: await listChanges(services, principal) } }),
@@ -99,7 +151,13 @@ apiRoute(
 
 apiRoute(
   'getSubProcessorChange',
-  { route: 'sub-processors/changes/{changeId}', method: 'GET', summary: 'One sub-processor change with its counts and objections', responses: { 200: changeViewSchema }, tag: 'Sub-processors' },
+  {
+    route: 'sub-processors/changes/{changeId}',
+    method: 'GET',
+    summary: 'One sub-processor change with its counts and objections',
+    responses: { 200: changeViewSchema },
+    tag: 'Sub-processors',
+  },
   {
     auth: { anyAuthenticated: true },
     params: changeParams,
@@ -109,7 +167,14 @@ apiRoute(
 
 apiRoute(
   'withdrawSubProcessorChange',
-  { route: 'sub-processors/changes/{changeId}/withdraw', method: 'POST', summary: 'Withdraw a change before it takes effect; the tenants are told', responses: { 200: changeViewSchema }, tag: 'Sub-processors', extraInputs: [client] },
+  {
+    route: 'sub-processors/changes/{changeId}/withdraw',
+    method: 'POST',
+    summary: 'Withdraw a change before it takes effect; the tenants are told',
+    responses: { 200: changeViewSchema },
+    tag: 'Sub-processors',
+    extraInputs: [client],
+  },
   {
     auth: { vendor: 'subProcessors.manage' },
     params: changeParams,
@@ -125,7 +190,14 @@ apiRoute(
 
 apiRoute(
   'answerSubProcessorObjection',
-  { route: 'sub-processors/changes/{changeId}/objections/{tenantId}/answer', method: 'POST', summary: "Answer a tenant's objection (sent to its privacy contacts); the first answer stands", responses: { 200: changeViewSchema }, tag: 'Sub-processors', extraInputs: [client] },
+  {
+    route: 'sub-processors/changes/{changeId}/objections/{tenantId}/answer',
+    method: 'POST',
+    summary: "Answer a tenant's objection (sent to its privacy contacts); the first answer stands",
+    responses: { 200: changeViewSchema },
+    tag: 'Sub-processors',
+    extraInputs: [client],
+  },
   {
     auth: { vendor: 'subProcessors.manage' },
     params: changeParams.extend({ tenantId: tenantIdSchema }),
@@ -140,7 +212,14 @@ apiRoute(
 
 apiRoute(
   'objectToSubProcessorChange',
-  { route: 'tenants/{tenantId}/sub-processor-changes/{changeId}/object', method: 'POST', summary: 'Object to an announced sub-processor change (confirmed to the privacy contacts; ops are told at once)', responses: { 200: objectionViewSchema }, tag: 'Sub-processors', extraInputs: [client] },
+  {
+    route: 'tenants/{tenantId}/sub-processor-changes/{changeId}/object',
+    method: 'POST',
+    summary: 'Object to an announced sub-processor change (confirmed to the privacy contacts; ops are told at once)',
+    responses: { 200: objectionViewSchema },
+    tag: 'Sub-processors',
+    extraInputs: [client],
+  },
   {
     auth: { tenant: 'subProcessorChanges.object' },
     params: tenantParams.extend({ changeId: changeIdSchema }),

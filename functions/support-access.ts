@@ -10,7 +10,17 @@ import type { CsvColumn } from '../shared/exports/writers.js';
 import { openTenant } from '../shared/tenants/tenant-access.js';
 import { ACCESS_LOG_COLUMNS, grantLogSchema } from '../shared/support-access/access-log.js';
 import { PENDING_LIFETIME_MS } from '../shared/support-access/grant.js';
-import { denyGrantSchema, GRANT_COLUMNS, grantListSchema, grantViewSchema, grantIdSchema, grantInstanceId, requestGrantSchema, reviewGrantSchema, revokeGrantSchema } from '../shared/support-access/grant.js';
+import {
+  denyGrantSchema,
+  GRANT_COLUMNS,
+  grantListSchema,
+  grantViewSchema,
+  grantIdSchema,
+  grantInstanceId,
+  requestGrantSchema,
+  reviewGrantSchema,
+  revokeGrantSchema,
+} from '../shared/support-access/grant.js';
 import { approveGrant, denyGrant, grantLog, listGrants, readGrant, requestGrant, reviewGrant, revokeGrant } from '../shared/support-access/grant-service.js';
 import { announceChange } from '../workflows/reliability/announce-change.js';
 import type { Services } from '../shared/composition.js';
@@ -22,8 +32,15 @@ const grantParams = tenantParams.extend({ grantId: grantIdSchema });
 const formatQuery = z.strictObject({ format: z.enum(['json', 'csv'], { message: 'must be json or csv' }).default('json') });
 const durableClient = [df.input.durableClient()];
 
-function csvResult<Row>(columns: readonly CsvColumn<Row>[], rows: readonly Row[], fileName: string): { status: 200; text: string; headers: Record<string, string> } {
-  const text = toCsv(columns.map((c) => c.header), rows.map((row) => columns.map((c) => csvCell(c.value(row)))));
+function csvResult<Row>(
+  columns: readonly CsvColumn<Row>[],
+  rows: readonly Row[],
+  fileName: string,
+): { status: 200; text: string; headers: Record<string, string> } {
+  const text = toCsv(
+    columns.map((c) => c.header),
+    rows.map((row) => columns.map((c) => csvCell(c.value(row)))),
+  );
   return { status: 200, text, headers: { 'content-type': CSV_CONTENT_TYPE, 'content-disposition': `attachment; filename="${fileName}"` } };
 }
 
@@ -64,7 +81,15 @@ const endsAt = (view: { expiresAt?: string | undefined; requestedAt: string }): 
 
 apiRoute(
   'requestSupportAccess',
-  { route: 'tenants/{tenantId}/support-access', method: 'POST', summary: 'Ask for time-boxed read access to a tenant (support), or break the glass', responses: { 201: grantViewSchema }, tag: 'Support access', headers: ['Idempotency-Key'], extraInputs: durableClient },
+  {
+    route: 'tenants/{tenantId}/support-access',
+    method: 'POST',
+    summary: 'Ask for time-boxed read access to a tenant (support), or break the glass',
+    responses: { 201: grantViewSchema },
+    tag: 'Support access',
+    headers: ['Idempotency-Key'],
+    extraInputs: durableClient,
+  },
   {
     auth: { tenant: 'supportAccess.request' },
     params: tenantParams,
@@ -72,7 +97,12 @@ apiRoute(
     handle: async ({ principal, params, body, services, meta, idempotency, invocation }) => {
       const open = await openTenant(services, principal, params.tenantId, 'supportAccess.request', 'obligation', meta);
       const { view } = await requestGrant(services, open, principal, body, { ...meta, ...(idempotency ? { idempotency } : {}) });
-      await tellWorkflow(invocation, services, { tenantId: open.partition.tenantId, region: open.partition.ref.region, grantId: view.grantId, endsAt: endsAt(view) }, []);
+      await tellWorkflow(
+        invocation,
+        services,
+        { tenantId: open.partition.tenantId, region: open.partition.ref.region, grantId: view.grantId, endsAt: endsAt(view) },
+        [],
+      );
       return { status: 201, body: view, headers: { location: `/api/tenants/${params.tenantId}/support-access/${view.grantId}` } };
     },
   },
@@ -80,7 +110,13 @@ apiRoute(
 
 apiRoute(
   'listSupportAccess',
-  { route: 'tenants/{tenantId}/support-access', method: 'GET', summary: 'Support-access grants: all of them (tenant admin) or your own (support); ?format=csv', responses: { 200: { json: grantListSchema, csv: true } }, tag: 'Support access' },
+  {
+    route: 'tenants/{tenantId}/support-access',
+    method: 'GET',
+    summary: 'Support-access grants: all of them (tenant admin) or your own (support); ?format=csv',
+    responses: { 200: { json: grantListSchema, csv: true } },
+    tag: 'Support access',
+  },
   {
     auth: { tenant: 'supportAccess.read' },
     params: tenantParams,
@@ -95,7 +131,13 @@ apiRoute(
 
 apiRoute(
   'getSupportAccess',
-  { route: 'tenants/{tenantId}/support-access/{grantId}', method: 'GET', summary: 'One support-access grant', responses: { 200: grantViewSchema }, tag: 'Support access' },
+  {
+    route: 'tenants/{tenantId}/support-access/{grantId}',
+    method: 'GET',
+    summary: 'One support-access grant',
+    responses: { 200: grantViewSchema },
+    tag: 'Support access',
+  },
   {
     auth: { tenant: 'supportAccess.read' },
     params: grantParams,
@@ -108,7 +150,13 @@ apiRoute(
 
 apiRoute(
   'getSupportAccessLog',
-  { route: 'tenants/{tenantId}/support-access/{grantId}/log', method: 'GET', summary: 'Every access made under a grant: time, route, outcome, scope, origin, transfer; ?format=csv', responses: { 200: { json: grantLogSchema, csv: true } }, tag: 'Support access' },
+  {
+    route: 'tenants/{tenantId}/support-access/{grantId}/log',
+    method: 'GET',
+    summary: 'Every access made under a grant: time, route, outcome, scope, origin, transfer; ?format=csv',
+    responses: { 200: { json: grantLogSchema, csv: true } },
+    tag: 'Support access',
+  },
   {
     auth: { tenant: 'supportAccess.read' },
     params: grantParams,
@@ -123,14 +171,26 @@ apiRoute(
 
 apiRoute(
   'approveSupportAccess',
-  { route: 'tenants/{tenantId}/support-access/{grantId}/approve', method: 'POST', summary: 'Approve a pending request: active from now for its duration (tenant admin)', responses: { 200: grantViewSchema }, tag: 'Support access', extraInputs: durableClient },
+  {
+    route: 'tenants/{tenantId}/support-access/{grantId}/approve',
+    method: 'POST',
+    summary: 'Approve a pending request: active from now for its duration (tenant admin)',
+    responses: { 200: grantViewSchema },
+    tag: 'Support access',
+    extraInputs: durableClient,
+  },
   {
     auth: { tenant: 'supportAccess.decide' },
     params: grantParams,
     handle: async ({ principal, params, services, meta, invocation }) => {
       const open = await openTenant(services, principal, params.tenantId, 'supportAccess.decide', 'obligation', meta);
       const view = await approveGrant(services, open, params.grantId, meta);
-      await tellWorkflow(invocation, services, { tenantId: open.partition.tenantId, region: open.partition.ref.region, grantId: params.grantId, endsAt: endsAt(view) });
+      await tellWorkflow(invocation, services, {
+        tenantId: open.partition.tenantId,
+        region: open.partition.ref.region,
+        grantId: params.grantId,
+        endsAt: endsAt(view),
+      });
       return { status: 200, body: view };
     },
   },
@@ -138,7 +198,14 @@ apiRoute(
 
 apiRoute(
   'denySupportAccess',
-  { route: 'tenants/{tenantId}/support-access/{grantId}/deny', method: 'POST', summary: 'Deny a pending request, with a reason (tenant admin)', responses: { 200: grantViewSchema }, tag: 'Support access', extraInputs: durableClient },
+  {
+    route: 'tenants/{tenantId}/support-access/{grantId}/deny',
+    method: 'POST',
+    summary: 'Deny a pending request, with a reason (tenant admin)',
+    responses: { 200: grantViewSchema },
+    tag: 'Support access',
+    extraInputs: durableClient,
+  },
   {
     auth: { tenant: 'supportAccess.decide' },
     params: grantParams,
@@ -146,7 +213,12 @@ apiRoute(
     handle: async ({ principal, params, body, services, meta, invocation }) => {
       const open = await openTenant(services, principal, params.tenantId, 'supportAccess.decide', 'obligation', meta);
       const view = await denyGrant(services, open, params.grantId, body.reason, meta);
-      await tellWorkflow(invocation, services, { tenantId: open.partition.tenantId, region: open.partition.ref.region, grantId: params.grantId, endsAt: endsAt(view) });
+      await tellWorkflow(invocation, services, {
+        tenantId: open.partition.tenantId,
+        region: open.partition.ref.region,
+        grantId: params.grantId,
+        endsAt: endsAt(view),
+      });
       return { status: 200, body: view };
     },
   },
@@ -154,7 +226,14 @@ apiRoute(
 
 apiRoute(
   'revokeSupportAccess',
-  { route: 'tenants/{tenantId}/support-access/{grantId}/revoke', method: 'POST', summary: 'End a pending or active grant at once (tenant admin, or the engineer holding it)', responses: { 200: grantViewSchema }, tag: 'Support access', extraInputs: durableClient },
+  {
+    route: 'tenants/{tenantId}/support-access/{grantId}/revoke',
+    method: 'POST',
+    summary: 'End a pending or active grant at once (tenant admin, or the engineer holding it)',
+    responses: { 200: grantViewSchema },
+    tag: 'Support access',
+    extraInputs: durableClient,
+  },
   {
     auth: { tenant: 'supportAccess.revoke' },
     params: grantParams,
@@ -162,7 +241,12 @@ apiRoute(
     handle: async ({ principal, params, body, services, meta, invocation }) => {
       const open = await openTenant(services, principal, params.tenantId, 'supportAccess.revoke', 'obligation', meta);
       const view = await revokeGrant(services, open, principal, params.grantId, body.reason, meta);
-      await tellWorkflow(invocation, services, { tenantId: open.partition.tenantId, region: open.partition.ref.region, grantId: params.grantId, endsAt: endsAt(view) });
+      await tellWorkflow(invocation, services, {
+        tenantId: open.partition.tenantId,
+        region: open.partition.ref.region,
+        grantId: params.grantId,
+        endsAt: endsAt(view),
+      });
       return { status: 200, body: view };
     },
   },
@@ -170,7 +254,13 @@ apiRoute(
 
 apiRoute(
   'reviewSupportAccess',
-  { route: 'tenants/{tenantId}/support-access/{grantId}/review', method: 'POST', summary: 'Review a break-glass access after the fact (tenant admin)', responses: { 200: grantViewSchema }, tag: 'Support access' },
+  {
+    route: 'tenants/{tenantId}/support-access/{grantId}/review',
+    method: 'POST',
+    summary: 'Review a break-glass access after the fact (tenant admin)',
+    responses: { 200: grantViewSchema },
+    tag: 'Support access',
+  },
   {
     auth: { tenant: 'supportAccess.decide' },
     params: grantParams,

@@ -14,21 +14,38 @@ import { tenantListSchema, tenantViewSchema } from '../shared/tenants/tenant.js'
 
 apiRoute(
   'provisionTenant',
-  { route: 'tenants', method: 'POST', summary: 'Provision a tenant, pinned for life to its region', responses: { 201: tenantViewSchema }, tag: 'Tenants', headers: ['Idempotency-Key'] },
+  {
+    route: 'tenants',
+    method: 'POST',
+    summary: 'Provision a tenant, pinned for life to its region',
+    responses: { 201: tenantViewSchema },
+    tag: 'Tenants',
+    headers: ['Idempotency-Key'],
+  },
   {
     auth: { vendor: 'tenants.provision' },
     body: provisionTenantSchema,
     handle: async ({ principal, body, services, meta, idempotency }) => {
       const { view, created } = await provisionTenant(services, principal, body, { ...meta, ...(idempotency ? { idempotency } : {}) });
       // A retry with the same Idempotency-Key gets the first answer again, marked as a replay.
-      return { status: 201, body: view, headers: { location: `/api/tenants/${view.tenantId}`, ...(created ? {} : { 'idempotent-replayed': 'true' }) } };
+      return {
+        status: 201,
+        body: view,
+        headers: { location: `/api/tenants/${view.tenantId}`, ...(created ? {} : { 'idempotent-replayed': 'true' }) },
+      };
     },
   },
 );
 
 apiRoute(
   'listTenants',
-  { route: 'tenants', method: 'GET', summary: 'Every tenant in every region, without contacts (vendor staff)', responses: { 200: tenantListSchema }, tag: 'Tenants' },
+  {
+    route: 'tenants',
+    method: 'GET',
+    summary: 'Every tenant in every region, without contacts (vendor staff)',
+    responses: { 200: tenantListSchema },
+    tag: 'Tenants',
+  },
   {
     auth: { vendor: 'tenants.list' },
     query: z.strictObject({ region: z.enum(REGIONS).optional(), status: z.enum(TENANT_STATUSES).optional() }),
@@ -41,7 +58,13 @@ apiRoute(
 
 apiRoute(
   'getTenant',
-  { route: 'tenants/{tenantId}', method: 'GET', summary: 'A tenant: region, status and nominated contacts', responses: { 200: tenantViewSchema }, tag: 'Tenants' },
+  {
+    route: 'tenants/{tenantId}',
+    method: 'GET',
+    summary: 'A tenant: region, status and nominated contacts',
+    responses: { 200: tenantViewSchema },
+    tag: 'Tenants',
+  },
   {
     auth: { tenant: 'tenants.read', grantScope: 'config:read' },
     params: tenantParams,
@@ -61,7 +84,8 @@ apiRoute(
   {
     route: 'tenants/{tenantId}',
     method: 'PATCH',
-    summary: "Change the name, the nominated security and privacy contacts and the administrators' notification addresses (needs If-Match and a reason; kept in the history)",
+    summary:
+      "Change the name, the nominated security and privacy contacts and the administrators' notification addresses (needs If-Match and a reason; kept in the history)",
     responses: { 200: tenantViewSchema },
     tag: 'Tenants',
     headers: ['If-Match'],
@@ -80,7 +104,13 @@ apiRoute(
 
 apiRoute(
   'getTenantHistory',
-  { route: 'tenants/{tenantId}/history', method: 'GET', summary: 'Every configuration change: who, when, why, values before and after', responses: { 200: configHistorySchema }, tag: 'Tenants' },
+  {
+    route: 'tenants/{tenantId}/history',
+    method: 'GET',
+    summary: 'Every configuration change: who, when, why, values before and after',
+    responses: { 200: configHistorySchema },
+    tag: 'Tenants',
+  },
   {
     auth: { tenant: 'tenants.read' },
     params: tenantParams,

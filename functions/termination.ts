@@ -22,7 +22,10 @@ const DAY_MS = 24 * 3600_000;
  * The termination as an open flow: its deadline is the end of the grace window; the reconciler looks
  * at it again once the final certificate is due (key purge and backup expiry after the grace window).
  */
-function terminationFlow(services: Services, t: { instanceId: string; input: { tenantId: string; terminationId: string }; view: { graceEndsAt: string } }): OpenFlow {
+function terminationFlow(
+  services: Services,
+  t: { instanceId: string; input: { tenantId: string; terminationId: string }; view: { graceEndsAt: string } },
+): OpenFlow {
   const { keySoftDeleteDays, backupDays } = services.config.retention;
   const finalCertificateBy = Date.parse(t.view.graceEndsAt) + (keySoftDeleteDays + backupDays + 2) * DAY_MS;
   return {
@@ -41,7 +44,14 @@ const client = df.input.durableClient();
 
 apiRoute(
   'requestTermination',
-  { route: 'tenants/{tenantId}/termination', method: 'POST', summary: 'Terminate the tenancy: 30-day grace window, then deletion and a certificate', responses: { 202: terminationViewSchema }, tag: 'Termination', extraInputs: [client] },
+  {
+    route: 'tenants/{tenantId}/termination',
+    method: 'POST',
+    summary: 'Terminate the tenancy: 30-day grace window, then deletion and a certificate',
+    responses: { 202: terminationViewSchema },
+    tag: 'Termination',
+    extraInputs: [client],
+  },
   {
     auth: { tenant: 'termination.manage' },
     params: tenantParams,
@@ -57,7 +67,13 @@ apiRoute(
 
 apiRoute(
   'getTermination',
-  { route: 'tenants/{tenantId}/termination', method: 'GET', summary: 'Termination phase, dates and deletion counts (also after deletion)', responses: { 200: terminationViewSchema }, tag: 'Termination' },
+  {
+    route: 'tenants/{tenantId}/termination',
+    method: 'GET',
+    summary: 'Termination phase, dates and deletion counts (also after deletion)',
+    responses: { 200: terminationViewSchema },
+    tag: 'Termination',
+  },
   {
     auth: { tenant: 'termination.manage' },
     params: tenantParams,
@@ -67,7 +83,14 @@ apiRoute(
 
 apiRoute(
   'cancelTermination',
-  { route: 'tenants/{tenantId}/termination/cancel', method: 'POST', summary: 'Reactivate within the grace window', responses: { 200: terminationViewSchema }, tag: 'Termination', extraInputs: [client] },
+  {
+    route: 'tenants/{tenantId}/termination/cancel',
+    method: 'POST',
+    summary: 'Reactivate within the grace window',
+    responses: { 200: terminationViewSchema },
+    tag: 'Termination',
+    extraInputs: [client],
+  },
   {
     auth: { tenant: 'termination.manage' },
     params: tenantParams,
@@ -75,7 +98,10 @@ apiRoute(
       const cancelled = await cancelTermination(services, principal, params.tenantId, meta);
       // The tenant is already active again; the event only ends the workflow's wait early.
       // If it cannot be told now, it finds the tenant active when grace ends and stops then.
-      await announceChange(invocation, services, terminationFlow(services, cancelled), { signals: [{ event: REACTIVATE_EVENT, data: { at: meta.now.toISOString() } }], start: 'never' });
+      await announceChange(invocation, services, terminationFlow(services, cancelled), {
+        signals: [{ event: REACTIVATE_EVENT, data: { at: meta.now.toISOString() } }],
+        start: 'never',
+      });
       return { status: 200, body: cancelled.view };
     },
   },
@@ -87,7 +113,12 @@ apiRoute(
     route: 'tenants/{tenantId}/deletion-certificate',
     method: 'GET',
     summary: 'The signed deletion certificate (final if issued, else interim); as a readable PDF with Accept: application/pdf',
-    responses: { 200: { json: deletionCertificateViewSchema, alternative: { mediaType: CERTIFICATE_PDF, description: 'the certificate rendered as a PDF document' } } },
+    responses: {
+      200: {
+        json: deletionCertificateViewSchema,
+        alternative: { mediaType: CERTIFICATE_PDF, description: 'the certificate rendered as a PDF document' },
+      },
+    },
     tag: 'Termination',
   },
   {
@@ -119,10 +150,19 @@ function acceptsPdf(accept: string | null): boolean {
 
 apiRoute(
   'getReturnedData',
-  { route: 'tenants/{tenantId}/termination/returned-data', method: 'GET', summary: 'Return-then-delete: fresh download links to the returned package (admins of the tenant, until deletion)', responses: { 200: returnedDataSchema }, tag: 'Termination' },
+  {
+    route: 'tenants/{tenantId}/termination/returned-data',
+    method: 'GET',
+    summary: 'Return-then-delete: fresh download links to the returned package (admins of the tenant, until deletion)',
+    responses: { 200: returnedDataSchema },
+    tag: 'Termination',
+  },
   {
     auth: { tenant: 'exports.manage' },
     params: tenantParams,
-    handle: async ({ principal, params, services, meta }) => ({ status: 200, body: await readReturnedData(services, principal, params.tenantId, meta) }),
+    handle: async ({ principal, params, services, meta }) => ({
+      status: 200,
+      body: await readReturnedData(services, principal, params.tenantId, meta),
+    }),
   },
 );

@@ -12,7 +12,14 @@ const userParams = z.object({ tenantId: tenantIdSchema, userId: userIdSchema });
 
 apiRoute(
   'createUser',
-  { route: 'tenants/{tenantId}/users', method: 'POST', summary: 'Create a user (operational personal data, encrypted under their own key)', responses: { 201: userViewSchema }, tag: 'Users', headers: ['Idempotency-Key'] },
+  {
+    route: 'tenants/{tenantId}/users',
+    method: 'POST',
+    summary: 'Create a user (operational personal data, encrypted under their own key)',
+    responses: { 201: userViewSchema },
+    tag: 'Users',
+    headers: ['Idempotency-Key'],
+  },
   {
     auth: { tenant: 'personalData.write' },
     params: tenantParams,
@@ -27,7 +34,13 @@ apiRoute(
 
 apiRoute(
   'getUser',
-  { route: 'tenants/{tenantId}/users/{userId}', method: 'GET', summary: 'Read a user, with their rectification history', responses: { 200: userViewSchema }, tag: 'Users' },
+  {
+    route: 'tenants/{tenantId}/users/{userId}',
+    method: 'GET',
+    summary: 'Read a user, with their rectification history',
+    responses: { 200: userViewSchema },
+    tag: 'Users',
+  },
   {
     auth: { tenant: 'personalData.read', grantScope: 'users:read' },
     params: userParams,
@@ -40,7 +53,14 @@ apiRoute(
 
 apiRoute(
   'rectifyUser',
-  { route: 'tenants/{tenantId}/users/{userId}', method: 'PATCH', summary: 'Rectify a user (tracked beside the original; needs If-Match and a reason)', responses: { 200: userViewSchema }, tag: 'Users', headers: ['If-Match', 'Idempotency-Key'] },
+  {
+    route: 'tenants/{tenantId}/users/{userId}',
+    method: 'PATCH',
+    summary: 'Rectify a user (tracked beside the original; needs If-Match and a reason)',
+    responses: { 200: userViewSchema },
+    tag: 'Users',
+    headers: ['If-Match', 'Idempotency-Key'],
+  },
   {
     auth: { tenant: 'personalData.write' },
     params: userParams,
@@ -54,7 +74,13 @@ apiRoute(
 
 apiRoute(
   'deactivateUser',
-  { route: 'tenants/{tenantId}/users/{userId}/deactivate', method: 'POST', summary: 'Deactivate a user (keeps their data; no new use)', responses: { 200: userViewSchema }, tag: 'Users' },
+  {
+    route: 'tenants/{tenantId}/users/{userId}/deactivate',
+    method: 'POST',
+    summary: 'Deactivate a user (keeps their data; no new use)',
+    responses: { 200: userViewSchema },
+    tag: 'Users',
+  },
   {
     auth: { tenant: 'personalData.write' },
     params: userParams,
@@ -67,14 +93,28 @@ apiRoute(
 
 apiRoute(
   'eraseUser',
-  { route: 'tenants/{tenantId}/users/{userId}', method: 'DELETE', summary: 'Erase a user (tombstone; their key is destroyed)', responses: { 200: userViewSchema }, tag: 'Users', headers: ['Idempotency-Key'] },
+  {
+    route: 'tenants/{tenantId}/users/{userId}',
+    method: 'DELETE',
+    summary: 'Erase a user (tombstone; their key is destroyed)',
+    responses: { 200: userViewSchema },
+    tag: 'Users',
+    headers: ['Idempotency-Key'],
+  },
   {
     auth: { tenant: 'personalData.write' },
     params: userParams,
     query: eraseUserQuerySchema,
     handle: async ({ principal, params, query, services, meta, idempotency }) => {
       const open = await openTenant(services, principal, params.tenantId, 'personalData.write', 'write', meta);
-      return withEtag(200, await eraseUser(services, open, params.userId, { ...meta, ...(query.reason ? { reason: query.reason } : {}), ...(idempotency ? { idempotency } : {}) }));
+      return withEtag(
+        200,
+        await eraseUser(services, open, params.userId, {
+          ...meta,
+          ...(query.reason ? { reason: query.reason } : {}),
+          ...(idempotency ? { idempotency } : {}),
+        }),
+      );
     },
   },
 );

@@ -18,7 +18,15 @@ export async function jwks(): Promise<HttpResponseInit> {
 const jwkSetSchema = z
   .object({
     keys: z.array(
-      z.object({ kty: z.literal('EC'), crv: z.literal('P-256'), x: z.string(), y: z.string(), kid: z.string(), alg: z.literal('ES256'), use: z.literal('sig') }),
+      z.object({
+        kty: z.literal('EC'),
+        crv: z.literal('P-256'),
+        x: z.string(),
+        y: z.string(),
+        kid: z.string(),
+        alg: z.literal('ES256'),
+        use: z.literal('sig'),
+      }),
     ),
   })
   .meta({ id: 'JwkSet', description: 'The public keys of every region that has signed deletion certificates' });

@@ -77,7 +77,10 @@ export function createServices(config: Config, clock: Clock = systemClock): Serv
     REGIONS.map((region) => [region, new RegionalKeyVault(config.regions[region].keyVaultUrl, connections.credential, clock, connections.keyVault)]),
   ) as Record<Region, RegionalKeyVault>;
   const stores = new CosmosStores(config, connections.credential, { createMissingContainers: connections.createMissingContainers });
-  const blobs = new RegionalBlobStorage(config, connections.credential, clock, { allowHttpLinks: connections.allowHttpLinks, createMissingContainers: connections.createMissingContainers });
+  const blobs = new RegionalBlobStorage(config, connections.credential, clock, {
+    allowHttpLinks: connections.allowHttpLinks,
+    createMissingContainers: connections.createMissingContainers,
+  });
   return {
     config,
     clock,

@@ -27,7 +27,10 @@ function isoDuration(fallback: string, bounds: { minHours: number; maxHours: num
       const m = /^PT(?:(\d{1,4})H)?(?:(\d{1,6})M)?$/.exec(value);
       const ms = m && (m[1] || m[2]) ? (Number(m[1] ?? 0) * 60 + Number(m[2] ?? 0)) * 60_000 : NaN;
       if (!(ms >= bounds.minHours * 3600_000 && ms <= bounds.maxHours * 3600_000)) {
-        ctx.addIssue({ code: 'custom', message: `must be an ISO 8601 duration in hours and minutes (PT24H) from PT${bounds.minHours}H to PT${bounds.maxHours}H` });
+        ctx.addIssue({
+          code: 'custom',
+          message: `must be an ISO 8601 duration in hours and minutes (PT24H) from PT${bounds.minHours}H to PT${bounds.maxHours}H`,
+        });
         return z.NEVER;
       }
       return ms;
@@ -64,7 +67,9 @@ const location = (region: Region, fallback: string) =>
     .string()
     .trim()
     .default(fallback)
-    .refine((value) => REGION_LOCATIONS[region].includes(value), { message: `must be an Azure location in the ${region} geography: ${REGION_LOCATIONS[region].join(', ')}` });
+    .refine((value) => REGION_LOCATIONS[region].includes(value), {
+      message: `must be an Azure location in the ${region} geography: ${REGION_LOCATIONS[region].join(', ')}`,
+    });
 
 /** An ISO 8601 duration of weeks, days, hours, minutes or seconds (years and months have no fixed length). */
 const fixedDuration = (fallback: string) =>
@@ -298,9 +303,20 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   const s = parsed.data;
   if (s.LOCAL_DEVELOPMENT !== 'true' && s.CORS_ALLOWED_ORIGINS.includes('*')) {
-    throw new ConfigError([{ setting: 'CORS_ALLOWED_ORIGINS', message: 'must list the admin portal origins; a wildcard is refused outside local development' }]);
+    throw new ConfigError([
+      { setting: 'CORS_ALLOWED_ORIGINS', message: 'must list the admin portal origins; a wildcard is refused outside local development' },
+    ]);
   }
-  const region = (cosmosEndpoint: string, cosmosKey: string | undefined, keyVaultUrl: string, blobUrl: string, blobKey: string | undefined, emailEndpoint: string, emailSender: string, location: string): RegionSettings => ({
+  const region = (
+    cosmosEndpoint: string,
+    cosmosKey: string | undefined,
+    keyVaultUrl: string,
+    blobUrl: string,
+    blobKey: string | undefined,
+    emailEndpoint: string,
+    emailSender: string,
+    location: string,
+  ): RegionSettings => ({
     cosmos: { endpoint: cosmosEndpoint, ...(cosmosKey ? { key: cosmosKey } : {}) },
     keyVaultUrl,
     blob: { url: blobUrl, ...(blobKey ? { accountKey: blobKey } : {}) },
@@ -313,16 +329,47 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     localDevelopment: s.LOCAL_DEVELOPMENT === 'true',
     cosmosDatabase: s.COSMOS_DATABASE,
     regions: {
-      uksouth: region(s.COSMOS_ENDPOINT_UKSOUTH, s.COSMOS_KEY_UKSOUTH, s.KEYVAULT_URL_UKSOUTH, s.STORAGE_BLOB_URL_UKSOUTH, s.STORAGE_ACCOUNT_KEY_UKSOUTH, s.EMAIL_ENDPOINT_UKSOUTH, s.EMAIL_SENDER_ADDRESS_UKSOUTH, s.DATA_LOCATION_UKSOUTH),
-      eu: region(s.COSMOS_ENDPOINT_EU, s.COSMOS_KEY_EU, s.KEYVAULT_URL_EU, s.STORAGE_BLOB_URL_EU, s.STORAGE_ACCOUNT_KEY_EU, s.EMAIL_ENDPOINT_EU, s.EMAIL_SENDER_ADDRESS_EU, s.DATA_LOCATION_EU),
+      uksouth: region(
+        s.COSMOS_ENDPOINT_UKSOUTH,
+        s.COSMOS_KEY_UKSOUTH,
+        s.KEYVAULT_URL_UKSOUTH,
+        s.STORAGE_BLOB_URL_UKSOUTH,
+        s.STORAGE_ACCOUNT_KEY_UKSOUTH,
+        s.EMAIL_ENDPOINT_UKSOUTH,
+        s.EMAIL_SENDER_ADDRESS_UKSOUTH,
+        s.DATA_LOCATION_UKSOUTH,
+      ),
+      eu: region(
+        s.COSMOS_ENDPOINT_EU,
+        s.COSMOS_KEY_EU,
+        s.KEYVAULT_URL_EU,
+        s.STORAGE_BLOB_URL_EU,
+        s.STORAGE_ACCOUNT_KEY_EU,
+        s.EMAIL_ENDPOINT_EU,
+        s.EMAIL_SENDER_ADDRESS_EU,
+        s.DATA_LOCATION_EU,
+      ),
     },
-    email: { ...(s.EMAIL_ACCESS_KEY ? { accessKey: s.EMAIL_ACCESS_KEY } : {}), quota: { perMinute: s.EMAIL_QUOTA_PER_MINUTE, perHour: s.EMAIL_QUOTA_PER_HOUR } },
+    email: {
+      ...(s.EMAIL_ACCESS_KEY ? { accessKey: s.EMAIL_ACCESS_KEY } : {}),
+      quota: { perMinute: s.EMAIL_QUOTA_PER_MINUTE, perHour: s.EMAIL_QUOTA_PER_HOUR },
+    },
     cors: { allowedOrigins: s.CORS_ALLOWED_ORIGINS },
     auth: { issuer: s.AUTH_ISSUER, audience: s.AUTH_AUDIENCE, jwksUrl: s.AUTH_JWKS_URL },
     ...(s.AZURE_CLIENT_ID ? { managedIdentityClientId: s.AZURE_CLIENT_ID } : {}),
     sentry: { ...(s.SENTRY_DSN ? { dsn: s.SENTRY_DSN } : {}), environment: s.SENTRY_ENVIRONMENT },
-    retention: { backupDays: s.BACKUP_RETENTION_DAYS, keySoftDeleteDays: s.KEY_SOFT_DELETE_RETENTION_DAYS, telemetryDays: s.TELEMETRY_RETENTION_DAYS, downloadLinkHours: s.DOWNLOAD_LINK_TTL_HOURS },
-    breach: { opsEmail: s.OPS_BREACH_EMAIL, escalationEmail: s.OPS_ESCALATION_EMAIL, dpo: { name: s.DPO_NAME, email: s.DPO_EMAIL }, notifyTargetMs: s.BREACH_NOTIFY_TARGET },
+    retention: {
+      backupDays: s.BACKUP_RETENTION_DAYS,
+      keySoftDeleteDays: s.KEY_SOFT_DELETE_RETENTION_DAYS,
+      telemetryDays: s.TELEMETRY_RETENTION_DAYS,
+      downloadLinkHours: s.DOWNLOAD_LINK_TTL_HOURS,
+    },
+    breach: {
+      opsEmail: s.OPS_BREACH_EMAIL,
+      escalationEmail: s.OPS_ESCALATION_EMAIL,
+      dpo: { name: s.DPO_NAME, email: s.DPO_EMAIL },
+      notifyTargetMs: s.BREACH_NOTIFY_TARGET,
+    },
     limits: {
       maxTokenLifetimeSeconds: s.AUTH_MAX_TOKEN_LIFETIME_MINUTES * 60,
       bodyBytes: s.REQUEST_BODY_LIMIT_BYTES,
@@ -333,7 +380,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     audit: { chainLanes: s.AUDIT_CHAIN_LANES },
     keyCache: { maxAgeMs: s.KEY_CACHE_SECONDS * 1000 },
     processor: { name: s.PROCESSOR_NAME },
-    subProcessors: { noticePeriod: s.SUBPROCESSOR_NOTICE_PERIOD.text, noticePeriodMs: s.SUBPROCESSOR_NOTICE_PERIOD.ms, opsEmail: s.OPS_PLATFORM_EMAIL ?? s.DPO_EMAIL },
+    subProcessors: {
+      noticePeriod: s.SUBPROCESSOR_NOTICE_PERIOD.text,
+      noticePeriodMs: s.SUBPROCESSOR_NOTICE_PERIOD.ms,
+      opsEmail: s.OPS_PLATFORM_EMAIL ?? s.DPO_EMAIL,
+    },
     dsar: { unverifiedCloseAfter: s.DSAR_UNVERIFIED_CLOSE_AFTER },
     supportTransfers: {
       ...(s.SUPPORT_TRANSFER_UK_IDTA ? { ukIdta: s.SUPPORT_TRANSFER_UK_IDTA } : {}),

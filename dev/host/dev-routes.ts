@@ -35,7 +35,14 @@ class MemoryProbe {
   read(): { baselineRss: number; baselineHeapUsed: number; peakRss: number; peakHeapUsed: number; rss: number; heapUsed: number } {
     this.#sample();
     const now = process.memoryUsage();
-    return { baselineRss: this.#baseline.rss, baselineHeapUsed: this.#baseline.heapUsed, peakRss: this.#peakRss, peakHeapUsed: this.#peakHeap, rss: now.rss, heapUsed: now.heapUsed };
+    return {
+      baselineRss: this.#baseline.rss,
+      baselineHeapUsed: this.#baseline.heapUsed,
+      peakRss: this.#peakRss,
+      peakHeapUsed: this.#peakHeap,
+      rss: now.rss,
+      heapUsed: now.heapUsed,
+    };
   }
 }
 

@@ -107,7 +107,13 @@ export class InProcessDurableHost {
     const record = this.#engine.store.get(instanceId);
     if (!record) throw new Error(`no instance ${instanceId}`);
     const parse = (text: string | null): unknown => (text === null ? null : (JSON.parse(text) as unknown));
-    return { name: record.name, runtimeStatus: record.runtimeStatus, input: parse(record.input), output: parse(record.output), customStatus: parse(record.customStatus) };
+    return {
+      name: record.name,
+      runtimeStatus: record.runtimeStatus,
+      input: parse(record.input),
+      output: parse(record.output),
+      customStatus: parse(record.customStatus),
+    };
   }
 
   /** Every instance in the task hub (sub-orchestrations included). */

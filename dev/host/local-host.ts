@@ -183,11 +183,15 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
   };
 
   const reportFailures = setInterval(() => {
-    for (const failure of tracker.takeFailures()) options.log('error', `host background job failed: ${failure instanceof Error ? (failure.stack ?? failure.message) : String(failure)}`);
+    for (const failure of tracker.takeFailures())
+      options.log('error', `host background job failed: ${failure instanceof Error ? (failure.stack ?? failure.message) : String(failure)}`);
   }, 1000);
   reportFailures.unref();
 
-  options.log('info', `function app loaded: ${core.functions.size} functions (${httpTriggers.routes.length} HTTP routes${streamTo ? ', streamed' : ''}), task hub ${taskHubName}, ${clock.mode} clock`);
+  options.log(
+    'info',
+    `function app loaded: ${core.functions.size} functions (${httpTriggers.routes.length} HTTP routes${streamTo ? ', streamed' : ''}), task hub ${taskHubName}, ${clock.mode} clock`,
+  );
   return {
     url: origin,
     functionNames: [...core.functions.keys()].sort(),
@@ -235,7 +239,10 @@ function warnAboutMissingFeatures(core: CoreApi, log: Logger): void {
       log('warn', `[${metadata.name}] ${notImplementedMessage('entities')}`);
     }
     for (const output of unsupportedOutputBindings(metadata)) {
-      log('warn', `[${metadata.name}] output binding "${output.name}" (${output.type}) is not implemented by the local host: values the function sets on it are dropped, and each is logged`);
+      log(
+        'warn',
+        `[${metadata.name}] output binding "${output.name}" (${output.type}) is not implemented by the local host: values the function sets on it are dropped, and each is logged`,
+      );
     }
   }
 }

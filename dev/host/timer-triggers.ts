@@ -151,8 +151,16 @@ export function startTimerTriggers(deps: {
     };
     arm(startedAt);
     if (pastDue || trigger.runOnStartup) {
-      if (pastDue) deps.log('info', `[${trigger.functionName}] an occurrence was missed while the host was down (due ${status.Next}): running it now with isPastDue`);
-      deps.scheduler.schedule({ key: `cron-startup|${trigger.functionName}`, dueAt: startedAt.getTime(), fire: () => invoke(startedAt, { isPastDue: pastDue }) });
+      if (pastDue)
+        deps.log(
+          'info',
+          `[${trigger.functionName}] an occurrence was missed while the host was down (due ${status.Next}): running it now with isPastDue`,
+        );
+      deps.scheduler.schedule({
+        key: `cron-startup|${trigger.functionName}`,
+        dueAt: startedAt.getTime(),
+        fire: () => invoke(startedAt, { isPastDue: pastDue }),
+      });
     }
   }
   return triggers;

@@ -38,7 +38,18 @@ export async function buildPackage(out: string): Promise<{ files: number; bytes:
     bundleApp(out),
     run(
       npm,
-      ['ci', '--omit=dev', '--ignore-scripts', `--os=${TARGET_PLATFORM.os}`, `--cpu=${TARGET_PLATFORM.cpu}`, `--libc=${TARGET_PLATFORM.libc}`, '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'],
+      [
+        'ci',
+        '--omit=dev',
+        '--ignore-scripts',
+        `--os=${TARGET_PLATFORM.os}`,
+        `--cpu=${TARGET_PLATFORM.cpu}`,
+        `--libc=${TARGET_PLATFORM.libc}`,
+        '--no-audit',
+        '--no-fund',
+        '--prefer-offline',
+        '--loglevel=error',
+      ],
       { cwd: out, shell: process.platform === 'win32', maxBuffer: 16 * 1024 * 1024 },
     ),
     // The console's production bundle only: Entra ID sign-in, never the development one.
@@ -69,5 +80,7 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   const out = resolve(values.out!);
   if (!existsSync(join(projectRoot, 'node_modules', 'esbuild'))) throw new Error('run npm ci first: the build needs the dev dependencies installed (esbuild)');
   const { files, bytes } = await buildPackage(out);
-  console.log(`deployment package: ${out} (${files} files, ${(bytes / 1024 / 1024).toFixed(1)} MB, dependencies for ${TARGET_PLATFORM.os}-${TARGET_PLATFORM.cpu})`);
+  console.log(
+    `deployment package: ${out} (${files} files, ${(bytes / 1024 / 1024).toFixed(1)} MB, dependencies for ${TARGET_PLATFORM.os}-${TARGET_PLATFORM.cpu})`,
+  );
 }

@@ -60,7 +60,14 @@ export class FaultRegistry {
       throw error;
     }
     if (until.getTime() <= from.getTime()) throw new FaultRequestError('duration', 'must be longer than zero');
-    const fault: Fault = { faultId: randomUUID(), service: service as FaultService, ...(region ? { region: region as 'eu' } : {}), mode: mode as Fault['mode'], from: from.toISOString(), until: until.toISOString() };
+    const fault: Fault = {
+      faultId: randomUUID(),
+      service: service as FaultService,
+      ...(region ? { region: region as 'eu' } : {}),
+      mode: mode as Fault['mode'],
+      from: from.toISOString(),
+      until: until.toISOString(),
+    };
     this.#faults.set(fault.faultId, fault);
     return fault;
   }
@@ -85,10 +92,17 @@ export class FaultRegistry {
 
 /** Answers for a service that has a fault: 503, or 429 with Retry-After. */
 export function answerFault(res: ServerResponse, fault: Fault): void {
-  const body = JSON.stringify({ code: fault.mode === 'throttle' ? 'TooManyRequests' : 'ServiceUnavailable', message: `local fault ${fault.faultId} (${fault.mode}) until ${fault.until}` });
+  const body = JSON.stringify({
+    code: fault.mode === 'throttle' ? 'TooManyRequests' : 'ServiceUnavailable',
+    message: `local fault ${fault.faultId} (${fault.mode}) until ${fault.until}`,
+  });
   const headers: Record<string, string> = { 'content-type': 'application/json', 'x-local-fault': fault.faultId };
   // Cosmos DB reads its own retry hint header; other SDKs read Retry-After.
-  if (fault.mode === 'throttle') Object.assign(headers, { 'retry-after': String(THROTTLE_RETRY_AFTER_SECONDS), 'x-ms-retry-after-ms': String(THROTTLE_RETRY_AFTER_SECONDS * 1000) });
+  if (fault.mode === 'throttle')
+    Object.assign(headers, {
+      'retry-after': String(THROTTLE_RETRY_AFTER_SECONDS),
+      'x-ms-retry-after-ms': String(THROTTLE_RETRY_AFTER_SECONDS * 1000),
+    });
   res.writeHead(fault.mode === 'throttle' ? 429 : 503, headers).end(body);
 }
 

@@ -49,7 +49,13 @@ const closers: (() => Promise<void>)[] = [];
 const faults = new FaultRegistry(() => new Date());
 const requestCounts = new RequestCounts();
 /** The address the app and tests use for a stand-in: a fault proxy in front of it (dev/platform/faults.ts). */
-const behindProxy = async (address: string, service: FaultService, region: string | undefined, was: string | undefined, afterWrite?: () => Promise<void>): Promise<string> => {
+const behindProxy = async (
+  address: string,
+  service: FaultService,
+  region: string | undefined,
+  was: string | undefined,
+  afterWrite?: () => Promise<void>,
+): Promise<string> => {
   const origin = new URL(address).origin;
   const proxy = await startFaultProxy(origin, service, region, faults, requestCounts, afterWrite, portOf(was));
   closers.push(() => proxy.close());
@@ -65,13 +71,23 @@ for (const region of REGIONS) {
   cosmosStandIns.set(region, c);
   cosmos[region] = { endpoint: await behindProxy(c.endpoint, 'cosmos', region, previous?.cosmos[region]?.endpoint), key: c.key };
   // As provisioned in infra/: purge protection on, 7-day soft-delete retention.
-  const kv = await startKeyVault({ name: `kv-${region}`, stateFile: join(stateDir, `keyvault-${region}.json`), purgeProtection: true, softDeleteRetentionDays: 7 });
+  const kv = await startKeyVault({
+    name: `kv-${region}`,
+    stateFile: join(stateDir, `keyvault-${region}.json`),
+    purgeProtection: true,
+    softDeleteRetentionDays: 7,
+  });
   closers.push(() => kv.close());
   keyVault[region] = { url: await behindProxy(kv.url, 'keyvault', region, previous?.keyVault[region]?.url) };
   const blob = await startAzurite(persist ? { location: join(stateDir, `azurite-${region}`) } : {});
   closers.push(() => blob.close());
   const blobUrl = await behindProxy(blob.blobUrl, 'blob', region, previous?.storage[region]?.blobUrl, persist ? () => blob.flush() : undefined);
-  storage[region] = { blobUrl, accountName: blob.accountName, accountKey: blob.accountKey, connectionString: blob.connectionString.replace(new URL(blob.blobUrl).origin, new URL(blobUrl).origin) };
+  storage[region] = {
+    blobUrl,
+    accountName: blob.accountName,
+    accountKey: blob.accountKey,
+    connectionString: blob.connectionString.replace(new URL(blob.blobUrl).origin, new URL(blobUrl).origin),
+  };
 }
 const email = await startEmail({ accessKey: EMAIL_ACCESS_KEY, stateFile: join(stateDir, 'email-outbox.json') });
 closers.push(() => email.close());
@@ -165,8 +181,10 @@ function handleFaults(method: string, url: string, body: Buffer, res: import('no
       const fault = faults.add(JSON.parse(body.toString('utf8') || '{}'));
       return send(201, fault);
     } catch (error) {
-      if (error instanceof FaultRequestError) return send(400, { title: 'Invalid fault', status: 400, detail: error.message, errors: [{ path: error.field, message: error.message }] });
-      if (error instanceof SyntaxError) return send(400, { title: 'Body is not JSON', status: 400, detail: 'Send {"service":"cosmos","mode":"unavailable","duration":"PT2H"}.' });
+      if (error instanceof FaultRequestError)
+        return send(400, { title: 'Invalid fault', status: 400, detail: error.message, errors: [{ path: error.field, message: error.message }] });
+      if (error instanceof SyntaxError)
+        return send(400, { title: 'Body is not JSON', status: 400, detail: 'Send {"service":"cosmos","mode":"unavailable","duration":"PT2H"}.' });
       throw error;
     }
   }

@@ -216,7 +216,12 @@ export async function startEmail(options: EmailStandInOptions = {}): Promise<Ema
       const id = decodeURIComponent(operationMatch[1]);
       const op = operations.get(id.toLowerCase());
       if (op === undefined) throw new AcsError(404, 'NotFound', `No email send operation with id ${id}.`);
-      if (op.failed) return json(res, 200, { id: op.id, status: 'Failed', error: { code: op.failed, message: 'The message was dropped: every recipient is suppressed.' } });
+      if (op.failed)
+        return json(res, 200, {
+          id: op.id,
+          status: 'Failed',
+          error: { code: op.failed, message: 'The message was dropped: every recipient is suppressed.' },
+        });
       return json(res, 200, { id: op.id, status: 'Succeeded', error: null });
     }
     if (path === '/outbox') {

@@ -7,7 +7,18 @@
 import { randomInt } from 'node:crypto';
 import type { BatchOp, StoredDoc, TenantPartition } from '../store/tenant-partition.js';
 import type { EncryptedValue } from '../crypto/field-cipher.js';
-import { chainId, combinedHead, GENESIS_HASH, LogVerifier, sealEntry, type AuditActor, type AuditEntry, type AuditLogName, type ChainBreak, type ChainHead } from './chain.js';
+import {
+  chainId,
+  combinedHead,
+  GENESIS_HASH,
+  LogVerifier,
+  sealEntry,
+  type AuditActor,
+  type AuditEntry,
+  type AuditLogName,
+  type ChainBreak,
+  type ChainHead,
+} from './chain.js';
 
 /** Binds encrypted audit details to their entry (the entry's `at` is the unit of work's `now`). */
 export const auditDetailsAad = (action: string, targetId: string, at: string): string => `audit|${action}|${targetId}|${at}`;
@@ -102,7 +113,13 @@ export async function appendOperations(
         details: draft.details ?? null,
         prevHash,
       });
-      const doc: AuditEntryDoc = { ...entry, id: auditEntryId(chain, seq), type: 'audit', log, ord: `${entry.at}|${appendMoment()}|${chain}|${seq.toString().padStart(12, '0')}` };
+      const doc: AuditEntryDoc = {
+        ...entry,
+        id: auditEntryId(chain, seq),
+        type: 'audit',
+        log,
+        ord: `${entry.at}|${appendMoment()}|${chain}|${seq.toString().padStart(12, '0')}`,
+      };
       ops.push({ kind: 'create', doc, conflict: 'lane' });
       prevHash = entry.hash;
     }
@@ -166,7 +183,10 @@ export async function newestEntryKey(partition: TenantPartition): Promise<string
 
 /** Entries oldest first, up to and including `through`, a page at a time. */
 export function entriesThrough(partition: TenantPartition, through: string): AsyncGenerator<AuditEntryDoc[]> {
-  return partition.query<AuditEntryDoc>("c.type = 'audit' AND c.ord <= @through", [{ name: '@through', value: through }], { orderBy: 'c.ord ASC', pageSize: 500 });
+  return partition.query<AuditEntryDoc>("c.type = 'audit' AND c.ord <= @through", [{ name: '@through', value: through }], {
+    orderBy: 'c.ord ASC',
+    pageSize: 500,
+  });
 }
 
 export function toEntry(doc: AuditEntryDoc): AuditEntry {

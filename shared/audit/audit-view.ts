@@ -20,7 +20,13 @@ export const auditEntryViewSchema = z
       roles: z.array(z.string()),
       tenantId: z.string().optional(),
       supportGrant: z
-        .object({ grantId: z.string(), scope: z.string(), origin: z.string(), originSource: z.enum(['token', 'declared']), transferBasis: z.string().optional() })
+        .object({
+          grantId: z.string(),
+          scope: z.string(),
+          origin: z.string(),
+          originSource: z.enum(['token', 'declared']),
+          transferBasis: z.string().optional(),
+        })
         .optional()
         .meta({ description: 'A support engineer acting under a lockbox grant: the grant, the scope used, where they were' }),
     }),

@@ -85,7 +85,12 @@ export function combinedHead(heads: ChainHead[]): { seq: number; hash: string } 
   const sorted = [...heads].sort((a, b) => (a.chain < b.chain ? -1 : a.chain > b.chain ? 1 : 0));
   return {
     seq: sorted.reduce((sum, h) => sum + h.seq, 0),
-    hash: sorted.length === 0 ? GENESIS_HASH : createHash('sha256').update(canonicalJson(sorted.map(({ chain, seq, hash }) => ({ chain, seq, hash })))).digest('hex'),
+    hash:
+      sorted.length === 0
+        ? GENESIS_HASH
+        : createHash('sha256')
+            .update(canonicalJson(sorted.map(({ chain, seq, hash }) => ({ chain, seq, hash }))))
+            .digest('hex'),
   };
 }
 
@@ -160,8 +165,15 @@ export class LogVerifier {
     const head = this.heads.get(chain);
     const last = this.#expectedSeq - 1;
     if (!head) this.#break(chain, last, 'head-mismatch', `chain ${chain} has entries but no head`);
-    else if (head.seq !== last) this.#break(chain, Math.min(head.seq, last) + 1, 'missing', `the head of chain ${chain} records ${head.seq} entries but the chain ends at ${last}`);
-    else if (head.hash !== this.#prevHash) this.#break(chain, head.seq, 'head-mismatch', `the head of chain ${chain} does not match entry ${head.seq}`);
+    else if (head.seq !== last)
+      this.#break(
+        chain,
+        Math.min(head.seq, last) + 1,
+        'missing',
+        `the head of chain ${chain} records ${head.seq} entries but the chain ends at ${last}`,
+      );
+    else if (head.hash !== this.#prevHash)
+      this.#break(chain, head.seq, 'head-mismatch', `the head of chain ${chain} does not match entry ${head.seq}`);
   }
 
   #break(chain: string, seq: number, problem: ChainProblem, detail: string): void {

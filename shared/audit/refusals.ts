@@ -32,7 +32,12 @@ export async function recordTenantRefusal(services: Services, refusal: TenantRef
   const partition = await tenantPartition(services, parsed.tenantId, parsed.region);
   const tenant = await partition.read<TenantDoc>(TENANT_DOC_ID);
   if (!tenant || !allowsReads(tenant.status)) return 'no-tenant';
-  const context = { actor: actorOf(refusal.principal), requestId: refusal.requestId, ...(refusal.correlationId ? { correlationId: refusal.correlationId } : {}), now: refusal.now };
+  const context = {
+    actor: actorOf(refusal.principal),
+    requestId: refusal.requestId,
+    ...(refusal.correlationId ? { correlationId: refusal.correlationId } : {}),
+    now: refusal.now,
+  };
   await runTenantWork(services.keyring, partition, context, async (tx) => {
     tx.audit({
       action: 'request.refused',

@@ -77,7 +77,10 @@ export class VendorSecurityLog {
     const container = await this.stores.container(CONTROL_REGION, CONTAINERS.control);
     const pk = securityLogPartition(day);
     const { resources } = await container.items
-      .query<SecurityCounterDoc | SecuritySampleDoc>({ query: 'SELECT * FROM c WHERE c.pk = @pk', parameters: [{ name: '@pk', value: pk }] }, { partitionKey: pk })
+      .query<SecurityCounterDoc | SecuritySampleDoc>(
+        { query: 'SELECT * FROM c WHERE c.pk = @pk', parameters: [{ name: '@pk', value: pk }] },
+        { partitionKey: pk },
+      )
       .fetchAll();
     const own = resources.filter((doc) => doc.pk === pk);
     const counters = own
@@ -86,7 +89,15 @@ export class VendorSecurityLog {
       .sort((a, b) => a.hour.localeCompare(b.hour) || a.route.localeCompare(b.route) || a.code.localeCompare(b.code));
     const samples = own
       .filter((d): d is SecuritySampleDoc => d.type === 'securitySample')
-      .map(({ at, route, status, code, requestId, callerTenantId, callerRoles }) => ({ at, route, status, code, requestId, ...(callerTenantId ? { callerTenantId } : {}), ...(callerRoles ? { callerRoles } : {}) }))
+      .map(({ at, route, status, code, requestId, callerTenantId, callerRoles }) => ({
+        at,
+        route,
+        status,
+        code,
+        requestId,
+        ...(callerTenantId ? { callerTenantId } : {}),
+        ...(callerRoles ? { callerRoles } : {}),
+      }))
       .sort((a, b) => a.at.localeCompare(b.at));
     return { day, counters, samples };
   }
@@ -96,7 +107,16 @@ export class VendorSecurityLog {
     const hour = refusal.at.toISOString().slice(0, 13);
     const pk = securityLogPartition(hour.slice(0, 10));
     const counterId = `security-counter:${hour}:${refusal.status}:${refusal.code}:${refusal.route}`;
-    const count = await increment(container, pk, counterId, () => ({ id: counterId, pk, type: 'securityCounter', hour, route: refusal.route, status: refusal.status, code: refusal.code, count: 1 }));
+    const count = await increment(container, pk, counterId, () => ({
+      id: counterId,
+      pk,
+      type: 'securityCounter',
+      hour,
+      route: refusal.route,
+      status: refusal.status,
+      code: refusal.code,
+      count: 1,
+    }));
     if (count > SAMPLES_PER_HOUR) return;
     const sample: SecuritySampleDoc = {
       id: `security-sample:${randomUUID()}`,

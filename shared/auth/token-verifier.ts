@@ -49,7 +49,10 @@ export class TokenVerifier {
         throw new AuthenticationError('AUTH.INVALID_TOKEN', 'The token was issued in the future.');
       }
       if (typeof payload.exp !== 'number' || payload.exp - payload.iat > this.settings.maxLifetimeSeconds) {
-        throw new AuthenticationError('AUTH.TOKEN_LIFETIME', `The token lives longer than ${this.settings.maxLifetimeSeconds} seconds; ask the issuer for a shorter-lived one.`);
+        throw new AuthenticationError(
+          'AUTH.TOKEN_LIFETIME',
+          `The token lives longer than ${this.settings.maxLifetimeSeconds} seconds; ask the issuer for a shorter-lived one.`,
+        );
       }
       const principal = principalFromClaims(payload);
       if (!principal) throw new AuthenticationError('AUTH.INVALID_TOKEN', 'The token lacks a subject.');

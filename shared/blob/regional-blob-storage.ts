@@ -94,7 +94,14 @@ export class RegionalBlobStorage {
    * blocks of `blockBytes` are held, however large the blob. The blob appears only when the stream
    * ends; if the stream fails, nothing is committed (a half-written export never looks complete).
    */
-  async uploadStream(region: Region, container: ExportContainer, blobName: string, readable: Readable, contentType: string, options: UploadOptions = {}): Promise<void> {
+  async uploadStream(
+    region: Region,
+    container: ExportContainer,
+    blobName: string,
+    readable: Readable,
+    contentType: string,
+    options: UploadOptions = {},
+  ): Promise<void> {
     assertTenantBlob(region, blobName);
     const client = (await this.#container(region, container)).getBlockBlobClient(blobName);
     await client.uploadStream(readable, this.#blockBytes, this.#concurrency, {
@@ -139,7 +146,9 @@ export class RegionalBlobStorage {
       for await (const page of client.listBlobsFlat({ prefix }).byPage({ maxPageSize: 1000 })) {
         const names = page.segment.blobItems.map((item) => item.name);
         for (let i = 0; i < names.length; i += 16) {
-          const results = await Promise.all(names.slice(i, i + 16).map((name) => client.getBlobClient(name).deleteIfExists({ deleteSnapshots: 'include' })));
+          const results = await Promise.all(
+            names.slice(i, i + 16).map((name) => client.getBlobClient(name).deleteIfExists({ deleteSnapshots: 'include' })),
+          );
           deleted += results.filter((r) => r.succeeded).length;
         }
       }
@@ -204,7 +213,10 @@ export class RegionalBlobStorage {
     assertTenantBlob(region, blobName);
     const client = (await this.#container(region, EVIDENCE_CONTAINER)).getBlockBlobClient(blobName);
     try {
-      await client.upload(content, Buffer.byteLength(content), { conditions: { ifNoneMatch: '*' }, blobHTTPHeaders: { blobContentType: contentType } });
+      await client.upload(content, Buffer.byteLength(content), {
+        conditions: { ifNoneMatch: '*' },
+        blobHTTPHeaders: { blobContentType: contentType },
+      });
     } catch (error) {
       const status = azureStatusOf(error);
       if (status === 409 || status === 412) return; // kept already
@@ -216,7 +228,9 @@ export class RegionalBlobStorage {
   async readEvidence(region: Region, blobName: string): Promise<string | undefined> {
     assertTenantBlob(region, blobName);
     try {
-      return (await (await this.#regions())[region].service.getContainerClient(EVIDENCE_CONTAINER).getBlobClient(blobName).downloadToBuffer()).toString('utf8');
+      return (
+        await (await this.#regions())[region].service.getContainerClient(EVIDENCE_CONTAINER).getBlobClient(blobName).downloadToBuffer()
+      ).toString('utf8');
     } catch (error) {
       if (azureStatusOf(error) === 404) return undefined;
       throw error;
@@ -258,11 +272,13 @@ export class RegionalBlobStorage {
     const cached = this.#delegationKeys.get(region);
     if (cached) {
       const key = await cached.catch(() => undefined);
-      if (key && key.signedStartsOn.getTime() <= now.getTime() - SAS_START_SKEW_MS && key.signedExpiresOn.getTime() >= expiresOn.getTime()) return key;
+      if (key && key.signedStartsOn.getTime() <= now.getTime() - SAS_START_SKEW_MS && key.signedExpiresOn.getTime() >= expiresOn.getTime())
+        return key;
     }
     const startsOn = new Date(now.getTime() - SAS_START_SKEW_MS);
     const keyExpiresOn = new Date(now.getTime() + MAX_DELEGATION_MS - SAS_START_SKEW_MS);
-    if (expiresOn.getTime() > keyExpiresOn.getTime()) throw new Error('a download link can be valid for at most 7 days (the limit of a user delegation key)');
+    if (expiresOn.getTime() > keyExpiresOn.getTime())
+      throw new Error('a download link can be valid for at most 7 days (the limit of a user delegation key)');
     const fresh = service.getUserDelegationKey(startsOn, keyExpiresOn).then((response) => response as UserDelegationKey);
     this.#delegationKeys.set(region, fresh);
     fresh.catch(() => this.#delegationKeys.delete(region));

@@ -49,7 +49,10 @@ export async function checkTenantList(services: Services, input: AffectedTenantR
 }
 
 /** Turns the request's form into the record's, refusing ids that name no live tenant (400, by index). */
-export async function checkAffectedTenants(services: Services, input: AffectedTenantsInput): Promise<{ affectedTenants: AffectedTenants; facts: Omit<TenantFacts, 'seq'>[] }> {
+export async function checkAffectedTenants(
+  services: Services,
+  input: AffectedTenantsInput,
+): Promise<{ affectedTenants: AffectedTenants; facts: Omit<TenantFacts, 'seq'>[] }> {
   if (!Array.isArray(input)) return { affectedTenants: 'region' in input ? { kind: 'region', region: input.region } : { kind: 'all' }, facts: [] };
   const checked = await checkTenantList(services, input, 'affectedTenants');
   return { affectedTenants: { kind: 'list', tenantIds: checked.tenantIds }, facts: checked.facts };
@@ -83,7 +86,10 @@ export async function resolveAffectedTenants(services: Services, breachId: strin
       : {
           ...doc,
           resolved: { at: now.toISOString(), tenantIds },
-          trail: [...doc.trail, { at: now.toISOString(), actor: 'system:breach-notification', action: 'tenants.resolved', detail: `${tenantIds.length} tenant(s)` }],
+          trail: [
+            ...doc.trail,
+            { at: now.toISOString(), actor: 'system:breach-notification', action: 'tenants.resolved', detail: `${tenantIds.length} tenant(s)` },
+          ],
         },
   );
   return updated.resolved!.tenantIds;

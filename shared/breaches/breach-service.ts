@@ -46,7 +46,14 @@ function delayReasonRequired(doc: Pick<BreachDoc, 'notifyBy' | 'awareAt' | 'noti
     late
       ? `The notices would be sent after the 72-hour deadline (${doc.notifyBy}); a notice sent late must give the reason for the delay (Article 33(1)).`
       : `The notices would be sent after our notification target (${targetAt(doc)}); each customer must be told without undue delay (Article 33(2)), so give the reason for the delay.`,
-    [{ path: 'delayReason', message: late ? 'is required when the notices are sent after notifyBy' : 'is required when the notices are sent after the notification target' }],
+    [
+      {
+        path: 'delayReason',
+        message: late
+          ? 'is required when the notices are sent after notifyBy'
+          : 'is required when the notices are sent after the notification target',
+      },
+    ],
   );
 }
 
@@ -70,7 +77,12 @@ function checkWindow(from: string | null | undefined, to: string | null | undefi
 }
 
 /** The vendor-wide total of one figure: given, or the sum of every named tenant's own figure when each is known. */
-function totalOf(given: number | null | undefined, tenantIds: string[], facts: Omit<TenantFacts, 'seq'>[], field: 'approxSubjects' | 'approxRecords'): number | null {
+function totalOf(
+  given: number | null | undefined,
+  tenantIds: string[],
+  facts: Omit<TenantFacts, 'seq'>[],
+  field: 'approxSubjects' | 'approxRecords',
+): number | null {
   if (given !== undefined) return given;
   if (tenantIds.length === 0) return null;
   const figures = tenantIds.map((id) => facts.find((f) => f.tenantId === id)?.[field] ?? null);
@@ -151,13 +163,24 @@ export async function openBreach(services: Services, principal: Principal, reque
     affectedTenants,
     ...(request.draft
       ? {}
-      : { release: { at, by: principal.sub, late, afterTarget, ...(request.delayReason ? { delayReason: request.delayReason } : {}), includesUpdates: 0 } }),
+      : {
+          release: {
+            at,
+            by: principal.sub,
+            late,
+            afterTarget,
+            ...(request.delayReason ? { delayReason: request.delayReason } : {}),
+            includesUpdates: 0,
+          },
+        }),
     updates: [],
     alerts: [],
     skipped: [],
     trail: [
       { at, actor: principal.sub, action: 'breach.opened', detail: request.draft ? 'draft' : 'ready to notify' },
-      ...(request.draft ? [] : [{ at, actor: principal.sub, action: 'notices.released', ...(late ? { detail: 'late' } : afterTarget ? { detail: 'after target' } : {}) }]),
+      ...(request.draft
+        ? []
+        : [{ at, actor: principal.sub, action: 'notices.released', ...(late ? { detail: 'late' } : afterTarget ? { detail: 'after target' } : {}) }]),
     ],
     ...(meta.idempotency ? { openRequestHash: meta.idempotency.requestHash } : {}),
     version: 1,
@@ -171,7 +194,13 @@ export async function openBreach(services: Services, principal: Principal, reque
 }
 
 /** Releases the notices of a draft. Releasing again is answered with the breach (and wakes the workflow again). */
-export async function releaseNotices(services: Services, principal: Principal, rawBreachId: string, request: NotifyBreachRequest, meta: Meta): Promise<BreachOutcome> {
+export async function releaseNotices(
+  services: Services,
+  principal: Principal,
+  rawBreachId: string,
+  request: NotifyBreachRequest,
+  meta: Meta,
+): Promise<BreachOutcome> {
   authorize(principal, 'breaches.manage');
   const store = await BreachStore.open(services);
   const current = await existing(store, rawBreachId);
@@ -179,18 +208,35 @@ export async function releaseNotices(services: Services, principal: Principal, r
   const updated = await store.update(current.breachId, (doc) => {
     if (doc.release) {
       if (request.delayReason !== undefined && request.delayReason !== doc.release.delayReason) {
-        throw new ConflictError('BREACH.ALREADY_NOTIFIED', `The notices of breach ${doc.breachId} were released at ${doc.release.at}; add information with POST /api/breaches/${doc.breachId}/updates.`);
+        throw new ConflictError(
+          'BREACH.ALREADY_NOTIFIED',
+          `The notices of breach ${doc.breachId} were released at ${doc.release.at}; add information with POST /api/breaches/${doc.breachId}/updates.`,
+        );
       }
       return undefined;
     }
-    if (doc.status === 'closed') throw new ConflictError('BREACH.CLOSED', `Breach ${doc.breachId} was closed as not notifiable on ${doc.closed?.at ?? 'an earlier date'}; open a new breach if that changed.`);
+    if (doc.status === 'closed')
+      throw new ConflictError(
+        'BREACH.CLOSED',
+        `Breach ${doc.breachId} was closed as not notifiable on ${doc.closed?.at ?? 'an earlier date'}; open a new breach if that changed.`,
+      );
     const { late, afterTarget } = timing(doc, meta.now);
     if (afterTarget && !request.delayReason) throw delayReasonRequired(doc, meta.now);
     return {
       ...doc,
       status: BREACH_PHASES.advance(doc.status, 'notifying'),
-      release: { at, by: principal.sub, late, afterTarget, ...(request.delayReason ? { delayReason: request.delayReason } : {}), includesUpdates: doc.updates.length },
-      trail: [...doc.trail, { at, actor: principal.sub, action: 'notices.released', ...(late ? { detail: 'late' } : afterTarget ? { detail: 'after target' } : {}) }],
+      release: {
+        at,
+        by: principal.sub,
+        late,
+        afterTarget,
+        ...(request.delayReason ? { delayReason: request.delayReason } : {}),
+        includesUpdates: doc.updates.length,
+      },
+      trail: [
+        ...doc.trail,
+        { at, actor: principal.sub, action: 'notices.released', ...(late ? { detail: 'late' } : afterTarget ? { detail: 'after target' } : {}) },
+      ],
     };
   });
   return { entry: await breachEntry(store, updated), instanceId: updated.instanceId };
@@ -211,13 +257,18 @@ export async function addUpdate(services: Services, principal: Principal, rawBre
   const at = meta.now.toISOString();
   const occurredFrom = utcField(request.occurredFrom, 'occurredFrom');
   const occurredTo = utcField(request.occurredTo, 'occurredTo');
-  checkWindow(occurredFrom ?? currentContent(current).occurredFrom, occurredTo ?? currentContent(current).occurredTo, occurredTo ? 'occurredTo' : 'occurredFrom');
+  checkWindow(
+    occurredFrom ?? currentContent(current).occurredFrom,
+    occurredTo ?? currentContent(current).occurredTo,
+    occurredTo ? 'occurredTo' : 'occurredFrom',
+  );
   // Every tenant named is checked before anything is written.
   const addTenants = request.addTenants ? await checkTenantList(services, request.addTenants, 'addTenants') : undefined;
   if (request.tenantFacts) await checkTenantList(services, request.tenantFacts, 'tenantFacts');
   let added: BreachUpdate | undefined;
   const updated = await store.update(current.breachId, (doc) => {
-    if (doc.status === 'closed') throw new ConflictError('BREACH.CLOSED', `The breach was closed on ${doc.closed?.at ?? 'an earlier date'}; open a new one for new facts.`);
+    if (doc.status === 'closed')
+      throw new ConflictError('BREACH.CLOSED', `The breach was closed on ${doc.closed?.at ?? 'an earlier date'}; open a new one for new facts.`);
     if (meta.idempotency) {
       const earlier = doc.updates.find((u) => u.idempotency?.docId === meta.idempotency!.docId);
       if (earlier) {
@@ -232,12 +283,17 @@ export async function addUpdate(services: Services, principal: Principal, rawBre
     const errors: FieldError[] = [];
     (request.tenantFacts ?? []).forEach((f, index) => {
       const addedNow = addTenants?.tenantIds.includes(f.tenantId);
-      if (!selectorUnresolved && !affected.includes(f.tenantId) && !addedNow) errors.push({ path: `tenantFacts.${index}.tenantId`, message: 'this tenant is not affected by the breach; add it with addTenants' });
+      if (!selectorUnresolved && !affected.includes(f.tenantId) && !addedNow)
+        errors.push({ path: `tenantFacts.${index}.tenantId`, message: 'this tenant is not affected by the breach; add it with addTenants' });
     });
     (addTenants?.tenantIds ?? []).forEach((id, index) => {
       if (affected.includes(id)) errors.push({ path: `addTenants.${index}`, message: 'this tenant is already affected by the breach' });
     });
-    if (selectorUnresolved && addTenants) errors.push({ path: 'addTenants', message: 'the breach names its tenants by a selector not resolved yet; tenants can be added once the notices are sent' });
+    if (selectorUnresolved && addTenants)
+      errors.push({
+        path: 'addTenants',
+        message: 'the breach names its tenants by a selector not resolved yet; tenants can be added once the notices are sent',
+      });
     if (errors.length > 0) throw new ValidationError(errors);
     added = {
       seq,
@@ -250,7 +306,9 @@ export async function addUpdate(services: Services, principal: Principal, rawBre
         ...(occurredTo !== undefined ? { occurredTo } : {}),
       },
       ...(addTenants ? { addedTenants: addTenants.tenantIds } : {}),
-      ...(request.tenantFacts || addTenants?.facts.length ? { tenantFigures: [...new Set([...(request.tenantFacts ?? []), ...(addTenants?.facts ?? [])].map((f) => f.tenantId))] } : {}),
+      ...(request.tenantFacts || addTenants?.facts.length
+        ? { tenantFigures: [...new Set([...(request.tenantFacts ?? []), ...(addTenants?.facts ?? [])].map((f) => f.tenantId))] }
+        : {}),
       ...(meta.idempotency ? { idempotency: meta.idempotency } : {}),
     };
     const facts = [...(addTenants?.facts ?? []), ...(request.tenantFacts ?? [])].map((f) => ({ ...f, seq }));
@@ -278,27 +336,48 @@ export async function addUpdate(services: Services, principal: Principal, rawBre
  * notified one, or a draft found not to be notifiable (`notifiable: false` with the reasoning).
  * Nothing is deleted.
  */
-export async function closeBreach(services: Services, principal: Principal, rawBreachId: string, request: CloseBreachRequest, meta: Meta): Promise<BreachOutcome> {
+export async function closeBreach(
+  services: Services,
+  principal: Principal,
+  rawBreachId: string,
+  request: CloseBreachRequest,
+  meta: Meta,
+): Promise<BreachOutcome> {
   authorize(principal, 'breaches.manage');
   const store = await BreachStore.open(services);
   const current = await existing(store, rawBreachId);
-  if (!request.notifiable && !request.reasoning) throw new ValidationError([{ path: 'reasoning', message: 'say why the breach is not notifiable (Article 33(5))' }]);
+  if (!request.notifiable && !request.reasoning)
+    throw new ValidationError([{ path: 'reasoning', message: 'say why the breach is not notifiable (Article 33(5))' }]);
   const at = meta.now.toISOString();
   const updated = await store.update(current.breachId, (doc) => {
     if (doc.status === 'closed') {
-      if (doc.closed?.outcome !== request.outcome) throw new ConflictError('BREACH.CLOSED', `The breach was closed on ${doc.closed?.at ?? 'an earlier date'}.`);
+      if (doc.closed?.outcome !== request.outcome)
+        throw new ConflictError('BREACH.CLOSED', `The breach was closed on ${doc.closed?.at ?? 'an earlier date'}.`);
       return undefined;
     }
     if (doc.status === 'draft' && request.notifiable) {
-      throw new ConflictError('BREACH.NOT_NOTIFIED', 'Send the notices before closing the breach, or close the draft as not notifiable with {"notifiable": false, "reasoning": …}.');
+      throw new ConflictError(
+        'BREACH.NOT_NOTIFIED',
+        'Send the notices before closing the breach, or close the draft as not notifiable with {"notifiable": false, "reasoning": …}.',
+      );
     }
     if (doc.status !== 'draft' && !request.notifiable) {
-      throw new UnprocessableError('BREACH.ALREADY_NOTIFIED', `The notices of breach ${doc.breachId} were sent at ${doc.release?.at ?? 'an earlier time'}; it cannot be closed as not notifiable.`, [{ path: 'notifiable', message: 'must be true once the notices are sent' }]);
+      throw new UnprocessableError(
+        'BREACH.ALREADY_NOTIFIED',
+        `The notices of breach ${doc.breachId} were sent at ${doc.release?.at ?? 'an earlier time'}; it cannot be closed as not notifiable.`,
+        [{ path: 'notifiable', message: 'must be true once the notices are sent' }],
+      );
     }
     return {
       ...doc,
       status: BREACH_PHASES.advance(doc.status, 'closed'),
-      closed: { at, by: principal.sub, outcome: request.outcome, notifiable: request.notifiable, ...(request.reasoning ? { reasoning: request.reasoning } : {}) },
+      closed: {
+        at,
+        by: principal.sub,
+        outcome: request.outcome,
+        notifiable: request.notifiable,
+        ...(request.reasoning ? { reasoning: request.reasoning } : {}),
+      },
       trail: [...doc.trail, { at, actor: principal.sub, action: request.notifiable ? 'breach.closed' : 'breach.closed-not-notifiable' }],
     };
   });

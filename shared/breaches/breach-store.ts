@@ -79,7 +79,11 @@ export class BreachStore {
           throw translate(error);
         }
       },
-      { attempts: MAX_ATTEMPTS, lostRace: (error) => azureStatusOf(error) === 412, exhausted: () => new ConflictError('BREACH.BUSY', 'The breach record is being changed by others; retry shortly.') },
+      {
+        attempts: MAX_ATTEMPTS,
+        lostRace: (error) => azureStatusOf(error) === 412,
+        exhausted: () => new ConflictError('BREACH.BUSY', 'The breach record is being changed by others; retry shortly.'),
+      },
     );
   }
 

@@ -39,7 +39,9 @@ export const tenantFactsSchema = z.strictObject({
 export type TenantFactsRequest = z.infer<typeof tenantFactsSchema>;
 
 /** A tenant named by its id alone, or with its own figures. */
-const affectedTenantSchema = z.union([tenantIdSchema, tenantFactsSchema], { message: 'must be a tenant id or {"tenantId", "approxSubjects", "approxRecords", …}' });
+const affectedTenantSchema = z.union([tenantIdSchema, tenantFactsSchema], {
+  message: 'must be a tenant id or {"tenantId", "approxSubjects", "approxRecords", …}',
+});
 export type AffectedTenantRequest = z.infer<typeof affectedTenantSchema>;
 
 /** A list of tenants (ids, or ids with their own figures), or a selector resolved once, when the notices are sent. */
@@ -361,7 +363,11 @@ export function tenantFactsThrough(breach: Pick<BreachDoc, 'tenantFacts'>, tenan
  * tenant's own figures and categories. A tenant whose figures are not given yet reads "not yet
  * known", never the vendor-wide total (unless it is the only tenant affected).
  */
-export function tenantContentThrough(breach: Pick<BreachDoc, 'content' | 'updates' | 'tenantFacts' | 'affectedTenants' | 'addedTenants'>, tenantId: string, throughSeq: number): BreachContent {
+export function tenantContentThrough(
+  breach: Pick<BreachDoc, 'content' | 'updates' | 'tenantFacts' | 'affectedTenants' | 'addedTenants'>,
+  tenantId: string,
+  throughSeq: number,
+): BreachContent {
   const content = contentThrough(breach, throughSeq);
   const own = tenantFactsThrough(breach, tenantId, Math.max(throughSeq, joinedAt(breach, tenantId)));
   if (!own) return singleTenant(breach) ? content : { ...content, approxSubjects: null, approxRecords: null };

@@ -15,7 +15,8 @@ function notifyTargetOf(breach: BreachDoc): string {
 
 export function renderClockAlert(breach: BreachDoc, kind: ClockAlertKind): RenderedEmail {
   const alert = clockAlert(kind);
-  const afterHours = Math.round(((alertDueAt(kind, new Date(breach.awareAt), targetMsOf(breach)).getTime() - Date.parse(breach.awareAt)) / 3600_000) * 100) / 100;
+  const afterHours =
+    Math.round(((alertDueAt(kind, new Date(breach.awareAt), targetMsOf(breach)).getTime() - Date.parse(breach.awareAt)) / 3600_000) * 100) / 100;
   const hoursLeft = Math.round((72 - afterHours) * 100) / 100;
   const escalation = alert.audience === 'escalation';
   const target = kind === 'notify-target';
@@ -23,7 +24,11 @@ export function renderClockAlert(breach: BreachDoc, kind: ClockAlertKind): Rende
     subject: target
       ? `Target missed: breach ${breach.breachId} notices not sent ${afterHours} hours after awareness, ${hoursLeft} hours to the 72-hour deadline`
       : `${escalation ? 'ESCALATION' : 'Reminder'}: breach ${breach.breachId} notices not sent, ${hoursLeft} hours to the 72-hour deadline`,
-    title: escalation ? 'Breach notices are still unsent: escalation' : target ? 'Breach notices have missed our notification target' : 'Breach notices are not sent yet',
+    title: escalation
+      ? 'Breach notices are still unsent: escalation'
+      : target
+        ? 'Breach notices have missed our notification target'
+        : 'Breach notices are not sent yet',
     paragraphs: [
       `Breach ${breach.breachId} (${breach.content.summary}) was opened as a draft and its notices to the affected customers have not been sent. We became aware ${afterHours} hours ago; we must tell each customer without undue delay (Article 33(2)), our target is ${notifyTargetOf(breach)}, and our privacy notice promises the notices within 72 hours, by ${breach.notifyBy}.`,
       `Send them with POST /api/breaches/${breach.breachId}/notify (role ops.breach). After the target the notices must carry a reason for the delay: every hour spent here is taken from the customer's own 72 hours (Article 33(1)).`,
@@ -49,13 +54,26 @@ export async function sendClockAlert(services: Services, breachId: string, kind:
   if (breach.alerts.some((a) => a.kind === kind)) return 'sent';
   const alert = clockAlert(kind);
   const to = alert.audience === 'escalation' ? services.config.breach.escalationEmail : services.config.breach.opsEmail;
-  await services.email.send({ region: CONTROL_REGION, to: [{ email: to }], ...renderClockAlert(breach, kind), idempotencyKey: `breach:${breachId}:clock:${kind}` });
+  await services.email.send({
+    region: CONTROL_REGION,
+    to: [{ email: to }],
+    ...renderClockAlert(breach, kind),
+    idempotencyKey: `breach:${breachId}:clock:${kind}`,
+  });
   await store.update(breachId, (doc) =>
     doc.alerts.some((a) => a.kind === kind)
       ? undefined
       : {
           ...doc,
-          alerts: [...doc.alerts, { kind, audience: alert.audience, dueAt: alertDueAt(kind, new Date(doc.awareAt), targetMsOf(doc)).toISOString(), sentAt: now.toISOString() }],
+          alerts: [
+            ...doc.alerts,
+            {
+              kind,
+              audience: alert.audience,
+              dueAt: alertDueAt(kind, new Date(doc.awareAt), targetMsOf(doc)).toISOString(),
+              sentAt: now.toISOString(),
+            },
+          ],
           trail: [...doc.trail, { at: now.toISOString(), actor: 'system:breach-notification', action: `clock.${kind}` }],
         },
   );

@@ -18,7 +18,12 @@ export const CLOCK_ALERTS = [
   { kind: 'escalation-70h', afterHours: 70, audience: 'escalation' },
 ] as const;
 
-export const clockAlertKindSchema = z.enum(['notify-target', 'reminder-48h', 'reminder-66h', 'escalation-70h'] satisfies (typeof CLOCK_ALERTS)[number]['kind'][]);
+export const clockAlertKindSchema = z.enum([
+  'notify-target',
+  'reminder-48h',
+  'reminder-66h',
+  'escalation-70h',
+] satisfies (typeof CLOCK_ALERTS)[number]['kind'][]);
 export type ClockAlertKind = (typeof CLOCK_ALERTS)[number]['kind'];
 export type ClockAudience = (typeof CLOCK_ALERTS)[number]['audience'];
 

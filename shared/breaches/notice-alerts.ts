@@ -23,7 +23,7 @@ function render(breach: BreachDoc, alert: Omit<NoticeAlertRecord, 'at'>) {
     title: alert.cause === 'unacknowledged' ? 'A breach notice is still unacknowledged' : 'A breach notice was refused',
     paragraphs: [
       `Notice ${alert.noticeId} of breach ${breach.breachId} (${breach.content.summary}) to tenant ${alert.tenantId} ${what}.`,
-      'Reach the customer another way (account manager, support contact) and ask its admins to check their nominated security and privacy contacts (PATCH /api/tenants/{tenantId}). The delivery record is in the tenant\'s breach notices.',
+      "Reach the customer another way (account manager, support contact) and ask its admins to check their nominated security and privacy contacts (PATCH /api/tenants/{tenantId}). The delivery record is in the tenant's breach notices.",
     ],
     facts: [
       { label: 'Breach', value: breach.breachId },
@@ -34,7 +34,13 @@ function render(breach: BreachDoc, alert: Omit<NoticeAlertRecord, 'at'>) {
 }
 
 /** Records the alert on the breach and sends it once. */
-export async function sendNoticeAlert(services: Services, store: BreachStore, breach: BreachDoc, alert: Omit<NoticeAlertRecord, 'at'>, now: Date): Promise<void> {
+export async function sendNoticeAlert(
+  services: Services,
+  store: BreachStore,
+  breach: BreachDoc,
+  alert: Omit<NoticeAlertRecord, 'at'>,
+  now: Date,
+): Promise<void> {
   await services.email.send({
     region: CONTROL_REGION,
     to: [{ email: services.config.breach.opsEmail }],
@@ -42,7 +48,9 @@ export async function sendNoticeAlert(services: Services, store: BreachStore, br
     idempotencyKey: `breach:${breach.breachId}:${alert.tenantId}:${alert.noticeId}:alert-${alert.cause}${alert.cause === 'refused' ? `-${alert.attempt ?? 0}` : ''}`,
   });
   await store.update(breach.breachId, (doc) => {
-    const recorded = (doc.noticeAlerts ?? []).some((a) => a.tenantId === alert.tenantId && a.noticeId === alert.noticeId && a.cause === alert.cause && a.attempt === alert.attempt);
+    const recorded = (doc.noticeAlerts ?? []).some(
+      (a) => a.tenantId === alert.tenantId && a.noticeId === alert.noticeId && a.cause === alert.cause && a.attempt === alert.attempt,
+    );
     if (recorded) return undefined;
     return {
       ...doc,

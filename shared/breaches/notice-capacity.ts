@@ -84,7 +84,12 @@ async function recipientCount(services: Services, tenantId: string): Promise<num
  * escalates at once when the last notice would be late. Safe to run again: a recorded decision is
  * returned as is, and the escalation email is sent at most once (its idempotency key names the breach).
  */
-export async function escalateIfNoticesLate(services: Services, breachId: string, tenantIds: readonly string[], now: Date): Promise<NoticeCapacity | undefined> {
+export async function escalateIfNoticesLate(
+  services: Services,
+  breachId: string,
+  tenantIds: readonly string[],
+  now: Date,
+): Promise<NoticeCapacity | undefined> {
   const store = await BreachStore.open(services);
   const breach = await store.read(breachId);
   if (!breach) throw new Error(`no breach ${breachId}`);
@@ -95,7 +100,13 @@ export async function escalateIfNoticesLate(services: Services, breachId: string
     const counts = await Promise.all(tenantIds.slice(i, i + 10).map((id) => recipientCount(services, id)));
     messages += counts.reduce((a, b) => a + b, 0);
   }
-  const capacity = noticeCapacity({ tenants: tenantIds.length, messages, quota: services.config.email.quota, start: now, notifyBy: new Date(breach.notifyBy) });
+  const capacity = noticeCapacity({
+    tenants: tenantIds.length,
+    messages,
+    quota: services.config.email.quota,
+    start: now,
+    notifyBy: new Date(breach.notifyBy),
+  });
   let escalation = '';
   // Escalated while there is time left to act; notices released after notifyBy carry a delay reason
   // instead, and the 72-hour clock has escalated already.
@@ -117,7 +128,9 @@ export async function escalateIfNoticesLate(services: Services, breachId: string
   }
   const detail = `${capacity.messages} email(s) to ${capacity.tenants} tenant(s) at ${rate(capacity.quota)}: last at ${capacity.lastNoticeAt}${escalation}`;
   await store.update(breachId, (doc) =>
-    doc.trail.some((t) => t.action === CAPACITY_TRAIL_ACTION) ? undefined : { ...doc, trail: [...doc.trail, { at: now.toISOString(), actor: 'system:breach-notification', action: CAPACITY_TRAIL_ACTION, detail }] },
+    doc.trail.some((t) => t.action === CAPACITY_TRAIL_ACTION)
+      ? undefined
+      : { ...doc, trail: [...doc.trail, { at: now.toISOString(), actor: 'system:breach-notification', action: CAPACITY_TRAIL_ACTION, detail }] },
   );
   return capacity;
 }

@@ -40,7 +40,11 @@ export type DeliveryOutcome = 'sent' | 'acknowledged' | 'skipped';
  * Sends attempt `attempt` of the notice (0 the notice, 1..3 re-sends). A re-send is skipped once the
  * notice is acknowledged; an attempt already recorded is not sent again.
  */
-export async function deliverNotice(services: Services, input: NoticeRef & { attempt: number }, meta: { now: Date; requestId: string }): Promise<DeliveryOutcome> {
+export async function deliverNotice(
+  services: Services,
+  input: NoticeRef & { attempt: number },
+  meta: { now: Date; requestId: string },
+): Promise<DeliveryOutcome> {
   const { region } = tenantRef(input.tenantId);
   const store = await BreachStore.open(services);
   const breach = await store.read(input.breachId);
@@ -87,11 +91,23 @@ export async function deliverNotice(services: Services, input: NoticeRef & { att
       refused,
       recipients: await tx.cipher.seal({ kind: 'tenant' }, recipients, recipientsAad(notice.noticeId, input.attempt)),
     };
-    tx.raw({ kind: 'replace', doc: { ...current, deliveries: [...current.deliveries, delivery], version: current.version + 1 }, ifMatch: current._etag!, conflict: 'retry' });
+    tx.raw({
+      kind: 'replace',
+      doc: { ...current, deliveries: [...current.deliveries, delivery], version: current.version + 1 },
+      ifMatch: current._etag!,
+      conflict: 'retry',
+    });
     tx.audit({ action: input.attempt === 0 ? 'breach.notice.sent' : 'breach.notice.resent', target: { type: 'breachNotice', id: notice.noticeId } });
   });
   // A refused address is not retried; ops hear of it once per send, so the customer can be reached another way.
-  if (refused > 0) await sendNoticeAlert(services, store, breach, { tenantId: input.tenantId, noticeId: notice.noticeId, cause: 'refused', attempt: input.attempt, refused }, meta.now);
+  if (refused > 0)
+    await sendNoticeAlert(
+      services,
+      store,
+      breach,
+      { tenantId: input.tenantId, noticeId: notice.noticeId, cause: 'refused', attempt: input.attempt, refused },
+      meta.now,
+    );
   // The register's copy: times and counts only.
   const recorded = await partition.read<BreachNoticeDoc>(breachNoticeDocId(notice.noticeId));
   if (recorded) await store.recordNoticeStatus(input.breachId, input.tenantId, noticeStatus(recorded), recorded.version);
@@ -143,7 +159,10 @@ async function recordSkipped(store: BreachStore, input: NoticeRef, reason: strin
       : {
           ...doc,
           skipped: [...doc.skipped, { tenantId: input.tenantId, seq: input.seq, reason, at: now.toISOString() }],
-          trail: [...doc.trail, { at: now.toISOString(), actor: BREACH_WORKFLOW_ACTOR.sub, action: 'notice.skipped', detail: `${input.tenantId} notice ${input.seq}` }],
+          trail: [
+            ...doc.trail,
+            { at: now.toISOString(), actor: BREACH_WORKFLOW_ACTOR.sub, action: 'notice.skipped', detail: `${input.tenantId} notice ${input.seq}` },
+          ],
         },
   );
 }

@@ -10,7 +10,20 @@ import type { EncryptedValue } from '../crypto/field-cipher.js';
 import { renderEmail, type EmailFact, type RenderedEmail } from '../email/render.js';
 import type { StoredDoc } from '../store/tenant-partition.js';
 import type { NominatedRecipient } from '../tenants/contacts.js';
-import { CONTENT_FIELDS, contactPointViewSchema, INCIDENT_STATUSES, noticeId, singleTenant, targetMsOf, tenantContentThrough, type BreachContent, type BreachDoc, type BreachUpdate, type ChangeableField, type ContactPoint } from './breach.js';
+import {
+  CONTENT_FIELDS,
+  contactPointViewSchema,
+  INCIDENT_STATUSES,
+  noticeId,
+  singleTenant,
+  targetMsOf,
+  tenantContentThrough,
+  type BreachContent,
+  type BreachDoc,
+  type BreachUpdate,
+  type ChangeableField,
+  type ContactPoint,
+} from './breach.js';
 
 /** Unacknowledged notices are re-sent 24 hours after the previous send, at most three times. */
 export const RESEND_AFTER_MS = 24 * 3600_000;
@@ -101,7 +114,9 @@ function changedFor(breach: BreachDoc, update: BreachUpdate, tenantId: string): 
   const breachWide = singleTenant(breach) ? changed : changed.filter((f) => f !== 'approxSubjects' && f !== 'approxRecords');
   if (!own) return breachWide;
   const given = breach.tenantFacts?.filter((t) => t.tenantId === tenantId && t.seq === update.seq) ?? [];
-  const ownFields = FIGURES.filter((f) => f === 'approxSubjects' || f === 'approxRecords' || given.some((t) => t[f as 'categoriesOfData' | 'categoriesOfSubjects'] !== undefined));
+  const ownFields = FIGURES.filter(
+    (f) => f === 'approxSubjects' || f === 'approxRecords' || given.some((t) => t[f as 'categoriesOfData' | 'categoriesOfSubjects'] !== undefined),
+  );
   return [...new Set([...breachWide, ...ownFields])];
 }
 
@@ -163,7 +178,9 @@ export function renderNotice(snapshot: NoticeSnapshot, attempt: number, firstSen
 
   const paragraphs: string[] = [];
   if (attempt > 0) {
-    paragraphs.push(`We sent this notice at ${firstSentAt ? when(firstSentAt) : 'an earlier time'} and it has not been acknowledged yet. It is repeated below unchanged.`);
+    paragraphs.push(
+      `We sent this notice at ${firstSentAt ? when(firstSentAt) : 'an earlier time'} and it has not been acknowledged yet. It is repeated below unchanged.`,
+    );
   }
   if (snapshot.kind === 'initial') {
     paragraphs.push(
@@ -175,12 +192,19 @@ export function renderNotice(snapshot: NoticeSnapshot, attempt: number, firstSen
       `This update adds information (Article 33(4)) to notice ${snapshot.references} about personal data breach ${snapshot.breachId}, affecting ${tenant}.`,
       `New information (${when(snapshot.update!.addedAt)}): ${snapshot.update!.information}`,
     );
-    if (snapshot.update!.changed.length > 0) paragraphs.push(`Changed since the previous notice: ${snapshot.update!.changed.map((f) => LABELS[f]).join(', ')}. The facts below are as they now stand.`);
+    if (snapshot.update!.changed.length > 0)
+      paragraphs.push(
+        `Changed since the previous notice: ${snapshot.update!.changed.map((f) => LABELS[f]).join(', ')}. The facts below are as they now stand.`,
+      );
   }
   if (snapshot.late) {
-    paragraphs.push(`Our notices were sent after our 72-hour commitment (${when(snapshot.notifyBy)}). Reason for the delay: ${snapshot.delayReason ?? 'not given'}`);
+    paragraphs.push(
+      `Our notices were sent after our 72-hour commitment (${when(snapshot.notifyBy)}). Reason for the delay: ${snapshot.delayReason ?? 'not given'}`,
+    );
   } else if (snapshot.afterTarget) {
-    paragraphs.push(`We aim to notify you within ${snapshot.afterTarget.hours} hours of becoming aware; this notice follows later. Reason for the delay: ${snapshot.delayReason ?? 'not given'}`);
+    paragraphs.push(
+      `We aim to notify you within ${snapshot.afterTarget.hours} hours of becoming aware; this notice follows later. Reason for the delay: ${snapshot.delayReason ?? 'not given'}`,
+    );
   }
   paragraphs.push(
     `Please acknowledge receipt with ${acknowledgePath(snapshot)} (Acknowledge in the admin portal). Until it is acknowledged, this notice is re-sent every 24 hours, at most ${MAX_RESENDS} times.`,
@@ -194,7 +218,14 @@ export function renderNotice(snapshot: NoticeSnapshot, attempt: number, firstSen
     { label: 'Our notification deadline (72 hours)', value: when(snapshot.notifyBy) },
     { label: LABELS.nature, value: c.nature },
     ...(c.status ? [{ label: LABELS.status, value: c.status }] : []),
-    ...(c.occurredFrom !== undefined ? [{ label: 'When it happened', value: `${c.occurredFrom ? when(c.occurredFrom) : 'start not yet known'} to ${c.occurredTo ? when(c.occurredTo) : c.status === 'ongoing' ? 'now (ongoing)' : 'end not yet known'}` }] : []),
+    ...(c.occurredFrom !== undefined
+      ? [
+          {
+            label: 'When it happened',
+            value: `${c.occurredFrom ? when(c.occurredFrom) : 'start not yet known'} to ${c.occurredTo ? when(c.occurredTo) : c.status === 'ongoing' ? 'now (ongoing)' : 'end not yet known'}`,
+          },
+        ]
+      : []),
     { label: LABELS.categoriesOfData, value: list(c.categoriesOfData) },
     { label: LABELS.categoriesOfSubjects, value: list(c.categoriesOfSubjects) },
     { label: LABELS.approxSubjects, value: approx(c.approxSubjects) },
@@ -202,7 +233,12 @@ export function renderNotice(snapshot: NoticeSnapshot, attempt: number, firstSen
     { label: LABELS.likelyConsequences, value: c.likelyConsequences },
     { label: LABELS.measures, value: c.measures },
     ...(snapshot.furtherInformation.length > 0
-      ? [{ label: 'Information given in phases', value: snapshot.furtherInformation.map((u) => `Update ${u.seq} (${when(u.addedAt)}): ${u.information}`).join('\n') }]
+      ? [
+          {
+            label: 'Information given in phases',
+            value: snapshot.furtherInformation.map((u) => `Update ${u.seq} (${when(u.addedAt)}): ${u.information}`).join('\n'),
+          },
+        ]
       : []),
     {
       label: 'Contact point',
@@ -210,7 +246,12 @@ export function renderNotice(snapshot: NoticeSnapshot, attempt: number, firstSen
     },
     ...(snapshot.late || snapshot.afterTarget ? [{ label: 'Reason for the delay', value: snapshot.delayReason ?? 'not given' }] : []),
   ];
-  return renderEmail({ subject, title: snapshot.kind === 'initial' ? 'Personal data breach notice' : `Personal data breach notice: update ${snapshot.seq}`, paragraphs, facts });
+  return renderEmail({
+    subject,
+    title: snapshot.kind === 'initial' ? 'Personal data breach notice' : `Personal data breach notice: update ${snapshot.seq}`,
+    paragraphs,
+    facts,
+  });
 }
 
 const noticeKindSchema = z.enum(['initial', 'update']);

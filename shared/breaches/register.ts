@@ -51,14 +51,28 @@ export const breachUpdateViewSchema = z
   .meta({ id: 'BreachUpdate' });
 export type BreachUpdateView = z.infer<typeof breachUpdateViewSchema>;
 
-const tenantFiguresSchema = z.object({ approxSubjects: z.int().nullable(), approxRecords: z.int().nullable(), categoriesOfData: z.array(z.string()).optional(), categoriesOfSubjects: z.array(z.string()).optional() });
-const noticeAlertViewSchema = z.object({ noticeId: z.string(), cause: z.enum(['unacknowledged', 'refused']), attempt: z.int().optional(), refused: z.int().optional(), at: z.iso.datetime() });
+const tenantFiguresSchema = z.object({
+  approxSubjects: z.int().nullable(),
+  approxRecords: z.int().nullable(),
+  categoriesOfData: z.array(z.string()).optional(),
+  categoriesOfSubjects: z.array(z.string()).optional(),
+});
+const noticeAlertViewSchema = z.object({
+  noticeId: z.string(),
+  cause: z.enum(['unacknowledged', 'refused']),
+  attempt: z.int().optional(),
+  refused: z.int().optional(),
+  at: z.iso.datetime(),
+});
 const tenantNoticesEntrySchema = z.object({
   tenantId: z.string(),
   region: z.enum(REGIONS).nullable(),
   addedBy: z.int().meta({ description: 'The update that added the tenant (0: affected from the start)' }),
   facts: tenantFiguresSchema.nullable().meta({ description: "The tenant's own figures as they stand (null while none were given)" }),
-  awarenessToNoticeMinutes: z.number().nullable().meta({ description: "Minutes from awareness to the first send of the tenant's initial notice (null until sent)" }),
+  awarenessToNoticeMinutes: z
+    .number()
+    .nullable()
+    .meta({ description: "Minutes from awareness to the first send of the tenant's initial notice (null until sent)" }),
   notices: z.array(noticeStatusSchema),
   alerts: z.array(noticeAlertViewSchema).meta({ description: 'Ops were alerted that a notice may not have reached anyone' }),
   skipped: z.string().optional(),
@@ -76,7 +90,15 @@ export const breachEntrySchema = z
     awareAtGiven: z.string(),
     notifyBy: z.iso.datetime(),
     notifyTarget: z.iso.datetime().meta({ description: 'The internal target: after it, notices need a reason for the delay' }),
-    notification: z.object({ releasedAt: z.iso.datetime(), releasedBy: z.string(), late: z.boolean(), afterTarget: z.boolean(), delayReason: z.string().nullable() }).nullable(),
+    notification: z
+      .object({
+        releasedAt: z.iso.datetime(),
+        releasedBy: z.string(),
+        late: z.boolean(),
+        afterTarget: z.boolean(),
+        delayReason: z.string().nullable(),
+      })
+      .nullable(),
     facts: z.object({
       summary: z.string(),
       nature: z.string(),
@@ -84,7 +106,9 @@ export const breachEntrySchema = z
       categoriesOfSubjects: z.array(z.string()),
       approxSubjects: z.int().nullable(),
       approxRecords: z.int().nullable(),
-      tenantTotals: z.object({ approxSubjects: z.int(), approxRecords: z.int(), tenantsWithFigures: z.int() }).meta({ description: "The sum of the tenants' own figures given so far" }),
+      tenantTotals: z
+        .object({ approxSubjects: z.int(), approxRecords: z.int(), tenantsWithFigures: z.int() })
+        .meta({ description: "The sum of the tenants' own figures given so far" }),
       occurredFrom: z.iso.datetime().nullable(),
       occurredTo: z.iso.datetime().nullable(),
       status: z.enum(INCIDENT_STATUSES).nullable().meta({ description: 'The incident: ongoing, contained or resolved' }),
@@ -98,10 +122,15 @@ export const breachEntrySchema = z
       resolvedAt: z.iso.datetime().nullable(),
       count: z.int().nullable(),
     }),
-    clock: z.array(z.object({ kind: clockAlertKindSchema, audience: z.enum(['ops', 'escalation']), dueAt: z.iso.datetime(), sentAt: z.iso.datetime() })),
+    clock: z.array(
+      z.object({ kind: clockAlertKindSchema, audience: z.enum(['ops', 'escalation']), dueAt: z.iso.datetime(), sentAt: z.iso.datetime() }),
+    ),
     tenants: z.array(tenantNoticesEntrySchema),
     trail: z.array(z.object({ at: z.iso.datetime(), actor: z.string(), action: z.string(), detail: z.string().optional() })),
-    closed: z.object({ at: z.iso.datetime(), by: z.string(), outcome: z.string(), notifiable: z.boolean(), reasoning: z.string().nullable() }).nullable().meta({ description: 'When and why ops concluded the breach; null while it is open' }),
+    closed: z
+      .object({ at: z.iso.datetime(), by: z.string(), outcome: z.string(), notifiable: z.boolean(), reasoning: z.string().nullable() })
+      .nullable()
+      .meta({ description: 'When and why ops concluded the breach; null while it is open' }),
   })
   .meta({ id: 'Breach', description: 'A breach as the register (Art 33(5)) records it' });
 export type BreachEntry = z.infer<typeof breachEntrySchema>;
@@ -129,7 +158,16 @@ function tenantNotices(doc: BreachDoc, tenantId: string, recorded: Map<string, N
   const skipped = doc.skipped.find((s) => s.tenantId === tenantId);
   const notices = noticeSeqs(doc).map(
     (seq): NoticeStatus =>
-      recorded.get(`${tenantId}:${seq}`) ?? { noticeId: noticeId(doc.breachId, seq), seq, kind: seq === 0 ? 'initial' : 'update', firstSentAt: null, lastSentAt: null, resends: 0, recipients: 0, acknowledgedAt: null },
+      recorded.get(`${tenantId}:${seq}`) ?? {
+        noticeId: noticeId(doc.breachId, seq),
+        seq,
+        kind: seq === 0 ? 'initial' : 'update',
+        firstSentAt: null,
+        lastSentAt: null,
+        resends: 0,
+        recipients: 0,
+        acknowledgedAt: null,
+      },
   );
   const initialSentAt = notices.find((n) => n.seq === 0)?.firstSentAt ?? null;
   return {
@@ -154,7 +192,15 @@ export async function breachEntry(store: BreachStore, doc: BreachDoc): Promise<B
   const withFigures = tenants.filter((t) => t.facts !== null);
   return {
     breachId: doc.breachId,
-    closed: doc.closed ? { at: doc.closed.at, by: doc.closed.by, outcome: doc.closed.outcome, notifiable: doc.closed.notifiable ?? true, reasoning: doc.closed.reasoning ?? null } : null,
+    closed: doc.closed
+      ? {
+          at: doc.closed.at,
+          by: doc.closed.by,
+          outcome: doc.closed.outcome,
+          notifiable: doc.closed.notifiable ?? true,
+          reasoning: doc.closed.reasoning ?? null,
+        }
+      : null,
     status: doc.status,
     phase,
     openedAt: doc.openedAt,
@@ -164,7 +210,13 @@ export async function breachEntry(store: BreachStore, doc: BreachDoc): Promise<B
     notifyBy: doc.notifyBy,
     notifyTarget: targetAt(doc),
     notification: doc.release
-      ? { releasedAt: doc.release.at, releasedBy: doc.release.by, late: doc.release.late, afterTarget: doc.release.afterTarget ?? doc.release.late, delayReason: doc.release.delayReason ?? null }
+      ? {
+          releasedAt: doc.release.at,
+          releasedBy: doc.release.by,
+          late: doc.release.late,
+          afterTarget: doc.release.afterTarget ?? doc.release.late,
+          delayReason: doc.release.delayReason ?? null,
+        }
       : null,
     facts: {
       summary: content.summary,
@@ -186,7 +238,11 @@ export async function breachEntry(store: BreachStore, doc: BreachDoc): Promise<B
     remedialAction: { measures: content.measures },
     contactPoint: doc.contactPoint,
     updates: updateViews(doc),
-    affectedTenants: { requested: affectedTenantsView(doc.affectedTenants), resolvedAt: doc.resolved?.at ?? null, count: doc.resolved ? doc.resolved.tenantIds.length : null },
+    affectedTenants: {
+      requested: affectedTenantsView(doc.affectedTenants),
+      resolvedAt: doc.resolved?.at ?? null,
+      count: doc.resolved ? doc.resolved.tenantIds.length : null,
+    },
     clock: doc.alerts,
     tenants,
     trail: doc.trail,
@@ -269,7 +325,19 @@ export function registerRows(entries: BreachEntry[]): CsvCell[][] {
       const tenant = [t.tenantId, t.region, t.facts?.approxSubjects ?? null, t.facts?.approxRecords ?? null, t.awarenessToNoticeMinutes];
       const alerted = (id: string): string | null => t.alerts.filter((a) => a.noticeId === id).map((a) => `${a.cause} ${a.at}`).join('; ') || null;
       if (t.notices.length === 0) tenantRows.push([...tenant, null, null, null, null, null, null, null, t.skipped ?? null, null]);
-      for (const n of t.notices) tenantRows.push([...tenant, n.noticeId, n.kind, n.firstSentAt, n.lastSentAt, n.resends, n.recipients, n.acknowledgedAt, t.skipped ?? null, alerted(n.noticeId)]);
+      for (const n of t.notices)
+        tenantRows.push([
+          ...tenant,
+          n.noticeId,
+          n.kind,
+          n.firstSentAt,
+          n.lastSentAt,
+          n.resends,
+          n.recipients,
+          n.acknowledgedAt,
+          t.skipped ?? null,
+          alerted(n.noticeId),
+        ]);
     }
     if (tenantRows.length === 0) tenantRows.push(Array.from({ length: 14 }, () => null));
     for (const tenantRow of tenantRows) rows.push([...breach, ...tenantRow].map(csvCell));

@@ -36,7 +36,14 @@ async function breach(services: Services, breachId: string): Promise<BreachDoc> 
 
 export async function loadBreachPlan(services: Services, breachId: string): Promise<BreachPlan> {
   const doc = await breach(services, breachId);
-  return { awareAt: doc.awareAt, openedAt: doc.openedAt, notifyBy: doc.notifyBy, released: doc.release !== undefined, notifyTargetMs: targetMsOf(doc), closed: doc.release === undefined && doc.closed !== undefined };
+  return {
+    awareAt: doc.awareAt,
+    openedAt: doc.openedAt,
+    notifyBy: doc.notifyBy,
+    released: doc.release !== undefined,
+    notifyTargetMs: targetMsOf(doc),
+    closed: doc.release === undefined && doc.closed !== undefined,
+  };
 }
 
 /** The notices due after `after` (the initial one, then one per update), and the next update to wait for. */

@@ -85,7 +85,17 @@ export class Keyring {
     } catch (error) {
       throw vaultBusyOrDown(error);
     }
-    return { doc: { id: TENANT_KEY_DOC_ID, tenantId: partition.tenantId, type: 'tenantKey', kekId, wrapped: wrapped.toString('base64'), createdAt: now.toISOString() }, dataKey };
+    return {
+      doc: {
+        id: TENANT_KEY_DOC_ID,
+        tenantId: partition.tenantId,
+        type: 'tenantKey',
+        kekId,
+        wrapped: wrapped.toString('base64'),
+        createdAt: now.toISOString(),
+      },
+      dataKey,
+    };
   }
 
   /** Remembers a tenant data key whose document has been committed (never before). */
@@ -126,7 +136,14 @@ export class Keyring {
   async newSubjectKey(partition: TenantPartition, subjectId: string, now: Date): Promise<{ key: Buffer; op: BatchOp }> {
     const key = randomBytes(32);
     const wrapped = wrapLocal(await this.#tenantDataKey(partition), key, `${partition.tenantId}|${subjectId}`);
-    const doc: SubjectKeyDoc = { id: subjectKeyDocId(subjectId), tenantId: partition.tenantId, type: 'subjectKey', subjectId, wrapped, createdAt: now.toISOString() };
+    const doc: SubjectKeyDoc = {
+      id: subjectKeyDocId(subjectId),
+      tenantId: partition.tenantId,
+      type: 'subjectKey',
+      subjectId,
+      wrapped,
+      createdAt: now.toISOString(),
+    };
     return { key, op: { kind: 'create', doc } };
   }
 

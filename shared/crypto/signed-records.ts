@@ -81,7 +81,10 @@ export async function certificateJwks(vaults: Record<Region, RegionalKeyVault>, 
     }
     const archive = await stores.container(region, CONTAINERS.certificates);
     const { resources } = await archive.items
-      .query<ArchivedKeyDoc>({ query: "SELECT * FROM c WHERE c.tenantId = @p AND c.type = 'signingPublicKey'", parameters: [{ name: '@p', value: ARCHIVE_PARTITION }] }, { partitionKey: ARCHIVE_PARTITION })
+      .query<ArchivedKeyDoc>(
+        { query: "SELECT * FROM c WHERE c.tenantId = @p AND c.type = 'signingPublicKey'", parameters: [{ name: '@p', value: ARCHIVE_PARTITION }] },
+        { partitionKey: ARCHIVE_PARTITION },
+      )
       .fetchAll();
     for (const doc of resources) if (!keys.has(doc.jwk.kid)) keys.set(doc.jwk.kid, doc.jwk);
   }

@@ -84,10 +84,19 @@ export async function createDsar(
   meta: RequestMeta & { idempotency?: IdempotencyOptions },
 ): Promise<DsarResult> {
   const receivedBy: ReceivedBy = can(principal, 'dsars.manage', rawTenantId) ? 'controller' : 'vendor';
-  const open = await openTenant(services, principal, rawTenantId, receivedBy === 'controller' ? 'dsars.manage' : 'dsars.recordReceivedByVendor', 'obligation', meta);
+  const open = await openTenant(
+    services,
+    principal,
+    rawTenantId,
+    receivedBy === 'controller' ? 'dsars.manage' : 'dsars.recordReceivedByVendor',
+    'obligation',
+    meta,
+  );
   // Vendor staff record what the person wrote to us; they learn nothing about the tenant's people.
   if (receivedBy === 'vendor' && request.subject.userId !== undefined) {
-    throw new ValidationError([{ path: 'subject.userId', message: "vendor staff name the person by the email address they wrote from; user ids are the controller's" }]);
+    throw new ValidationError([
+      { path: 'subject.userId', message: "vendor staff name the person by the email address they wrote from; user ids are the controller's" },
+    ]);
   }
   const receivedAt = requirePlausibleInstant(parseInstant(request.receivedAt), meta.now, 'receivedAt');
   const clock = { receivedAt: receivedAt.toISOString(), jurisdiction: request.jurisdiction, clarificationPauses: [], extended: false };
@@ -108,7 +117,13 @@ export async function createDsar(
         const openDuplicate = existing && isOpen(existing.status) ? existing : undefined;
         // The controller's own duplicate is linked to the open request; a vendor-received one is
         // recorded on its own, pointing at it, so the vendor neither sees nor changes that request.
-        if (openDuplicate && receivedBy === 'controller') return linkDuplicate(tx, openDuplicate, { at, by: open.actor.sub, receivedBy, receivedAt: clock.receivedAt }, viewClock(services, meta.now));
+        if (openDuplicate && receivedBy === 'controller')
+          return linkDuplicate(
+            tx,
+            openDuplicate,
+            { at, by: open.actor.sub, receivedBy, receivedAt: clock.receivedAt },
+            viewClock(services, meta.now),
+          );
 
         const dsarId = `d-${randomBytes(10).toString('hex')}`;
         const owner = await keyOwnerFor(tx.partition, subject.userId);
@@ -151,7 +166,11 @@ export async function createDsar(
         tx.audit({
           action: 'dsar.received',
           target: { type: 'dsar', id: dsarId },
-          details: await tx.cipher.seal(owner, { requestType: request.type, receivedBy, receivedAt: clock.receivedAt, jurisdiction: clock.jurisdiction }, auditDetailsAad('dsar.received', dsarId, at)),
+          details: await tx.cipher.seal(
+            owner,
+            { requestType: request.type, receivedBy, receivedAt: clock.receivedAt, jurisdiction: clock.jurisdiction },
+            auditDetailsAad('dsar.received', dsarId, at),
+          ),
         });
         return result(await dsarView(doc, tx.cipher, viewClock(services, meta.now)), doc, true);
       },
@@ -162,7 +181,14 @@ export async function createDsar(
 }
 
 export function vendorReceipt(result: DsarResult): VendorReceipt {
-  return { dsarId: result.view.dsarId, type: result.view.type, receivedBy: 'vendor', receivedAt: result.view.receivedAt, jurisdiction: result.view.jurisdiction, forwarding: 'to the controller' };
+  return {
+    dsarId: result.view.dsarId,
+    type: result.view.type,
+    receivedBy: 'vendor',
+    receivedAt: result.view.receivedAt,
+    jurisdiction: result.view.jurisdiction,
+    forwarding: 'to the controller',
+  };
 }
 
 async function linkDuplicate(tx: TenantWork, existing: DsarDoc, submission: DsarDoc['duplicates'][number], clock: ViewClock): Promise<DsarResult> {
@@ -179,7 +205,11 @@ async function linkDuplicate(tx: TenantWork, existing: DsarDoc, submission: Dsar
   tx.audit({
     action: 'dsar.duplicate-linked',
     target: { type: 'dsar', id: existing.dsarId },
-    details: await tx.cipher.seal(owner, { receivedBy: submission.receivedBy, receivedAt: submission.receivedAt }, auditDetailsAad('dsar.duplicate-linked', existing.dsarId, submission.at)),
+    details: await tx.cipher.seal(
+      owner,
+      { receivedBy: submission.receivedBy, receivedAt: submission.receivedAt },
+      auditDetailsAad('dsar.duplicate-linked', existing.dsarId, submission.at),
+    ),
   });
   return result({ ...(await dsarView(next, tx.cipher, clock)), duplicateLinked: true }, next, false);
 }
@@ -193,13 +223,18 @@ async function resolveSubject(tx: TenantWork, subject: CreateDsarRequest['subjec
   let userId = subject.userId;
   if (userId !== undefined) {
     const user = await tx.partition.read<UserDoc>(userDocId(userId));
-    if (!user) throw new UnprocessableError('DSAR.UNKNOWN_SUBJECT', 'No user of this tenant has that id.', [{ path: 'subject.userId', message: `there is no user ${userId} in this tenant` }]);
+    if (!user)
+      throw new UnprocessableError('DSAR.UNKNOWN_SUBJECT', 'No user of this tenant has that id.', [
+        { path: 'subject.userId', message: `there is no user ${userId} in this tenant` },
+      ]);
   }
   if (subject.email === undefined) return { userId: userId!, key: `user:${userId}` };
   const emailIndex = await tx.cipher.blindIndex('email', normaliseEmail(subject.email));
   const owner = await tx.partition.read<UserEmailClaimDoc>(emailClaimDocId(emailIndex));
   if (userId !== undefined && owner && owner.userId !== userId) {
-    throw new UnprocessableError('DSAR.SUBJECT_MISMATCH', 'The email and the user id name different people.', [{ path: 'subject.email', message: 'belongs to a different user of this tenant' }]);
+    throw new UnprocessableError('DSAR.SUBJECT_MISMATCH', 'The email and the user id name different people.', [
+      { path: 'subject.email', message: 'belongs to a different user of this tenant' },
+    ]);
   }
   userId ??= owner?.userId;
   return userId ? { userId, key: `user:${userId}` } : { key: `email:${emailIndex}` };
@@ -242,7 +277,9 @@ export async function listOpenDsars(services: Services, principal: Principal, ra
   await workInTenant(services, open, meta, async (tx) => {
     tx.audit({ action: 'dsar.listed', target: { type: 'dsars', id: open.partition.tenantId } });
   });
-  return docs.map((doc) => ({ ...summaryOf(doc), daysLeft: daysLeftOf(doc, meta.now) })).sort((a, b) => (a.dueOn < b.dueOn ? -1 : a.dueOn > b.dueOn ? 1 : a.receivedAt < b.receivedAt ? -1 : 1));
+  return docs
+    .map((doc) => ({ ...summaryOf(doc), daysLeft: daysLeftOf(doc, meta.now) }))
+    .sort((a, b) => (a.dueOn < b.dueOn ? -1 : a.dueOn > b.dueOn ? 1 : a.receivedAt < b.receivedAt ? -1 : 1));
 }
 
 export async function loadDsar(partition: TenantPartition, dsarId: string): Promise<DsarDoc> {
@@ -281,12 +318,19 @@ export async function dsarView(doc: DsarDoc, cipher: TenantCipher, clock: ViewCl
     const opened = await openOrErased<string>(cipher, sealed, dsarAad(doc.dsarId, part));
     return opened === ERASED ? 'erased' : opened;
   };
-  const detail = doc.fulfilment?.detail ? await openOrErased<Record<string, { from: unknown; to: unknown }>>(cipher, doc.fulfilment.detail, dsarAad(doc.dsarId, 'outcome')) : undefined;
+  const detail = doc.fulfilment?.detail
+    ? await openOrErased<Record<string, { from: unknown; to: unknown }>>(cipher, doc.fulfilment.detail, dsarAad(doc.dsarId, 'outcome'))
+    : undefined;
   const done = new Set(doc.notices.map(stepKey));
   const d = doc.deadline;
   const waiting = AWAITING.has(doc.status);
   const asked = await Promise.all(
-    (doc.asked ?? []).map(async (a) => ({ kind: a.kind, at: a.at, ...(a.answeredAt ? { answeredAt: a.answeredAt } : {}), ask: await reason(a.ask, `ask-${a.at}`) })),
+    (doc.asked ?? []).map(async (a) => ({
+      kind: a.kind,
+      at: a.at,
+      ...(a.answeredAt ? { answeredAt: a.answeredAt } : {}),
+      ask: await reason(a.ask, `ask-${a.at}`),
+    })),
   );
   return {
     ...summaryOf(doc),
@@ -313,7 +357,13 @@ export async function dsarView(doc: DsarDoc, cipher: TenantCipher, clock: ViewCl
     ...(doc.extension ? { extension: { at: doc.extension.at, reason: await reason(doc.extension.reason, 'extension') } } : {}),
     ...(doc.refusal ? { refusal: { at: doc.refusal.at, reason: await reason(doc.refusal.reason, 'refusal') } } : {}),
     ...(waiting
-      ? { awaiting: { kind: doc.status === 'awaiting-clarification' ? ('clarification' as const) : ('identity' as const), since: awaitingSince(doc), closesAt: unverifiedClosure(awaitingSince(doc), d.jurisdiction, d.timeZone, clock.closeAfter).at } }
+      ? {
+          awaiting: {
+            kind: doc.status === 'awaiting-clarification' ? ('clarification' as const) : ('identity' as const),
+            since: awaitingSince(doc),
+            closesAt: unverifiedClosure(awaitingSince(doc), d.jurisdiction, d.timeZone, clock.closeAfter).at,
+          },
+        }
       : {}),
     asked,
     daysLeft: daysLeftOf(doc, clock.now),
@@ -413,7 +463,12 @@ const AUDIT_NAMES: Record<DsarAction, string> = {
 };
 
 /** Applies the lifecycle bookkeeping to a changed document: status, history, deadline, claim. */
-export async function settle(tx: TenantWork, before: DsarDoc, changed: DsarDoc, step: { action: DsarAction; to: DsarStatus; at: string; by: string }): Promise<DsarDoc> {
+export async function settle(
+  tx: TenantWork,
+  before: DsarDoc,
+  changed: DsarDoc,
+  step: { action: DsarAction; to: DsarStatus; at: string; by: string },
+): Promise<DsarDoc> {
   const closing = isOpen(before.status) && !isOpen(step.to);
   if (closing) {
     // The claim goes with the request it belongs to, so the next request from the person is new, not a duplicate.
@@ -437,12 +492,21 @@ function notInFuture(instant: string, now: Date, path: string): Date {
 }
 
 /** The identity evidence asked for arrived: the clock restarts from that day. */
-export function recordIdentity(services: Services, principal: Principal, rawTenantId: string, dsarId: string, body: { receivedAt: string }, meta: ChangeMeta): Promise<DsarResult> {
+export function recordIdentity(
+  services: Services,
+  principal: Principal,
+  rawTenantId: string,
+  dsarId: string,
+  body: { receivedAt: string },
+  meta: ChangeMeta,
+): Promise<DsarResult> {
   return changeDsar(services, principal, rawTenantId, dsarId, 'identity-received', meta, async (doc) => {
     const at = notInFuture(body.receivedAt, meta.now, 'receivedAt');
-    if (at.getTime() < Date.parse(doc.clock.receivedAt)) throw new ValidationError([{ path: 'receivedAt', message: 'must not be before the request was received' }]);
+    if (at.getTime() < Date.parse(doc.clock.receivedAt))
+      throw new ValidationError([{ path: 'receivedAt', message: 'must not be before the request was received' }]);
     const since = awaitingSince(doc);
-    if (at.getTime() < Date.parse(since)) throw new ValidationError([{ path: 'receivedAt', message: `must not be before identity evidence was asked for (${since})` }]);
+    if (at.getTime() < Date.parse(since))
+      throw new ValidationError([{ path: 'receivedAt', message: `must not be before identity evidence was asked for (${since})` }]);
     doc.clock.identityEvidenceReceivedAt = at.toISOString();
     const resume = doc.awaiting?.resume ?? 'received';
     answerWait(doc, at.toISOString());
@@ -462,7 +526,11 @@ function resumable(status: DsarStatus): NonNullable<DsarDoc['awaiting']>['resume
 }
 
 function refuseWhileFulfilling(doc: DsarDoc): void {
-  if (doc.fulfilment?.state === 'requested') throw new ConflictError('DSAR.FULFILMENT_RUNNING', `Request ${doc.dsarId} is being fulfilled; wait for the outcome before asking the person for more.`);
+  if (doc.fulfilment?.state === 'requested')
+    throw new ConflictError(
+      'DSAR.FULFILMENT_RUNNING',
+      `Request ${doc.dsarId} is being fulfilled; wait for the outcome before asking the person for more.`,
+    );
 }
 
 /**
@@ -470,7 +538,14 @@ function refuseWhileFulfilling(doc: DsarDoc): void {
  * reminder or escalation fires, and it restarts from the day the evidence arrives (POST .../identity).
  * Nothing comes within DSAR_UNVERIFIED_CLOSE_AFTER: the request is closed as not verified.
  */
-export function requestIdentity(services: Services, principal: Principal, rawTenantId: string, dsarId: string, body: { reason: string }, meta: ChangeMeta): Promise<DsarResult> {
+export function requestIdentity(
+  services: Services,
+  principal: Principal,
+  rawTenantId: string,
+  dsarId: string,
+  body: { reason: string },
+  meta: ChangeMeta,
+): Promise<DsarResult> {
   return changeDsar(services, principal, rawTenantId, dsarId, 'request-identity', meta, async (doc, tx, at) => {
     refuseWhileFulfilling(doc);
     const owner = await keyOwnerFor(tx.partition, doc.subject.userId);
@@ -488,7 +563,14 @@ export function requestIdentity(services: Services, principal: Principal, rawTen
  * (Art 15) is about, the clock is paused from the day it asks to the day the answer arrives. Not for
  * other request types, nor outside the UK. No reminder or escalation fires during the pause.
  */
-export function requestClarification(services: Services, principal: Principal, rawTenantId: string, dsarId: string, body: { question: string }, meta: ChangeMeta): Promise<DsarResult> {
+export function requestClarification(
+  services: Services,
+  principal: Principal,
+  rawTenantId: string,
+  dsarId: string,
+  body: { question: string },
+  meta: ChangeMeta,
+): Promise<DsarResult> {
   return changeDsar(services, principal, rawTenantId, dsarId, 'request-clarification', meta, async (doc, tx, at) => {
     refuseWhileFulfilling(doc);
     if (doc.requestType !== 'access') {
@@ -498,7 +580,11 @@ export function requestClarification(services: Services, principal: Principal, r
       );
     }
     const today = calendarDateIn(meta.now, doc.clock.jurisdiction);
-    if (today > doc.deadline.dueOn) throw new UnprocessableError('DSAR.DEADLINE_PASSED', `The request was due on ${doc.deadline.dueOn}; a pause cannot revive a deadline that has passed.`);
+    if (today > doc.deadline.dueOn)
+      throw new UnprocessableError(
+        'DSAR.DEADLINE_PASSED',
+        `The request was due on ${doc.deadline.dueOn}; a pause cannot revive a deadline that has passed.`,
+      );
     // The deadline module refuses a pause the law does not allow (outside the UK, or a request from before 5 Feb 2026): 422.
     computeDeadline({ ...doc.clock, clarificationPauses: [...doc.clock.clarificationPauses, { from: today, to: today }] });
     const owner = await keyOwnerFor(tx.partition, doc.subject.userId);
@@ -510,11 +596,19 @@ export function requestClarification(services: Services, principal: Principal, r
 }
 
 /** The clarification arrived: the days from asking to the answer (both included) do not count, and the request carries on where it was. */
-export function recordClarification(services: Services, principal: Principal, rawTenantId: string, dsarId: string, body: { receivedAt: string }, meta: ChangeMeta): Promise<DsarResult> {
+export function recordClarification(
+  services: Services,
+  principal: Principal,
+  rawTenantId: string,
+  dsarId: string,
+  body: { receivedAt: string },
+  meta: ChangeMeta,
+): Promise<DsarResult> {
   return changeDsar(services, principal, rawTenantId, dsarId, 'clarification-received', meta, async (doc) => {
     const at = notInFuture(body.receivedAt, meta.now, 'receivedAt');
     const since = awaitingSince(doc);
-    if (at.getTime() < Date.parse(since)) throw new ValidationError([{ path: 'receivedAt', message: `must not be before the clarification was asked for (${since})` }]);
+    if (at.getTime() < Date.parse(since))
+      throw new ValidationError([{ path: 'receivedAt', message: `must not be before the clarification was asked for (${since})` }]);
     const pause = { from: calendarDateIn(since, doc.clock.jurisdiction), to: calendarDateIn(at, doc.clock.jurisdiction) };
     doc.clock.clarificationPauses = [...doc.clock.clarificationPauses, pause];
     computeDeadline(doc.clock);
@@ -535,7 +629,8 @@ export function recordEvidence(
 ): Promise<DsarResult> {
   return changeDsar(services, principal, rawTenantId, dsarId, 'evidence-received', meta, async (doc) => {
     const at = notInFuture(body.receivedAt, meta.now, 'receivedAt');
-    if (at.getTime() < Date.parse(doc.clock.receivedAt)) throw new ValidationError([{ path: 'receivedAt', message: 'must not be before the request was received' }]);
+    if (at.getTime() < Date.parse(doc.clock.receivedAt))
+      throw new ValidationError([{ path: 'receivedAt', message: 'must not be before the request was received' }]);
     if (body.kind === 'fee') doc.clock.feeReceivedAt = at.toISOString();
     else doc.clock.agentAuthorityReceivedAt = at.toISOString();
     return { doc, details: { kind: body.kind, receivedAt: at.toISOString() } };
@@ -543,7 +638,14 @@ export function recordEvidence(
 }
 
 /** Extension by two further months, with reasons, told to the person within the first month. */
-export function extendDsar(services: Services, principal: Principal, rawTenantId: string, dsarId: string, body: { reason: string }, meta: ChangeMeta): Promise<DsarResult> {
+export function extendDsar(
+  services: Services,
+  principal: Principal,
+  rawTenantId: string,
+  dsarId: string,
+  body: { reason: string },
+  meta: ChangeMeta,
+): Promise<DsarResult> {
   return changeDsar(services, principal, rawTenantId, dsarId, 'extend', meta, async (doc, tx, at) => {
     const today = calendarDateIn(meta.now, doc.clock.jurisdiction);
     if (today > doc.deadline.extensionNoticeBy) {
@@ -554,7 +656,11 @@ export function extendDsar(services: Services, principal: Principal, rawTenantId
     }
     doc.clock.extended = true;
     // Free text about the person: sealed under their key, so erasing them makes it unreadable.
-    doc.extension = { at, by: principal.sub, reason: await tx.cipher.seal(await keyOwnerFor(tx.partition, doc.subject.userId), body.reason, dsarAad(doc.dsarId, 'extension')) };
+    doc.extension = {
+      at,
+      by: principal.sub,
+      reason: await tx.cipher.seal(await keyOwnerFor(tx.partition, doc.subject.userId), body.reason, dsarAad(doc.dsarId, 'extension')),
+    };
     return { doc, details: { reason: body.reason, extendedDueOn: computeDeadline(doc.clock).extendedDueOn } };
   });
 }
@@ -575,14 +681,30 @@ export function retiredPause(): never {
 export function requestFulfilment(services: Services, principal: Principal, rawTenantId: string, dsarId: string, meta: ChangeMeta): Promise<DsarResult> {
   return changeDsar(services, principal, rawTenantId, dsarId, 'begin-fulfilment', meta, async (doc, _tx, at) => {
     if (doc.fulfilment?.state === 'requested') return 'unchanged';
-    doc.fulfilment = { state: 'requested', requestedAt: at, requestedBy: principal.sub, ...(doc.fulfilment?.erasurePlan ? { erasurePlan: doc.fulfilment.erasurePlan } : {}) };
+    doc.fulfilment = {
+      state: 'requested',
+      requestedAt: at,
+      requestedBy: principal.sub,
+      ...(doc.fulfilment?.erasurePlan ? { erasurePlan: doc.fulfilment.erasurePlan } : {}),
+    };
     return { doc };
   });
 }
 
-export function refuseDsar(services: Services, principal: Principal, rawTenantId: string, dsarId: string, body: { reason: string }, meta: ChangeMeta): Promise<DsarResult> {
+export function refuseDsar(
+  services: Services,
+  principal: Principal,
+  rawTenantId: string,
+  dsarId: string,
+  body: { reason: string },
+  meta: ChangeMeta,
+): Promise<DsarResult> {
   return changeDsar(services, principal, rawTenantId, dsarId, 'refuse', meta, async (doc, tx, at) => {
-    doc.refusal = { at, by: principal.sub, reason: await tx.cipher.seal(await keyOwnerFor(tx.partition, doc.subject.userId), body.reason, dsarAad(doc.dsarId, 'refusal')) };
+    doc.refusal = {
+      at,
+      by: principal.sub,
+      reason: await tx.cipher.seal(await keyOwnerFor(tx.partition, doc.subject.userId), body.reason, dsarAad(doc.dsarId, 'refusal')),
+    };
     return { doc, details: { reason: body.reason } };
   });
 }
@@ -594,7 +716,11 @@ export function cancelDsar(services: Services, principal: Principal, rawTenantId
 /** Lifts the restriction a completed restriction request imposed: processing routes accept the person's data again. */
 export function liftRestriction(services: Services, principal: Principal, rawTenantId: string, dsarId: string, meta: ChangeMeta): Promise<DsarResult> {
   return changeDsar(services, principal, rawTenantId, dsarId, 'lift-restriction', meta, async (doc, tx, at) => {
-    if (doc.requestType !== 'restriction') throw new ConflictError('DSAR.NOT_A_RESTRICTION', `Request ${dsarId} is a ${doc.requestType} request; only a restriction request can be lifted.`);
+    if (doc.requestType !== 'restriction')
+      throw new ConflictError(
+        'DSAR.NOT_A_RESTRICTION',
+        `Request ${dsarId} is a ${doc.requestType} request; only a restriction request can be lifted.`,
+      );
     if (doc.restrictionLiftedAt) return 'unchanged';
     const userId = doc.subject.userId;
     if (userId) {

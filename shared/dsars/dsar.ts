@@ -253,7 +253,12 @@ export const dsarSummarySchema = z
     operationalTargetOn: dayOf,
     extendedDueOn: dayOf.optional(),
     escalatedAt: z.iso.datetime().optional(),
-    daysLeft: z.int().nullable().meta({ description: "Whole days from today to the due date in the jurisdiction's calendar (negative once overdue); null while waiting on the person" }),
+    daysLeft: z
+      .int()
+      .nullable()
+      .meta({
+        description: "Whole days from today to the due date in the jurisdiction's calendar (negative once overdue); null while waiting on the person",
+      }),
   })
   .meta({ id: 'DsarSummary' });
 export type DsarSummary = z.infer<typeof dsarSummarySchema>;
@@ -297,7 +302,9 @@ export const dsarViewSchema = dsarSummarySchema
       .optional()
       .meta({ description: 'Waiting on the person: no reminder or escalation; closed as not verified at closesAt if nothing comes' }),
     asked: z
-      .array(z.object({ kind: z.enum(['identity', 'clarification']), at: z.iso.datetime(), answeredAt: z.iso.datetime().optional(), ask: z.string() }))
+      .array(
+        z.object({ kind: z.enum(['identity', 'clarification']), at: z.iso.datetime(), answeredAt: z.iso.datetime().optional(), ask: z.string() }),
+      )
       .meta({ description: 'Identity evidence and clarifications asked for, with what was asked' }),
     schedule: z
       .array(z.object({ kind: z.enum(STEP_KINDS), at: z.iso.datetime(), dueOn: dayOf, done: z.boolean() }))
@@ -319,10 +326,18 @@ export const dsarViewSchema = dsarSummarySchema
     restrictionLiftedAt: z.iso.datetime().optional(),
     possibleDuplicateOf: z.string().optional(),
     duplicates: z.array(z.object({ at: z.iso.datetime(), receivedBy: receivedBySchema, receivedAt: z.iso.datetime({ offset: true }) })),
-    notices: z.array(z.object({ kind: z.string(), dueOn: dayOf.optional(), sentAt: z.iso.datetime(), recipients: z.int(), refused: z.int().optional() })),
+    notices: z.array(
+      z.object({ kind: z.string(), dueOn: dayOf.optional(), sentAt: z.iso.datetime(), recipients: z.int(), refused: z.int().optional() }),
+    ),
     closedAt: z.iso.datetime().optional(),
     transitions: z.array(
-      z.object({ at: z.iso.datetime(), action: z.enum([...DSAR_ACTIONS, 'recorded']), from: z.enum(DSAR_STATUSES).nullable(), to: z.enum(DSAR_STATUSES), by: z.string() }),
+      z.object({
+        at: z.iso.datetime(),
+        action: z.enum([...DSAR_ACTIONS, 'recorded']),
+        from: z.enum(DSAR_STATUSES).nullable(),
+        to: z.enum(DSAR_STATUSES),
+        by: z.string(),
+      }),
     ),
     duplicateLinked: z
       .literal(true)

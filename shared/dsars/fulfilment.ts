@@ -38,7 +38,8 @@ interface Meta {
 
 type ErasurePlan = NonNullable<NonNullable<DsarDoc['fulfilment']>['erasurePlan']>;
 
-const fulfillable = (doc: DsarDoc | undefined): doc is DsarDoc => doc !== undefined && doc.fulfilment?.state === 'requested' && canTransition(doc.status, 'complete');
+const fulfillable = (doc: DsarDoc | undefined): doc is DsarDoc =>
+  doc !== undefined && doc.fulfilment?.state === 'requested' && canTransition(doc.status, 'complete');
 
 /** Carries out the requested fulfilment. An expected refusal (a DomainError) is recorded as a failure; anything else throws for the retry. */
 export async function fulfilRequest(services: Services, ref: DsarRef, meta: Meta): Promise<'completed' | 'failed' | 'skipped'> {
@@ -58,30 +59,51 @@ export async function fulfilRequest(services: Services, ref: DsarRef, meta: Meta
         const { counts } = manifest;
         const rows = counts.users + Object.values(counts.records).reduce((a, b) => a + b, 0) + counts.auditEntries;
         return await complete(services, partition, doc.dsarId, meta, {
-          outcome: { kind: 'package', subjectFound: userId !== undefined, jobId: manifest.jobId, files: manifest.files.length + 1, rows, counts, generatedAt: manifest.generatedAt },
+          outcome: {
+            kind: 'package',
+            subjectFound: userId !== undefined,
+            jobId: manifest.jobId,
+            files: manifest.files.length + 1,
+            rows,
+            counts,
+            generatedAt: manifest.generatedAt,
+          },
         });
       }
       case 'rectification': {
         requireAnswerable(tenant);
         const requested = await requestedChanges(services, partition, doc, meta.now);
-        if (!userId) return await complete(services, partition, doc.dsarId, meta, { outcome: { kind: 'rectified', subjectFound: false, changedFields: [], unchangedFields: Object.keys(requested) } });
+        if (!userId)
+          return await complete(services, partition, doc.dsarId, meta, {
+            outcome: { kind: 'rectified', subjectFound: false, changedFields: [], unchangedFields: Object.keys(requested) },
+          });
         const rep = await rectifyUser(services, open, userId, { ...requested, reason }, { requestId: meta.requestId, now: meta.now, ifMatch: CURRENT_VERSION });
         // Tagged with this request, so a re-run (which changes nothing) still reports what this request changed.
         const changes = rep.view.rectifications?.find((r) => r.reason === reason)?.changes ?? {};
         return await complete(services, partition, doc.dsarId, meta, {
-          outcome: { kind: 'rectified', subjectFound: true, changedFields: Object.keys(changes), unchangedFields: Object.keys(requested).filter((f) => !(f in changes)) },
+          outcome: {
+            kind: 'rectified',
+            subjectFound: true,
+            changedFields: Object.keys(changes),
+            unchangedFields: Object.keys(requested).filter((f) => !(f in changes)),
+          },
           detail: changes,
           userId,
         });
       }
       case 'erasure': {
         requireAnswerable(tenant);
-        if (!userId) return await complete(services, partition, doc.dsarId, meta, { outcome: { kind: 'erased', subjectFound: false, user: 'none', recordsErased: {}, referencingRecordsKept: 0 } });
+        if (!userId)
+          return await complete(services, partition, doc.dsarId, meta, {
+            outcome: { kind: 'erased', subjectFound: false, user: 'none', recordsErased: {}, referencingRecordsKept: 0 },
+          });
         const plan = await erasurePlan(services, partition, doc.dsarId, userId, meta);
         for (const record of plan.records) {
-          await eraseRecord(services, open, record.module as ModuleName, record.recordId, { requestId: meta.requestId, now: meta.now, reason }).catch((error: unknown) => {
-            if (!(error instanceof NotFoundError)) throw error;
-          });
+          await eraseRecord(services, open, record.module as ModuleName, record.recordId, { requestId: meta.requestId, now: meta.now, reason }).catch(
+            (error: unknown) => {
+              if (!(error instanceof NotFoundError)) throw error;
+            },
+          );
         }
         if (plan.user !== 'none') await eraseUser(services, open, userId, { requestId: meta.requestId, now: meta.now, reason });
         const recordsErased: Record<string, number> = {};
@@ -97,7 +119,14 @@ export async function fulfilRequest(services: Services, ref: DsarRef, meta: Meta
           outcome: userId ? { kind: 'restricted', subjectFound: true, since } : { kind: 'restricted', subjectFound: false },
           within: async (tx) => {
             if (!userId) return;
-            const mark: RestrictionDoc = { id: restrictionDocId(userId), tenantId: partition.tenantId, type: 'subjectRestriction', userId, dsarId: doc.dsarId, since };
+            const mark: RestrictionDoc = {
+              id: restrictionDocId(userId),
+              tenantId: partition.tenantId,
+              type: 'subjectRestriction',
+              userId,
+              dsarId: doc.dsarId,
+              since,
+            };
             tx.raw({ kind: 'upsert', doc: mark });
             tx.audit({ action: 'subject.restricted', target: { type: 'user', id: userId } });
           },
@@ -107,7 +136,12 @@ export async function fulfilRequest(services: Services, ref: DsarRef, meta: Meta
         const sent = await sendDsarNotice(services, doc, tenant.name, { kind: 'objection-routed' });
         return await complete(services, partition, doc.dsarId, meta, {
           outcome: { kind: 'routed-to-controller', subjectFound: userId !== undefined, contacts: sent.recipients },
-          notice: { kind: noticeName({ kind: 'objection-routed' }), sentAt: meta.now.toISOString(), recipients: sent.recipients, ...(sent.refused > 0 ? { refused: sent.refused } : {}) },
+          notice: {
+            kind: noticeName({ kind: 'objection-routed' }),
+            sentAt: meta.now.toISOString(),
+            recipients: sent.recipients,
+            ...(sent.refused > 0 ? { refused: sent.refused } : {}),
+          },
         });
       }
     }
@@ -154,8 +188,14 @@ async function erasurePlan(services: Services, partition: TenantPartition, dsarI
   const existing = (await partition.read<DsarDoc>(dsarDocId(dsarId)))?.fulfilment?.erasurePlan;
   if (existing) return existing;
   const user = await partition.read<UserDoc>(userDocId(userId));
-  const about = await partition.queryAll<RecordDoc>("c.type = 'record' AND c.subjectUserId = @userId", [{ name: '@userId', value: userId }], { fields: ['module', 'recordId'] });
-  const naming = await partition.queryAll<RecordDoc>("c.type = 'record' AND ARRAY_CONTAINS(c.peopleUserIds, @userId)", [{ name: '@userId', value: userId }], { fields: ['subjectUserId'] });
+  const about = await partition.queryAll<RecordDoc>("c.type = 'record' AND c.subjectUserId = @userId", [{ name: '@userId', value: userId }], {
+    fields: ['module', 'recordId'],
+  });
+  const naming = await partition.queryAll<RecordDoc>(
+    "c.type = 'record' AND ARRAY_CONTAINS(c.peopleUserIds, @userId)",
+    [{ name: '@userId', value: userId }],
+    { fields: ['subjectUserId'] },
+  );
   const plan: ErasurePlan = {
     user: !user ? 'none' : user.status === 'erased' ? 'already-erased' : 'erased',
     records: about.map((r) => ({ module: r.module, recordId: r.recordId })),
@@ -165,7 +205,12 @@ async function erasurePlan(services: Services, partition: TenantPartition, dsarI
     const doc = await tx.partition.read<DsarDoc>(dsarDocId(dsarId));
     if (!doc?.fulfilment) throw new ConflictError('DSAR.NOT_FULFILLING', 'The request is no longer being fulfilled.');
     if (doc.fulfilment.erasurePlan) return doc.fulfilment.erasurePlan;
-    tx.raw({ kind: 'replace', doc: { ...doc, fulfilment: { ...doc.fulfilment, erasurePlan: plan }, version: doc.version + 1 }, ifMatch: doc._etag!, conflict: 'retry' });
+    tx.raw({
+      kind: 'replace',
+      doc: { ...doc, fulfilment: { ...doc.fulfilment, erasurePlan: plan }, version: doc.version + 1 },
+      ifMatch: doc._etag!,
+      conflict: 'retry',
+    });
     return plan;
   });
 }
@@ -213,7 +258,12 @@ async function recordFailure(services: Services, partition: TenantPartition, dsa
     const doc = await tx.partition.read<DsarDoc>(dsarDocId(dsarId));
     if (!doc?.fulfilment || doc.fulfilment.state !== 'requested') return;
     const at = meta.now.toISOString();
-    tx.raw({ kind: 'replace', doc: { ...doc, fulfilment: { ...doc.fulfilment, state: 'failed', failure: { at, code } }, version: doc.version + 1 }, ifMatch: doc._etag!, conflict: 'retry' });
+    tx.raw({
+      kind: 'replace',
+      doc: { ...doc, fulfilment: { ...doc.fulfilment, state: 'failed', failure: { at, code } }, version: doc.version + 1 },
+      ifMatch: doc._etag!,
+      conflict: 'retry',
+    });
     tx.audit({
       action: 'dsar.fulfilment-failed',
       target: { type: 'dsar', id: dsarId },

@@ -4,7 +4,17 @@
 // 409 with the stable code DSAR.INVALID_TRANSITION.
 import { ConflictError } from '../errors.js';
 
-export const DSAR_STATUSES = ['received', 'awaiting-identity', 'awaiting-clarification', 'in-progress', 'extended', 'completed', 'refused', 'cancelled', 'not-verified'] as const;
+export const DSAR_STATUSES = [
+  'received',
+  'awaiting-identity',
+  'awaiting-clarification',
+  'in-progress',
+  'extended',
+  'completed',
+  'refused',
+  'cancelled',
+  'not-verified',
+] as const;
 export type DsarStatus = (typeof DSAR_STATUSES)[number];
 
 export const DSAR_ACTIONS = [

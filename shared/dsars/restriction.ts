@@ -23,10 +23,18 @@ export async function refuseRestricted(partition: TenantPartition, people: reado
   const problems: FieldError[] = [];
   for (const person of people) {
     const restriction = await partition.read<RestrictionDoc>(restrictionDocId(person.userId));
-    if (restriction) problems.push({ path: person.path, message: `processing of user ${person.userId}'s data is restricted (since ${restriction.since}) until the restriction is lifted` });
+    if (restriction)
+      problems.push({
+        path: person.path,
+        message: `processing of user ${person.userId}'s data is restricted (since ${restriction.since}) until the restriction is lifted`,
+      });
   }
   if (problems.length > 0) {
-    throw new UnprocessableError('SUBJECT.RESTRICTED', 'Processing of this data is restricted at the data subject\'s request; lift the restriction (POST .../dsars/{dsarId}/lift-restriction) first.', problems);
+    throw new UnprocessableError(
+      'SUBJECT.RESTRICTED',
+      "Processing of this data is restricted at the data subject's request; lift the restriction (POST .../dsars/{dsarId}/lift-restriction) first.",
+      problems,
+    );
   }
 }
 
@@ -54,5 +62,8 @@ export function readsRestricted(actor: AuditActor, tenantId: string): boolean {
 }
 
 export function restrictedReadRefused(what: string): ForbiddenError {
-  return new ForbiddenError('SUBJECT.RESTRICTED', `Processing of ${what} is restricted at the data subject's request (Art 18): only the controller's administrators can read it until the restriction is lifted.`);
+  return new ForbiddenError(
+    'SUBJECT.RESTRICTED',
+    `Processing of ${what} is restricted at the data subject's request (Art 18): only the controller's administrators can read it until the restriction is lifted.`,
+  );
 }

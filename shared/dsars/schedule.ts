@@ -16,7 +16,18 @@
 // (DSAR_UNVERIFIED_CLOSE_AFTER, one month by default, from the day it was asked) has passed.
 import { z } from 'zod';
 import type { UnverifiedCloseAfter } from '../config.js';
-import { addDays, addMonthsClamped, calendarDateIn, dsarDeadline, DeadlineError, instantAtLocalTime, isWorkingDay, type CalendarDate, type DsarDeadline, type Jurisdiction } from '../deadlines/index.js';
+import {
+  addDays,
+  addMonthsClamped,
+  calendarDateIn,
+  dsarDeadline,
+  DeadlineError,
+  instantAtLocalTime,
+  isWorkingDay,
+  type CalendarDate,
+  type DsarDeadline,
+  type Jurisdiction,
+} from '../deadlines/index.js';
 import { UnprocessableError } from '../errors.js';
 import type { DsarClock, DsarDoc } from './dsar.js';
 import { AWAITING, clockRuns, DSAR_STATUSES, isOpen } from './lifecycle.js';
@@ -63,7 +74,8 @@ export function workingDayOnOrBefore(date: CalendarDate, jurisdiction: Jurisdict
 export function deadlineSteps(deadline: Pick<DsarDeadline, 'dueOn' | 'timeZone' | 'jurisdiction'>): DeadlineStep[] {
   const { dueOn, timeZone, jurisdiction } = deadline;
   const at = (date: CalendarDate, hour: number, minute: number): string => zonedInstant(date, hour, minute, timeZone).toISOString();
-  const reminderOn = (daysBefore: number): string => at(workingDayOnOrBefore(addDays(dueOn, -daysBefore), jurisdiction), REMINDER_LOCAL_TIME.hour, REMINDER_LOCAL_TIME.minute);
+  const reminderOn = (daysBefore: number): string =>
+    at(workingDayOnOrBefore(addDays(dueOn, -daysBefore), jurisdiction), REMINDER_LOCAL_TIME.hour, REMINDER_LOCAL_TIME.minute);
   return [
     { kind: 'reminder-7d', at: reminderOn(7), dueOn },
     { kind: 'reminder-1d', at: reminderOn(1), dueOn },

@@ -45,7 +45,12 @@ async function recordNotice(
     const at = meta.now.toISOString();
     let next: DsarDoc = { ...doc, notices: [...doc.notices, record], version: doc.version + 1 };
     if (meta.escalate && canTransition(doc.status, 'escalate')) {
-      next = await settle(tx, doc, { ...next, escalatedAt: at }, { action: 'escalate', to: transition(doc.status, 'escalate'), at, by: DSAR_WORKFLOW_ACTOR.sub });
+      next = await settle(
+        tx,
+        doc,
+        { ...next, escalatedAt: at },
+        { action: 'escalate', to: transition(doc.status, 'escalate'), at, by: DSAR_WORKFLOW_ACTOR.sub },
+      );
     }
     const close: DsarAction = 'close-unverified';
     if (meta.closeUnverified && canTransition(doc.status, close)) {
@@ -110,7 +115,14 @@ export async function takeDeadlineStep(services: Services, ref: DsarRef, step: D
  * allowed: it is closed as not verified, the claim on the person released, and the privacy contacts
  * told. A step for a wait that has ended (the answer came, or a new wait began) is stale.
  */
-async function closeUnverified(services: Services, partition: TenantPartition, doc: DsarDoc | undefined, step: DeadlineStep, now: Date, requestId: string): Promise<'done' | 'stale'> {
+async function closeUnverified(
+  services: Services,
+  partition: TenantPartition,
+  doc: DsarDoc | undefined,
+  step: DeadlineStep,
+  now: Date,
+  requestId: string,
+): Promise<'done' | 'stale'> {
   if (!doc || !AWAITING.has(doc.status)) return 'stale';
   const since = awaitingSince(doc);
   const due = unverifiedClosure(since, doc.deadline.jurisdiction, doc.deadline.timeZone, services.config.dsar.unverifiedCloseAfter);
@@ -122,7 +134,13 @@ async function closeUnverified(services: Services, partition: TenantPartition, d
     services,
     partition,
     doc.dsarId,
-    { kind: step.kind, dueOn: step.dueOn, sentAt: now.toISOString(), recipients: sent.recipients, ...(sent.refused > 0 ? { refused: sent.refused } : {}) },
+    {
+      kind: step.kind,
+      dueOn: step.dueOn,
+      sentAt: now.toISOString(),
+      recipients: sent.recipients,
+      ...(sent.refused > 0 ? { refused: sent.refused } : {}),
+    },
     { action: 'dsar.closed-not-verified', details: { waitedFor, since, lastDay: step.dueOn, recipients: sent.recipients } },
     { now, requestId, closeUnverified: true },
   );

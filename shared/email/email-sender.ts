@@ -90,7 +90,10 @@ export class EmailSender {
     const client = (Client: typeof import('@azure/communication-email').EmailClient, region: Region): EmailClient => {
       const endpoint = config.regions[region].emailEndpoint;
       if (connection.kind === 'identity') return new Client(endpoint, connection.credential, clientOptions);
-      return new Client(`endpoint=${endpoint};accesskey=${connection.accessKey}`, { ...clientOptions, allowInsecureConnection: connection.allowInsecureConnection });
+      return new Client(`endpoint=${endpoint};accesskey=${connection.accessKey}`, {
+        ...clientOptions,
+        allowInsecureConnection: connection.allowInsecureConnection,
+      });
     };
     this.#clients = loadOnce(async () => {
       const { EmailClient } = await import('@azure/communication-email');
@@ -113,7 +116,12 @@ export class EmailSender {
     const now = this.#clock.now();
     if (heldUntil && heldUntil.getTime() > now.getTime()) {
       const retryAfterSeconds = Math.ceil((heldUntil.getTime() - now.getTime()) / 1000);
-      throw new EmailDeliveryError('EMAIL.THROTTLED', true, `sends are held back until ${heldUntil.toISOString()}: the email service asked to slow down (429); retry later.`, { retryAfterSeconds });
+      throw new EmailDeliveryError(
+        'EMAIL.THROTTLED',
+        true,
+        `sends are held back until ${heldUntil.toISOString()}: the email service asked to slow down (429); retry later.`,
+        { retryAfterSeconds },
+      );
     }
 
     const operationId = emailOperationId(message.idempotencyKey);
@@ -124,7 +132,13 @@ export class EmailSender {
       },
       content: { subject: message.subject, plainText: message.text, html: message.html },
       ...(message.attachments?.length
-        ? { attachments: message.attachments.map((a) => ({ name: a.name, contentType: a.contentType, contentInBase64: Buffer.from(a.content).toString('base64') })) }
+        ? {
+            attachments: message.attachments.map((a) => ({
+              name: a.name,
+              contentType: a.contentType,
+              contentInBase64: Buffer.from(a.content).toString('base64'),
+            })),
+          }
         : {}),
       // Privacy notices are not marketing: no open or click tracking, even if the resource enables it.
       disableUserEngagementTracking: true,
@@ -155,10 +169,19 @@ export class EmailSender {
     const unsuccessful = /^The long-running operation has failed(?:\. ([^.\s]+)\.)?/.exec(errorMessage(error));
     if (errorName(error) !== 'RestError' && (unsuccessful !== null || errorMessage(error) === 'Operation was canceled')) {
       const code = safeToken(unsuccessful?.[1]);
-      return new EmailDeliveryError('EMAIL.SEND_FAILED', false, `${where} accepted the message, then reported the send as failed${code ? ` (${code})` : ''}.`, code ? { serviceCode: code } : {});
+      return new EmailDeliveryError(
+        'EMAIL.SEND_FAILED',
+        false,
+        `${where} accepted the message, then reported the send as failed${code ? ` (${code})` : ''}.`,
+        code ? { serviceCode: code } : {},
+      );
     }
     if (errorName(error) === 'AbortError') {
-      return new EmailDeliveryError('EMAIL.UNAVAILABLE', true, `${where} did not complete the send within ${Math.round(this.#pollTimeoutMs / 1000)}s; a retry with the same idempotency key re-polls it and does not send twice.`);
+      return new EmailDeliveryError(
+        'EMAIL.UNAVAILABLE',
+        true,
+        `${where} did not complete the send within ${Math.round(this.#pollTimeoutMs / 1000)}s; a retry with the same idempotency key re-polls it and does not send twice.`,
+      );
     }
     if (errorName(error) !== 'RestError') {
       // Credential acquisition and other unexpected failures: treated as transient, named by type only.
@@ -188,7 +211,12 @@ export class EmailSender {
       return new EmailDeliveryError('EMAIL.UNAVAILABLE', true, `${where} is unavailable (${described}).`, details);
     }
     if (status === 401 || status === 403) {
-      return new EmailDeliveryError('EMAIL.NOT_AUTHORISED', false, `${where} refused our credentials (${described}): check EMAIL_ACCESS_KEY locally, or the managed identity's role on the Communication Services resource in Azure.`, details);
+      return new EmailDeliveryError(
+        'EMAIL.NOT_AUTHORISED',
+        false,
+        `${where} refused our credentials (${described}): check EMAIL_ACCESS_KEY locally, or the managed identity's role on the Communication Services resource in Azure.`,
+        details,
+      );
     }
     const what = service.problems.length > 0 ? `: ${service.problems.join(', ')}` : '';
     const reuse = service.targets.some((t) => t.toLowerCase() === 'operation-id')

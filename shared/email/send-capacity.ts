@@ -54,5 +54,6 @@ export function quotaNeeded(count: number, start: Date, deadline: Date, current:
 }
 
 function assertQuota(quota: EmailQuota): void {
-  if (!(Number.isInteger(quota.perMinute) && quota.perMinute > 0 && Number.isInteger(quota.perHour) && quota.perHour > 0)) throw new RangeError('a quota is a positive whole number per minute and per hour');
+  if (!(Number.isInteger(quota.perMinute) && quota.perMinute > 0 && Number.isInteger(quota.perHour) && quota.perHour > 0))
+    throw new RangeError('a quota is a positive whole number per minute and per hour');
 }

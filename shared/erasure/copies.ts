@@ -21,10 +21,19 @@ export interface WithdrawnCopies {
  * Deletes the files that may hold an erased person: every export of the tenant requested before the
  * erasure, and the access packages of the person's own requests (when a person is named).
  */
-export async function withdrawCopies(services: Services, actor: AuditActor, tenantId: string, erasure: { at: string; subjectId?: string }, meta: RequestMeta): Promise<WithdrawnCopies> {
+export async function withdrawCopies(
+  services: Services,
+  actor: AuditActor,
+  tenantId: string,
+  erasure: { at: string; subjectId?: string },
+  meta: RequestMeta,
+): Promise<WithdrawnCopies> {
   const { region } = tenantRef(tenantId);
   const partition = await tenantData(services, tenantId);
-  const exports = await partition.queryAll<ExportJobDoc>("c.type = 'exportJob' AND c.status = 'ready' AND NOT IS_DEFINED(c.withdrawn) AND c.requestedAt <= @at", [{ name: '@at', value: erasure.at }]);
+  const exports = await partition.queryAll<ExportJobDoc>(
+    "c.type = 'exportJob' AND c.status = 'ready' AND NOT IS_DEFINED(c.withdrawn) AND c.requestedAt <= @at",
+    [{ name: '@at', value: erasure.at }],
+  );
   for (const job of exports) {
     await services.blobs.deletePrefix(region, 'exports', `${tenantId}/${job.exportId}/`);
     await runTenantWork(services.keyring, partition, auditContext(actor, meta), async (tx) => {
@@ -36,8 +45,11 @@ export async function withdrawCopies(services: Services, actor: AuditActor, tena
   }
   let packages = 0;
   if (erasure.subjectId) {
-    const requests = await partition.queryAll<DsarDoc>("c.type = 'dsar' AND c.subject.userId = @u", [{ name: '@u', value: erasure.subjectId }], { fields: ['dsarId'] });
-    for (const request of requests) packages += await services.blobs.deletePrefix(region, 'packages', `${tenantId}/${dsarPackageJobId(request.dsarId)}/`);
+    const requests = await partition.queryAll<DsarDoc>("c.type = 'dsar' AND c.subject.userId = @u", [{ name: '@u', value: erasure.subjectId }], {
+      fields: ['dsarId'],
+    });
+    for (const request of requests)
+      packages += await services.blobs.deletePrefix(region, 'packages', `${tenantId}/${dsarPackageJobId(request.dsarId)}/`);
   }
   return { exports: exports.length, packages };
 }

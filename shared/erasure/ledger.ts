@@ -78,7 +78,11 @@ export class ErasureLedger {
     const ledger = await this.blobs.erasureLedger(region);
     const entries: ErasureEntry[] = [];
     const sinceIso = since.toISOString();
-    for (let day = new Date(Date.UTC(since.getUTCFullYear(), since.getUTCMonth(), since.getUTCDate())); day.getTime() <= this.clock.now().getTime(); day = new Date(day.getTime() + 24 * 3600_000)) {
+    for (
+      let day = new Date(Date.UTC(since.getUTCFullYear(), since.getUTCMonth(), since.getUTCDate()));
+      day.getTime() <= this.clock.now().getTime();
+      day = new Date(day.getTime() + 24 * 3600_000)
+    ) {
       for await (const blob of ledger.listBlobsFlat({ prefix: `entries/${day.toISOString().slice(0, 10)}/` })) {
         const at = blob.name.split('/')[2] ?? '';
         if (at <= sinceIso) continue;
@@ -121,7 +125,11 @@ export class ErasureLedger {
 
   async #applied(region: Region): Promise<{ appliedThrough: string; _etag?: string } | undefined> {
     try {
-      const { resource } = await (await this.#appliedContainer(region)).item(APPLIED_DOC.id, APPLIED_DOC.tenantId).read<{ appliedThrough: string; _etag?: string }>();
+      const { resource } = await (
+        await this.#appliedContainer(region)
+      )
+        .item(APPLIED_DOC.id, APPLIED_DOC.tenantId)
+        .read<{ appliedThrough: string; _etag?: string }>();
       return resource ?? undefined;
     } catch (error) {
       if (azureStatusOf(error) === 404) return undefined;
@@ -136,7 +144,8 @@ export class ErasureLedger {
       const current = await this.#applied(region);
       if (current && current.appliedThrough >= at) return;
       const doc = { ...APPLIED_DOC, type: 'erasureLedgerApplied', appliedThrough: at };
-      if (current?._etag) await container.item(APPLIED_DOC.id, APPLIED_DOC.tenantId).replace(doc, { accessCondition: { type: 'IfMatch', condition: current._etag } });
+      if (current?._etag)
+        await container.item(APPLIED_DOC.id, APPLIED_DOC.tenantId).replace(doc, { accessCondition: { type: 'IfMatch', condition: current._etag } });
       else await container.items.create(doc);
     }, RACES);
   }

@@ -77,9 +77,15 @@ export const exportViewSchema = z
     bytes: z.int().optional(),
     sha256: z.string().optional(),
     withheld: withheldSchema.optional().meta({ description: 'Rows left out because their person’s processing is restricted (Art 18)' }),
-    download: z.object({ url: z.string(), expiresAt: z.iso.datetime() }).optional().meta({ description: 'A fresh expiring link, minted on each read once ready' }),
+    download: z
+      .object({ url: z.string(), expiresAt: z.iso.datetime() })
+      .optional()
+      .meta({ description: 'A fresh expiring link, minted on each read once ready' }),
     failure: z.string().optional(),
-    withdrawn: z.object({ at: z.iso.datetime(), reason: z.string() }).optional().meta({ description: 'The file was deleted because a person whose data it may hold was erased' }),
+    withdrawn: z
+      .object({ at: z.iso.datetime(), reason: z.string() })
+      .optional()
+      .meta({ description: 'The file was deleted because a person whose data it may hold was erased' }),
   })
   .meta({ id: 'Export' });
 export type ExportView = z.infer<typeof exportViewSchema>;
@@ -94,8 +100,17 @@ export function subjectOf(job: Pick<ExportJobDoc, 'kind' | 'module'>): ExportSub
   return { kind: 'records', module: job.module! };
 }
 
-export async function requestExport(services: Services, open: OpenTenant, request: RequestExport, meta: RequestMeta & { idempotency?: IdempotencyOptions }): Promise<{ view: ExportView; instanceId: string }> {
-  return workInTenant(services, open, meta, async (tx) => {
+export async function requestExport(
+  services: Services,
+  open: OpenTenant,
+  request: RequestExport,
+  meta: RequestMeta & { idempotency?: IdempotencyOptions },
+): Promise<{ view: ExportView; instanceId: string }> {
+  return workInTenant(
+    services,
+    open,
+    meta,
+    async (tx) => {
       const exportId = randomBytes(8).toString('hex');
       const doc: ExportJobDoc = {
         id: exportDocId(exportId),
@@ -127,7 +142,10 @@ export async function readExport(services: Services, open: OpenTenant, exportId:
     const view = viewOf(doc);
     if (doc.status === 'ready' && doc.file && !doc.withdrawn) {
       const expiresAt = new Date(meta.now.getTime() + services.config.retention.downloadLinkHours * 3600_000);
-      view.download = { url: await services.blobs.downloadLink(open.partition.ref.region, doc.file.container, doc.file.blobName, expiresAt), expiresAt: expiresAt.toISOString() };
+      view.download = {
+        url: await services.blobs.downloadLink(open.partition.ref.region, doc.file.container, doc.file.blobName, expiresAt),
+        expiresAt: expiresAt.toISOString(),
+      };
       tx.audit({ action: 'export.link-issued', target: { type: 'export', id: exportId } });
     }
     return view;
@@ -144,25 +162,55 @@ export async function runExportJob(services: Services, ref: ExportRef): Promise<
   const job = await loadExportJob(services, ref);
   if (!job) throw new Error(`no export job ${ref.exportId}`);
   if (job.file) return job.file;
-  const exported = await exportTenantData(services, { tenantId: tenantRef(ref.tenantId).tenantId, jobId: ref.exportId, subject: subjectOf(job), format: job.format, bom: job.bom });
-  return { container: 'exports', blobName: exported.blobName, rows: exported.file.rows, bytes: exported.file.bytes, sha256: exported.file.sha256, ...(exported.withheld ? { withheld: exported.withheld } : {}) };
+  const exported = await exportTenantData(services, {
+    tenantId: tenantRef(ref.tenantId).tenantId,
+    jobId: ref.exportId,
+    subject: subjectOf(job),
+    format: job.format,
+    bom: job.bom,
+  });
+  return {
+    container: 'exports',
+    blobName: exported.blobName,
+    rows: exported.file.rows,
+    bytes: exported.file.bytes,
+    sha256: exported.file.sha256,
+    ...(exported.withheld ? { withheld: exported.withheld } : {}),
+  };
 }
 
 /** Called by the export job when the file is stored (or the job gave up). */
-export async function recordExportOutcome(services: Services, ref: ExportRef, outcome: { file: ExportFile } | { failure: string }, now: Date, requestId: string): Promise<void> {
+export async function recordExportOutcome(
+  services: Services,
+  ref: ExportRef,
+  outcome: { file: ExportFile } | { failure: string },
+  now: Date,
+  requestId: string,
+): Promise<void> {
   const partition = await tenantData(services, ref.tenantId);
   await runTenantWork(services.keyring, partition, { actor: systemActor('tenant-export'), requestId, now }, async (tx) => {
     const doc = await tx.partition.read<ExportJobDoc>(exportDocId(ref.exportId));
     const to: ExportStatus = 'file' in outcome ? 'ready' : 'failed';
     // Already recorded (a re-run), or the job ended otherwise: nothing to change.
     if (!doc || !EXPORT_JOB_PHASES.next(doc.status).includes(to)) return;
-    const done: ExportJobDoc = 'file' in outcome
-      ? { ...doc, status: 'ready', completedAt: now.toISOString(), file: outcome.file }
-      : { ...doc, status: 'failed', completedAt: now.toISOString(), failure: outcome.failure };
+    const done: ExportJobDoc =
+      'file' in outcome
+        ? { ...doc, status: 'ready', completedAt: now.toISOString(), file: outcome.file }
+        : { ...doc, status: 'failed', completedAt: now.toISOString(), failure: outcome.failure };
     tx.replace(done, doc._etag!);
-    tx.audit({ action: 'file' in outcome ? 'export.completed' : 'export.failed', target: { type: 'export', id: ref.exportId }, outcome: 'file' in outcome ? 'success' : 'failure' });
+    tx.audit({
+      action: 'file' in outcome ? 'export.completed' : 'export.failed',
+      target: { type: 'export', id: ref.exportId },
+      outcome: 'file' in outcome ? 'success' : 'failure',
+    });
     // Each person left out is a refusal to process their data for this purpose: recorded.
-    if ('file' in outcome && outcome.file.withheld) tx.audit({ action: 'export.restricted-withheld', target: { type: 'export', id: ref.exportId }, outcome: 'failure', reason: `${outcome.file.withheld.users} user(s), ${outcome.file.withheld.records} record(s) under restriction` });
+    if ('file' in outcome && outcome.file.withheld)
+      tx.audit({
+        action: 'export.restricted-withheld',
+        target: { type: 'export', id: ref.exportId },
+        outcome: 'failure',
+        reason: `${outcome.file.withheld.users} user(s), ${outcome.file.withheld.records} record(s) under restriction`,
+      });
   });
 }
 

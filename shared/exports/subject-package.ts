@@ -12,7 +12,16 @@ import { MODULES, type ModuleName } from '../records/record.js';
 import { tenantPartition } from '../tenants/tenant-access.js';
 import { type TenantId } from '../tenancy/tenant-id.js';
 import { tenantRef } from '../tenants/partitions.js';
-import { blobSink, exportFileName, FORMAT_NOTES, MANIFEST_NAME, type ExportFormat, type ExportSubject, type ManifestFile, type PackageManifest } from './tenant-export.js';
+import {
+  blobSink,
+  exportFileName,
+  FORMAT_NOTES,
+  MANIFEST_NAME,
+  type ExportFormat,
+  type ExportSubject,
+  type ManifestFile,
+  type PackageManifest,
+} from './tenant-export.js';
 import { AUDIT_COLUMNS, collectDataColumns, USER_COLUMNS } from './tenant-rows.js';
 import { subjectAuditRows, subjectRecordColumns, subjectRecordRows, subjectUserRows, type SubjectRecordRow } from './subject-rows.js';
 import { CsvEncoder, JSON_CONTENT_TYPE, JsonArrayEncoder, writeRows, type FileSink, type RowEncoder, type WrittenFile } from './writers.js';
@@ -80,7 +89,14 @@ export async function buildSubjectPackage(services: Services, request: SubjectPa
     files.push(...written);
   }
 
-  const audit = await writeBoth(sink, { kind: 'audit-log' }, subjectAuditRows(partition, cipher, { userId, recordIds: subjectRecordIds }), () => new CsvEncoder(AUDIT_COLUMNS, csvFormat), undefined, 500);
+  const audit = await writeBoth(
+    sink,
+    { kind: 'audit-log' },
+    subjectAuditRows(partition, cipher, { userId, recordIds: subjectRecordIds }),
+    () => new CsvEncoder(AUDIT_COLUMNS, csvFormat),
+    undefined,
+    500,
+  );
   files.push(...audit);
 
   const manifest: SubjectPackageManifest = {
@@ -120,7 +136,12 @@ async function writeBoth<Row>(
     formats.map((format) => ({ sink, name: exportFileName(subject, format), encoder: format === 'csv' ? csv() : new JsonArrayEncoder<Row>(toJson) })),
     batchRows === undefined ? {} : { batchRows },
   );
-  return written.map((file, i) => ({ ...file, contents: subject.kind, ...(subject.kind === 'records' ? { module: subject.module } : {}), format: formats[i]! }));
+  return written.map((file, i) => ({
+    ...file,
+    contents: subject.kind,
+    ...(subject.kind === 'records' ? { module: subject.module } : {}),
+    format: formats[i]!,
+  }));
 }
 
 async function* counting<T>(rows: AsyncIterable<T>, count: () => void): AsyncGenerator<T> {

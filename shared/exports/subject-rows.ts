@@ -35,7 +35,12 @@ export interface SubjectRecordRow extends RecordRow {
  * only names them is about someone else too: it carries `relation: "referenced"` so the controller
  * can review third-party data before disclosing it.
  */
-export async function* subjectRecordRows(partition: TenantPartition, cipher: TenantCipher, module: ModuleName, userId: string | undefined): AsyncGenerator<SubjectRecordRow> {
+export async function* subjectRecordRows(
+  partition: TenantPartition,
+  cipher: TenantCipher,
+  module: ModuleName,
+  userId: string | undefined,
+): AsyncGenerator<SubjectRecordRow> {
   if (!userId) return;
   const where = "c.type = 'record' AND c.module = @module AND (c.subjectUserId = @userId OR ARRAY_CONTAINS(c.peopleUserIds, @userId))";
   const parameters = [

@@ -143,7 +143,16 @@ export async function buildPackage(services: Services, request: ExportRequest & 
 
   const rowCounts: Record<string, number> = {};
   for (const file of files.filter((f) => f.format === 'json')) rowCounts[file.module ? `records:${file.module}` : file.contents] = file.rows;
-  const manifest: PackageManifest = { manifestVersion: 1, tenant: tenantId, region, jobId: request.jobId, generatedAt: now.toISOString(), formats: FORMAT_NOTES, files, rowCounts };
+  const manifest: PackageManifest = {
+    manifestVersion: 1,
+    tenant: tenantId,
+    region,
+    jobId: request.jobId,
+    generatedAt: now.toISOString(),
+    formats: FORMAT_NOTES,
+    files,
+    rowCounts,
+  };
   const body = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`, 'utf8');
   await services.blobs.uploadStream(region, container, manifestBlob, Readable.from([body]), JSON_CONTENT_TYPE, { downloadName: MANIFEST_NAME });
   return { manifest, container, manifestBlob, links: await packageLinks(services, region, container, prefix, manifest, now) };
@@ -170,11 +179,30 @@ export async function exportTenantData(services: Services, request: ExportReques
   const cipher = services.keyring.cipherFor(partition, now);
   // An export is processing for the controller's other purposes: restricted people are left out, and the export says so.
   const withhold = new RestrictedWithholding(new Set((await restrictedPeople(partition)).keys()));
-  const [file] = await writeSubject(blobSink(services.blobs, region, container, prefix), request.subject, [request.format], request.bom, partition, cipher, now, withhold);
+  const [file] = await writeSubject(
+    blobSink(services.blobs, region, container, prefix),
+    request.subject,
+    [request.format],
+    request.bom,
+    partition,
+    cipher,
+    now,
+    withhold,
+  );
   const blobName = prefix + file!.name;
   const expiresOn = linkExpiry(services, now);
-  const withheld: WithheldRows | undefined = withhold.users + withhold.records > 0 ? { reason: 'restriction of processing (Art 18)', users: withhold.users, records: withhold.records } : undefined;
-  return { file: file!, ...(withheld ? { withheld } : {}), container, blobName, link: await services.blobs.downloadLink(region, container, blobName, expiresOn), expiresOn: expiresOn.toISOString() };
+  const withheld: WithheldRows | undefined =
+    withhold.users + withhold.records > 0
+      ? { reason: 'restriction of processing (Art 18)', users: withhold.users, records: withhold.records }
+      : undefined;
+  return {
+    file: file!,
+    ...(withheld ? { withheld } : {}),
+    container,
+    blobName,
+    link: await services.blobs.downloadLink(region, container, blobName, expiresOn),
+    expiresOn: expiresOn.toISOString(),
+  };
 }
 
 /** Removes every export and package of a tenant from its region (tenant deletion); counts per container. */
@@ -194,11 +222,19 @@ export function exportFileName(subject: ExportSubject, format: ExportFormat): st
 /** A sink writing each file as a blob under `prefix` in the tenant's region. */
 export function blobSink(blobs: RegionalBlobStorage, region: Region, container: ExportContainer, prefix: string): FileSink {
   return {
-    store: (name: string, body: Readable, contentType: string) => blobs.uploadStream(region, container, prefix + name, body, contentType, { downloadName: name }),
+    store: (name: string, body: Readable, contentType: string) =>
+      blobs.uploadStream(region, container, prefix + name, body, contentType, { downloadName: name }),
   };
 }
 
-function writeBoth(sink: FileSink, subject: ExportSubject, bom: boolean | undefined, partition: TenantPartition, cipher: TenantCipher, now: Date): Promise<ManifestFile[]> {
+function writeBoth(
+  sink: FileSink,
+  subject: ExportSubject,
+  bom: boolean | undefined,
+  partition: TenantPartition,
+  cipher: TenantCipher,
+  now: Date,
+): Promise<ManifestFile[]> {
   return writeSubject(sink, subject, ['csv', 'json'], bom, partition, cipher, now);
 }
 
@@ -232,7 +268,11 @@ async function writeSubject(
       written = await writeRows(userRows(partition, cipher, withhold), formats.map((f) => output(f, () => new CsvEncoder(USER_COLUMNS, csvFormat))));
       break;
     case 'audit-log':
-      written = await writeRows(auditRows(partition, cipher), formats.map((f) => output(f, () => new CsvEncoder(AUDIT_COLUMNS, csvFormat))), { batchRows: 500 });
+      written = await writeRows(
+        auditRows(partition, cipher),
+        formats.map((f) => output(f, () => new CsvEncoder(AUDIT_COLUMNS, csvFormat))),
+        { batchRows: 500 },
+      );
       break;
     case 'support-access':
       written = await writeRows(grantRows(partition, now), formats.map((f) => output(f, () => new CsvEncoder(GRANT_COLUMNS, csvFormat))), { batchRows: 500 });
@@ -242,10 +282,18 @@ async function writeSubject(
       break;
     case 'dsars':
       if (!dsarClock) throw new Error('the requests are exported with the clock their views are computed at');
-      written = await writeRows(dsarRows(partition, cipher, dsarClock), formats.map((f) => output(f, () => new CsvEncoder(DSAR_COLUMNS, csvFormat))), { batchRows: 100 });
+      written = await writeRows(
+        dsarRows(partition, cipher, dsarClock),
+        formats.map((f) => output(f, () => new CsvEncoder(DSAR_COLUMNS, csvFormat))),
+        { batchRows: 100 },
+      );
       break;
     case 'breach-notices':
-      written = await writeRows(breachNoticeRows(partition, cipher), formats.map((f) => output(f, () => new CsvEncoder(BREACH_NOTICE_COLUMNS, csvFormat))), { batchRows: 100 });
+      written = await writeRows(
+        breachNoticeRows(partition, cipher),
+        formats.map((f) => output(f, () => new CsvEncoder(BREACH_NOTICE_COLUMNS, csvFormat))),
+        { batchRows: 100 },
+      );
       break;
     case 'records': {
       // The column pass counts nothing: only the rows written are reported as withheld.
@@ -262,11 +310,22 @@ async function writeSubject(
   return written.map((file, i) => describe(file, formats[i]!));
 }
 
-async function packageLinks(services: Services, region: Region, container: ExportContainer, prefix: string, manifest: PackageManifest, now: Date): Promise<DownloadLinks> {
+async function packageLinks(
+  services: Services,
+  region: Region,
+  container: ExportContainer,
+  prefix: string,
+  manifest: PackageManifest,
+  now: Date,
+): Promise<DownloadLinks> {
   const expiresOn = linkExpiry(services, now);
   const files: Record<string, string> = {};
   for (const file of manifest.files) files[file.name] = await services.blobs.downloadLink(region, container, prefix + file.name, expiresOn);
-  return { expiresOn: expiresOn.toISOString(), manifest: await services.blobs.downloadLink(region, container, prefix + MANIFEST_NAME, expiresOn), files };
+  return {
+    expiresOn: expiresOn.toISOString(),
+    manifest: await services.blobs.downloadLink(region, container, prefix + MANIFEST_NAME, expiresOn),
+    files,
+  };
 }
 
 function linkExpiry(services: Services, now: Date): Date {

@@ -67,8 +67,15 @@ export interface RecordRow {
 }
 
 /** Every record of one module; records erased (or whose subject was erased) as tombstones. */
-export async function* recordRows(partition: TenantPartition, cipher: TenantCipher, module: ModuleName, withhold?: RestrictedWithholding): AsyncGenerator<RecordRow> {
-  for await (const page of partition.query<RecordDoc>("c.type = 'record' AND c.module = @module", [{ name: '@module', value: module }], { pageSize: PAGE_SIZE })) {
+export async function* recordRows(
+  partition: TenantPartition,
+  cipher: TenantCipher,
+  module: ModuleName,
+  withhold?: RestrictedWithholding,
+): AsyncGenerator<RecordRow> {
+  for await (const page of partition.query<RecordDoc>("c.type = 'record' AND c.module = @module", [{ name: '@module', value: module }], {
+    pageSize: PAGE_SIZE,
+  })) {
     for (const doc of page) {
       if (doc.subjectUserId && withhold?.people.has(doc.subjectUserId) && doc.status !== 'erased') {
         withhold.records++;

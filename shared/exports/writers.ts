@@ -238,11 +238,22 @@ export async function writeRows<Row>(rows: AsyncIterable<Row>, outputs: readonly
   }
 }
 
-export function writeCsv<Row>(rows: AsyncIterable<Row>, columns: readonly CsvColumn<Row>[], sink: FileSink, name: string, options: WriteOptions & CsvFormat = {}): Promise<WrittenFile> {
+export function writeCsv<Row>(
+  rows: AsyncIterable<Row>,
+  columns: readonly CsvColumn<Row>[],
+  sink: FileSink,
+  name: string,
+  options: WriteOptions & CsvFormat = {},
+): Promise<WrittenFile> {
   return writeRows(rows, [{ sink, name, encoder: new CsvEncoder(columns, options) }], options).then(([file]) => file!);
 }
 
-export function writeJson<Row>(rows: AsyncIterable<Row>, sink: FileSink, name: string, options: WriteOptions & { toJson?: (row: Row) => unknown } = {}): Promise<WrittenFile> {
+export function writeJson<Row>(
+  rows: AsyncIterable<Row>,
+  sink: FileSink,
+  name: string,
+  options: WriteOptions & { toJson?: (row: Row) => unknown } = {},
+): Promise<WrittenFile> {
   return writeRows(rows, [{ sink, name, encoder: new JsonArrayEncoder(options.toJson) }], options).then(([file]) => file!);
 }
 

@@ -95,7 +95,15 @@ export class OpenFlowIndex {
     const { deadline, dueAt, ...identity } = flow;
     return this.#update(flow.instanceId, (current) => {
       const next: OpenFlowDoc = {
-        ...(current ?? { id: entryId(flow.instanceId), pk: OPEN_FLOWS_PK, type: 'open-flow' as const, openedAt: now.toISOString(), changeSeq: 0, deliveredSeq: 0, repairs: 0 }),
+        ...(current ?? {
+          id: entryId(flow.instanceId),
+          pk: OPEN_FLOWS_PK,
+          type: 'open-flow' as const,
+          openedAt: now.toISOString(),
+          changeSeq: 0,
+          deliveredSeq: 0,
+          repairs: 0,
+        }),
         ...identity,
         changeSeq: (current?.changeSeq ?? 0) + 1,
         changedAt: now.toISOString(),

@@ -44,7 +44,10 @@ export async function openFlowsView(index: OpenFlowIndex, hub: TaskHub, now: Dat
         await index.remove(entry.instanceId);
         continue;
       }
-      const custom = 'customStatus' in state && state.customStatus && typeof state.customStatus === 'object' ? (state.customStatus as Record<string, unknown>) : {};
+      const custom =
+        'customStatus' in state && state.customStatus && typeof state.customStatus === 'object'
+          ? (state.customStatus as Record<string, unknown>)
+          : {};
       const nextStepAt = typeof custom['nextAt'] === 'string' ? custom['nextAt'] : null;
       const reasons: AttentionReason[] = [];
       if (!LIVE_STATUSES.has(state.status)) reasons.push('failed');
@@ -65,7 +68,10 @@ export async function openFlowsView(index: OpenFlowIndex, hub: TaskHub, now: Dat
         dueAt: entry.dueAt ?? null,
         instanceStatus: state.status,
         nextStepAt,
-        lastError: state.status === 'Failed' && output !== undefined && output !== null ? String(scrubValue(typeof output === 'string' ? output : JSON.stringify(output))).slice(0, 300) : null,
+        lastError:
+          state.status === 'Failed' && output !== undefined && output !== null
+            ? String(scrubValue(typeof output === 'string' ? output : JSON.stringify(output))).slice(0, 300)
+            : null,
         repairs: entry.repairs,
         attention: reasons.length > 0,
         reasons,

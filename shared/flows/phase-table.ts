@@ -34,7 +34,10 @@ export interface PhaseTable<P extends string> {
   allows(from: P, to: P): boolean;
 }
 
-export function phaseTable<const T extends { readonly [phase: string]: readonly (keyof T & string)[] }>(flow: string, transitions: T): PhaseTable<keyof T & string> {
+export function phaseTable<const T extends { readonly [phase: string]: readonly (keyof T & string)[] }>(
+  flow: string,
+  transitions: T,
+): PhaseTable<keyof T & string> {
   type P = keyof T & string;
   const phases = Object.keys(transitions) as P[];
   const next = (phase: P): readonly P[] => transitions[phase] ?? [];

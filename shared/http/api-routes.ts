@@ -36,7 +36,13 @@ type BodyOf<Spec> = Spec extends z.ZodType ? z.input<Spec> : Spec extends { json
  * body is not checked by the compiler, which widens a literal status under a generic contextual
  * type; the end-to-end tests validate every real response against the document instead.)
  */
-export type ResultOf<R extends RouteResponses> = { status: number; body?: BodyOf<R[keyof R]>; text?: string; bytes?: Uint8Array; headers?: Record<string, string> };
+export type ResultOf<R extends RouteResponses> = {
+  status: number;
+  body?: BodyOf<R[keyof R]>;
+  text?: string;
+  bytes?: Uint8Array;
+  headers?: Record<string, string>;
+};
 
 export interface ApiRoute {
   name: string;
@@ -157,7 +163,11 @@ function refusals(route: ApiRoute): ZodOpenApiResponsesObject {
     '404': problem('Not found'),
     '409': problem('Conflicts with the current state'),
     // A write that lost a race with another answers 412 RESOURCE.CHANGED: read again and retry.
-    ...(route.headers?.includes('If-Match') ? { '412': problem('The resource changed since you read it (If-Match)'), '428': problem('If-Match is required') } : route.method !== 'GET' ? { '412': problem('The resource changed while this request was processed; read it again and retry') } : {}),
+    ...(route.headers?.includes('If-Match')
+      ? { '412': problem('The resource changed since you read it (If-Match)'), '428': problem('If-Match is required') }
+      : route.method !== 'GET'
+        ? { '412': problem('The resource changed while this request was processed; read it again and retry') }
+        : {}),
     ...(route.body ? { '413': problem('The body is too large'), '415': problem('The body must be application/json') } : {}),
     '422': problem('Valid, but refused in the current state'),
     '429': problem('Too many requests (see Retry-After)'),
@@ -183,14 +193,21 @@ function answers(route: ApiRoute): Record<string, ZodOpenApiResponseObject> {
   for (const [status, spec] of Object.entries(route.responses)) {
     if (spec instanceof z.ZodType) documented[status] = { description: 'Success', content: { 'application/json': { schema: spec } } };
     else if ('noBody' in spec) documented[status] = { description: spec.noBody };
-    else if ('problem' in spec) documented[status] = { description: spec.description, content: { 'application/problem+json': { schema: spec.problem } } };
+    else if ('problem' in spec)
+      documented[status] = { description: spec.description, content: { 'application/problem+json': { schema: spec.problem } } };
     else if ('alternative' in spec) {
       documented[status] = {
         description: `Success: JSON by default; ${spec.alternative.description} with \`Accept: ${spec.alternative.mediaType}\``,
-        content: { 'application/json': { schema: spec.json }, [spec.alternative.mediaType]: { schema: { type: 'string', contentMediaType: spec.alternative.mediaType } } },
+        content: {
+          'application/json': { schema: spec.json },
+          [spec.alternative.mediaType]: { schema: { type: 'string', contentMediaType: spec.alternative.mediaType } },
+        },
       };
-    }
-    else documented[status] = { description: 'Success (CSV with ?format=csv)', content: { 'application/json': { schema: spec.json }, 'text/csv': { schema: { type: 'string' } } } };
+    } else
+      documented[status] = {
+        description: 'Success (CSV with ?format=csv)',
+        content: { 'application/json': { schema: spec.json }, 'text/csv': { schema: { type: 'string' } } },
+      };
   }
   return documented;
 }

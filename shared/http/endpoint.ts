@@ -143,7 +143,13 @@ export function endpoint<P = Record<string, never>, Q = Record<string, never>, B
         await recordRefusal(services, invocation, { error, principal, tenantId, requestId, correlationId });
       }
       response = problemResponse(error, requestId);
-      if (access && services) await recordRefusedAccess(services, invocation, access, { method: request.method, status: response.status ?? 500, code: error instanceof DomainError ? error.code : 'INTERNAL', requestId });
+      if (access && services)
+        await recordRefusedAccess(services, invocation, access, {
+          method: request.method,
+          status: response.status ?? 500,
+          code: error instanceof DomainError ? error.code : 'INTERNAL',
+          requestId,
+        });
       if (correlationId) response.headers = { ...(response.headers as Record<string, string>), 'x-correlation-id': correlationId };
     }
     if (services) await discardUnreadBody(request, services.config.limits);
@@ -170,7 +176,16 @@ async function recordRefusal(
   try {
     const toTenant = principal !== undefined && tenantId !== undefined && !(error instanceof AuthenticationError) && !(error instanceof ThrottledError);
     if (toTenant) {
-      const outcome = await recordTenantRefusal(services, { rawTenantId: tenantId, principal, route, status: error.status, code: error.code, requestId, ...(correlationId ? { correlationId } : {}), now });
+      const outcome = await recordTenantRefusal(services, {
+        rawTenantId: tenantId,
+        principal,
+        route,
+        status: error.status,
+        code: error.code,
+        requestId,
+        ...(correlationId ? { correlationId } : {}),
+        now,
+      });
       if (outcome === 'recorded') return;
     }
     await services.securityLog.record({ at: now, status: error.status, code: error.code, route, requestId, ...(principal ? { principal } : {}) });
@@ -181,7 +196,12 @@ async function recordRefusal(
 }
 
 /** The access-log entry of a request under a grant that did not succeed; a failure to write it is reported, not hidden. */
-async function recordRefusedAccess(services: Services, invocation: InvocationContext, access: AccessUnderGrant, request: { method: string; status: number; code: string; requestId: string }): Promise<void> {
+async function recordRefusedAccess(
+  services: Services,
+  invocation: InvocationContext,
+  access: AccessUnderGrant,
+  request: { method: string; status: number; code: string; requestId: string },
+): Promise<void> {
   try {
     await recordAccess(services, access, { at: services.clock.now(), route: invocation.functionName, ...request });
   } catch (failure) {

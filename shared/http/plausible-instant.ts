@@ -10,6 +10,7 @@ export const EARLIEST_PLAUSIBLE = new Date('2018-01-01T00:00:00Z');
 
 export function requirePlausibleInstant(at: Date, now: Date, path: string): Date {
   if (at.getTime() > now.getTime() + FUTURE_TOLERANCE_MS) throw new ValidationError([{ path, message: 'must not be in the future' }]);
-  if (at.getTime() < EARLIEST_PLAUSIBLE.getTime()) throw new ValidationError([{ path, message: `must not be before ${EARLIEST_PLAUSIBLE.toISOString().slice(0, 10)}` }]);
+  if (at.getTime() < EARLIEST_PLAUSIBLE.getTime())
+    throw new ValidationError([{ path, message: `must not be before ${EARLIEST_PLAUSIBLE.toISOString().slice(0, 10)}` }]);
   return at;
 }

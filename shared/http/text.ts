@@ -13,7 +13,9 @@ const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[
 export function textProblem(value: string, options: { multiline?: boolean } = {}): string | undefined {
   if (LONE_SURROGATE.test(value)) return 'must not contain unpaired surrogate code units';
   if ((options.multiline ? MULTI_LINE_FORBIDDEN : SINGLE_LINE_FORBIDDEN).test(value)) {
-    return options.multiline ? 'must not contain control characters or bidirectional overrides' : 'must not contain control characters, line breaks or bidirectional overrides';
+    return options.multiline
+      ? 'must not contain control characters or bidirectional overrides'
+      : 'must not contain control characters, line breaks or bidirectional overrides';
   }
   return undefined;
 }

@@ -42,11 +42,16 @@ export async function captureUnexpected(error: unknown, tags: Record<string, str
 export async function captureAlert(message: string, tags: Record<string, string>): Promise<void> {
   if (!sentry) return;
   const Sentry = await sentry;
-  Sentry.captureMessage(message, { level: 'error', tags, fingerprint: ['flow-at-risk', tags['instanceId'] ?? '', tags['step'] ?? '', tags['failingSince'] ?? ''] });
+  Sentry.captureMessage(message, {
+    level: 'error',
+    tags,
+    fingerprint: ['flow-at-risk', tags['instanceId'] ?? '', tags['step'] ?? '', tags['failingSince'] ?? ''],
+  });
   await Sentry.flush(2000);
 }
 
-const SENSITIVE_KEY = /^(authorization|cookie|cookies|set-cookie|password|secret|token|access_token|id_token|refresh_token|email|e-mail|name|firstname|lastname|fullname|displayname|phone|address|body|data|headers|query_string|ip_address|username|contacts|subject)$/i;
+const SENSITIVE_KEY =
+  /^(authorization|cookie|cookies|set-cookie|password|secret|token|access_token|id_token|refresh_token|email|e-mail|name|firstname|lastname|fullname|displayname|phone|address|body|data|headers|query_string|ip_address|username|contacts|subject)$/i;
 const EMAIL = /[A-Z0-9._%+-]+@[A-Z0-9.-]+\.[A-Z]{2,}/gi;
 const JWT = /eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}/g;
 const BEARER = /Bearer\s+[A-Za-z0-9._~+/=-]+/gi;

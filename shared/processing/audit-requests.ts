@@ -49,7 +49,10 @@ export const auditRequestViewSchema = z
     kind: z.enum(['on-site', 'remote']),
     scope: z.string(),
     proposedDates: z.array(z.iso.date()),
-    justification: z.object({ text: z.string(), by: z.string() }).optional().meta({ description: 'Why another audit within 12 months is justified, recorded by ops.platform' }),
+    justification: z
+      .object({ text: z.string(), by: z.string() })
+      .optional()
+      .meta({ description: 'Why another audit within 12 months is justified, recorded by ops.platform' }),
     nextAllowedOn: z.iso.date().meta({ description: 'The first day another audit may be requested (12 months after this one)' }),
   })
   .meta({ id: 'AuditRequest' });
@@ -66,7 +69,10 @@ export const auditRequestConflictSchema = problemSchema
 export class AuditTooSoonError extends ConflictError {
   override readonly extensions: Record<string, string>;
   constructor(last: string, nextAllowedOn: CalendarDate) {
-    super('AUDIT_REQUEST.TOO_SOON', `An audit was requested on ${last.slice(0, 10)}; the DPA allows one a year unless justified. The next may be requested on or after ${nextAllowedOn}, or ops.platform may record a justification.`);
+    super(
+      'AUDIT_REQUEST.TOO_SOON',
+      `An audit was requested on ${last.slice(0, 10)}; the DPA allows one a year unless justified. The next may be requested on or after ${nextAllowedOn}, or ops.platform may record a justification.`,
+    );
     this.extensions = { nextAllowedOn };
   }
 }
@@ -87,9 +93,18 @@ const viewOf = (doc: AuditRequestDoc): AuditRequestView => ({
   nextAllowedOn: nextAllowedOn(doc.requestedAt),
 });
 
-export async function requestAudit(services: Services, principal: Principal, open: OpenTenant, input: AuditRequestInput, meta: RequestMeta & { idempotency?: IdempotencyOptions }): Promise<AuditRequestView> {
+export async function requestAudit(
+  services: Services,
+  principal: Principal,
+  open: OpenTenant,
+  input: AuditRequestInput,
+  meta: RequestMeta & { idempotency?: IdempotencyOptions },
+): Promise<AuditRequestView> {
   if (input.justification !== undefined && !can(principal, 'auditRequests.justify', open.partition.tenantId)) {
-    throw new ForbiddenError('AUDIT_REQUEST.JUSTIFICATION_BY_OPS', 'Only ops.platform records a justification for another audit within 12 months; ask us and we will record it.');
+    throw new ForbiddenError(
+      'AUDIT_REQUEST.JUSTIFICATION_BY_OPS',
+      'Only ops.platform records a justification for another audit within 12 months; ask us and we will record it.',
+    );
   }
   return workInTenant(
     services,
@@ -98,7 +113,8 @@ export async function requestAudit(services: Services, principal: Principal, ope
     async (tx) => {
       const [last] = await tx.partition.queryAll<AuditRequestDoc>("c.type = 'auditRequest'", [], { orderBy: 'c.requestedAt DESC', top: 1 });
       const today = calendarDateInZone(meta.now, 'UTC');
-      if (last && today < nextAllowedOn(last.requestedAt) && input.justification === undefined) throw new AuditTooSoonError(last.requestedAt, nextAllowedOn(last.requestedAt));
+      if (last && today < nextAllowedOn(last.requestedAt) && input.justification === undefined)
+        throw new AuditTooSoonError(last.requestedAt, nextAllowedOn(last.requestedAt));
       const auditRequestId = `ar-${randomBytes(8).toString('hex')}`;
       const doc: AuditRequestDoc = {
         id: `audit-request:${auditRequestId}`,
@@ -113,7 +129,10 @@ export async function requestAudit(services: Services, principal: Principal, ope
         ...(input.justification !== undefined ? { justification: { text: input.justification, by: principal.sub } } : {}),
       };
       tx.create(doc);
-      tx.audit({ action: input.justification !== undefined ? 'audit-request.recorded-with-justification' : 'audit-request.recorded', target: { type: 'auditRequest', id: auditRequestId } });
+      tx.audit({
+        action: input.justification !== undefined ? 'audit-request.recorded-with-justification' : 'audit-request.recorded',
+        target: { type: 'auditRequest', id: auditRequestId },
+      });
       return viewOf(doc);
     },
     meta.idempotency,

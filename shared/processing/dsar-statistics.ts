@@ -29,7 +29,15 @@ export interface DsarTypeStatistics {
 const ANSWERED: ReadonlySet<DsarStatus> = new Set(['completed', 'refused']);
 
 export function dsarStatistics(requests: readonly DsarFacts[], now: Date): { total: DsarTypeStatistics; byType: Record<DsarType, DsarTypeStatistics> } {
-  const empty = (): DsarTypeStatistics => ({ received: 0, answeredOnTime: 0, answeredLate: 0, extended: 0, openWithinDeadline: 0, openOverdue: 0, cancelled: 0 });
+  const empty = (): DsarTypeStatistics => ({
+    received: 0,
+    answeredOnTime: 0,
+    answeredLate: 0,
+    extended: 0,
+    openWithinDeadline: 0,
+    openOverdue: 0,
+    cancelled: 0,
+  });
   const byType = Object.fromEntries(DSAR_TYPES.map((t) => [t, empty()])) as Record<DsarType, DsarTypeStatistics>;
   const total = empty();
   for (const r of requests) {

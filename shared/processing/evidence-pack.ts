@@ -107,7 +107,11 @@ function viewOf(doc: EvidencePackDoc): EvidencePackView {
 }
 
 /** Starts a pack, or answers with the one being built (`created: false`). */
-export async function requestEvidencePack(services: Services, open: OpenTenant, meta: RequestMeta & { idempotency?: IdempotencyOptions }): Promise<{ view: EvidencePackView; instanceId: string; created: boolean }> {
+export async function requestEvidencePack(
+  services: Services,
+  open: OpenTenant,
+  meta: RequestMeta & { idempotency?: IdempotencyOptions },
+): Promise<{ view: EvidencePackView; instanceId: string; created: boolean }> {
   try {
     const started = await workInTenant(
       services,
@@ -151,7 +155,10 @@ export async function readEvidencePack(services: Services, open: OpenTenant, pac
     const view = viewOf(doc);
     if (doc.status === 'ready' && doc.built) {
       const expiresAt = new Date(meta.now.getTime() + services.config.retention.downloadLinkHours * 3600_000);
-      view.download = { url: await services.blobs.downloadLink(open.partition.ref.region, 'packages', doc.built.blobName, expiresAt), expiresAt: expiresAt.toISOString() };
+      view.download = {
+        url: await services.blobs.downloadLink(open.partition.ref.region, 'packages', doc.built.blobName, expiresAt),
+        expiresAt: expiresAt.toISOString(),
+      };
       tx.audit({ action: 'evidence-pack.link-issued', target: { type: 'evidencePack', id: packId } });
     } else tx.audit({ action: 'evidence-pack.read', target: { type: 'evidencePack', id: packId } });
     return view;
@@ -191,7 +198,13 @@ async function subProcessorHistory(services: Services, tenantId: string, now: Da
           reminderAt: record?.reminderAt ?? null,
           effectiveRecordedAt: record?.effectiveRecordedAt ?? null,
           withdrawnAt: record?.withdrawnAt ?? null,
-          objection: objection ? { reason: record?.objection?.reason ?? null, objectedAt: objection.objectedAt, answer: objection.answer ? { text: objection.answer.text, at: objection.answer.at } : null } : null,
+          objection: objection
+            ? {
+                reason: record?.objection?.reason ?? null,
+                objectedAt: objection.objectedAt,
+                answer: objection.answer ? { text: objection.answer.text, at: objection.answer.at } : null,
+              }
+            : null,
         },
       };
     }),
@@ -212,7 +225,9 @@ async function auditVerificationFile(services: Services, tenantId: string): Prom
     chains: chain.chains,
     ...(chain.firstBreak ? { firstBreak: chain.firstBreak } : anchored.problem ? { firstBreak: anchored.problem } : {}),
     latestAnchor: anchor ? { seq: anchor.seq, hash: anchor.hash, at: anchor.at, chains: anchor.chains, signed: anchor.signed } : null,
-    note: anchor ? 'latestAnchor.signed is a compact JWS (ES256) over the chain heads, verifiable with /api/.well-known/jwks.json' : 'no anchor has been signed yet (heads are signed nightly at 02:00 UTC)',
+    note: anchor
+      ? 'latestAnchor.signed is a compact JWS (ES256) over the chain heads, verifiable with /api/.well-known/jwks.json'
+      : 'no anchor has been signed yet (heads are signed nightly at 02:00 UTC)',
   };
 }
 
@@ -228,7 +243,14 @@ async function breachNoticesFile(services: Services, tenantId: string): Promise<
     createdAt: doc.createdAt,
     content: doc.snapshot,
     // Who received it stays in the tenant's own data; times and counts are what an auditor checks.
-    deliveries: doc.deliveries.map((d) => ({ attempt: d.attempt, sentAt: d.sentAt, subject: d.subject, textSha256: d.textSha256, recipientCount: d.recipientCount, refused: d.refused })),
+    deliveries: doc.deliveries.map((d) => ({
+      attempt: d.attempt,
+      sentAt: d.sentAt,
+      subject: d.subject,
+      textSha256: d.textSha256,
+      recipientCount: d.recipientCount,
+      refused: d.refused,
+    })),
     acknowledged: doc.acknowledged ?? null,
   }));
 }
@@ -237,10 +259,21 @@ async function dsarStatisticsFile(services: Services, tenantId: string, now: Dat
   const partition = await tenantData(services, tenantId);
   const docs = await partition.queryAll<DsarDoc>("c.type = 'dsar'", [], { fields: ['requestType', 'status', 'clock', 'deadline', 'closedAt'] });
   const stats = dsarStatistics(
-    docs.map((d) => ({ requestType: d.requestType, status: d.status, jurisdiction: d.clock.jurisdiction, extended: d.clock.extended, dueOn: d.deadline.dueOn, ...(d.closedAt ? { closedAt: d.closedAt } : {}) })),
+    docs.map((d) => ({
+      requestType: d.requestType,
+      status: d.status,
+      jurisdiction: d.clock.jurisdiction,
+      extended: d.clock.extended,
+      dueOn: d.deadline.dueOn,
+      ...(d.closedAt ? { closedAt: d.closedAt } : {}),
+    })),
     now,
   );
-  return { asOf: now.toISOString(), rule: "answered on time: closed (completed or refused) on or before the deadline in force, in the jurisdiction's calendar", ...stats };
+  return {
+    asOf: now.toISOString(),
+    rule: "answered on time: closed (completed or refused) on or before the deadline in force, in the jurisdiction's calendar",
+    ...stats,
+  };
 }
 
 const README = (tenantId: string, packId: string): string => `Evidence pack ${packId} for tenant ${tenantId}
@@ -291,9 +324,14 @@ export async function buildEvidencePack(services: Services, ref: PackRef, now: D
     files: listed,
   };
   const signed = await signCompactJws(services.vaults[region], services.stores, region, manifest);
-  const archive = tarArchive([...files, { name: 'manifest.json', content: json(manifest) }, { name: 'manifest.jws', content: Buffer.from(signed, 'ascii') }], now);
+  const archive = tarArchive(
+    [...files, { name: 'manifest.json', content: json(manifest) }, { name: 'manifest.jws', content: Buffer.from(signed, 'ascii') }],
+    now,
+  );
   const blobName = packBlobName(ref.tenantId, ref.packId);
-  await services.blobs.uploadStream(region, 'packages', blobName, Readable.from([archive]), 'application/x-tar', { downloadName: `evidence-pack-${ref.packId}.tar` });
+  await services.blobs.uploadStream(region, 'packages', blobName, Readable.from([archive]), 'application/x-tar', {
+    downloadName: `evidence-pack-${ref.packId}.tar`,
+  });
   // The signed manifest also kept write-once beside the certificates and anchors.
   await services.blobs.keepEvidence(region, manifestEvidenceName(ref.tenantId, ref.packId), signed, 'application/jose');
   const built: BuiltPack = { blobName, bytes: archive.length, sha256: sha256(archive), files: listed, manifest: signed };
@@ -307,17 +345,30 @@ export async function buildEvidencePack(services: Services, ref: PackRef, now: D
 }
 
 /** Records the outcome (audited) and releases the tenant's pack lock. A re-run changes nothing. */
-export async function recordEvidencePackOutcome(services: Services, ref: PackRef, outcome: { built: true } | { failure: string }, now: Date, requestId: string): Promise<void> {
+export async function recordEvidencePackOutcome(
+  services: Services,
+  ref: PackRef,
+  outcome: { built: true } | { failure: string },
+  now: Date,
+  requestId: string,
+): Promise<void> {
   const partition = await tenantData(services, ref.tenantId);
   await runTenantWork(services.keyring, partition, { actor: systemActor('evidence-pack'), requestId, now }, async (tx) => {
     const doc = await tx.partition.read<EvidencePackDoc>(packDocId(ref.packId));
     const to: EvidencePackStatus = 'built' in outcome ? 'ready' : 'failed';
     if (!doc || !EVIDENCE_PACK_PHASES.next(doc.status).includes(to)) return;
     if (to === 'ready' && !doc.built) throw new Error(`evidence pack ${ref.packId} is not stored yet`);
-    const done: EvidencePackDoc = 'built' in outcome ? { ...doc, status: 'ready', completedAt: now.toISOString() } : { ...doc, status: 'failed', completedAt: now.toISOString(), failure: outcome.failure };
+    const done: EvidencePackDoc =
+      'built' in outcome
+        ? { ...doc, status: 'ready', completedAt: now.toISOString() }
+        : { ...doc, status: 'failed', completedAt: now.toISOString(), failure: outcome.failure };
     tx.replace(done, doc._etag!);
     const lock = await tx.partition.read<PackLockDoc>(LOCK_ID);
     if (lock?.packId === ref.packId) tx.delete(LOCK_ID);
-    tx.audit({ action: 'built' in outcome ? 'evidence-pack.completed' : 'evidence-pack.failed', target: { type: 'evidencePack', id: ref.packId }, outcome: 'built' in outcome ? 'success' : 'failure' });
+    tx.audit({
+      action: 'built' in outcome ? 'evidence-pack.completed' : 'evidence-pack.failed',
+      target: { type: 'evidencePack', id: ref.packId },
+      outcome: 'built' in outcome ? 'success' : 'failure',
+    });
   });
 }

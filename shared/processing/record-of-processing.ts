@@ -24,7 +24,12 @@ export type DataCategoryCount = z.infer<typeof dataCategoryCountSchema>;
 export const recordOfProcessingSchema = z
   .object({
     generatedAt: z.iso.datetime(),
-    processor: z.object({ name: z.string(), contact: z.object({ email: z.string() }), dpo: z.object({ name: z.string(), email: z.string() }), representative: z.string() }),
+    processor: z.object({
+      name: z.string(),
+      contact: z.object({ email: z.string() }),
+      dpo: z.object({ name: z.string(), email: z.string() }),
+      representative: z.string(),
+    }),
     controller: z.object({
       tenantId: z.string(),
       name: z.string(),
@@ -70,7 +75,11 @@ async function countsOf(open: OpenTenant, contacts: number, admins: number): Pro
     { category: 'user identification data (name, email, role, department, avatar)', dataSubjects: "the controller's staff", count: users ?? 0 },
     { category: 'erased users (tombstones: ids and dates only, no personal data)', dataSubjects: "the controller's staff", count: erasedUsers ?? 0 },
     ...MODULES.map((module, i) => ({ category: `operational records: ${module}`, dataSubjects: staff, count: modules[i] ?? 0 })),
-    { category: 'audit log entries (actor ids, actions, targets, times)', dataSubjects: "the controller's administrators and the vendor's staff", count: audit ?? 0 },
+    {
+      category: 'audit log entries (actor ids, actions, targets, times)',
+      dataSubjects: "the controller's administrators and the vendor's staff",
+      count: audit ?? 0,
+    },
     { category: 'data-subject requests', dataSubjects: staff, count: dsars ?? 0 },
     { category: 'breach notices received', dataSubjects: "the controller's nominated contacts", count: notices ?? 0 },
     { category: 'nominated security and privacy contacts', dataSubjects: "the controller's nominated contacts", count: contacts },
@@ -91,13 +100,21 @@ export async function recordOfProcessing(services: Services, open: OpenTenant, n
   const { dpo } = config.breach;
   return {
     generatedAt: now.toISOString(),
-    processor: { name: config.processor.name, contact: { email: dpo.email }, dpo: { name: dpo.name, email: dpo.email }, representative: 'none designated' },
+    processor: {
+      name: config.processor.name,
+      contact: { email: dpo.email },
+      dpo: { name: dpo.name, email: dpo.email },
+      representative: 'none designated',
+    },
     controller: {
       tenantId: open.partition.tenantId,
       name: open.tenant.name,
       region,
       status: open.tenant.status,
-      contacts: [...contacts.privacy.map((c) => ({ role: 'privacy' as const, ...c })), ...contacts.security.map((c) => ({ role: 'security' as const, ...c }))],
+      contacts: [
+        ...contacts.privacy.map((c) => ({ role: 'privacy' as const, ...c })),
+        ...contacts.security.map((c) => ({ role: 'security' as const, ...c })),
+      ],
     },
     categoriesOfProcessing: CATEGORIES_OF_PROCESSING,
     dataCategories,
@@ -108,13 +125,30 @@ export async function recordOfProcessing(services: Services, open: OpenTenant, n
       supportAccess,
     },
     securityMeasures: [
-      { measure: 'encryption at rest', detail: 'personal data encrypted field by field with AES-256-GCM under a key per data subject, wrapped by the tenant key; Azure storage encryption underneath' },
-      { measure: 'key custody', detail: `tenant keys are RSA 3072 keys in the region's Key Vault (${residency.stores.find((s) => s.store === 'Azure Key Vault')?.host}), never exported; deleted keys are purged after ${config.retention.keySoftDeleteDays} days` },
+      {
+        measure: 'encryption at rest',
+        detail:
+          'personal data encrypted field by field with AES-256-GCM under a key per data subject, wrapped by the tenant key; Azure storage encryption underneath',
+      },
+      {
+        measure: 'key custody',
+        detail: `tenant keys are RSA 3072 keys in the region's Key Vault (${residency.stores.find((s) => s.store === 'Azure Key Vault')?.host}), never exported; deleted keys are purged after ${config.retention.keySoftDeleteDays} days`,
+      },
       { measure: 'encryption in transit', detail: 'HTTPS with TLS 1.2 or later to every store and to the API' },
-      { measure: 'audit chain', detail: `every request is recorded in hash chains (${config.audit.chainLanes} per log) in the same transaction as the change; the chain heads are signed nightly (ES256, in Key Vault) and kept write-once outside the tenant data` },
-      { measure: 'access control', detail: "bearer tokens (JWT) checked for issuer, audience and lifetime; a role matrix; a customer's administrators act only on their own tenant; refusals are logged" },
+      {
+        measure: 'audit chain',
+        detail: `every request is recorded in hash chains (${config.audit.chainLanes} per log) in the same transaction as the change; the chain heads are signed nightly (ES256, in Key Vault) and kept write-once outside the tenant data`,
+      },
+      {
+        measure: 'access control',
+        detail:
+          "bearer tokens (JWT) checked for issuer, audience and lifetime; a role matrix; a customer's administrators act only on their own tenant; refusals are logged",
+      },
       { measure: 'residency', detail: `each tenant is pinned to one region for life; its stores are in ${residency.azureLocation} only` },
-      { measure: 'backups', detail: `continuous backup in the same region, kept ${config.retention.backupDays} days; unreadable once the tenant key is destroyed` },
+      {
+        measure: 'backups',
+        detail: `continuous backup in the same region, kept ${config.retention.backupDays} days; unreadable once the tenant key is destroyed`,
+      },
     ],
   };
 }

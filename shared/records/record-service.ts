@@ -64,19 +64,30 @@ export async function createRecord(
   );
 }
 
-export async function readRecord(services: Services, open: OpenTenant, module: ModuleName, recordId: string, meta: RequestMeta): Promise<Representation<RecordView>> {
+export async function readRecord(
+  services: Services,
+  open: OpenTenant,
+  module: ModuleName,
+  recordId: string,
+  meta: RequestMeta,
+): Promise<Representation<RecordView>> {
   const found = await open.partition.read<RecordDoc>(recordDocId(module, recordId));
   const restriction = await restrictionOf(open.partition, found?.subjectUserId);
   if (restriction && !readsRestricted(open.actor, open.partition.tenantId)) {
     // The refusal is recorded (committed on its own) before it is answered.
-    await workInTenant(services, open, meta, async (tx) => tx.audit({ action: 'record.read-refused-restricted', target: { type: `record:${module}`, id: recordId }, outcome: 'failure' }));
+    await workInTenant(services, open, meta, async (tx) =>
+      tx.audit({ action: 'record.read-refused-restricted', target: { type: `record:${module}`, id: recordId }, outcome: 'failure' }),
+    );
     throw restrictedReadRefused(`this record's data subject's data`);
   }
   return workInTenant(services, open, meta, async (tx) => {
     const doc = await loadRecord(tx, module, recordId);
     tx.audit({ action: 'record.read', target: { type: `record:${module}`, id: recordId } });
     const view = await recordView(doc, tx.cipher);
-    return { view: restriction && view.status === 'active' ? { ...view, restricted: restrictedMarker(restriction) } : view, etag: etagOf(doc.version) };
+    return {
+      view: restriction && view.status === 'active' ? { ...view, restricted: restrictedMarker(restriction) } : view,
+      etag: etagOf(doc.version),
+    };
   });
 }
 
@@ -186,7 +197,10 @@ async function loadRecord(tx: TenantWork, module: ModuleName, recordId: string):
 
 /** Records may only be about, or reference, users who exist and are active (deactivation stops new use). */
 async function requireActiveUsers(tx: TenantWork, subjectUserId: string | undefined, peopleUserIds: string[]): Promise<void> {
-  const refs = [...(subjectUserId ? [{ id: subjectUserId, path: 'subjectUserId' }] : []), ...peopleUserIds.map((id, i) => ({ id, path: `peopleUserIds.${i}` }))];
+  const refs = [
+    ...(subjectUserId ? [{ id: subjectUserId, path: 'subjectUserId' }] : []),
+    ...peopleUserIds.map((id, i) => ({ id, path: `peopleUserIds.${i}` })),
+  ];
   const problems = [];
   for (const ref of refs) {
     const user = await tx.partition.read<UserDoc>(userDocId(ref.id));
@@ -198,7 +212,10 @@ async function requireActiveUsers(tx: TenantWork, subjectUserId: string | undefi
 
 /** The people a record is about or references, with where each is named (for a restriction's field errors). */
 function peopleOf(subjectUserId: string | undefined, peopleUserIds: readonly string[]): { userId: string; path: string }[] {
-  return [...(subjectUserId ? [{ userId: subjectUserId, path: 'subjectUserId' }] : []), ...peopleUserIds.map((userId, i) => ({ userId, path: `peopleUserIds.${i}` }))];
+  return [
+    ...(subjectUserId ? [{ userId: subjectUserId, path: 'subjectUserId' }] : []),
+    ...peopleUserIds.map((userId, i) => ({ userId, path: `peopleUserIds.${i}` })),
+  ];
 }
 
 function ownerOf(subjectUserId: string | undefined): KeyOwner {

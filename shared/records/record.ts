@@ -100,12 +100,20 @@ export const recordViewSchema = z
     original: dataSchema.optional(),
     corrections: z
       .array(
-        z.object({ at: z.iso.datetime(), by: z.string(), reason: z.string(), changes: z.record(z.string(), z.object({ from: z.unknown(), to: z.unknown() })) }),
+        z.object({
+          at: z.iso.datetime(),
+          by: z.string(),
+          reason: z.string(),
+          changes: z.record(z.string(), z.object({ from: z.unknown(), to: z.unknown() })),
+        }),
       )
       .optional(),
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),
-    restricted: z.object({ since: z.iso.datetime(), dsarId: z.string() }).optional().meta({ description: "Its data subject's processing is restricted (Art 18): shown to the controller's admins only" }),
+    restricted: z
+      .object({ since: z.iso.datetime(), dsarId: z.string() })
+      .optional()
+      .meta({ description: "Its data subject's processing is restricted (Art 18): shown to the controller's admins only" }),
   })
   .meta({ id: 'Record' });
 export type RecordView = z.infer<typeof recordViewSchema>;

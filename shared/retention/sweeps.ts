@@ -111,9 +111,23 @@ async function recordSweep(services: Services, report: SweepReport): Promise<voi
 
 /** One UTC day of sweep runs, oldest first. */
 export async function sweepsOfDay(services: Services, day: string): Promise<SweepReport[]> {
-  const { resources } = await (await controlContainer(services)).items
-    .query<SweepDoc>({ query: "SELECT * FROM c WHERE c.pk = @pk AND c.type = 'retentionSweep' ORDER BY c.at ASC", parameters: [{ name: '@pk', value: sweepLogPartition(day) }] }, { partitionKey: sweepLogPartition(day) })
+  const { resources } = await (
+    await controlContainer(services)
+  ).items
+    .query<SweepDoc>(
+      {
+        query: "SELECT * FROM c WHERE c.pk = @pk AND c.type = 'retentionSweep' ORDER BY c.at ASC",
+        parameters: [{ name: '@pk', value: sweepLogPartition(day) }],
+      },
+      { partitionKey: sweepLogPartition(day) },
+    )
     .fetchAll();
   // Runs recorded before former contacts were swept name none.
-  return resources.map(({ at, filesDeleted, terminatedTenants, historyPurged, formerContactsRemoved }) => ({ at, filesDeleted, terminatedTenants, historyPurged, formerContactsRemoved: formerContactsRemoved ?? [] }));
+  return resources.map(({ at, filesDeleted, terminatedTenants, historyPurged, formerContactsRemoved }) => ({
+    at,
+    filesDeleted,
+    terminatedTenants,
+    historyPurged,
+    formerContactsRemoved: formerContactsRemoved ?? [],
+  }));
 }

@@ -102,7 +102,11 @@ export class TenantPartition {
     }
   }
 
-  async queryAll<T extends StoredDoc>(where: string, parameters: SqlParameter[] = [], options: { orderBy?: string; top?: number; fields?: string[] } = {}): Promise<T[]> {
+  async queryAll<T extends StoredDoc>(
+    where: string,
+    parameters: SqlParameter[] = [],
+    options: { orderBy?: string; top?: number; fields?: string[] } = {},
+  ): Promise<T[]> {
     const all: T[] = [];
     for await (const page of this.query<T>(where, parameters, options)) all.push(...page);
     return all;
@@ -111,7 +115,10 @@ export class TenantPartition {
   async count(where: string, parameters: SqlParameter[] = []): Promise<number> {
     const { resources } = await this.container.items
       .query<number>(
-        { query: `SELECT VALUE COUNT(1) FROM c WHERE c.tenantId = @tenantId AND (${where})`, parameters: [{ name: '@tenantId', value: this.ref.tenantId }, ...parameters] },
+        {
+          query: `SELECT VALUE COUNT(1) FROM c WHERE c.tenantId = @tenantId AND (${where})`,
+          parameters: [{ name: '@tenantId', value: this.ref.tenantId }, ...parameters],
+        },
         { partitionKey: this.ref.tenantId },
       )
       .fetchAll();
@@ -123,7 +130,8 @@ export class TenantPartition {
     if (ops.length === 0) return;
     if (ops.length > MAX_BATCH_OPERATIONS) throw new Error(`a batch holds at most ${MAX_BATCH_OPERATIONS} operations (got ${ops.length})`);
     for (const op of ops) {
-      if (op.kind !== 'delete' && op.doc.tenantId !== this.ref.tenantId) throw new Error(`refusing to write a document of tenant ${op.doc.tenantId} into ${this.ref.tenantId}`);
+      if (op.kind !== 'delete' && op.doc.tenantId !== this.ref.tenantId)
+        throw new Error(`refusing to write a document of tenant ${op.doc.tenantId} into ${this.ref.tenantId}`);
     }
     const operations: OperationInput[] = ops.map((op) => {
       const partitionKey = this.ref.tenantId;

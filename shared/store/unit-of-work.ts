@@ -39,7 +39,13 @@ export class TenantWork {
 
   /** Replaces `doc` if nobody changed it since it was read with `etag`. */
   replace(doc: StoredDoc, etag: string): void {
-    this.ops.push({ kind: 'replace', doc, ifMatch: etag, conflict: () => new PreconditionFailedError('RESOURCE.CHANGED', 'The resource changed while this request was processed; read it again and retry.') });
+    this.ops.push({
+      kind: 'replace',
+      doc,
+      ifMatch: etag,
+      conflict: () =>
+        new PreconditionFailedError('RESOURCE.CHANGED', 'The resource changed while this request was processed; read it again and retry.'),
+    });
   }
 
   delete(id: string): void {
@@ -182,6 +188,10 @@ async function replayIdempotent<T>(tx: TenantWork, options: IdempotencyOptions):
   }
   if (!isEncryptedValue(existing.response)) throw new Error('idempotency record without a response');
   const reply = await tx.cipher.open(existing.response, options.docId);
-  if (reply === ERASED) throw new ConflictError('IDEMPOTENCY.REPLY_ERASED', 'This request was carried out, but its reply named a person who has since been erased; it cannot be repeated.');
+  if (reply === ERASED)
+    throw new ConflictError(
+      'IDEMPOTENCY.REPLY_ERASED',
+      'This request was carried out, but its reply named a person who has since been erased; it cannot be repeated.',
+    );
   return { found: true, value: reply as T };
 }

@@ -18,7 +18,10 @@ export const CURRENT_VERSION = Symbol('current version');
 export function requireVersion(ifMatch: string | typeof CURRENT_VERSION | undefined, version: number): void {
   if (ifMatch === CURRENT_VERSION) return;
   if (ifMatch === undefined) {
-    throw new PreconditionRequiredError('REQUEST.IF_MATCH_REQUIRED', 'Send If-Match with the ETag you read, so a correction never overwrites one you have not seen.');
+    throw new PreconditionRequiredError(
+      'REQUEST.IF_MATCH_REQUIRED',
+      'Send If-Match with the ETag you read, so a correction never overwrites one you have not seen.',
+    );
   }
   // Exactly one strong ETag: `*` or a list would let a correction through without naming what it saw.
   if (!/^"\d{1,15}"$/.test(ifMatch.trim())) {

@@ -41,13 +41,28 @@ export const tenantChangeRecordId = (changeId: string): string => `subprocessor-
 
 /** A fresh record of `doc` for one tenant. */
 export function newTenantChangeRecord(doc: SubProcessorChangeDoc, tenantId: string): TenantChangeRecordDoc {
-  return { id: tenantChangeRecordId(doc.changeId), tenantId, type: 'subProcessorChangeRecord', changeId: doc.changeId, kind: doc.kind, name: doc.subProcessor.name, service: doc.subProcessor.service, effectiveAt: doc.effectiveAt };
+  return {
+    id: tenantChangeRecordId(doc.changeId),
+    tenantId,
+    type: 'subProcessorChangeRecord',
+    changeId: doc.changeId,
+    kind: doc.kind,
+    name: doc.subProcessor.name,
+    service: doc.subProcessor.service,
+    effectiveAt: doc.effectiveAt,
+  };
 }
 
 /** The reasons of the tenants that objected, each read from the tenant's own data. */
 export async function objectionReasons(services: Services, changeId: string, tenantIds: readonly string[]): Promise<Map<string, string>> {
   const found = await Promise.all(
-    tenantIds.map(async (tenantId) => [tenantId, (await (await tenantData(services, tenantId)).read<TenantChangeRecordDoc>(tenantChangeRecordId(changeId)))?.objection?.reason] as const),
+    tenantIds.map(
+      async (tenantId) =>
+        [
+          tenantId,
+          (await (await tenantData(services, tenantId)).read<TenantChangeRecordDoc>(tenantChangeRecordId(changeId)))?.objection?.reason,
+        ] as const,
+    ),
   );
   return new Map(found.filter((entry): entry is readonly [string, string] => entry[1] !== undefined));
 }
@@ -64,7 +79,9 @@ export async function resolveChangeTenants(services: Services, changeId: string,
   let doc = await changeOf(store, changeId);
   if (!doc.tenants) {
     const tenantIds = await listTenantIds(services);
-    doc = await store.updateChange(changeId, (current) => (current.tenants ? undefined : { ...current, tenants: { resolvedAt: now.toISOString(), tenantIds } }));
+    doc = await store.updateChange(changeId, (current) =>
+      current.tenants ? undefined : { ...current, tenants: { resolvedAt: now.toISOString(), tenantIds } },
+    );
   }
   const tenants = doc.tenants!.tenantIds.length;
   return { tenants, batches: Math.ceil(tenants / NOTICE_BATCH_SIZE) };
@@ -99,7 +116,10 @@ export function renderChangeNotice(doc: SubProcessorChangeDoc, tenantId: string,
     return renderEmail({
       subject: `Withdrawn: sub-processor change ${doc.changeId}`,
       title: 'A sub-processor change has been withdrawn',
-      paragraphs: [`${describeChange(doc)}, announced for ${doc.effectiveAt}, has been withdrawn and will not take effect.`, `Reason: ${doc.withdrawn?.reason ?? 'not given'}`],
+      paragraphs: [
+        `${describeChange(doc)}, announced for ${doc.effectiveAt}, has been withdrawn and will not take effect.`,
+        `Reason: ${doc.withdrawn?.reason ?? 'not given'}`,
+      ],
       facts: changeFacts(doc, tenantId),
     });
   }
@@ -120,7 +140,11 @@ export function renderChangeNotice(doc: SubProcessorChangeDoc, tenantId: string,
  * One batch of tenants for one message of the change. `effective` records the change against each
  * tenant (no email); the others email the privacy contacts. Returns how many tenants the batch held.
  */
-export async function deliverChangeBatch(services: Services, input: { changeId: string; notice: NoticeKind; batch: number }, meta: { now: Date; requestId: string }): Promise<{ tenants: number; sent: number }> {
+export async function deliverChangeBatch(
+  services: Services,
+  input: { changeId: string; notice: NoticeKind; batch: number },
+  meta: { now: Date; requestId: string },
+): Promise<{ tenants: number; sent: number }> {
   const store = await SubProcessorStore.open(services);
   const doc = await changeOf(store, input.changeId);
   // A change withdrawn while its notices go out is not announced or reminded any further.
@@ -131,7 +155,14 @@ export async function deliverChangeBatch(services: Services, input: { changeId: 
   return { tenants: tenantIds.length, sent };
 }
 
-async function deliverToTenant(services: Services, store: SubProcessorStore, doc: SubProcessorChangeDoc, tenantId: string, kind: NoticeKind, meta: { now: Date; requestId: string }): Promise<number> {
+async function deliverToTenant(
+  services: Services,
+  store: SubProcessorStore,
+  doc: SubProcessorChangeDoc,
+  tenantId: string,
+  kind: NoticeKind,
+  meta: { now: Date; requestId: string },
+): Promise<number> {
   const line = await store.readNotice(doc.changeId, tenantId);
   const field = FIELD[kind];
   if (line?.[field] || line?.skippedAt) return 0;
@@ -140,7 +171,10 @@ async function deliverToTenant(services: Services, store: SubProcessorStore, doc
   const partition = await tenantData(services, tenantId);
   const tenant = await partition.read<TenantDoc>(TENANT_DOC_ID);
   if (!tenant || tenant.status === 'deleted') {
-    if (kind === 'notice') await store.recordNotice(doc.changeId, tenantId, (current) => (current.skippedAt ? undefined : { ...current, skippedAt: meta.now.toISOString() }));
+    if (kind === 'notice')
+      await store.recordNotice(doc.changeId, tenantId, (current) =>
+        current.skippedAt ? undefined : { ...current, skippedAt: meta.now.toISOString() },
+      );
     return 0;
   }
   let sent = 0;
@@ -151,7 +185,8 @@ async function deliverToTenant(services: Services, store: SubProcessorStore, doc
       region: tenantRef(tenantId).region,
       recipients,
       rendered: renderChangeNotice(doc, tenantId, kind),
-      idempotencyKeyFor: async (recipient) => `sub-processor-change:${doc.changeId}:${tenantId}:${kind}:${await cipher.blindIndex('sub-processor-change-recipient', recipient.email.toLowerCase())}`,
+      idempotencyKeyFor: async (recipient) =>
+        `sub-processor-change:${doc.changeId}:${tenantId}:${kind}:${await cipher.blindIndex('sub-processor-change-recipient', recipient.email.toLowerCase())}`,
     });
     sent = result.sent;
   }
@@ -162,13 +197,19 @@ async function deliverToTenant(services: Services, store: SubProcessorStore, doc
     const current = await tx.partition.read<TenantChangeRecordDoc>(id);
     const base: TenantChangeRecordDoc = current ?? newTenantChangeRecord(doc, tenantId);
     const next: TenantChangeRecordDoc =
-      kind === 'notice' ? { ...base, noticeAt: base.noticeAt ?? at }
-      : kind === 'reminder' ? { ...base, reminderAt: base.reminderAt ?? at }
-      : kind === 'withdrawn' ? { ...base, withdrawnAt: base.withdrawnAt ?? at }
-      : { ...base, effectiveRecordedAt: base.effectiveRecordedAt ?? at, effectiveVersion: list?.versions[list.versions.length - 1]?.version };
+      kind === 'notice'
+        ? { ...base, noticeAt: base.noticeAt ?? at }
+        : kind === 'reminder'
+          ? { ...base, reminderAt: base.reminderAt ?? at }
+          : kind === 'withdrawn'
+            ? { ...base, withdrawnAt: base.withdrawnAt ?? at }
+            : { ...base, effectiveRecordedAt: base.effectiveRecordedAt ?? at, effectiveVersion: list?.versions[list.versions.length - 1]?.version };
     if (current) tx.raw({ kind: 'replace', doc: next, ifMatch: current._etag!, conflict: 'retry' });
     else tx.raw({ kind: 'create', doc: next, conflict: 'retry' });
-    tx.audit({ action: `subprocessor.change.${kind === 'notice' ? 'noticed' : kind === 'reminder' ? 'reminded' : kind}`, target: { type: 'subProcessorChange', id: doc.changeId } });
+    tx.audit({
+      action: `subprocessor.change.${kind === 'notice' ? 'noticed' : kind === 'reminder' ? 'reminded' : kind}`,
+      target: { type: 'subProcessorChange', id: doc.changeId },
+    });
   });
   await store.recordNotice(doc.changeId, tenantId, (current) => (current[field] ? undefined : { ...current, [field]: at }));
   return sent;
@@ -204,7 +245,10 @@ function renderAnswer(doc: SubProcessorChangeDoc, objection: ObjectionDoc): Rend
   return renderEmail({
     subject: `Answer to your objection: sub-processor change ${doc.changeId}`,
     title: 'Our answer to your objection',
-    paragraphs: [`You objected at ${objection.objectedAt} to: ${describeChange(doc)}, taking effect at ${doc.effectiveAt}.`, `Our answer: ${objection.answer?.text ?? ''}`],
+    paragraphs: [
+      `You objected at ${objection.objectedAt} to: ${describeChange(doc)}, taking effect at ${doc.effectiveAt}.`,
+      `Our answer: ${objection.answer?.text ?? ''}`,
+    ],
     facts: changeFacts(doc, objection.tenantId),
   });
 }
@@ -231,15 +275,37 @@ export async function processObjections(services: Services, changeId: string, no
     const reason = reasons.get(objection.tenantId) ?? '(no longer readable: the tenant has been deleted)';
     if (!objection.confirmedAt || (objection.answer && !objection.answer.sentAt)) {
       const contacts = await privacyContacts(services, objection.tenantId, now);
-      const keyFor = (what: string) => async (recipient: { email: string }) => `sub-processor-change:${changeId}:${objection.tenantId}:${what}:${await contacts!.cipher.blindIndex('sub-processor-change-recipient', recipient.email.toLowerCase())}`;
-      if (contacts && !objection.confirmedAt) await sendToEach(services.email, { region, recipients: contacts.recipients, rendered: renderObjectionConfirmation(doc, objection, reason), idempotencyKeyFor: keyFor('objection-confirmed') });
-      if (!objection.confirmedAt) await store.updateObjection(changeId, objection.tenantId, (o) => (o.confirmedAt ? undefined : { ...o, confirmedAt: now.toISOString() }));
-      if (contacts && objection.answer && !objection.answer.sentAt) await sendToEach(services.email, { region, recipients: contacts.recipients, rendered: renderAnswer(doc, objection), idempotencyKeyFor: keyFor('objection-answered') });
-      if (objection.answer && !objection.answer.sentAt) await store.updateObjection(changeId, objection.tenantId, (o) => (o.answer && !o.answer.sentAt ? { ...o, answer: { ...o.answer, sentAt: now.toISOString() } } : undefined));
+      const keyFor = (what: string) => async (recipient: { email: string }) =>
+        `sub-processor-change:${changeId}:${objection.tenantId}:${what}:${await contacts!.cipher.blindIndex('sub-processor-change-recipient', recipient.email.toLowerCase())}`;
+      if (contacts && !objection.confirmedAt)
+        await sendToEach(services.email, {
+          region,
+          recipients: contacts.recipients,
+          rendered: renderObjectionConfirmation(doc, objection, reason),
+          idempotencyKeyFor: keyFor('objection-confirmed'),
+        });
+      if (!objection.confirmedAt)
+        await store.updateObjection(changeId, objection.tenantId, (o) => (o.confirmedAt ? undefined : { ...o, confirmedAt: now.toISOString() }));
+      if (contacts && objection.answer && !objection.answer.sentAt)
+        await sendToEach(services.email, {
+          region,
+          recipients: contacts.recipients,
+          rendered: renderAnswer(doc, objection),
+          idempotencyKeyFor: keyFor('objection-answered'),
+        });
+      if (objection.answer && !objection.answer.sentAt)
+        await store.updateObjection(changeId, objection.tenantId, (o) =>
+          o.answer && !o.answer.sentAt ? { ...o, answer: { ...o.answer, sentAt: now.toISOString() } } : undefined,
+        );
     }
     if (!objection.opsToldAt) {
       // Sent through the tenant's region: the reason is the tenant's words and stays in its geography.
-      await services.email.send({ region, to: [{ email: services.config.subProcessors.opsEmail }], ...renderObjectionToOps(doc, objection, reason), idempotencyKey: `sub-processor-change:${changeId}:${objection.tenantId}:objection-to-ops` });
+      await services.email.send({
+        region,
+        to: [{ email: services.config.subProcessors.opsEmail }],
+        ...renderObjectionToOps(doc, objection, reason),
+        idempotencyKey: `sub-processor-change:${changeId}:${objection.tenantId}:objection-to-ops`,
+      });
       await store.updateObjection(changeId, objection.tenantId, (o) => (o.opsToldAt ? undefined : { ...o, opsToldAt: now.toISOString() }));
     }
   }
@@ -264,12 +330,18 @@ export async function remindOpsOfUnanswered(services: Services, changeId: string
           `${describeChange(doc)} takes effect at ${doc.effectiveAt}. These tenants objected and have no answer yet: ${unanswered.map((o) => o.tenantId).join(', ')}.`,
           `Answer each: POST /api/sub-processors/changes/${changeId}/objections/{tenantId}/answer {"answer": "..."}; or withdraw the change.`,
         ],
-        facts: [{ label: 'Change', value: changeId }, { label: 'Takes effect', value: doc.effectiveAt }, { label: 'Unanswered', value: String(unanswered.length) }],
+        facts: [
+          { label: 'Change', value: changeId },
+          { label: 'Takes effect', value: doc.effectiveAt },
+          { label: 'Unanswered', value: String(unanswered.length) },
+        ],
       }),
       idempotencyKey: `sub-processor-change:${changeId}:ops-reminder`,
     });
   }
-  await store.updateChange(changeId, (current) => (current.opsReminder ? undefined : { ...current, opsReminder: { at: now.toISOString(), unanswered: unanswered.length } }));
+  await store.updateChange(changeId, (current) =>
+    current.opsReminder ? undefined : { ...current, opsReminder: { at: now.toISOString(), unanswered: unanswered.length } },
+  );
   return unanswered.length;
 }
 
@@ -287,14 +359,24 @@ export async function applyChangeToList(services: Services, changeId: string, no
     const latest = current.versions[current.versions.length - 1]!;
     return {
       ...current,
-      versions: [...current.versions, { version: latest.version + 1, effectiveFrom: doc.effectiveAt, subProcessors: applyChange(latest.subProcessors, doc, doc.effectiveAt), changeId }],
+      versions: [
+        ...current.versions,
+        {
+          version: latest.version + 1,
+          effectiveFrom: doc.effectiveAt,
+          subProcessors: applyChange(latest.subProcessors, doc, doc.effectiveAt),
+          changeId,
+        },
+      ],
       appliedChanges: [...current.appliedChanges, changeId],
     };
   });
   const version = list.versions.find((v) => v.changeId === changeId)!.version;
   // A withdrawal is refused from effectiveAt on (see withdrawChange), so none can come between the two writes.
   await store.updateChange(changeId, (current) =>
-    current.phase === 'effective' ? undefined : { ...current, phase: CHANGE_PHASES.advance(current.phase, 'effective'), effective: { at: now.toISOString(), version } },
+    current.phase === 'effective'
+      ? undefined
+      : { ...current, phase: CHANGE_PHASES.advance(current.phase, 'effective'), effective: { at: now.toISOString(), version } },
   );
   return { outcome: 'effective', version };
 }

@@ -31,15 +31,27 @@ type Meta = RequestMeta & { idempotency?: IdempotencyOptions };
 // Responses (documented in the OpenAPI document; the view types are derived from them).
 export const publishedListSchema = subProcessorListSchema
   .extend({
-    documentDiscrepancies: z.array(discrepancySchema).meta({ description: 'Where the privacy notice or the DPA says otherwise than the list the system runs on' }),
+    documentDiscrepancies: z
+      .array(discrepancySchema)
+      .meta({ description: 'Where the privacy notice or the DPA says otherwise than the list the system runs on' }),
     pendingChanges: z
-      .array(z.object({ changeId: z.string(), kind: z.enum(['add', 'remove', 'modify']), name: z.string(), service: z.string(), effectiveAt: z.iso.datetime() }))
+      .array(
+        z.object({
+          changeId: z.string(),
+          kind: z.enum(['add', 'remove', 'modify']),
+          name: z.string(),
+          service: z.string(),
+          effectiveAt: z.iso.datetime(),
+        }),
+      )
       .meta({ description: 'Changes announced and not yet in force' }),
   })
   .meta({ id: 'PublishedSubProcessorList' });
 export type PublishedList = z.infer<typeof publishedListSchema>;
 
-export const listVersionSchema = subProcessorListSchema.extend({ changeId: z.string().optional().meta({ description: 'The change that made this version (absent for version 1)' }) });
+export const listVersionSchema = subProcessorListSchema.extend({
+  changeId: z.string().optional().meta({ description: 'The change that made this version (absent for version 1)' }),
+});
 export const listHistorySchema = z.object({ versions: z.array(listVersionSchema) }).meta({ id: 'SubProcessorListVersions' });
 
 /** The list in force (or an earlier version), with the changes announced and where the documents disagree. */
@@ -48,7 +60,11 @@ export async function publishedList(services: Services, now: Date, version?: num
   const doc = await store.list(now);
   const current = doc.versions[doc.versions.length - 1]!;
   const chosen = version === undefined ? current : doc.versions.find((v) => v.version === version);
-  if (!chosen) throw new NotFoundError('SUBPROCESSORS.VERSION_NOT_FOUND', `There is no version ${version} of the sub-processor list; the current one is ${current.version}.`);
+  if (!chosen)
+    throw new NotFoundError(
+      'SUBPROCESSORS.VERSION_NOT_FOUND',
+      `There is no version ${version} of the sub-processor list; the current one is ${current.version}.`,
+    );
   const pending = (await store.changes()).filter((c) => c.phase === 'notice-period');
   return {
     version: chosen.version,
@@ -67,22 +83,30 @@ export async function listHistory(services: Services, now: Date): Promise<(SubPr
 }
 
 /** Records a change; 422 when its notice is shorter than SUBPROCESSOR_NOTICE_PERIOD or it does not fit the list. */
-export async function proposeChange(services: Services, principal: Principal, request: ProposeChange, meta: Meta): Promise<{ view: ChangeView; instanceId: string }> {
+export async function proposeChange(
+  services: Services,
+  principal: Principal,
+  request: ProposeChange,
+  meta: Meta,
+): Promise<{ view: ChangeView; instanceId: string }> {
   authorize(principal, 'subProcessors.manage');
   const store = await SubProcessorStore.open(services);
   const changeId = newChangeId(meta.idempotency?.docId);
   const earlier = await store.readChange(changeId);
   if (earlier) {
-    if (earlier.requestHash !== meta.idempotency?.requestHash) throw new UnprocessableError('IDEMPOTENCY.KEY_REUSED', 'This Idempotency-Key was already used for a different request.');
+    if (earlier.requestHash !== meta.idempotency?.requestHash)
+      throw new UnprocessableError('IDEMPOTENCY.KEY_REUSED', 'This Idempotency-Key was already used for a different request.');
     return { view: await readView(services, store, earlier), instanceId: earlier.instanceId };
   }
   const effectiveAt = parseInstant(request.effectiveAt);
   const { noticePeriod, noticePeriodMs } = services.config.subProcessors;
   const earliest = earliestEffectiveAt(meta.now, noticePeriodMs);
   if (effectiveAt.getTime() < earliest.getTime()) {
-    throw new UnprocessableError('SUBPROCESSORS.NOTICE_TOO_SHORT', `A change needs at least ${noticePeriod} of notice: effectiveAt must be at or after ${earliest.toISOString()}.`, [
-      { path: 'effectiveAt', message: `must be at least ${noticePeriod} ahead (${earliest.toISOString()} or later)` },
-    ]);
+    throw new UnprocessableError(
+      'SUBPROCESSORS.NOTICE_TOO_SHORT',
+      `A change needs at least ${noticePeriod} of notice: effectiveAt must be at or after ${earliest.toISOString()}.`,
+      [{ path: 'effectiveAt', message: `must be at least ${noticePeriod} ahead (${earliest.toISOString()} or later)` }],
+    );
   }
   const list = await store.list(meta.now);
   const current = list.versions[list.versions.length - 1]!;
@@ -107,14 +131,20 @@ export async function proposeChange(services: Services, principal: Principal, re
   };
   if (!(await store.createChange(doc))) {
     const raced = await store.readChange(changeId);
-    if (!raced || raced.requestHash !== meta.idempotency?.requestHash) throw new UnprocessableError('IDEMPOTENCY.KEY_REUSED', 'This Idempotency-Key was already used for a different request.');
+    if (!raced || raced.requestHash !== meta.idempotency?.requestHash)
+      throw new UnprocessableError('IDEMPOTENCY.KEY_REUSED', 'This Idempotency-Key was already used for a different request.');
     return { view: await readView(services, store, raced), instanceId: raced.instanceId };
   }
   return { view: await readView(services, store, doc), instanceId: doc.instanceId };
 }
 
 /** The change with its counts; objection reasons are read (from each tenant's own data) only for `reasonsOf`. */
-async function readView(services: Services, store: SubProcessorStore, doc: SubProcessorChangeDoc, reasonsOf: (tenantId: string) => boolean = () => false): Promise<ChangeView> {
+async function readView(
+  services: Services,
+  store: SubProcessorStore,
+  doc: SubProcessorChangeDoc,
+  reasonsOf: (tenantId: string) => boolean = () => false,
+): Promise<ChangeView> {
   const [notices, objections] = await Promise.all([store.notices(doc.changeId), store.objections(doc.changeId)]);
   const reasons = await objectionReasons(services, doc.changeId, objections.map((o) => o.tenantId).filter(reasonsOf));
   return changeView(doc, notices, objections, reasons);
@@ -148,17 +178,31 @@ export async function readChange(services: Services, principal: Principal, chang
 }
 
 /** Withdraws a change still in its notice period (the workflow tells the tenants); withdrawing again changes nothing. */
-export async function withdrawChange(services: Services, principal: Principal, changeId: string, reason: string, meta: RequestMeta): Promise<{ view: ChangeView; instanceId: string }> {
+export async function withdrawChange(
+  services: Services,
+  principal: Principal,
+  changeId: string,
+  reason: string,
+  meta: RequestMeta,
+): Promise<{ view: ChangeView; instanceId: string }> {
   authorize(principal, 'subProcessors.manage');
   const store = await SubProcessorStore.open(services);
   const doc = await existingChange(store, changeId);
   // From its instant on the change is being applied: refusing here keeps the list and the record in step.
-  const effective = () => new ConflictError('SUBPROCESSORS.CHANGE_EFFECTIVE', `Change ${changeId} takes effect at ${doc.effectiveAt}; propose another change to reverse it.`);
+  const effective = () =>
+    new ConflictError(
+      'SUBPROCESSORS.CHANGE_EFFECTIVE',
+      `Change ${changeId} takes effect at ${doc.effectiveAt}; propose another change to reverse it.`,
+    );
   if (doc.phase === 'effective' || (doc.phase === 'notice-period' && meta.now.getTime() >= new Date(doc.effectiveAt).getTime())) throw effective();
   const updated = await store.updateChange(changeId, (current) => {
     if (current.phase === 'withdrawn') return undefined;
     if (current.phase === 'effective') throw effective();
-    return { ...current, phase: CHANGE_PHASES.advance(current.phase, 'withdrawn'), withdrawn: { at: meta.now.toISOString(), by: principal.sub, reason } };
+    return {
+      ...current,
+      phase: CHANGE_PHASES.advance(current.phase, 'withdrawn'),
+      withdrawn: { at: meta.now.toISOString(), by: principal.sub, reason },
+    };
   });
   return { view: await readView(services, store, updated, () => true), instanceId: updated.instanceId };
 }
@@ -168,37 +212,76 @@ export async function withdrawChange(services: Services, principal: Principal, c
  * the tenant's own data (its region), audited in its log; the change's history records that it
  * objected and when. Objecting again keeps the first objection.
  */
-export async function objectToChange(services: Services, open: OpenTenant, changeId: string, reason: string, meta: RequestMeta): Promise<{ objection: ChangeView['objections']['items'][number]; instanceId: string }> {
+export async function objectToChange(
+  services: Services,
+  open: OpenTenant,
+  changeId: string,
+  reason: string,
+  meta: RequestMeta,
+): Promise<{ objection: ChangeView['objections']['items'][number]; instanceId: string }> {
   const store = await SubProcessorStore.open(services);
   const doc = await existingChange(store, changeId);
   const tenantId = open.partition.tenantId;
-  if (!(await store.readNotice(changeId, tenantId))?.noticeAt) throw new NotFoundError('SUBPROCESSORS.CHANGE_NOT_FOUND', `Tenant ${tenantId} was not told of a sub-processor change ${changeId}.`);
+  if (!(await store.readNotice(changeId, tenantId))?.noticeAt)
+    throw new NotFoundError('SUBPROCESSORS.CHANGE_NOT_FOUND', `Tenant ${tenantId} was not told of a sub-processor change ${changeId}.`);
   if (doc.phase !== 'notice-period' || meta.now.getTime() >= new Date(doc.effectiveAt).getTime()) {
-    throw new ConflictError('SUBPROCESSORS.CHANGE_CLOSED', `Change ${changeId} is ${doc.phase === 'notice-period' ? 'taking effect' : doc.phase}; objections are taken until it takes effect.`);
+    throw new ConflictError(
+      'SUBPROCESSORS.CHANGE_CLOSED',
+      `Change ${changeId} is ${doc.phase === 'notice-period' ? 'taking effect' : doc.phase}; objections are taken until it takes effect.`,
+    );
   }
   await workInTenant(services, open, meta, async (tx) => {
     const id = tenantChangeRecordId(changeId);
     const current = await tx.partition.read<TenantChangeRecordDoc>(id);
     if (current?.objection) return;
-    const next: TenantChangeRecordDoc = { ...(current ?? newTenantChangeRecord(doc, tenantId)), objection: { reason, at: meta.now.toISOString(), by: open.actor.sub } };
+    const next: TenantChangeRecordDoc = {
+      ...(current ?? newTenantChangeRecord(doc, tenantId)),
+      objection: { reason, at: meta.now.toISOString(), by: open.actor.sub },
+    };
     if (current) tx.raw({ kind: 'replace', doc: next, ifMatch: current._etag!, conflict: 'retry' });
     else tx.raw({ kind: 'create', doc: next, conflict: 'retry' });
     tx.audit({ action: 'subprocessor.change.objected', target: { type: 'subProcessorChange', id: changeId } });
   });
   const recorded = (await open.partition.read<TenantChangeRecordDoc>(tenantChangeRecordId(changeId)))!.objection!;
   // The vendor's line (no reason): written after the tenant's record, and again on a retry.
-  const line: ObjectionDoc = { id: `objection:${tenantId}`, pk: changeId, type: 'subProcessorObjection', changeId, tenantId, objectedAt: recorded.at, objectedBy: recorded.by };
+  const line: ObjectionDoc = {
+    id: `objection:${tenantId}`,
+    pk: changeId,
+    type: 'subProcessorObjection',
+    changeId,
+    tenantId,
+    objectedAt: recorded.at,
+    objectedBy: recorded.by,
+  };
   await store.createObjection(line);
   const stored = (await store.readObjection(changeId, tenantId)) ?? line;
-  return { objection: { tenantId, reason: recorded.reason, objectedAt: recorded.at, ...(stored.answer ? { answer: { text: stored.answer.text, at: stored.answer.at, by: stored.answer.by } } : {}) }, instanceId: doc.instanceId };
+  return {
+    objection: {
+      tenantId,
+      reason: recorded.reason,
+      objectedAt: recorded.at,
+      ...(stored.answer ? { answer: { text: stored.answer.text, at: stored.answer.at, by: stored.answer.by } } : {}),
+    },
+    instanceId: doc.instanceId,
+  };
 }
 
 /** ops.platform answers a tenant's objection (sent to the tenant's privacy contacts by the workflow). The first answer stands. */
-export async function answerObjection(services: Services, principal: Principal, changeId: string, tenantId: string, answer: string, meta: RequestMeta): Promise<{ view: ChangeView; instanceId: string }> {
+export async function answerObjection(
+  services: Services,
+  principal: Principal,
+  changeId: string,
+  tenantId: string,
+  answer: string,
+  meta: RequestMeta,
+): Promise<{ view: ChangeView; instanceId: string }> {
   authorize(principal, 'subProcessors.manage');
   const store = await SubProcessorStore.open(services);
   const doc = await existingChange(store, changeId);
-  if (!(await store.readObjection(changeId, tenantId))) throw new NotFoundError('SUBPROCESSORS.OBJECTION_NOT_FOUND', `Tenant ${tenantId} has not objected to change ${changeId}.`);
-  await store.updateObjection(changeId, tenantId, (current) => (current.answer ? undefined : { ...current, answer: { text: answer, at: meta.now.toISOString(), by: principal.sub } }));
+  if (!(await store.readObjection(changeId, tenantId)))
+    throw new NotFoundError('SUBPROCESSORS.OBJECTION_NOT_FOUND', `Tenant ${tenantId} has not objected to change ${changeId}.`);
+  await store.updateObjection(changeId, tenantId, (current) =>
+    current.answer ? undefined : { ...current, answer: { text: answer, at: meta.now.toISOString(), by: principal.sub } },
+  );
   return { view: await readView(services, store, doc, () => true), instanceId: doc.instanceId };
 }

@@ -123,7 +123,10 @@ export const changeInstanceId = (changeId: string): string => `sub-processor-cha
 
 /** When the tenants are reminded and when ops are reminded of unanswered objections. */
 export function changeMilestones(effectiveAt: Date): { tenantReminderAt: Date; opsReminderAt: Date } {
-  return { tenantReminderAt: new Date(effectiveAt.getTime() - TENANT_REMINDER_BEFORE_MS), opsReminderAt: new Date(effectiveAt.getTime() - OPS_REMINDER_BEFORE_MS) };
+  return {
+    tenantReminderAt: new Date(effectiveAt.getTime() - TENANT_REMINDER_BEFORE_MS),
+    opsReminderAt: new Date(effectiveAt.getTime() - OPS_REMINDER_BEFORE_MS),
+  };
 }
 
 /** The earliest instant a change proposed at `now` may take effect. */
@@ -164,7 +167,12 @@ export type ChangeView = z.infer<typeof changeViewSchema>;
 export const changeListSchema = z.object({ changes: z.array(changeViewSchema) }).meta({ id: 'SubProcessorChangeList' });
 
 /** `reasons`: each objecting tenant's reason, read from its own data (absent once the tenant is deleted). */
-export function changeView(doc: SubProcessorChangeDoc, notices: readonly ChangeNoticeDoc[], objections: readonly ObjectionDoc[], reasons: ReadonlyMap<string, string>): ChangeView {
+export function changeView(
+  doc: SubProcessorChangeDoc,
+  notices: readonly ChangeNoticeDoc[],
+  objections: readonly ObjectionDoc[],
+  reasons: ReadonlyMap<string, string>,
+): ChangeView {
   const { tenantReminderAt, opsReminderAt } = changeMilestones(new Date(doc.effectiveAt));
   return {
     changeId: doc.changeId,
@@ -192,7 +200,12 @@ export function changeView(doc: SubProcessorChangeDoc, notices: readonly ChangeN
       unanswered: objections.filter((o) => !o.answer).length,
       items: [...objections]
         .sort((a, b) => a.objectedAt.localeCompare(b.objectedAt))
-        .map((o) => ({ tenantId: o.tenantId, reason: reasons.get(o.tenantId) ?? null, objectedAt: o.objectedAt, ...(o.answer ? { answer: { text: o.answer.text, at: o.answer.at, by: o.answer.by } } : {}) })),
+        .map((o) => ({
+          tenantId: o.tenantId,
+          reason: reasons.get(o.tenantId) ?? null,
+          objectedAt: o.objectedAt,
+          ...(o.answer ? { answer: { text: o.answer.text, at: o.answer.at, by: o.answer.by } } : {}),
+        })),
     },
     ...(doc.effective ? { effective: doc.effective } : {}),
     ...(doc.withdrawn ? { withdrawn: doc.withdrawn } : {}),

@@ -36,9 +36,14 @@ export const subProcessorListSchema = z
 export type SubProcessorList = z.infer<typeof subProcessorListSchema>;
 
 /** The key that identifies an entry across versions: provider and service. */
-export const entryKey = (entry: Pick<SubProcessorInput, 'name' | 'service'>): string => `${entry.name.trim().toLowerCase()}|${entry.service.trim().toLowerCase()}`;
+export const entryKey = (entry: Pick<SubProcessorInput, 'name' | 'service'>): string =>
+  `${entry.name.trim().toLowerCase()}|${entry.service.trim().toLowerCase()}`;
 
-const OPERATIONAL_DATA = ['user accounts (name, email, role, department)', 'operational records (shift logs, approval chains, schedules, capacity, time tracking, organisation structure)', 'audit log'];
+const OPERATIONAL_DATA = [
+  'user accounts (name, email, role, department)',
+  'operational records (shift logs, approval chains, schedules, capacity, time tracking, organisation structure)',
+  'audit log',
+];
 
 /**
  * What the running system uses, from its configuration: Microsoft Azure for hosting and every store
@@ -49,14 +54,62 @@ export function systemSubProcessors(config: Pick<Config, 'regions' | 'sentry'>, 
   const dataLocations = REGIONS.map((r) => config.regions[r].location);
   const noTransfer = 'none: stored and processed only in the tenant\'s region';
   const entries: SubProcessor[] = [
-    { name: 'Microsoft Azure', service: 'Azure Functions (hosting)', purpose: 'Runs the service: the API and the durable workflows', dataCategories: OPERATIONAL_DATA, locations: ['uksouth'], transferMechanism: 'none: runs in UK South; EU tenants\' data is read and written in their region\'s stores', since },
-    { name: 'Microsoft Azure', service: 'Azure Cosmos DB', purpose: 'Stores tenant data, the audit log and its continuous backups', dataCategories: OPERATIONAL_DATA, locations: dataLocations, transferMechanism: noTransfer, since },
-    { name: 'Microsoft Azure', service: 'Azure Key Vault', purpose: 'Holds each tenant\'s key and the signing keys; the keys never leave the vault', dataCategories: ['encryption keys (no personal data)'], locations: dataLocations, transferMechanism: noTransfer, since },
-    { name: 'Microsoft Azure', service: 'Azure Storage', purpose: 'Keeps exports, access packages, evidence packs and signed records', dataCategories: OPERATIONAL_DATA, locations: dataLocations, transferMechanism: noTransfer, since },
-    { name: 'Microsoft Azure', service: 'Azure Communication Services (email)', purpose: 'Sends transactional email: breach notices, deletion certificates, DSAR and export notices', dataCategories: ['nominated contacts\' names and email addresses', 'notice content'], locations: ['UK (uksouth tenants)', 'Europe (eu tenants)'], transferMechanism: noTransfer, since },
+    {
+      name: 'Microsoft Azure',
+      service: 'Azure Functions (hosting)',
+      purpose: 'Runs the service: the API and the durable workflows',
+      dataCategories: OPERATIONAL_DATA,
+      locations: ['uksouth'],
+      transferMechanism: "none: runs in UK South; EU tenants' data is read and written in their region's stores",
+      since,
+    },
+    {
+      name: 'Microsoft Azure',
+      service: 'Azure Cosmos DB',
+      purpose: 'Stores tenant data, the audit log and its continuous backups',
+      dataCategories: OPERATIONAL_DATA,
+      locations: dataLocations,
+      transferMechanism: noTransfer,
+      since,
+    },
+    {
+      name: 'Microsoft Azure',
+      service: 'Azure Key Vault',
+      purpose: "Holds each tenant's key and the signing keys; the keys never leave the vault",
+      dataCategories: ['encryption keys (no personal data)'],
+      locations: dataLocations,
+      transferMechanism: noTransfer,
+      since,
+    },
+    {
+      name: 'Microsoft Azure',
+      service: 'Azure Storage',
+      purpose: 'Keeps exports, access packages, evidence packs and signed records',
+      dataCategories: OPERATIONAL_DATA,
+      locations: dataLocations,
+      transferMechanism: noTransfer,
+      since,
+    },
+    {
+      name: 'Microsoft Azure',
+      service: 'Azure Communication Services (email)',
+      purpose: 'Sends transactional email: breach notices, deletion certificates, DSAR and export notices',
+      dataCategories: ["nominated contacts' names and email addresses", 'notice content'],
+      locations: ['UK (uksouth tenants)', 'Europe (eu tenants)'],
+      transferMechanism: noTransfer,
+      since,
+    },
   ];
   if (config.sentry.dsn) {
-    entries.push({ name: 'Sentry', service: 'Error monitoring', purpose: 'Reports unexpected errors to engineers', dataCategories: ['technical data (error types, request ids); personal data is scrubbed before sending'], locations: ['as configured for the Sentry organisation'], transferMechanism: 'EU SCCs / UK IDTA with Functional Software, Inc.', since });
+    entries.push({
+      name: 'Sentry',
+      service: 'Error monitoring',
+      purpose: 'Reports unexpected errors to engineers',
+      dataCategories: ['technical data (error types, request ids); personal data is scrubbed before sending'],
+      locations: ['as configured for the Sentry organisation'],
+      transferMechanism: 'EU SCCs / UK IDTA with Functional Software, Inc.',
+      since,
+    });
   }
   return entries;
 }
@@ -92,15 +145,38 @@ export function documentDiscrepancies(list: readonly SubProcessor[], config: Pic
   const emailBy = list.find((entry) => /email/i.test(entry.service));
   const found: Discrepancy[] = [];
   if (!names.has('resend') && !names.has('brevo')) {
-    found.push({ document: 'privacy notice', says: 'Resend / Brevo (transactional email)', system: emailBy ? `email is sent by ${emailBy.name} ${emailBy.service}, in each tenant's region; neither Resend nor Brevo is used` : 'neither Resend nor Brevo is used' });
+    found.push({
+      document: 'privacy notice',
+      says: 'Resend / Brevo (transactional email)',
+      system: emailBy
+        ? `email is sent by ${emailBy.name} ${emailBy.service}, in each tenant's region; neither Resend nor Brevo is used`
+        : 'neither Resend nor Brevo is used',
+    });
   }
-  if (!names.has('sentry')) found.push({ document: 'privacy notice', says: 'Sentry (error monitoring)', system: 'Sentry is not configured (SENTRY_DSN unset), so no data goes to Sentry' });
+  if (!names.has('sentry'))
+    found.push({
+      document: 'privacy notice',
+      says: 'Sentry (error monitoring)',
+      system: 'Sentry is not configured (SENTRY_DSN unset), so no data goes to Sentry',
+    });
   if (!names.has('amazon web services') && !names.has('aws')) {
-    found.push({ document: 'DPA', says: '§4.1 "AWS infrastructure"; §7 "Opsium predominantly relies on AWS data centers"', system: 'the service runs on Microsoft Azure (UK South, and the EU region for EU tenants); AWS is not used' });
+    found.push({
+      document: 'DPA',
+      says: '§4.1 "AWS infrastructure"; §7 "Opsium predominantly relies on AWS data centers"',
+      system: 'the service runs on Microsoft Azure (UK South, and the EU region for EU tenants); AWS is not used',
+    });
   }
-  found.push({ document: 'DPA', says: '§5 sub-processors "for example, for hosting, email delivery, or analytics"', system: 'no analytics provider processes customer data' });
+  found.push({
+    document: 'DPA',
+    says: '§5 sub-processors "for example, for hosting, email delivery, or analytics"',
+    system: 'no analytics provider processes customer data',
+  });
   if (config.processor.name.toLowerCase() !== 'opsyn') {
-    found.push({ document: 'privacy notice', says: 'names the product "OpSyn" and the contact privacy@aptim-solutions.com', system: `the processor is named "${config.processor.name}" (PROCESSOR_NAME); the DPA names Opsium and legal@opsium.io` });
+    found.push({
+      document: 'privacy notice',
+      says: 'names the product "OpSyn" and the contact privacy@aptim-solutions.com',
+      system: `the processor is named "${config.processor.name}" (PROCESSOR_NAME); the DPA names Opsium and legal@opsium.io`,
+    });
   }
   return found;
 }

@@ -62,13 +62,19 @@ export class SubProcessorStore {
         const next = change(current);
         if (next === undefined) return current;
         try {
-          const { resource } = await this.container.item(id, pk).replace<T & ItemDefinition>(strip(next) as T & ItemDefinition, { accessCondition: { type: 'IfMatch', condition: current._etag! } });
+          const { resource } = await this.container
+            .item(id, pk)
+            .replace<T & ItemDefinition>(strip(next) as T & ItemDefinition, { accessCondition: { type: 'IfMatch', condition: current._etag! } });
           return resource ?? next;
         } catch (error) {
           throw translate(error);
         }
       },
-      { attempts: MAX_ATTEMPTS, lostRace: (error) => azureStatusOf(error) === 412, exhausted: () => new ConflictError('SUBPROCESSORS.BUSY', 'The record is being changed by others; retry shortly.') },
+      {
+        attempts: MAX_ATTEMPTS,
+        lostRace: (error) => azureStatusOf(error) === 412,
+        exhausted: () => new ConflictError('SUBPROCESSORS.BUSY', 'The record is being changed by others; retry shortly.'),
+      },
     );
   }
 

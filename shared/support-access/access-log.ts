@@ -32,12 +32,20 @@ export const grantLogSchema = z.object({ grant: grantViewSchema, entries: z.arra
 export type GrantAccessDoc = StoredDoc & GrantAccessView & { type: 'supportAccess'; ord: string };
 
 export async function appendAccess(partition: TenantPartition, entry: GrantAccessView): Promise<void> {
-  const doc: GrantAccessDoc = { id: `support-access:${entry.grantId}:${entry.requestId}`, tenantId: partition.tenantId, type: 'supportAccess', ord: `${entry.at}|${appendMoment()}`, ...entry };
+  const doc: GrantAccessDoc = {
+    id: `support-access:${entry.grantId}:${entry.requestId}`,
+    tenantId: partition.tenantId,
+    type: 'supportAccess',
+    ord: `${entry.at}|${appendMoment()}`,
+    ...entry,
+  };
   await partition.commit([{ kind: 'create', doc }]);
 }
 
 export async function accessEntries(partition: TenantPartition, grantId: string): Promise<GrantAccessView[]> {
-  const docs = await partition.queryAll<GrantAccessDoc>("c.type = 'supportAccess' AND c.grantId = @grantId", [{ name: '@grantId', value: grantId }], { orderBy: 'c.ord ASC' });
+  const docs = await partition.queryAll<GrantAccessDoc>("c.type = 'supportAccess' AND c.grantId = @grantId", [{ name: '@grantId', value: grantId }], {
+    orderBy: 'c.ord ASC',
+  });
   return docs.map(viewOfAccess);
 }
 

@@ -22,7 +22,15 @@ export async function supportAccessForRecords(services: Services, tenant: Tenant
   const grants = await listTenantGrants(services, tenant, now);
   const transfers = grants.flatMap((grant) =>
     grant.transfer && grant.activatedAt
-      ? [{ grantId: grant.grantId, status: grant.status, activatedAt: grant.activatedAt, ...(grant.expiresAt ? { expiresAt: grant.expiresAt } : {}), ...grant.transfer }]
+      ? [
+          {
+            grantId: grant.grantId,
+            status: grant.status,
+            activatedAt: grant.activatedAt,
+            ...(grant.expiresAt ? { expiresAt: grant.expiresAt } : {}),
+            ...grant.transfer,
+          },
+        ]
       : [],
   );
   return { grantsAvailable: true, statement: SUPPORT_ACCESS_STATEMENT, grants, transfers };

@@ -39,23 +39,44 @@ export function lockboxApplies(principal: Principal, auth: RouteAuth, tenantId: 
  * The principal with the grant that lets it call this route now, or a 403: SUPPORT.NO_GRANT
  * without an active grant, SUPPORT.OUT_OF_SCOPE or SUPPORT.ORIGIN_CHANGED with one.
  */
-export async function principalUnderGrant(services: Services, principal: Principal, auth: RouteAuth, rawTenantId: string, now: Date): Promise<{ principal: Principal; access: AccessUnderGrant }> {
-  const noGrant = new ForbiddenError('SUPPORT.NO_GRANT', `Support staff reach a tenant's data only under an active grant the tenant approved: POST /api/tenants/${rawTenantId}/support-access.`);
+export async function principalUnderGrant(
+  services: Services,
+  principal: Principal,
+  auth: RouteAuth,
+  rawTenantId: string,
+  now: Date,
+): Promise<{ principal: Principal; access: AccessUnderGrant }> {
+  const noGrant = new ForbiddenError(
+    'SUPPORT.NO_GRANT',
+    `Support staff reach a tenant's data only under an active grant the tenant approved: POST /api/tenants/${rawTenantId}/support-access.`,
+  );
   const parsed = parseTenantId(rawTenantId);
   if (!parsed || !('tenant' in auth)) throw noGrant;
   const partition = await tenantData(services, parsed);
   const grants = (
-    await partition.queryAll<GrantDoc>("c.type = 'supportGrant' AND c.engineer = @sub AND c.status = 'active'", [{ name: '@sub', value: principal.sub }], { orderBy: 'c.requestedAt ASC' })
+    await partition.queryAll<GrantDoc>(
+      "c.type = 'supportGrant' AND c.engineer = @sub AND c.status = 'active'",
+      [{ name: '@sub', value: principal.sub }],
+      { orderBy: 'c.requestedAt ASC' },
+    )
   ).filter((grant) => isActiveAt(grant, now));
   if (grants.length === 0) throw noGrant;
   const scope = auth.grantScope;
   const grant = scope ? grants.find((g) => g.scopes.includes(scope)) : undefined;
   if (!scope || !grant) {
-    throw new GrantRefusal('SUPPORT.OUT_OF_SCOPE', `Your active grant${grants.length > 1 ? 's do' : ' does'} not cover this route${scope ? ` (scope ${scope})` : ''}.`, { tenantId: parsed.tenantId, grant: grants[0]!, scope: null });
+    throw new GrantRefusal(
+      'SUPPORT.OUT_OF_SCOPE',
+      `Your active grant${grants.length > 1 ? 's do' : ' does'} not cover this route${scope ? ` (scope ${scope})` : ''}.`,
+      { tenantId: parsed.tenantId, grant: grants[0]!, scope: null },
+    );
   }
   const access: AccessUnderGrant = { tenantId: parsed.tenantId, grant, scope };
   if (principal.country && principal.country !== grant.origin.country) {
-    throw new GrantRefusal('SUPPORT.ORIGIN_CHANGED', `Grant ${grant.grantId} was given for access from ${grant.origin.country}; your token says ${principal.country}. Ask for a new grant.`, access);
+    throw new GrantRefusal(
+      'SUPPORT.ORIGIN_CHANGED',
+      `Grant ${grant.grantId} was given for access from ${grant.origin.country}; your token says ${principal.country}. Ask for a new grant.`,
+      access,
+    );
   }
   return {
     principal: {
@@ -75,7 +96,11 @@ export async function principalUnderGrant(services: Services, principal: Princip
 }
 
 /** Writes the access-log entry of one request made under a grant (served, refused or failed). */
-export async function recordAccess(services: Services, access: AccessUnderGrant, request: { at: Date; method: string; route: string; status: number; code?: string; requestId: string }): Promise<void> {
+export async function recordAccess(
+  services: Services,
+  access: AccessUnderGrant,
+  request: { at: Date; method: string; route: string; status: number; code?: string; requestId: string },
+): Promise<void> {
   await appendAccess(await tenantData(services, access.tenantId), {
     grantId: access.grant.grantId,
     at: request.at.toISOString(),

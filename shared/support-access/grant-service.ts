@@ -42,7 +42,11 @@ export async function requestGrant(
     ? { country: principal.country, source: 'token' as const, declared: request.origin }
     : { country: request.origin, source: 'declared' as const, declared: request.origin };
   const assessed = assessTransfer(open.partition.ref.region, origin.country, services.config.supportTransfers);
-  if ('refused' in assessed) throw new UnprocessableError('SUPPORT.NO_TRANSFER_BASIS', `${assessed.refused} Support access from ${origin.country} to this tenant cannot be granted.`);
+  if ('refused' in assessed)
+    throw new UnprocessableError(
+      'SUPPORT.NO_TRANSFER_BASIS',
+      `${assessed.refused} Support access from ${origin.country} to this tenant cannot be granted.`,
+    );
   return workInTenant(
     services,
     open,
@@ -87,7 +91,14 @@ export async function approveGrant(services: Services, open: OpenTenant, grantId
     refuseUnlessPending(doc, status);
     const at = meta.now.toISOString();
     tx.audit({ action: 'support-access.approved', target: { type: 'support-grant', id: grantId } });
-    return { ...doc, status: GRANT_PHASES.advance(doc.status, 'active'), decidedAt: at, decidedBy: open.actor.sub, activatedAt: at, expiresAt: new Date(meta.now.getTime() + durationMs(doc.duration)!).toISOString() };
+    return {
+      ...doc,
+      status: GRANT_PHASES.advance(doc.status, 'active'),
+      decidedAt: at,
+      decidedBy: open.actor.sub,
+      activatedAt: at,
+      expiresAt: new Date(meta.now.getTime() + durationMs(doc.duration)!).toISOString(),
+    };
   });
 }
 
@@ -97,28 +108,67 @@ export async function denyGrant(services: Services, open: OpenTenant, grantId: s
     refuseUnlessPending(doc, status);
     const at = meta.now.toISOString();
     tx.audit({ action: 'support-access.denied', target: { type: 'support-grant', id: grantId } });
-    return { ...doc, status: GRANT_PHASES.advance(doc.status, 'denied'), decidedAt: at, decidedBy: open.actor.sub, denialReason: reason, endedAt: at, endedBy: open.actor.sub };
+    return {
+      ...doc,
+      status: GRANT_PHASES.advance(doc.status, 'denied'),
+      decidedAt: at,
+      decidedBy: open.actor.sub,
+      denialReason: reason,
+      endedAt: at,
+      endedBy: open.actor.sub,
+    };
   });
 }
 
 /** The tenant's admin, or the engineer who holds it, ends a pending or active grant at once. */
-export async function revokeGrant(services: Services, open: OpenTenant, principal: Principal, grantId: string, reason: string | undefined, meta: RequestMeta): Promise<GrantView> {
-  return changeGrant(services, open, grantId, meta, async (tx, doc, status) => {
-    if (status === 'revoked') return undefined;
-    if (status !== 'pending' && status !== 'active') throw new ConflictError('SUPPORT.GRANT_ENDED', `Grant ${grantId} is ${status}; there is nothing to revoke.`);
-    const at = meta.now.toISOString();
-    tx.audit({ action: 'support-access.revoked', target: { type: 'support-grant', id: grantId } });
-    return { ...doc, status: GRANT_PHASES.advance(doc.status, 'revoked'), endedAt: at, endedBy: principal.sub, ...(reason ? { endReason: reason } : {}) };
-  }, ownGrantOnly(principal));
+export async function revokeGrant(
+  services: Services,
+  open: OpenTenant,
+  principal: Principal,
+  grantId: string,
+  reason: string | undefined,
+  meta: RequestMeta,
+): Promise<GrantView> {
+  return changeGrant(
+    services,
+    open,
+    grantId,
+    meta,
+    async (tx, doc, status) => {
+      if (status === 'revoked') return undefined;
+      if (status !== 'pending' && status !== 'active')
+        throw new ConflictError('SUPPORT.GRANT_ENDED', `Grant ${grantId} is ${status}; there is nothing to revoke.`);
+      const at = meta.now.toISOString();
+      tx.audit({ action: 'support-access.revoked', target: { type: 'support-grant', id: grantId } });
+      return {
+        ...doc,
+        status: GRANT_PHASES.advance(doc.status, 'revoked'),
+        endedAt: at,
+        endedBy: principal.sub,
+        ...(reason ? { endReason: reason } : {}),
+      };
+    },
+    ownGrantOnly(principal),
+  );
 }
 
 /** The tenant's review of a break-glass access, once. */
-export async function reviewGrant(services: Services, open: OpenTenant, grantId: string, review: { outcome: 'justified' | 'not-justified'; notes: string }, meta: RequestMeta): Promise<GrantView> {
+export async function reviewGrant(
+  services: Services,
+  open: OpenTenant,
+  grantId: string,
+  review: { outcome: 'justified' | 'not-justified'; notes: string },
+  meta: RequestMeta,
+): Promise<GrantView> {
   return changeGrant(services, open, grantId, meta, async (tx, doc) => {
-    if (!doc.emergency || !doc.review) throw new ConflictError('SUPPORT.NOT_BREAK_GLASS', `Grant ${grantId} was approved beforehand; only break-glass access is reviewed.`);
+    if (!doc.emergency || !doc.review)
+      throw new ConflictError('SUPPORT.NOT_BREAK_GLASS', `Grant ${grantId} was approved beforehand; only break-glass access is reviewed.`);
     if (doc.review.reviewedAt) throw new ConflictError('SUPPORT.ALREADY_REVIEWED', `Grant ${grantId} was reviewed at ${doc.review.reviewedAt}.`);
     tx.audit({ action: 'support-access.reviewed', target: { type: 'support-grant', id: grantId }, reason: review.outcome });
-    return { ...doc, review: { required: true, reviewedAt: meta.now.toISOString(), reviewedBy: open.actor.sub, outcome: review.outcome, notes: review.notes } };
+    return {
+      ...doc,
+      review: { required: true, reviewedAt: meta.now.toISOString(), reviewedBy: open.actor.sub, outcome: review.outcome, notes: review.notes },
+    };
   });
 }
 
@@ -142,7 +192,16 @@ export async function settleGrant(services: Services, ref: { tenantId: string; g
     const status = statusAt(doc, now);
     if (status !== doc.status) {
       const endedAt = doc.status === 'pending' ? doc.decideBy : doc.expiresAt!;
-      tx.replace({ ...doc, status: GRANT_PHASES.advance(doc.status, status), endedAt, endedBy: 'system:support-grant', version: doc.version + 1 } satisfies GrantDoc, doc._etag!);
+      tx.replace(
+        {
+          ...doc,
+          status: GRANT_PHASES.advance(doc.status, status),
+          endedAt,
+          endedBy: 'system:support-grant',
+          version: doc.version + 1,
+        } satisfies GrantDoc,
+        doc._etag!,
+      );
       tx.audit({ action: doc.status === 'pending' ? 'support-access.lapsed' : 'support-access.expired', target: { type: 'support-grant', id: ref.grantId } });
     }
     const wakeAt = status === 'pending' ? doc.decideBy : status === 'active' ? doc.expiresAt : undefined;
@@ -154,7 +213,11 @@ export async function settleGrant(services: Services, ref: { tenantId: string; g
 export async function listGrants(services: Services, open: OpenTenant, principal: Principal, meta: RequestMeta): Promise<GrantView[]> {
   return workInTenant(services, open, meta, async (tx) => {
     const own = isSupport(principal);
-    const docs = await tx.partition.queryAll<GrantDoc>(`c.type = 'supportGrant'${own ? ' AND c.engineer = @sub' : ''}`, own ? [{ name: '@sub', value: principal.sub }] : [], { orderBy: 'c.requestedAt DESC' });
+    const docs = await tx.partition.queryAll<GrantDoc>(
+      `c.type = 'supportGrant'${own ? ' AND c.engineer = @sub' : ''}`,
+      own ? [{ name: '@sub', value: principal.sub }] : [],
+      { orderBy: 'c.requestedAt DESC' },
+    );
     tx.audit({ action: 'support-access.listed', target: { type: 'tenant', id: open.partition.tenantId } });
     return docs.map((doc) => viewOfGrant(doc, meta.now));
   });
@@ -169,7 +232,13 @@ export async function readGrant(services: Services, open: OpenTenant, principal:
 }
 
 /** Every access made under one grant, oldest first (the engineer sees only their own grants' logs). */
-export async function grantLog(services: Services, open: OpenTenant, principal: Principal, grantId: string, meta: RequestMeta): Promise<{ grant: GrantView; entries: GrantAccessView[] }> {
+export async function grantLog(
+  services: Services,
+  open: OpenTenant,
+  principal: Principal,
+  grantId: string,
+  meta: RequestMeta,
+): Promise<{ grant: GrantView; entries: GrantAccessView[] }> {
   return workInTenant(services, open, meta, async (tx) => {
     const doc = await loadGrant(open, grantId, ownGrantOnly(principal));
     const entries = await accessEntries(open.partition, grantId);

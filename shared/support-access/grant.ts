@@ -51,7 +51,12 @@ export const requestGrantSchema = z
     const ms = durationMs(request.duration);
     if (ms === undefined) return;
     const max = request.emergency ? MAX_EMERGENCY_DURATION_MS : MAX_DURATION_MS;
-    if (ms > max) ctx.addIssue({ code: 'custom', path: ['duration'], message: request.emergency ? 'a break-glass grant lasts at most PT1H' : 'must be at most PT8H' });
+    if (ms > max)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['duration'],
+        message: request.emergency ? 'a break-glass grant lasts at most PT1H' : 'must be at most PT8H',
+      });
   });
 export type RequestGrant = z.infer<typeof requestGrantSchema>;
 

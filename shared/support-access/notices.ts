@@ -12,7 +12,11 @@ import { grantDocId, statusAt, type GrantDoc } from './grant.js';
 
 export type GrantNoticeKind = 'requested' | 'break-glass' | 'ended';
 
-export async function sendGrantNotice(services: Services, ref: { tenantId: string; grantId: string; instanceId: string }, kind: GrantNoticeKind): Promise<number> {
+export async function sendGrantNotice(
+  services: Services,
+  ref: { tenantId: string; grantId: string; instanceId: string },
+  kind: GrantNoticeKind,
+): Promise<number> {
   const grant = await (await tenantData(services, ref.tenantId)).read<GrantDoc>(grantDocId(ref.grantId));
   const tenant = await notificationContacts(services, ref.tenantId);
   if (!grant || !tenant) return 0;
@@ -22,12 +26,20 @@ export async function sendGrantNotice(services: Services, ref: { tenantId: strin
     { label: 'Tenant', value: ref.tenantId },
     { label: 'Grant', value: ref.grantId },
     { label: 'Support engineer', value: grant.engineer },
-    { label: 'Origin', value: `${grant.origin.country} (${grant.origin.source === 'token' ? 'from the sign-in token' : 'declared by the engineer'})` },
+    {
+      label: 'Origin',
+      value: `${grant.origin.country} (${grant.origin.source === 'token' ? 'from the sign-in token' : 'declared by the engineer'})`,
+    },
     { label: 'Scope', value: grant.scopes.join(', ') },
     { label: 'Duration', value: grant.duration },
     { label: 'Ticket', value: grant.ticket },
     { label: 'Reason', value: grant.reason },
-    { label: 'Transfer', value: grant.transfer ? `${grant.transfer.from} to ${grant.transfer.to} under ${grant.transfer.basis} (${grant.transfer.instrument}${grant.transfer.tiaReference ? `, TIA ${grant.transfer.tiaReference}` : ''})` : 'none (inside the region)' },
+    {
+      label: 'Transfer',
+      value: grant.transfer
+        ? `${grant.transfer.from} to ${grant.transfer.to} under ${grant.transfer.basis} (${grant.transfer.instrument}${grant.transfer.tiaReference ? `, TIA ${grant.transfer.tiaReference}` : ''})`
+        : 'none (inside the region)',
+    },
   ];
   const email =
     kind === 'requested'

@@ -70,7 +70,9 @@ export interface TenantConfigChangeDoc extends StoredDoc {
 }
 
 // Responses (documented in the OpenAPI document; the view types are derived from them).
-const contactView = z.object({ name: z.string().nullable(), email: z.string().nullable() }).meta({ description: 'null name and email: a former contact, removed under the retention schedule' });
+const contactView = z
+  .object({ name: z.string().nullable(), email: z.string().nullable() })
+  .meta({ description: 'null name and email: a former contact, removed under the retention schedule' });
 const configValuesView = z.object({
   name: z.string().optional(),
   contacts: z.object({ security: z.array(contactView).optional(), privacy: z.array(contactView).optional() }).optional(),
@@ -86,7 +88,10 @@ export const configChangeViewSchema = z
     reason: z.string().nullable().meta({ description: "null once the tenant's key is destroyed (its data deleted)" }),
     before: configValuesView.nullable(),
     after: configValuesView.nullable(),
-    formerContactsRedactedAt: z.iso.datetime().nullable().meta({ description: "when former contacts' details were removed from this entry under the retention schedule" }),
+    formerContactsRedactedAt: z.iso
+      .datetime()
+      .nullable()
+      .meta({ description: "when former contacts' details were removed from this entry under the retention schedule" }),
   })
   .meta({ id: 'TenantConfigChange' });
 export type ConfigChangeView = z.infer<typeof configChangeViewSchema>;
@@ -109,7 +114,11 @@ export async function recordConfigChange(
     by: { sub: tx.context.actor.sub, roles: [...tx.context.actor.roles] },
     action: change.action,
     fields: change.fields,
-    sealed: await tx.cipher.seal({ kind: 'tenant' }, { reason: change.reason, before: change.before, after: change.after } satisfies SealedConfigChange, changeAad(change.version)),
+    sealed: await tx.cipher.seal(
+      { kind: 'tenant' },
+      { reason: change.reason, before: change.before, after: change.after } satisfies SealedConfigChange,
+      changeAad(change.version),
+    ),
   };
   tx.create(doc);
 }
@@ -126,7 +135,12 @@ export async function updateTenant(
   request: UpdateTenantRequest,
   meta: RequestMeta & { ifMatch: string | undefined },
 ): Promise<Representation<TenantView>> {
-  if (request.name === undefined && request.contacts?.security === undefined && request.contacts?.privacy === undefined && request.adminNotificationContacts === undefined) {
+  if (
+    request.name === undefined &&
+    request.contacts?.security === undefined &&
+    request.contacts?.privacy === undefined &&
+    request.adminNotificationContacts === undefined
+  ) {
     throw new ValidationError([{ path: 'name', message: 'give the name, the contacts or the admin notification contacts to change' }]);
   }
   return workInTenant(services, open, meta, async (tx) => {
@@ -173,7 +187,10 @@ export async function updateTenant(
     tx.replace(updated, tenant._etag!);
     await recordConfigChange(tx, { version: updated.version, action: 'tenant.configured', fields, reason: request.reason, before, after });
     tx.audit({ action: 'tenant.configured', target: { type: 'tenant', id: tenant.tenantId } });
-    return { view: { ...(await tenantView(services, { ...open, tenant })), name: updated.name, contacts: next, adminNotificationContacts: nextAdmins }, etag: etagOf(updated.version) };
+    return {
+      view: { ...(await tenantView(services, { ...open, tenant })), name: updated.name, contacts: next, adminNotificationContacts: nextAdmins },
+      etag: etagOf(updated.version),
+    };
   });
 }
 

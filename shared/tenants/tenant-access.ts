@@ -41,7 +41,15 @@ export function actorOf(principal: Principal): AuditActor {
     roles: [...principal.roles],
     ...(principal.tenantId ? { tenantId: principal.tenantId } : {}),
     ...(grant
-      ? { supportGrant: { grantId: grant.grantId, scope: grant.scope, origin: grant.origin, originSource: grant.originSource, ...(grant.transferBasis ? { transferBasis: grant.transferBasis } : {}) } }
+      ? {
+          supportGrant: {
+            grantId: grant.grantId,
+            scope: grant.scope,
+            origin: grant.origin,
+            originSource: grant.originSource,
+            ...(grant.transferBasis ? { transferBasis: grant.transferBasis } : {}),
+          },
+        }
       : {}),
   };
 }
@@ -87,13 +95,22 @@ export async function openTenant(
   const tenant = await partition.read<TenantDoc>(TENANT_DOC_ID);
   if (!tenant || !allowsReads(tenant.status)) throw new NotFoundError('TENANT.NOT_FOUND', `There is no tenant ${rawTenantId}.`);
   if (intent === 'write' && !allowsWrites(tenant.status)) {
-    throw new ConflictError('TENANT.READ_ONLY', `Tenant ${rawTenantId} is ${tenant.status}: its data is read-only (exports still work) until it is reactivated.`);
+    throw new ConflictError(
+      'TENANT.READ_ONLY',
+      `Tenant ${rawTenantId} is ${tenant.status}: its data is read-only (exports still work) until it is reactivated.`,
+    );
   }
   return { partition, tenant, actor };
 }
 
 /** A unit of work on an opened tenant, audited as the caller who opened it. */
-export function workInTenant<T>(services: Services, open: OpenTenant, meta: RequestMeta, work: (tx: TenantWork) => Promise<T>, idempotency?: IdempotencyOptions): Promise<T> {
+export function workInTenant<T>(
+  services: Services,
+  open: OpenTenant,
+  meta: RequestMeta,
+  work: (tx: TenantWork) => Promise<T>,
+  idempotency?: IdempotencyOptions,
+): Promise<T> {
   return runTenantWork(services.keyring, open.partition, auditContext(open.actor, meta), work, idempotency);
 }
 

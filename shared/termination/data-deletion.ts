@@ -107,12 +107,20 @@ export async function deleteNextBatch(
 }
 
 /** Verifies the deletion log of a termination and returns its length and final hash. */
-export async function deletionLogDigest(services: Services, tenantId: string, terminationId: string): Promise<{ entries: number; sha256: string; valid: boolean }> {
+export async function deletionLogDigest(
+  services: Services,
+  tenantId: string,
+  terminationId: string,
+): Promise<{ entries: number; sha256: string; valid: boolean }> {
   const { records } = await partitions(services, tenantId);
   let prevHash = GENESIS_HASH;
   let entries = 0;
   let valid = true;
-  for await (const page of records.query<DeletionLogEntry>("c.type = 'deletionLogEntry' AND c.terminationId = @t", [{ name: '@t', value: terminationId }], { orderBy: 'c.seq ASC' })) {
+  for await (const page of records.query<DeletionLogEntry>(
+    "c.type = 'deletionLogEntry' AND c.terminationId = @t",
+    [{ name: '@t', value: terminationId }],
+    { orderBy: 'c.seq ASC' },
+  )) {
     for (const entry of page) {
       if (entry.seq !== entries || entry.prevHash !== prevHash || hashEntry(entry) !== entry.hash) valid = false;
       prevHash = entry.hash;
@@ -145,13 +153,24 @@ export async function recordDeletionProgress(
       startedAt: t.deletion?.startedAt ?? at,
       batches: input.totals.batches,
       stores: [
-        { store: TENANT_DATA_STORE, method: 'deletion of every document by id, in logged transactional batches', items: input.totals.items, byType: input.totals.byType },
+        {
+          store: TENANT_DATA_STORE,
+          method: 'deletion of every document by id, in logged transactional batches',
+          items: input.totals.items,
+          byType: input.totals.byType,
+        },
         ...(input.otherStores ?? []),
       ],
       ...(input.completed ? { completedAt: t.deletion?.completedAt ?? at } : {}),
     },
     ...(input.completed && !t.backups
-      ? { backups: { retentionDays: backupDays, expireAt: new Date(now.getTime() + backupDays * 24 * 3600_000).toISOString(), status: 'pending' as const } }
+      ? {
+          backups: {
+            retentionDays: backupDays,
+            expireAt: new Date(now.getTime() + backupDays * 24 * 3600_000).toISOString(),
+            status: 'pending' as const,
+          },
+        }
       : {}),
   }));
   return { backupsExpireAt: updated.backups?.expireAt ?? null };
@@ -160,5 +179,10 @@ export async function recordDeletionProgress(
 /** Export files and returned-data packages of the tenant, in its region's storage. */
 export async function deleteTenantFiles(services: Services, tenantId: string): Promise<StoreDeletion[]> {
   const counts = await deleteTenantExports(services.blobs, tenantRef(tenantId).tenantId);
-  return Object.entries(counts).map(([container, items]) => ({ store: `blob:${container}`, method: 'blob deletion by tenant prefix', items, byType: { file: items } }));
+  return Object.entries(counts).map(([container, items]) => ({
+    store: `blob:${container}`,
+    method: 'blob deletion by tenant prefix',
+    items,
+    byType: { file: items },
+  }));
 }

@@ -61,7 +61,9 @@ export const returnedDataSchema = z
     generatedAt: z.iso.datetime(),
     files: z.int(),
     rows: z.int(),
-    links: z.object({ expiresOn: z.iso.datetime(), manifest: z.string(), files: z.record(z.string(), z.string()) }).meta({ description: 'Fresh expiring links, minted on each read' }),
+    links: z
+      .object({ expiresOn: z.iso.datetime(), manifest: z.string(), files: z.record(z.string(), z.string()) })
+      .meta({ description: 'Fresh expiring links, minted on each read' }),
   })
   .meta({ id: 'ReturnedData' });
 export type ReturnedData = z.infer<typeof returnedDataSchema>;
@@ -74,7 +76,11 @@ export async function readReturnedData(services: Services, principal: Principal,
   const open = await openTenant(services, principal, rawTenantId, 'exports.manage', 'export', meta);
   const termination = await latestTermination(await terminationRecords(services, open.partition.ref));
   const doc = termination ? await open.partition.read<ReturnPackageDoc>(docId(termination.terminationId)) : undefined;
-  if (!termination || !doc) throw new NotFoundError('TERMINATION.NO_RETURNED_DATA', `No data has been returned for tenant ${rawTenantId}: only a termination with disposition return-then-delete prepares it.`);
+  if (!termination || !doc)
+    throw new NotFoundError(
+      'TERMINATION.NO_RETURNED_DATA',
+      `No data has been returned for tenant ${rawTenantId}: only a termination with disposition return-then-delete prepares it.`,
+    );
   const links = await packageDownloadLinks(services, { tenantId: open.partition.tenantId, jobId: `return-${termination.terminationId}`, now: meta.now });
   if (!links) throw new NotFoundError('TERMINATION.NO_RETURNED_DATA', 'The returned data is no longer available.');
   return { terminationId: termination.terminationId, generatedAt: doc.generatedAt, files: doc.files, rows: doc.rows, links };

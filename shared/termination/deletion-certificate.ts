@@ -28,18 +28,38 @@ export interface CertificateDoc extends StoredDoc {
 const certificateDocId = (terminationId: string, kind: CertificateKind): string => `certificate:${terminationId}:${kind}`;
 
 /** The certificate's claims, from the termination record alone (pure). */
-export function certificateClaims(termination: TerminationDoc, kind: CertificateKind, issuedAt: Date, deletionLog: { entries: number; sha256: string }, inventory: Inventory): Record<string, unknown> {
+export function certificateClaims(
+  termination: TerminationDoc,
+  kind: CertificateKind,
+  issuedAt: Date,
+  deletionLog: { entries: number; sha256: string },
+  inventory: Inventory,
+): Record<string, unknown> {
   const deletion = termination.deletion;
   const keys = termination.keys;
   const backups = termination.backups;
-  if (!deletion?.completedAt || !keys || !backups) throw new Error('the certificate needs deletion, key destruction and backup expiry recorded first');
+  if (!deletion?.completedAt || !keys || !backups)
+    throw new Error('the certificate needs deletion, key destruction and backup expiry recorded first');
   const unrecoverable = keys.steps.find((s) => s.step === 'unrecoverable');
   const outstanding: string[] = [];
-  if (unrecoverable?.status !== 'done') outstanding.push(`The tenant key ${keys.name} is deleted and disabled; Key Vault purges it for good at ${unrecoverable?.at} (purge protection prevents an earlier purge).`);
-  if (backups.status !== 'expired') outstanding.push(`Encrypted backups of the deleted data expire at ${backups.expireAt} (${backups.retentionDays}-day continuous backup retention); their data keys are wrapped by the destroyed tenant key.`);
-  const retained = kind === 'interim'
-    ? [{ what: "the nominated contacts' names and email addresses, encrypted under a separate key", why: 'to deliver the deletion certificates', until: 'the final certificate is sent' }]
-    : [];
+  if (unrecoverable?.status !== 'done')
+    outstanding.push(
+      `The tenant key ${keys.name} is deleted and disabled; Key Vault purges it for good at ${unrecoverable?.at} (purge protection prevents an earlier purge).`,
+    );
+  if (backups.status !== 'expired')
+    outstanding.push(
+      `Encrypted backups of the deleted data expire at ${backups.expireAt} (${backups.retentionDays}-day continuous backup retention); their data keys are wrapped by the destroyed tenant key.`,
+    );
+  const retained =
+    kind === 'interim'
+      ? [
+          {
+            what: "the nominated contacts' names and email addresses, encrypted under a separate key",
+            why: 'to deliver the deletion certificates',
+            until: 'the final certificate is sent',
+          },
+        ]
+      : [];
   const stores = deletion.stores.map((s) => `${s.items} items from ${s.store}`).join(', ');
   // Only what the workflow counted: deleted items, and what it found left in the same stores.
   const checked = inventory.stores
@@ -95,7 +115,11 @@ export async function issueCertificate(services: Services, input: TerminationRef
   const termination = await findTermination(records, input.terminationId);
   if (!termination) throw new Error(`no termination ${input.terminationId}`);
   // This certificate's own write-once copy is kept right after it is stored.
-  const evidencePending = (await services.blobs.readEvidence(region, certificateEvidenceName({ tenantId: input.tenantId, terminationId: input.terminationId, kind: input.kind }))) === undefined;
+  const evidencePending =
+    (await services.blobs.readEvidence(
+      region,
+      certificateEvidenceName({ tenantId: input.tenantId, terminationId: input.terminationId, kind: input.kind }),
+    )) === undefined;
   const inventory = await takeInventory(services, termination, { kind: input.kind, evidencePending }, now);
   const claims = certificateClaims(termination, input.kind, now, { entries: deletionLog.entries, sha256: deletionLog.sha256 }, inventory);
   const certificate = await signCompactJws(services.vaults[region], services.stores, region, claims);
@@ -141,7 +165,11 @@ export async function storedCertificate(records: TenantPartition, terminationId:
 }
 
 /** The latest certificate of a tenant: the final one when issued, else the interim one. */
-export async function readCertificate(services: Services, principal: Principal, rawTenantId: string): Promise<{ certificate: string; claims: Record<string, unknown>; issuedAt: string }> {
+export async function readCertificate(
+  services: Services,
+  principal: Principal,
+  rawTenantId: string,
+): Promise<{ certificate: string; claims: Record<string, unknown>; issuedAt: string }> {
   const records = await openTenantRecords(services, principal, rawTenantId, 'termination.manage');
   const certificates = await records.queryAll<CertificateDoc>("c.type = 'deletionCertificate'", [], { orderBy: 'c.issuedAt DESC' });
   const best = certificates.find((c) => c.kind === 'final') ?? certificates[0];

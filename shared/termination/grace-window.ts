@@ -28,7 +28,15 @@ export type TerminationPlan = z.infer<typeof terminationPlanSchema>;
 
 export async function loadPlan(services: Services, ref: TerminationRef): Promise<TerminationPlan> {
   const doc = await loadTermination(services, ref);
-  return { tenantId: doc.tenantId, terminationId: doc.terminationId, instanceId: doc.instanceId, disposition: doc.disposition, effectiveAt: doc.effectiveAt, graceEndsAt: doc.graceEndsAt, ...(doc.graceWaived ? { graceWaived: true } : {}) };
+  return {
+    tenantId: doc.tenantId,
+    terminationId: doc.terminationId,
+    instanceId: doc.instanceId,
+    disposition: doc.disposition,
+    effectiveAt: doc.effectiveAt,
+    graceEndsAt: doc.graceEndsAt,
+    ...(doc.graceWaived ? { graceWaived: true } : {}),
+  };
 }
 
 /** Is this termination still the tenant's active one (not reactivated)? */
@@ -68,11 +76,18 @@ export async function beginDeletion(services: Services, ref: TerminationRef, now
     return 'proceed' as const;
   });
   if (outcome === 'proceed') {
-    const started = await changeTermination(services, ref, (t) => (t.deletion ? t : { ...inPhase(t, 'deleting'), deletion: { startedAt: now.toISOString(), batches: 0, stores: [] } }));
+    const started = await changeTermination(services, ref, (t) =>
+      t.deletion ? t : { ...inPhase(t, 'deleting'), deletion: { startedAt: now.toISOString(), batches: 0, stores: [] } },
+    );
     // Before the first document goes: the tenant's workflow instances, for the purge after completion.
     await indexTenantInstances(services, ref);
     // Before the first document goes: a restore to any later point is replayed as this deletion.
-    await services.erasures.append({ kind: 'tenant', tenantId: ref.tenantId, terminationId: ref.terminationId, at: started.deletion?.startedAt ?? now.toISOString() });
+    await services.erasures.append({
+      kind: 'tenant',
+      tenantId: ref.tenantId,
+      terminationId: ref.terminationId,
+      at: started.deletion?.startedAt ?? now.toISOString(),
+    });
   }
   return outcome;
 }

@@ -34,7 +34,13 @@ export async function indexTenantInstances(services: Services, ref: TerminationR
   const existing = await records.read<InstanceIndexDoc>(instanceIndexDocId(ref.terminationId));
   const instanceIds = [...new Set([...(existing?.instanceIds ?? []), ...terminationInstanceIds(ref), ...named])].sort();
   if (existing && existing.instanceIds.length === instanceIds.length) return instanceIds.length;
-  const doc: InstanceIndexDoc = { id: instanceIndexDocId(ref.terminationId), tenantId: ref.tenantId, type: 'instanceIndex', terminationId: ref.terminationId, instanceIds };
+  const doc: InstanceIndexDoc = {
+    id: instanceIndexDocId(ref.terminationId),
+    tenantId: ref.tenantId,
+    type: 'instanceIndex',
+    terminationId: ref.terminationId,
+    instanceIds,
+  };
   await records.commit([{ kind: 'upsert', doc }]);
   return instanceIds.length;
 }

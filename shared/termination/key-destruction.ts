@@ -26,7 +26,9 @@ export async function destroyTenantKey(services: Services, tenantId: string, now
   const deletedAt = deletion?.deletedOn ?? at;
   const purge = deletion ? await vault.purgeDeletedKey(name) : 'absent';
   const purged = purge === 'purged' || purge === 'absent';
-  const unrecoverableAt = purged ? at : (deletion?.scheduledPurgeDate ?? new Date(Date.parse(deletedAt) + services.config.retention.keySoftDeleteDays * 24 * 3600_000).toISOString());
+  const unrecoverableAt = purged
+    ? at
+    : (deletion?.scheduledPurgeDate ?? new Date(Date.parse(deletedAt) + services.config.retention.keySoftDeleteDays * 24 * 3600_000).toISOString());
   return {
     name,
     vault: vault.vaultUrl,
@@ -53,7 +55,9 @@ export async function tenantKeyIsGone(services: Services, tenantId: string): Pro
  */
 export async function destroyTerminatedKey(services: Services, ref: TerminationRef, now: Date): Promise<{ unrecoverableAt: string }> {
   const destruction = await destroyTenantKey(services, ref.tenantId, now);
-  const recorded = await changeTermination(services, ref, (t) => (t.keys ? t : { ...t, keys: { name: destruction.name, vault: destruction.vault, steps: destruction.steps } }));
+  const recorded = await changeTermination(services, ref, (t) =>
+    t.keys ? t : { ...t, keys: { name: destruction.name, vault: destruction.vault, steps: destruction.steps } },
+  );
   return { unrecoverableAt: recorded.keys?.steps.find((s) => s.step === 'unrecoverable')?.at ?? destruction.unrecoverableAt };
 }
 

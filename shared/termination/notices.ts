@@ -62,7 +62,9 @@ function content(termination: TerminationDoc, notice: TerminationNotice, certifi
       return {
         subject: `Termination of ${termination.tenantName}: ${notice.daysLeft === 1 ? '1 day' : `${notice.daysLeft} days`} until deletion`,
         title: `${notice.daysLeft === 1 ? 'One day' : `${notice.daysLeft} days`} left to reactivate`,
-        paragraphs: [`The grace window of ${tenant} ends at ${termination.graceEndsAt}. Reactivate before then to keep the data; after it, deletion begins and cannot be undone.`],
+        paragraphs: [
+          `The grace window of ${tenant} ends at ${termination.graceEndsAt}. Reactivate before then to keep the data; after it, deletion begins and cannot be undone.`,
+        ],
         facts,
       };
     case 'reactivated':
@@ -83,7 +85,11 @@ function content(termination: TerminationDoc, notice: TerminationNotice, certifi
           `As you chose, a complete copy of the data of ${tenant} (users, module records, the audit log, data-subject requests and breach notices, as CSV and JSON, with a manifest of counts) has been prepared in the tenancy's region.`,
           `To download it, sign in to the admin portal as an administrator of the tenancy and open Termination, Returned data (API: GET /api/tenants/${termination.tenantId}/termination/returned-data). The package is kept for ${RETENTION_DAYS.exportsAndPackages} days, as every export is (retention schedule); download it before then. Deletion still happens when the grace window ends at ${termination.graceEndsAt}.`,
         ],
-        facts: [...facts, { label: 'Files', value: String(termination.returnPackage.files) }, { label: 'Rows', value: String(termination.returnPackage.rows) }],
+        facts: [
+          ...facts,
+          { label: 'Files', value: String(termination.returnPackage.files) },
+          { label: 'Rows', value: String(termination.returnPackage.rows) },
+        ],
       };
     case 'certificate':
       return {

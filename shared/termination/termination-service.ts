@@ -34,7 +34,13 @@ export interface RequestedTermination {
   input: TerminationWorkflowInput;
 }
 
-export async function requestTermination(services: Services, principal: Principal, rawTenantId: string, request: RequestTermination, meta: RequestMeta): Promise<RequestedTermination> {
+export async function requestTermination(
+  services: Services,
+  principal: Principal,
+  rawTenantId: string,
+  request: RequestTermination,
+  meta: RequestMeta,
+): Promise<RequestedTermination> {
   const open = await openTenant(services, principal, rawTenantId, 'termination.manage', 'read', meta);
   const effectiveAt = request.effectiveAt ? new Date(request.effectiveAt) : meta.now;
   if (effectiveAt.getTime() < meta.now.getTime() - PAST_TOLERANCE_MS) {
@@ -49,7 +55,12 @@ export async function requestTermination(services: Services, principal: Principa
     if (request.waiveGrace) await checkWaiver(services, principal, open.partition.tenantId, open.tenant.name, request);
     const existing = await findTermination(records, open.tenant.activeTerminationId);
     // A repeated request for the same termination is answered with it; a different one is a conflict.
-    if (existing && sameRequest(existing, request)) return { view: terminationView(existing), instanceId: existing.instanceId, input: { tenantId: existing.tenantId, terminationId: existing.terminationId } };
+    if (existing && sameRequest(existing, request))
+      return {
+        view: terminationView(existing),
+        instanceId: existing.instanceId,
+        input: { tenantId: existing.tenantId, terminationId: existing.terminationId },
+      };
     throw alreadyRequested(rawTenantId, existing);
   }
 
@@ -102,7 +113,13 @@ export async function requestTermination(services: Services, principal: Principa
     // Another change to the tenant record meanwhile re-runs this against the fresh record.
     tx.raw({
       kind: 'replace',
-      doc: { ...tenant, status: inGraceNow ? 'in-grace' : 'terminating', activeTerminationId: terminationId, statusChangedAt: meta.now.toISOString(), version: tenant.version + 1 },
+      doc: {
+        ...tenant,
+        status: inGraceNow ? 'in-grace' : 'terminating',
+        activeTerminationId: terminationId,
+        statusChangedAt: meta.now.toISOString(),
+        version: tenant.version + 1,
+      },
       ifMatch: tenant._etag!,
       conflict: 'retry',
     });
@@ -130,18 +147,31 @@ async function checkWaiver(services: Services, principal: Principal, tenantId: s
     throw new ForbiddenError('TERMINATION.WAIVER_NOT_ALLOWED', 'Only an admin of the tenant can waive the grace window; vendor staff cannot.');
   }
   if (request.confirmTenantName !== tenantName) {
-    throw new UnprocessableError('TERMINATION.NAME_NOT_CONFIRMED', 'Waiving the grace window deletes the data at once: confirm it with the tenant name exactly as registered.', [
-      { path: 'confirmTenantName', message: request.confirmTenantName === undefined ? 'is required with waiveGrace' : 'does not match the tenant name' },
-    ]);
+    throw new UnprocessableError(
+      'TERMINATION.NAME_NOT_CONFIRMED',
+      'Waiving the grace window deletes the data at once: confirm it with the tenant name exactly as registered.',
+      [
+        {
+          path: 'confirmTenantName',
+          message: request.confirmTenantName === undefined ? 'is required with waiveGrace' : 'does not match the tenant name',
+        },
+      ],
+    );
   }
   const open = await openDsarIds(services, tenantId);
   if (open.length > 0) {
-    throw new ConflictError('TERMINATION.DSARS_OPEN', `The grace window cannot be waived while data-subject requests are open: ${open.join(', ')}. Complete or refuse them first.`);
+    throw new ConflictError(
+      'TERMINATION.DSARS_OPEN',
+      `The grace window cannot be waived while data-subject requests are open: ${open.join(', ')}. Complete or refuse them first.`,
+    );
   }
 }
 
 function alreadyRequested(rawTenantId: string, existing: TerminationDoc | undefined): ConflictError {
-  return new ConflictError('TERMINATION.ALREADY_REQUESTED', `Tenant ${rawTenantId} is already being terminated (grace ends ${existing?.graceEndsAt ?? 'soon'}); cancel it first to change it.`);
+  return new ConflictError(
+    'TERMINATION.ALREADY_REQUESTED',
+    `Tenant ${rawTenantId} is already being terminated (grace ends ${existing?.graceEndsAt ?? 'soon'}); cancel it first to change it.`,
+  );
 }
 
 /** Reactivation: only before the grace window ends, and only if deletion has not begun. */

@@ -108,7 +108,9 @@ export function graceEndsAt(effectiveAt: Date): Date {
 
 /** Reminder instants still ahead of `now`: 7 days and 1 day before grace ends. */
 export function reminderInstants(graceEnd: Date, now: Date): { at: Date; daysLeft: number }[] {
-  return REMINDER_OFFSETS_MS.map((offset) => ({ at: new Date(graceEnd.getTime() - offset), daysLeft: offset / (24 * 3600_000) })).filter((r) => r.at.getTime() > now.getTime());
+  return REMINDER_OFFSETS_MS.map((offset) => ({ at: new Date(graceEnd.getTime() - offset), daysLeft: offset / (24 * 3600_000) })).filter(
+    (r) => r.at.getTime() > now.getTime(),
+  );
 }
 
 export const terminationViewSchema = z

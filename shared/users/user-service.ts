@@ -66,7 +66,9 @@ export async function readUser(services: Services, open: OpenTenant, userId: str
   const restriction = await restrictionOf(open.partition, userId);
   if (restriction && !readsRestricted(open.actor, open.partition.tenantId)) {
     // The refusal is recorded (committed on its own) before it is answered.
-    await workInTenant(services, open, meta, async (tx) => tx.audit({ action: 'user.read-refused-restricted', target: { type: 'user', id: userId }, outcome: 'failure' }));
+    await workInTenant(services, open, meta, async (tx) =>
+      tx.audit({ action: 'user.read-refused-restricted', target: { type: 'user', id: userId }, outcome: 'failure' }),
+    );
     throw restrictedReadRefused(`user ${userId}'s data`);
   }
   return workInTenant(services, open, meta, async (tx) => {
@@ -112,14 +114,21 @@ export async function rectifyUser(
         profile: await tx.cipher.seal({ kind: 'subject', subjectId: userId }, next, profileAad(userId)),
         rectifications: [
           ...(doc.rectifications ?? []),
-          { at, by: open.actor.sub, sealed: await tx.cipher.seal({ kind: 'subject', subjectId: userId }, { reason: request.reason, changes }, rectificationAad(userId, at)) },
+          {
+            at,
+            by: open.actor.sub,
+            sealed: await tx.cipher.seal({ kind: 'subject', subjectId: userId }, { reason: request.reason, changes }, rectificationAad(userId, at)),
+          },
         ],
       };
       if (changes.email && changes.email.to !== null) {
         const newIndex = await tx.cipher.blindIndex('email', normaliseEmail(changes.email.to));
         if (newIndex !== doc.emailIndex) {
           if (doc.emailIndex) tx.delete(emailClaimDocId(doc.emailIndex));
-          tx.create({ id: emailClaimDocId(newIndex), tenantId: open.partition.tenantId, type: 'userEmailClaim', userId } satisfies UserEmailClaimDoc, emailTaken);
+          tx.create(
+            { id: emailClaimDocId(newIndex), tenantId: open.partition.tenantId, type: 'userEmailClaim', userId } satisfies UserEmailClaimDoc,
+            emailTaken,
+          );
           updated.emailIndex = newIndex;
         }
       }
@@ -127,7 +136,11 @@ export async function rectifyUser(
       tx.audit({
         action: 'user.rectified',
         target: { type: 'user', id: userId },
-        details: await tx.cipher.seal({ kind: 'subject', subjectId: userId }, { fields: Object.keys(changes), reason: request.reason }, auditDetailsAad('user.rectified', userId, at)),
+        details: await tx.cipher.seal(
+          { kind: 'subject', subjectId: userId },
+          { fields: Object.keys(changes), reason: request.reason },
+          auditDetailsAad('user.rectified', userId, at),
+        ),
       });
       return { view: await viewOf(updated, tx.cipher), etag: etagOf(updated.version) };
     },

@@ -89,9 +89,14 @@ export const userViewSchema = z
     deactivatedAt: z.iso.datetime().optional(),
     erasedAt: z.iso.datetime().optional(),
     rectifications: z
-      .array(z.object({ at: z.iso.datetime(), by: z.string(), reason: z.string(), changes: z.partialRecord(z.enum(PROFILE_FIELDS), fieldChangeSchema) }))
+      .array(
+        z.object({ at: z.iso.datetime(), by: z.string(), reason: z.string(), changes: z.partialRecord(z.enum(PROFILE_FIELDS), fieldChangeSchema) }),
+      )
       .optional(),
-    restricted: z.object({ since: z.iso.datetime(), dsarId: z.string() }).optional().meta({ description: "Its data subject's processing is restricted (Art 18): shown to the controller's admins only" }),
+    restricted: z
+      .object({ since: z.iso.datetime(), dsarId: z.string() })
+      .optional()
+      .meta({ description: "Its data subject's processing is restricted (Art 18): shown to the controller's admins only" }),
   })
   .meta({ id: 'User', description: 'A user; after erasure only the tombstone (no personal data)' });
 export type UserView = z.infer<typeof userViewSchema>;

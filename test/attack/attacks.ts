@@ -70,7 +70,11 @@ async function auditEntries(target: AttackTarget, tenant: VictimTenant, log: 'ac
   const entries: AuditEntry[] = [];
   let cursor: string | undefined;
   do {
-    const page = await target.request<{ entries: AuditEntry[]; nextCursor?: string }>('GET', `/api/tenants/${tenant.tenantId}/audit?limit=500&log=${log}${cursor ? `&cursor=${cursor}` : ''}`, { token: tenant.adminToken });
+    const page = await target.request<{ entries: AuditEntry[]; nextCursor?: string }>(
+      'GET',
+      `/api/tenants/${tenant.tenantId}/audit?limit=500&log=${log}${cursor ? `&cursor=${cursor}` : ''}`,
+      { token: tenant.adminToken },
+    );
     entries.push(...page.body.entries);
     cursor = page.body.nextCursor;
   } while (cursor);
@@ -97,7 +101,9 @@ export const ATTACKS: Attack[] = [
       const ops = await opsToken(target);
       const headers = { 'idempotency-key': `attack-provision-${randomUUID()}` };
       const body = tenantBody(randomUUID().slice(0, 8));
-      const answers = await Promise.all(Array.from({ length: 8 }, () => target.request<{ tenantId?: string }>('POST', '/api/tenants', { token: ops, body, headers })));
+      const answers = await Promise.all(
+        Array.from({ length: 8 }, () => target.request<{ tenantId?: string }>('POST', '/api/tenants', { token: ops, body, headers })),
+      );
       const ids = new Set(answers.map((a) => a.body.tenantId));
       const originals = answers.filter((a) => a.status === 201 && a.headers.get('idempotent-replayed') !== 'true').length;
       const tenantId = answers.find((a) => a.body.tenantId)?.body.tenantId;
@@ -106,8 +112,15 @@ export const ATTACKS: Attack[] = [
         const admin = await target.token({ sub: `admin-${tenantId}`, roles: ['tenant.admin'], tid: tenantId });
         const reads: number[] = [(await target.request('GET', `/api/tenants/${tenantId}`, { token: admin })).status];
         for (let i = 0; i < 3; i++) {
-          const created = await target.request<{ userId: string }>('POST', `/api/tenants/${tenantId}/users`, { token: admin, body: { name: `Racer ${i}`, email: `racer${i}.${randomUUID().slice(0, 6)}@victim.test` } });
-          reads.push(created.status === 201 ? (await target.request('GET', `/api/tenants/${tenantId}/users/${created.body.userId}`, { token: admin })).status : created.status);
+          const created = await target.request<{ userId: string }>('POST', `/api/tenants/${tenantId}/users`, {
+            token: admin,
+            body: { name: `Racer ${i}`, email: `racer${i}.${randomUUID().slice(0, 6)}@victim.test` },
+          });
+          reads.push(
+            created.status === 201
+              ? (await target.request('GET', `/api/tenants/${tenantId}/users/${created.body.userId}`, { token: admin })).status
+              : created.status,
+          );
         }
         readable = `reads ${count(reads)}`;
       }
@@ -124,8 +137,18 @@ export const ATTACKS: Attack[] = [
       const tenant = await victimTenant(target);
       const user = await victimUser(target, tenant);
       const before = await verify(target, tenant);
-      const writes = Array.from({ length: 50 }, (_, i) => () => target.request('POST', `/api/tenants/${tenant.tenantId}/users`, { token: tenant.adminToken, body: { name: `Crowd ${i}`, email: `crowd${i}.${randomUUID().slice(0, 6)}@victim.test` } }));
-      const reads = Array.from({ length: 50 }, () => () => target.request('GET', `/api/tenants/${tenant.tenantId}/users/${user.userId}`, { token: tenant.adminToken }));
+      const writes = Array.from(
+        { length: 50 },
+        (_, i) => () =>
+          target.request('POST', `/api/tenants/${tenant.tenantId}/users`, {
+            token: tenant.adminToken,
+            body: { name: `Crowd ${i}`, email: `crowd${i}.${randomUUID().slice(0, 6)}@victim.test` },
+          }),
+      );
+      const reads = Array.from(
+        { length: 50 },
+        () => () => target.request('GET', `/api/tenants/${tenant.tenantId}/users/${user.userId}`, { token: tenant.adminToken }),
+      );
       const answers = await inParallel(100, [...writes, ...reads]);
       const after = await verify(target, tenant);
       const added = after.head.seq - before.head.seq - 1; // the first verify call records itself too
@@ -137,21 +160,33 @@ export const ATTACKS: Attack[] = [
     id: 'cross-tenant-flood',
     finding: '2',
     attack: "tenant A's admin sends 1,000 refused reads at tenant B at concurrency 20 while B's admin makes 50 writes",
-    expected: "B's writes all succeed and its chains verify; A is throttled (429); each refusal B recorded is in B's security log, none in its activity log; throttled requests are counted in the vendor log",
+    expected:
+      "B's writes all succeed and its chains verify; A is throttled (429); each refusal B recorded is in B's security log, none in its activity log; throttled requests are counted in the vendor log",
     async run(target) {
       const a = await victimTenant(target);
       const b = await victimTenant(target, 'eu');
       const user = await victimUser(target, b);
       const countersBefore = await securityCounters(target);
-      const flood = Array.from({ length: 1000 }, () => () => target.request('GET', `/api/tenants/${b.tenantId}/users/${user.userId}`, { token: a.adminToken }));
-      const own = Array.from({ length: 50 }, (_, i) => () => target.request('POST', `/api/tenants/${b.tenantId}/users`, { token: b.adminToken, body: { name: `Own ${i}`, email: `own${i}.${randomUUID().slice(0, 6)}@victim.test` } }));
+      const flood = Array.from(
+        { length: 1000 },
+        () => () => target.request('GET', `/api/tenants/${b.tenantId}/users/${user.userId}`, { token: a.adminToken }),
+      );
+      const own = Array.from(
+        { length: 50 },
+        (_, i) => () =>
+          target.request('POST', `/api/tenants/${b.tenantId}/users`, {
+            token: b.adminToken,
+            body: { name: `Own ${i}`, email: `own${i}.${randomUUID().slice(0, 6)}@victim.test` },
+          }),
+      );
       const [floodAnswers, ownAnswers] = await Promise.all([inParallel(20, flood), inParallel(10, own)]);
       const refused = floodAnswers.filter((x) => x.status === 403).length;
       const throttled = floodAnswers.filter((x) => x.status === 429).length;
       const security = (await auditEntries(target, b, 'security')).filter((e) => e.actor.tenantId === a.tenantId);
       const activity = (await auditEntries(target, b, 'activity')).filter((e) => e.actor.tenantId === a.tenantId);
       const chains = await verify(target, b);
-      const countedThrottles = counted(await securityCounters(target), 'RATE_LIMITED', 'getUser') - counted(countersBefore, 'RATE_LIMITED', 'getUser');
+      const countedThrottles =
+        counted(await securityCounters(target), 'RATE_LIMITED', 'getUser') - counted(countersBefore, 'RATE_LIMITED', 'getUser');
       const retryAfter = floodAnswers.find((x) => x.status === 429)?.headers.get('retry-after');
       const held =
         ownAnswers.every((x) => x.status === 201) &&
@@ -177,25 +212,44 @@ export const ATTACKS: Attack[] = [
     async run(target) {
       const tenant = await victimTenant(target);
       const email = `known.${randomUUID().slice(0, 6)}@victim.test`;
-      const known = await target.request<{ userId: string }>('POST', `/api/tenants/${tenant.tenantId}/users`, { token: tenant.adminToken, body: { name: 'Known Person', email } });
+      const known = await target.request<{ userId: string }>('POST', `/api/tenants/${tenant.tenantId}/users`, {
+        token: tenant.adminToken,
+        body: { name: 'Known Person', email },
+      });
       const receivedAt = (await target.now()).toISOString();
       const adminRequest = await target.request<{ dsarId: string }>('POST', `/api/tenants/${tenant.tenantId}/dsars`, {
         token: tenant.adminToken,
         body: { type: 'erasure', subject: { email }, receivedAt, jurisdiction: 'GB-ENG' },
       });
-      const readAdmin = async (): Promise<string> => JSON.stringify((await target.request<Record<string, unknown>>('GET', `/api/tenants/${tenant.tenantId}/dsars/${adminRequest.body.dsarId}`, { token: tenant.adminToken })).body);
+      const readAdmin = async (): Promise<string> =>
+        JSON.stringify(
+          (
+            await target.request<Record<string, unknown>>('GET', `/api/tenants/${tenant.tenantId}/dsars/${adminRequest.body.dsarId}`, {
+              token: tenant.adminToken,
+            })
+          ).body,
+        );
       const adminBefore = await readAdmin();
       const ops = await opsToken(target);
       const submit = (subject: Record<string, string>): Promise<HttpAnswer<Record<string, unknown>>> =>
-        target.request('POST', `/api/tenants/${tenant.tenantId}/dsars`, { token: ops, body: { type: 'erasure', subject, receivedAt, jurisdiction: 'GB-ENG' } });
+        target.request('POST', `/api/tenants/${tenant.tenantId}/dsars`, {
+          token: ops,
+          body: { type: 'erasure', subject, receivedAt, jurisdiction: 'GB-ENG' },
+        });
       const forKnown = await submit({ email });
       const forUnknown = await submit({ email: `nobody.${randomUUID().slice(0, 6)}@victim.test` });
       const byUserId = await submit({ userId: known.body.userId });
       const adminAfter = await readAdmin();
       const shape = (answer: HttpAnswer<Record<string, unknown>>): string => `${answer.status}:${Object.keys(answer.body).sort().join(',')}`;
-      const leaks = [forKnown, forUnknown].some((x) => JSON.stringify(x.body).includes(known.body.userId) || JSON.stringify(x.body).includes(adminRequest.body.dsarId));
-      const held = forKnown.status === 201 && shape(forKnown) === shape(forUnknown) && !leaks && byUserId.status === 400 && adminBefore === adminAfter;
-      return { held, observed: `known ${shape(forKnown)}; unknown ${shape(forUnknown)}; ${leaks ? 'LEAKS ids' : 'no ids'}; by user id ${byUserId.status}; admin request ${adminBefore === adminAfter ? 'unchanged' : 'CHANGED'}` };
+      const leaks = [forKnown, forUnknown].some(
+        (x) => JSON.stringify(x.body).includes(known.body.userId) || JSON.stringify(x.body).includes(adminRequest.body.dsarId),
+      );
+      const held =
+        forKnown.status === 201 && shape(forKnown) === shape(forUnknown) && !leaks && byUserId.status === 400 && adminBefore === adminAfter;
+      return {
+        held,
+        observed: `known ${shape(forKnown)}; unknown ${shape(forUnknown)}; ${leaks ? 'LEAKS ids' : 'no ids'}; by user id ${byUserId.status}; admin request ${adminBefore === adminAfter ? 'unchanged' : 'CHANGED'}`,
+      };
     },
   },
   {
@@ -210,19 +264,39 @@ export const ATTACKS: Attack[] = [
       const bigJson = Buffer.concat([Buffer.from('{"name":"'), big, Buffer.from('"}')]);
       const path = `/api/tenants/${tenant.tenantId}/users`;
       const json = { 'content-type': 'application/json' };
-      const [unauthorised, health] = await Promise.all([target.request('POST', path, { token: noRole, rawBody: bigJson, headers: json }), target.request('GET', '/api/health')]);
+      const [unauthorised, health] = await Promise.all([
+        target.request('POST', path, { token: noRole, rawBody: bigJson, headers: json }),
+        target.request('GET', '/api/health'),
+      ]);
       const declared = await target.request('POST', path, { token: tenant.adminToken, rawBody: bigJson, headers: json });
-      const chunked = await target.request('POST', path, { token: tenant.adminToken, rawBody: Readable.toWeb(Readable.from([bigJson])) as ReadableStream<Uint8Array>, headers: json });
+      const chunked = await target.request('POST', path, {
+        token: tenant.adminToken,
+        rawBody: Readable.toWeb(Readable.from([bigJson])) as ReadableStream<Uint8Array>,
+        headers: json,
+      });
       const deep = await target.request('POST', path, { token: tenant.adminToken, rawBody: `${'['.repeat(5000)}${']'.repeat(5000)}`, headers: json });
-      const seq = await target.request('POST', path, { token: tenant.adminToken, rawBody: '{"name":"A","email":"a@victim.test"}', headers: { 'content-type': 'application/json-seq' } });
-      const held = unauthorised.status === 403 && health.status === 200 && declared.status === 413 && chunked.status === 413 && deep.status === 400 && seq.status === 415;
-      return { held, observed: `no role ${unauthorised.status}; health ${health.status}; declared ${declared.status}; chunked ${chunked.status}; deep ${deep.status}; json-seq ${seq.status}` };
+      const seq = await target.request('POST', path, {
+        token: tenant.adminToken,
+        rawBody: '{"name":"A","email":"a@victim.test"}',
+        headers: { 'content-type': 'application/json-seq' },
+      });
+      const held =
+        unauthorised.status === 403 &&
+        health.status === 200 &&
+        declared.status === 413 &&
+        chunked.status === 413 &&
+        deep.status === 400 &&
+        seq.status === 415;
+      return {
+        held,
+        observed: `no role ${unauthorised.status}; health ${health.status}; declared ${declared.status}; chunked ${chunked.status}; deep ${deep.status}; json-seq ${seq.status}`,
+      };
     },
   },
   {
     id: 'unauthenticated-refusals',
     finding: '5',
-    attack: "requests at tenant B with no token and with a garbage token",
+    attack: 'requests at tenant B with no token and with a garbage token',
     expected: "401; nothing written into B's logs; counted in the vendor security log",
     async run(target) {
       const b = await victimTenant(target);
@@ -234,7 +308,11 @@ export const ATTACKS: Attack[] = [
       ];
       const after = await verify(target, b);
       const countersAfter = await securityCounters(target);
-      const countedNow = counted(countersAfter, 'AUTH.MISSING_TOKEN', 'listAuditEntries') - counted(countersBefore, 'AUTH.MISSING_TOKEN', 'listAuditEntries') + counted(countersAfter, 'AUTH.INVALID_TOKEN', 'listAuditEntries') - counted(countersBefore, 'AUTH.INVALID_TOKEN', 'listAuditEntries');
+      const countedNow =
+        counted(countersAfter, 'AUTH.MISSING_TOKEN', 'listAuditEntries') -
+        counted(countersBefore, 'AUTH.MISSING_TOKEN', 'listAuditEntries') +
+        counted(countersAfter, 'AUTH.INVALID_TOKEN', 'listAuditEntries') -
+        counted(countersBefore, 'AUTH.INVALID_TOKEN', 'listAuditEntries');
       const added = after.head.seq - before.head.seq - 1;
       const held = answers.every((x) => x.status === 401) && added === 0 && countedNow === 2;
       return { held, observed: `${count(answers.map((x) => x.status))}; ${added} entries in B's logs; ${countedNow} counted in the vendor log` };
@@ -256,9 +334,21 @@ export const ATTACKS: Attack[] = [
         await target.request('POST', `${t}/users`, { ...admin, body: { name: 'No Email' } }),
         await target.request('GET', `${t}/users/u-00000000000000000000`, admin),
         await target.request('POST', `${t}/users`, { ...admin, body: { name: 'Twin', email: taken } }),
-        await target.request('PATCH', `${t}/users/${user.userId}`, { ...admin, body: { name: 'Stale', reason: 'x' }, headers: { 'if-match': '"999"' } }),
+        await target.request('PATCH', `${t}/users/${user.userId}`, {
+          ...admin,
+          body: { name: 'Stale', reason: 'x' },
+          headers: { 'if-match': '"999"' },
+        }),
         await target.request('POST', `${t}/users`, { ...admin, rawBody: 'name=x', headers: { 'content-type': 'text/plain' } }),
-        await target.request('POST', `${t}/dsars`, { ...admin, body: { type: 'access', subject: { userId: 'u-00000000000000000000' }, receivedAt: (await target.now()).toISOString(), jurisdiction: 'GB-ENG' } }),
+        await target.request('POST', `${t}/dsars`, {
+          ...admin,
+          body: {
+            type: 'access',
+            subject: { userId: 'u-00000000000000000000' },
+            receivedAt: (await target.now()).toISOString(),
+            jurisdiction: 'GB-ENG',
+          },
+        }),
       ];
       const foreign = [
         await target.request('POST', `${t}/termination`, { token: outsider.adminToken, body: { disposition: 'delete' } }),
@@ -274,17 +364,24 @@ export const ATTACKS: Attack[] = [
         JSON.stringify(activity.map((e) => e.reason).sort()) === JSON.stringify(codes(own)) &&
         security.length === 3 &&
         security.every((e) => e.actor.tenantId === outsider.tenantId && e.outcome === 'denied');
-      return { held, observed: `admin ${own.map((x) => x.status).join(',')}, recorded ${activity.map((e) => e.reason).join(',')}; outsider ${foreign.map((x) => x.status).join(',')}, ${security.length} in the security log` };
+      return {
+        held,
+        observed: `admin ${own.map((x) => x.status).join(',')}, recorded ${activity.map((e) => e.reason).join(',')}; outsider ${foreign.map((x) => x.status).join(',')}, ${security.length} in the security log`,
+      };
     },
   },
   {
     id: 'request-id-spoof',
     finding: '5',
     attack: "x-request-id 'system:dsar-workflow:escalation', and a well-formed x-request-id",
-    expected: 'request ids are ours (UUIDs) in answers and audit entries; a malformed caller id is dropped, a well-formed one kept only as correlationId',
+    expected:
+      'request ids are ours (UUIDs) in answers and audit entries; a malformed caller id is dropped, a well-formed one kept only as correlationId',
     async run(target) {
       const b = await victimTenant(target);
-      const spoof = await target.request('GET', `/api/tenants/${b.tenantId}`, { token: b.adminToken, headers: { 'x-request-id': 'system:dsar-workflow:escalation' } });
+      const spoof = await target.request('GET', `/api/tenants/${b.tenantId}`, {
+        token: b.adminToken,
+        headers: { 'x-request-id': 'system:dsar-workflow:escalation' },
+      });
       const honest = await target.request('GET', `/api/tenants/${b.tenantId}`, { token: b.adminToken, headers: { 'x-request-id': 'portal-42' } });
       const entries = (await auditEntries(target, b, 'activity')).filter((e) => e.action === 'tenant.read');
       const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -297,7 +394,10 @@ export const ATTACKS: Attack[] = [
         spoofed.correlationId === undefined &&
         traced?.correlationId === 'portal-42' &&
         !JSON.stringify(entries).includes('system:dsar-workflow');
-      return { held, observed: `answer ids ${spoof.headers.get('x-request-id')}, ${honest.headers.get('x-request-id')}; correlation ${spoofed?.correlationId ?? 'none'} / ${traced?.correlationId ?? 'none'}` };
+      return {
+        held,
+        observed: `answer ids ${spoof.headers.get('x-request-id')}, ${honest.headers.get('x-request-id')}; correlation ${spoofed?.correlationId ?? 'none'} / ${traced?.correlationId ?? 'none'}`,
+      };
     },
   },
   {
@@ -309,9 +409,16 @@ export const ATTACKS: Attack[] = [
       const tenant = await victimTenant(target);
       const body = { name: 'Once Only', email: `once.${randomUUID().slice(0, 6)}@victim.test` };
       const headers = { 'idempotency-key': `attack-user-${randomUUID()}` };
-      const answers = await Promise.all(Array.from({ length: 30 }, () => target.request<{ userId?: string }>('POST', `/api/tenants/${tenant.tenantId}/users`, { token: tenant.adminToken, body, headers })));
+      const answers = await Promise.all(
+        Array.from({ length: 30 }, () =>
+          target.request<{ userId?: string }>('POST', `/api/tenants/${tenant.tenantId}/users`, { token: tenant.adminToken, body, headers }),
+        ),
+      );
       const ids = new Set(answers.map((a) => a.body.userId));
-      return { held: answers.every((a) => a.status === 201) && ids.size === 1, observed: `${count(answers.map((a) => a.status))}; ${ids.size} user id(s)` };
+      return {
+        held: answers.every((a) => a.status === 201) && ids.size === 1,
+        observed: `${count(answers.map((a) => a.status))}; ${ids.size} user id(s)`,
+      };
     },
   },
   {
@@ -321,9 +428,18 @@ export const ATTACKS: Attack[] = [
     expected: 'one termination: every answer names it, and it is the one the tenant shows',
     async run(target) {
       const tenant = await victimTenant(target);
-      const answers = await Promise.all(Array.from({ length: 20 }, () => target.request<{ terminationId?: string }>('POST', `/api/tenants/${tenant.tenantId}/termination`, { token: tenant.adminToken, body: { disposition: 'delete' } })));
+      const answers = await Promise.all(
+        Array.from({ length: 20 }, () =>
+          target.request<{ terminationId?: string }>('POST', `/api/tenants/${tenant.tenantId}/termination`, {
+            token: tenant.adminToken,
+            body: { disposition: 'delete' },
+          }),
+        ),
+      );
       const ids = new Set(answers.map((a) => a.body.terminationId));
-      const shown = (await target.request<{ terminationId: string }>('GET', `/api/tenants/${tenant.tenantId}/termination`, { token: tenant.adminToken })).body.terminationId;
+      const shown = (
+        await target.request<{ terminationId: string }>('GET', `/api/tenants/${tenant.tenantId}/termination`, { token: tenant.adminToken })
+      ).body.terminationId;
       const held = answers.every((a) => a.status === 202) && ids.size === 1 && ids.has(shown);
       return { held, observed: `${count(answers.map((a) => a.status))}; ${ids.size} termination id(s); shown ${shown}` };
     },
@@ -337,8 +453,16 @@ export const ATTACKS: Attack[] = [
       const tenant = await victimTenant(target);
       const user = await victimUser(target, tenant);
       const path = `/api/tenants/${tenant.tenantId}/users/${user.userId}`;
-      const star = await target.request('PATCH', path, { token: tenant.adminToken, body: { name: 'Overwritten', reason: 'x' }, headers: { 'if-match': '*' } });
-      const list = await target.request('PATCH', path, { token: tenant.adminToken, body: { name: 'Overwritten', reason: 'x' }, headers: { 'if-match': `"7", ${user.etag}` } });
+      const star = await target.request('PATCH', path, {
+        token: tenant.adminToken,
+        body: { name: 'Overwritten', reason: 'x' },
+        headers: { 'if-match': '*' },
+      });
+      const list = await target.request('PATCH', path, {
+        token: tenant.adminToken,
+        body: { name: 'Overwritten', reason: 'x' },
+        headers: { 'if-match': `"7", ${user.etag}` },
+      });
       const after = await target.request<{ name: string }>('GET', path, { token: tenant.adminToken });
       const held = star.status === 400 && errorPath(star) === 'header:If-Match' && list.status === 400 && after.body.name !== 'Overwritten';
       return { held, observed: `* ${star.status} (${errorPath(star)}); list ${list.status}; name ${after.body.name}` };
@@ -356,7 +480,13 @@ export const ATTACKS: Attack[] = [
       for (const name of names) {
         const email = `hostile.${randomUUID().slice(0, 6)}@victim.test`;
         const rawBody = name.startsWith('"') ? `{"name":${name},"email":"${email}"}` : JSON.stringify({ name, email });
-        answers.push(await target.request('POST', `/api/tenants/${tenant.tenantId}/users`, { token: tenant.adminToken, rawBody, headers: { 'content-type': 'application/json' } }));
+        answers.push(
+          await target.request('POST', `/api/tenants/${tenant.tenantId}/users`, {
+            token: tenant.adminToken,
+            rawBody,
+            headers: { 'content-type': 'application/json' },
+          }),
+        );
       }
       const held = answers.every((a) => a.status === 400 && errorPath(a) === 'name');
       return { held, observed: answers.map((a) => `${a.status}:${errorPath(a) ?? '-'}`).join(' ') };
@@ -370,7 +500,13 @@ export const ATTACKS: Attack[] = [
     async run(target) {
       const tenant = await victimTenant(target);
       const t = `/api/tenants/${tenant.tenantId}`;
-      const paths = [`${t}/users/u-1%2F2`, `${t}/users/u-1%232`, `${t}/users/u-1%5C2`, `${t}/modules/shift-logs/records/r-1%2F2`, `${t}/modules/shift-logs/records/r-1%5C2`];
+      const paths = [
+        `${t}/users/u-1%2F2`,
+        `${t}/users/u-1%232`,
+        `${t}/users/u-1%5C2`,
+        `${t}/modules/shift-logs/records/r-1%2F2`,
+        `${t}/modules/shift-logs/records/r-1%5C2`,
+      ];
       const answers = await Promise.all(paths.map((p) => target.request('GET', p, { token: tenant.adminToken })));
       return { held: answers.every((a) => a.status === 400 || a.status === 404), observed: count(answers.map((a) => a.status)) };
     },
@@ -385,13 +521,23 @@ export const ATTACKS: Attack[] = [
       const mailsBefore = ((await target.request<unknown[]>('GET', '/runtime/dev/outbox')).body ?? []).length;
       const tomorrow = new Date((await target.now()).getTime() + 24 * 3600_000).toISOString();
       const answers = [
-        await target.request('POST', `/api/tenants/${tenant.tenantId}/dsars`, { token: tenant.adminToken, body: { type: 'access', subject: { email: 'old@victim.test' }, receivedAt: '1900-01-01T00:00:00Z', jurisdiction: 'GB-ENG' } }),
-        await target.request('POST', `/api/tenants/${tenant.tenantId}/dsars`, { token: tenant.adminToken, body: { type: 'access', subject: { email: 'old@victim.test' }, receivedAt: tomorrow, jurisdiction: 'GB-ENG' } }),
+        await target.request('POST', `/api/tenants/${tenant.tenantId}/dsars`, {
+          token: tenant.adminToken,
+          body: { type: 'access', subject: { email: 'old@victim.test' }, receivedAt: '1900-01-01T00:00:00Z', jurisdiction: 'GB-ENG' },
+        }),
+        await target.request('POST', `/api/tenants/${tenant.tenantId}/dsars`, {
+          token: tenant.adminToken,
+          body: { type: 'access', subject: { email: 'old@victim.test' }, receivedAt: tomorrow, jurisdiction: 'GB-ENG' },
+        }),
       ];
-      const open = (await target.request<{ dsars: unknown[] }>('GET', `/api/tenants/${tenant.tenantId}/dsars`, { token: tenant.adminToken })).body.dsars.length;
+      const open = (await target.request<{ dsars: unknown[] }>('GET', `/api/tenants/${tenant.tenantId}/dsars`, { token: tenant.adminToken })).body
+        .dsars.length;
       const mailsAfter = ((await target.request<unknown[]>('GET', '/runtime/dev/outbox')).body ?? []).length;
       const held = answers.every((a) => a.status === 400 && errorPath(a) === 'receivedAt') && open === 0 && mailsAfter === mailsBefore;
-      return { held, observed: `${answers.map((a) => `${a.status}:${errorPath(a) ?? '-'}`).join(' ')}; ${open} open request(s); ${mailsAfter - mailsBefore} mail(s)` };
+      return {
+        held,
+        observed: `${answers.map((a) => `${a.status}:${errorPath(a) ?? '-'}`).join(' ')}; ${open} open request(s); ${mailsAfter - mailsBefore} mail(s)`,
+      };
     },
   },
   {
@@ -403,8 +549,14 @@ export const ATTACKS: Attack[] = [
       const now = await target.now();
       const century = await target.token({ sub: 'long-lived', roles: ['ops.platform'] }, { lifetimeSeconds: 100 * 365 * 24 * 3600 });
       const future = await target.token({ sub: 'time-traveller', roles: ['ops.platform'] }, { issuedAt: new Date(now.getTime() + 3600_000) });
-      const answers = [await target.request('GET', '/api/tenants', { token: century }), await target.request('GET', '/api/tenants', { token: future })];
-      return { held: answers.every((a) => a.status === 401), observed: answers.map((a) => `${a.status}:${(a.body as { code?: string }).code ?? '-'}`).join(' ') };
+      const answers = [
+        await target.request('GET', '/api/tenants', { token: century }),
+        await target.request('GET', '/api/tenants', { token: future }),
+      ];
+      return {
+        held: answers.every((a) => a.status === 401),
+        observed: answers.map((a) => `${a.status}:${(a.body as { code?: string }).code ?? '-'}`).join(' '),
+      };
     },
   },
 ];

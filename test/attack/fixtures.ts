@@ -7,7 +7,11 @@ export interface VictimTenant {
   adminToken: string;
 }
 
-export async function opsToken(target: AttackTarget, role: 'ops.platform' | 'ops.breach' | 'support' = 'ops.platform', sub = `attack-${role}`): Promise<string> {
+export async function opsToken(
+  target: AttackTarget,
+  role: 'ops.platform' | 'ops.breach' | 'support' = 'ops.platform',
+  sub = `attack-${role}`,
+): Promise<string> {
   return target.token({ sub, roles: [role] });
 }
 
@@ -15,7 +19,10 @@ export function tenantBody(label: string, region: 'uksouth' | 'eu' = 'uksouth'):
   return {
     name: `Victim ${label} Ltd`,
     region,
-    contacts: { security: [{ name: `${label} Security`, email: `security.${label}@victim.test` }], privacy: [{ name: `${label} DPO`, email: `dpo.${label}@victim.test` }] },
+    contacts: {
+      security: [{ name: `${label} Security`, email: `security.${label}@victim.test` }],
+      privacy: [{ name: `${label} DPO`, email: `dpo.${label}@victim.test` }],
+    },
   };
 }
 

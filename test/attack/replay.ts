@@ -17,7 +17,14 @@ export async function runAttack(target: AttackTarget, attack: Attack): Promise<A
     const outcome = await attack.run(target);
     return { id, finding, attack: attack.attack, expected, ...outcome };
   } catch (error) {
-    return { id, finding, attack: attack.attack, expected, held: false, observed: `the replay failed: ${error instanceof Error ? error.message : String(error)}` };
+    return {
+      id,
+      finding,
+      attack: attack.attack,
+      expected,
+      held: false,
+      observed: `the replay failed: ${error instanceof Error ? error.message : String(error)}`,
+    };
   }
 }
 
@@ -28,7 +35,10 @@ export async function replayAll(target: AttackTarget, only?: (attack: Attack) =>
 }
 
 export function formatTable(rows: AttackRow[]): string {
-  const lines = rows.map((r) => `${r.held ? 'held  ' : 'FAILED'} [${r.finding}] ${r.id}\n         attack:   ${r.attack}\n         expected: ${r.expected}\n         observed: ${r.observed}`);
+  const lines = rows.map(
+    (r) =>
+      `${r.held ? 'held  ' : 'FAILED'} [${r.finding}] ${r.id}\n         attack:   ${r.attack}\n         expected: ${r.expected}\n         observed: ${r.observed}`,
+  );
   const failed = rows.filter((r) => !r.held).length;
   return `${lines.join('\n')}\n\n${rows.length - failed} of ${rows.length} attacks held${failed ? `; ${failed} did not` : ''}.`;
 }

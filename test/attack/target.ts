@@ -50,7 +50,12 @@ export class AttackTarget {
     }
     const started = performance.now();
     const streamed = body !== undefined && typeof body !== 'string' && !Buffer.isBuffer(body);
-    const response = await fetch(`${this.url}${path}`, { method, headers, ...(body !== undefined ? { body } : {}), ...(streamed ? { duplex: 'half' } : {}) } as RequestInit);
+    const response = await fetch(`${this.url}${path}`, {
+      method,
+      headers,
+      ...(body !== undefined ? { body } : {}),
+      ...(streamed ? { duplex: 'half' } : {}),
+    } as RequestInit);
     const text = await response.text();
     let parsed: unknown = text;
     if (text !== '' && /json/.test(response.headers.get('content-type') ?? '')) {

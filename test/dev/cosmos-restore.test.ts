@@ -50,7 +50,11 @@ describe('cosmos stand-in point-in-time restore', () => {
     assert.deepEqual(await ids(other), []);
     const { resource } = await data.item('changed', 't1').read<{ v: number }>();
     assert.equal(resource?.v, 1, 'the replaced item is back at its old content');
-    const queried = (await data.items.query<{ id: string }>({ query: 'SELECT * FROM c WHERE c.tenantId = @t', parameters: [{ name: '@t', value: 't1' }] }, { partitionKey: 't1' }).fetchAll()).resources;
+    const queried = (
+      await data.items
+        .query<{ id: string }>({ query: 'SELECT * FROM c WHERE c.tenantId = @t', parameters: [{ name: '@t', value: 't1' }] }, { partitionKey: 't1' })
+        .fetchAll()
+    ).resources;
     assert.deepEqual(queried.map((r) => r.id).sort(), ['changed', 'deleted', 'kept'], 'queries see the restored items');
 
     await data.items.create({ id: 'after-restore', tenantId: 't1' });

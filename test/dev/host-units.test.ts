@@ -25,7 +25,13 @@ test('ISO 8601 durations: days and times are elapsed, months are calendar steps'
 
 test('retry delays follow .NET RetryOptions: exponential, capped, none after the retry timeout', () => {
   const start = new Date('2026-01-01T00:00:00Z');
-  const policy = { firstRetryIntervalInMilliseconds: 1000, maxNumberOfAttempts: 5, backoffCoefficient: 2, maxRetryIntervalInMilliseconds: 3000, retryTimeoutInMilliseconds: 10_000 };
+  const policy = {
+    firstRetryIntervalInMilliseconds: 1000,
+    maxNumberOfAttempts: 5,
+    backoffCoefficient: 2,
+    maxRetryIntervalInMilliseconds: 3000,
+    retryTimeoutInMilliseconds: 10_000,
+  };
   assert.equal(retryDelayMs(policy, 0, start, start), 1000);
   assert.equal(retryDelayMs(policy, 1, start, start), 2000);
   assert.equal(retryDelayMs(policy, 2, start, start), 3000);
@@ -36,7 +42,11 @@ test('retries stop without a delay once the retry timeout has passed or the capp
   const start = new Date('2026-01-01T00:00:00Z');
   assert.equal(retryDelayMs({ firstRetryIntervalInMilliseconds: 1000, maxNumberOfAttempts: 3, retryTimeoutInMilliseconds: 0 }, 0, start, start), undefined);
   assert.equal(retryDelayMs({ firstRetryIntervalInMilliseconds: 1000, maxNumberOfAttempts: 3, maxRetryIntervalInMilliseconds: 0 }, 0, start, start), undefined);
-  assert.equal(retryDelayMs({ firstRetryIntervalInMilliseconds: 1000, maxNumberOfAttempts: 3 }, 4, start, start), 1000, 'the backoff coefficient defaults to 1');
+  assert.equal(
+    retryDelayMs({ firstRetryIntervalInMilliseconds: 1000, maxNumberOfAttempts: 3 }, 4, start, start),
+    1000,
+    'the backoff coefficient defaults to 1',
+  );
 });
 
 test('NCRONTAB schedules have six fields with seconds or five without; anything else is refused', () => {

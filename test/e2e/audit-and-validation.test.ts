@@ -47,10 +47,22 @@ describe('audit log', () => {
 
   const verify = async (): Promise<Verification> => (await system.get<Verification>(`/api/tenants/${tenant.tenantId}/audit/verify`, tenant.adminToken)).body;
   const storedEntries = async (): Promise<{ id: string; chain: string; seq: number; hash: string; action: string }[]> =>
-    (await system.cosmosContainer('uksouth', 'tenant-data').items.query<{ id: string; chain: string; seq: number; hash: string; action: string }>({ query: "SELECT c.id, c.chain, c.seq, c.hash, c.action FROM c WHERE c.tenantId = @t AND c.type = 'audit'", parameters: [{ name: '@t', value: tenant.tenantId }] }).fetchAll()).resources;
+    (
+      await system
+        .cosmosContainer('uksouth', 'tenant-data')
+        .items.query<{ id: string; chain: string; seq: number; hash: string; action: string }>({
+          query: "SELECT c.id, c.chain, c.seq, c.hash, c.action FROM c WHERE c.tenantId = @t AND c.type = 'audit'",
+          parameters: [{ name: '@t', value: tenant.tenantId }],
+        })
+        .fetchAll()
+    ).resources;
 
   test('entries page newest first with a cursor, and every mutation is there with our request id and the caller\'s correlation id', async () => {
-    const response = await system.request('POST', `/api/tenants/${tenant.tenantId}/users`, { token: tenant.adminToken, body: { name: 'Traced', email: 'traced@customer.test' }, headers: { 'x-request-id': 'portal-req-42' } });
+    const response = await system.request('POST', `/api/tenants/${tenant.tenantId}/users`, {
+      token: tenant.adminToken,
+      body: { name: 'Traced', email: 'traced@customer.test' },
+      headers: { 'x-request-id': 'portal-req-42' },
+    });
     const requestId = response.headers.get('x-request-id') ?? '';
     assert.match(requestId, /^[0-9a-f-]{36}$/, 'the request id is ours, not the caller\'s');
     assert.equal(response.headers.get('x-correlation-id'), 'portal-req-42', 'the caller\'s id comes back as the correlation id');
@@ -68,7 +80,11 @@ describe('audit log', () => {
     }
     assert.equal(new Set(all.map((e) => `${e.chain}/${e.seq}`)).size, all.length, 'every entry exactly once');
     assert.equal(all.length, 7, 'provisioning, five users and the traced one');
-    assert.deepEqual(all.map((e) => e.action), ['user.created', 'user.created', 'user.created', 'user.created', 'user.created', 'user.created', 'tenant.provisioned'], 'newest first');
+    assert.deepEqual(
+      all.map((e) => e.action),
+      ['user.created', 'user.created', 'user.created', 'user.created', 'user.created', 'user.created', 'tenant.provisioned'],
+      'newest first',
+    );
     const byChain = new Map<string, number[]>();
     for (const e of all) byChain.set(e.chain, [...(byChain.get(e.chain) ?? []), e.seq]);
     for (const [chain, seqs] of byChain) assert.deepEqual(seqs, [...seqs].sort((a, b) => b - a), `chain ${chain} newest first`);
@@ -86,7 +102,10 @@ describe('audit log', () => {
     await container.item(victim.id, tenant.tenantId).replace({ ...resource!, action: 'user.read' });
     const tampered = await verify();
     assert.equal(tampered.valid, false);
-    assert.deepEqual(tampered.firstBreak && { chain: tampered.firstBreak.chain, seq: tampered.firstBreak.seq, problem: tampered.firstBreak.problem }, { chain: victim.chain, seq: 2, problem: 'altered' });
+    assert.deepEqual(
+      tampered.firstBreak && { chain: tampered.firstBreak.chain, seq: tampered.firstBreak.seq, problem: tampered.firstBreak.problem },
+      { chain: victim.chain, seq: 2, problem: 'altered' },
+    );
     await container.item(victim.id, tenant.tenantId).replace(resource!);
   });
 
@@ -97,7 +116,11 @@ describe('audit log', () => {
     await container.item(victim.id, tenant.tenantId).delete();
     const result = await verify();
     assert.equal(result.valid, false);
-    assert.deepEqual(result.firstBreak && { chain: result.firstBreak.chain, seq: result.firstBreak.seq, problem: result.firstBreak.problem }, { chain: victim.chain, seq: 2, problem: 'missing' });
+    assert.deepEqual(result.firstBreak && { chain: result.firstBreak.chain, seq: result.firstBreak.seq, problem: result.firstBreak.problem }, {
+      chain: victim.chain,
+      seq: 2,
+      problem: 'missing',
+    });
     await container.items.create(resource!);
     assert.equal((await verify()).valid, true);
   });
@@ -135,18 +158,86 @@ describe('audit log', () => {
     const record = await createRecord(system, tenant, 'shift-logs', { subjectUserId: user.userId, data: { date: '2026-11-03' } });
     const ops = await opsToken(system);
     const cases: { method: string; path: string; token: string; body: unknown; field: string; headers?: Record<string, string> }[] = [
-      { method: 'POST', path: '/api/tenants', token: ops, body: { name: 'X', region: 'mars', contacts: { security: [{ name: 'a', email: 'a@b.test' }], privacy: [{ name: 'b', email: 'b@b.test' }] } }, field: 'region' },
-      { method: 'POST', path: '/api/tenants', token: ops, body: { name: 'X', contacts: { security: [{ name: 'a', email: 'not-an-email' }], privacy: [{ name: 'b', email: 'b@b.test' }] } }, field: 'contacts.security.0.email' },
-      { method: 'POST', path: '/api/tenants', token: ops, body: { name: 'X', regoin: 'eu', contacts: { security: [{ name: 'a', email: 'a@b.test' }], privacy: [{ name: 'b', email: 'b@b.test' }] } }, field: 'regoin' },
+      {
+        method: 'POST',
+        path: '/api/tenants',
+        token: ops,
+        body: { name: 'X', region: 'mars', contacts: { security: [{ name: 'a', email: 'a@b.test' }], privacy: [{ name: 'b', email: 'b@b.test' }] } },
+        field: 'region',
+      },
+      {
+        method: 'POST',
+        path: '/api/tenants',
+        token: ops,
+        body: { name: 'X', contacts: { security: [{ name: 'a', email: 'not-an-email' }], privacy: [{ name: 'b', email: 'b@b.test' }] } },
+        field: 'contacts.security.0.email',
+      },
+      {
+        method: 'POST',
+        path: '/api/tenants',
+        token: ops,
+        body: { name: 'X', regoin: 'eu', contacts: { security: [{ name: 'a', email: 'a@b.test' }], privacy: [{ name: 'b', email: 'b@b.test' }] } },
+        field: 'regoin',
+      },
       { method: 'POST', path: `/api/tenants/${tenant.tenantId}/users`, token: tenant.adminToken, body: { name: 'No Email' }, field: 'email' },
-      { method: 'POST', path: `/api/tenants/${tenant.tenantId}/users`, token: tenant.adminToken, body: { name: 'A', email: 'a@b.test', avatarUrl: 'http://insecure.test/a.png' }, field: 'avatarUrl' },
-      { method: 'PATCH', path: `/api/tenants/${tenant.tenantId}/users/${user.userId}`, token: tenant.adminToken, body: { name: 'Renamed' }, field: 'reason', headers: { 'if-match': user.etag } },
-      { method: 'POST', path: `/api/tenants/${tenant.tenantId}/modules/shift-logs/records`, token: tenant.adminToken, body: { subjectUserId: 'bob', data: { a: 1 } }, field: 'subjectUserId' },
-      { method: 'POST', path: `/api/tenants/${tenant.tenantId}/modules/shift-logs/records`, token: tenant.adminToken, body: { data: {} }, field: 'data' },
-      { method: 'PATCH', path: `/api/tenants/${tenant.tenantId}/modules/shift-logs/records/${record.recordId}`, token: tenant.adminToken, body: { data: { a: 2 } }, field: 'reason', headers: { 'if-match': record.etag } },
-      { method: 'DELETE', path: `/api/tenants/${tenant.tenantId}/users/${user.userId}?reason=`, token: tenant.adminToken, body: undefined, field: 'query:reason' },
-      { method: 'DELETE', path: `/api/tenants/${tenant.tenantId}/modules/shift-logs/records/${record.recordId}?reason=&purge=1`, token: tenant.adminToken, body: undefined, field: 'query:reason' },
-      { method: 'POST', path: `/api/tenants/${tenant.tenantId}/users/${user.userId}/deactivate?now=1`, token: tenant.adminToken, body: undefined, field: 'query:now' },
+      {
+        method: 'POST',
+        path: `/api/tenants/${tenant.tenantId}/users`,
+        token: tenant.adminToken,
+        body: { name: 'A', email: 'a@b.test', avatarUrl: 'http://insecure.test/a.png' },
+        field: 'avatarUrl',
+      },
+      {
+        method: 'PATCH',
+        path: `/api/tenants/${tenant.tenantId}/users/${user.userId}`,
+        token: tenant.adminToken,
+        body: { name: 'Renamed' },
+        field: 'reason',
+        headers: { 'if-match': user.etag },
+      },
+      {
+        method: 'POST',
+        path: `/api/tenants/${tenant.tenantId}/modules/shift-logs/records`,
+        token: tenant.adminToken,
+        body: { subjectUserId: 'bob', data: { a: 1 } },
+        field: 'subjectUserId',
+      },
+      {
+        method: 'POST',
+        path: `/api/tenants/${tenant.tenantId}/modules/shift-logs/records`,
+        token: tenant.adminToken,
+        body: { data: {} },
+        field: 'data',
+      },
+      {
+        method: 'PATCH',
+        path: `/api/tenants/${tenant.tenantId}/modules/shift-logs/records/${record.recordId}`,
+        token: tenant.adminToken,
+        body: { data: { a: 2 } },
+        field: 'reason',
+        headers: { 'if-match': record.etag },
+      },
+      {
+        method: 'DELETE',
+        path: `/api/tenants/${tenant.tenantId}/users/${user.userId}?reason=`,
+        token: tenant.adminToken,
+        body: undefined,
+        field: 'query:reason',
+      },
+      {
+        method: 'DELETE',
+        path: `/api/tenants/${tenant.tenantId}/modules/shift-logs/records/${record.recordId}?reason=&purge=1`,
+        token: tenant.adminToken,
+        body: undefined,
+        field: 'query:reason',
+      },
+      {
+        method: 'POST',
+        path: `/api/tenants/${tenant.tenantId}/users/${user.userId}/deactivate?now=1`,
+        token: tenant.adminToken,
+        body: undefined,
+        field: 'query:now',
+      },
     ];
     for (const c of cases) {
       const before = await auditHead(system, tenant);
@@ -165,14 +256,28 @@ describe('audit log', () => {
       assert.equal(after.seq, before.seq + (onTenant ? 2 : 1), 'only the refusal and the verify call itself were audited');
       const addedHere = (await system.allDocuments('uksouth')).filter((d) => d['tenantId'] === tenant.tenantId && !documentsBefore.has(String(d['id'])));
       assert.ok(addedHere.every((d) => d['type'] === 'audit' || d['type'] === 'auditHead'), 'nothing but audit entries (and a chain head) was written');
-      assert.deepEqual(addedHere.filter((d) => d['type'] === 'audit').map((d) => `${String(d['action'])}:${String(d['reason'] ?? '')}`).sort(), onTenant ? ['audit.verified:', 'request.refused:REQUEST.INVALID'] : ['audit.verified:']);
+      assert.deepEqual(
+        addedHere
+          .filter((d) => d['type'] === 'audit')
+          .map((d) => `${String(d['action'])}:${String(d['reason'] ?? '')}`)
+          .sort(),
+        onTenant ? ['audit.verified:', 'request.refused:REQUEST.INVALID'] : ['audit.verified:'],
+      );
     }
   });
 
   test('a body that is not JSON is refused before anything happens', async () => {
-    const notJson = await system.request('POST', `/api/tenants/${tenant.tenantId}/users`, { token: tenant.adminToken, rawBody: '{"name": ', headers: { 'content-type': 'application/json' } });
+    const notJson = await system.request('POST', `/api/tenants/${tenant.tenantId}/users`, {
+      token: tenant.adminToken,
+      rawBody: '{"name": ',
+      headers: { 'content-type': 'application/json' },
+    });
     assert.equal(notJson.status, 400);
-    const wrongType = await system.request('POST', `/api/tenants/${tenant.tenantId}/users`, { token: tenant.adminToken, rawBody: 'name=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const wrongType = await system.request('POST', `/api/tenants/${tenant.tenantId}/users`, {
+      token: tenant.adminToken,
+      rawBody: 'name=x',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
     assert.equal(wrongType.status, 415);
   });
 });

@@ -59,7 +59,14 @@ describe('authentication and authorisation', () => {
     const tampered = `${header}.${Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload!, 'base64url').toString()), roles: ['ops.platform', 'ops.breach'] })).toString('base64url')}.${good.split('.')[2]}`;
     const unsigned = `${Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url')}.${payload}.`;
     const { privateKey } = await generateKeyPair('ES256');
-    const foreignKey = await new SignJWT({ roles: ['ops.platform'] }).setProtectedHeader({ alg: 'ES256', kid: 'attacker' }).setSubject('x').setIssuer(DEV_ISSUER).setAudience(DEV_AUDIENCE).setIssuedAt((await system.now()).getTime() / 1000).setExpirationTime('1h').sign(privateKey);
+    const foreignKey = await new SignJWT({ roles: ['ops.platform'] })
+      .setProtectedHeader({ alg: 'ES256', kid: 'attacker' })
+      .setSubject('x')
+      .setIssuer(DEV_ISSUER)
+      .setAudience(DEV_AUDIENCE)
+      .setIssuedAt((await system.now()).getTime() / 1000)
+      .setExpirationTime('1h')
+      .sign(privateKey);
     for (const [label, token] of Object.entries({ wrongIssuer, wrongAudience, tampered, unsigned, foreignKey })) {
       const response = await system.get<{ code: string }>(path, token);
       assert.equal(response.status, 401, label);
@@ -92,7 +99,11 @@ describe('authentication and authorisation', () => {
       assert.equal(denial.actor.tenantId, tenantA.tenantId);
     }
     const activity = await system.get<Entries>(`/api/tenants/${tenantB.tenantId}/audit?limit=50&log=activity`, tenantB.adminToken);
-    assert.equal(activity.body.entries.filter((e) => e.actor.tenantId === tenantA.tenantId).length, 0, "an outsider's refusals stay out of B's own activity log");
+    assert.equal(
+      activity.body.entries.filter((e) => e.actor.tenantId === tenantA.tenantId).length,
+      0,
+      "an outsider's refusals stay out of B's own activity log",
+    );
   });
 
   test('vendor roles act only within their role', async () => {
@@ -102,15 +113,29 @@ describe('authentication and authorisation', () => {
     const noGrant = await system.get<{ code: string }>(`/api/tenants/${tenantB.tenantId}/users/${userB}`, support);
     assert.equal(noGrant.status, 403, 'support reads nothing without a grant the tenant approved');
     assert.equal(noGrant.body.code, 'SUPPORT.NO_GRANT');
-    assert.equal((await system.request('POST', `/api/tenants/${tenantB.tenantId}/users`, { token: support, body: { name: 'S', email: 's@x.test' } })).status, 403, 'support may not write');
+    assert.equal(
+      (await system.request('POST', `/api/tenants/${tenantB.tenantId}/users`, { token: support, body: { name: 'S', email: 's@x.test' } })).status,
+      403,
+      'support may not write',
+    );
     assert.equal((await system.get(`/api/tenants/${tenantB.tenantId}/users/${userB}`, breach)).status, 403, 'breach staff see no personal data');
     assert.equal((await system.get(`/api/tenants/${tenantB.tenantId}/users/${userB}`, platform)).status, 403, 'platform staff see no personal data');
-    assert.equal((await system.request('POST', '/api/tenants', { token: tenantA.adminToken, body: { name: 'x', region: 'eu', contacts: {} } })).status, 403, 'customers cannot provision tenants');
+    assert.equal(
+      (await system.request('POST', '/api/tenants', { token: tenantA.adminToken, body: { name: 'x', region: 'eu', contacts: {} } })).status,
+      403,
+      'customers cannot provision tenants',
+    );
     assert.equal((await system.get('/api/tenants', tenantA.adminToken)).status, 403, 'customers cannot list tenants');
     const spoofed = await system.token({ sub: 'mixed', roles: ['ops.platform'], tid: tenantA.tenantId });
     assert.equal((await system.get('/api/tenants', spoofed)).status, 403, 'a customer token cannot carry vendor roles');
-    const audit = await system.get<{ entries: { action: string; reason?: string; actor: { roles: string[] } }[] }>(`/api/tenants/${tenantB.tenantId}/audit?limit=50&log=security`, tenantB.adminToken);
-    assert.ok(audit.body.entries.some((e) => e.action === 'request.refused' && e.reason === 'SUPPORT.NO_GRANT' && e.actor.roles.includes('support')), "the refused support read is in the tenant's log");
+    const audit = await system.get<{ entries: { action: string; reason?: string; actor: { roles: string[] } }[] }>(
+      `/api/tenants/${tenantB.tenantId}/audit?limit=50&log=security`,
+      tenantB.adminToken,
+    );
+    assert.ok(
+      audit.body.entries.some((e) => e.action === 'request.refused' && e.reason === 'SUPPORT.NO_GRANT' && e.actor.roles.includes('support')),
+      "the refused support read is in the tenant's log",
+    );
   });
 
   test('signing keys rotate: tokens from the new key are accepted once published, old ones keep working', async () => {
@@ -118,7 +143,10 @@ describe('authentication and authorisation', () => {
     const rotated = await system.post<{ kid: string }>('/runtime/dev/issuer/rotate');
     assert.equal(rotated.status, 200);
     const after = await opsToken(system);
-    assert.notEqual(JSON.parse(Buffer.from(after.split('.')[0]!, 'base64url').toString()).kid, JSON.parse(Buffer.from(before.split('.')[0]!, 'base64url').toString()).kid);
+    assert.notEqual(
+      JSON.parse(Buffer.from(after.split('.')[0]!, 'base64url').toString()).kid,
+      JSON.parse(Buffer.from(before.split('.')[0]!, 'base64url').toString()).kid,
+    );
     await system.advance('PT1M'); // past the JWKS refresh cool-down
     assert.equal((await system.get('/api/tenants', after)).status, 200);
     assert.equal((await system.get('/api/tenants', before)).status, 200);

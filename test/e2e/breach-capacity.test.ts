@@ -67,9 +67,18 @@ describe('breach notices against the email quota', () => {
     const text = mail!.text ?? '';
     // Two contacts per tenant, two tenants: at 2 an hour (1 a minute) the fourth email goes one hour and
     // one minute in, a minute late; at 3 an hour the fourth goes exactly at notifyBy, which is in time.
-    for (const figure of ['4 emails', '2 tenant(s)', '1 a minute, 2 an hour', new Date(now.getTime() + HOUR + 60_000).toISOString(), breach.notifyBy, 'Quota needed: 1 a minute, 3 an hour'])
+    for (const figure of [
+      '4 emails',
+      '2 tenant(s)',
+      '1 a minute, 2 an hour',
+      new Date(now.getTime() + HOUR + 60_000).toISOString(),
+      breach.notifyBy,
+      'Quota needed: 1 a minute, 3 an hour',
+    ])
       assert.ok(text.includes(figure), `the escalation states ${figure}`);
-    for (const tenant of tenants) for (const contact of [...tenant.contacts.security, ...tenant.contacts.privacy]) assert.ok(!text.includes(contact.email), 'no contact is named to ops');
+    for (const tenant of tenants)
+      for (const contact of [...tenant.contacts.security, ...tenant.contacts.privacy])
+        assert.ok(!text.includes(contact.email), 'no contact is named to ops');
     const recorded = breach.trail.filter((t) => t.action === 'notices.capacity');
     assert.equal(recorded.length, 1, 'the decision is recorded on the breach');
     assert.match(recorded[0]!.detail ?? '', /^4 email\(s\) to 2 tenant\(s\) at 1 a minute, 2 an hour: last at .*escalated, needs 1 a minute, 3 an hour$/);
@@ -79,6 +88,9 @@ describe('breach notices against the email quota', () => {
   test('released with plenty of time, the same fan-out fits the quota and nobody is escalated', async () => {
     const breach = await openAndSettle(await system.now());
     assert.equal((await system.outbox()).filter((m) => m.subject.includes(`breach ${breach.breachId} notices cannot`)).length, 0);
-    assert.match(breach.trail.find((t) => t.action === 'notices.capacity')?.detail ?? '', /^4 email\(s\) to 2 tenant\(s\) at 1 a minute, 2 an hour: last at [^,]+$/);
+    assert.match(
+      breach.trail.find((t) => t.action === 'notices.capacity')?.detail ?? '',
+      /^4 email\(s\) to 2 tenant\(s\) at 1 a minute, 2 an hour: last at [^,]+$/,
+    );
   });
 });

@@ -22,7 +22,13 @@ interface BreachBody {
   breachId: string;
   status: string;
   notifyTarget: string;
-  facts: { approxSubjects: number | null; approxRecords: number | null; tenantTotals: { approxSubjects: number; tenantsWithFigures: number }; occurredFrom: string | null; status: string | null };
+  facts: {
+    approxSubjects: number | null;
+    approxRecords: number | null;
+    tenantTotals: { approxSubjects: number; tenantsWithFigures: number };
+    occurredFrom: string | null;
+    status: string | null;
+  };
   closed: { outcome: string; notifiable: boolean; reasoning: string | null } | null;
   clock: { kind: string; sentAt: string }[];
   tenants: (TenantEntry & { alerts: { noticeId: string; cause: string; refused?: number }[] })[];
@@ -65,7 +71,8 @@ describe('breach facts per tenant', () => {
   }
   const breach = async (id: string): Promise<BreachBody> => (await system.get<BreachBody>(`/api/breaches/${id}`, ops)).body;
   const addressesOf = (tenant: TenantFixture): string[] => [...tenant.contacts.security, ...tenant.contacts.privacy].map((c) => c.email);
-  const mailsTo = async (breachId: string, tenant: TenantFixture) => (await system.outbox()).filter((m) => m.subject.includes(breachId) && addressesOf(tenant).includes(m.to[0]!));
+  const mailsTo = async (breachId: string, tenant: TenantFixture) =>
+    (await system.outbox()).filter((m) => m.subject.includes(breachId) && addressesOf(tenant).includes(m.to[0]!));
 
   test('two tenants in one breach each get only their own figures; the register keeps both and the total', async () => {
     const a = await provisionTenant(system);
@@ -104,7 +111,11 @@ describe('breach facts per tenant', () => {
     assert.ok(register.tenants.every((t) => t.awarenessToNoticeMinutes === 0), 'awareness-to-notice time per tenant');
 
     // Figures corrected for one tenant by an update reach that tenant alone.
-    const update = await system.post(`/api/breaches/${opened.breachId}/updates`, { information: 'Count confirmed from the logs.', tenantFacts: [{ tenantId: b.tenantId, approxSubjects: 92, approxRecords: 950 }] }, ops);
+    const update = await system.post(
+      `/api/breaches/${opened.breachId}/updates`,
+      { information: 'Count confirmed from the logs.', tenantFacts: [{ tenantId: b.tenantId, approxSubjects: 92, approxRecords: 950 }] },
+      ops,
+    );
     assert.equal(update.status, 202, JSON.stringify(update.body));
     await system.settle();
     const updateToB = (await mailsTo(opened.breachId, b)).filter((m) => m.subject.startsWith('Update 1'));
@@ -120,7 +131,9 @@ describe('breach facts per tenant', () => {
   test('a tenant found to be affected by an update gets the initial notice and every update so far', async () => {
     const first = await provisionTenant(system);
     const late = await provisionTenant(system);
-    const opened = await open(facts({ awareAt: (await system.now()).toISOString(), affectedTenants: [{ tenantId: first.tenantId, approxSubjects: 10, approxRecords: 20 }] }));
+    const opened = await open(
+      facts({ awareAt: (await system.now()).toISOString(), affectedTenants: [{ tenantId: first.tenantId, approxSubjects: 10, approxRecords: 20 }] }),
+    );
     assert.equal((await system.post(`/api/breaches/${opened.breachId}/updates`, { information: 'Logs reviewed.', status: 'contained' }, ops)).status, 202);
     await system.settle();
     assert.equal((await mailsTo(opened.breachId, late)).length, 0);
@@ -129,12 +142,20 @@ describe('breach facts per tenant', () => {
     assert.equal(refused.status, 400);
     assert.deepEqual(refused.body.errors?.map((e) => e.path), ['addTenants.0']);
 
-    const added = await system.post(`/api/breaches/${opened.breachId}/updates`, { information: 'A second customer was in the same snapshot.', addTenants: [{ tenantId: late.tenantId, approxSubjects: 3, approxRecords: 7 }] }, ops);
+    const added = await system.post(
+      `/api/breaches/${opened.breachId}/updates`,
+      { information: 'A second customer was in the same snapshot.', addTenants: [{ tenantId: late.tenantId, approxSubjects: 3, approxRecords: 7 }] },
+      ops,
+    );
     assert.equal(added.status, 202, JSON.stringify(added.body));
     await system.settle();
     const toLate = await mailsTo(opened.breachId, late);
     const subjects = [...new Set(toLate.map((m) => m.subject.replace(/:.*$/, '')))].sort();
-    assert.deepEqual(subjects, [`Personal data breach notice ${opened.breachId}`, `Update 1 to personal data breach notice ${opened.breachId}`, `Update 2 to personal data breach notice ${opened.breachId}`]);
+    assert.deepEqual(subjects, [
+      `Personal data breach notice ${opened.breachId}`,
+      `Update 1 to personal data breach notice ${opened.breachId}`,
+      `Update 2 to personal data breach notice ${opened.breachId}`,
+    ]);
     assert.equal(toLate.length, 6, 'each notice once to each contact');
     for (const mail of toLate) {
       assert.match(mail.text ?? '', /Approximate number of data subjects: 3\n/, 'its own figures from the start');
@@ -159,7 +180,11 @@ describe('breach facts per tenant', () => {
     assert.equal(notNotified.status, 409, 'a draft closes only as not notifiable');
 
     const reasoning = 'The laptop was fully encrypted and the key was not with it: unlikely to result in a risk (Art 33(1)).';
-    const closed = await system.post<BreachBody>(`/api/breaches/${opened.breachId}/close`, { outcome: 'Laptop lost; remote wipe confirmed.', notifiable: false, reasoning }, ops);
+    const closed = await system.post<BreachBody>(
+      `/api/breaches/${opened.breachId}/close`,
+      { outcome: 'Laptop lost; remote wipe confirmed.', notifiable: false, reasoning },
+      ops,
+    );
     assert.equal(closed.status, 200, JSON.stringify(closed.body));
     await system.advance('P4D');
     assert.deepEqual((await breach(opened.breachId)).clock, [], 'no target alert, reminder or escalation after the close');
@@ -209,7 +234,11 @@ describe('breach facts per tenant', () => {
     const tenant = await provisionTenant(system);
     const bounced = tenant.contacts.privacy[0]!.email;
     // The address is on the service's suppression list (it bounced before): the send is accepted, then fails.
-    const faults = await fetch(`${system.platform!.addresses.email.url}/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ suppress: [bounced] }) });
+    const faults = await fetch(`${system.platform!.addresses.email.url}/faults`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ suppress: [bounced] }),
+    });
     assert.equal(faults.status, 200);
     const opened = await open(facts({ awareAt: (await system.now()).toISOString(), affectedTenants: [tenant.tenantId] }));
     const delivered = await mailsTo(opened.breachId, tenant);

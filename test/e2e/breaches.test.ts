@@ -175,7 +175,8 @@ describe('breach notification', () => {
 
     const audit = await system.get<{ entries: { action: string }[] }>(`/api/tenants/${uk.tenantId}/audit`, uk.adminToken);
     const actions = audit.body.entries.map((e) => e.action);
-    for (const action of ['breach.notice.created', 'breach.notice.sent', 'breach.notices.read']) assert.ok(actions.includes(action), `${action} is audited in the tenant's log`);
+    for (const action of ['breach.notice.created', 'breach.notice.sent', 'breach.notices.read'])
+      assert.ok(actions.includes(action), `${action} is audited in the tenant's log`);
     assert.equal((await system.get<{ valid: boolean }>(`/api/tenants/${uk.tenantId}/audit/verify`, uk.adminToken)).body.valid, true);
 
     const control = JSON.stringify(await system.allDocuments('uksouth', 'control'));
@@ -205,7 +206,11 @@ describe('breach notification', () => {
     assert.match((await alerts())[0]!.subject, /^Target missed: .* 48 hours to the 72-hour deadline/);
 
     // Phased information while still a draft goes into the initial notice.
-    const draftUpdate = await system.post<{ seq: number; noticeId: string | null }>(`/api/breaches/${opened.breachId}/updates`, { information: 'Logs show the forwarding began at 02:10.', approxSubjects: 44 }, ops);
+    const draftUpdate = await system.post<{ seq: number; noticeId: string | null }>(
+      `/api/breaches/${opened.breachId}/updates`,
+      { information: 'Logs show the forwarding began at 02:10.', approxSubjects: 44 },
+      ops,
+    );
     assert.equal(draftUpdate.status, 202);
     assert.equal(draftUpdate.body.noticeId, null);
 
@@ -215,7 +220,15 @@ describe('breach notification', () => {
     const sent = await alerts();
     assert.deepEqual(sent.map((m) => [m.to[0], m.sentAt]), [[OPS_MAILBOX, at(24)], [OPS_MAILBOX, at(48)], [OPS_MAILBOX, at(66)], [ESCALATION_MAILBOX, at(70)]]);
     assert.match(sent[3]!.subject, /^ESCALATION/);
-    assert.deepEqual((await breach(opened.breachId)).clock.map((c) => [c.kind, c.sentAt]), [['notify-target', at(24)], ['reminder-48h', at(48)], ['reminder-66h', at(66)], ['escalation-70h', at(70)]]);
+    assert.deepEqual(
+      (await breach(opened.breachId)).clock.map((c) => [c.kind, c.sentAt]),
+      [
+        ['notify-target', at(24)],
+        ['reminder-48h', at(48)],
+        ['reminder-66h', at(66)],
+        ['escalation-70h', at(70)],
+      ],
+    );
     for (const address of addressesOf(tenant)) assert.ok(!(await mailsOf(opened.breachId)).some((m) => m.to.includes(address)), 'no notice while a draft');
 
     // At notifyBy exactly the notice would still be on time; a second later it is late.
@@ -253,7 +266,11 @@ describe('breach notification', () => {
 
     // Opening a breach ready to notify after the deadline needs the reason too, and writes nothing without it.
     const before = (await system.get<{ breaches: unknown[] }>('/api/breaches', ops)).body.breaches.length;
-    const lateOpen = await system.post<Problem>('/api/breaches', breachRequest({ awareAt: withOffset(new Date(awareAt.getTime() - 10 * HOUR), 60), affectedTenants: [tenant.tenantId] }), ops);
+    const lateOpen = await system.post<Problem>(
+      '/api/breaches',
+      breachRequest({ awareAt: withOffset(new Date(awareAt.getTime() - 10 * HOUR), 60), affectedTenants: [tenant.tenantId] }),
+      ops,
+    );
     assert.equal(lateOpen.status, 422);
     assert.deepEqual(lateOpen.body.errors?.map((e) => e.path), ['delayReason']);
     assert.equal((await system.get<{ breaches: unknown[] }>('/api/breaches', ops)).body.breaches.length, before);
@@ -263,7 +280,9 @@ describe('breach notification', () => {
     const tenant = await provisionTenant(system);
     const now = await system.now();
     // A browser clock two minutes ahead of the server: the first alert is more than 24 hours away.
-    const opened = await open(breachRequest({ awareAt: new Date(now.getTime() + 2 * 60_000).toISOString(), draft: true, affectedTenants: [tenant.tenantId] }));
+    const opened = await open(
+      breachRequest({ awareAt: new Date(now.getTime() + 2 * 60_000).toISOString(), draft: true, affectedTenants: [tenant.tenantId] }),
+    );
     assert.equal(opened.status, 'draft');
     await system.advance('PT25H');
     assert.equal((await system.instance(`breach-${opened.breachId}`)).runtimeStatus, 'Running', 'the draft workflow waits on');
@@ -273,7 +292,11 @@ describe('breach notification', () => {
     const released = await system.post<BreachBody>(`/api/breaches/${opened.breachId}/notify`, { delayReason }, ops);
     assert.equal(released.status, 202, JSON.stringify(released.body));
     await system.settle();
-    assert.equal((await mailsOf(opened.breachId)).filter((m) => addressesOf(tenant).includes(m.to[0]!)).length, 2, 'the notice reached both contacts');
+    assert.equal(
+      (await mailsOf(opened.breachId)).filter((m) => addressesOf(tenant).includes(m.to[0]!)).length,
+      2,
+      'the notice reached both contacts',
+    );
   });
 
   test('an update reaches every affected tenant and references the initial notice', async () => {
@@ -300,7 +323,11 @@ describe('breach notification', () => {
       headers: { 'idempotency-key': `update-${opened.breachId}` },
     });
     assert.equal(retried.body.seq, 1, 'a retry with the same Idempotency-Key is the same update');
-    const reused = await system.request<Problem>('POST', `/api/breaches/${opened.breachId}/updates`, { token: ops, body: { information: 'Something else' }, headers: { 'idempotency-key': `update-${opened.breachId}` } });
+    const reused = await system.request<Problem>('POST', `/api/breaches/${opened.breachId}/updates`, {
+      token: ops,
+      body: { information: 'Something else' },
+      headers: { 'idempotency-key': `update-${opened.breachId}` },
+    });
     assert.equal(reused.status, 422);
     await system.settle();
 
@@ -320,7 +347,10 @@ describe('breach notification', () => {
     assert.equal((await breach(opened.breachId)).remedialAction.measures, 'Rule removed; deletion confirmed in writing; DLP rule added.');
     assert.deepEqual((await notices(uk)).filter((n) => n.breachId === opened.breachId), []);
 
-    const closed = await system.request<{ closed: { outcome: string } | null }>('POST', `/api/breaches/${opened.breachId}/close`, { token: ops, body: { outcome: 'Contained; no misuse seen after 30 days of monitoring.' } });
+    const closed = await system.request<{ closed: { outcome: string } | null }>('POST', `/api/breaches/${opened.breachId}/close`, {
+      token: ops,
+      body: { outcome: 'Contained; no misuse seen after 30 days of monitoring.' },
+    });
     assert.equal(closed.status, 200, JSON.stringify(closed.body));
     assert.equal(closed.body.closed?.outcome, 'Contained; no misuse seen after 30 days of monitoring.');
     await system.settle();
@@ -338,10 +368,15 @@ describe('breach notification', () => {
     const sentAt = await system.now();
     const opened = await open(breachRequest({ awareAt: sentAt.toISOString(), affectedTenants: [acknowledging.tenantId, silent.tenantId] }));
     const noticeId = `${opened.breachId}-n0`;
-    const resendsTo = async (tenant: TenantFixture) => (await mailsOf(opened.breachId)).filter((m) => m.subject.startsWith('Reminder') && addressesOf(tenant).includes(m.to[0]!));
+    const resendsTo = async (tenant: TenantFixture) =>
+      (await mailsOf(opened.breachId)).filter((m) => m.subject.startsWith('Reminder') && addressesOf(tenant).includes(m.to[0]!));
 
     await system.advance('PT1H');
-    const ack = await system.post<NoticeView>(`/api/tenants/${acknowledging.tenantId}/breach-notices/${noticeId}/acknowledge`, undefined, acknowledging.adminToken);
+    const ack = await system.post<NoticeView>(
+      `/api/tenants/${acknowledging.tenantId}/breach-notices/${noticeId}/acknowledge`,
+      undefined,
+      acknowledging.adminToken,
+    );
     assert.equal(ack.status, 200, JSON.stringify(ack.body));
     assert.deepEqual(ack.body.acknowledged, { at: new Date(sentAt.getTime() + HOUR).toISOString(), by: `admin-of-${acknowledging.tenantId}` });
     await system.settle();
@@ -364,9 +399,17 @@ describe('breach notification', () => {
     const unacknowledged = (await mailsOf(opened.breachId)).filter((m) => m.to.includes(OPS_MAILBOX) && m.subject.includes('unacknowledged'));
     assert.deepEqual(unacknowledged.map((m) => m.sentAt), [new Date(sentAt.getTime() + 96 * HOUR).toISOString()]);
     assert.ok(unacknowledged[0]!.subject.includes(noticeId) && unacknowledged[0]!.subject.includes(silent.tenantId));
-    for (const address of [...addressesOf(silent), ...addressesOf(acknowledging)]) assert.ok(!unacknowledged[0]!.text?.includes(address), 'no contact address in the alert');
+    for (const address of [...addressesOf(silent), ...addressesOf(acknowledging)])
+      assert.ok(!unacknowledged[0]!.text?.includes(address), 'no contact address in the alert');
     const alertedIn = (await breach(opened.breachId)).tenants.map((t) => [t.tenantId, t.alerts.map((a) => a.cause)]);
-    assert.deepEqual(new Map(alertedIn as [string, string[]][]), new Map([[acknowledging.tenantId, []], [silent.tenantId, ['unacknowledged']]]), 'the register shows the alert');
+    assert.deepEqual(
+      new Map(alertedIn as [string, string[]][]),
+      new Map([
+        [acknowledging.tenantId, []],
+        [silent.tenantId, ['unacknowledged']],
+      ]),
+      'the register shows the alert',
+    );
 
     const late = await system.post<NoticeView>(`/api/tenants/${silent.tenantId}/breach-notices/${noticeId}/acknowledge`, undefined, silent.adminToken);
     assert.equal(late.status, 200);
@@ -381,16 +424,36 @@ describe('breach notification', () => {
     assert.equal(byTenant.get(acknowledging.tenantId)!.resends, 0);
     assert.equal(byTenant.get(acknowledging.tenantId)!.acknowledgedAt, new Date(sentAt.getTime() + HOUR).toISOString());
     assert.equal(byTenant.get(silent.tenantId)!.resends, 3);
-    const actions = (await system.get<{ entries: { action: string }[] }>(`/api/tenants/${acknowledging.tenantId}/audit`, acknowledging.adminToken)).body.entries.map((e) => e.action);
+    const actions = (
+      await system.get<{ entries: { action: string }[] }>(`/api/tenants/${acknowledging.tenantId}/audit`, acknowledging.adminToken)
+    ).body.entries.map((e) => e.action);
     assert.ok(actions.includes('breach.notice.acknowledged'));
-    assert.equal((await system.post(`/api/tenants/${acknowledging.tenantId}/breach-notices/${opened.breachId}-n7/acknowledge`, undefined, acknowledging.adminToken)).status, 404);
+    assert.equal(
+      (
+        await system.post(
+          `/api/tenants/${acknowledging.tenantId}/breach-notices/${opened.breachId}-n7/acknowledge`,
+          undefined,
+          acknowledging.adminToken,
+        )
+      ).status,
+      404,
+    );
   });
 
   test('a host killed in the middle of the fan-out sends no notice twice', async () => {
-    const tenants = [await provisionTenant(system), await provisionTenant(system), await provisionTenant(system, { region: 'eu' }), await provisionTenant(system)];
+    const tenants = [
+      await provisionTenant(system),
+      await provisionTenant(system),
+      await provisionTenant(system, { region: 'eu' }),
+      await provisionTenant(system),
+    ];
     const emailUrl = system.platform!.addresses.email.url;
     // Three sends fail (retryable 503): those activities wait for their retry, some with a contact already sent.
-    const faults = await fetch(`${emailUrl}/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ failNext: 3 }) });
+    const faults = await fetch(`${emailUrl}/faults`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ failNext: 3 }),
+    });
     assert.equal(faults.status, 200);
     const opened = await open(breachRequest({ awareAt: (await system.now()).toISOString(), affectedTenants: tenants.map((t) => t.tenantId) }));
     const midway = (await mailsOf(opened.breachId)).length;
@@ -439,7 +502,9 @@ describe('breach notification', () => {
       assert.equal((await system.get(`/api/tenants/${tenant.tenantId}/breach-notices`, token)).status, 403);
       assert.equal((await system.post(`/api/tenants/${tenant.tenantId}/breach-notices/${id}-n0/acknowledge`, undefined, token)).status, 403);
     }
-    const refusals = (await system.get<{ entries: { action: string; outcome: string }[] }>(`/api/tenants/${tenant.tenantId}/audit?log=security`, tenant.adminToken)).body.entries.filter((e) => e.action === 'request.refused' && e.outcome === 'denied');
+    const refusals = (
+      await system.get<{ entries: { action: string; outcome: string }[] }>(`/api/tenants/${tenant.tenantId}/audit?log=security`, tenant.adminToken)
+    ).body.entries.filter((e) => e.action === 'request.refused' && e.outcome === 'denied');
     assert.ok(refusals.length >= 4, "vendor staff's refusals on the tenant are in its security log");
   });
 
@@ -494,11 +559,18 @@ describe('breach notification', () => {
     const sentAt = await system.now();
     const opened = await open(breachRequest({ awareAt: sentAt.toISOString(), affectedTenants: [leaving.tenantId] }));
     await system.post(`/api/tenants/${leaving.tenantId}/breach-notices/${opened.breachId}-n0/acknowledge`, undefined, leaving.adminToken);
-    const termination = await system.post<{ graceEndsAt: string }>(`/api/tenants/${leaving.tenantId}/termination`, { disposition: 'delete' }, leaving.adminToken);
+    const termination = await system.post<{ graceEndsAt: string }>(
+      `/api/tenants/${leaving.tenantId}/termination`,
+      { disposition: 'delete' },
+      leaving.adminToken,
+    );
     assert.equal(termination.status, 202);
     await system.settle();
     await system.advanceTo(new Date(Date.parse(termination.body.graceEndsAt) + HOUR));
-    assert.ok(!(await system.allDocuments('uksouth')).some((d) => d['tenantId'] === leaving.tenantId), "the tenant's data, its notice records included, is gone");
+    assert.ok(
+      !(await system.allDocuments('uksouth')).some((d) => d['tenantId'] === leaving.tenantId),
+      "the tenant's data, its notice records included, is gone",
+    );
     const notice = (await breach(opened.breachId)).tenants.find((t) => t.tenantId === leaving.tenantId)!.notices[0]!;
     assert.equal(notice.firstSentAt, sentAt.toISOString(), 'the register still says when the notice was sent');
     assert.equal(notice.acknowledgedAt, sentAt.toISOString());
@@ -507,7 +579,13 @@ describe('breach notification', () => {
 
   test('the register lists every breach with its facts, effects, remedial action and per-tenant notices, also as CSV', async () => {
     const tenant = await provisionTenant(system);
-    const opened = await open(breachRequest({ awareAt: (await system.now()).toISOString(), summary: '=HYPERLINK("http://evil.test","open me")', affectedTenants: [tenant.tenantId] }));
+    const opened = await open(
+      breachRequest({
+        awareAt: (await system.now()).toISOString(),
+        summary: '=HYPERLINK("http://evil.test","open me")',
+        affectedTenants: [tenant.tenantId],
+      }),
+    );
     const json = await system.get<{ breaches: BreachBody[] }>('/api/breaches', ops);
     assert.equal(json.status, 200);
     const entry = json.body.breaches.find((b) => b.breachId === opened.breachId)!;

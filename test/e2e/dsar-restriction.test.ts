@@ -47,7 +47,11 @@ describe('restriction of processing in reads and exports', () => {
     const ritaRecord = await createRecord(system, tenant, 'schedules', { subjectUserId: rita.userId, data: { week: 1 } });
     await createRecord(system, tenant, 'schedules', { subjectUserId: other.userId, data: { week: 1 } });
     const dsars = `/api/tenants/${tenant.tenantId}/dsars`;
-    const restriction = await system.post<{ dsarId: string }>(dsars, { type: 'restriction', subject: { userId: rita.userId }, receivedAt: (await system.now()).toISOString(), jurisdiction: 'GB-ENG' }, tenant.adminToken);
+    const restriction = await system.post<{ dsarId: string }>(
+      dsars,
+      { type: 'restriction', subject: { userId: rita.userId }, receivedAt: (await system.now()).toISOString(), jurisdiction: 'GB-ENG' },
+      tenant.adminToken,
+    );
     await system.settle();
     assert.equal((await system.post(`${dsars}/${restriction.body.dsarId}/fulfil`, undefined, tenant.adminToken)).status, 202);
     await system.settle();
@@ -73,7 +77,8 @@ describe('restriction of processing in reads and exports', () => {
       assert.deepEqual([refused.status, refused.body.code], [403, 'SUBJECT.RESTRICTED'], path);
     }
     assert.equal((await system.get(`/api/tenants/${tenant.tenantId}/users/${other.userId}`, support)).status, 200, 'other people are not affected');
-    const audit = (await system.get<{ entries: { action: string; outcome?: string }[] }>(`/api/tenants/${tenant.tenantId}/audit`, tenant.adminToken)).body.entries;
+    const audit = (await system.get<{ entries: { action: string; outcome?: string }[] }>(`/api/tenants/${tenant.tenantId}/audit`, tenant.adminToken))
+      .body.entries;
     assert.ok(audit.some((e) => e.action === 'user.read-refused-restricted'));
     assert.ok(audit.some((e) => e.action === 'record.read-refused-restricted'));
 
@@ -84,15 +89,24 @@ describe('restriction of processing in reads and exports', () => {
     const schedules = await exportOf(tenant, { kind: 'module', module: 'schedules', format: 'csv' });
     assert.deepEqual([schedules.rows, schedules.withheld?.records], [1, 1]);
     assert.ok(!(await csvColumn(schedules.download!.url, 'subjectUserId')).includes(rita.userId));
-    const withheldAudit = (await system.get<{ entries: { action: string }[] }>(`/api/tenants/${tenant.tenantId}/audit`, tenant.adminToken)).body.entries.filter((e) => e.action === 'export.restricted-withheld');
+    const withheldAudit = (
+      await system.get<{ entries: { action: string }[] }>(`/api/tenants/${tenant.tenantId}/audit`, tenant.adminToken)
+    ).body.entries.filter((e) => e.action === 'export.restricted-withheld');
     assert.equal(withheldAudit.length, 2);
 
     // Her own access request is not another purpose: her package holds her data.
-    const access = await system.post<{ dsarId: string }>(dsars, { type: 'access', subject: { userId: rita.userId }, receivedAt: (await system.now()).toISOString(), jurisdiction: 'GB-ENG' }, tenant.adminToken);
+    const access = await system.post<{ dsarId: string }>(
+      dsars,
+      { type: 'access', subject: { userId: rita.userId }, receivedAt: (await system.now()).toISOString(), jurisdiction: 'GB-ENG' },
+      tenant.adminToken,
+    );
     await system.settle();
     await system.post(`${dsars}/${access.body.dsarId}/fulfil`, undefined, tenant.adminToken);
     await system.settle();
-    const accessed = await system.get<{ fulfilment: { outcome: { counts: { users: number; records: Record<string, number> } } } }>(`${dsars}/${access.body.dsarId}`, tenant.adminToken);
+    const accessed = await system.get<{ fulfilment: { outcome: { counts: { users: number; records: Record<string, number> } } } }>(
+      `${dsars}/${access.body.dsarId}`,
+      tenant.adminToken,
+    );
     assert.equal(accessed.body.fulfilment.outcome.counts.users, 1);
     assert.equal(accessed.body.fulfilment.outcome.counts.records['schedules'], 1);
 

@@ -55,14 +55,20 @@ describe('data-subject requests waiting on the person', () => {
     await system.settle();
     return response;
   }
-  const read = async (tenant: TenantFixture, dsarId: string): Promise<DsarBody> => (await system.get<DsarBody>(`${dsars(tenant)}/${dsarId}`, tenant.adminToken)).body;
+  const read = async (tenant: TenantFixture, dsarId: string): Promise<DsarBody> =>
+    (await system.get<DsarBody>(`${dsars(tenant)}/${dsarId}`, tenant.adminToken)).body;
   const mailsAbout = async (dsarId: string) => (await system.outbox()).filter((m) => m.subject.includes(dsarId));
 
   test('a reminder that would fall on a bank holiday goes out on the previous working day', async () => {
     const tenant = await provisionTenant(system);
     // Received Sat 15 March 2031: due Tue 15 April. The day before is Easter Monday and the Friday
     // before it Good Friday: the 1-day reminder goes out on Thursday 10 April, 09:00 BST.
-    const created = await submit(tenant, { type: 'access', subject: { email: 'someone@elsewhere.test' }, receivedAt: '2031-03-15T10:00:00Z', jurisdiction: 'GB-ENG' });
+    const created = await submit(tenant, {
+      type: 'access',
+      subject: { email: 'someone@elsewhere.test' },
+      receivedAt: '2031-03-15T10:00:00Z',
+      jurisdiction: 'GB-ENG',
+    });
     assert.equal(created.dueOn, '2031-04-15');
     assert.deepEqual(created.schedule.map((s) => [s.kind, s.at]), [
       ['reminder-7d', '2031-04-08T08:00:00.000Z'],
@@ -80,7 +86,12 @@ describe('data-subject requests waiting on the person', () => {
   test('a UK access request paused for clarification gets no reminder during the pause, and its due date moves by the paused days', async () => {
     await system.advanceTo(new Date('2031-04-16T10:00:00Z'));
     const tenant = await provisionTenant(system);
-    const created = await submit(tenant, { type: 'access', subject: { email: 'wide.request@elsewhere.test' }, receivedAt: '2031-04-14T09:00:00Z', jurisdiction: 'GB-ENG' });
+    const created = await submit(tenant, {
+      type: 'access',
+      subject: { email: 'wide.request@elsewhere.test' },
+      receivedAt: '2031-04-14T09:00:00Z',
+      jurisdiction: 'GB-ENG',
+    });
     assert.equal(created.dueOn, '2031-05-14');
     assert.equal(created.daysLeft, 28, 'days left in the jurisdiction calendar');
 
@@ -111,23 +122,42 @@ describe('data-subject requests waiting on the person', () => {
     assert.equal(answered.body.asked[0]!.answeredAt, '2031-05-09T12:00:00.000Z');
     await system.advanceTo(new Date('2031-06-02T08:00:00Z'));
     const reminders = await mailsAbout(created.dsarId);
-    assert.deepEqual(reminders.map((m) => [m.sentAt, m.subject]), [['2031-06-02T08:00:00.000Z', `Data-subject request ${created.dsarId} is due on 2031-06-09: 7 days left`]]);
-    const audit = (await system.get<{ entries: { action: string }[] }>(`/api/tenants/${tenant.tenantId}/audit`, tenant.adminToken)).body.entries.map((e) => e.action);
+    assert.deepEqual(
+      reminders.map((m) => [m.sentAt, m.subject]),
+      [['2031-06-02T08:00:00.000Z', `Data-subject request ${created.dsarId} is due on 2031-06-09: 7 days left`]],
+    );
+    const audit = (await system.get<{ entries: { action: string }[] }>(`/api/tenants/${tenant.tenantId}/audit`, tenant.adminToken)).body.entries.map(
+      (e) => e.action,
+    );
     assert.ok(audit.includes('dsar.clarification-requested') && audit.includes('dsar.clarification-received'));
     assert.ok(!audit.includes('dsar.deadline-missed'), 'no permanent deadline-missed entry for a lawful pause');
 
     // An extended request paused for clarification returns to extended, its extended due date moved too.
-    const big = await submit(tenant, { type: 'access', subject: { email: 'big.request@elsewhere.test' }, receivedAt: '2031-06-02T08:00:00Z', jurisdiction: 'GB-ENG' });
+    const big = await submit(tenant, {
+      type: 'access',
+      subject: { email: 'big.request@elsewhere.test' },
+      receivedAt: '2031-06-02T08:00:00Z',
+      jurisdiction: 'GB-ENG',
+    });
     assert.equal((await act(tenant, big.dsarId, 'extend', { reason: 'Six systems to search' })).body.dueOn, '2031-09-02');
     assert.equal((await act(tenant, big.dsarId, 'request-clarification', { question: 'Which systems?' })).body.status, 'awaiting-clarification');
     const resumed = await act(tenant, big.dsarId, 'clarification', { receivedAt: '2031-06-02T08:00:00Z' });
-    assert.deepEqual([resumed.body.status, resumed.body.pausedDays, resumed.body.dueOn], ['extended', 1, '2031-09-03'], 'one paused day (asked and answered the same day)');
+    assert.deepEqual(
+      [resumed.body.status, resumed.body.pausedDays, resumed.body.dueOn],
+      ['extended', 1, '2031-09-03'],
+      'one paused day (asked and answered the same day)',
+    );
     const list = await system.get<{ dsars: { dsarId: string; daysLeft: number | null }[] }>(dsars(tenant), tenant.adminToken);
     assert.equal(list.body.dsars.find((d) => d.dsarId === big.dsarId)?.daysLeft, 93, 'the open list carries daysLeft too');
 
     // Outside the UK there is no such pause: refused, and nothing is written.
     const eu = await provisionTenant(system, { region: 'eu' });
-    const euRequest = await submit(eu, { type: 'access', subject: { email: 'eu.person@elsewhere.test' }, receivedAt: '2031-06-02T08:00:00Z', jurisdiction: 'FR' });
+    const euRequest = await submit(eu, {
+      type: 'access',
+      subject: { email: 'eu.person@elsewhere.test' },
+      receivedAt: '2031-06-02T08:00:00Z',
+      jurisdiction: 'FR',
+    });
     const refused = await act<Problem>(eu, euRequest.dsarId, 'request-clarification', { question: 'Which account?' });
     assert.equal(refused.status, 422);
     assert.equal(refused.body.code, 'DEADLINE.PAUSE_NOT_ALLOWED');
@@ -147,7 +177,10 @@ describe('data-subject requests waiting on the person', () => {
     await system.advanceTo(new Date('2031-06-05T10:00:00Z'));
     const evidence = await act(tenant, answered.dsarId, 'identity', { receivedAt: '2031-06-05T09:30:00Z' });
     assert.equal(evidence.status, 200, JSON.stringify(evidence.body));
-    assert.deepEqual([evidence.body.status, evidence.body.startsOn, evidence.body.clockStartedBy, evidence.body.dueOn], ['received', '2031-06-05', 'identity evidence', '2031-07-07']);
+    assert.deepEqual(
+      [evidence.body.status, evidence.body.startsOn, evidence.body.clockStartedBy, evidence.body.dueOn],
+      ['received', '2031-06-05', 'identity evidence', '2031-07-07'],
+    );
     const closed = await act(tenant, answered.dsarId, 'cancel');
     assert.equal(closed.body.status, 'cancelled');
     assert.equal((await act<Problem>(tenant, answered.dsarId, 'request-identity', { reason: 'again' })).status, 409, 'not from a closed request');
@@ -165,7 +198,10 @@ describe('data-subject requests waiting on the person', () => {
     assert.equal(notVerified.open, false);
     assert.equal(notVerified.closedAt, '2031-07-05T23:00:00.000Z');
     const notice = await mailsAbout(silent.dsarId);
-    assert.deepEqual(notice.map((m) => [m.to[0], m.subject, m.sentAt]), [[tenant.contacts.privacy[0]!.email, `Data-subject request ${silent.dsarId} closed as not verified`, '2031-07-05T23:00:00.000Z']]);
+    assert.deepEqual(
+      notice.map((m) => [m.to[0], m.subject, m.sentAt]),
+      [[tenant.contacts.privacy[0]!.email, `Data-subject request ${silent.dsarId} closed as not verified`, '2031-07-05T23:00:00.000Z']],
+    );
     assert.ok(!notice[0]!.text?.includes(user.email), 'the notice names no data subject');
     const again = await submit(tenant, { type: 'erasure', subject: { userId: user.userId }, receivedAt: '2031-07-05T23:00:00Z', jurisdiction: 'GB-ENG' });
     assert.notEqual(again.dsarId, silent.dsarId, 'a new request from the person is new, not linked to the closed one');
@@ -182,7 +218,11 @@ describe('data-subject requests waiting on the person', () => {
     const terminated = await system.post(`/api/tenants/${tenant.tenantId}/termination`, { disposition: 'delete' }, tenant.adminToken);
     assert.equal(terminated.status, 202, JSON.stringify(terminated.body));
     await system.settle();
-    assert.equal((await system.post<Problem>(`/api/tenants/${tenant.tenantId}/users`, { name: 'New', email: 'new@customer.test' }, tenant.adminToken)).body.code, 'TENANT.READ_ONLY', 'the tenant is read-only');
+    assert.equal(
+      (await system.post<Problem>(`/api/tenants/${tenant.tenantId}/users`, { name: 'New', email: 'new@customer.test' }, tenant.adminToken)).body.code,
+      'TENANT.READ_ONLY',
+      'the tenant is read-only',
+    );
 
     const receivedAt = (await system.now()).toISOString();
     const requests: [string, Record<string, unknown>, string][] = [

@@ -44,7 +44,11 @@ describe('fulfilment of data-subject requests', () => {
   const dsars = (tenant: TenantFixture): string => `/api/tenants/${tenant.tenantId}/dsars`;
 
   async function submit(tenant: TenantFixture, body: Record<string, unknown>): Promise<DsarBody> {
-    const response = await system.post<DsarBody>(dsars(tenant), { receivedAt: (await system.now()).toISOString(), jurisdiction: 'GB-ENG', ...body }, tenant.adminToken);
+    const response = await system.post<DsarBody>(
+      dsars(tenant),
+      { receivedAt: (await system.now()).toISOString(), jurisdiction: 'GB-ENG', ...body },
+      tenant.adminToken,
+    );
     assert.equal(response.status, 201, JSON.stringify(response.body));
     await system.settle();
     return response.body;
@@ -72,9 +76,16 @@ describe('fulfilment of data-subject requests', () => {
     const tenant = await provisionTenant(system, { region: 'eu' });
     const alice = await createUser(system, tenant, { name: 'Alice Access', email: 'alice.access@customer.test' });
     const bob = await createUser(system, tenant, { name: 'Bob Bystander', email: 'bob.bystander@customer.test' });
-    const aliceShift = await createRecord(system, tenant, 'shift-logs', { subjectUserId: alice.userId, data: { shift: 'early', note: '=HYPERLINK("http://evil")' } });
+    const aliceShift = await createRecord(system, tenant, 'shift-logs', {
+      subjectUserId: alice.userId,
+      data: { shift: 'early', note: '=HYPERLINK("http://evil")' },
+    });
     await createRecord(system, tenant, 'shift-logs', { subjectUserId: alice.userId, data: { shift: 'late' } });
-    const approval = await createRecord(system, tenant, 'approval-chains', { subjectUserId: bob.userId, peopleUserIds: [alice.userId], data: { request: 'overtime' } });
+    const approval = await createRecord(system, tenant, 'approval-chains', {
+      subjectUserId: bob.userId,
+      peopleUserIds: [alice.userId],
+      data: { request: 'overtime' },
+    });
     const bobOnly = await createRecord(system, tenant, 'schedules', { subjectUserId: bob.userId, data: { week: 'bob-private-week-42' } });
     const corrected = await system.request('PATCH', `/api/tenants/${tenant.tenantId}/modules/shift-logs/records/${aliceShift.recordId}`, {
       token: tenant.adminToken,
@@ -82,7 +93,11 @@ describe('fulfilment of data-subject requests', () => {
       headers: { 'if-match': aliceShift.etag },
     });
     assert.equal(corrected.status, 200);
-    await system.request('PATCH', `/api/tenants/${tenant.tenantId}/users/${bob.userId}`, { token: tenant.adminToken, body: { department: 'Bob-Dept-Secret', reason: 'moved' }, headers: { 'if-match': bob.etag } });
+    await system.request('PATCH', `/api/tenants/${tenant.tenantId}/users/${bob.userId}`, {
+      token: tenant.adminToken,
+      body: { department: 'Bob-Dept-Secret', reason: 'moved' },
+      headers: { 'if-match': bob.etag },
+    });
 
     const request = await submit(tenant, { type: 'access', subject: { email: 'Alice.Access@customer.test' } });
     const done = await fulfil(tenant, request.dsarId);
@@ -123,16 +138,29 @@ describe('fulfilment of data-subject requests', () => {
     }
     const users = JSON.parse(files['users.json']!) as { userId: string; email: string }[];
     assert.deepEqual(users.map((u) => [u.userId, u.email]), [[alice.userId, 'alice.access@customer.test']]);
-    const shifts = JSON.parse(files['records-shift-logs.json']!) as { relation: string; subjectUserId: string; data: { shift: string }; corrections: unknown[] }[];
+    const shifts = JSON.parse(files['records-shift-logs.json']!) as {
+      relation: string;
+      subjectUserId: string;
+      data: { shift: string };
+      corrections: unknown[];
+    }[];
     assert.deepEqual(shifts.map((r) => r.relation), ['subject', 'subject']);
     assert.deepEqual(shifts.map((r) => r.data.shift).sort(), ['late', 'middle']);
     const approvals = JSON.parse(files['records-approval-chains.json']!) as { recordId: string; relation: string }[];
-    assert.deepEqual(approvals.map((r) => [r.recordId, r.relation]), [[approval.recordId, 'referenced']], 'a record naming her is included, marked as about someone else too');
+    assert.deepEqual(
+      approvals.map((r) => [r.recordId, r.relation]),
+      [[approval.recordId, 'referenced']],
+      'a record naming her is included, marked as about someone else too',
+    );
     const audit = JSON.parse(files['audit-log.json']!) as { action: string; target: { id: string } }[];
     assert.equal(audit.length, manifest.counts.auditEntries);
     const aboutHer = new Set([alice.userId, ...shifts.map((s) => (s as unknown as { recordId: string }).recordId), request.dsarId]);
     for (const entry of audit) assert.ok(aboutHer.has(entry.target.id), `audit entry ${entry.action} on ${entry.target.id} is about her`);
-    for (const action of ['user.created', 'record.created', 'record.corrected', 'dsar.received']) assert.ok(audit.some((e) => e.action === action), `${action} is in her audit entries`);
+    for (const action of ['user.created', 'record.created', 'record.corrected', 'dsar.received'])
+      assert.ok(
+        audit.some((e) => e.action === action),
+        `${action} is in her audit entries`,
+      );
     assert.ok(files['records-shift-logs.csv']!.includes(`"'=HYPERLINK(""http://evil"")"`), 'a formula in her data comes out neutralised in the CSV');
     assert.ok(files['users.csv']!.startsWith('\ufeff'), 'CSV for people opens in a spreadsheet as UTF-8');
 
@@ -143,7 +171,11 @@ describe('fulfilment of data-subject requests', () => {
     assert.deepEqual((await system.blobNames('uksouth', 'packages')).filter((n) => n.startsWith(tenant.tenantId)), [], 'nothing outside the tenant region');
     assert.ok((await system.blobNames('eu', 'packages')).some((n) => n.startsWith(`${tenant.tenantId}/dsar-${request.dsarId}/`)));
 
-    const next = await system.post<DsarBody>(dsars(tenant), { type: 'access', subject: { userId: alice.userId }, receivedAt: (await system.now()).toISOString(), jurisdiction: 'GB-ENG' }, tenant.adminToken);
+    const next = await system.post<DsarBody>(
+      dsars(tenant),
+      { type: 'access', subject: { userId: alice.userId }, receivedAt: (await system.now()).toISOString(), jurisdiction: 'GB-ENG' },
+      tenant.adminToken,
+    );
     assert.equal(next.status, 201, 'the claim was released on completion: a new request is new');
   });
 
@@ -163,34 +195,63 @@ describe('fulfilment of data-subject requests', () => {
   test('rectification applies the corrections through the tracked rectification and reports what changed', async () => {
     const tenant = await provisionTenant(system);
     const user = await createUser(system, tenant, { name: 'Rhona Wrongname', department: 'Logistics', role: 'Driver' });
-    const request = await submit(tenant, { type: 'rectification', subject: { userId: user.userId }, changes: { name: 'Rhona Rightname', department: null, role: 'Driver' } });
+    const request = await submit(tenant, {
+      type: 'rectification',
+      subject: { userId: user.userId },
+      changes: { name: 'Rhona Rightname', department: null, role: 'Driver' },
+    });
     const done = await fulfil(tenant, request.dsarId);
     assert.equal(done.status, 'completed');
     assert.deepEqual(done.fulfilment!.outcome, { kind: 'rectified', subjectFound: true, changedFields: ['name', 'department'], unchangedFields: ['role'] });
     assert.deepEqual(done.fulfilment!.changes, { name: { from: 'Rhona Wrongname', to: 'Rhona Rightname' }, department: { from: 'Logistics', to: null } });
-    const read = await system.get<{ name: string; department?: string; rectifications: { reason: string; by: string }[] }>(`/api/tenants/${tenant.tenantId}/users/${user.userId}`, tenant.adminToken);
+    const read = await system.get<{ name: string; department?: string; rectifications: { reason: string; by: string }[] }>(
+      `/api/tenants/${tenant.tenantId}/users/${user.userId}`,
+      tenant.adminToken,
+    );
     assert.equal(read.body.name, 'Rhona Rightname');
     assert.equal(read.body.department, undefined);
-    assert.deepEqual(read.body.rectifications.map((r) => [r.reason, r.by]), [[`Data-subject request ${request.dsarId} (rectification)`, 'system:dsar-workflow']]);
+    assert.deepEqual(
+      read.body.rectifications.map((r) => [r.reason, r.by]),
+      [[`Data-subject request ${request.dsarId} (rectification)`, 'system:dsar-workflow']],
+    );
   });
 
   test('erasure erases the person and the records about them, keeps records that only name them, and reports it', async () => {
     const tenant = await provisionTenant(system);
     const erin = await createUser(system, tenant, { name: 'Erin Erased', email: 'erin.erased@customer.test' });
     const colleague = await createUser(system, tenant);
-    const own = [await createRecord(system, tenant, 'time-tracking', { subjectUserId: erin.userId, data: { hours: 8 } }), await createRecord(system, tenant, 'capacity', { subjectUserId: erin.userId, data: { fte: 1 } })];
-    const naming = await createRecord(system, tenant, 'approval-chains', { subjectUserId: colleague.userId, peopleUserIds: [erin.userId], data: { approved: true } });
+    const own = [
+      await createRecord(system, tenant, 'time-tracking', { subjectUserId: erin.userId, data: { hours: 8 } }),
+      await createRecord(system, tenant, 'capacity', { subjectUserId: erin.userId, data: { fte: 1 } }),
+    ];
+    const naming = await createRecord(system, tenant, 'approval-chains', {
+      subjectUserId: colleague.userId,
+      peopleUserIds: [erin.userId],
+      data: { approved: true },
+    });
     const request = await submit(tenant, { type: 'erasure', subject: { email: 'erin.erased@customer.test' } });
     const done = await fulfil(tenant, request.dsarId);
     assert.equal(done.status, 'completed', JSON.stringify(done.fulfilment));
-    assert.deepEqual(done.fulfilment!.outcome, { kind: 'erased', subjectFound: true, user: 'erased', recordsErased: { 'time-tracking': 1, capacity: 1 }, referencingRecordsKept: 1 });
+    assert.deepEqual(done.fulfilment!.outcome, {
+      kind: 'erased',
+      subjectFound: true,
+      user: 'erased',
+      recordsErased: { 'time-tracking': 1, capacity: 1 },
+      referencingRecordsKept: 1,
+    });
     assert.deepEqual(done.subject, { userId: erin.userId, erased: true }, "the request's own copy of her email went with her key");
     assert.equal((await system.get<{ status: string }>(`/api/tenants/${tenant.tenantId}/users/${erin.userId}`, tenant.adminToken)).body.status, 'erased');
     for (const [module, record] of [['time-tracking', own[0]!], ['capacity', own[1]!]] as const) {
-      const view = await system.get<{ status: string; erasure: string }>(`/api/tenants/${tenant.tenantId}/modules/${module}/records/${record.recordId}`, tenant.adminToken);
+      const view = await system.get<{ status: string; erasure: string }>(
+        `/api/tenants/${tenant.tenantId}/modules/${module}/records/${record.recordId}`,
+        tenant.adminToken,
+      );
       assert.deepEqual([view.body.status, view.body.erasure], ['erased', 'record-erased']);
     }
-    const kept = await system.get<{ status: string; data: unknown }>(`/api/tenants/${tenant.tenantId}/modules/approval-chains/records/${naming.recordId}`, tenant.adminToken);
+    const kept = await system.get<{ status: string; data: unknown }>(
+      `/api/tenants/${tenant.tenantId}/modules/approval-chains/records/${naming.recordId}`,
+      tenant.adminToken,
+    );
     assert.equal(kept.body.status, 'active', "a colleague's record that names her is about the colleague");
     const docs = JSON.stringify((await system.allDocuments('uksouth')).filter((d) => d['tenantId'] === tenant.tenantId));
     assert.ok(!docs.includes(`key:subject:${erin.userId}`), 'her key is destroyed, and no new one was made for the request');
@@ -207,15 +268,33 @@ describe('fulfilment of data-subject requests', () => {
     assert.equal(done.fulfilment!.outcome!.kind, 'restricted');
 
     const blocked = [
-      await system.request<{ code: string; errors: { path: string }[] }>('POST', `/api/tenants/${tenant.tenantId}/modules/schedules/records`, { token: tenant.adminToken, body: { subjectUserId: rita.userId, data: { week: 2 } } }),
-      await system.request<{ code: string; errors: { path: string }[] }>('POST', `/api/tenants/${tenant.tenantId}/modules/approval-chains/records`, { token: tenant.adminToken, body: { subjectUserId: other.userId, peopleUserIds: [rita.userId], data: { a: 1 } } }),
-      await system.request<{ code: string; errors: { path: string }[] }>('PATCH', `/api/tenants/${tenant.tenantId}/modules/schedules/records/${record.recordId}`, { token: tenant.adminToken, body: { data: { week: 3 }, reason: 'fix' }, headers: { 'if-match': record.etag } }),
-      await system.request<{ code: string; errors: { path: string }[] }>('PATCH', `/api/tenants/${tenant.tenantId}/users/${rita.userId}`, { token: tenant.adminToken, body: { name: 'New Name', reason: 'fix' }, headers: { 'if-match': rita.etag } }),
+      await system.request<{ code: string; errors: { path: string }[] }>('POST', `/api/tenants/${tenant.tenantId}/modules/schedules/records`, {
+        token: tenant.adminToken,
+        body: { subjectUserId: rita.userId, data: { week: 2 } },
+      }),
+      await system.request<{ code: string; errors: { path: string }[] }>('POST', `/api/tenants/${tenant.tenantId}/modules/approval-chains/records`, {
+        token: tenant.adminToken,
+        body: { subjectUserId: other.userId, peopleUserIds: [rita.userId], data: { a: 1 } },
+      }),
+      await system.request<{ code: string; errors: { path: string }[] }>(
+        'PATCH',
+        `/api/tenants/${tenant.tenantId}/modules/schedules/records/${record.recordId}`,
+        { token: tenant.adminToken, body: { data: { week: 3 }, reason: 'fix' }, headers: { 'if-match': record.etag } },
+      ),
+      await system.request<{ code: string; errors: { path: string }[] }>('PATCH', `/api/tenants/${tenant.tenantId}/users/${rita.userId}`, {
+        token: tenant.adminToken,
+        body: { name: 'New Name', reason: 'fix' },
+        headers: { 'if-match': rita.etag },
+      }),
     ];
     assert.deepEqual(blocked.map((r) => [r.status, r.body.code]), Array(4).fill([422, 'SUBJECT.RESTRICTED']));
     assert.deepEqual(blocked.map((r) => r.body.errors[0]!.path), ['subjectUserId', 'peopleUserIds.0', 'subjectUserId', 'path:userId']);
     assert.equal((await system.get(`/api/tenants/${tenant.tenantId}/users/${rita.userId}`, tenant.adminToken)).status, 200, 'storage and reads go on');
-    assert.equal((await createRecord(system, tenant, 'schedules', { subjectUserId: other.userId, data: { week: 1 } })).recordId.length > 0, true, 'other people are not affected');
+    assert.equal(
+      (await createRecord(system, tenant, 'schedules', { subjectUserId: other.userId, data: { week: 1 } })).recordId.length > 0,
+      true,
+      'other people are not affected',
+    );
 
     // A rectification asked for meanwhile fails as restricted, stays open, and succeeds once lifted.
     const rectify = await submit(tenant, { type: 'rectification', subject: { userId: rita.userId }, changes: { name: 'Rita Right' } });
@@ -227,7 +306,10 @@ describe('fulfilment of data-subject requests', () => {
     const lifted = await system.post<DsarBody>(`${dsars(tenant)}/${request.dsarId}/lift-restriction`, undefined, tenant.adminToken);
     assert.equal(lifted.status, 200);
     assert.ok(lifted.body.restrictionLiftedAt);
-    const created = await system.request('POST', `/api/tenants/${tenant.tenantId}/modules/schedules/records`, { token: tenant.adminToken, body: { subjectUserId: rita.userId, data: { week: 2 } } });
+    const created = await system.request('POST', `/api/tenants/${tenant.tenantId}/modules/schedules/records`, {
+      token: tenant.adminToken,
+      body: { subjectUserId: rita.userId, data: { week: 2 } },
+    });
     assert.equal(created.status, 201, 'processing resumes');
     const retried = await fulfil(tenant, rectify.dsarId);
     assert.equal(retried.status, 'completed');

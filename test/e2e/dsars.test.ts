@@ -88,7 +88,12 @@ describe('data-subject requests', () => {
     const tenant = await provisionTenant(system);
     const alice = await createUser(system, tenant, { name: 'Alice Example', email: 'alice.deadline@customer.test' });
     // Monday 3 March 2031 in England: due Thursday 3 April; UK clocks go forward on Sunday 30 March.
-    const created = await submit(tenant, { type: 'access', subject: { userId: alice.userId }, receivedAt: '2031-03-03T10:00:00Z', jurisdiction: 'GB-ENG' });
+    const created = await submit(tenant, {
+      type: 'access',
+      subject: { userId: alice.userId },
+      receivedAt: '2031-03-03T10:00:00Z',
+      jurisdiction: 'GB-ENG',
+    });
     assert.equal(created.status, 'received');
     assert.equal(created.dueOn, '2031-04-03');
     assert.equal(created.legalDueOn, '2031-04-03');
@@ -102,11 +107,18 @@ describe('data-subject requests', () => {
         ['escalation', '2031-04-03T23:00:00.000Z'], // 00:00 BST on 4 April
       ],
     );
-    assert.equal((await system.instance(`dsar-${tenant.tenantId}-${created.dsarId}`)).runtimeStatus, 'Running', 'one workflow per request, named after it');
+    assert.equal(
+      (await system.instance(`dsar-${tenant.tenantId}-${created.dsarId}`)).runtimeStatus,
+      'Running',
+      'one workflow per request, named after it',
+    );
 
     const list = await system.get<{ dsars: { dsarId: string; dueOn: string; status: string }[] }>(dsars(tenant), tenant.adminToken);
     assert.equal(list.status, 200);
-    assert.deepEqual(list.body.dsars.map((d) => [d.dsarId, d.dueOn, d.status]), [[created.dsarId, '2031-04-03', 'received']]);
+    assert.deepEqual(
+      list.body.dsars.map((d) => [d.dsarId, d.dueOn, d.status]),
+      [[created.dsarId, '2031-04-03', 'received']],
+    );
 
     await system.advanceTo(new Date('2031-03-27T08:59:59Z'));
     assert.deepEqual(await mailsTo(privacy(tenant)), [], 'nothing before the first reminder');
@@ -124,7 +136,11 @@ describe('data-subject requests', () => {
       ],
     );
     const toSecurity = await mailsTo(security(tenant));
-    assert.deepEqual(toSecurity.map((m) => m.subject), [`Overdue: data-subject request ${created.dsarId} was due on 2031-04-03`], 'security contacts hear only of the escalation');
+    assert.deepEqual(
+      toSecurity.map((m) => m.subject),
+      [`Overdue: data-subject request ${created.dsarId} was due on 2031-04-03`],
+      'security contacts hear only of the escalation',
+    );
     for (const mail of toPrivacy) {
       for (const secret of ['alice.deadline@customer.test', 'Alice Example', alice.userId]) {
         assert.ok(!`${mail.subject}${mail.text}${mail.html}`.includes(secret), `no personal data of the subject in "${mail.subject}"`);
@@ -134,8 +150,14 @@ describe('data-subject requests', () => {
     const escalated = await read(tenant, created.dsarId);
     assert.equal(escalated.escalatedAt, '2031-04-03T23:00:00.000Z');
     assert.equal(escalated.status, 'received', 'escalation does not close the request: it still has to be answered');
-    assert.deepEqual(escalated.schedule.map((s) => s.done), [true, true, true]);
-    const audit = await system.get<{ entries: { action: string; target: { id: string }; actor: { sub: string } }[] }>(`/api/tenants/${tenant.tenantId}/audit`, tenant.adminToken);
+    assert.deepEqual(
+      escalated.schedule.map((s) => s.done),
+      [true, true, true],
+    );
+    const audit = await system.get<{ entries: { action: string; target: { id: string }; actor: { sub: string } }[] }>(
+      `/api/tenants/${tenant.tenantId}/audit`,
+      tenant.adminToken,
+    );
     const missed = audit.body.entries.find((e) => e.action === 'dsar.deadline-missed');
     assert.ok(missed, 'the missed deadline is in the audit log');
     assert.equal(missed.target.id, created.dsarId);
@@ -144,7 +166,11 @@ describe('data-subject requests', () => {
     const cancelled = await act(tenant, created.dsarId, 'cancel');
     assert.equal(cancelled.status, 200);
     assert.equal(cancelled.body.status, 'cancelled');
-    assert.equal((await system.instance(`dsar-${tenant.tenantId}-${created.dsarId}`)).runtimeStatus, 'Completed', 'closing the request ends its workflow');
+    assert.equal(
+      (await system.instance(`dsar-${tenant.tenantId}-${created.dsarId}`)).runtimeStatus,
+      'Completed',
+      'closing the request ends its workflow',
+    );
     assert.deepEqual((await system.get<{ dsars: unknown[] }>(dsars(tenant), tenant.adminToken)).body.dsars, [], 'no longer open');
   });
 
@@ -153,7 +179,13 @@ describe('data-subject requests', () => {
     const tenant = await provisionTenant(system);
     const user = await createUser(system, tenant);
     // Received on the early May bank holiday (day 1 all the same): due Thursday 5 June unless identity restarts it.
-    const created = await submit(tenant, { type: 'access', subject: { email: user.email }, receivedAt: '2031-05-05T10:00:00+01:00', jurisdiction: 'GB-WLS', identityRequired: true });
+    const created = await submit(tenant, {
+      type: 'access',
+      subject: { email: user.email },
+      receivedAt: '2031-05-05T10:00:00+01:00',
+      jurisdiction: 'GB-WLS',
+      identityRequired: true,
+    });
     assert.equal(created.status, 'awaiting-identity');
     assert.equal(created.subject.userId, user.userId, 'the email finds the user');
     assert.equal(created.dueOn, '2031-06-05');
@@ -192,14 +224,23 @@ describe('data-subject requests', () => {
     await system.advanceTo(new Date('2031-07-07T10:00:00Z'));
     const tenant = await provisionTenant(system);
     const user = await createUser(system, tenant);
-    const created = await submit(tenant, { type: 'portability', subject: { userId: user.userId }, receivedAt: '2031-07-07T09:00:00+01:00', jurisdiction: 'GB-SCT' });
+    const created = await submit(tenant, {
+      type: 'portability',
+      subject: { userId: user.userId },
+      receivedAt: '2031-07-07T09:00:00+01:00',
+      jurisdiction: 'GB-SCT',
+    });
     assert.equal(created.dueOn, '2031-08-07');
 
     const missingReason = await act<Problem>(tenant, created.dsarId, 'extend', {});
     assert.equal(missingReason.status, 400);
     assert.equal(missingReason.body.errors?.[0]?.path, 'reason');
     const extendOnce = (): Promise<{ status: number; body: DsarBody }> =>
-      system.request<DsarBody>('POST', `${dsars(tenant)}/${created.dsarId}/extend`, { token: tenant.adminToken, body: { reason: 'Records span six systems and two years' }, headers: { 'idempotency-key': 'extend-1' } });
+      system.request<DsarBody>('POST', `${dsars(tenant)}/${created.dsarId}/extend`, {
+        token: tenant.adminToken,
+        body: { reason: 'Records span six systems and two years' },
+        headers: { 'idempotency-key': 'extend-1' },
+      });
     const extended = await extendOnce();
     assert.equal(extended.status, 200);
     const retried = await extendOnce();
@@ -228,7 +269,10 @@ describe('data-subject requests', () => {
     assert.deepEqual(await mailsTo(privacy(tenant)), [], 'no reminder for the original 7 August, none yet for 7 October');
     await system.advanceTo(new Date('2031-09-30T08:00:00Z'));
     const reminders = await mailsTo(privacy(tenant));
-    assert.deepEqual(reminders.map((m) => [m.sentAt, m.subject]), [['2031-09-30T08:00:00.000Z', `Data-subject request ${created.dsarId} is due on 2031-10-07: 7 days left`]]);
+    assert.deepEqual(
+      reminders.map((m) => [m.sentAt, m.subject]),
+      [['2031-09-30T08:00:00.000Z', `Data-subject request ${created.dsarId} is due on 2031-10-07: 7 days left`]],
+    );
     await system.advanceTo(new Date('2031-10-03T08:00:00Z'));
 
     // An EU request: no clarification pause; and recorded late, it can no longer be extended, and is escalated at once.
@@ -240,7 +284,11 @@ describe('data-subject requests', () => {
     assert.equal(tooLate.status, 422);
     assert.equal(tooLate.body.code, 'DSAR.EXTENSION_TOO_LATE');
     const euMails = await mailsTo(eu.contacts.privacy[0]!.email);
-    assert.deepEqual(euMails.map((m) => m.subject), [`Overdue: data-subject request ${late.dsarId} was due on 2031-09-22`], 'only the most urgent overdue step, never a burst of stale reminders');
+    assert.deepEqual(
+      euMails.map((m) => m.subject),
+      [`Overdue: data-subject request ${late.dsarId} was due on 2031-09-22`],
+      'only the most urgent overdue step, never a burst of stale reminders',
+    );
     assert.equal((await read(eu, late.dsarId)).escalatedAt, '2031-10-03T08:00:00.000Z');
   });
 
@@ -248,22 +296,39 @@ describe('data-subject requests', () => {
     const tenant = await provisionTenant(system);
     const user = await createUser(system, tenant);
     const body = { type: 'erasure', subject: { userId: user.userId }, receivedAt: '2031-10-03T07:00:00Z', jurisdiction: 'GB-NIR' };
-    const send = (): Promise<{ status: number; body: DsarBody }> => system.request<DsarBody>('POST', dsars(tenant), { token: tenant.adminToken, body, headers: { 'idempotency-key': 'portal-submit-1' } });
+    const send = (): Promise<{ status: number; body: DsarBody }> =>
+      system.request<DsarBody>('POST', dsars(tenant), { token: tenant.adminToken, body, headers: { 'idempotency-key': 'portal-submit-1' } });
     const firstResponse = await send();
     assert.equal(firstResponse.status, 201);
     const first = firstResponse.body;
     const retry = await send();
-    assert.deepEqual([retry.status, retry.body.dsarId, retry.body.duplicates.length], [201, first.dsarId, 0], 'a retried submission (same Idempotency-Key) is the same submission, not a duplicate');
+    assert.deepEqual(
+      [retry.status, retry.body.dsarId, retry.body.duplicates.length],
+      [201, first.dsarId, 0],
+      'a retried submission (same Idempotency-Key) is the same submission, not a duplicate',
+    );
     await system.settle();
-    const again = await system.post<DsarBody>(dsars(tenant), { type: 'erasure', subject: { email: user.email.toUpperCase() }, receivedAt: '2031-10-03T07:30:00Z', jurisdiction: 'GB-NIR' }, tenant.adminToken);
+    const again = await system.post<DsarBody>(
+      dsars(tenant),
+      { type: 'erasure', subject: { email: user.email.toUpperCase() }, receivedAt: '2031-10-03T07:30:00Z', jurisdiction: 'GB-NIR' },
+      tenant.adminToken,
+    );
     assert.equal(again.status, 200, 'answered with the open request');
     assert.equal(again.body.dsarId, first.dsarId);
     assert.equal(again.body.duplicateLinked, true);
     assert.equal(again.body.duplicates.length, 1);
     const ops = await opsToken(system);
-    const byUserId = await system.post<Problem>(dsars(tenant), { type: 'erasure', subject: { userId: user.userId }, receivedAt: '2031-10-03T07:40:00Z', jurisdiction: 'GB-NIR' }, ops);
+    const byUserId = await system.post<Problem>(
+      dsars(tenant),
+      { type: 'erasure', subject: { userId: user.userId }, receivedAt: '2031-10-03T07:40:00Z', jurisdiction: 'GB-NIR' },
+      ops,
+    );
     assert.deepEqual([byUserId.status, byUserId.body.errors?.[0]?.path], [400, 'subject.userId'], 'vendor staff name the person by email, never by user id');
-    const viaVendor = await system.post<DsarBody>(dsars(tenant), { type: 'erasure', subject: { email: user.email }, receivedAt: '2031-10-03T07:40:00Z', jurisdiction: 'GB-NIR' }, ops);
+    const viaVendor = await system.post<DsarBody>(
+      dsars(tenant),
+      { type: 'erasure', subject: { email: user.email }, receivedAt: '2031-10-03T07:40:00Z', jurisdiction: 'GB-NIR' },
+      ops,
+    );
     assert.equal(viaVendor.status, 201, 'recorded on its own: the vendor never sees or changes the open request');
     assert.notEqual(viaVendor.body.dsarId, first.dsarId);
     assert.equal(viaVendor.body.duplicates, undefined, 'the receipt says nothing about other requests');
@@ -285,7 +350,12 @@ describe('data-subject requests', () => {
   test('the same request submitted six times at once is one request with five duplicates linked: the losers of the race are linked, not refused', async () => {
     const tenant = await provisionTenant(system);
     // Named by an address that is no user's: nothing but the request's claim is written, so the racers meet at the claim.
-    const body = { type: 'access', subject: { email: `racer.${tenant.tenantId.slice(-6)}@people.test` }, receivedAt: '2031-03-03T09:00:00Z', jurisdiction: 'GB-ENG' };
+    const body = {
+      type: 'access',
+      subject: { email: `racer.${tenant.tenantId.slice(-6)}@people.test` },
+      receivedAt: '2031-03-03T09:00:00Z',
+      jurisdiction: 'GB-ENG',
+    };
     const answers = await Promise.all(Array.from({ length: 6 }, () => system.post<DsarBody>(dsars(tenant), body, tenant.adminToken)));
     await system.settle();
     assert.deepEqual(answers.map((a) => a.status).sort(), [200, 200, 200, 200, 200, 201], JSON.stringify(answers.map((a) => a.body)));
@@ -299,7 +369,11 @@ describe('data-subject requests', () => {
     const tenant = await provisionTenant(system);
     const user = await createUser(system, tenant, { name: 'Victor Vendorcase', email: 'victor.v@customer.test' });
     const ops = await opsToken(system);
-    const forwarded = await submit(tenant, { type: 'objection', subject: { email: 'victor.v@customer.test' }, receivedAt: '2031-10-02T16:00:00Z', jurisdiction: 'GB-ENG' }, ops);
+    const forwarded = await submit(
+      tenant,
+      { type: 'objection', subject: { email: 'victor.v@customer.test' }, receivedAt: '2031-10-02T16:00:00Z', jurisdiction: 'GB-ENG' },
+      ops,
+    );
     assert.equal(forwarded.receivedBy, 'vendor');
     assert.equal(forwarded.subject, undefined, 'the receipt names nobody');
     assert.equal((await read(tenant, forwarded.dsarId)).subject.userId, user.userId, 'the controller sees whom it is about');
@@ -345,8 +419,17 @@ describe('data-subject requests', () => {
     assert.equal(unknown.body.errors?.[0]?.path, 'subject.userId');
     await system.settle();
     assert.equal((await auditHead(system, tenant)).seq, head.seq + cases.length + 2, 'no audit entry but one per refusal and that of the verify call itself');
-    const refusals = (await system.get<{ entries: { action: string; outcome: string; reason?: string }[] }>(`/api/tenants/${tenant.tenantId}/audit?limit=50`, tenant.adminToken)).body.entries.filter((e) => e.action === 'request.refused');
-    assert.deepEqual(refusals.map((e) => e.reason).sort(), [...cases.map(() => 'REQUEST.INVALID'), 'DSAR.UNKNOWN_SUBJECT'].sort(), 'each refusal recorded with its code');
+    const refusals = (
+      await system.get<{ entries: { action: string; outcome: string; reason?: string }[] }>(
+        `/api/tenants/${tenant.tenantId}/audit?limit=50`,
+        tenant.adminToken,
+      )
+    ).body.entries.filter((e) => e.action === 'request.refused');
+    assert.deepEqual(
+      refusals.map((e) => e.reason).sort(),
+      [...cases.map(() => 'REQUEST.INVALID'), 'DSAR.UNKNOWN_SUBJECT'].sort(),
+      'each refusal recorded with its code',
+    );
     assert.equal((await system.allDocuments('uksouth')).filter((d) => d['tenantId'] === tenant.tenantId && String(d['type']).startsWith('dsar')).length, 0);
     assert.equal((await system.get<Problem>(`${dsars(tenant)}/d-00000000000000000000`, tenant.adminToken)).status, 404);
     assert.equal((await system.get<Problem>(`${dsars(tenant)}/not-a-dsar`, tenant.adminToken)).body.errors?.[0]?.path, 'path:dsarId');
@@ -360,8 +443,21 @@ describe('data-subject requests', () => {
     assert.equal((await system.get(dsars(a), b.adminToken)).status, 403);
     assert.equal((await system.get(`${dsars(a)}/${request.dsarId}`, b.adminToken)).status, 403);
     assert.equal((await system.post(`${dsars(a)}/${request.dsarId}/cancel`, undefined, b.adminToken)).status, 403);
-    assert.equal((await system.post(dsars(a), { type: 'access', subject: { userId: user.userId }, receivedAt: '2031-10-03T07:00:00Z', jurisdiction: 'GB-ENG' }, b.adminToken)).status, 403);
-    assert.equal((await system.get(`${dsars(b)}/${request.dsarId}`, b.adminToken)).status, 404, "another tenant's request id means nothing in one's own tenant");
+    assert.equal(
+      (
+        await system.post(
+          dsars(a),
+          { type: 'access', subject: { userId: user.userId }, receivedAt: '2031-10-03T07:00:00Z', jurisdiction: 'GB-ENG' },
+          b.adminToken,
+        )
+      ).status,
+      403,
+    );
+    assert.equal(
+      (await system.get(`${dsars(b)}/${request.dsarId}`, b.adminToken)).status,
+      404,
+      "another tenant's request id means nothing in one's own tenant",
+    );
     assert.deepEqual((await system.get<{ dsars: unknown[] }>(dsars(b), b.adminToken)).body.dsars, []);
     assert.equal((await system.get(dsars(a), await opsToken(system, 'support'))).status, 403);
     assert.equal((await read(a, request.dsarId)).status, 'received', 'untouched');

@@ -18,14 +18,19 @@ describe('erasure that survives a restore', () => {
     await system?.stop();
   });
 
-  const tenantDocs = async (tenantId: string): Promise<Record<string, unknown>[]> => (await system.allDocuments('uksouth')).filter((d) => d['tenantId'] === tenantId);
+  const tenantDocs = async (tenantId: string): Promise<Record<string, unknown>[]> =>
+    (await system.allDocuments('uksouth')).filter((d) => d['tenantId'] === tenantId);
 
   test('after a restore to before a person, a record and a tenant were erased, the replay erases each again; the region is refused until then', async () => {
     const ops = await opsToken(system);
     // A tenant whose termination deletes it a little after the restore point.
     const leaving = await provisionTenant(system);
     await createUser(system, leaving);
-    const terminated = await system.post<{ graceEndsAt: string }>(`/api/tenants/${leaving.tenantId}/termination`, { disposition: 'delete' }, leaving.adminToken);
+    const terminated = await system.post<{ graceEndsAt: string }>(
+      `/api/tenants/${leaving.tenantId}/termination`,
+      { disposition: 'delete' },
+      leaving.adminToken,
+    );
     assert.equal(terminated.status, 202, JSON.stringify(terminated.body));
     await system.settle();
 
@@ -43,7 +48,14 @@ describe('erasure that survives a restore', () => {
 
     const erased = await system.request('DELETE', `/api/tenants/${tenant.tenantId}/users/${person.userId}`, { token: tenant.adminToken });
     assert.equal(erased.status, 200, JSON.stringify(erased.body));
-    assert.equal((await system.request('DELETE', `/api/tenants/${tenant.tenantId}/modules/schedules/records/${tenantRecord.recordId}`, { token: tenant.adminToken })).status, 200);
+    assert.equal(
+      (
+        await system.request('DELETE', `/api/tenants/${tenant.tenantId}/modules/schedules/records/${tenantRecord.recordId}`, {
+          token: tenant.adminToken,
+        })
+      ).status,
+      200,
+    );
     assert.ok(!(await tenantDocs(tenant.tenantId)).some((d) => d['id'] === `key:subject:${person.userId}`), "the person's key is gone");
 
     const restored = await system.post<{ changesUndone: number }>('/runtime/dev/restore', { region: 'uksouth', to: restorePoint.toISOString() });
@@ -57,9 +69,17 @@ describe('erasure that survives a restore', () => {
     const refused = await system.get<{ code: string }>(`/api/tenants/${tenant.tenantId}/users/${person.userId}`, tenant.adminToken);
     assert.equal(refused.status, 503, JSON.stringify(refused.body));
     assert.equal(refused.body.code, 'REGION.ERASURES_NOT_REPLAYED');
-    assert.equal((await system.get(`/api/tenants/${tenant.tenantId}/users/${colleague.userId}`, tenant.adminToken)).status, 503, 'nothing of the region is served');
+    assert.equal(
+      (await system.get(`/api/tenants/${tenant.tenantId}/users/${colleague.userId}`, tenant.adminToken)).status,
+      503,
+      'nothing of the region is served',
+    );
 
-    assert.equal((await system.post('/api/ops/erasures/replay', { region: 'uksouth', since: restorePoint.toISOString() }, tenant.adminToken)).status, 403, 'a tenant admin cannot replay');
+    assert.equal(
+      (await system.post('/api/ops/erasures/replay', { region: 'uksouth', since: restorePoint.toISOString() }, tenant.adminToken)).status,
+      403,
+      'a tenant admin cannot replay',
+    );
     const invalid = await system.post<{ errors: { path: string }[] }>('/api/ops/erasures/replay', { region: 'mars', since: 'yesterday' }, ops);
     assert.equal(invalid.status, 400);
     assert.deepEqual(invalid.body.errors.map((e) => e.path).sort(), ['region', 'since']);
@@ -79,12 +99,22 @@ describe('erasure that survives a restore', () => {
     assert.equal(user.status, 200, JSON.stringify(user.body));
     assert.equal(user.body.status, 'erased');
     assert.equal(user.body.name, undefined);
-    const record = await system.get<{ status: string; erasure?: string; data?: unknown }>(`/api/tenants/${tenant.tenantId}/modules/shift-logs/records/${aboutPerson.recordId}`, tenant.adminToken);
+    const record = await system.get<{ status: string; erasure?: string; data?: unknown }>(
+      `/api/tenants/${tenant.tenantId}/modules/shift-logs/records/${aboutPerson.recordId}`,
+      tenant.adminToken,
+    );
     assert.equal(record.body.status, 'erased', 'a record about the person is unreadable again');
     assert.equal(record.body.erasure, 'subject-erased');
-    const erasedRecord = await system.get<{ status: string; erasure?: string }>(`/api/tenants/${tenant.tenantId}/modules/schedules/records/${tenantRecord.recordId}`, tenant.adminToken);
+    const erasedRecord = await system.get<{ status: string; erasure?: string }>(
+      `/api/tenants/${tenant.tenantId}/modules/schedules/records/${tenantRecord.recordId}`,
+      tenant.adminToken,
+    );
     assert.equal(erasedRecord.body.erasure, 'record-erased');
-    assert.equal((await system.get<{ status: string }>(`/api/tenants/${tenant.tenantId}/users/${colleague.userId}`, tenant.adminToken)).body.status, 'active', 'nobody else is touched');
+    assert.equal(
+      (await system.get<{ status: string }>(`/api/tenants/${tenant.tenantId}/users/${colleague.userId}`, tenant.adminToken)).body.status,
+      'active',
+      'nobody else is touched',
+    );
 
     const docs = await tenantDocs(tenant.tenantId);
     assert.ok(!docs.some((d) => d['id'] === `key:subject:${person.userId}`), "the person's key is gone again");
@@ -92,15 +122,22 @@ describe('erasure that survives a restore', () => {
     assert.equal(userDoc['profile'], undefined, 'the user document is a tombstone again');
     assert.deepEqual(await tenantDocs(leaving.tenantId), [], 'the terminated tenant is deleted again');
 
-    const audit = await system.get<{ entries: { action: string; target: { type: string; id: string }; actor: { sub: string } }[] }>(`/api/tenants/${tenant.tenantId}/audit?limit=50`, tenant.adminToken);
+    const audit = await system.get<{ entries: { action: string; target: { type: string; id: string }; actor: { sub: string } }[] }>(
+      `/api/tenants/${tenant.tenantId}/audit?limit=50`,
+      tenant.adminToken,
+    );
     const replayed = audit.body.entries.filter((e) => e.action === 'erasure.replayed');
     assert.deepEqual(replayed.map((e) => e.target.id).sort(), [person.userId, tenantRecord.recordId].sort(), 'the audit log records what the replay re-erased');
     assert.ok(replayed.every((e) => e.actor.sub === 'ops.platform-staff-1'));
 
-    const again = await system.post<{ reErased: { subjects: number; records: number; tenants: number } }>('/api/ops/erasures/replay', { region: 'uksouth', since: restorePoint.toISOString() }, ops);
+    const again = await system.post<{ reErased: { subjects: number; records: number; tenants: number } }>(
+      '/api/ops/erasures/replay',
+      { region: 'uksouth', since: restorePoint.toISOString() },
+      ops,
+    );
     assert.deepEqual(again.body.reErased, { subjects: 0, records: 0, tenants: 0, tenantDocuments: 0 }, 'a second replay finds nothing left to erase');
   });
-  test('a host that dies between an erasure\'s commit and its ledger entry: the reconciler enters it at restart, and a restore is replayed as that erasure', async () => {
+  test("a host that dies between an erasure's commit and its ledger entry: the reconciler enters it at restart, and a restore is replayed as that erasure", async () => {
     const ops = await opsToken(system);
     const tenant = await provisionTenant(system, { region: 'eu' });
     const person = await createUser(system, tenant);
@@ -110,14 +147,19 @@ describe('erasure that survives a restore', () => {
 
     // Every Cosmos DB write after the erasure's batch (the first one to delete documents) is held: the ledger append never comes.
     await system.platformControl('POST', '/cosmos/eu/hold', { afterDeletes: 1 });
-    const erasing = system.request('DELETE', `/api/tenants/${tenant.tenantId}/users/${person.userId}`, { token: tenant.adminToken }).catch(() => 'host killed');
+    const erasing = system
+      .request('DELETE', `/api/tenants/${tenant.tenantId}/users/${person.userId}`, { token: tenant.adminToken })
+      .catch(() => 'host killed');
     for (let i = 0; i < 400; i++) {
       if (((await system.platformControl<{ heldRequests: number }>('GET', '/cosmos/eu/stats'))?.heldRequests ?? 0) > 0) break;
       await new Promise((resolve) => setTimeout(resolve, 25));
     }
     const committed = (await system.allDocuments('eu')).filter((d) => d['tenantId'] === tenant.tenantId);
     assert.equal(committed.find((d) => d['id'] === `user:${person.userId}`)?.['status'], 'erased', 'the erasure committed');
-    assert.ok(committed.some((d) => d['id'] === `erasure-pending:subject:${person.userId}`), 'with its marker, in the same batch');
+    assert.ok(
+      committed.some((d) => d['id'] === `erasure-pending:subject:${person.userId}`),
+      'with its marker, in the same batch',
+    );
     assert.deepEqual(await ledgerNames(), [], 'but no ledger entry yet');
     await system.crashAndRestartHost();
     await system.platformControl('POST', '/cosmos/eu/release');
@@ -133,10 +175,21 @@ describe('erasure that survives a restore', () => {
     const restored = await system.post('/runtime/dev/restore', { region: 'eu', to: restorePoint.toISOString() });
     assert.equal(restored.status, 200, JSON.stringify(restored.body));
     await system.advance('PT1M');
-    assert.equal((await system.get(`/api/tenants/${tenant.tenantId}/users/${person.userId}`, tenant.adminToken)).status, 503, 'the restored region is refused');
-    const replay = await system.post<{ reErased: { subjects: number } }>('/api/ops/erasures/replay', { region: 'eu', since: restorePoint.toISOString() }, ops);
+    assert.equal(
+      (await system.get(`/api/tenants/${tenant.tenantId}/users/${person.userId}`, tenant.adminToken)).status,
+      503,
+      'the restored region is refused',
+    );
+    const replay = await system.post<{ reErased: { subjects: number } }>(
+      '/api/ops/erasures/replay',
+      { region: 'eu', since: restorePoint.toISOString() },
+      ops,
+    );
     assert.equal(replay.status, 200, JSON.stringify(replay.body));
     assert.equal(replay.body.reErased.subjects, 1, 'the erasure the crash cut short is replayed');
-    assert.equal((await system.get<{ status: string }>(`/api/tenants/${tenant.tenantId}/users/${person.userId}`, tenant.adminToken)).body.status, 'erased');
+    assert.equal(
+      (await system.get<{ status: string }>(`/api/tenants/${tenant.tenantId}/users/${person.userId}`, tenant.adminToken)).body.status,
+      'erased',
+    );
   });
 });

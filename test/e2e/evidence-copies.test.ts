@@ -45,7 +45,11 @@ describe('write-once copies of certificates and anchors', () => {
   test('a deletion certificate is copied when it is issued, and the copy outlives the tenant\'s data', async () => {
     const tenant = await provisionTenant(system);
     await createUser(system, tenant);
-    const requested = await system.post<{ terminationId: string; graceEndsAt: string }>(`/api/tenants/${tenant.tenantId}/termination`, { disposition: 'delete' }, tenant.adminToken);
+    const requested = await system.post<{ terminationId: string; graceEndsAt: string }>(
+      `/api/tenants/${tenant.tenantId}/termination`,
+      { disposition: 'delete' },
+      tenant.adminToken,
+    );
     assert.equal(requested.status, 202, JSON.stringify(requested.body));
     await system.advanceTo(new Date(Date.parse(requested.body.graceEndsAt) + 3600_000));
     await system.settle();
@@ -55,6 +59,11 @@ describe('write-once copies of certificates and anchors', () => {
     const name = `${tenant.tenantId}/deletion-certificates/${requested.body.terminationId}-interim.jws`;
     assert.ok((await system.blobNames('uksouth', 'evidence')).includes(name), `the copy ${name} is kept`);
     assert.equal(await evidence('uksouth', name), served.body.certificate, 'the copy is the certificate Cosmos DB serves');
-    for (const container of ['exports', 'packages']) assert.deepEqual((await system.blobNames('uksouth', container)).filter((n) => n.startsWith(tenant.tenantId)), [], `${container} of the tenant are gone`);
+    for (const container of ['exports', 'packages'])
+      assert.deepEqual(
+        (await system.blobNames('uksouth', container)).filter((n) => n.startsWith(tenant.tenantId)),
+        [],
+        `${container} of the tenant are gone`,
+      );
   });
 });

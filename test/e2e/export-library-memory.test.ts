@@ -63,8 +63,15 @@ describe('export memory', () => {
     stateDir = mkdtempSync(join(tmpdir(), 'export-memory-'));
     platform = await launchPlatform({ stateDir, clock: 'real' });
     const storage = platform.addresses.storage;
-    const region = (r: 'uksouth' | 'eu'): { blob: { url: string; accountKey: string } } => ({ blob: { url: storage[r]!.blobUrl, accountKey: storage[r]!.accountKey } });
-    blobs = new RegionalBlobStorage({ regions: { uksouth: region('uksouth'), eu: region('eu') } }, { getToken: async () => null }, { now: () => new Date() }, { allowHttpLinks: true, createMissingContainers: true });
+    const region = (r: 'uksouth' | 'eu'): { blob: { url: string; accountKey: string } } => ({
+      blob: { url: storage[r]!.blobUrl, accountKey: storage[r]!.accountKey },
+    });
+    blobs = new RegionalBlobStorage(
+      { regions: { uksouth: region('uksouth'), eu: region('eu') } },
+      { getToken: async () => null },
+      { now: () => new Date() },
+      { allowHttpLinks: true, createMissingContainers: true },
+    );
     service = BlobServiceClient.fromConnectionString(storage.uksouth!.connectionString);
   });
 

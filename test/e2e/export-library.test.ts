@@ -14,7 +14,14 @@ import { parseTenantId, type TenantId } from '../../shared/tenancy/tenant-id.js'
 import { MODULES } from '../../shared/records/record.js';
 import { flattenObject, UTF8_BOM } from '../../shared/exports/csv.js';
 import { parseCsv } from '../support/csv.js';
-import { buildPackage, deleteTenantExports, exportTenantData, packageDownloadLinks, type ExportPackage, type ManifestFile } from '../../shared/exports/tenant-export.js';
+import {
+  buildPackage,
+  deleteTenantExports,
+  exportTenantData,
+  packageDownloadLinks,
+  type ExportPackage,
+  type ManifestFile,
+} from '../../shared/exports/tenant-export.js';
 import { OTHER_DATA_COLUMN } from '../../shared/exports/tenant-rows.js';
 
 const EVIL = '=HYPERLINK("http://evil")';
@@ -67,14 +74,26 @@ describe('export library end to end', () => {
     carol = await createUser(system, tenant, { name: 'Carol, "CJ" Jones' });
     mallory = await createUser(system, tenant, { name: EVIL });
 
-    recordIds.evil = (await createRecord(system, tenant, 'shift-logs', {
-      subjectUserId: ada.userId,
-      data: { note: EVIL, hours: 8, overtime: -2, approved: true, location: { site: '@SUM(1+1)', floor: 3 }, tags: ['night', 'weekend'], comment: 'line one\r\nline two, "quoted"' },
-    })).recordId;
+    recordIds.evil = (
+      await createRecord(system, tenant, 'shift-logs', {
+        subjectUserId: ada.userId,
+        data: {
+          note: EVIL,
+          hours: 8,
+          overtime: -2,
+          approved: true,
+          location: { site: '@SUM(1+1)', floor: 3 },
+          tags: ['night', 'weekend'],
+          comment: 'line one\r\nline two, "quoted"',
+        },
+      })
+    ).recordId;
     const plain = await createRecord(system, tenant, 'shift-logs', { data: { note: 'no subject', hours: 7.5, code: '-5' } });
     recordIds.plain = plain.recordId;
     recordIds.bobs = (await createRecord(system, tenant, 'shift-logs', { subjectUserId: bob.userId, data: { note: "Bob's shift" } })).recordId;
-    recordIds.chain = (await createRecord(system, tenant, 'approval-chains', { peopleUserIds: [ada.userId, carol.userId], data: { step: 1, approver: 'Carol' } })).recordId;
+    recordIds.chain = (
+      await createRecord(system, tenant, 'approval-chains', { peopleUserIds: [ada.userId, carol.userId], data: { step: 1, approver: 'Carol' } })
+    ).recordId;
 
     const corrected = await system.request('PATCH', `/api/tenants/${tenantId}/modules/shift-logs/records/${plain.recordId}`, {
       token: tenant.adminToken,
@@ -88,7 +107,11 @@ describe('export library end to end', () => {
       headers: { 'if-match': bob.etag },
     });
     assert.equal(rectified.status, 200, JSON.stringify(rectified.body));
-    const erased = await system.request('DELETE', `/api/tenants/${tenantId}/users/${bob.userId}?reason=${encodeURIComponent('asked to be forgotten')}`, { token: tenant.adminToken });
+    const erased = await system.request(
+      'DELETE',
+      `/api/tenants/${tenantId}/users/${bob.userId}?reason=${encodeURIComponent('asked to be forgotten')}`,
+      { token: tenant.adminToken },
+    );
     assert.equal(erased.status, 200, JSON.stringify(erased.body));
 
     now = await system.now();
@@ -129,7 +152,10 @@ describe('export library end to end', () => {
   test('the manifest lists users, every module, the audit log, the support-access grants and log, the DSAR records and the breach notices, each as CSV and JSON, and downloads through its own link', async () => {
     const tables = ['users', ...MODULES.map((m) => `records-${m}`), 'audit-log', 'support-access', 'support-access-log', 'dsars', 'breach-notices'];
     const expected = tables.flatMap((base) => [`${base}.csv`, `${base}.json`]);
-    assert.deepEqual(pkg.manifest.files.map((f) => f.name), expected);
+    assert.deepEqual(
+      pkg.manifest.files.map((f) => f.name),
+      expected,
+    );
     assert.equal(pkg.manifest.tenant, tenantId);
     assert.equal(pkg.manifest.region, 'uksouth');
     assert.equal(pkg.manifest.generatedAt, now.toISOString());
@@ -193,14 +219,20 @@ describe('export library end to end', () => {
   test('every CSV cell of every record matches its value in the JSON file', () => {
     for (const module of MODULES) {
       const table = csv(`records-${module}.csv`);
-      const byId = new Map(json<{ recordId: string; data?: Record<string, unknown>; [k: string]: unknown }>(`records-${module}.json`).map((r) => [r.recordId, r]));
+      const byId = new Map(
+        json<{ recordId: string; data?: Record<string, unknown>; [k: string]: unknown }>(`records-${module}.json`).map((r) => [r.recordId, r]),
+      );
       assert.equal(table.rows.length, byId.size);
       for (const row of table.rows) {
         const record = byId.get(table.cell(row, 'recordId'))!;
         const flat = flattenObject(record.data ?? {});
         for (const column of table.header) {
           if (column === OTHER_DATA_COLUMN) continue;
-          const value = column.startsWith('data.') ? flat.get(column.slice('data.'.length)) : column === 'corrections' && (record.corrections as unknown[] | undefined)?.length === 0 ? undefined : record[column];
+          const value = column.startsWith('data.')
+            ? flat.get(column.slice('data.'.length))
+            : column === 'corrections' && (record.corrections as unknown[] | undefined)?.length === 0
+              ? undefined
+              : record[column];
           assert.equal(table.cell(row, column), expectedCell(value), `${module} ${record.recordId} ${column}`);
         }
       }
@@ -261,7 +293,14 @@ describe('export library end to end', () => {
   });
 
   test('a single export of one kind, with a byte-order mark, lands in the exports container', async () => {
-    const single = await exportTenantData(services, { tenantId, jobId: 'export-7', subject: { kind: 'records', module: 'shift-logs' }, format: 'csv', bom: true, now });
+    const single = await exportTenantData(services, {
+      tenantId,
+      jobId: 'export-7',
+      subject: { kind: 'records', module: 'shift-logs' },
+      format: 'csv',
+      bom: true,
+      now,
+    });
     assert.equal(single.container, 'exports');
     assert.equal(single.blobName, `${tenantId}/export-7/records-shift-logs.csv`);
     const bytes = Buffer.from(await (await fetch(single.link)).arrayBuffer());

@@ -64,9 +64,16 @@ describe('exports', () => {
 
     const audit = await exportOf({ kind: 'audit', format: 'json' });
     const entries = (await (await fetch(audit.download!.url)).json()) as { chain: string; seq: number; action: string }[];
-    const page = await system.get<{ entries: { chain: string; seq: number; action: string }[] }>(`/api/tenants/${tenant.tenantId}/audit?limit=500`, tenant.adminToken);
+    const page = await system.get<{ entries: { chain: string; seq: number; action: string }[] }>(
+      `/api/tenants/${tenant.tenantId}/audit?limit=500`,
+      tenant.adminToken,
+    );
     const oldestFirst = page.body.entries.map((e) => `${e.chain}/${e.seq}`).reverse();
-    assert.deepEqual(entries.map((e) => `${e.chain}/${e.seq}`), oldestFirst.slice(0, entries.length), 'the audit export is the log, oldest first, up to when it began');
+    assert.deepEqual(
+      entries.map((e) => `${e.chain}/${e.seq}`),
+      oldestFirst.slice(0, entries.length),
+      'the audit export is the log, oldest first, up to when it began',
+    );
     assert.equal(entries[0]!.action, 'tenant.provisioned');
 
     const mails = (await system.outbox()).filter((m) => m.subject.startsWith('An export of'));
@@ -75,10 +82,18 @@ describe('exports', () => {
   });
 
   test('bad export requests are 400s naming the field', async () => {
-    const missing = await system.post<{ errors: { path: string }[] }>(`/api/tenants/${tenant.tenantId}/exports`, { kind: 'module', format: 'csv' }, tenant.adminToken);
+    const missing = await system.post<{ errors: { path: string }[] }>(
+      `/api/tenants/${tenant.tenantId}/exports`,
+      { kind: 'module', format: 'csv' },
+      tenant.adminToken,
+    );
     assert.equal(missing.status, 400);
     assert.equal(missing.body.errors[0]?.path, 'module');
-    const format = await system.post<{ errors: { path: string }[] }>(`/api/tenants/${tenant.tenantId}/exports`, { kind: 'users', format: 'xlsx' }, tenant.adminToken);
+    const format = await system.post<{ errors: { path: string }[] }>(
+      `/api/tenants/${tenant.tenantId}/exports`,
+      { kind: 'users', format: 'xlsx' },
+      tenant.adminToken,
+    );
     assert.equal(format.body.errors[0]?.path, 'format');
     const other = await provisionTenant(system);
     assert.equal((await system.post(`/api/tenants/${tenant.tenantId}/exports`, { kind: 'users', format: 'csv' }, other.adminToken)).status, 403);

@@ -73,7 +73,11 @@ describe('records of processing and evidence packs', () => {
     const eve = await createUser(system, eu);
     await createRecord(system, eu, 'approval-chains', { peopleUserIds: [eve.userId], data: { step: 'manager' } });
     await createRecord(system, eu, 'approval-chains', { peopleUserIds: [eve.userId], data: { step: 'director' } });
-    const dsar = await system.post(`/api/tenants/${eu.tenantId}/dsars`, { type: 'access', subject: { userId: eve.userId }, receivedAt: (await system.now()).toISOString(), jurisdiction: 'DE' }, eu.adminToken);
+    const dsar = await system.post(
+      `/api/tenants/${eu.tenantId}/dsars`,
+      { type: 'access', subject: { userId: eve.userId }, receivedAt: (await system.now()).toISOString(), jurisdiction: 'DE' },
+      eu.adminToken,
+    );
     assert.equal(dsar.status, 201, JSON.stringify(dsar.body));
   });
   after(async () => {
@@ -117,7 +121,10 @@ describe('records of processing and evidence packs', () => {
   test('an evidence pack is built in the tenant region, one at a time; its manifest digests match its files and its signature verifies with node crypto against the JWKS', async () => {
     await system.advance('P1D'); // past 02:00 UTC: the nightly anchor signs the audit chain heads
     const path = `/api/tenants/${eu.tenantId}/evidence-packs`;
-    const [first, second] = await Promise.all([system.post<PackBody>(path, undefined, eu.adminToken), system.post<PackBody>(path, undefined, eu.adminToken)]);
+    const [first, second] = await Promise.all([
+      system.post<PackBody>(path, undefined, eu.adminToken),
+      system.post<PackBody>(path, undefined, eu.adminToken),
+    ]);
     assert.equal(first.status, 202, JSON.stringify(first.body));
     assert.equal(second.status, 202, JSON.stringify(second.body));
     assert.equal(first.body.evidencePackId, second.body.evidencePackId, 'a second request while one is built gets the running one');
@@ -139,7 +146,16 @@ describe('records of processing and evidence packs', () => {
     assert.equal(manifest.sub, eu.tenantId);
     assert.deepEqual(JSON.parse(files.get('manifest.json')!.toString('utf8')), manifest);
     const listed = manifest.files.map((f) => f.name).sort();
-    assert.deepEqual(listed, ['README.txt', 'audit-verification.json', 'breach-notices.json', 'dsar-statistics.json', 'record-of-processing.json', 'residency.json', 'sub-processors.json', 'support-access.json']);
+    assert.deepEqual(listed, [
+      'README.txt',
+      'audit-verification.json',
+      'breach-notices.json',
+      'dsar-statistics.json',
+      'record-of-processing.json',
+      'residency.json',
+      'sub-processors.json',
+      'support-access.json',
+    ]);
     for (const entry of manifest.files) {
       const content = files.get(entry.name);
       assert.ok(content, `${entry.name} is in the archive`);
@@ -153,12 +169,15 @@ describe('records of processing and evidence packs', () => {
     assert.equal(audit.valid, true);
     assert.ok(audit.latestAnchor, 'the latest signed anchor is included');
     assert.equal((verifyJws(audit.latestAnchor.signed, jwks) as { seq: number }).seq, audit.latestAnchor.seq);
-    const dsars = read('dsar-statistics.json') as { total: { received: number; openWithinDeadline: number }; byType: { access: { received: number } } };
+    const dsars = read('dsar-statistics.json') as {
+      total: { received: number; openWithinDeadline: number };
+      byType: { access: { received: number } };
+    };
     assert.equal(dsars.total.received, 1);
     assert.equal(dsars.byType.access.received, 1);
     assert.equal(dsars.total.openWithinDeadline, 1);
     assert.equal((read('support-access.json') as { grantsAvailable: boolean }).grantsAvailable, true);
-    assert.equal(((read('record-of-processing.json') as unknown) as RecordBody).region.key, 'eu');
+    assert.equal((read('record-of-processing.json') as unknown as RecordBody).region.key, 'eu');
 
     const tampered = Buffer.from(files.get('residency.json')!.toString('utf8').replace('westeurope', 'eastus'));
     assert.notEqual(sha256(tampered), manifest.files.find((f) => f.name === 'residency.json')!.sha256, 'an edited file no longer matches');
@@ -185,7 +204,11 @@ describe('records of processing and evidence packs', () => {
 
     const selfJustified = await system.post(path, { ...body, justification: 'We had a breach' }, uk.adminToken);
     assert.equal(selfJustified.status, 403, 'only ops.platform records a justification');
-    const justified = await system.post<{ justification: { text: string } }>(path, { ...body, justification: 'Follow-up audit after breach b-1 agreed with the customer' }, await opsToken(system));
+    const justified = await system.post<{ justification: { text: string } }>(
+      path,
+      { ...body, justification: 'Follow-up audit after breach b-1 agreed with the customer' },
+      await opsToken(system),
+    );
     assert.equal(justified.status, 201, JSON.stringify(justified.body));
     const bad = await system.post<{ errors: { path: string }[] }>(path, { scope: '', proposedDates: ['next week'] }, uk.adminToken);
     assert.equal(bad.status, 400);

@@ -25,17 +25,29 @@ describe('drill: Key Vault outage across the end of a grace window', () => {
     const graceEnd = Date.parse(requested.body.graceEndsAt);
     await system.advanceTo(new Date(graceEnd - HOUR));
 
-    const outage = await system.post<{ until: string }>('/runtime/dev/faults', { service: 'keyvault', region: 'uksouth', mode: 'unavailable', duration: 'PT3H' });
+    const outage = await system.post<{ until: string }>('/runtime/dev/faults', {
+      service: 'keyvault',
+      region: 'uksouth',
+      mode: 'unavailable',
+      duration: 'PT3H',
+    });
     assert.equal(outage.status, 201);
     await system.advanceTo(new Date(graceEnd + HOUR));
     const during = await system.get<{ phase: string }>(`/api/tenants/${tenant.tenantId}/termination`, tenant.adminToken);
     assert.notEqual(during.body.phase, 'awaiting-key-purge', 'the key cannot be destroyed while the vault is down');
 
     await system.advanceTo(new Date(Date.parse(outage.body.until) + 10 * 60_000));
-    const afterOutage = await system.get<{ phase: string; keys: { steps: { step: string; status: string }[] } }>(`/api/tenants/${tenant.tenantId}/termination`, tenant.adminToken);
+    const afterOutage = await system.get<{ phase: string; keys: { steps: { step: string; status: string }[] } }>(
+      `/api/tenants/${tenant.tenantId}/termination`,
+      tenant.adminToken,
+    );
     assert.equal(afterOutage.body.phase, 'awaiting-key-purge', 'deleted and the key destroyed once the vault answered');
     assert.equal(await system.keyVault('uksouth').getKey(`tenant-${tenant.tenantId}`).then(() => 'usable', () => 'gone'), 'gone');
-    assert.equal((await system.get(`/api/tenants/${tenant.tenantId}/deletion-certificate`, tenant.adminToken)).status, 200, 'the interim certificate was issued');
+    assert.equal(
+      (await system.get(`/api/tenants/${tenant.tenantId}/deletion-certificate`, tenant.adminToken)).status,
+      200,
+      'the interim certificate was issued',
+    );
 
     await system.advance('P40D');
     assert.equal((await system.get<{ phase: string }>(`/api/tenants/${tenant.tenantId}/termination`, tenant.adminToken)).body.phase, 'completed');

@@ -39,7 +39,16 @@ describe('reliability: the reconciler, alerts and faults', () => {
   });
 
   async function submitDsar(tenant: TenantFixture, receivedAt: string): Promise<{ dsarId: string; instanceId: string }> {
-    const response = await system.post<{ dsarId: string }>(`/api/tenants/${tenant.tenantId}/dsars`, { type: 'access', subject: { email: `someone.${receivedAt.slice(0, 10)}.${tenant.tenantId}@customer.test` }, receivedAt, jurisdiction: 'GB-ENG' }, tenant.adminToken);
+    const response = await system.post<{ dsarId: string }>(
+      `/api/tenants/${tenant.tenantId}/dsars`,
+      {
+        type: 'access',
+        subject: { email: `someone.${receivedAt.slice(0, 10)}.${tenant.tenantId}@customer.test` },
+        receivedAt,
+        jurisdiction: 'GB-ENG',
+      },
+      tenant.adminToken,
+    );
     assert.equal(response.status, 201, JSON.stringify(response.body));
     await system.settle();
     return { dsarId: response.body.dsarId, instanceId: `dsar-${tenant.tenantId}-${response.body.dsarId}` };
@@ -104,7 +113,11 @@ describe('reliability: the reconciler, alerts and faults', () => {
 
     await system.advanceTo(new Date(refusing.until));
     await system.advance('PT10M');
-    assert.equal((await system.instance(instanceId)).runtimeStatus, 'Completed', 'the reconciler raised the change again within one interval; the workflow closed');
+    assert.equal(
+      (await system.instance(instanceId)).runtimeStatus,
+      'Completed',
+      'the reconciler raised the change again within one interval; the workflow closed',
+    );
     assert.equal((await opsView()).find((f) => f.instanceId === instanceId), undefined, 'a closed flow leaves the open-flow index');
   });
 
@@ -133,22 +146,36 @@ describe('reliability: the reconciler, alerts and faults', () => {
 
     const mails = await system.outbox();
     const reminderOf = (tenant: TenantFixture, dsarId: string) =>
-      mails.filter((m) => m.to.includes(tenant.contacts.privacy[0]!.email) && m.subject === `Data-subject request ${dsarId} is due on 2031-04-03: 7 days left`);
-    assert.deepEqual(reminderOf(uk, ukDsar.dsarId).map((m) => m.sentAt), ['2031-03-27T09:00:00.000Z'], 'the restarted workflow reminded once, at 09:00 GMT');
+      mails.filter(
+        (m) => m.to.includes(tenant.contacts.privacy[0]!.email) && m.subject === `Data-subject request ${dsarId} is due on 2031-04-03: 7 days left`,
+      );
+    assert.deepEqual(
+      reminderOf(uk, ukDsar.dsarId).map((m) => m.sentAt),
+      ['2031-03-27T09:00:00.000Z'],
+      'the restarted workflow reminded once, at 09:00 GMT',
+    );
     const euReminders = reminderOf(eu, euDsar.dsarId);
     assert.equal(euReminders.length, 1, 'the EU reminder went out once, after recovery');
-    assert.ok(euReminders[0]!.sentAt >= '2031-03-27T09:30:00.000Z' && euReminders[0]!.sentAt < '2031-03-27T09:40:00.000Z', `within a retry of recovery (${euReminders[0]!.sentAt})`);
+    assert.ok(
+      euReminders[0]!.sentAt >= '2031-03-27T09:30:00.000Z' && euReminders[0]!.sentAt < '2031-03-27T09:40:00.000Z',
+      `within a retry of recovery (${euReminders[0]!.sentAt})`,
+    );
     const alerts = mails.filter((m) => m.to.includes(ESCALATION_MAILBOX) && m.subject.startsWith('Flow at risk'));
     assert.equal(alerts.length, 1, `one alert for the 40-minute outage, not one per retry (${alerts.map((a) => a.subject).join(' | ')})`);
     assert.match(alerts[0]!.subject, new RegExp(`dsar ${euDsar.instanceId}`));
-    assert.ok(alerts[0]!.sentAt >= '2031-03-27T09:15:00.000Z' && alerts[0]!.sentAt < '2031-03-27T09:25:00.000Z', `after 15 minutes of failing (${alerts[0]!.sentAt})`);
+    assert.ok(
+      alerts[0]!.sentAt >= '2031-03-27T09:15:00.000Z' && alerts[0]!.sentAt < '2031-03-27T09:25:00.000Z',
+      `after 15 minutes of failing (${alerts[0]!.sentAt})`,
+    );
     assert.match(alerts[0]!.text ?? '', /2031-04-03/, 'names the deadline at risk');
     assert.ok(!(alerts[0]!.text ?? '').includes('customer.test'), 'no personal data in the alert');
 
     // Past its deadline, still open: escalated, and flagged for ops; the others are not.
     const attention = await opsView(true);
     assert.deepEqual(
-      attention.filter((f) => [ukDsar.instanceId, euDsar.instanceId, lateDsar.instanceId].includes(f.instanceId)).map((f) => [f.instanceId, f.deadline, f.reasons]),
+      attention
+        .filter((f) => [ukDsar.instanceId, euDsar.instanceId, lateDsar.instanceId].includes(f.instanceId))
+        .map((f) => [f.instanceId, f.deadline, f.reasons]),
       [[lateDsar.instanceId, '2031-03-17', ['overdue']]],
     );
   });
@@ -187,16 +214,30 @@ describe('reliability: the reconciler, alerts and faults', () => {
     const eu = await provisionTenant(system, { region: 'eu' });
     const opened = await openBreach([uk, eu], true);
     const outage = await fault({ service: 'cosmos', region: 'eu', mode: 'unavailable', duration: 'PT2H' });
-    const released = await system.request(`POST`, `/api/breaches/${opened.breachId}/notify`, { token: await opsToken(system, 'ops.breach'), body: {} });
+    const released = await system.request(`POST`, `/api/breaches/${opened.breachId}/notify`, {
+      token: await opsToken(system, 'ops.breach'),
+      body: {},
+    });
     assert.equal(released.status, 202, JSON.stringify(released.body));
     await system.settle();
     const during = await noticesPerContact(opened.breachId, [eu]);
-    assert.deepEqual(during.counts, during.counts.map(() => 0), 'nothing reaches the EU tenant while its region is down');
+    assert.deepEqual(
+      during.counts,
+      during.counts.map(() => 0),
+      'nothing reaches the EU tenant while its region is down',
+    );
     await system.advance('PT2H10M');
     const afterwards = await noticesPerContact(opened.breachId, [uk, eu]);
-    assert.deepEqual(afterwards.counts, afterwards.counts.map(() => 1), 'every contact of both tenants got the notice exactly once');
+    assert.deepEqual(
+      afterwards.counts,
+      afterwards.counts.map(() => 1),
+      'every contact of both tenants got the notice exactly once',
+    );
     const eu_ = await noticesPerContact(opened.breachId, [eu]);
-    assert.ok(eu_.sentAt.every((at) => at >= outage.until && at < opened.notifyBy), `EU notices after recovery, before notifyBy (${eu_.sentAt.join(', ')})`);
+    assert.ok(
+      eu_.sentAt.every((at) => at >= outage.until && at < opened.notifyBy),
+      `EU notices after recovery, before notifyBy (${eu_.sentAt.join(', ')})`,
+    );
   });
 
   test('drill: an email 429 storm: Retry-After honoured, every notice delivered once', async () => {

@@ -40,8 +40,19 @@ describe('data residency', () => {
     assert.ok(tenantsIn(euDocs).has(eu.tenantId), 'the EU tenant has data in the EU');
     assert.ok(!tenantsIn(ukDocs).has(eu.tenantId), 'no EU tenant data in UK South');
     assert.ok(!tenantsIn(euDocs).has(uk.tenantId), 'no UK tenant data in the EU');
-    const kinds = (docs: Record<string, unknown>[], tenantId: string): string[] => [...new Set(docs.filter((d) => d['tenantId'] === tenantId).map((d) => String(d['type'])))].sort();
-    assert.deepEqual(kinds(euDocs, eu.tenantId), ['audit', 'auditHead', 'record', 'subjectKey', 'tenant', 'tenantConfigChange', 'tenantKey', 'user', 'userEmailClaim']);
+    const kinds = (docs: Record<string, unknown>[], tenantId: string): string[] =>
+      [...new Set(docs.filter((d) => d['tenantId'] === tenantId).map((d) => String(d['type'])))].sort();
+    assert.deepEqual(kinds(euDocs, eu.tenantId), [
+      'audit',
+      'auditHead',
+      'record',
+      'subjectKey',
+      'tenant',
+      'tenantConfigChange',
+      'tenantKey',
+      'user',
+      'userEmailClaim',
+    ]);
   });
 
   test("each tenant's key-encryption key is in its own region's Key Vault only", async () => {

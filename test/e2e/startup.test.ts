@@ -24,7 +24,19 @@ test('npm start brings up every stand-in and the host, prints every address, and
       });
       child.once('exit', (code) => reject(new Error(`npm start exited with ${code}:\n${out}`)));
     });
-    for (const label of ['Functions host', 'Durable management', 'Dev clock', 'Dev email outbox', 'Cosmos DB uksouth', 'Cosmos DB eu', 'Blob storage uksouth', 'Blob storage eu', 'Key Vault uksouth', 'Key Vault eu', 'Email (ACS)']) {
+    for (const label of [
+      'Functions host',
+      'Durable management',
+      'Dev clock',
+      'Dev email outbox',
+      'Cosmos DB uksouth',
+      'Cosmos DB eu',
+      'Blob storage uksouth',
+      'Blob storage eu',
+      'Key Vault uksouth',
+      'Key Vault eu',
+      'Email (ACS)',
+    ]) {
       assert.match(printed, new RegExp(`${label.replace(/[()]/g, '\\$&')}\\s+http://127\\.0\\.0\\.1:\\d+`), `${label} address printed`);
     }
     const hostUrl = /Functions host\s+(http:\/\/127\.0\.0\.1:\d+)\/api/.exec(printed)![1]!;

@@ -75,7 +75,11 @@ describe('sub-processors', () => {
     assert.ok(services.includes('Microsoft Azure: Azure Cosmos DB'));
     assert.ok(services.includes('Microsoft Azure: Azure Communication Services (email)'));
     assert.ok(!list.body.subProcessors.some((s) => s.name === 'Sentry'), 'Sentry is listed only when configured');
-    assert.deepEqual(list.body.subProcessors.find((s) => s.service === 'Azure Cosmos DB')?.locations, ['uksouth', 'westeurope'], "each region's Azure location from the settings");
+    assert.deepEqual(
+      list.body.subProcessors.find((s) => s.service === 'Azure Cosmos DB')?.locations,
+      ['uksouth', 'westeurope'],
+      "each region's Azure location from the settings",
+    );
     const resend = list.body.documentDiscrepancies.find((d) => /Resend/.test(d.says));
     assert.equal(resend?.document, 'privacy notice');
     assert.match(resend!.system, /Communication Services/);
@@ -92,14 +96,26 @@ describe('sub-processors', () => {
 
   test('a change with less than the notice period is refused with 422 naming effectiveAt; bad input is a 400; only ops.platform may propose', async () => {
     const now = await system.now();
-    const short = await system.post<{ code: string; errors: { path: string }[] }>('/api/sub-processors/changes', { kind: 'add', subProcessor: mailgun, effectiveAt: new Date(now.getTime() + 29 * DAY).toISOString(), reason: 'EU email' }, ops);
+    const short = await system.post<{ code: string; errors: { path: string }[] }>(
+      '/api/sub-processors/changes',
+      { kind: 'add', subProcessor: mailgun, effectiveAt: new Date(now.getTime() + 29 * DAY).toISOString(), reason: 'EU email' },
+      ops,
+    );
     assert.equal(short.status, 422);
     assert.equal(short.body.code, 'SUBPROCESSORS.NOTICE_TOO_SHORT');
     assert.equal(short.body.errors[0]?.path, 'effectiveAt');
-    const bad = await system.post<{ errors: { path: string }[] }>('/api/sub-processors/changes', { kind: 'replace', subProcessor: { ...mailgun, locations: [] }, effectiveAt: 'soon', reason: '' }, ops);
+    const bad = await system.post<{ errors: { path: string }[] }>(
+      '/api/sub-processors/changes',
+      { kind: 'replace', subProcessor: { ...mailgun, locations: [] }, effectiveAt: 'soon', reason: '' },
+      ops,
+    );
     assert.equal(bad.status, 400);
     assert.deepEqual(bad.body.errors.map((e) => e.path).sort(), ['effectiveAt', 'kind', 'reason', 'subProcessor.locations']);
-    const forbidden = await system.post('/api/sub-processors/changes', { kind: 'add', subProcessor: mailgun, effectiveAt: new Date(now.getTime() + 40 * DAY).toISOString(), reason: 'EU email' }, uk.adminToken);
+    const forbidden = await system.post(
+      '/api/sub-processors/changes',
+      { kind: 'add', subProcessor: mailgun, effectiveAt: new Date(now.getTime() + 40 * DAY).toISOString(), reason: 'EU email' },
+      uk.adminToken,
+    );
     assert.equal(forbidden.status, 403);
     const changes = await system.get<{ changes: unknown[] }>('/api/sub-processors/changes', ops);
     assert.equal(changes.body.changes.length, 0, 'nothing was recorded');
@@ -124,7 +140,11 @@ describe('sub-processors', () => {
     await system.settle();
 
     for (const tenant of [uk, eu, inGrace]) {
-      assert.equal((await mailsTo(tenant.contacts.privacy[0]!.email, /^sub-processor change on/)).length, 1, `${tenant.tenantId}'s privacy contact is told once`);
+      assert.equal(
+        (await mailsTo(tenant.contacts.privacy[0]!.email, /^sub-processor change on/)).length,
+        1,
+        `${tenant.tenantId}'s privacy contact is told once`,
+      );
       assert.equal((await mailsTo(tenant.contacts.security[0]!.email, /sub-processor/)).length, 0, 'security contacts are not the audience');
     }
     let view = await change(changeId);
@@ -152,7 +172,10 @@ describe('sub-processors', () => {
     assert.equal(toOps.length, 1, 'ops are told at once, once');
     assert.ok(toOps[0]!.text?.includes(reason));
     const control = JSON.stringify(await system.allDocuments('uksouth', 'control'));
-    assert.ok(control.includes(`objection:${eu.tenantId}`) && !control.includes('works council'), "the vendor's record says who objected and when; the EU tenant's words stay in its region");
+    assert.ok(
+      control.includes(`objection:${eu.tenantId}`) && !control.includes('works council'),
+      "the vendor's record says who objected and when; the EU tenant's words stay in its region",
+    );
     const seenByUk = await system.get<ChangeBody>(`/api/sub-processors/changes/${changeId}`, uk.adminToken);
     assert.equal(seenByUk.body.objections.count, 1);
     assert.deepEqual(seenByUk.body.objections.items, [], 'another tenant sees the count, not the objection');
@@ -168,7 +191,11 @@ describe('sub-processors', () => {
     // Three days before, the objection is unanswered: ops are reminded; then they answer.
     await system.advanceTo(new Date(effectiveAt.getTime() - 3 * DAY + 60_000));
     assert.equal((await mailsTo(OPS_MAILBOX, /^Reminder: 1 unanswered objection/)).length, 1);
-    const answered = await system.post<ChangeBody>(`/api/sub-processors/changes/${changeId}/objections/${eu.tenantId}/answer`, { answer: 'The provider processes only contact addresses, in Germany; we can discuss alternatives.' }, ops);
+    const answered = await system.post<ChangeBody>(
+      `/api/sub-processors/changes/${changeId}/objections/${eu.tenantId}/answer`,
+      { answer: 'The provider processes only contact addresses, in Germany; we can discuss alternatives.' },
+      ops,
+    );
     assert.equal(answered.status, 200, JSON.stringify(answered.body));
     await system.settle();
     assert.equal((await mailsTo(eu.contacts.privacy[0]!.email, /^Answer to your objection/)).length, 1);
@@ -181,7 +208,11 @@ describe('sub-processors', () => {
     assert.equal(list.body.version, 2);
     assert.equal(list.body.effectiveFrom, effectiveAt.toISOString());
     assert.ok(list.body.subProcessors.some((s) => s.name === mailgun.name && s.since === effectiveAt.toISOString()));
-    assert.equal((await system.get<ListBody>('/api/sub-processors?version=1', ops)).body.subProcessors.length, list.body.subProcessors.length - 1, 'version 1 stays readable');
+    assert.equal(
+      (await system.get<ListBody>('/api/sub-processors?version=1', ops)).body.subProcessors.length,
+      list.body.subProcessors.length - 1,
+      'version 1 stays readable',
+    );
     view = await change(changeId);
     assert.equal(view.phase, 'effective');
     assert.equal(view.effective?.version, 2);
@@ -190,7 +221,8 @@ describe('sub-processors', () => {
     const audit = await system.get<{ entries: { action: string; target: { id: string } }[] }>(`/api/tenants/${eu.tenantId}/audit?limit=200`, eu.adminToken);
     const actions = audit.body.entries.filter((e) => e.target.id === changeId).map((e) => e.action).sort();
     assert.deepEqual(actions, ['subprocessor.change.effective', 'subprocessor.change.noticed', 'subprocessor.change.objected', 'subprocessor.change.reminded']);
-    for (const tenant of [uk, eu]) assert.equal((await mailsTo(tenant.contacts.privacy[0]!.email, /^sub-processor change on/)).length, 1, 'still told exactly once');
+    for (const tenant of [uk, eu])
+      assert.equal((await mailsTo(tenant.contacts.privacy[0]!.email, /^sub-processor change on/)).length, 1, 'still told exactly once');
 
     const late = await system.post(path, { reason: 'too late' }, eu.adminToken);
     assert.equal(late.status, 409, 'no objection once in force');
@@ -199,14 +231,22 @@ describe('sub-processors', () => {
   test('a withdrawn change tells the tenants and never takes effect', async () => {
     const now = await system.now();
     const effectiveAt = new Date(now.getTime() + 31 * DAY);
-    const proposed = await system.post<ChangeBody>('/api/sub-processors/changes', { kind: 'remove', subProcessor: mailgun, effectiveAt: effectiveAt.toISOString(), reason: 'No longer needed' }, ops);
+    const proposed = await system.post<ChangeBody>(
+      '/api/sub-processors/changes',
+      { kind: 'remove', subProcessor: mailgun, effectiveAt: effectiveAt.toISOString(), reason: 'No longer needed' },
+      ops,
+    );
     assert.equal(proposed.status, 202, JSON.stringify(proposed.body));
     await system.settle();
     const withdrawn = await system.post<ChangeBody>(`/api/sub-processors/changes/${proposed.body.changeId}/withdraw`, { reason: 'Announced in error' }, ops);
     assert.equal(withdrawn.status, 200, JSON.stringify(withdrawn.body));
     assert.equal(withdrawn.body.phase, 'withdrawn');
     await system.settle();
-    for (const tenant of [uk, eu]) assert.equal((await mailsTo(tenant.contacts.privacy[0]!.email, new RegExp(`^Withdrawn: sub-processor change ${proposed.body.changeId}`))).length, 1);
+    for (const tenant of [uk, eu])
+      assert.equal(
+        (await mailsTo(tenant.contacts.privacy[0]!.email, new RegExp(`^Withdrawn: sub-processor change ${proposed.body.changeId}`))).length,
+        1,
+      );
     await system.advanceTo(new Date(effectiveAt.getTime() + 60_000));
     assert.equal((await system.get<ListBody>('/api/sub-processors', ops)).body.version, 2, 'the list is unchanged');
     const view = await change(proposed.body.changeId);
@@ -219,7 +259,12 @@ describe('sub-processors', () => {
     const now = await system.now();
     const proposed = await system.post<ChangeBody>(
       '/api/sub-processors/changes',
-      { kind: 'add', subProcessor: { ...mailgun, name: 'Postmark', service: 'Email delivery (UK)' }, effectiveAt: new Date(now.getTime() + 40 * DAY).toISOString(), reason: 'Backup email provider' },
+      {
+        kind: 'add',
+        subProcessor: { ...mailgun, name: 'Postmark', service: 'Email delivery (UK)' },
+        effectiveAt: new Date(now.getTime() + 40 * DAY).toISOString(),
+        reason: 'Backup email provider',
+      },
       ops,
     );
     assert.equal(proposed.status, 202, JSON.stringify(proposed.body));

@@ -46,7 +46,13 @@ interface Problem {
 }
 
 const TOKEN_LIFETIME = { lifetimeSeconds: 400 * 24 * 3600 };
-const REQUEST = { reason: 'Users report a login loop after the SSO change', ticket: 'SUP-4711', scope: ['users:read', 'config:read'], duration: 'PT2H', origin: 'GB' };
+const REQUEST = {
+  reason: 'Users report a login loop after the SSO change',
+  ticket: 'SUP-4711',
+  scope: ['users:read', 'config:read'],
+  duration: 'PT2H',
+  origin: 'GB',
+};
 
 describe('support access (lockbox)', () => {
   let system: LocalSystem;
@@ -67,7 +73,8 @@ describe('support access (lockbox)', () => {
 
   const base = (t: TenantFixture = tenant): string => `/api/tenants/${t.tenantId}/support-access`;
   const supportToken = (sub: string, ctry?: string): Promise<string> => system.token({ sub, roles: ['support'], ...(ctry ? { ctry } : {}) }, TOKEN_LIFETIME);
-  const mailsTo = async (address: string): Promise<{ subject: string; text: string | null }[]> => (await system.outbox()).filter((m) => m.to.some((to) => to.includes(address)));
+  const mailsTo = async (address: string): Promise<{ subject: string; text: string | null }[]> =>
+    (await system.outbox()).filter((m) => m.to.some((to) => to.includes(address)));
 
   async function requestGrant(body: Record<string, unknown> = REQUEST, token = engineer, t = tenant): Promise<Grant> {
     const response = await system.post<Grant>(base(t), body, token);
@@ -129,7 +136,9 @@ describe('support access (lockbox)', () => {
     }
 
     // The tenant's audit log names the grant, its scope and the origin on the engineer's read.
-    type Entries = { entries: { action: string; actor: { sub: string; supportGrant?: { grantId: string; scope: string; origin: string; originSource: string } } }[] };
+    type Entries = {
+      entries: { action: string; actor: { sub: string; supportGrant?: { grantId: string; scope: string; origin: string; originSource: string } } }[];
+    };
     const audit = await system.get<Entries>(`/api/tenants/${tenant.tenantId}/audit?limit=100`, tenant.adminToken);
     const read = audit.body.entries.find((e) => e.action === 'user.read' && e.actor.sub === 'support-eng-1');
     assert.deepEqual(read?.actor.supportGrant, { grantId: grant.grantId, scope: 'users:read', origin: 'GB', originSource: 'declared' });
@@ -188,7 +197,11 @@ describe('support access (lockbox)', () => {
     assert.equal(foreignApprove.status, 403);
     assert.equal((await system.get(base(), other.adminToken)).status, 403);
     assert.equal((await system.get(`${base()}/${grant.grantId}/log`, other.adminToken)).status, 403);
-    assert.equal((await system.post(`${base(other)}/${grant.grantId}/approve`, undefined, other.adminToken)).status, 404, "the grant is not in the other tenant");
+    assert.equal(
+      (await system.post(`${base(other)}/${grant.grantId}/approve`, undefined, other.adminToken)).status,
+      404,
+      'the grant is not in the other tenant',
+    );
 
     const colleague = await supportToken('support-eng-2');
     assert.equal((await system.post(`${base()}/${grant.grantId}/approve`, undefined, colleague)).status, 403, 'support cannot approve');
@@ -305,33 +318,66 @@ describe('support access (lockbox)', () => {
     const moved = await supportToken('support-eng-us', 'IN');
     assert.equal((await system.get<Problem>(path, moved)).body.code, 'SUPPORT.ORIGIN_CHANGED', 'the grant holds for the origin it was given for');
     const entries = await accessLog(grant, eu.adminToken, eu);
-    assert.deepEqual(entries.map((e) => [e.route, e.outcome, e.code ?? null]), [['getRecord', 'served', null], ['getUser', 'refused', 'SUPPORT.OUT_OF_SCOPE'], ['getRecord', 'refused', 'SUPPORT.ORIGIN_CHANGED']]);
-    for (const entry of entries) assert.deepEqual([entry.origin, entry.originSource, entry.transfer?.basis, entry.transfer?.tiaReference], ['US', 'token', 'eu-sccs', 'TIA-US-2026-01']);
+    assert.deepEqual(
+      entries.map((e) => [e.route, e.outcome, e.code ?? null]),
+      [
+        ['getRecord', 'served', null],
+        ['getUser', 'refused', 'SUPPORT.OUT_OF_SCOPE'],
+        ['getRecord', 'refused', 'SUPPORT.ORIGIN_CHANGED'],
+      ],
+    );
+    for (const entry of entries)
+      assert.deepEqual(
+        [entry.origin, entry.originSource, entry.transfer?.basis, entry.transfer?.tiaReference],
+        ['US', 'token', 'eu-sccs', 'TIA-US-2026-01'],
+      );
 
-    const notGlass = await system.post<Problem>(`${base()}/${(await requestGrant({ ...REQUEST, ticket: 'SUP-nr' })).grantId}/review`, { outcome: 'justified', notes: 'n/a' }, tenant.adminToken);
+    const notGlass = await system.post<Problem>(
+      `${base()}/${(await requestGrant({ ...REQUEST, ticket: 'SUP-nr' })).grantId}/review`,
+      { outcome: 'justified', notes: 'n/a' },
+      tenant.adminToken,
+    );
     assert.equal(notGlass.status, 409);
     assert.equal(notGlass.body.code, 'SUPPORT.NOT_BREAK_GLASS');
     await system.advance('PT1H');
     await system.settle();
     assert.equal((await system.get<Problem>(path, fromUs)).body.code, 'SUPPORT.NO_GRANT');
     assert.ok((await mailsTo(eu.contacts.security[0]!.email)).some((m) => /has ended/.test(m.subject) && /review it/.test(m.text ?? '')));
-    const reviewed = await system.post<Grant>(`${base(eu)}/${grant.grantId}/review`, { outcome: 'justified', notes: 'Outage INC-88; access matched the ticket.' }, eu.adminToken);
+    const reviewed = await system.post<Grant>(
+      `${base(eu)}/${grant.grantId}/review`,
+      { outcome: 'justified', notes: 'Outage INC-88; access matched the ticket.' },
+      eu.adminToken,
+    );
     assert.equal(reviewed.status, 200);
     assert.equal(reviewed.body.review?.outcome, 'justified');
-    assert.equal((await system.post<Problem>(`${base(eu)}/${grant.grantId}/review`, { outcome: 'justified', notes: 'again' }, eu.adminToken)).body.code, 'SUPPORT.ALREADY_REVIEWED');
+    assert.equal(
+      (await system.post<Problem>(`${base(eu)}/${grant.grantId}/review`, { outcome: 'justified', notes: 'again' }, eu.adminToken)).body.code,
+      'SUPPORT.ALREADY_REVIEWED',
+    );
 
     const list = await system.request<string>('GET', `${base(eu)}?format=csv`, { token: eu.adminToken });
     const rows = parseCsv(list.body);
-    assert.deepEqual([rows[1]![rows[0]!.indexOf('grantId')], rows[1]![rows[0]!.indexOf('transferBasis')], rows[1]![rows[0]!.indexOf('reviewOutcome')]], [grant.grantId, 'eu-sccs', 'justified']);
+    assert.deepEqual(
+      [rows[1]![rows[0]!.indexOf('grantId')], rows[1]![rows[0]!.indexOf('transferBasis')], rows[1]![rows[0]!.indexOf('reviewOutcome')]],
+      [grant.grantId, 'eu-sccs', 'justified'],
+    );
 
     // Both are part of the tenant's exports.
     const logExport = await exported(eu, { kind: 'support-access-log', format: 'csv' });
     const [header, ...logRows] = parseCsv(logExport);
-    assert.deepEqual(logRows.map((r) => [r[header!.indexOf('grantId')], r[header!.indexOf('route')], r[header!.indexOf('transferBasis')], r[header!.indexOf('tiaReference')]]), [
-      [grant.grantId, 'getRecord', 'eu-sccs', 'TIA-US-2026-01'],
-      [grant.grantId, 'getUser', 'eu-sccs', 'TIA-US-2026-01'],
-      [grant.grantId, 'getRecord', 'eu-sccs', 'TIA-US-2026-01'],
-    ]);
+    assert.deepEqual(
+      logRows.map((r) => [
+        r[header!.indexOf('grantId')],
+        r[header!.indexOf('route')],
+        r[header!.indexOf('transferBasis')],
+        r[header!.indexOf('tiaReference')],
+      ]),
+      [
+        [grant.grantId, 'getRecord', 'eu-sccs', 'TIA-US-2026-01'],
+        [grant.grantId, 'getUser', 'eu-sccs', 'TIA-US-2026-01'],
+        [grant.grantId, 'getRecord', 'eu-sccs', 'TIA-US-2026-01'],
+      ],
+    );
     const grantsExport = JSON.parse(await exported(eu, { kind: 'support-access', format: 'json' })) as Grant[];
     assert.deepEqual(grantsExport.map((g) => [g.grantId, g.status, g.review?.outcome]), [[grant.grantId, 'expired', 'justified']]);
   });
@@ -340,11 +386,16 @@ describe('support access (lockbox)', () => {
     const adminA = `admin.a.${randomUUID().slice(0, 8)}@customer.test`;
     const adminB = `admin.b.${randomUUID().slice(0, 8)}@customer.test`;
     const t = await provisionTenant(system, { adminNotificationContacts: [adminA] });
-    assert.deepEqual((await system.get<{ adminNotificationContacts: string[] }>(`/api/tenants/${t.tenantId}`, t.adminToken)).body.adminNotificationContacts, [adminA]);
+    assert.deepEqual(
+      (await system.get<{ adminNotificationContacts: string[] }>(`/api/tenants/${t.tenantId}`, t.adminToken)).body.adminNotificationContacts,
+      [adminA],
+    );
     // The engineer's token carries a display name: it must not reach the customer.
     const named = await system.token({ sub: 'support-eng-named', roles: ['support'], name: 'Erin Engineerson' }, TOKEN_LIFETIME);
     const mailsOf = async (address: string, grantId: string, subject: RegExp) =>
-      (await system.outbox()).filter((m) => m.to.some((to) => to.toLowerCase().includes(address.toLowerCase())) && subject.test(m.subject) && (m.text ?? '').includes(grantId));
+      (await system.outbox()).filter(
+        (m) => m.to.some((to) => to.toLowerCase().includes(address.toLowerCase())) && subject.test(m.subject) && (m.text ?? '').includes(grantId),
+      );
 
     const request = await requestGrant({ ...REQUEST, ticket: 'SUP-admins' }, named, t);
     const [toAdmin, ...more] = await mailsOf(adminA, request.grantId, /Support access requested/);
@@ -352,14 +403,32 @@ describe('support access (lockbox)', () => {
     assert.match(toAdmin.text ?? '', /support-eng-named[\s\S]*GB \(declared by the engineer\)/);
     assert.doesNotMatch(`${toAdmin.text ?? ''}${toAdmin.html ?? ''}`, /Erin|Engineerson/, 'nothing of the engineer beyond id and origin');
     assert.equal((await mailsOf(t.contacts.privacy[0]!.email, request.grantId, /Support access requested/)).length, 1, 'and the privacy contact');
-    assert.equal((await mailsOf(t.contacts.security[0]!.email, request.grantId, /./)).length, 0, 'a normal request goes to admins and privacy contacts');
+    assert.equal(
+      (await mailsOf(t.contacts.security[0]!.email, request.grantId, /./)).length,
+      0,
+      'a normal request goes to admins and privacy contacts',
+    );
 
-    const patch = (body: unknown, etag: string) => system.request<{ adminNotificationContacts: string[]; errors?: { path: string }[] }>('PATCH', `/api/tenants/${t.tenantId}`, { token: t.adminToken, body, headers: { 'if-match': etag } });
-    assert.deepEqual((await patch({ reason: 'x', adminNotificationContacts: ['not-an-address'] }, '"1"')).body.errors?.map((e) => e.path), ['adminNotificationContacts.0']);
-    assert.deepEqual((await patch({ reason: 'x', adminNotificationContacts: [adminB, adminB.toUpperCase()] }, '"1"')).body.errors?.map((e) => e.path), ['adminNotificationContacts.1']);
+    const patch = (body: unknown, etag: string) =>
+      system.request<{ adminNotificationContacts: string[]; errors?: { path: string }[] }>('PATCH', `/api/tenants/${t.tenantId}`, {
+        token: t.adminToken,
+        body,
+        headers: { 'if-match': etag },
+      });
+    assert.deepEqual(
+      (await patch({ reason: 'x', adminNotificationContacts: ['not-an-address'] }, '"1"')).body.errors?.map((e) => e.path),
+      ['adminNotificationContacts.0'],
+    );
+    assert.deepEqual(
+      (await patch({ reason: 'x', adminNotificationContacts: [adminB, adminB.toUpperCase()] }, '"1"')).body.errors?.map((e) => e.path),
+      ['adminNotificationContacts.1'],
+    );
     // The security lead is also an admin (written differently): one message for both roles.
     const both = t.contacts.security[0]!.email.toUpperCase();
-    const changed = await patch({ reason: 'Admin A moved on; the security lead now also administers.', adminNotificationContacts: [adminB, both] }, '"1"');
+    const changed = await patch(
+      { reason: 'Admin A moved on; the security lead now also administers.', adminNotificationContacts: [adminB, both] },
+      '"1"',
+    );
     assert.equal(changed.status, 200, JSON.stringify(changed.body));
     assert.deepEqual(changed.body.adminNotificationContacts, [adminB, both]);
 
@@ -372,10 +441,19 @@ describe('support access (lockbox)', () => {
     assert.equal((await mailsOf(adminA, glass.grantId, /./)).length, 0, 'the replaced admin address gets nothing');
     assert.doesNotMatch(all.map((m) => `${m.text ?? ''}${m.html ?? ''}`).join(''), /Erin|Engineerson/);
 
-    const history = await system.get<{ changes: { fields: string[]; before: { adminNotificationContacts?: string[] } | null; after: { adminNotificationContacts?: string[] } | null }[] }>(`/api/tenants/${t.tenantId}/history`, t.adminToken);
+    const history = await system.get<{
+      changes: {
+        fields: string[];
+        before: { adminNotificationContacts?: string[] } | null;
+        after: { adminNotificationContacts?: string[] } | null;
+      }[];
+    }>(`/api/tenants/${t.tenantId}/history`, t.adminToken);
     const [provisioned, adminChange] = history.body.changes;
     assert.deepEqual(provisioned?.after?.adminNotificationContacts, [adminA]);
-    assert.deepEqual([adminChange?.fields, adminChange?.before?.adminNotificationContacts, adminChange?.after?.adminNotificationContacts], [['adminNotificationContacts'], [adminA], [adminB, both]]);
+    assert.deepEqual(
+      [adminChange?.fields, adminChange?.before?.adminNotificationContacts, adminChange?.after?.adminNotificationContacts],
+      [['adminNotificationContacts'], [adminA], [adminB, both]],
+    );
   });
 
   test('a retried request with the same Idempotency-Key makes one grant and one notice; nobody else revokes an engineer\'s grant', async () => {
@@ -398,7 +476,11 @@ describe('support access (lockbox)', () => {
   test('an email outage delays the break-glass notice, which is retried and sent to each contact once, and never extends the access', async () => {
     const t = await provisionTenant(system);
     const user = (await createUser(system, t)).userId;
-    const faults = await fetch(`${system.platform!.addresses.email.url}/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ failNext: 2 }) });
+    const faults = await fetch(`${system.platform!.addresses.email.url}/faults`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ failNext: 2 }),
+    });
     assert.equal(faults.status, 200);
     const grant = await requestGrant({ ...REQUEST, scope: ['users:read'], duration: 'PT30M', emergency: true }, engineer, t);
     const addresses = [t.contacts.security[0]!.email, t.contacts.privacy[0]!.email];

@@ -53,24 +53,45 @@ describe('tenant configuration and its history', () => {
     assert.equal(etag, '"1"');
     const newPrivacy = [{ name: 'New DPO', email: `new.dpo.${tenant.tenantId}@customer.test` }];
 
-    const patch = (body: unknown, token: string, headers: Record<string, string> = {}) => system.request<TenantBody & Problem>('PATCH', path, { token, body, headers });
+    const patch = (body: unknown, token: string, headers: Record<string, string> = {}) =>
+      system.request<TenantBody & Problem>('PATCH', path, { token, body, headers });
     assert.equal((await patch({ reason: 'DPO left', contacts: { privacy: newPrivacy } }, tenant.adminToken)).status, 428, 'If-Match is required');
     assert.equal((await patch({ reason: 'DPO left', contacts: { privacy: newPrivacy } }, tenant.adminToken, { 'if-match': '"7"' })).status, 412);
     const noReason = await patch({ contacts: { privacy: newPrivacy } }, tenant.adminToken, { 'if-match': etag! });
     assert.equal(noReason.status, 400);
     assert.deepEqual(noReason.body.errors?.map((e) => e.path), ['reason']);
-    assert.equal((await patch({ reason: 'x', contacts: { privacy: [] } }, tenant.adminToken, { 'if-match': etag! })).status, 400, 'at least one privacy contact stays nominated');
-    assert.equal((await patch({ reason: 'x', name: 'Hijack' }, other.adminToken, { 'if-match': etag! })).status, 403, "another tenant's admin cannot change it");
+    assert.equal(
+      (await patch({ reason: 'x', contacts: { privacy: [] } }, tenant.adminToken, { 'if-match': etag! })).status,
+      400,
+      'at least one privacy contact stays nominated',
+    );
+    assert.equal(
+      (await patch({ reason: 'x', name: 'Hijack' }, other.adminToken, { 'if-match': etag! })).status,
+      403,
+      "another tenant's admin cannot change it",
+    );
     assert.equal((await patch({ reason: 'x', name: 'Hijack' }, await opsToken(system, 'ops.breach'), { 'if-match': etag! })).status, 403);
-    assert.equal((await system.get<TenantBody>(path, tenant.adminToken)).body.contacts.privacy[0]!.email, tenant.contacts.privacy[0]!.email, 'nothing was written');
+    assert.equal(
+      (await system.get<TenantBody>(path, tenant.adminToken)).body.contacts.privacy[0]!.email,
+      tenant.contacts.privacy[0]!.email,
+      'nothing was written',
+    );
 
-    const changed = await patch({ reason: 'Our DPO left; the new DPO takes over.', contacts: { privacy: newPrivacy } }, tenant.adminToken, { 'if-match': etag! });
+    const changed = await patch({ reason: 'Our DPO left; the new DPO takes over.', contacts: { privacy: newPrivacy } }, tenant.adminToken, {
+      'if-match': etag!,
+    });
     assert.equal(changed.status, 200, JSON.stringify(changed.body));
     assert.equal(changed.headers.get('etag'), '"2"');
     assert.deepEqual(changed.body.contacts.privacy, newPrivacy);
     assert.deepEqual(changed.body.contacts.security, tenant.contacts.security, 'the security contacts are kept');
-    assert.equal((await patch({ reason: 'stale', name: 'Renamed' }, tenant.adminToken, { 'if-match': etag! })).status, 412, 'a change based on the old version is refused');
-    const renamed = await patch({ reason: 'Company renamed after the merger.', name: 'Renamed Ltd' }, await opsToken(system, 'ops.platform'), { 'if-match': '"2"' });
+    assert.equal(
+      (await patch({ reason: 'stale', name: 'Renamed' }, tenant.adminToken, { 'if-match': etag! })).status,
+      412,
+      'a change based on the old version is refused',
+    );
+    const renamed = await patch({ reason: 'Company renamed after the merger.', name: 'Renamed Ltd' }, await opsToken(system, 'ops.platform'), {
+      'if-match': '"2"',
+    });
     assert.equal(renamed.status, 200, JSON.stringify(renamed.body));
 
     const history = await system.get<HistoryBody>(`${path}/history`, tenant.adminToken);
@@ -83,7 +104,10 @@ describe('tenant configuration and its history', () => {
     assert.equal(contactChange!.reason, 'Our DPO left; the new DPO takes over.');
     assert.deepEqual(contactChange!.before?.contacts?.privacy?.map((c) => c.email), [tenant.contacts.privacy[0]!.email]);
     assert.deepEqual(contactChange!.after?.contacts?.privacy?.map((c) => c.email), [newPrivacy[0]!.email]);
-    assert.deepEqual([nameChange!.fields, nameChange!.before?.name, nameChange!.after?.name, nameChange!.by.sub], [['name'], read.body.name, 'Renamed Ltd', 'ops.platform-staff-1']);
+    assert.deepEqual(
+      [nameChange!.fields, nameChange!.before?.name, nameChange!.after?.name, nameChange!.by.sub],
+      [['name'], read.body.name, 'Renamed Ltd', 'ops.platform-staff-1'],
+    );
     assert.equal((await system.get(`${path}/history`, other.adminToken)).status, 403);
     // The history's personal data is ciphertext at rest, like the contacts themselves.
     const stored = (await system.allDocuments('uksouth')).filter((d) => d['tenantId'] === tenant.tenantId && d['type'] === 'tenantConfigChange');
@@ -95,16 +119,27 @@ describe('tenant configuration and its history', () => {
 
   test('a changed privacy contact receives the next DSAR reminder and the old one does not', async () => {
     const tenant = await provisionTenant(system);
-    const created = await system.post<{ dsarId: string; dueOn: string }>(`/api/tenants/${tenant.tenantId}/dsars`, { type: 'access', subject: { email: 'person@elsewhere.test' }, receivedAt: (await system.now()).toISOString(), jurisdiction: 'GB-ENG' }, tenant.adminToken);
+    const created = await system.post<{ dsarId: string; dueOn: string }>(
+      `/api/tenants/${tenant.tenantId}/dsars`,
+      { type: 'access', subject: { email: 'person@elsewhere.test' }, receivedAt: (await system.now()).toISOString(), jurisdiction: 'GB-ENG' },
+      tenant.adminToken,
+    );
     assert.equal(created.status, 201, JSON.stringify(created.body));
     await system.settle();
     const newPrivacy = [{ name: 'Successor DPO', email: `successor.${tenant.tenantId}@customer.test` }];
-    const changed = await system.request('PATCH', `/api/tenants/${tenant.tenantId}`, { token: tenant.adminToken, body: { reason: 'DPO replaced', contacts: { privacy: newPrivacy } }, headers: { 'if-match': '"1"' } });
+    const changed = await system.request('PATCH', `/api/tenants/${tenant.tenantId}`, {
+      token: tenant.adminToken,
+      body: { reason: 'DPO replaced', contacts: { privacy: newPrivacy } },
+      headers: { 'if-match': '"1"' },
+    });
     assert.equal(changed.status, 200, JSON.stringify(changed.body));
     await system.advance('P40D');
     const reminders = (await system.outbox()).filter((m) => m.subject.includes(created.body.dsarId));
     const to = (address: string) => reminders.filter((m) => m.to.includes(address)).map((m) => m.subject);
-    assert.ok(to(newPrivacy[0]!.email).some((s) => /7 days left/.test(s)) && to(newPrivacy[0]!.email).some((s) => /1 day left/.test(s)), 'the new contact gets the reminders');
+    assert.ok(
+      to(newPrivacy[0]!.email).some((s) => /7 days left/.test(s)) && to(newPrivacy[0]!.email).some((s) => /1 day left/.test(s)),
+      'the new contact gets the reminders',
+    );
     assert.deepEqual(to(tenant.contacts.privacy[0]!.email), [], 'the old contact gets nothing');
   });
 
@@ -116,7 +151,10 @@ describe('tenant configuration and its history', () => {
     const etag = (await system.get(`/api/tenants/${tenant.tenantId}`, tenant.adminToken)).headers.get('etag')!;
     const changed = await system.request<TenantBody>('PATCH', `/api/tenants/${tenant.tenantId}`, {
       token: tenant.adminToken,
-      body: { reason: 'Security lead replaced before the shutdown', contacts: { security: [{ name: 'New Lead', email: `lead.${tenant.tenantId}@customer.test` }] } },
+      body: {
+        reason: 'Security lead replaced before the shutdown',
+        contacts: { security: [{ name: 'New Lead', email: `lead.${tenant.tenantId}@customer.test` }] },
+      },
       headers: { 'if-match': etag },
     });
     assert.equal(changed.status, 200, JSON.stringify(changed.body));
@@ -133,17 +171,24 @@ describe('tenant configuration and its history', () => {
     const newAdmin = `new.admin.${Date.now()}@customer.test`;
     const tenant = await provisionTenant(system, { adminNotificationContacts: [oldAdmin] });
     const path = `/api/tenants/${tenant.tenantId}`;
-    const patch = (body: unknown, etag: string) => system.request<TenantBody>('PATCH', path, { token: tenant.adminToken, body, headers: { 'if-match': etag } });
+    const patch = (body: unknown, etag: string) =>
+      system.request<TenantBody>('PATCH', path, { token: tenant.adminToken, body, headers: { 'if-match': etag } });
     const newPrivacy = [{ name: 'Next DPO', email: `next.dpo.${tenant.tenantId}@customer.test` }];
     const replacedAt = await system.now();
-    assert.equal((await patch({ reason: 'DPO and admin replaced', contacts: { privacy: newPrivacy }, adminNotificationContacts: [newAdmin] }, '"1"')).status, 200);
+    assert.equal(
+      (await patch({ reason: 'DPO and admin replaced', contacts: { privacy: newPrivacy }, adminNotificationContacts: [newAdmin] }, '"1"')).status,
+      200,
+    );
     await advanceInSteps(new Date(replacedAt.getTime() + 200 * DAY));
     const newSecurity = [{ name: 'Next Lead', email: `next.lead.${tenant.tenantId}@customer.test` }];
     assert.equal((await patch({ reason: 'Security lead replaced', contacts: { security: newSecurity } }, '"2"')).status, 200);
     const [oldPrivacy, oldSecurity] = [tenant.contacts.privacy[0]!, tenant.contacts.security[0]!];
 
     const history = async () => {
-      const response = await system.get<HistoryBody & { changes: { formerContactsRedactedAt: string | null }[] }>(`${path}/history`, tenant.adminToken);
+      const response = await system.get<HistoryBody & { changes: { formerContactsRedactedAt: string | null }[] }>(
+        `${path}/history`,
+        tenant.adminToken,
+      );
       assert.equal(response.status, 200);
       return response.body.changes;
     };
@@ -170,11 +215,20 @@ describe('tenant configuration and its history', () => {
     assert.ok(text.includes(oldSecurity.email), 'a contact replaced less than a year ago stays');
     assert.equal(secondChange!.formerContactsRedactedAt, null);
     const current = await system.get<TenantBody & { adminNotificationContacts: string[] }>(path, tenant.adminToken);
-    assert.deepEqual([current.body.contacts.privacy, current.body.contacts.security, current.body.adminNotificationContacts], [newPrivacy, newSecurity, [newAdmin]]);
+    assert.deepEqual(
+      [current.body.contacts.privacy, current.body.contacts.security, current.body.adminNotificationContacts],
+      [newPrivacy, newSecurity, [newAdmin]],
+    );
 
     // The sweep's record counts the entries changed; the tenant's audit log has one entry per change.
-    const sweeps = await system.get<{ sweeps: { at: string; formerContactsRemoved: { tenantId: string; changes: number }[] }[] }>(`/api/ops/retention-sweeps?day=${due.toISOString().slice(0, 10)}`, await opsToken(system));
-    assert.deepEqual(sweeps.body.sweeps.find((s) => s.at === due.toISOString())?.formerContactsRemoved.find((t) => t.tenantId === tenant.tenantId), { tenantId: tenant.tenantId, changes: 2 });
+    const sweeps = await system.get<{ sweeps: { at: string; formerContactsRemoved: { tenantId: string; changes: number }[] }[] }>(
+      `/api/ops/retention-sweeps?day=${due.toISOString().slice(0, 10)}`,
+      await opsToken(system),
+    );
+    assert.deepEqual(
+      sweeps.body.sweeps.find((s) => s.at === due.toISOString())?.formerContactsRemoved.find((t) => t.tenantId === tenant.tenantId),
+      { tenantId: tenant.tenantId, changes: 2 },
+    );
     const audit = (await system.get<{ entries: { action: string; actor: { sub: string } }[] }>(`${path}/audit`, tenant.adminToken)).body.entries;
     assert.equal(audit.filter((e) => e.action === 'tenant.history.former-contacts-removed' && e.actor.sub === 'system:retention-sweep').length, 2);
   });

@@ -79,16 +79,27 @@ describe('tenant termination', () => {
     const different = await system.post(`/api/tenants/${tenant.tenantId}/termination`, { disposition: 'return-then-delete' }, tenant.adminToken);
     assert.equal(different.status, 409, 'a different one is a conflict, never a second workflow');
 
-    const readOnly = await system.request<{ code: string }>('POST', `/api/tenants/${tenant.tenantId}/users`, { token: tenant.adminToken, body: { name: 'Late', email: 'late@customer.test' } });
+    const readOnly = await system.request<{ code: string }>('POST', `/api/tenants/${tenant.tenantId}/users`, {
+      token: tenant.adminToken,
+      body: { name: 'Late', email: 'late@customer.test' },
+    });
     assert.equal(readOnly.status, 409);
     assert.equal(readOnly.body.code, 'TENANT.READ_ONLY');
     assert.equal((await system.get(`/api/tenants/${tenant.tenantId}/users/${users[0]!.userId}`, tenant.adminToken)).status, 200, 'reads still work in grace');
-    const dsar = await system.post<{ dsarId: string }>(`/api/tenants/${tenant.tenantId}/dsars`, { type: 'access', subject: { userId: users[1]!.userId }, receivedAt: (await system.now()).toISOString(), jurisdiction: 'GB-ENG' }, tenant.adminToken);
+    const dsar = await system.post<{ dsarId: string }>(
+      `/api/tenants/${tenant.tenantId}/dsars`,
+      { type: 'access', subject: { userId: users[1]!.userId }, receivedAt: (await system.now()).toISOString(), jurisdiction: 'GB-ENG' },
+      tenant.adminToken,
+    );
     assert.equal(dsar.status, 201, `data-subject requests are still answered in grace: ${JSON.stringify(dsar.body)}`);
 
     const graceEnd = new Date(requested.graceEndsAt);
     await system.advanceTo(new Date(graceEnd.getTime() - 1000));
-    assert.equal((await system.get(`/api/tenants/${tenant.tenantId}/users/${users[0]!.userId}`, tenant.adminToken)).status, 200, 'one second before grace ends the data is still there');
+    assert.equal(
+      (await system.get(`/api/tenants/${tenant.tenantId}/users/${users[0]!.userId}`, tenant.adminToken)).status,
+      200,
+      'one second before grace ends the data is still there',
+    );
     const notices = (await system.outbox()).slice(outboxBefore);
     const subjects = notices.map((n) => n.subject);
     assert.equal(subjects.filter((s) => /grace window started/.test(s)).length, 2, 'start notice to each contact');
@@ -103,7 +114,11 @@ describe('tenant termination', () => {
     assert.deepEqual(remaining, [], 'no document of the tenant is left in tenant data');
     const keyGone = await system.keyVault('uksouth').getKey(`tenant-${tenant.tenantId}`).then(() => false, () => true);
     assert.ok(keyGone, 'the tenant key is no longer usable');
-    assert.equal((await system.get(`/api/tenants/${bystander.tenantId}/users/${bystanderUser.userId}`, bystander.adminToken)).status, 200, 'another tenant is untouched');
+    assert.equal(
+      (await system.get(`/api/tenants/${bystander.tenantId}/users/${bystanderUser.userId}`, bystander.adminToken)).status,
+      200,
+      'another tenant is untouched',
+    );
 
     const afterDeletion = await termination(tenant);
     assert.equal(afterDeletion.phase, 'awaiting-key-purge');
@@ -116,7 +131,10 @@ describe('tenant termination', () => {
     assert.equal(afterDeletion.keys!.steps.find((s) => s.step === 'unrecoverable')!.status, 'pending');
 
     const jwks = (await system.get<{ keys: { kid: string; kty: string; crv: string; x: string; y: string }[] }>('/api/.well-known/jwks.json')).body;
-    const interim = await system.get<{ certificate: string; claims: Record<string, unknown> }>(`/api/tenants/${tenant.tenantId}/deletion-certificate`, tenant.adminToken);
+    const interim = await system.get<{ certificate: string; claims: Record<string, unknown> }>(
+      `/api/tenants/${tenant.tenantId}/deletion-certificate`,
+      tenant.adminToken,
+    );
     assert.equal(interim.status, 200);
     const interimClaims = verifyWithNodeCrypto(interim.body.certificate, jwks);
     assert.equal(interimClaims['kind'], 'interim');
@@ -156,9 +174,17 @@ describe('tenant termination', () => {
     await system.settle();
     await system.advanceTo(new Date(Date.parse(requested.graceEndsAt) + DAY));
     assert.equal((await system.get(`/api/tenants/${tenant.tenantId}/users/${user.userId}`, tenant.adminToken)).status, 200, 'nothing was deleted');
-    const write = await system.request('POST', `/api/tenants/${tenant.tenantId}/users`, { token: tenant.adminToken, body: { name: 'Back', email: 'back@customer.test' } });
+    const write = await system.request('POST', `/api/tenants/${tenant.tenantId}/users`, {
+      token: tenant.adminToken,
+      body: { name: 'Back', email: 'back@customer.test' },
+    });
     assert.equal(write.status, 201, 'the tenant is writable again');
-    assert.equal((await system.outbox()).filter((n) => n.subject.includes('cancelled: tenancy reactivated') && n.to.some((t) => t.includes(tenant.contacts.privacy[0]!.email))).length, 1);
+    assert.equal(
+      (await system.outbox()).filter(
+        (n) => n.subject.includes('cancelled: tenancy reactivated') && n.to.some((t) => t.includes(tenant.contacts.privacy[0]!.email)),
+      ).length,
+      1,
+    );
 
     const second = await terminate(tenant);
     await system.advanceTo(new Date(Date.parse(second.graceEndsAt)));
@@ -173,12 +199,20 @@ describe('tenant termination', () => {
     const user = await createUser(system, tenant);
     await createRecord(system, tenant, 'schedules', { subjectUserId: user.userId, data: { week: 1 } });
     // Bulk-load stored records (deletion neither reads nor decrypts them): 2,400 documents, three batches.
-    const seeded = Array.from({ length: 2400 }, (_, i) => ({ id: `record:schedules:r-seed${i}`, tenantId: tenant.tenantId, type: 'record', module: 'schedules', recordId: `r-seed${i}`, status: 'active' }));
+    const seeded = Array.from({ length: 2400 }, (_, i) => ({
+      id: `record:schedules:r-seed${i}`,
+      tenantId: tenant.tenantId,
+      type: 'record',
+      module: 'schedules',
+      recordId: `r-seed${i}`,
+      status: 'active',
+    }));
     await seedItems(system.cosmosContainer('uksouth', 'tenant-data'), seeded, (item) => item.tenantId);
     const requested = await terminate(tenant);
     await system.advanceTo(new Date(Date.parse(requested.graceEndsAt) - 1000));
     const expected: Record<string, number> = {};
-    for (const doc of (await system.allDocuments('uksouth')).filter((d) => d['tenantId'] === tenant.tenantId)) expected[String(doc['type'])] = (expected[String(doc['type'])] ?? 0) + 1;
+    for (const doc of (await system.allDocuments('uksouth')).filter((d) => d['tenantId'] === tenant.tenantId))
+      expected[String(doc['type'])] = (expected[String(doc['type'])] ?? 0) + 1;
     expected['audit'] = (expected['audit'] ?? 0) + 1; // the entry recording that deletion began
 
     await system.platformControl('POST', '/cosmos/uksouth/hold', { afterDeletes: 1500 });
@@ -204,7 +238,10 @@ describe('tenant termination', () => {
     assert.ok(heads === headsBefore || heads === (headsBefore ?? 0) + 1, `audit chain heads: ${heads} deleted, ${headsBefore} there before the last entry`);
     assert.equal(after.deletion!.stores[0]!.items, Object.values(expectedByType).reduce((a, b) => a + b, 0) + (heads ?? 0));
     assert.equal((await system.allDocuments('uksouth')).filter((d) => d['tenantId'] === tenant.tenantId).length, 0);
-    const certificate = await system.get<{ claims: { deletionLog: { entries: number } } }>(`/api/tenants/${tenant.tenantId}/deletion-certificate`, tenant.adminToken);
+    const certificate = await system.get<{ claims: { deletionLog: { entries: number } } }>(
+      `/api/tenants/${tenant.tenantId}/deletion-certificate`,
+      tenant.adminToken,
+    );
     assert.equal(certificate.body.claims.deletionLog.entries, 4, 'three data batches and the tenant record');
   });
 
@@ -213,9 +250,22 @@ describe('tenant termination', () => {
     const user = await createUser(system, tenant, { name: 'Rita Returned', email: 'rita@customer.test' });
     await createRecord(system, tenant, 'time-tracking', { subjectUserId: user.userId, data: { hours: 7.5, note: '=HYPERLINK("http://evil")' } });
     // A data-subject request (with its free text) and a breach notice: the package returns them too.
-    const dsar = await system.post<{ dsarId: string }>(`/api/tenants/${tenant.tenantId}/dsars`, { type: 'access', subject: { userId: user.userId }, receivedAt: (await system.now()).toISOString(), jurisdiction: 'GB-ENG' }, tenant.adminToken);
+    const dsar = await system.post<{ dsarId: string }>(
+      `/api/tenants/${tenant.tenantId}/dsars`,
+      { type: 'access', subject: { userId: user.userId }, receivedAt: (await system.now()).toISOString(), jurisdiction: 'GB-ENG' },
+      tenant.adminToken,
+    );
     assert.equal(dsar.status, 201, JSON.stringify(dsar.body));
-    assert.equal((await system.post(`/api/tenants/${tenant.tenantId}/dsars/${dsar.body.dsarId}/refuse`, { reason: 'Rita asked for it twice in a week' }, tenant.adminToken)).status, 200);
+    assert.equal(
+      (
+        await system.post(
+          `/api/tenants/${tenant.tenantId}/dsars/${dsar.body.dsarId}/refuse`,
+          { reason: 'Rita asked for it twice in a week' },
+          tenant.adminToken,
+        )
+      ).status,
+      200,
+    );
     const breach = await system.post<{ breachId: string }>(
       '/api/breaches',
       {
@@ -241,8 +291,15 @@ describe('tenant termination', () => {
       assert.doesNotMatch(`${mail.text ?? ''}\n${mail.html ?? ''}`, /https?:\/\/|href=/i, 'the email carries no URL');
       assert.match(mail.text ?? '', /sign in/);
     }
-    assert.equal((await system.get(`/api/tenants/${tenant.tenantId}/termination/returned-data`, await opsToken(system))).status, 403, 'vendor staff cannot fetch the customer data');
-    const returned = await system.get<{ links: { manifest: string; files: Record<string, string> } }>(`/api/tenants/${tenant.tenantId}/termination/returned-data`, tenant.adminToken);
+    assert.equal(
+      (await system.get(`/api/tenants/${tenant.tenantId}/termination/returned-data`, await opsToken(system))).status,
+      403,
+      'vendor staff cannot fetch the customer data',
+    );
+    const returned = await system.get<{ links: { manifest: string; files: Record<string, string> } }>(
+      `/api/tenants/${tenant.tenantId}/termination/returned-data`,
+      tenant.adminToken,
+    );
     assert.equal(returned.status, 200, JSON.stringify(returned.body));
     const manifest = (await (await fetch(returned.body.links.manifest)).json()) as {
       tenant: string;
@@ -256,12 +313,30 @@ describe('tenant termination', () => {
     assert.equal(manifest.rowCounts['breach-notices'], 1, 'and the breach notices');
     assert.equal(manifest.rowCounts['users'], 1);
     assert.equal(manifest.rowCounts['records:time-tracking'], 1);
-    for (const file of manifest.files) assert.equal(manifest.rowCounts[file.name.startsWith('records-') ? `records:${file.name.slice(8).replace(/\.(csv|json)$/, '')}` : file.contents], file.rows, file.name);
-    const dsars = (await (await fetch(returned.body.links.files['dsars.json']!)).json()) as { dsarId: string; status: string; refusal?: { reason: string } }[];
-    assert.deepEqual(dsars.map((d) => [d.dsarId, d.status, d.refusal?.reason]), [[dsar.body.dsarId, 'refused', 'Rita asked for it twice in a week']]);
+    for (const file of manifest.files)
+      assert.equal(
+        manifest.rowCounts[file.name.startsWith('records-') ? `records:${file.name.slice(8).replace(/\.(csv|json)$/, '')}` : file.contents],
+        file.rows,
+        file.name,
+      );
+    const dsars = (await (await fetch(returned.body.links.files['dsars.json']!)).json()) as {
+      dsarId: string;
+      status: string;
+      refusal?: { reason: string };
+    }[];
+    assert.deepEqual(
+      dsars.map((d) => [d.dsarId, d.status, d.refusal?.reason]),
+      [[dsar.body.dsarId, 'refused', 'Rita asked for it twice in a week']],
+    );
     assert.ok((await (await fetch(returned.body.links.files['dsars.csv']!)).text()).includes(dsar.body.dsarId));
-    const notices = (await (await fetch(returned.body.links.files['breach-notices.json']!)).json()) as { breachId: string; content: { content: { summary: string } } }[];
-    assert.deepEqual(notices.map((n) => [n.breachId, n.content.content.summary]), [[breach.body.breachId, 'Rota export sent to a wrong recipient']]);
+    const notices = (await (await fetch(returned.body.links.files['breach-notices.json']!)).json()) as {
+      breachId: string;
+      content: { content: { summary: string } };
+    }[];
+    assert.deepEqual(
+      notices.map((n) => [n.breachId, n.content.content.summary]),
+      [[breach.body.breachId, 'Rota export sent to a wrong recipient']],
+    );
     assert.ok((await (await fetch(returned.body.links.files['breach-notices.csv']!)).text()).includes(breach.body.breachId));
     const usersCsv = returned.body.links.files['users.csv'];
     assert.ok(usersCsv);
@@ -271,37 +346,76 @@ describe('tenant termination', () => {
     const records = await (await fetch(recordsCsv!)).text();
     assert.ok(records.includes(`"'=HYPERLINK(""http://evil"")"`), 'a formula in the data comes out neutralised');
     assert.equal((await termination(tenant)).returnPackage?.files, manifest.files.length + 1);
-    assert.equal((await system.blobNames('uksouth', 'packages')).filter((n) => n.startsWith(tenant.tenantId)).length, 0, 'nothing in the other region');
-    assert.ok((await system.blobNames('eu', 'packages')).some((n) => n.startsWith(`${tenant.tenantId}/`)), 'the package is in the tenant region');
-    assert.equal((await system.get(`/api/tenants/${tenant.tenantId}/users/${user.userId}`, tenant.adminToken)).status, 200, 'deletion still waits for grace end');
+    assert.equal(
+      (await system.blobNames('uksouth', 'packages')).filter((n) => n.startsWith(tenant.tenantId)).length,
+      0,
+      'nothing in the other region',
+    );
+    assert.ok(
+      (await system.blobNames('eu', 'packages')).some((n) => n.startsWith(`${tenant.tenantId}/`)),
+      'the package is in the tenant region',
+    );
+    assert.equal(
+      (await system.get(`/api/tenants/${tenant.tenantId}/users/${user.userId}`, tenant.adminToken)).status,
+      200,
+      'deletion still waits for grace end',
+    );
 
     await system.advanceTo(new Date(requested.graceEndsAt));
     const after = await termination(tenant);
     // The package is kept 7 days (the retention sweep, as the lifecycle rule in Azure); what was left went with the tenant.
     const packages = after.deletion!.stores.find((s) => s.store === 'blob:packages');
     assert.ok(packages && packages.items <= manifest.files.length + 1, 'the package files left at deletion were deleted and counted');
-    assert.deepEqual((await system.blobNames('eu', 'packages')).filter((n) => n.startsWith(tenant.tenantId)), [], 'the package is gone with the tenant');
+    assert.deepEqual(
+      (await system.blobNames('eu', 'packages')).filter((n) => n.startsWith(tenant.tenantId)),
+      [],
+      'the package is gone with the tenant',
+    );
   });
 
   test('an admin who waives the grace window, naming the tenant, gets a final notice and deletion the same day', async () => {
     const tenant = await provisionTenant(system, { name: 'Waiver Works Ltd' });
     const user = await createUser(system, tenant);
     const ops = await opsToken(system);
-    const byVendor = await system.post<{ code: string }>(`/api/tenants/${tenant.tenantId}/termination`, { disposition: 'delete', waiveGrace: true, confirmTenantName: 'Waiver Works Ltd' }, ops);
+    const byVendor = await system.post<{ code: string }>(
+      `/api/tenants/${tenant.tenantId}/termination`,
+      { disposition: 'delete', waiveGrace: true, confirmTenantName: 'Waiver Works Ltd' },
+      ops,
+    );
     assert.equal(byVendor.status, 403, 'vendor staff are refused a waiver');
-    const unnamed = await system.post<{ errors: { path: string }[] }>(`/api/tenants/${tenant.tenantId}/termination`, { disposition: 'delete', waiveGrace: true }, tenant.adminToken);
+    const unnamed = await system.post<{ errors: { path: string }[] }>(
+      `/api/tenants/${tenant.tenantId}/termination`,
+      { disposition: 'delete', waiveGrace: true },
+      tenant.adminToken,
+    );
     assert.equal(unnamed.status, 422);
     assert.equal(unnamed.body.errors[0]?.path, 'confirmTenantName');
-    const misnamed = await system.post<{ errors: { path: string }[] }>(`/api/tenants/${tenant.tenantId}/termination`, { disposition: 'delete', waiveGrace: true, confirmTenantName: 'waiver works ltd' }, tenant.adminToken);
+    const misnamed = await system.post<{ errors: { path: string }[] }>(
+      `/api/tenants/${tenant.tenantId}/termination`,
+      { disposition: 'delete', waiveGrace: true, confirmTenantName: 'waiver works ltd' },
+      tenant.adminToken,
+    );
     assert.equal(misnamed.status, 422, 'the name must match exactly');
 
-    const dsar = await system.post<{ dsarId: string }>(`/api/tenants/${tenant.tenantId}/dsars`, { type: 'access', subject: { userId: user.userId }, receivedAt: (await system.now()).toISOString(), jurisdiction: 'GB-ENG' }, tenant.adminToken);
+    const dsar = await system.post<{ dsarId: string }>(
+      `/api/tenants/${tenant.tenantId}/dsars`,
+      { type: 'access', subject: { userId: user.userId }, receivedAt: (await system.now()).toISOString(), jurisdiction: 'GB-ENG' },
+      tenant.adminToken,
+    );
     assert.equal(dsar.status, 201, JSON.stringify(dsar.body));
-    const blocked = await system.post<{ code: string; detail: string }>(`/api/tenants/${tenant.tenantId}/termination`, { disposition: 'delete', waiveGrace: true, confirmTenantName: 'Waiver Works Ltd' }, tenant.adminToken);
+    const blocked = await system.post<{ code: string; detail: string }>(
+      `/api/tenants/${tenant.tenantId}/termination`,
+      { disposition: 'delete', waiveGrace: true, confirmTenantName: 'Waiver Works Ltd' },
+      tenant.adminToken,
+    );
     assert.equal(blocked.status, 409);
     assert.equal(blocked.body.code, 'TERMINATION.DSARS_OPEN');
     assert.ok(blocked.body.detail.includes(dsar.body.dsarId), 'the conflict names the open request');
-    assert.equal((await system.get(`/api/tenants/${tenant.tenantId}/termination`, tenant.adminToken)).status, 404, 'nothing was started by the refused requests');
+    assert.equal(
+      (await system.get(`/api/tenants/${tenant.tenantId}/termination`, tenant.adminToken)).status,
+      404,
+      'nothing was started by the refused requests',
+    );
     const cancelled = await system.post(`/api/tenants/${tenant.tenantId}/dsars/${dsar.body.dsarId}/cancel`, undefined, tenant.adminToken);
     assert.equal(cancelled.status, 200, JSON.stringify(cancelled.body));
     await system.settle();
@@ -318,7 +432,11 @@ describe('tenant termination', () => {
     const notices = (await system.outbox()).slice(outboxBefore).map((m) => m.subject);
     assert.equal(notices.filter((s) => /grace window waived/.test(s)).length, 2, 'a final notice to each contact');
     assert.equal(notices.filter((s) => /grace window started|until deletion/.test(s)).length, 0, 'no grace notices or reminders');
-    assert.equal((await system.post(`/api/tenants/${tenant.tenantId}/termination/cancel`, undefined, tenant.adminToken)).status, 409, 'a waived termination cannot be reactivated');
+    assert.equal(
+      (await system.post(`/api/tenants/${tenant.tenantId}/termination/cancel`, undefined, tenant.adminToken)).status,
+      409,
+      'a waived termination cannot be reactivated',
+    );
   });
 
   test('a certificate signed before the signing key is rotated and its old version disabled still verifies against the JWKS', async () => {
@@ -344,12 +462,24 @@ describe('tenant termination', () => {
 
   test('a termination request with bad input is refused and changes nothing', async () => {
     const tenant = await provisionTenant(system);
-    const past = await system.post<{ errors: { path: string }[] }>(`/api/tenants/${tenant.tenantId}/termination`, { disposition: 'delete', effectiveAt: '2001-01-01T00:00:00Z' }, tenant.adminToken);
+    const past = await system.post<{ errors: { path: string }[] }>(
+      `/api/tenants/${tenant.tenantId}/termination`,
+      { disposition: 'delete', effectiveAt: '2001-01-01T00:00:00Z' },
+      tenant.adminToken,
+    );
     assert.equal(past.status, 400);
     assert.equal(past.body.errors[0]?.path, 'effectiveAt');
-    const noOffset = await system.post<{ errors: { path: string }[] }>(`/api/tenants/${tenant.tenantId}/termination`, { disposition: 'delete', effectiveAt: '2030-01-01T00:00:00' }, tenant.adminToken);
+    const noOffset = await system.post<{ errors: { path: string }[] }>(
+      `/api/tenants/${tenant.tenantId}/termination`,
+      { disposition: 'delete', effectiveAt: '2030-01-01T00:00:00' },
+      tenant.adminToken,
+    );
     assert.equal(noOffset.body.errors[0]?.path, 'effectiveAt');
-    const badDisposition = await system.post<{ errors: { path: string }[] }>(`/api/tenants/${tenant.tenantId}/termination`, { disposition: 'shred' }, tenant.adminToken);
+    const badDisposition = await system.post<{ errors: { path: string }[] }>(
+      `/api/tenants/${tenant.tenantId}/termination`,
+      { disposition: 'shred' },
+      tenant.adminToken,
+    );
     assert.equal(badDisposition.body.errors[0]?.path, 'disposition');
     assert.equal((await system.get(`/api/tenants/${tenant.tenantId}/termination`, tenant.adminToken)).status, 404);
     const other = await provisionTenant(system);

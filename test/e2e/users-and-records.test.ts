@@ -44,13 +44,19 @@ describe('users and module records', () => {
     assert.equal(read.body.name, 'Ada Lovelace');
     assert.equal(read.body.email, 'ada@customer.test');
     assert.equal(read.headers.get('etag'), '"1"');
-    const duplicate = await system.request('POST', `/api/tenants/${tenant.tenantId}/users`, { token: tenant.adminToken, body: { name: 'Other', email: 'ADA@customer.test' } });
+    const duplicate = await system.request('POST', `/api/tenants/${tenant.tenantId}/users`, {
+      token: tenant.adminToken,
+      body: { name: 'Other', email: 'ADA@customer.test' },
+    });
     assert.equal(duplicate.status, 409);
   });
 
   test('rectification keeps the original and the correction side by side with who, when and why', async () => {
     const user = await createUser(system, tenant, { name: 'Grace Hoper', department: 'Ops' });
-    const missing = await system.request('PATCH', userPath(user.userId), { token: tenant.adminToken, body: { name: 'Grace Hopper', reason: 'typo in surname' } });
+    const missing = await system.request('PATCH', userPath(user.userId), {
+      token: tenant.adminToken,
+      body: { name: 'Grace Hopper', reason: 'typo in surname' },
+    });
     assert.equal(missing.status, 428, 'If-Match is required');
     const rectified = await system.request<UserBody>('PATCH', userPath(user.userId), {
       token: tenant.adminToken,
@@ -65,7 +71,11 @@ describe('users and module records', () => {
     assert.equal(correction?.reason, 'typo in surname; department no longer used');
     assert.equal(correction?.by, `admin-of-${tenant.tenantId}`);
     assert.deepEqual(correction?.changes, { name: { from: 'Grace Hoper', to: 'Grace Hopper' }, department: { from: 'Ops', to: null } });
-    const stale = await system.request('PATCH', userPath(user.userId), { token: tenant.adminToken, body: { name: 'G. Hopper', reason: 'x' }, headers: { 'if-match': user.etag } });
+    const stale = await system.request('PATCH', userPath(user.userId), {
+      token: tenant.adminToken,
+      body: { name: 'G. Hopper', reason: 'x' },
+      headers: { 'if-match': user.etag },
+    });
     assert.equal(stale.status, 412, 'a correction based on an old version is refused');
     const audit = await system.get<{ entries: { action: string; details: unknown }[] }>(`/api/tenants/${tenant.tenantId}/audit?limit=50`, tenant.adminToken);
     const entry = audit.body.entries.find((e) => e.action === 'user.rectified');
@@ -74,17 +84,33 @@ describe('users and module records', () => {
 
   test('an email change moves the uniqueness claim to the new address', async () => {
     const user = await createUser(system, tenant, { email: 'old.address@customer.test' });
-    const changed = await system.request('PATCH', userPath(user.userId), { token: tenant.adminToken, body: { email: 'new.address@customer.test', reason: 'married name' }, headers: { 'if-match': user.etag } });
+    const changed = await system.request('PATCH', userPath(user.userId), {
+      token: tenant.adminToken,
+      body: { email: 'new.address@customer.test', reason: 'married name' },
+      headers: { 'if-match': user.etag },
+    });
     assert.equal(changed.status, 200);
-    const reuseOld = await system.request('POST', `/api/tenants/${tenant.tenantId}/users`, { token: tenant.adminToken, body: { name: 'Someone', email: 'old.address@customer.test' } });
+    const reuseOld = await system.request('POST', `/api/tenants/${tenant.tenantId}/users`, {
+      token: tenant.adminToken,
+      body: { name: 'Someone', email: 'old.address@customer.test' },
+    });
     assert.equal(reuseOld.status, 201, 'the old address is free again');
-    const takeNew = await system.request('POST', `/api/tenants/${tenant.tenantId}/users`, { token: tenant.adminToken, body: { name: 'Someone else', email: 'new.address@customer.test' } });
+    const takeNew = await system.request('POST', `/api/tenants/${tenant.tenantId}/users`, {
+      token: tenant.adminToken,
+      body: { name: 'Someone else', email: 'new.address@customer.test' },
+    });
     assert.equal(takeNew.status, 409);
   });
 
   test('erasure leaves a tombstone without personal data and makes the subject unreadable everywhere', async () => {
     const user = await createUser(system, tenant, { name: 'Erin Erasable', email: 'erin@customer.test' });
-    const etag = (await system.request('PATCH', userPath(user.userId), { token: tenant.adminToken, body: { name: 'Erin Erased', reason: 'spelling' }, headers: { 'if-match': user.etag } })).headers.get('etag')!;
+    const etag = (
+      await system.request('PATCH', userPath(user.userId), {
+        token: tenant.adminToken,
+        body: { name: 'Erin Erased', reason: 'spelling' },
+        headers: { 'if-match': user.etag },
+      })
+    ).headers.get('etag')!;
     assert.equal(etag, '"2"');
     const shift = await createRecord(system, tenant, 'shift-logs', { subjectUserId: user.userId, data: { date: '2026-11-02', notes: 'Erin covered nights' } });
     const erased = await system.request<UserBody>('DELETE', `${userPath(user.userId)}?reason=data%20subject%20request`, { token: tenant.adminToken });
@@ -99,7 +125,10 @@ describe('users and module records', () => {
     assert.equal(record.body.erasure, 'subject-erased');
     assert.equal(record.body.data, undefined);
 
-    const audit = await system.get<{ entries: { action: string; target: { id: string }; details: unknown }[] }>(`/api/tenants/${tenant.tenantId}/audit?limit=100`, tenant.adminToken);
+    const audit = await system.get<{ entries: { action: string; target: { id: string }; details: unknown }[] }>(
+      `/api/tenants/${tenant.tenantId}/audit?limit=100`,
+      tenant.adminToken,
+    );
     const rectified = audit.body.entries.find((e) => e.action === 'user.rectified' && e.target.id === user.userId);
     assert.equal(rectified?.details, 'erased', "the audit entry stays, but the erased person's details cannot be read");
     const verify = await system.get<{ valid: boolean }>(`/api/tenants/${tenant.tenantId}/audit/verify`, tenant.adminToken);
@@ -111,7 +140,10 @@ describe('users and module records', () => {
     assert.equal(userDoc['profile'], undefined);
     assert.equal(userDoc['rectifications'], undefined);
     assert.equal(userDoc['emailIndex'], undefined);
-    const reuse = await system.request('POST', `/api/tenants/${tenant.tenantId}/users`, { token: tenant.adminToken, body: { name: 'New Erin', email: 'erin@customer.test' } });
+    const reuse = await system.request('POST', `/api/tenants/${tenant.tenantId}/users`, {
+      token: tenant.adminToken,
+      body: { name: 'New Erin', email: 'erin@customer.test' },
+    });
     assert.equal(reuse.status, 201, 'the erased email claim is gone');
   });
 
@@ -131,9 +163,16 @@ describe('users and module records', () => {
 
   test('record corrections are tracked alongside the original; per-record erasure leaves a tombstone', async () => {
     const approver = await createUser(system, tenant);
-    const created = await createRecord(system, tenant, 'approval-chains', { peopleUserIds: [approver.userId], data: { request: 'overtime', hours: 6, approvedBy: approver.userId } });
+    const created = await createRecord(system, tenant, 'approval-chains', {
+      peopleUserIds: [approver.userId],
+      data: { request: 'overtime', hours: 6, approvedBy: approver.userId },
+    });
     const path = `/api/tenants/${tenant.tenantId}/modules/approval-chains/records/${created.recordId}`;
-    const corrected = await system.request<RecordBody>('PATCH', path, { token: tenant.adminToken, body: { data: { hours: 4 }, reason: 'hours were entered wrongly' }, headers: { 'if-match': created.etag } });
+    const corrected = await system.request<RecordBody>('PATCH', path, {
+      token: tenant.adminToken,
+      body: { data: { hours: 4 }, reason: 'hours were entered wrongly' },
+      headers: { 'if-match': created.etag },
+    });
     assert.equal(corrected.status, 200);
     assert.deepEqual(corrected.body.data, { request: 'overtime', hours: 4, approvedBy: approver.userId });
     assert.deepEqual(corrected.body.original, { request: 'overtime', hours: 6, approvedBy: approver.userId });
@@ -152,7 +191,10 @@ describe('users and module records', () => {
   });
 
   test('an unknown module is a 400 naming the module', async () => {
-    const response = await system.request<{ errors: { path: string }[] }>('POST', `/api/tenants/${tenant.tenantId}/modules/payroll/records`, { token: tenant.adminToken, body: { data: { a: 1 } } });
+    const response = await system.request<{ errors: { path: string }[] }>('POST', `/api/tenants/${tenant.tenantId}/modules/payroll/records`, {
+      token: tenant.adminToken,
+      body: { data: { a: 1 } },
+    });
     assert.equal(response.status, 400);
     assert.equal(response.body.errors[0]?.path, 'path:module');
   });
@@ -165,9 +207,15 @@ describe('users and module records', () => {
     assert.equal(first.status, 201);
     assert.equal(second.status, 201);
     assert.equal(second.body.userId, first.body.userId);
-    const users = (await system.allDocuments('uksouth')).filter((d) => d['tenantId'] === tenant.tenantId && d['type'] === 'user' && d['userId'] === first.body.userId);
+    const users = (await system.allDocuments('uksouth')).filter(
+      (d) => d['tenantId'] === tenant.tenantId && d['type'] === 'user' && d['userId'] === first.body.userId,
+    );
     assert.equal(users.length, 1);
-    const reused = await system.request('POST', `/api/tenants/${tenant.tenantId}/users`, { token: tenant.adminToken, body: { ...body, name: 'Different' }, headers });
+    const reused = await system.request('POST', `/api/tenants/${tenant.tenantId}/users`, {
+      token: tenant.adminToken,
+      body: { ...body, name: 'Different' },
+      headers,
+    });
     assert.equal(reused.status, 422, 'the same key with a different body is refused');
   });
 });

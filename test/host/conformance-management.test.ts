@@ -9,7 +9,16 @@ import assert from 'node:assert/strict';
 import type { LocalSystem } from '../support/local-system.js';
 import { MANAGEMENT, startConformanceHost, startOrchestration, statusOf, type Status } from './conformance-host.js';
 
-const CHECK_STATUS_LINKS = ['id', 'statusQueryGetUri', 'sendEventPostUri', 'terminatePostUri', 'purgeHistoryDeleteUri', 'restartPostUri', 'suspendPostUri', 'resumePostUri'];
+const CHECK_STATUS_LINKS = [
+  'id',
+  'statusQueryGetUri',
+  'sendEventPostUri',
+  'terminatePostUri',
+  'purgeHistoryDeleteUri',
+  'restartPostUri',
+  'suspendPostUri',
+  'resumePostUri',
+];
 
 describe('the Durable management API on the local host', () => {
   let system: LocalSystem;
@@ -133,9 +142,15 @@ describe('the Durable management API on the local host', () => {
   // included), 400 unless the content type is application/json and the body is JSON.
   test('raising an event: only JSON is accepted, and an instance that finished answers 410', async () => {
     const id = await startOrchestration(system, 'waitsForApproval');
-    const text = await system.request('POST', `${MANAGEMENT}/instances/${id}/raiseEvent/Approval`, { rawBody: 'yes', headers: { 'content-type': 'text/plain' } });
+    const text = await system.request('POST', `${MANAGEMENT}/instances/${id}/raiseEvent/Approval`, {
+      rawBody: 'yes',
+      headers: { 'content-type': 'text/plain' },
+    });
     assert.equal(text.status, 400);
-    const broken = await system.request('POST', `${MANAGEMENT}/instances/${id}/raiseEvent/Approval`, { rawBody: '{yes', headers: { 'content-type': 'application/json' } });
+    const broken = await system.request('POST', `${MANAGEMENT}/instances/${id}/raiseEvent/Approval`, {
+      rawBody: '{yes',
+      headers: { 'content-type': 'application/json' },
+    });
     assert.equal(broken.status, 400);
     await system.settle();
     assert.equal((await statusOf(system, id)).runtimeStatus, 'Running', 'a refused event never reaches the instance');
@@ -198,9 +213,15 @@ describe('the Durable management API on the local host', () => {
   });
 
   test('a value set on an output binding the host does not implement is dropped, and the host log says so each time', async () => {
-    assert.match(hostLog(), /\[sendSmsChallenge\] output binding "twilioSms\w+" \(twilioSms\) is not implemented by the local host: values the function sets on it are dropped/);
+    assert.match(
+      hostLog(),
+      /\[sendSmsChallenge\] output binding "twilioSms\w+" \(twilioSms\) is not implemented by the local host: values the function sets on it are dropped/,
+    );
     await startOrchestration(system, 'smsPhoneVerification', '+44 7700 900789');
-    assert.match(hostLog(), /\[sendSmsChallenge\] output binding "twilioSms\w+" \(twilioSms\) is not implemented by the local host: the value the function set on it was dropped/);
+    assert.match(
+      hostLog(),
+      /\[sendSmsChallenge\] output binding "twilioSms\w+" \(twilioSms\) is not implemented by the local host: the value the function set on it was dropped/,
+    );
   });
 
   // Source: the extension's HandleDeleteHistoryWithFiltersRequestAsync (createdTimeFrom required,
@@ -211,7 +232,10 @@ describe('the Durable management API on the local host', () => {
     const completed = await startOrchestration(system, 'helloSequence');
     const failed = await startOrchestration(system, 'failsAlways');
     const running = await startOrchestration(system, 'waitsForApproval');
-    const purged = await system.post<{ instancesDeleted: number }>('/api/client/purge', { createdTimeFrom: from.toISOString(), runtimeStatus: ['Completed', 'Running'] });
+    const purged = await system.post<{ instancesDeleted: number }>('/api/client/purge', {
+      createdTimeFrom: from.toISOString(),
+      runtimeStatus: ['Completed', 'Running'],
+    });
     assert.equal(purged.body.instancesDeleted, 1, 'the completed one; Running does not count');
     assert.equal((await system.get(`${MANAGEMENT}/instances/${completed}`)).status, 404);
     assert.equal((await system.get(`${MANAGEMENT}/instances/${failed}`)).status, 200);

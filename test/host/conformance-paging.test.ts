@@ -70,9 +70,13 @@ describe('status queries over 10,000 instances', () => {
     let token: string | null = null;
     let pages = 0;
     do {
-      const page: { headers: Headers; body: { instanceId: string }[] } = await system.request<{ instanceId: string }[]>('GET', `${MANAGEMENT}/instances?top=1500`, {
-        headers: token ? { 'x-ms-continuation-token': token } : {},
-      });
+      const page: { headers: Headers; body: { instanceId: string }[] } = await system.request<{ instanceId: string }[]>(
+        'GET',
+        `${MANAGEMENT}/instances?top=1500`,
+        {
+          headers: token ? { 'x-ms-continuation-token': token } : {},
+        },
+      );
       seen.push(...page.body.map((s) => s.instanceId));
       token = page.headers.get('x-ms-continuation-token');
       pages++;

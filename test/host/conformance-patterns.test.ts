@@ -66,7 +66,10 @@ describe('documented orchestration patterns on the local host', () => {
   // in turn, so the compensation (the next action) is scheduled only then.
   test('fan-out/fan-in with a failing child: the catch block runs only after every other child has finished', async () => {
     const id = await startOrchestration(system, 'fanOutWithCompensation', ['comp-a', 'comp-b'], { settle: false });
-    await until(async () => ((await statusOf(system, id, '?showHistory=true')).historyEvents ?? []).some((e) => e.EventType === 'TaskFailed'), 'the failing child to fail');
+    await until(
+      async () => ((await statusOf(system, id, '?showHistory=true')).historyEvents ?? []).some((e) => e.EventType === 'TaskFailed'),
+      'the failing child to fail',
+    );
     await system.post(`/runtime/webhooks/durabletask/instances/${id}/raiseEvent/nudge`, {}); // another episode: still nothing scheduled
     await until(async () => ((await statusOf(system, id, '?showHistory=true')).historyEvents ?? []).some((e) => e.EventType === 'EventRaised'), 'the nudge');
     assert.equal((await statusOf(system, id)).runtimeStatus, 'Running');
@@ -89,7 +92,10 @@ describe('documented orchestration patterns on the local host', () => {
   // orchestrator's error, so the instance fails only once the Task.all has completed.
   test('fan-out/fan-in with an uncaught failure: the instance fails only after every child has finished', async () => {
     const id = await startOrchestration(system, 'fanOutUncaught', ['unc-a'], { settle: false });
-    await until(async () => ((await statusOf(system, id, '?showHistory=true')).historyEvents ?? []).some((e) => e.EventType === 'TaskFailed'), 'the failing child to fail');
+    await until(
+      async () => ((await statusOf(system, id, '?showHistory=true')).historyEvents ?? []).some((e) => e.EventType === 'TaskFailed'),
+      'the failing child to fail',
+    );
     assert.equal((await statusOf(system, id)).runtimeStatus, 'Running', 'not failed while a child still runs');
     await system.post('/api/test/gates/unc-a');
     await system.settle();

@@ -94,7 +94,14 @@ describe('HTTP triggers and timer triggers on the local host', () => {
     assert.equal(started.status, 202);
     assert.equal(started.body.id, 'rpc-check');
     await system.settle();
-    const status = await system.get<{ runtimeStatus: string; input: unknown; name: string; createdTime: string; lastUpdatedTime: string; output: unknown }>('/durabletask/instances/rpc-check');
+    const status = await system.get<{
+      runtimeStatus: string;
+      input: unknown;
+      name: string;
+      createdTime: string;
+      lastUpdatedTime: string;
+      output: unknown;
+    }>('/durabletask/instances/rpc-check');
     assert.equal(status.status, 202);
     assert.equal(status.body.name, 'waitForEvents');
     assert.equal(status.body.runtimeStatus, 'Running');

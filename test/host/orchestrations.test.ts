@@ -190,7 +190,9 @@ describe('orchestrations on the local host', () => {
     assert.equal(first.body.length, 2);
     const token = first.headers.get('x-ms-continuation-token');
     assert.ok(token);
-    const second = await system.request<{ instanceId: string }[]>('GET', '/runtime/webhooks/durabletask/instances?runtimeStatus=Running&top=2', { headers: { 'x-ms-continuation-token': token } });
+    const second = await system.request<{ instanceId: string }[]>('GET', '/runtime/webhooks/durabletask/instances?runtimeStatus=Running&top=2', {
+      headers: { 'x-ms-continuation-token': token },
+    });
     const listed = [...first.body, ...second.body].map((s) => s.instanceId);
     for (const id of ids) assert.ok(listed.includes(id), `${id} listed`);
     for (const id of ids) await raise(id, 'item', 'done');

@@ -25,12 +25,20 @@ describe('HTTP streaming on the local host', () => {
     })())) as ReadableStream<Uint8Array>;
 
   test('a chunked body reaches the handler as a stream, with route parameters, query and headers', async () => {
-    const response = await fetch(`${system.url}/api/stream/alpha?mode=probe`, { method: 'POST', body: chunked(8 * 1024 * 1024), headers: { 'x-probe': 'yes' }, duplex: 'half' } as RequestInit);
+    const response = await fetch(`${system.url}/api/stream/alpha?mode=probe`, {
+      method: 'POST',
+      body: chunked(8 * 1024 * 1024),
+      headers: { 'x-probe': 'yes' },
+      duplex: 'half',
+    } as RequestInit);
     assert.equal(response.status, 200);
     const body = (await response.json()) as { bytes: number; chunks: number; name: string; mode: string; header: string; url: string };
     assert.equal(body.bytes, 8 * 1024 * 1024);
     assert.ok(body.chunks > 1, `read in ${body.chunks} chunks, not as one buffered body`);
-    assert.deepEqual({ name: body.name, mode: body.mode, header: body.header, url: body.url }, { name: 'alpha', mode: 'probe', header: 'yes', url: '/api/stream/alpha' });
+    assert.deepEqual(
+      { name: body.name, mode: body.mode, header: body.header, url: body.url },
+      { name: 'alpha', mode: 'probe', header: 'yes', url: '/api/stream/alpha' },
+    );
   });
 
   test('an answer given before the body is read reaches the client, declared length or chunked, and the host keeps serving', async () => {

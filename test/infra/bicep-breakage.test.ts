@@ -232,7 +232,8 @@ describe('each broken edit makes the infra checks fail', () => {
   BREAKAGES.forEach((breakage, i) => {
     test(`${breakage.what} (infra/${breakage.file}) is caught`, async () => {
       const failures = failingChecks(await Infra.load(copyWith(`edit-${i}`, breakage)));
-      for (const expected of breakage.caughtBy.map(check)) assert.ok(failures.has(expected), `'${expected}' must fail; failing: ${[...failures.keys()].join(' | ') || 'none'}`);
+      for (const expected of breakage.caughtBy.map(check))
+        assert.ok(failures.has(expected), `'${expected}' must fail; failing: ${[...failures.keys()].join(' | ') || 'none'}`);
     });
   });
 });

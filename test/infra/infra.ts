@@ -128,7 +128,13 @@ export function grants(infra: Infra): Grant[] {
       result.push({ where: infra.at(d), role, scopeType: scopeType(d), principal: d.body.at('properties.principalId')?.text ?? '', declaration: d });
   for (const d of infra.everywhere('Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments'))
     for (const role of rolesNamed(d, d.body.at('properties.roleDefinitionId')))
-      result.push({ where: infra.at(d), role, scopeType: 'Microsoft.DocumentDB/databaseAccounts', principal: d.body.at('properties.principalId')?.text ?? '', declaration: d });
+      result.push({
+        where: infra.at(d),
+        role,
+        scopeType: 'Microsoft.DocumentDB/databaseAccounts',
+        principal: d.body.at('properties.principalId')?.text ?? '',
+        declaration: d,
+      });
   for (const file of infra.files)
     for (const m of file.modules()) {
       const assignments = m.body.at('params.roleAssignments');

@@ -72,8 +72,13 @@ describe('the deployment package', () => {
     const bundled = /^dist\/(functions\/(index\.js|chunks\/[\w-]+\.js)|console\/prod\/[\w.-]+)$/;
     assert.deepEqual(files.filter((f) => f.startsWith('dist/') && !bundled.test(f)), [], 'the bundle and its chunks, and the console, only');
     assert.ok(existsSync(join(out, pkg.main)), `package.json main (${pkg.main}) is in the package`);
-    for (const file of ['host.json', 'package.json']) assert.equal(readFileSync(join(out, file), 'utf8'), readFileSync(file, 'utf8'), `${file} is the project's`);
-    assert.deepEqual(files.filter((f) => /(^|\/)(local\.settings\.json|\.local|\.git|infra|\.azure)(\/|$)/.test(f)), [], 'no local settings, state, git or infra files');
+    for (const file of ['host.json', 'package.json'])
+      assert.equal(readFileSync(join(out, file), 'utf8'), readFileSync(file, 'utf8'), `${file} is the project's`);
+    assert.deepEqual(
+      files.filter((f) => /(^|\/)(local\.settings\.json|\.local|\.git|infra|\.azure)(\/|$)/.test(f)),
+      [],
+      'no local settings, state, git or infra files',
+    );
     assert.deepEqual(files.filter((f) => f.startsWith('dist/functions/') && !f.endsWith('.js')), [], 'only compiled JavaScript under dist/functions/');
   });
 

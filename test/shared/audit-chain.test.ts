@@ -10,14 +10,29 @@ function chain(length: number, name = 'activity:00'): AuditEntry[] {
   const entries: AuditEntry[] = [];
   let prevHash = GENESIS_HASH;
   for (let seq = 1; seq <= length; seq++) {
-    const entry = sealEntry({ tenantId: TENANT, chain: name, seq, at: `2026-01-01T00:00:0${seq}.000Z`, actor: { sub: 'a', roles: ['tenant.admin'] }, action: 'user.created', target: { type: 'user', id: `u${seq}` }, outcome: 'success', requestId: `r${seq}`, details: null, prevHash });
+    const entry = sealEntry({
+      tenantId: TENANT,
+      chain: name,
+      seq,
+      at: `2026-01-01T00:00:0${seq}.000Z`,
+      actor: { sub: 'a', roles: ['tenant.admin'] },
+      action: 'user.created',
+      target: { type: 'user', id: `u${seq}` },
+      outcome: 'success',
+      requestId: `r${seq}`,
+      details: null,
+      prevHash,
+    });
     entries.push(entry);
     prevHash = entry.hash;
   }
   return entries;
 }
 
-const headOf = (entries: AuditEntry[], name = 'activity:00'): [string, { seq: number; hash: string }] => [name, { seq: entries.length, hash: entries[entries.length - 1]?.hash ?? GENESIS_HASH }];
+const headOf = (entries: AuditEntry[], name = 'activity:00'): [string, { seq: number; hash: string }] => [
+  name,
+  { seq: entries.length, hash: entries[entries.length - 1]?.hash ?? GENESIS_HASH },
+];
 
 function verify(entries: AuditEntry[], heads: [string, { seq: number; hash: string }][] = [headOf(chain(5))]): ReturnType<LogVerifier['finish']> {
   const verifier = new LogVerifier(TENANT, new Map(heads));
@@ -61,7 +76,10 @@ test('several chains verify independently, each against its own head', () => {
   const heads = [headOf(a, 'activity:00'), headOf(b, 'activity:01'), headOf(s, 'security:00')];
   assert.deepEqual(verify([...a, ...b, ...s], heads), { valid: true, entries: 9 });
   const cut = verify([...a, ...b.slice(0, 3), ...s], heads);
-  assert.deepEqual({ chain: cut.firstBreak?.chain, seq: cut.firstBreak?.seq, problem: cut.firstBreak?.problem }, { chain: 'activity:01', seq: 4, problem: 'missing' });
+  assert.deepEqual(
+    { chain: cut.firstBreak?.chain, seq: cut.firstBreak?.seq, problem: cut.firstBreak?.problem },
+    { chain: 'activity:01', seq: 4, problem: 'missing' },
+  );
 });
 
 test('a chain removed whole, head kept, is reported; entries without a head are reported', () => {

@@ -4,7 +4,16 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { clockSchedule } from '../../shared/breaches/clock.js';
-import { addedTenantNoticesDue, contentThrough, currentContent, noticeId, noticeSeqsDue, parseNoticeId, tenantContentThrough, type BreachDoc } from '../../shared/breaches/breach.js';
+import {
+  addedTenantNoticesDue,
+  contentThrough,
+  currentContent,
+  noticeId,
+  noticeSeqsDue,
+  parseNoticeId,
+  tenantContentThrough,
+  type BreachDoc,
+} from '../../shared/breaches/breach.js';
 import { noticeSnapshot, renderNotice } from '../../shared/breaches/notice.js';
 import { recipientsOf } from '../../shared/tenants/contacts.js';
 import { registerCsv, type BreachEntry } from '../../shared/breaches/register.js';
@@ -75,7 +84,11 @@ describe('the 72-hour clock', () => {
   test('reminders already due when the draft is opened are skipped', () => {
     const opened = new Date(AWARE.getTime() + 30 * HOUR);
     assert.deepEqual(clockSchedule(AWARE, opened).map((a) => a.kind), ['reminder-48h', 'reminder-66h', 'escalation-70h']);
-    assert.deepEqual(clockSchedule(AWARE, new Date(AWARE.getTime() + 24 * HOUR)).map((a) => a.kind), ['reminder-48h', 'reminder-66h', 'escalation-70h'], 'due at the moment of opening counts as already due');
+    assert.deepEqual(
+      clockSchedule(AWARE, new Date(AWARE.getTime() + 24 * HOUR)).map((a) => a.kind),
+      ['reminder-48h', 'reminder-66h', 'escalation-70h'],
+      'due at the moment of opening counts as already due',
+    );
   });
 
   test('a draft opened after 70 hours escalates at once', () => {
@@ -91,7 +104,10 @@ describe('notices and phased information', () => {
     const update = (seq: number) => ({ seq, addedAt: AWARE.toISOString(), addedBy: 'ops-1', information: `info ${seq}`, changes: {} });
     const { release: _none, ...draftFields } = breach();
     assert.deepEqual(noticeSeqsDue({ ...draftFields, updates: [update(1)] }, -1), []);
-    const released = breach({ release: { at: AWARE.toISOString(), by: 'ops-1', late: false, includesUpdates: 2 }, updates: [update(1), update(2), update(3), update(4)] });
+    const released = breach({
+      release: { at: AWARE.toISOString(), by: 'ops-1', late: false, includesUpdates: 2 },
+      updates: [update(1), update(2), update(3), update(4)],
+    });
     assert.deepEqual(noticeSeqsDue(released, -1), [0, 3, 4], 'updates 1 and 2 were folded into the initial notice');
     assert.deepEqual(noticeSeqsDue(released, 0), [3, 4]);
     assert.deepEqual(noticeSeqsDue(released, 4), []);
@@ -137,7 +153,9 @@ describe('notices and phased information', () => {
   });
 
   test('a late notice carries the reason for the delay', () => {
-    const late = breach({ release: { at: '2026-04-01T09:00:00.000Z', by: 'ops-1', late: true, delayReason: 'Forensics needed to scope it', includesUpdates: 0 } });
+    const late = breach({
+      release: { at: '2026-04-01T09:00:00.000Z', by: 'ops-1', late: true, delayReason: 'Forensics needed to scope it', includesUpdates: 0 },
+    });
     const { text } = renderNotice(noticeSnapshot(late, TENANT, 0), 0);
     assert.match(text, /Reason for the delay: Forensics needed to scope it/);
   });
@@ -173,8 +191,16 @@ describe('per-tenant facts and tenants added later', () => {
     });
     assert.deepEqual([tenantContentThrough(doc, A, 0).approxSubjects, tenantContentThrough(doc, A, 0).categoriesOfData], [40, ['names']]);
     assert.deepEqual([tenantContentThrough(doc, B, 0).approxSubjects, tenantContentThrough(doc, B, 0).approxRecords], [7, null]);
-    assert.deepEqual([tenantContentThrough(doc, B, 1).approxSubjects, tenantContentThrough(doc, B, 1).approxRecords], [9, 60], 'figures corrected by an update');
-    assert.deepEqual(tenantContentThrough(doc, B, 0).categoriesOfData, ['names', 'work email addresses'], 'breach-wide categories where the tenant has none of its own');
+    assert.deepEqual(
+      [tenantContentThrough(doc, B, 1).approxSubjects, tenantContentThrough(doc, B, 1).approxRecords],
+      [9, 60],
+      'figures corrected by an update',
+    );
+    assert.deepEqual(
+      tenantContentThrough(doc, B, 0).categoriesOfData,
+      ['names', 'work email addresses'],
+      'breach-wide categories where the tenant has none of its own',
+    );
     assert.deepEqual([tenantContentThrough(doc, C, 1).approxSubjects, tenantContentThrough(doc, C, 1).approxRecords], [null, null]);
     const text = renderNotice(noticeSnapshot(doc, { ...TENANT, tenantId: C }, 0), 0).text;
     assert.doesNotMatch(text, /500|9000/, 'no vendor-wide total in a notice');
@@ -190,7 +216,11 @@ describe('per-tenant facts and tenants added later', () => {
       ],
     });
     const pairs = (after: number) => addedTenantNoticesDue(doc, after).map((p) => `${p.tenantId.slice(0, 5)}:${p.seq}`);
-    assert.deepEqual(pairs(-1), ['t-eu-:0', 't-eu-:2', 't-eu-:3', 't-eu-:4', 't-uks:0', 't-uks:2', 't-uks:3', 't-uks:4'], 'B was added before the release and joins the initial notice');
+    assert.deepEqual(
+      pairs(-1),
+      ['t-eu-:0', 't-eu-:2', 't-eu-:3', 't-eu-:4', 't-uks:0', 't-uks:2', 't-uks:3', 't-uks:4'],
+      'B was added before the release and joins the initial notice',
+    );
     assert.deepEqual(pairs(2), ['t-eu-:3', 't-eu-:4', 't-uks:0', 't-uks:2', 't-uks:3', 't-uks:4'], 'C gets notices 0, 2 and 3 when update 3 goes out');
     assert.deepEqual(pairs(3), ['t-eu-:4', 't-uks:4']);
   });
@@ -236,7 +266,18 @@ describe('the register as CSV', () => {
           facts: { approxSubjects: 5, approxRecords: null },
           awarenessToNoticeMinutes: 0,
           alerts: [{ noticeId: 'b-0123456789abcdef0123-n0', cause: 'unacknowledged', at: AWARE.toISOString() }],
-          notices: [{ noticeId: 'b-0123456789abcdef0123-n0', seq: 0, kind: 'initial', firstSentAt: AWARE.toISOString(), lastSentAt: AWARE.toISOString(), resends: 0, recipients: 2, acknowledgedAt: null }],
+          notices: [
+            {
+              noticeId: 'b-0123456789abcdef0123-n0',
+              seq: 0,
+              kind: 'initial',
+              firstSentAt: AWARE.toISOString(),
+              lastSentAt: AWARE.toISOString(),
+              resends: 0,
+              recipients: 2,
+              acknowledgedAt: null,
+            },
+          ],
         },
       ],
       trail: [],

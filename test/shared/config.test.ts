@@ -44,7 +44,17 @@ test('malformed settings are each named with what is wrong', () => {
 
 test('optional settings take documented defaults and local-only secrets may be absent', () => {
   const env = { ...exampleSettings() };
-  for (const name of ['COSMOS_KEY_UKSOUTH', 'COSMOS_KEY_EU', 'STORAGE_ACCOUNT_KEY_UKSOUTH', 'STORAGE_ACCOUNT_KEY_EU', 'EMAIL_ACCESS_KEY', 'LOCAL_DEVELOPMENT', 'KEY_SOFT_DELETE_RETENTION_DAYS', 'COSMOS_DATABASE']) delete env[name];
+  for (const name of [
+    'COSMOS_KEY_UKSOUTH',
+    'COSMOS_KEY_EU',
+    'STORAGE_ACCOUNT_KEY_UKSOUTH',
+    'STORAGE_ACCOUNT_KEY_EU',
+    'EMAIL_ACCESS_KEY',
+    'LOCAL_DEVELOPMENT',
+    'KEY_SOFT_DELETE_RETENTION_DAYS',
+    'COSMOS_DATABASE',
+  ])
+    delete env[name];
   const config = loadConfig(env);
   assert.equal(config.localDevelopment, false);
   assert.equal(config.regions.uksouth.cosmos.key, undefined);
@@ -72,19 +82,33 @@ test('the breach notification target is an ISO duration of 1 to 72 hours, 24 hou
   const { BREACH_NOTIFY_TARGET: _unset, ...rest } = exampleSettings();
   assert.equal(loadConfig(rest).breach.notifyTargetMs, 24 * 3600_000);
   assert.equal(loadConfig({ ...rest, BREACH_NOTIFY_TARGET: 'PT12H30M' }).breach.notifyTargetMs, 12.5 * 3600_000);
-  for (const bad of ['PT73H', 'PT0H', '24h', 'P1D']) assert.deepEqual(problemsOf({ ...rest, BREACH_NOTIFY_TARGET: bad }).map((p) => p.setting), ['BREACH_NOTIFY_TARGET'], bad);
+  for (const bad of ['PT73H', 'PT0H', '24h', 'P1D'])
+    assert.deepEqual(
+      problemsOf({ ...rest, BREACH_NOTIFY_TARGET: bad }).map((p) => p.setting),
+      ['BREACH_NOTIFY_TARGET'],
+      bad,
+    );
 });
 
 test('the period a DSAR may wait on the person is whole months or days, one month by default', () => {
   const { DSAR_UNVERIFIED_CLOSE_AFTER: _unset, ...rest } = exampleSettings();
   assert.deepEqual(loadConfig(rest).dsar.unverifiedCloseAfter, { months: 1 });
   assert.deepEqual(loadConfig({ ...rest, DSAR_UNVERIFIED_CLOSE_AFTER: 'P30D' }).dsar.unverifiedCloseAfter, { days: 30 });
-  for (const bad of ['P0M', 'P1Y', '30', 'P1M2D']) assert.deepEqual(problemsOf({ ...rest, DSAR_UNVERIFIED_CLOSE_AFTER: bad }).map((p) => p.setting), ['DSAR_UNVERIFIED_CLOSE_AFTER'], bad);
+  for (const bad of ['P0M', 'P1Y', '30', 'P1M2D'])
+    assert.deepEqual(
+      problemsOf({ ...rest, DSAR_UNVERIFIED_CLOSE_AFTER: bad }).map((p) => p.setting),
+      ['DSAR_UNVERIFIED_CLOSE_AFTER'],
+      bad,
+    );
 });
 
 test('support transfer safeguards: the TIA per destination is parsed, a malformed pair is named, and none configured means none', () => {
   const config = loadConfig(exampleSettings());
-  assert.deepEqual(config.supportTransfers, { ukIdta: 'IDTA-2026-001', euSccs: 'SCC-2021/914-M3-2026-001', tias: { US: 'TIA-US-2026-01', IN: 'TIA-IN-2026-01' } });
+  assert.deepEqual(config.supportTransfers, {
+    ukIdta: 'IDTA-2026-001',
+    euSccs: 'SCC-2021/914-M3-2026-001',
+    tias: { US: 'TIA-US-2026-01', IN: 'TIA-IN-2026-01' },
+  });
   assert.deepEqual(problemsOf({ ...exampleSettings(), SUPPORT_TRANSFER_TIAS: 'US=TIA-1,usa=TIA-2' }), [
     { setting: 'SUPPORT_TRANSFER_TIAS', message: 'usa=TIA-2 is not COUNTRY=REFERENCE (an ISO 3166-1 alpha-2 code, then the TIA reference)' },
   ]);

@@ -30,5 +30,6 @@ test('tenant ids carry their region; idempotent seeds give the same id; siblings
   assert.equal(newTenantId('eu', 'seed'), newTenantId('eu', 'seed'));
   assert.notEqual(newTenantId('eu', 'seed'), newTenantId('eu', 'other'));
   assert.deepEqual(siblingTenantIds(newTenantId('eu', 'seed')), [newTenantId('uksouth', 'seed')]);
-  for (const bad of ['t-us-aaaaaaaaaaaaaaaaaaaa', 't-uks-short', '../t-uks-aaaaaaaaaaaaaaaaaaaa', 't-uks-AAAAAAAAAAAAAAAAAAAA']) assert.equal(parseTenantId(bad), undefined, bad);
+  for (const bad of ['t-us-aaaaaaaaaaaaaaaaaaaa', 't-uks-short', '../t-uks-aaaaaaaaaaaaaaaaaaaa', 't-uks-AAAAAAAAAAAAAAAAAAAA'])
+    assert.equal(parseTenantId(bad), undefined, bad);
 });

@@ -66,7 +66,17 @@ const ALLOWED = new Map<string, DsarStatus>(
 
 describe('DSAR lifecycle', () => {
   it('has the statuses of the contract, with the waits for the person and the not-verified closure', () => {
-    assert.deepEqual([...DSAR_STATUSES].sort(), ['awaiting-clarification', 'awaiting-identity', 'cancelled', 'completed', 'extended', 'in-progress', 'not-verified', 'received', 'refused']);
+    assert.deepEqual([...DSAR_STATUSES].sort(), [
+      'awaiting-clarification',
+      'awaiting-identity',
+      'cancelled',
+      'completed',
+      'extended',
+      'in-progress',
+      'not-verified',
+      'received',
+      'refused',
+    ]);
   });
 
   it('the retired pause action is allowed from no status', () => {

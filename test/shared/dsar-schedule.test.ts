@@ -6,7 +6,17 @@ import assert from 'node:assert/strict';
 import { parseCalendarDate } from '../../shared/deadlines/index.js';
 import { UnprocessableError } from '../../shared/errors.js';
 import type { DsarClock, DsarDoc } from '../../shared/dsars/dsar.js';
-import { computeDeadline, deadlineSteps, nextStep, planOf, stepKey, unverifiedClosure, workingDayOnOrBefore, zonedInstant, type DeadlineStep } from '../../shared/dsars/schedule.js';
+import {
+  computeDeadline,
+  deadlineSteps,
+  nextStep,
+  planOf,
+  stepKey,
+  unverifiedClosure,
+  workingDayOnOrBefore,
+  zonedInstant,
+  type DeadlineStep,
+} from '../../shared/dsars/schedule.js';
 
 const at = (date: string, h: number, m: number, zone: string): string => zonedInstant(parseCalendarDate(date), h, m, zone).toISOString();
 
@@ -94,7 +104,13 @@ describe('deadline steps', () => {
 });
 
 describe('deadline from the clock', () => {
-  const clock = (more: Partial<DsarClock> = {}): DsarClock => ({ receivedAt: '2031-03-03T10:00:00Z', jurisdiction: 'GB-ENG', clarificationPauses: [], extended: false, ...more });
+  const clock = (more: Partial<DsarClock> = {}): DsarClock => ({
+    receivedAt: '2031-03-03T10:00:00Z',
+    jurisdiction: 'GB-ENG',
+    clarificationPauses: [],
+    extended: false,
+    ...more,
+  });
 
   it('restarts on identity evidence', () => {
     const d = computeDeadline(clock({ identityEvidenceReceivedAt: '2031-03-10T15:00:00Z' }));
@@ -126,7 +142,9 @@ describe('deadline from the clock', () => {
 
 describe('the workflow plan', () => {
   const deadline = computeDeadline({ receivedAt: '2031-03-03T10:00:00Z', jurisdiction: 'GB-ENG', clarificationPauses: [], extended: false });
-  const doc = (more: Partial<DsarDoc> = {}): Pick<DsarDoc, 'status' | 'receivedBy' | 'notices' | 'fulfilment' | 'deadline' | 'awaiting' | 'clock' | 'recordedAt'> => ({
+  const doc = (
+    more: Partial<DsarDoc> = {},
+  ): Pick<DsarDoc, 'status' | 'receivedBy' | 'notices' | 'fulfilment' | 'deadline' | 'awaiting' | 'clock' | 'recordedAt'> => ({
     status: 'received',
     receivedBy: 'controller',
     notices: [],
@@ -151,17 +169,50 @@ describe('the workflow plan', () => {
 
 describe('closure as not verified', () => {
   it('comes at the first moment after one month (or the configured days) from the day the wait began, in the jurisdiction zone', () => {
-    assert.deepEqual(unverifiedClosure('2031-01-31T15:00:00Z', 'GB-ENG', 'Europe/London', { months: 1 }), { kind: 'close-unverified', at: '2031-03-01T00:00:00.000Z', dueOn: '2031-02-28' });
-    assert.deepEqual(unverifiedClosure('2031-06-10T23:30:00Z', 'GB-ENG', 'Europe/London', { days: 14 }), { kind: 'close-unverified', at: '2031-06-25T23:00:00.000Z', dueOn: '2031-06-25' }, 'asked on 11 June, London time; closed at midnight BST');
+    assert.deepEqual(unverifiedClosure('2031-01-31T15:00:00Z', 'GB-ENG', 'Europe/London', { months: 1 }), {
+      kind: 'close-unverified',
+      at: '2031-03-01T00:00:00.000Z',
+      dueOn: '2031-02-28',
+    });
+    assert.deepEqual(
+      unverifiedClosure('2031-06-10T23:30:00Z', 'GB-ENG', 'Europe/London', { days: 14 }),
+      { kind: 'close-unverified', at: '2031-06-25T23:00:00.000Z', dueOn: '2031-06-25' },
+      'asked on 11 June, London time; closed at midnight BST',
+    );
   });
 
   it('is the only step planned while the request waits for a clarification, and reminders come back when it ends', () => {
     const deadline = computeDeadline({ receivedAt: '2031-03-03T10:00:00Z', jurisdiction: 'GB-ENG', clarificationPauses: [], extended: false });
-    const base = { receivedBy: 'controller' as const, notices: [], deadline, clock: { receivedAt: '2031-03-03T10:00:00Z', jurisdiction: 'GB-ENG' as const, clarificationPauses: [], extended: false }, recordedAt: '2031-03-03T10:00:00Z' };
+    const base = {
+      receivedBy: 'controller' as const,
+      notices: [],
+      deadline,
+      clock: { receivedAt: '2031-03-03T10:00:00Z', jurisdiction: 'GB-ENG' as const, clarificationPauses: [], extended: false },
+      recordedAt: '2031-03-03T10:00:00Z',
+    };
     const sealed = { v: 1 } as unknown as NonNullable<DsarDoc['awaiting']>['ask'];
-    const waiting = planOf({ ...base, status: 'awaiting-clarification', awaiting: { kind: 'clarification', since: '2031-03-20T10:00:00Z', by: 'a', resume: 'in-progress', ask: sealed } }, new Date('2031-03-28T00:00:00Z'));
-    assert.deepEqual(waiting.phase === 'running' && waiting.next, { kind: 'close-unverified', at: '2031-04-20T23:00:00.000Z', dueOn: '2031-04-20' }, 'no 7-day reminder although it is past 27 March');
-    const done = planOf({ ...base, status: 'awaiting-clarification', notices: [{ kind: 'close-unverified', dueOn: '2031-04-20', sentAt: '', recipients: 1 }], awaiting: { kind: 'clarification', since: '2031-03-20T10:00:00Z', by: 'a', resume: 'in-progress', ask: sealed } }, new Date('2031-04-22T00:00:00Z'));
+    const waiting = planOf(
+      {
+        ...base,
+        status: 'awaiting-clarification',
+        awaiting: { kind: 'clarification', since: '2031-03-20T10:00:00Z', by: 'a', resume: 'in-progress', ask: sealed },
+      },
+      new Date('2031-03-28T00:00:00Z'),
+    );
+    assert.deepEqual(
+      waiting.phase === 'running' && waiting.next,
+      { kind: 'close-unverified', at: '2031-04-20T23:00:00.000Z', dueOn: '2031-04-20' },
+      'no 7-day reminder although it is past 27 March',
+    );
+    const done = planOf(
+      {
+        ...base,
+        status: 'awaiting-clarification',
+        notices: [{ kind: 'close-unverified', dueOn: '2031-04-20', sentAt: '', recipients: 1 }],
+        awaiting: { kind: 'clarification', since: '2031-03-20T10:00:00Z', by: 'a', resume: 'in-progress', ask: sealed },
+      },
+      new Date('2031-04-22T00:00:00Z'),
+    );
     assert.equal(done.phase === 'running' && done.next, undefined);
   });
 });

@@ -5,7 +5,10 @@ import { createDsarSchema, pauseSchema } from '../../shared/dsars/dsar.js';
 
 const valid = { type: 'access', subject: { email: 'sam@example.test' }, receivedAt: '2031-03-03T10:00:00+01:00', jurisdiction: 'GB-SCT' };
 
-function paths(input: unknown, schema: { safeParse(v: unknown): { success: boolean; error?: { issues: { path: PropertyKey[] }[] } } } = createDsarSchema): string[] {
+function paths(
+  input: unknown,
+  schema: { safeParse(v: unknown): { success: boolean; error?: { issues: { path: PropertyKey[] }[] } } } = createDsarSchema,
+): string[] {
   const result = schema.safeParse(input);
   assert.equal(result.success, false, 'expected the input to be refused');
   return result.error!.issues.map((i) => i.path.map(String).join('.'));

@@ -30,7 +30,14 @@ class TestClock {
 }
 
 function message(): OutgoingEmail {
-  return { region: 'eu', to: [{ email: `contact.${randomUUID()}@customer.test` }], subject: 'Notice', text: 'Notice.\n', html: '<p>Notice.</p>\n', idempotencyKey: `notice-${randomUUID()}` };
+  return {
+    region: 'eu',
+    to: [{ email: `contact.${randomUUID()}@customer.test` }],
+    subject: 'Notice',
+    text: 'Notice.\n',
+    html: '<p>Notice.</p>\n',
+    idempotencyKey: `notice-${randomUUID()}`,
+  };
 }
 
 async function failure(promise: Promise<unknown>): Promise<EmailDeliveryError> {
@@ -68,9 +75,16 @@ describe('the shared email back-off', () => {
         if (req.method === 'GET') {
           res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ id: operationId, status: 'Succeeded' }));
         } else if (answer.status === 429) {
-          res.writeHead(429, { 'content-type': 'application/json', ...(answer.retryAfter ? { 'retry-after': answer.retryAfter } : {}) }).end(JSON.stringify({ error: { code: 'TooManyRequests' } }));
+          res
+            .writeHead(429, { 'content-type': 'application/json', ...(answer.retryAfter ? { 'retry-after': answer.retryAfter } : {}) })
+            .end(JSON.stringify({ error: { code: 'TooManyRequests' } }));
         } else {
-          res.writeHead(202, { 'content-type': 'application/json', 'operation-location': `${origin}/emails/operations/${operationId}?api-version=2025-09-01` }).end(JSON.stringify({ id: operationId, status: 'Running' }));
+          res
+            .writeHead(202, {
+              'content-type': 'application/json',
+              'operation-location': `${origin}/emails/operations/${operationId}?api-version=2025-09-01`,
+            })
+            .end(JSON.stringify({ id: operationId, status: 'Running' }));
         }
       });
     });

@@ -227,7 +227,9 @@ describe('email sender against the Communication Services stand-in', () => {
 
 describe('email sender failures the stand-in cannot produce', () => {
   /** A minimal Communication Services email API answering with scripted responses (no signature check). */
-  async function scriptedService(respond: (req: IncomingMessage, res: ServerResponse, origin: string) => void): Promise<{ url: string; requests: string[]; close(): Promise<void> }> {
+  async function scriptedService(
+    respond: (req: IncomingMessage, res: ServerResponse, origin: string) => void,
+  ): Promise<{ url: string; requests: string[]; close(): Promise<void> }> {
     const requests: string[] = [];
     const server: Server = createServer((req, res) => {
       req.resume();

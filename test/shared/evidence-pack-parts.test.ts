@@ -26,7 +26,14 @@ test('a tar archive holds each file whole, in order, padded to 512-byte blocks w
   assert.throws(() => tarArchive([{ name: 'x'.repeat(101), content: Buffer.alloc(1) }], new Date()), /at most 100 bytes/);
 });
 
-const facts = (over: Partial<DsarFacts>): DsarFacts => ({ requestType: 'access', status: 'received', jurisdiction: 'GB-ENG', extended: false, dueOn: '2027-01-15' as CalendarDate, ...over });
+const facts = (over: Partial<DsarFacts>): DsarFacts => ({
+  requestType: 'access',
+  status: 'received',
+  jurisdiction: 'GB-ENG',
+  extended: false,
+  dueOn: '2027-01-15' as CalendarDate,
+  ...over,
+});
 
 test('DSAR statistics count answered on time and late in the jurisdiction calendar, open and overdue, extended and cancelled, per type', () => {
   const now = new Date('2027-01-20T12:00:00Z');

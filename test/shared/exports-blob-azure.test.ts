@@ -35,7 +35,21 @@ describe('download links in Azure (user delegation SAS)', () => {
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'delegation-'));
-    const made = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=127.0.0.1']);
+    const made = spawnSync('openssl', [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      join(dir, 'key.pem'),
+      '-out',
+      join(dir, 'cert.pem'),
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+    ]);
     assert.equal(made.status, 0, made.stderr.toString());
     // This test process only: trust the throwaway certificate.
     process.env['NODE_TLS_REJECT_UNAUTHORIZED'] = '0';

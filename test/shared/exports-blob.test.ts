@@ -95,8 +95,15 @@ describe('regional blob storage', () => {
   test('deleting a tenant prefix removes only that tenant\'s blobs and says how many', async () => {
     const mine = newTenantId('uksouth');
     const other = newTenantId('uksouth');
-    const put = (name: string, container: 'exports' | 'packages' = 'exports'): Promise<void> => blobs.uploadStream('uksouth', container, name, Readable.from(['x']), 'text/plain');
-    await Promise.all([put(`${mine}/a/1.csv`), put(`${mine}/a/2.csv`), put(`${mine}/b/1.json`), put(`${other}/a/1.csv`), put(`${mine}/p/manifest.json`, 'packages')]);
+    const put = (name: string, container: 'exports' | 'packages' = 'exports'): Promise<void> =>
+      blobs.uploadStream('uksouth', container, name, Readable.from(['x']), 'text/plain');
+    await Promise.all([
+      put(`${mine}/a/1.csv`),
+      put(`${mine}/a/2.csv`),
+      put(`${mine}/b/1.json`),
+      put(`${other}/a/1.csv`),
+      put(`${mine}/p/manifest.json`, 'packages'),
+    ]);
     assert.equal(await blobs.deletePrefix('uksouth', 'exports', `${mine}/`), 3);
     assert.equal(await blobs.exists('uksouth', 'exports', `${other}/a/1.csv`), true);
     assert.equal(await blobs.exists('uksouth', 'packages', `${mine}/p/manifest.json`), true, 'another container is another call');

@@ -123,7 +123,17 @@ describe('cells from nested values', () => {
 
 describe('module record columns', () => {
   const row = (recordId: string, data: Record<string, unknown>): RecordRow => {
-    const view: RecordView = { recordId, module: 'shift-logs', status: 'active', peopleUserIds: [], data, original: data, corrections: [], createdAt: 'c', updatedAt: 'u' };
+    const view: RecordView = {
+      recordId,
+      module: 'shift-logs',
+      status: 'active',
+      peopleUserIds: [],
+      data,
+      original: data,
+      corrections: [],
+      createdAt: 'c',
+      updatedAt: 'u',
+    };
     return { view, flat: flattenObject(data) };
   };
 
@@ -155,7 +165,11 @@ describe('reading CSV back', () => {
   test('what toCsv writes, parseCsv reads, cell for cell (formula quotes included)', () => {
     const rows = [['plain', 'with,comma', 'with "quotes"', 'multi\r\nline', '=evil', ''], ['é', 'x', 'y', 'z', '@a', 'b']];
     const parsed = parseCsv(toCsv(['a', 'b', 'c', 'd', 'e', 'f'], rows, { bom: true }));
-    assert.deepEqual(parsed, [['a', 'b', 'c', 'd', 'e', 'f'], ['plain', 'with,comma', 'with "quotes"', 'multi\r\nline', "'=evil", ''], ['é', 'x', 'y', 'z', "'@a", 'b']]);
+    assert.deepEqual(parsed, [
+      ['a', 'b', 'c', 'd', 'e', 'f'],
+      ['plain', 'with,comma', 'with "quotes"', 'multi\r\nline', "'=evil", ''],
+      ['é', 'x', 'y', 'z', "'@a", 'b'],
+    ]);
   });
 
   test('an unterminated quoted field is an error, not a silent truncation', () => {
@@ -170,7 +184,17 @@ describe('reading CSV back', () => {
 describe('the fast path writes what csv-stringify writes', () => {
   // The options shared/exports/csv.ts gives csv-stringify; csvLines must agree with it byte for byte.
   const reference = (rows: (string | number | null)[][]): string =>
-    stringify(rows, { delimiter: ',', quote: '"', escape: '"', record_delimiter: 'windows', quote_record_delimiter: true, quoted_string: true, escape_formulas: true, header: false, eof: true });
+    stringify(rows, {
+      delimiter: ',',
+      quote: '"',
+      escape: '"',
+      record_delimiter: 'windows',
+      quote_record_delimiter: true,
+      quoted_string: true,
+      escape_formulas: true,
+      header: false,
+      eof: true,
+    });
   const edgeCells: (string | number | null)[] = [
     null, '', ' ', 'plain', 'a,b', 'say "hi"', '"', '""', 'line\nbreak', 'cr\rlf\r\n', '-5', '=1+1', '+x', '@x', '\tx', '\rx', '＝x', '＋x', '－x', '＠x', 'x=1',
     "'quoted", 'é ü 漢字 🙂', 0, -0, 5, -5, 1.5, -1e-7, 1e21, Number.MAX_SAFE_INTEGER, '{"a":"b"}', '[1,2]',

@@ -32,8 +32,19 @@ test('unknown roles are ignored and a customer token cannot carry vendor powers'
 
 test('support has no standing access: a grant lends its route permissions on its own tenant only', () => {
   const tenant = 't-eu-bbbbbbbbbbbbbbbbbbbb';
-  for (const permission of ['personalData.read', 'audit.read', 'tenants.read', 'dsars.manage'] as const) assert.equal(can(support, permission, tenant), false, permission);
-  const granted = { ...support, supportGrant: { tenantId: tenant, grantId: 'g-0123456789abcdef', scope: 'users:read', permissions: ['personalData.read'], origin: 'DE', originSource: 'declared' as const } };
+  for (const permission of ['personalData.read', 'audit.read', 'tenants.read', 'dsars.manage'] as const)
+    assert.equal(can(support, permission, tenant), false, permission);
+  const granted = {
+    ...support,
+    supportGrant: {
+      tenantId: tenant,
+      grantId: 'g-0123456789abcdef',
+      scope: 'users:read',
+      permissions: ['personalData.read'],
+      origin: 'DE',
+      originSource: 'declared' as const,
+    },
+  };
   assert.equal(can(granted, 'personalData.read', tenant), true);
   assert.equal(can(granted, 'personalData.read', 't-eu-cccccccccccccccccccc'), false);
   assert.equal(can(granted, 'personalData.write', tenant), false);

@@ -41,7 +41,13 @@ test('a per-minute limit tighter than the hourly one paces the hour too', () => 
 });
 
 test('the schedule never exceeds either limit in any window, and never goes back in time', () => {
-  for (const quota of [DEFAULT_QUOTA, { perMinute: 1, perHour: 2 }, { perMinute: 7, perHour: 50 }, { perMinute: 3, perHour: 500 }, { perMinute: 600, perHour: 20_000 }]) {
+  for (const quota of [
+    DEFAULT_QUOTA,
+    { perMinute: 1, perHour: 2 },
+    { perMinute: 7, perHour: 50 },
+    { perMinute: 3, perHour: 500 },
+    { perMinute: 600, perHour: 20_000 },
+  ]) {
     const times = Array.from({ length: 450 }, (_, i) => sendSlot(i, quota, start).getTime());
     for (let i = 1; i < times.length; i++) assert.ok(times[i]! >= times[i - 1]!, 'in order');
     assertWindows(times, MINUTE, quota.perMinute, `${quota.perMinute}/min`);
@@ -95,7 +101,15 @@ test('200 tenants released 70 hours after awareness: the last notice would be la
   const breach = { breachId: 'b-00000000000000000001', notifyBy: notifyBy.toISOString() } as BreachDoc;
   const email = renderCapacityEscalation(breach, capacity);
   assert.match(email.subject, /^ESCALATION: breach b-00000000000000000001 notices cannot all be sent by /);
-  for (const figure of ['400 emails', '200 tenant(s)', '30 a minute, 100 an hour', capacity.lastNoticeAt, capacity.notifyBy, '30 a minute, 185 an hour']) assert.ok(email.text.includes(figure), `the escalation states ${figure}`);
+  for (const figure of [
+    '400 emails',
+    '200 tenant(s)',
+    '30 a minute, 100 an hour',
+    capacity.lastNoticeAt,
+    capacity.notifyBy,
+    '30 a minute, 185 an hour',
+  ])
+    assert.ok(email.text.includes(figure), `the escalation states ${figure}`);
 });
 
 test('200 tenants released early: every notice goes out in time and nobody is escalated', () => {

@@ -5,14 +5,28 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { ConfigError, loadConfig } from '../../shared/config.js';
-import { applyChange, changeProblem, documentDiscrepancies, entryKey, systemSubProcessors, type SubProcessorInput } from '../../shared/sub-processors/registry.js';
+import {
+  applyChange,
+  changeProblem,
+  documentDiscrepancies,
+  entryKey,
+  systemSubProcessors,
+  type SubProcessorInput,
+} from '../../shared/sub-processors/registry.js';
 import { changeMilestones, earliestEffectiveAt } from '../../shared/sub-processors/change.js';
 
 const settings = (): Record<string, string> => (JSON.parse(readFileSync('local.settings.example.json', 'utf8')) as { Values: Record<string, string> }).Values;
 const SINCE = '2026-12-01T00:00:00.000Z';
 const DAY = 24 * 3600_000;
 
-const entry = (name: string, service: string): SubProcessorInput => ({ name, service, purpose: 'p', dataCategories: ['d'], locations: ['Germany'], transferMechanism: 'none' });
+const entry = (name: string, service: string): SubProcessorInput => ({
+  name,
+  service,
+  purpose: 'p',
+  dataCategories: ['d'],
+  locations: ['Germany'],
+  transferMechanism: 'none',
+});
 
 test('the system list names Azure per service in each region and Sentry only when a DSN is set', () => {
   const config = loadConfig({ ...settings(), DATA_LOCATION_EU: 'francecentral' });
@@ -69,13 +83,23 @@ test('SUBPROCESSOR_NOTICE_PERIOD takes weeks, days and hours, and refuses months
   assert.equal(loadConfig({ ...settings(), SUBPROCESSOR_NOTICE_PERIOD: 'P6W' }).subProcessors.noticePeriodMs, 42 * DAY);
   assert.equal(loadConfig({ ...settings(), SUBPROCESSOR_NOTICE_PERIOD: 'P30DT12H' }).subProcessors.noticePeriodMs, 30.5 * DAY);
   for (const bad of ['P1M', 'P1Y', '30 days', 'P0D', 'PT']) {
-    assert.throws(() => loadConfig({ ...settings(), SUBPROCESSOR_NOTICE_PERIOD: bad }), (error: unknown) => error instanceof ConfigError && error.problems.some((p) => p.setting === 'SUBPROCESSOR_NOTICE_PERIOD'), bad);
+    assert.throws(
+      () => loadConfig({ ...settings(), SUBPROCESSOR_NOTICE_PERIOD: bad }),
+      (error: unknown) => error instanceof ConfigError && error.problems.some((p) => p.setting === 'SUBPROCESSOR_NOTICE_PERIOD'),
+      bad,
+    );
   }
 });
 
 test('a data location outside its region\'s geography is refused by name', () => {
-  assert.throws(() => loadConfig({ ...settings(), DATA_LOCATION_EU: 'uksouth' }), (error: unknown) => error instanceof ConfigError && error.problems[0]?.setting === 'DATA_LOCATION_EU');
-  assert.throws(() => loadConfig({ ...settings(), DATA_LOCATION_UKSOUTH: 'westeurope' }), (error: unknown) => error instanceof ConfigError && error.problems[0]?.setting === 'DATA_LOCATION_UKSOUTH');
+  assert.throws(
+    () => loadConfig({ ...settings(), DATA_LOCATION_EU: 'uksouth' }),
+    (error: unknown) => error instanceof ConfigError && error.problems[0]?.setting === 'DATA_LOCATION_EU',
+  );
+  assert.throws(
+    () => loadConfig({ ...settings(), DATA_LOCATION_UKSOUTH: 'westeurope' }),
+    (error: unknown) => error instanceof ConfigError && error.problems[0]?.setting === 'DATA_LOCATION_UKSOUTH',
+  );
   assert.equal(loadConfig({ ...settings(), DATA_LOCATION_UKSOUTH: 'ukwest' }).regions.uksouth.location, 'ukwest');
 });
 

@@ -14,14 +14,22 @@ test('access from inside the region geography is no transfer', () => {
 });
 
 test('UK and EEA rely on adequacy both ways; other adequate countries too', () => {
-  assert.deepEqual(assessTransfer('uksouth', 'FR', safeguards), { transfer: { from: 'UK', to: 'FR', basis: 'adequacy', instrument: 'UK adequacy regulations (FR)' } });
-  assert.deepEqual(assessTransfer('eu', 'GB', safeguards), { transfer: { from: 'EEA', to: 'GB', basis: 'adequacy', instrument: 'EU adequacy decision, Art 45 GDPR (GB)' } });
+  assert.deepEqual(assessTransfer('uksouth', 'FR', safeguards), {
+    transfer: { from: 'UK', to: 'FR', basis: 'adequacy', instrument: 'UK adequacy regulations (FR)' },
+  });
+  assert.deepEqual(assessTransfer('eu', 'GB', safeguards), {
+    transfer: { from: 'EEA', to: 'GB', basis: 'adequacy', instrument: 'EU adequacy decision, Art 45 GDPR (GB)' },
+  });
   assert.equal((assessTransfer('eu', 'JP', safeguards) as { transfer: { basis: string } }).transfer.basis, 'adequacy');
 });
 
 test('elsewhere the configured IDTA or SCCs apply with the destination TIA, or the access is refused', () => {
-  assert.deepEqual(assessTransfer('uksouth', 'US', safeguards), { transfer: { from: 'UK', to: 'US', basis: 'uk-idta', instrument: 'IDTA-1', tiaReference: 'TIA-US' } });
-  assert.deepEqual(assessTransfer('eu', 'IN', safeguards), { transfer: { from: 'EEA', to: 'IN', basis: 'eu-sccs', instrument: 'SCC-1', tiaReference: 'TIA-IN' } });
+  assert.deepEqual(assessTransfer('uksouth', 'US', safeguards), {
+    transfer: { from: 'UK', to: 'US', basis: 'uk-idta', instrument: 'IDTA-1', tiaReference: 'TIA-US' },
+  });
+  assert.deepEqual(assessTransfer('eu', 'IN', safeguards), {
+    transfer: { from: 'EEA', to: 'IN', basis: 'eu-sccs', instrument: 'SCC-1', tiaReference: 'TIA-IN' },
+  });
   assert.ok('refused' in assessTransfer('eu', 'BR', safeguards), 'no TIA for BR');
   assert.ok('refused' in assessTransfer('uksouth', 'US', { tias: { US: 'TIA-US' } }), 'no IDTA configured');
 });

@@ -35,13 +35,21 @@ export async function opsToken(system: LocalSystem, role: 'ops.platform' | 'ops.
   return system.token({ sub: `${role}-staff-1`, roles: [role] }, FIXTURE_TOKEN_LIFETIME);
 }
 
-export async function provisionTenant(system: LocalSystem, options: { region?: 'uksouth' | 'eu'; name?: string; adminNotificationContacts?: string[] } = {}): Promise<TenantFixture> {
+export async function provisionTenant(
+  system: LocalSystem,
+  options: { region?: 'uksouth' | 'eu'; name?: string; adminNotificationContacts?: string[] } = {},
+): Promise<TenantFixture> {
   const label = `c${++counter}${randomUUID().slice(0, 6)}`;
   const region = options.region ?? 'uksouth';
   const contacts = contactsFor(label);
   const response = await system.request<{ tenantId: string }>('POST', '/api/tenants', {
     token: await opsToken(system),
-    body: { name: options.name ?? `Customer ${label} Ltd`, region, contacts, ...(options.adminNotificationContacts ? { adminNotificationContacts: options.adminNotificationContacts } : {}) },
+    body: {
+      name: options.name ?? `Customer ${label} Ltd`,
+      region,
+      contacts,
+      ...(options.adminNotificationContacts ? { adminNotificationContacts: options.adminNotificationContacts } : {}),
+    },
   });
   assert.equal(response.status, 201, JSON.stringify(response.body));
   const tenantId = response.body.tenantId;
@@ -56,9 +64,19 @@ export interface UserFixture {
   email: string;
 }
 
-export async function createUser(system: LocalSystem, tenant: TenantFixture, overrides: Partial<{ name: string; email: string; role: string; department: string }> = {}): Promise<UserFixture> {
+export async function createUser(
+  system: LocalSystem,
+  tenant: TenantFixture,
+  overrides: Partial<{ name: string; email: string; role: string; department: string }> = {},
+): Promise<UserFixture> {
   const n = ++counter;
-  const body = { name: `Person ${n}`, email: `person${n}.${randomUUID().slice(0, 8)}@customer.test`, role: 'Shift supervisor', department: 'Operations', ...overrides };
+  const body = {
+    name: `Person ${n}`,
+    email: `person${n}.${randomUUID().slice(0, 8)}@customer.test`,
+    role: 'Shift supervisor',
+    department: 'Operations',
+    ...overrides,
+  };
   const response = await system.request<{ userId: string }>('POST', `/api/tenants/${tenant.tenantId}/users`, { token: tenant.adminToken, body });
   assert.equal(response.status, 201, JSON.stringify(response.body));
   return { userId: response.body.userId, etag: response.headers.get('etag') ?? '', name: body.name, email: body.email };
@@ -70,7 +88,10 @@ export async function createRecord(
   module: string,
   body: { subjectUserId?: string; peopleUserIds?: string[]; data: Record<string, unknown> },
 ): Promise<{ recordId: string; etag: string }> {
-  const response = await system.request<{ recordId: string }>('POST', `/api/tenants/${tenant.tenantId}/modules/${module}/records`, { token: tenant.adminToken, body });
+  const response = await system.request<{ recordId: string }>('POST', `/api/tenants/${tenant.tenantId}/modules/${module}/records`, {
+    token: tenant.adminToken,
+    body,
+  });
   assert.equal(response.status, 201, JSON.stringify(response.body));
   return { recordId: response.body.recordId, etag: response.headers.get('etag') ?? '' };
 }

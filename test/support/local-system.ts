@@ -255,7 +255,15 @@ export class LocalSystem {
   readonly #cosmos: Partial<Record<'uksouth' | 'eu', CosmosClient>> = {};
 
   /** Orchestration status straight from the Durable management API. */
-  async instance(instanceId: string, showHistory = false): Promise<{ runtimeStatus: string; output: unknown; customStatus: unknown; historyEvents?: { EventType: string; FunctionName?: string; InstanceId?: string }[] }> {
+  async instance(
+    instanceId: string,
+    showHistory = false,
+  ): Promise<{
+    runtimeStatus: string;
+    output: unknown;
+    customStatus: unknown;
+    historyEvents?: { EventType: string; FunctionName?: string; InstanceId?: string }[];
+  }> {
     const result = await this.get<{ runtimeStatus: string; output: unknown; customStatus: unknown }>(
       `/runtime/webhooks/durabletask/instances/${encodeURIComponent(instanceId)}${showHistory ? '?showHistory=true' : ''}`,
     );

@@ -38,13 +38,28 @@ interface Delivery {
 }
 
 function world(overrides: Partial<BreachWorld> = {}): BreachWorld {
-  return { awareAt: START, released: true, updates: 0, tenants: [UK, EU], added: [], unreachable: new Set(), deleted: new Set(), acknowledged: new Set(), ...overrides };
+  return {
+    awareAt: START,
+    released: true,
+    updates: 0,
+    tenants: [UK, EU],
+    added: [],
+    unreachable: new Set(),
+    deleted: new Set(),
+    acknowledged: new Set(),
+    ...overrides,
+  };
 }
 
 async function breachHost(w: BreachWorld, openedAt = START): Promise<InProcessDurableHost> {
   return workflowHost(
     {
-      breachLoadPlan: () => ({ awareAt: w.awareAt.toISOString(), openedAt: openedAt.toISOString(), notifyBy: at(w.awareAt, 72 * HOUR).toISOString(), released: w.released }),
+      breachLoadPlan: () => ({
+        awareAt: w.awareAt.toISOString(),
+        openedAt: openedAt.toISOString(),
+        notifyBy: at(w.awareAt, 72 * HOUR).toISOString(),
+        released: w.released,
+      }),
       breachClockAlert: (): 'sent' | 'released' | 'closed' => (w.released ? 'released' : w.closed ? 'closed' : 'sent'),
       breachResolveTenants: () => w.tenants,
       breachNoticesDue: (input: { after: number }) => ({
@@ -52,12 +67,17 @@ async function breachHost(w: BreachWorld, openedAt = START): Promise<InProcessDu
         nextUpdate: w.updates + 1,
         // The store's rule (shared/breaches/breach.ts): a tenant added by update j gets notices 0..j when j goes out.
         added: w.released
-          ? w.added.flatMap((a) => Array.from({ length: w.updates + 1 }, (_, seq) => seq).filter((seq) => Math.max(seq, a.seq) > input.after).map((seq) => ({ tenantId: a.tenantId, seq })))
+          ? w.added.flatMap((a) =>
+              Array.from({ length: w.updates + 1 }, (_, seq) => seq)
+                .filter((seq) => Math.max(seq, a.seq) > input.after)
+                .map((seq) => ({ tenantId: a.tenantId, seq })),
+            )
           : [],
       }),
       breachNoticeUnacknowledged: (input: Delivery) => (w.acknowledged.has(`${input.tenantId}:${input.seq}`) ? 'acknowledged' : 'alerted'),
       breachDeliverNotice: (input: Delivery) => {
-        if (w.unreachable.has(input.tenantId)) throw activityError('the tenant region refuses the notice', { code: 'TEST.REFUSED', retryable: false });
+        if (w.unreachable.has(input.tenantId))
+          throw activityError('the tenant region refuses the notice', { code: 'TEST.REFUSED', retryable: false });
         if (w.deleted.has(input.tenantId)) return 'skipped';
         if (input.attempt > 0 && w.acknowledged.has(`${input.tenantId}:${input.seq}`)) return 'acknowledged';
         return 'sent';
@@ -270,7 +290,10 @@ describe("a tenant's notice workflow (acknowledgement raced against re-sends)", 
       host.calls.filter((c) => c.activity === 'breachDeliverNotice').map((c) => c.at.toISOString()),
       [0, 24, 48, 72].map((h) => at(START, h * HOUR).toISOString()),
     );
-    assert.deepEqual(host.calls.filter((c) => c.activity === 'breachNoticeUnacknowledged').map((c) => c.at.toISOString()), [at(START, 96 * HOUR).toISOString()]);
+    assert.deepEqual(
+      host.calls.filter((c) => c.activity === 'breachNoticeUnacknowledged').map((c) => c.at.toISOString()),
+      [at(START, 96 * HOUR).toISOString()],
+    );
     assert.deepEqual(host.status(id).output, { outcome: 'unacknowledged', resends: 3 });
   });
 

@@ -19,7 +19,11 @@ describe('export job', () => {
   });
 
   test('an export that cannot succeed is recorded as failed on the job, and nobody is told', async () => {
-    const host = await workflowHost({ exportRun: alwaysRefuses('the export asks for a module that does not exist'), exportRecordOutcome: () => null, exportNotify: () => 1 });
+    const host = await workflowHost({
+      exportRun: alwaysRefuses('the export asks for a module that does not exist'),
+      exportRecordOutcome: () => null,
+      exportNotify: () => 1,
+    });
     const id = await host.start('tenantExport', REF, `export-${IDS.exportJob}`);
     await host.advance('PT2H');
     assert.equal(host.inputsOf('exportRun').length, 1, 'retrying cannot help: no second try');

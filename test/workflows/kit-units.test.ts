@@ -27,14 +27,26 @@ describe('retry delays', () => {
     assert.equal(retryPolicy({ maxAttempts: 3, maxDelayMs: 3_600_000 }).maxDelayMs, 300_000);
   });
   test('the count policy stops after its last try, and at once when the failure says retrying cannot help', () => {
-    const streak = (attempts: number, retryable = true): FailureStreak => ({ activity: 'a', attempts, firstFailedAt: new Date(0), failedAt: new Date(0), failure: { ...failure, retryable } });
+    const streak = (attempts: number, retryable = true): FailureStreak => ({
+      activity: 'a',
+      attempts,
+      firstFailedAt: new Date(0),
+      failedAt: new Date(0),
+      failure: { ...failure, retryable },
+    });
     assert.equal(policy.keepTrying(streak(5)), true);
     assert.equal(policy.keepTrying(streak(6)), false);
     assert.equal(policy.keepTrying(streak(1, false)), false);
   });
   test('the time policy keeps trying until its time since the first failure is spent, and stops at once on a failure retrying cannot help', () => {
     const day = retryPolicy({ keepTryingForMs: 24 * 3600_000 });
-    const streak = (hours: number, retryable = true): FailureStreak => ({ activity: 'a', attempts: 40, firstFailedAt: new Date(0), failedAt: new Date(hours * 3600_000), failure: { ...failure, retryable } });
+    const streak = (hours: number, retryable = true): FailureStreak => ({
+      activity: 'a',
+      attempts: 40,
+      firstFailedAt: new Date(0),
+      failedAt: new Date(hours * 3600_000),
+      failure: { ...failure, retryable },
+    });
     assert.equal(day.keepTrying(streak(23.9)), true);
     assert.equal(day.keepTrying(streak(24)), false);
     assert.equal(day.keepTrying(streak(0, false)), false);
@@ -43,7 +55,14 @@ describe('retry delays', () => {
 
 test('crossed() is true once per streak: at the first failure at or past the threshold', () => {
   const at = (s: number): Date => new Date(s * 1000);
-  const streak = (failedAt: number, previous?: number): FailureStreak => ({ activity: 'a', attempts: 2, firstFailedAt: at(0), failedAt: at(failedAt), ...(previous !== undefined ? { previousFailedAt: at(previous) } : {}), failure });
+  const streak = (failedAt: number, previous?: number): FailureStreak => ({
+    activity: 'a',
+    attempts: 2,
+    firstFailedAt: at(0),
+    failedAt: at(failedAt),
+    ...(previous !== undefined ? { previousFailedAt: at(previous) } : {}),
+    failure,
+  });
   const fifteenMinutes = 900_000;
   assert.equal(crossed(streak(615, 315), fifteenMinutes), false);
   assert.equal(crossed(streak(915, 615), fifteenMinutes), true);
@@ -55,8 +74,15 @@ test('crossed() is true once per streak: at the first failure at or past the thr
 describe('failure facts', () => {
   test('carry the code, the Retry-After in milliseconds and whether a retry can help, nothing else', () => {
     assert.deepEqual(failureFacts(new ThrottledError('STORE.THROTTLED', 'busy', 2)), { code: 'STORE.THROTTLED', retryAfterMs: 2000 });
-    assert.deepEqual(failureFacts(new EmailDeliveryError('EMAIL.THROTTLED', true, 'slow down', { status: 429, retryAfterSeconds: 30 })), { code: 'EMAIL.THROTTLED', retryable: true, retryAfterMs: 30_000 });
-    assert.deepEqual(failureFacts(new EmailDeliveryError('EMAIL.NOT_AUTHORISED', false, 'refused', { status: 401 })), { code: 'EMAIL.NOT_AUTHORISED', retryable: false });
+    assert.deepEqual(failureFacts(new EmailDeliveryError('EMAIL.THROTTLED', true, 'slow down', { status: 429, retryAfterSeconds: 30 })), {
+      code: 'EMAIL.THROTTLED',
+      retryable: true,
+      retryAfterMs: 30_000,
+    });
+    assert.deepEqual(failureFacts(new EmailDeliveryError('EMAIL.NOT_AUTHORISED', false, 'refused', { status: 401 })), {
+      code: 'EMAIL.NOT_AUTHORISED',
+      retryable: false,
+    });
     assert.equal(failureFacts(new Error('plain')), undefined);
     assert.equal(failureFacts('a string'), undefined);
   });
@@ -69,7 +95,18 @@ describe('failure facts', () => {
       isCausedBy: () => false,
     });
     assert.deepEqual(activityFailure(failed), { type: 'ThrottledError', message: 'busy', code: 'STORE.THROTTLED', retryAfterMs: 1000, retryable: true });
-    assert.equal(activityFailure(new df.TaskFailedError({ errorType: 'E', errorMessage: 'm', isNonRetriable: false, properties: { retryable: false }, isCausedBy: () => false })).retryable, false);
+    assert.equal(
+      activityFailure(
+        new df.TaskFailedError({
+          errorType: 'E',
+          errorMessage: 'm',
+          isNonRetriable: false,
+          properties: { retryable: false },
+          isCausedBy: () => false,
+        }),
+      ).retryable,
+      false,
+    );
     assert.deepEqual(activityFailure(new Error('no details')), { type: 'Error', message: 'no details', retryable: true });
   });
 });
@@ -86,7 +123,10 @@ describe('phase tables', () => {
     assert.equal(table.advance('done', 'queued'), 'done');
   });
   test('any other move is refused, naming the flow and both phases', () => {
-    assert.throws(() => table.advance('queued', 'done'), (error: unknown) => error instanceof PhaseChangeError && /job in phase queued cannot move to done/.test(error.message));
+    assert.throws(
+      () => table.advance('queued', 'done'),
+      (error: unknown) => error instanceof PhaseChangeError && /job in phase queued cannot move to done/.test(error.message),
+    );
     assert.throws(() => table.advance('cancelled', 'running'), PhaseChangeError);
     assert.equal(table.allows('cancelled', 'running'), false);
     assert.equal(table.allows('failed', 'running'), true);

@@ -38,7 +38,8 @@ async function changeHost(w: ChangeWorld): Promise<InProcessDurableHost> {
 }
 
 /** Which message went to which batch, in order: `notice:0`, `reminder:3`... */
-const deliveries = (host: InProcessDurableHost): string[] => host.inputsOf('subProcessorChangeDeliverBatch').map((i) => `${(i as { notice: string }).notice}:${(i as { batch: number }).batch}`);
+const deliveries = (host: InProcessDurableHost): string[] =>
+  host.inputsOf('subProcessorChangeDeliverBatch').map((i) => `${(i as { notice: string }).notice}:${(i as { batch: number }).batch}`);
 const rounds = (host: InProcessDurableHost): string[] => [...new Set(deliveries(host).map((d) => d.split(':')[0]!))];
 
 describe('sub-processor change workflow', () => {
@@ -46,7 +47,11 @@ describe('sub-processor change workflow', () => {
     const w: ChangeWorld = { phase: 'notice-period', batches: 60, unanswered: 1 };
     const host = await changeHost(w);
     await host.start('subProcessorChange', { changeId: CHANGE_ID }, INSTANCE);
-    assert.deepEqual(deliveries(host), Array.from({ length: 60 }, (_, b) => `notice:${b}`), 'each batch once, in order');
+    assert.deepEqual(
+      deliveries(host),
+      Array.from({ length: 60 }, (_, b) => `notice:${b}`),
+      'each batch once, in order',
+    );
     const round = host.status(`${INSTANCE}:notice`);
     assert.equal((round.input as { batch: number }).batch, 50, 'the third generation of the round started at batch 50');
     assert.deepEqual(round.output, { batch: 60, batches: 60, tenants: 1200, sent: 1200 });
@@ -55,7 +60,12 @@ describe('sub-processor change workflow', () => {
     assert.deepEqual(rounds(host), ['notice']);
     await host.advance(at(START, 28 * DAY));
     assert.deepEqual(rounds(host), ['notice', 'reminder']);
-    assert.equal(host.calls.find((c) => c.activity === 'subProcessorChangeDeliverBatch' && (c.input as { notice: string }).notice === 'reminder')?.at.toISOString(), at(START, 28 * DAY).toISOString());
+    assert.equal(
+      host.calls
+        .find((c) => c.activity === 'subProcessorChangeDeliverBatch' && (c.input as { notice: string }).notice === 'reminder')
+        ?.at.toISOString(),
+      at(START, 28 * DAY).toISOString(),
+    );
 
     await host.advance(at(START, 32 * DAY));
     assert.equal(host.calls.find((c) => c.activity === 'subProcessorChangeRemindOps')?.at.toISOString(), at(START, 32 * DAY).toISOString());

@@ -30,7 +30,13 @@ async function terminationHost(w: TerminationWorld): Promise<InProcessDurableHos
   let keyChecks = 0;
   return workflowHost(
     {
-      terminationLoadPlan: () => ({ ...REF, instanceId: INSTANCE, disposition: w.disposition, effectiveAt: w.effectiveAt.toISOString(), graceEndsAt: at(w.effectiveAt, 30 * DAY).toISOString() }),
+      terminationLoadPlan: () => ({
+        ...REF,
+        instanceId: INSTANCE,
+        disposition: w.disposition,
+        effectiveAt: w.effectiveAt.toISOString(),
+        graceEndsAt: at(w.effectiveAt, 30 * DAY).toISOString(),
+      }),
       terminationStillTerminating: () => !w.reactivated,
       terminationStartGrace: () => (w.reactivated ? 'reactivated' : 'in-grace'),
       terminationSendNotice: () => 1,
@@ -41,7 +47,9 @@ async function terminationHost(w: TerminationWorld): Promise<InProcessDurableHos
         w.documents -= deleted;
         return deleted === 0 ? { done: true, deleted: 0, byType: {} } : { done: false, deleted, byType: { record: deleted } };
       },
-      terminationRecordDeletionProgress: (input: { completed: boolean }) => ({ backupsExpireAt: input.completed ? at(START, 70 * DAY).toISOString() : null }),
+      terminationRecordDeletionProgress: (input: { completed: boolean }) => ({
+        backupsExpireAt: input.completed ? at(START, 70 * DAY).toISOString() : null,
+      }),
       terminationDeleteFiles: () => [{ store: 'blob:exports', method: 'blob deletion by tenant prefix', items: 2, byType: { file: 2 } }],
       terminationRetainRecipients: () => 2,
       terminationDestroyKey: () => ({ unrecoverableAt: at(START, 40 * DAY).toISOString() }),
@@ -58,7 +66,11 @@ async function terminationHost(w: TerminationWorld): Promise<InProcessDurableHos
 const notices = (host: InProcessDurableHost): string[] =>
   host.inputsOf('terminationSendNotice').map((i) => {
     const notice = (i as { notice: { kind: string; daysLeft?: number; certificate?: string } }).notice;
-    return notice.kind === 'grace-reminder' ? `grace-reminder-${notice.daysLeft}d` : notice.kind === 'certificate' ? `certificate-${notice.certificate}` : notice.kind;
+    return notice.kind === 'grace-reminder'
+      ? `grace-reminder-${notice.daysLeft}d`
+      : notice.kind === 'certificate'
+        ? `certificate-${notice.certificate}`
+        : notice.kind;
   });
 
 async function reactivate(host: InProcessDurableHost, w: TerminationWorld): Promise<void> {
@@ -135,7 +147,13 @@ describe('termination: reactivation raced against every wait of the grace window
     await host.advance('P1D');
     assert.deepEqual(host.status(INSTANCE).output, { outcome: 'reactivated' });
     assert.deepEqual(notices(host), ['grace-started', 'reactivated']);
-    assert.equal(host.calls.find((c) => c.activity === 'terminationSendNotice' && (c.input as { notice: { kind: string } }).notice.kind === 'reactivated')?.at.toISOString(), at(START, 4 * DAY).toISOString(), 'found at the re-read a day after the last one');
+    assert.equal(
+      host.calls
+        .find((c) => c.activity === 'terminationSendNotice' && (c.input as { notice: { kind: string } }).notice.kind === 'reactivated')
+        ?.at.toISOString(),
+      at(START, 4 * DAY).toISOString(),
+      'found at the re-read a day after the last one',
+    );
   });
 
   test('a reactivation that wins the race at the very end of the grace window stops the deletion', async () => {
@@ -169,7 +187,10 @@ describe('termination: deletion to the final certificate', () => {
     await host.advance(at(START, 70 * DAY));
     assert.deepEqual(host.status(INSTANCE).output, { outcome: 'deleted', items: 2500 });
     assert.deepEqual(notices(host).slice(-2), ['certificate-interim', 'certificate-final']);
-    assert.deepEqual(host.inputsOf('terminationIssueCertificate').map((i) => (i as { kind: string }).kind), ['interim', 'final']);
+    assert.deepEqual(
+      host.inputsOf('terminationIssueCertificate').map((i) => (i as { kind: string }).kind),
+      ['interim', 'final'],
+    );
   });
 
   test('return-then-delete returns the data and says so before the grace reminders', async () => {

@@ -8,11 +8,31 @@
 // waiters follow the kit's rule (workflows/kit/events.ts): one per event name, kept until it fires.
 import { z } from 'zod';
 import type { Task } from 'durable-functions';
-import { anyBefore, caller, defineFanOut, defineOrchestration, eventBefore, EventWaiter, replanAt, showPhase, startOrchestration, type FanOutShape } from '../kit/index.js';
+import {
+  anyBefore,
+  caller,
+  defineFanOut,
+  defineOrchestration,
+  eventBefore,
+  EventWaiter,
+  replanAt,
+  showPhase,
+  startOrchestration,
+  type FanOutShape,
+} from '../kit/index.js';
 import { ACKNOWLEDGE_EVENT, BREACH_PHASES, CLOSE_EVENT, noticeInstanceId, RELEASE_EVENT, updateEvent } from '../../shared/breaches/breach.js';
 import { clockSchedule } from '../../shared/breaches/clock.js';
 import { MAX_RESENDS, RESEND_AFTER_MS } from '../../shared/breaches/notice.js';
-import { alertUnacknowledgedNotice, breachNoticesDue, breachRefSchema, deliverBreachNotice, loadPlan, noticeRefSchema, resolveBreachTenants, sendBreachClockAlert } from './activities.js';
+import {
+  alertUnacknowledgedNotice,
+  breachNoticesDue,
+  breachRefSchema,
+  deliverBreachNotice,
+  loadPlan,
+  noticeRefSchema,
+  resolveBreachTenants,
+  sendBreachClockAlert,
+} from './activities.js';
 import { obligationRetry } from '../reliability/obligation-retry.js';
 
 /** One tenant, one notice: send it, then re-send it every 24 hours until acknowledged, at most three times. */
@@ -127,7 +147,8 @@ defineOrchestration(BREACH_ORCHESTRATOR, {
       const notices: Task[] = refs.length > 0 ? [startOrchestration(context, noticeFanOut, { items: refs }, `${context.df.instanceId}:notices-${round}`)] : [];
       showPhase(context, BREACH_PHASES, 'notifying', { tenants: tenants.length, latestNotice: after });
       // One name per update, so each waiter is awaited once (kept while still pending after a re-plan).
-      if (!nextUpdate || nextUpdate.happened || nextUpdate.name !== updateEvent(due.nextUpdate)) nextUpdate = new EventWaiter(context, updateEvent(due.nextUpdate));
+      if (!nextUpdate || nextUpdate.happened || nextUpdate.name !== updateEvent(due.nextUpdate))
+        nextUpdate = new EventWaiter(context, updateEvent(due.nextUpdate));
       const closedInRecord = due.closed === true;
       // Fan-in is not awaited before the next update: an update must not wait for acknowledgements.
       // A completed task is never yielded again inside a race: the extension would wait on it anew.

@@ -34,7 +34,10 @@ export const NO_OUTPUT = z.union([z.void(), z.null()]);
 
 export type ActivityHandler<In extends z.ZodType, Out extends z.ZodType> = (input: z.output<In>, context: ActivityContext) => Promise<z.input<Out>>;
 
-export function defineActivity<In extends z.ZodType, Out extends z.ZodType>(name: string, spec: { input: In; output: Out; handler: ActivityHandler<In, Out> }): Activity<In, Out> {
+export function defineActivity<In extends z.ZodType, Out extends z.ZodType>(
+  name: string,
+  spec: { input: In; output: Out; handler: ActivityHandler<In, Out> },
+): Activity<In, Out> {
   const registered = df.app.activity(name, {
     handler: async (raw: unknown, invocation: InvocationContext) => {
       const parsed = spec.input.safeParse(raw);

@@ -57,7 +57,10 @@ export function retryPolicy(options: RetryBudget & { firstDelayMs?: number; back
 }
 
 /** The wait before the next try: capped exponential backoff, or the Retry-After if longer (within the cap). */
-export function retryDelayMs(policy: Pick<RetryPolicy, 'firstDelayMs' | 'backoffCoefficient' | 'maxDelayMs'>, streak: Pick<FailureStreak, 'attempts' | 'failure'>): number {
+export function retryDelayMs(
+  policy: Pick<RetryPolicy, 'firstDelayMs' | 'backoffCoefficient' | 'maxDelayMs'>,
+  streak: Pick<FailureStreak, 'attempts' | 'failure'>,
+): number {
   const backoff = policy.firstDelayMs * policy.backoffCoefficient ** (streak.attempts - 1);
   return Math.min(policy.maxDelayMs, Math.max(backoff, streak.failure.retryAfterMs ?? 0));
 }
@@ -69,7 +72,10 @@ export function crossed(streak: FailureStreak, ms: number): boolean {
   return before < ms && streak.failedAt.getTime() - first >= ms;
 }
 
-export type ActivityCall = <In extends z.ZodType, Out extends z.ZodType>(activity: Activity<In, Out>, input: z.input<In>) => Generator<Task, z.output<Out>, unknown>;
+export type ActivityCall = <In extends z.ZodType, Out extends z.ZodType>(
+  activity: Activity<In, Out>,
+  input: z.input<In>,
+) => Generator<Task, z.output<Out>, unknown>;
 
 /**
  * The flow's way to call its activities: `const call = caller(context, FLOW_RETRY)`, then

@@ -67,13 +67,19 @@ export function replanAt(context: OrchestrationContext): Date {
  * which reads the record between slices (true: the change the event announces is there, as good as
  * the event). A lost event therefore delays the flow by a day at most.
  */
-export function* eventBefore(context: OrchestrationContext, event: EventWaiter, until: Date, recheck?: () => Generator<Task, boolean, unknown>): Generator<Task, boolean, unknown> {
+export function* eventBefore(
+  context: OrchestrationContext,
+  event: EventWaiter,
+  until: Date,
+  recheck?: () => Generator<Task, boolean, unknown>,
+): Generator<Task, boolean, unknown> {
   for (;;) {
     if (event.happened) return true;
     const now = context.df.currentUtcDateTime.getTime();
     if (until.getTime() <= now) return false;
     const sliceEnd = Math.min(until.getTime(), now + REPLAN_AFTER_MS);
-    if (sliceEnd < until.getTime() && !recheck) throw new Error(`a wait for ${event.name} beyond ${REPLAN_AFTER_MS / 3600_000} hours needs a recheck of the record`);
+    if (sliceEnd < until.getTime() && !recheck)
+      throw new Error(`a wait for ${event.name} beyond ${REPLAN_AFTER_MS / 3600_000} hours needs a recheck of the record`);
     const deadline = context.df.createTimer(new Date(sliceEnd));
     const winner: unknown = yield context.df.Task.any([event.task, deadline]);
     if (winner === event.task) {

@@ -36,7 +36,8 @@ export function failureFacts(error: unknown): FailureFacts | undefined {
   const code = field(error, 'code');
   const retryable = field(error, 'retryable');
   const details = field(error, 'details');
-  const retryAfterSeconds = field(error, 'retryAfterSeconds') ?? (typeof details === 'object' && details !== null ? field(details, 'retryAfterSeconds') : undefined);
+  const retryAfterSeconds =
+    field(error, 'retryAfterSeconds') ?? (typeof details === 'object' && details !== null ? field(details, 'retryAfterSeconds') : undefined);
   if (typeof code === 'string') facts.code = code;
   if (typeof retryable === 'boolean') facts.retryable = retryable;
   if (typeof retryAfterSeconds === 'number' && Number.isFinite(retryAfterSeconds) && retryAfterSeconds >= 0) facts.retryAfterMs = retryAfterSeconds * 1000;

@@ -26,7 +26,10 @@ export type OrchestrationBody<In extends z.ZodType, Out extends z.ZodType> = (
   self: Self<In>,
 ) => Generator<Task, z.input<Out> | typeof CONTINUED_AS_NEW, unknown>;
 
-export function defineOrchestration<In extends z.ZodType, Out extends z.ZodType>(name: string, spec: { input: In; output: Out; body: OrchestrationBody<In, Out> }): Orchestration<In, Out> {
+export function defineOrchestration<In extends z.ZodType, Out extends z.ZodType>(
+  name: string,
+  spec: { input: In; output: Out; body: OrchestrationBody<In, Out> },
+): Orchestration<In, Out> {
   df.app.orchestration(name, function* (context: OrchestrationContext) {
     const self: Self<In> = {
       continueAsNew: (input) => {
@@ -52,6 +55,11 @@ export function* callOrchestration<In extends z.ZodType, Out extends z.ZodType>(
 }
 
 /** Fan-out: the task of one sub-orchestration, to yield with others in Task.all / Task.any. */
-export function startOrchestration<In extends z.ZodType, Out extends z.ZodType>(context: OrchestrationContext, orchestration: Orchestration<In, Out>, input: z.input<In>, instanceId: string): Task {
+export function startOrchestration<In extends z.ZodType, Out extends z.ZodType>(
+  context: OrchestrationContext,
+  orchestration: Orchestration<In, Out>,
+  input: z.input<In>,
+  instanceId: string,
+): Task {
   return context.df.callSubOrchestrator(orchestration.name, input, instanceId);
 }

@@ -80,7 +80,9 @@ export async function startOrSignal(invocation: InvocationContext, flow: FlowIns
   } catch (error) {
     if (options.delivery !== 'best-effort') throw error;
     // Ids and the error's message only (client errors carry no personal data).
-    invocation.warn(`workflow ${flow.instanceId} not told of ${(options.signals ?? []).map((s) => s.event).join(', ') || 'the change'}: ${error instanceof Error ? error.message : 'unknown error'}`);
+    invocation.warn(
+      `workflow ${flow.instanceId} not told of ${(options.signals ?? []).map((s) => s.event).join(', ') || 'the change'}: ${error instanceof Error ? error.message : 'unknown error'}`,
+    );
     return 'not-delivered';
   }
 }

@@ -17,7 +17,12 @@ export interface ChangeAnnouncement {
   closing?: boolean;
 }
 
-export async function announceChange(invocation: InvocationContext, services: Services, flow: OpenFlow, change: ChangeAnnouncement = {}): Promise<StartOrSignalOutcome> {
+export async function announceChange(
+  invocation: InvocationContext,
+  services: Services,
+  flow: OpenFlow,
+  change: ChangeAnnouncement = {},
+): Promise<StartOrSignalOutcome> {
   const signals = [...(change.signals ?? [])];
   const start = change.start ?? 'if-missing';
   const index = await OpenFlowIndex.open(services);

@@ -15,7 +15,12 @@ export function durableTaskHub(client: df.DurableClient): TaskHub {
         throw error;
       }
       if (!status?.runtimeStatus || !status.name) return { status: 'missing' };
-      return { status: status.runtimeStatus, lastUpdatedAt: new Date(status.lastUpdatedTime).toISOString(), customStatus: status.customStatus, output: status.output };
+      return {
+        status: status.runtimeStatus,
+        lastUpdatedAt: new Date(status.lastUpdatedTime).toISOString(),
+        customStatus: status.customStatus,
+        output: status.output,
+      };
     },
     async failedOrTerminated() {
       const found = await client.getStatusBy({ runtimeStatus: [df.OrchestrationRuntimeStatus.Failed, df.OrchestrationRuntimeStatus.Terminated] });

@@ -4,7 +4,14 @@
 import { z } from 'zod';
 import { defineActivity } from '../kit/index.js';
 import { CHANGE_PHASES, changeIdSchema } from '../../shared/sub-processors/change.js';
-import { applyChangeToList, changePlan, deliverChangeBatch, processObjections, remindOpsOfUnanswered, resolveChangeTenants } from '../../shared/sub-processors/change-notices.js';
+import {
+  applyChangeToList,
+  changePlan,
+  deliverChangeBatch,
+  processObjections,
+  remindOpsOfUnanswered,
+  resolveChangeTenants,
+} from '../../shared/sub-processors/change-notices.js';
 
 export const changeRefSchema = z.object({ changeId: changeIdSchema });
 export const noticeKindSchema = z.enum(['notice', 'reminder', 'effective', 'withdrawn']);
@@ -24,7 +31,8 @@ export const resolveTenants = defineActivity('subProcessorChangeResolveTenants',
 export const deliverBatch = defineActivity('subProcessorChangeDeliverBatch', {
   input: changeRefSchema.extend({ notice: noticeKindSchema, batch: z.number().int().min(0) }),
   output: z.object({ tenants: z.number().int().min(0), sent: z.number().int().min(0) }),
-  handler: (input, { services, now, requestId }) => deliverChangeBatch(services, input, { now: now(), requestId: requestId(`sub-processor-${input.notice}-${input.batch}`) }),
+  handler: (input, { services, now, requestId }) =>
+    deliverChangeBatch(services, input, { now: now(), requestId: requestId(`sub-processor-${input.notice}-${input.batch}`) }),
 });
 
 export const handleObjections = defineActivity('subProcessorChangeObjections', {

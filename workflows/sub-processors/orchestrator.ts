@@ -15,7 +15,12 @@ import { CHANGE_RETRY } from './retry.js';
 /** Batches per generation of a notice round before ContinueAsNew keeps its history small. */
 const BATCHES_PER_GENERATION = 25;
 
-const roundProgress = z.object({ batch: z.number().int().min(0), batches: z.number().int().min(0), tenants: z.number().int().min(0), sent: z.number().int().min(0) });
+const roundProgress = z.object({
+  batch: z.number().int().min(0),
+  batches: z.number().int().min(0),
+  tenants: z.number().int().min(0),
+  sent: z.number().int().min(0),
+});
 
 /** One message of the change to every tenant: batch after batch; ContinueAsNew carries the totals. */
 export const noticeRound = defineOrchestration('subProcessorNoticeRound', {
@@ -38,7 +43,9 @@ export const noticeRound = defineOrchestration('subProcessorNoticeRound', {
 type Notice = z.infer<typeof noticeKindSchema>;
 
 function* round(context: OrchestrationContext, changeId: string, notice: Notice, batches: number): Generator<Task, number, unknown> {
-  const done = yield* callOrchestration(context, noticeRound, { changeId, notice, batch: 0, batches, tenants: 0, sent: 0 }, `${context.df.instanceId}:${notice}`);
+  const done =
+    yield *
+    callOrchestration(context, noticeRound, { changeId, notice, batch: 0, batches, tenants: 0, sent: 0 }, `${context.df.instanceId}:${notice}`);
   return done.sent;
 }
 

@@ -5,7 +5,14 @@ import { defineActivity, NO_OUTPUT } from '../kit/index.js';
 import { tenantIdSchema } from '../../shared/http/text.js';
 import { awaitKeyPurge, completeTermination, markBackupsExpired } from '../../shared/termination/after-deletion.js';
 import { retainCertificateRecipients } from '../../shared/termination/certificate-recipients.js';
-import { batchResultSchema, deleteNextBatch, deleteTenantFiles, deletionTotalsSchema, recordDeletionProgress, storeDeletionSchema } from '../../shared/termination/data-deletion.js';
+import {
+  batchResultSchema,
+  deleteNextBatch,
+  deleteTenantFiles,
+  deletionTotalsSchema,
+  recordDeletionProgress,
+  storeDeletionSchema,
+} from '../../shared/termination/data-deletion.js';
 import { returnTenantData } from '../../shared/termination/data-return.js';
 import { issueCertificate } from '../../shared/termination/deletion-certificate.js';
 import { beginDeletion, loadPlan, startGraceWindow, stillTerminating, terminationPlanSchema } from '../../shared/termination/grace-window.js';

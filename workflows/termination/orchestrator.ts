@@ -102,7 +102,9 @@ defineOrchestration(TERMINATION_ORCHESTRATOR, {
     // Deletion, unless a reactivation won the race at the last moment.
     if ((yield* call(beginTenantDeletion, ref)) === 'reactivated') return yield* finishReactivated(call, ref);
     showPhase(context, TERMINATION_PHASES, 'deleting');
-    const deleted = yield* callOrchestration(context, deleteTenantData, { ...ref, seq: 0, totals: { items: 0, byType: {}, batches: 0 } }, `${context.df.instanceId}:data`);
+    const deleted =
+      yield *
+      callOrchestration(context, deleteTenantData, { ...ref, seq: 0, totals: { items: 0, byType: {}, batches: 0 } }, `${context.df.instanceId}:data`);
     const files = yield* call(deleteFiles, ref);
 
     // Crypto-shredding: keep who gets the certificate, destroy the key, then remove the tenant record.

@@ -140,7 +140,8 @@ export class DurableEngine {
     }
     const id = instanceId && instanceId !== '' ? instanceId : randomUUID().replaceAll('-', '');
     if (id.startsWith('@')) throw new StartRefusedError('Orchestration instance ids must not start with @.');
-    if (/[/\\#?\u0000-\u001f\u007f-\u009f]/.test(id)) throw new StartRefusedError('Orchestration instance ids must not contain /, \\, #, ?, or control characters.');
+    if (/[/\\#?\u0000-\u001f\u007f-\u009f]/.test(id))
+      throw new StartRefusedError('Orchestration instance ids must not contain /, \\, #, ?, or control characters.');
     if (id.length > MAX_INSTANCE_ID_LENGTH) throw new StartRefusedError(`Instance ID lengths must not exceed ${MAX_INSTANCE_ID_LENGTH} characters.`);
     const existing = this.#store.get(id);
     if (existing && !TERMINAL_STATUSES.has(existing.runtimeStatus)) {
@@ -296,12 +297,19 @@ export class DurableEngine {
     });
     for (const warning of replay.warnings) this.#logOnce(record, 'warn', warning);
     for (const dropped of replay.dropped) {
-      this.#logOnce(record, 'error', `the Durable extension refuses ${dropped} The task fails inside the extension, the orchestrator is never told, and the instance waits for it forever (as in Azure: azure-functions-durable-js#197).`);
+      this.#logOnce(
+        record,
+        'error',
+        `the Durable extension refuses ${dropped} The task fails inside the extension, the orchestrator is never told, and the instance waits for it forever (as in Azure: azure-functions-durable-js#197).`,
+      );
     }
     const refusal = replay.nonDeterminism ?? replay.unsupported;
     if (refusal) {
       history.push(historyEvent(EventType.OrchestratorCompleted, now));
-      this.#failInstance(record, refusal, { ErrorType: replay.nonDeterminism ? 'NonDeterministicOrchestrationException' : 'NotSupportedException', ErrorMessage: refusal });
+      this.#failInstance(record, refusal, {
+        ErrorType: replay.nonDeterminism ? 'NonDeterministicOrchestrationException' : 'NotSupportedException',
+        ErrorMessage: refusal,
+      });
       return;
     }
 
@@ -316,7 +324,11 @@ export class DurableEngine {
     if (returned && !replay.completed) {
       // The shim records the outcome only after awaiting every action the orchestrator returned
       // (a Task.all waits for all of its tasks): until then the instance stays Running.
-      this.#logOnce(record, 'info', 'the orchestrator returned while tasks it started are still running; like the extension, the instance completes once they finish');
+      this.#logOnce(
+        record,
+        'info',
+        'the orchestrator returned while tasks it started are still running; like the extension, the instance completes once they finish',
+      );
     } else if (state.error !== undefined) {
       const failure = state.failureDetails ?? { ErrorType: 'Error', ErrorMessage: state.error };
       this.#failInstance(record, `Orchestrator function '${record.name}' failed: ${state.error}`, failure);
@@ -466,7 +478,10 @@ export class DurableEngine {
     try {
       const response = await this.#invoker.invoke(name, activityInput(inputJson));
       const value = fromTypedData(response.returnValue);
-      return historyEvent(EventType.TaskCompleted, now(), { TaskScheduledId: taskId, Result: toJsonText(Buffer.isBuffer(value) ? value.toString('base64') : value) });
+      return historyEvent(EventType.TaskCompleted, now(), {
+        TaskScheduledId: taskId,
+        Result: toJsonText(Buffer.isBuffer(value) ? value.toString('base64') : value),
+      });
     } catch (error) {
       const cause = error instanceof FunctionInvocationError ? error.cause : error;
       const failure = toFailureDetails(cause);
@@ -522,7 +537,12 @@ export class DurableEngine {
     const childId = created.InstanceId ?? '';
     const existing = this.#store.get(childId);
     const link = { instanceId: parent.instanceId, executionId: parent.executionId, taskScheduledId: created.EventId };
-    if (existing && existing.parent?.instanceId === parent.instanceId && existing.parent.taskScheduledId === created.EventId && existing.parent.executionId === parent.executionId) {
+    if (
+      existing &&
+      existing.parent?.instanceId === parent.instanceId &&
+      existing.parent.taskScheduledId === created.EventId &&
+      existing.parent.executionId === parent.executionId
+    ) {
       if (TERMINAL_STATUSES.has(existing.runtimeStatus)) this.#notifyParent(existing);
       return;
     }
@@ -555,11 +575,18 @@ export class DurableEngine {
     if (already) return;
     const now = this.#clock.now();
     if (child.runtimeStatus === 'Completed') {
-      this.#deliver(link.instanceId, link.executionId, historyEvent(EventType.SubOrchestrationInstanceCompleted, now, { TaskScheduledId: link.taskScheduledId, Result: child.output }));
+      this.#deliver(
+        link.instanceId,
+        link.executionId,
+        historyEvent(EventType.SubOrchestrationInstanceCompleted, now, { TaskScheduledId: link.taskScheduledId, Result: child.output }),
+      );
       return;
     }
     const failed = [...child.history].reverse().find((e) => e.EventType === EventType.ExecutionFailed);
-    const message = child.runtimeStatus === 'Terminated' ? `Sub-orchestration '${child.name}' was terminated: ${child.output}` : failed?.Reason ?? `Sub-orchestration '${child.name}' failed`;
+    const message =
+      child.runtimeStatus === 'Terminated'
+        ? `Sub-orchestration '${child.name}' was terminated: ${child.output}`
+        : (failed?.Reason ?? `Sub-orchestration '${child.name}' failed`);
     this.#deliver(link.instanceId, link.executionId, historyEvent(EventType.SubOrchestrationInstanceFailed, now, {
       TaskScheduledId: link.taskScheduledId,
       Reason: message,
@@ -643,7 +670,13 @@ function toTimeSpan(ms: number): string {
 function toFailureDetails(error: unknown): FailureDetails {
   const err = error instanceof Error ? error : new Error(String(error));
   try {
-    const parsed = JSON.parse(err.message) as { errorType?: string; errorMessage?: string; stackTrace?: string; properties?: Record<string, unknown>; isNonRetriable?: boolean };
+    const parsed = JSON.parse(err.message) as {
+      errorType?: string;
+      errorMessage?: string;
+      stackTrace?: string;
+      properties?: Record<string, unknown>;
+      isNonRetriable?: boolean;
+    };
     if (parsed && typeof parsed === 'object' && typeof parsed.errorMessage === 'string') {
       return {
         ErrorType: parsed.errorType ?? err.name,

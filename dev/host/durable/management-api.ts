@@ -138,7 +138,12 @@ export class ManagementApi {
     const interval = seconds(url.searchParams.get('pollingInterval'));
     if (timeout === undefined || interval === undefined) return this.#checkStatusResponse(res, record.instanceId);
     if (interval > timeout) {
-      return errorResponse(res, 400, 'One or more of the arguments submitted is incorrect', `Total timeout ${timeout} should be bigger than retry timeout ${interval}`);
+      return errorResponse(
+        res,
+        400,
+        'One or more of the arguments submitted is incorrect',
+        `Total timeout ${timeout} should be bigger than retry timeout ${interval}`,
+      );
     }
     const done = await this.engine.waitForFinish(record.instanceId, timeout);
     if (done?.runtimeStatus === 'Completed') return rawJson(res, 200, done.output ?? 'null');

@@ -13,7 +13,11 @@ const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'p
 export const INVOCATION_ID_HEADER = 'x-ms-invocation-id';
 
 /** The trigger metadata a streamed HTTP invocation carries in place of the request. */
-export function streamTriggerMetadata(headers: Record<string, string>, query: Record<string, string>, params: Record<string, string>): Record<string, RpcTypedData> {
+export function streamTriggerMetadata(
+  headers: Record<string, string>,
+  query: Record<string, string>,
+  params: Record<string, string>,
+): Record<string, RpcTypedData> {
   return {
     Headers: { json: JSON.stringify(headers) },
     Query: { json: JSON.stringify(query) },
@@ -25,7 +29,11 @@ export function streamTriggerMetadata(headers: Record<string, string>, query: Re
  * Forwards `req` to the worker's HTTP server and pipes the worker's answer back to `res`. Resolves
  * when the answer has been sent; rejects if the worker cannot be reached.
  */
-export function forwardToWorker(req: IncomingMessage, res: ServerResponse, target: { httpUri: string; invocationId: string; url: URL }): { done: Promise<void>; abort: () => void } {
+export function forwardToWorker(
+  req: IncomingMessage,
+  res: ServerResponse,
+  target: { httpUri: string; invocationId: string; url: URL },
+): { done: Promise<void>; abort: () => void } {
   const worker = new URL(target.httpUri);
   const headers: Record<string, string | string[]> = {};
   for (const [name, value] of Object.entries(req.headers)) if (value !== undefined && !HOP_BY_HOP.has(name)) headers[name] = value;
@@ -34,7 +42,14 @@ export function forwardToWorker(req: IncomingMessage, res: ServerResponse, targe
   headers['x-forwarded-proto'] = target.url.protocol.replace(':', '');
   // A connection of its own for each request: a worker that refused a body mid-stream closes its end,
   // and a pooled connection reused after that would fail the next request before the worker saw it.
-  const proxied = httpRequest({ hostname: worker.hostname, port: worker.port, method: req.method, path: `${target.url.pathname}${target.url.search}`, headers, agent: false });
+  const proxied = httpRequest({
+    hostname: worker.hostname,
+    port: worker.port,
+    method: req.method,
+    path: `${target.url.pathname}${target.url.search}`,
+    headers,
+    agent: false,
+  });
   let answered = false;
   const done = new Promise<void>((resolve, reject) => {
     // The worker may close the connection once it has answered (it refused the body): that is not a failure.

@@ -112,7 +112,9 @@ export class FunctionInvoker {
     for (const output of response.outputData ?? []) {
       const type = metadata.bindings[output.name ?? '']?.type ?? 'unknown';
       if (!CONSUMED_OUTPUT_TYPES.has(type.toLowerCase())) {
-        this.#warn(`[${functionName}] output binding "${output.name}" (${type}) is not implemented by the local host: the value the function set on it was dropped`);
+        this.#warn(
+          `[${functionName}] output binding "${output.name}" (${type}) is not implemented by the local host: the value the function set on it was dropped`,
+        );
       }
     }
     return response;

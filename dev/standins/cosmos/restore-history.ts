@@ -72,7 +72,8 @@ export function restoreAccount(account: Account, instant: Date): { changesUndone
   const at = instant.getTime();
   if (Number.isNaN(at)) throw new RestoreWindowError('the restore point is not an instant');
   if (at > Date.now()) throw new RestoreWindowError('the restore point is in the future');
-  if (at < Date.now() - RESTORE_WINDOW_MS) throw new RestoreWindowError(`the restore point is older than the ${RESTORE_WINDOW_MS / (24 * 3600_000)}-day restore window`);
+  if (at < Date.now() - RESTORE_WINDOW_MS)
+    throw new RestoreWindowError(`the restore point is older than the ${RESTORE_WINDOW_MS / (24 * 3600_000)}-day restore window`);
   let changesUndone = 0;
   let containers = 0;
   for (const database of account.databases._data.values()) {

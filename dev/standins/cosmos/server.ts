@@ -318,7 +318,12 @@ async function batchDocuments(account: Account, req: IncomingMessage, res: Serve
     if (result.statusCode >= 400) {
       failed = i;
       const subStatusCode = (result.body as { subStatusCode?: unknown } | undefined)?.subStatusCode;
-      results.push({ statusCode: result.statusCode, requestCharge: 0, ...(typeof subStatusCode === 'number' ? { subStatusCode } : {}), ...messageOf(result.body) });
+      results.push({
+        statusCode: result.statusCode,
+        requestCharge: 0,
+        ...(typeof subStatusCode === 'number' ? { subStatusCode } : {}),
+        ...messageOf(result.body),
+      });
     } else {
       const resourceBody = result.body as StoredDoc | undefined;
       results.push({ statusCode: result.statusCode, requestCharge: 1, eTag: resourceBody?._etag, resourceBody });
@@ -541,7 +546,12 @@ export async function startCosmos(options: CosmosStandInOptions): Promise<Cosmos
   return {
     endpoint,
     key: COSMOS_EMULATOR_KEY,
-    stats: () => ({ requests: controls.requests, byKind: { ...controls.byKind }, documentsDeleted: controls.documentsDeleted, heldRequests: controls.held.length }),
+    stats: () => ({
+      requests: controls.requests,
+      byKind: { ...controls.byKind },
+      documentsDeleted: controls.documentsDeleted,
+      heldRequests: controls.held.length,
+    }),
     resetStats: () => {
       controls.requests = 0;
       controls.byKind = {};

@@ -110,7 +110,9 @@ export function route(store: KeyStore, r: Rendering, req: Request): Reply {
       if (method === 'DELETE') {
         if (r.purgeProtection) {
           store.deletedKey(name);
-          throw forbidden(`Operation "purge" is not allowed because purge protection is enabled for this vault. Key Vault service will automatically purge it after the retention period has passed.`);
+          throw forbidden(
+            `Operation "purge" is not allowed because purge protection is enabled for this vault. Key Vault service will automatically purge it after the retention period has passed.`,
+          );
         }
         store.purge(name);
         return { status: 204 };

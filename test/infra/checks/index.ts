@@ -7,7 +7,14 @@ import { settingsAndResidencyChecks } from './settings-and-residency.js';
 import { storesAndIdentityChecks } from './stores-and-identity.js';
 import { retentionChecks } from './retention.js';
 
-export const INFRA_CHECKS: readonly Check[] = [...languageChecks, ...settingsAndResidencyChecks, ...storesAndIdentityChecks, ...operationsChecks, ...retentionChecks, wordingCheck];
+export const INFRA_CHECKS: readonly Check[] = [
+  ...languageChecks,
+  ...settingsAndResidencyChecks,
+  ...storesAndIdentityChecks,
+  ...operationsChecks,
+  ...retentionChecks,
+  wordingCheck,
+];
 
 /** Names of the checks that fail on a folder of templates, with the first line of each failure. */
 export function failingChecks(infra: import('../infra.js').Infra): Map<string, string> {

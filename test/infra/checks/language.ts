@@ -52,7 +52,8 @@ export const languageChecks: Check[] = [
             if (outputs.has(symbol.name)) duplicates.push(`${infra.name(file)}:${symbol.line} declares output ${symbol.name} twice`);
             outputs.add(symbol.name);
           } else {
-            if (names.has(symbol.name)) duplicates.push(`${infra.name(file)}:${symbol.line} declares ${symbol.name} again (first at line ${names.get(symbol.name)})`);
+            if (names.has(symbol.name))
+              duplicates.push(`${infra.name(file)}:${symbol.line} declares ${symbol.name} again (first at line ${names.get(symbol.name)})`);
             names.set(symbol.name, symbol.line);
           }
         }
@@ -113,9 +114,15 @@ export const languageChecks: Check[] = [
     run(infra) {
       const registry = infra.files.flatMap((f) => f.modules().filter((m) => !m.target.endsWith('.bicep')));
       assert.ok(registry.length > 0, 'Azure Verified Modules are used');
-      for (const m of registry) assert.match(m.target, /^br\/public:avm\/(res|ptn|utl)\/[a-z0-9-]+(\/[a-z0-9-]+)+:\d+\.\d+\.\d+$/, `${infra.at(m)}: ${m.target} is not a pinned br/public:avm/... module (x.y.z)`);
+      for (const m of registry)
+        assert.match(
+          m.target,
+          /^br\/public:avm\/(res|ptn|utl)\/[a-z0-9-]+(\/[a-z0-9-]+)+:\d+\.\d+\.\d+$/,
+          `${infra.at(m)}: ${m.target} is not a pinned br/public:avm/... module (x.y.z)`,
+        );
       for (const file of infra.files)
-        for (const m of file.modules().filter((m) => m.target.endsWith('.bicep'))) assert.ok(existsSync(join(dirname(file.path), m.target)), `${infra.at(m)}: ${m.target} exists`);
+        for (const m of file.modules().filter((m) => m.target.endsWith('.bicep')))
+          assert.ok(existsSync(join(dirname(file.path), m.target)), `${infra.at(m)}: ${m.target} exists`);
     },
   },
   {

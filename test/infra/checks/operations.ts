@@ -27,8 +27,15 @@ function diagnosticsOf(file: BicepFile, symbol: string): { d: Declaration; categ
     .map((d) => {
       let logs = d.body.at('properties.logs');
       if (logs && logs.kind !== 'array') logs = file.variable(logs.text);
-      const categories = (logs?.kind === 'array' ? logs.elements() : []).filter((l) => l.get('enabled')?.text === 'true').map((l) => l.get('category')?.string ?? l.get('categoryGroup')?.string ?? '');
-      return { d, categories, workspace: d.body.at('properties.workspaceId')?.text ?? '', dedicated: d.body.at('properties.logAnalyticsDestinationType')?.string === 'Dedicated' };
+      const categories = (logs?.kind === 'array' ? logs.elements() : [])
+        .filter((l) => l.get('enabled')?.text === 'true')
+        .map((l) => l.get('category')?.string ?? l.get('categoryGroup')?.string ?? '');
+      return {
+        d,
+        categories,
+        workspace: d.body.at('properties.workspaceId')?.text ?? '',
+        dedicated: d.body.at('properties.logAnalyticsDestinationType')?.string === 'Dedicated',
+      };
     });
 }
 
@@ -53,15 +60,69 @@ interface AlertExpectation {
 
 /** The alerts ops rely on (issue 19): what each watches and where. */
 const ALERTS: AlertExpectation[] = [
-  { what: 'failed orchestrations', file: 'modules/alerts.bicep', type: 'Microsoft.Insights/scheduledQueryRules', signal: "prop__state == 'Failed'", scope: /^appInsightsId$/ },
-  { what: 'a breach clock with no heartbeat', file: 'modules/alerts.bicep', type: 'Microsoft.Insights/scheduledQueryRules', signal: "startswith 'breach clock heartbeat'", scope: /^appInsightsId$/ },
-  { what: 'function exceptions', file: 'modules/alerts.bicep', type: 'Microsoft.Insights/metricAlerts', signal: 'exceptions/count', scope: /^appInsightsId$/ },
-  { what: 'host-storage queue backlog', file: 'modules/alerts.bicep', type: 'Microsoft.Insights/metricAlerts', signal: 'QueueMessageCount', scope: /^'\$\{hostStorageId\}\/queueServices\/default'$/ },
-  { what: 'Cosmos DB 429s', file: 'modules/region-alerts.bicep', type: 'Microsoft.Insights/metricAlerts', signal: 'TotalRequests', scope: /^cosmosAccountId$/ },
-  { what: 'Cosmos DB RU use above 90%', file: 'modules/region-alerts.bicep', type: 'Microsoft.Insights/metricAlerts', signal: 'NormalizedRUConsumption', scope: /^cosmosAccountId$/ },
-  { what: 'Key Vault throttling', file: 'modules/region-alerts.bicep', type: 'Microsoft.Insights/metricAlerts', signal: 'ServiceApiResult', scope: /^keyVaultId$/ },
-  { what: 'a key backup or restore', file: 'modules/region-alerts.bicep', type: 'Microsoft.Insights/scheduledQueryRules', signal: "'KeyBackup', 'KeyRestore'", scope: /^workspaceId$/ },
-  { what: 'email send failures', file: 'modules/region-alerts.bicep', type: 'Microsoft.Insights/scheduledQueryRules', signal: 'ACSEmailStatusUpdateOperational', scope: /^workspaceId$/ },
+  {
+    what: 'failed orchestrations',
+    file: 'modules/alerts.bicep',
+    type: 'Microsoft.Insights/scheduledQueryRules',
+    signal: "prop__state == 'Failed'",
+    scope: /^appInsightsId$/,
+  },
+  {
+    what: 'a breach clock with no heartbeat',
+    file: 'modules/alerts.bicep',
+    type: 'Microsoft.Insights/scheduledQueryRules',
+    signal: "startswith 'breach clock heartbeat'",
+    scope: /^appInsightsId$/,
+  },
+  {
+    what: 'function exceptions',
+    file: 'modules/alerts.bicep',
+    type: 'Microsoft.Insights/metricAlerts',
+    signal: 'exceptions/count',
+    scope: /^appInsightsId$/,
+  },
+  {
+    what: 'host-storage queue backlog',
+    file: 'modules/alerts.bicep',
+    type: 'Microsoft.Insights/metricAlerts',
+    signal: 'QueueMessageCount',
+    scope: /^'\$\{hostStorageId\}\/queueServices\/default'$/,
+  },
+  {
+    what: 'Cosmos DB 429s',
+    file: 'modules/region-alerts.bicep',
+    type: 'Microsoft.Insights/metricAlerts',
+    signal: 'TotalRequests',
+    scope: /^cosmosAccountId$/,
+  },
+  {
+    what: 'Cosmos DB RU use above 90%',
+    file: 'modules/region-alerts.bicep',
+    type: 'Microsoft.Insights/metricAlerts',
+    signal: 'NormalizedRUConsumption',
+    scope: /^cosmosAccountId$/,
+  },
+  {
+    what: 'Key Vault throttling',
+    file: 'modules/region-alerts.bicep',
+    type: 'Microsoft.Insights/metricAlerts',
+    signal: 'ServiceApiResult',
+    scope: /^keyVaultId$/,
+  },
+  {
+    what: 'a key backup or restore',
+    file: 'modules/region-alerts.bicep',
+    type: 'Microsoft.Insights/scheduledQueryRules',
+    signal: "'KeyBackup', 'KeyRestore'",
+    scope: /^workspaceId$/,
+  },
+  {
+    what: 'email send failures',
+    file: 'modules/region-alerts.bicep',
+    type: 'Microsoft.Insights/scheduledQueryRules',
+    signal: 'ACSEmailStatusUpdateOperational',
+    scope: /^workspaceId$/,
+  },
 ];
 
 function signalOf(d: Declaration): string {
@@ -88,13 +149,25 @@ export const operationsChecks: Check[] = [
       assertAlwaysDeployed(infra, c);
       // The module's default is disableIpMasking: true, so the setting must be present and false.
       assert.equal(c.body.at('params.disableIpMasking')?.text, 'false', 'disableIpMasking: false (IP addresses are never stored)');
-      assert.equal(resolvedNumber(c.file, c.body.at('params.retentionInDays')), days, `Application Insights retention is ${days} days, not the module's 365`);
+      assert.equal(
+        resolvedNumber(c.file, c.body.at('params.retentionInDays')),
+        days,
+        `Application Insights retention is ${days} days, not the module's 365`,
+      );
       assert.ok(c.body.at('params.workspaceResourceId'), 'Application Insights is workspace-based');
       assert.equal(c.body.at('params.disableLocalAuth')?.text, 'true', 'Application Insights refuses instrumentation-key ingestion');
-      assert.match(infra.appSettings().get('APPLICATIONINSIGHTS_AUTHENTICATION_STRING')?.text ?? '', /ClientId=\$\{\w+\.outputs\.clientId\};Authorization=AAD/, 'the app authenticates to it as its identity');
+      assert.match(
+        infra.appSettings().get('APPLICATIONINSIGHTS_AUTHENTICATION_STRING')?.text ?? '',
+        /ClientId=\$\{\w+\.outputs\.clientId\};Authorization=AAD/,
+        'the app authenticates to it as its identity',
+      );
       const workspaces = infra.modulesOf('br/public:avm/res/operational-insights/workspace:');
       assert.equal(workspaces.length, 1, 'one primary-region workspace (behind Application Insights)');
-      assert.equal(resolvedNumber(workspaces[0]!.file, workspaces[0]!.body.at('params.dataRetention')), days, `the primary workspace keeps ${days} days`);
+      assert.equal(
+        resolvedNumber(workspaces[0]!.file, workspaces[0]!.body.at('params.dataRetention')),
+        days,
+        `the primary workspace keeps ${days} days`,
+      );
     },
   },
   {
@@ -106,10 +179,12 @@ export const operationsChecks: Check[] = [
       for (const file of functionFiles()) {
         const source = readFileSync(file, 'utf8');
         for (const m of source.matchAll(/route:\s*'([^']*)'/g))
-          for (const p of m[1]!.matchAll(/\{(\w+)\}/g)) if (!/Id$/.test(p[1]!) && p[1] !== 'module') offenders.push(`${file}: route ${m[1]} has {${p[1]}}, not an id`);
+          for (const p of m[1]!.matchAll(/\{(\w+)\}/g))
+            if (!/Id$/.test(p[1]!) && p[1] !== 'module') offenders.push(`${file}: route ${m[1]} has {${p[1]}}, not an id`);
         for (const m of source.matchAll(/\bquery\.(\w+)/g)) {
           params.add(m[1]!);
-          if (!(QUERY_PARAMETERS_WITHOUT_PERSONAL_DATA.includes(m[1]!) || KNOWN_FREE_TEXT_QUERY[file]?.includes(m[1]!))) offenders.push(`${file}: query parameter ${m[1]} may carry personal data into request telemetry`);
+          if (!(QUERY_PARAMETERS_WITHOUT_PERSONAL_DATA.includes(m[1]!) || KNOWN_FREE_TEXT_QUERY[file]?.includes(m[1]!)))
+            offenders.push(`${file}: query parameter ${m[1]} may carry personal data into request telemetry`);
         }
       }
       assert.ok(params.size > 0, 'query parameters are found in functions/');
@@ -140,7 +215,10 @@ export const operationsChecks: Check[] = [
       const table = file.resources('Microsoft.OperationalInsights/workspaces/tables').find((t) => t.body.get('name')?.string === 'AZKVAuditLogs');
       assert.ok(table, 'the Key Vault audit table has its own retention');
       assert.equal(table.body.at('properties.totalRetentionInDays')?.text, 'keyAuditRetentionDays');
-      assert.ok((infra.main.variable('keyAuditRetentionDays')?.number ?? 0) >= 365, 'Key Vault audit events (evidence of key deletion) are kept at least a year');
+      assert.ok(
+        (infra.main.variable('keyAuditRetentionDays')?.number ?? 0) >= 365,
+        'Key Vault audit events (evidence of key deletion) are kept at least a year',
+      );
     },
   },
   {
@@ -153,10 +231,21 @@ export const operationsChecks: Check[] = [
       const email = infra.file('modules/email.bicep');
       assertDiagnostics(infra, email, 'communication', ['EmailSendMailOperational', 'EmailStatusUpdateOperational'], 'workspaceId', true);
       const emailModule = perRegionModule(infra, 'modules/email.bicep');
-      assert.match(emailModule.body.at('params.workspaceId')?.text ?? '', new RegExp(`^regions\\[${emailModule.loop!.index}\\]\\.outputs\\.workspaceId$`), "each region's email logs go to that region's workspace");
+      assert.match(
+        emailModule.body.at('params.workspaceId')?.text ?? '',
+        new RegExp(`^regions\\[${emailModule.loop!.index}\\]\\.outputs\\.workspaceId$`),
+        "each region's email logs go to that region's workspace",
+      );
       const host = infra.file('modules/host-storage.bicep');
-      for (const service of ['blobService', 'queueService', 'tableService']) assertDiagnostics(infra, host, service, ['StorageRead', 'StorageWrite', 'StorageDelete'], 'workspaceId', false);
-      assert.equal(infra.main.modules().find((m) => m.target === 'modules/host-storage.bicep')?.body.at('params.workspaceId')?.text, 'logAnalytics.outputs.resourceId');
+      for (const service of ['blobService', 'queueService', 'tableService'])
+        assertDiagnostics(infra, host, service, ['StorageRead', 'StorageWrite', 'StorageDelete'], 'workspaceId', false);
+      assert.equal(
+        infra.main
+          .modules()
+          .find((m) => m.target === 'modules/host-storage.bicep')
+          ?.body.at('params.workspaceId')?.text,
+        'logAnalytics.outputs.resourceId',
+      );
     },
   },
   {
@@ -168,7 +257,10 @@ export const operationsChecks: Check[] = [
       assertAlwaysDeployed(infra, group);
       assert.equal(group.body.at('properties.enabled')?.text, 'true', 'the action group is enabled');
       const receivers = group.body.at('properties.emailReceivers')?.elements() ?? [];
-      assert.ok(receivers.some((r) => r.get('emailAddress')?.text === 'opsEmail'), 'ops are an email receiver');
+      assert.ok(
+        receivers.some((r) => r.get('emailAddress')?.text === 'opsEmail'),
+        'ops are an email receiver',
+      );
       const alerts = infra.main.modules().find((m) => m.target === 'modules/alerts.bicep');
       assert.equal(alerts?.body.at('params.opsEmail')?.text, 'opsEscalationEmail', 'alerts reach the escalation mailbox');
       const regionAlerts = infra.main.modules().find((m) => m.target === 'modules/region-alerts.bicep');
@@ -186,26 +278,57 @@ export const operationsChecks: Check[] = [
         const alert = found[0]!;
         assertAlwaysDeployed(infra, alert);
         assert.equal(alert.body.at('properties.enabled')?.text, 'true', `${infra.at(alert)} (${expected.what}) is enabled`);
-        const scopes = alert.body.at('properties.scopes')?.elements().map((e) => e.text) ?? [];
+        const scopes =
+          alert.body
+            .at('properties.scopes')
+            ?.elements()
+            .map((e) => e.text) ?? [];
         assert.equal(scopes.length, 1, `${infra.at(alert)} watches one resource`);
         assert.match(scopes[0]!, expected.scope, `${infra.at(alert)} (${expected.what}) watches ${expected.scope}`);
         const groups = actionGroupsOf(alert);
-        assert.ok(groups.length > 0 && groups.every((g) => /^(ops\.id|actionGroupId)$/.test(g)), `${infra.at(alert)} (${expected.what}) notifies the ops action group`);
+        assert.ok(
+          groups.length > 0 && groups.every((g) => /^(ops\.id|actionGroupId)$/.test(g)),
+          `${infra.at(alert)} (${expected.what}) notifies the ops action group`,
+        );
         assert.ok(Number(alert.body.at('properties.severity')?.text) <= 2, `${infra.at(alert)} has a severity ops act on`);
       }
       const heartbeat = readFileSync('functions/breach-clock-heartbeat.ts', 'utf8');
-      assert.equal(/schedule:\s*'([^']+)'/.exec(heartbeat)?.[1], '%BREACH_CLOCK_HEARTBEAT_SCHEDULE%', 'the heartbeat runs on the schedule of its app setting');
-      assert.match(infra.appSettings().get('BREACH_CLOCK_HEARTBEAT_SCHEDULE')?.string ?? '', /^\d+ \d+ \* \* \* \*$/, 'in Azure the breach clock heartbeat runs every hour');
+      assert.equal(
+        /schedule:\s*'([^']+)'/.exec(heartbeat)?.[1],
+        '%BREACH_CLOCK_HEARTBEAT_SCHEDULE%',
+        'the heartbeat runs on the schedule of its app setting',
+      );
+      assert.match(
+        infra.appSettings().get('BREACH_CLOCK_HEARTBEAT_SCHEDULE')?.string ?? '',
+        /^\d+ \d+ \* \* \* \*$/,
+        'in Azure the breach clock heartbeat runs every hour',
+      );
       assert.match(heartbeat, /`breach clock heartbeat: /, 'the heartbeat logs the line the alert looks for');
-      const silent = infra.file('modules/alerts.bicep').resources('Microsoft.Insights/scheduledQueryRules').find((d) => signalOf(d).includes('breach clock heartbeat'))!;
+      const silent = infra
+        .file('modules/alerts.bicep')
+        .resources('Microsoft.Insights/scheduledQueryRules')
+        .find((d) => signalOf(d).includes('breach clock heartbeat'))!;
       assert.equal(silent.body.at('properties.windowSize')?.string, 'PT2H', 'the heartbeat alert waits for two missed beats');
-      const ru = infra.file('modules/region-alerts.bicep').resources('Microsoft.Insights/metricAlerts').find((d) => signalOf(d) === 'NormalizedRUConsumption')!;
+      const ru = infra
+        .file('modules/region-alerts.bicep')
+        .resources('Microsoft.Insights/metricAlerts')
+        .find((d) => signalOf(d) === 'NormalizedRUConsumption')!;
       assert.equal(ru.body.at('properties.criteria.allOf')?.elements()[0]?.get('threshold')?.number, 90, 'RU alert at 90%');
-      const throttled = infra.file('modules/region-alerts.bicep').resources('Microsoft.Insights/metricAlerts').filter((d) => /TotalRequests|ServiceApiResult/.test(signalOf(d)));
+      const throttled = infra
+        .file('modules/region-alerts.bicep')
+        .resources('Microsoft.Insights/metricAlerts')
+        .filter((d) => /TotalRequests|ServiceApiResult/.test(signalOf(d)));
       for (const d of throttled) {
         const dimension = d.body.at('properties.criteria.allOf')?.elements()[0]?.get('dimensions')?.elements()[0];
         assert.equal(dimension?.get('name')?.string, 'StatusCode', `${infra.at(d)} filters by status code`);
-        assert.deepEqual(dimension?.get('values')?.elements().map((v) => v.string), ['429'], `${infra.at(d)} counts 429s`);
+        assert.deepEqual(
+          dimension
+            ?.get('values')
+            ?.elements()
+            .map((v) => v.string),
+          ['429'],
+          `${infra.at(d)} counts 429s`,
+        );
       }
     },
   },
@@ -222,10 +345,23 @@ export const operationsChecks: Check[] = [
       assert.ok(notifications.length >= 2, 'actual and forecast notifications');
       for (const n of notifications) {
         assert.equal(n.get('enabled')?.text, 'true');
-        assert.deepEqual(n.get('contactGroups')?.elements().map((e) => e.text), ['ops.id'], 'budget notifications reach the ops action group');
+        assert.deepEqual(
+          n
+            .get('contactGroups')
+            ?.elements()
+            .map((e) => e.text),
+          ['ops.id'],
+          'budget notifications reach the ops action group',
+        );
       }
-      assert.ok(notifications.some((n) => n.get('thresholdType')?.string === 'Forecasted'), 'a forecast threshold warns before the month ends');
-      assert.ok(infra.main.param('budgetStartDate') && !infra.main.param('budgetStartDate')!.default, 'budgetStartDate is required (Azure refuses to move it later)');
+      assert.ok(
+        notifications.some((n) => n.get('thresholdType')?.string === 'Forecasted'),
+        'a forecast threshold warns before the month ends',
+      );
+      assert.ok(
+        infra.main.param('budgetStartDate') && !infra.main.param('budgetStartDate')!.default,
+        'budgetStartDate is required (Azure refuses to move it later)',
+      );
     },
   },
   {
@@ -233,7 +369,9 @@ export const operationsChecks: Check[] = [
     run(infra) {
       const site = infra.modulesOf('br/public:avm/res/web/site:')[0]!;
       const params = site.body.get('params')!;
-      const policies = new Map((params.get('basicPublishingCredentialsPolicies')?.elements() ?? []).map((p) => [p.get('name')?.string, p.get('allow')?.text]));
+      const policies = new Map(
+        (params.get('basicPublishingCredentialsPolicies')?.elements() ?? []).map((p) => [p.get('name')?.string, p.get('allow')?.text]),
+      );
       assert.equal(policies.get('ftp'), 'false', 'FTP basic publishing credentials are off');
       assert.equal(policies.get('scm'), 'false', 'SCM basic publishing credentials are off');
       assert.equal(params.get('clientAffinityEnabled')?.text, 'false', 'clientAffinityEnabled: false (the module defaults to true)');
@@ -245,20 +383,32 @@ export const operationsChecks: Check[] = [
       const call = infra.main.modules().find((m) => m.target === 'modules/function-app.bicep')!;
       assert.equal(call.body.at('params.corsAllowedOrigins')?.text, 'corsOrigins', 'the app and its CORS configuration get the same list');
       const guard = infra.main.variable('corsOrigins');
-      assert.ok(guard?.node.type === 'ternary_expression' && guard.calls().includes('fail') && /production && contains\(corsOriginList, '\*'\)/.test(guard.text), 'a wildcard origin fails the deployment in production');
+      assert.ok(
+        guard?.node.type === 'ternary_expression' &&
+          guard.calls().includes('fail') &&
+          /production && contains\(corsOriginList, '\*'\)/.test(guard.text),
+        'a wildcard origin fails the deployment in production',
+      );
     },
   },
   {
     name: 'production requires a custom email domain, sent from a subdomain per region once verified',
     run(infra) {
       const guard = infra.main.variable('customDomain');
-      assert.ok(guard?.node.type === 'ternary_expression' && guard.calls().includes('fail') && /production && empty\(emailCustomDomain\)/.test(guard.text), 'an empty emailCustomDomain fails the deployment in production');
+      assert.ok(
+        guard?.node.type === 'ternary_expression' && guard.calls().includes('fail') && /production && empty\(emailCustomDomain\)/.test(guard.text),
+        'an empty emailCustomDomain fails the deployment in production',
+      );
       assert.equal(infra.main.param('production')?.default?.text, 'true', 'environments are production unless said otherwise');
       const email = infra.file('modules/email.bicep');
       assert.equal(perRegionModule(infra, 'modules/email.bicep').body.at('params.customDomain')?.text, 'customDomain');
       assert.ok(email.param('customDomain') && !email.param('customDomain')!.default, 'the email module requires the domain');
       assert.match(email.variable('regionalDomain')?.text ?? '', /subdomainLabels\[regionKey\]/, 'each region has its own subdomain');
-      assert.match(email.output('senderAddress')?.value.text ?? '', /^sendsFromCustomDomain \? 'DoNotReply@\$\{regionalDomain\}'/, 'once verified, the region sends from its custom subdomain');
+      assert.match(
+        email.output('senderAddress')?.value.text ?? '',
+        /^sendsFromCustomDomain \? 'DoNotReply@\$\{regionalDomain\}'/,
+        'once verified, the region sends from its custom subdomain',
+      );
     },
   },
   {
@@ -274,9 +424,16 @@ export const operationsChecks: Check[] = [
       const region = infra.file('modules/data-region.bicep');
       for (const type of ['Microsoft.DocumentDB/databaseAccounts', 'Microsoft.KeyVault/vaults'])
         for (const d of region.resources(type)) assert.ok(closed(d), `${infra.at(d)}: public network access is disabled with privateNetworking`);
-      for (const d of infra.file('modules/host-storage.bicep').resources('Microsoft.Storage/storageAccounts')) assert.ok(closed(d), `${infra.at(d)}: host storage is private with privateNetworking`);
-      for (const d of region.resources('Microsoft.Storage/storageAccounts')) assert.equal(d.body.at('properties.publicNetworkAccess')?.string, 'Enabled', `${infra.at(d)}: export storage stays reachable for download links`);
-      const endpoints = (file: BicepFile) => file.modules().filter((m) => m.target === 'private-endpoint.bicep' && m.condition?.text === 'privateNetworking');
+      for (const d of infra.file('modules/host-storage.bicep').resources('Microsoft.Storage/storageAccounts'))
+        assert.ok(closed(d), `${infra.at(d)}: host storage is private with privateNetworking`);
+      for (const d of region.resources('Microsoft.Storage/storageAccounts'))
+        assert.equal(
+          d.body.at('properties.publicNetworkAccess')?.string,
+          'Enabled',
+          `${infra.at(d)}: export storage stays reachable for download links`,
+        );
+      const endpoints = (file: BicepFile) =>
+        file.modules().filter((m) => m.target === 'private-endpoint.bicep' && m.condition?.text === 'privateNetworking');
       const groups = (file: BicepFile) =>
         endpoints(file).flatMap((m) => {
           const g = m.body.at('params.groupId');
@@ -285,8 +442,13 @@ export const operationsChecks: Check[] = [
           return collection?.kind === 'array' ? collection.elements().map((e) => e.string ?? '') : [];
         });
       assert.deepEqual(groups(region).sort(), ['Sql', 'vault'], 'Cosmos DB and Key Vault get private endpoints');
-      assert.deepEqual(groups(infra.file('modules/host-storage.bicep')).sort(), ['blob', 'queue', 'table'], 'host storage blob, queue and table get private endpoints');
-      for (const m of [...endpoints(region), ...endpoints(infra.file('modules/host-storage.bicep'))]) assert.equal(m.body.at('params.location')?.text, 'privateEndpointLocation', `${infra.at(m)}: endpoints live in the app's network`);
+      assert.deepEqual(
+        groups(infra.file('modules/host-storage.bicep')).sort(),
+        ['blob', 'queue', 'table'],
+        'host storage blob, queue and table get private endpoints',
+      );
+      for (const m of [...endpoints(region), ...endpoints(infra.file('modules/host-storage.bicep'))])
+        assert.equal(m.body.at('params.location')?.text, 'privateEndpointLocation', `${infra.at(m)}: endpoints live in the app's network`);
     },
   },
   {
@@ -294,15 +456,22 @@ export const operationsChecks: Check[] = [
     run(infra) {
       const region = infra.file('modules/data-region.bicep');
       const locks = region.resources('Microsoft.Authorization/locks');
-      const locked = new Set(locks.filter((l) => l.body.at('properties.level')?.string === 'CanNotDelete' && deployment(l) === 'always').map((l) => l.body.get('scope')?.text));
+      const locked = new Set(
+        locks
+          .filter((l) => l.body.at('properties.level')?.string === 'CanNotDelete' && deployment(l) === 'always')
+          .map((l) => l.body.get('scope')?.text),
+      );
       assert.ok(locked.has('cosmos'), 'the Cosmos DB account (container certificates: certificates and anchors) has a CanNotDelete lock');
       assert.ok(locked.has('storage'), 'the storage account holding the WORM copies has a CanNotDelete lock');
       const containers = region.resources('Microsoft.Storage/storageAccounts/blobServices/containers');
       const evidence = containers.find((d) => d.body.get('name')?.string === EVIDENCE_CONTAINER);
       assert.ok(evidence, `the container the app keeps its copies in (${EVIDENCE_CONTAINER}) is declared`);
-      for (const name of EXPORT_CONTAINERS) assert.ok(containers.flatMap(namesOf).includes(name), `the export container ${name} the app writes to is declared`);
+      for (const name of EXPORT_CONTAINERS)
+        assert.ok(containers.flatMap(namesOf).includes(name), `the export container ${name} the app writes to is declared`);
       assertAlwaysDeployed(infra, evidence);
-      const policy = region.resources('Microsoft.Storage/storageAccounts/blobServices/containers/immutabilityPolicies').find((d) => d.body.get('parent')?.text === evidence.symbol);
+      const policy = region
+        .resources('Microsoft.Storage/storageAccounts/blobServices/containers/immutabilityPolicies')
+        .find((d) => d.body.get('parent')?.text === evidence.symbol);
       assert.ok(policy, 'the evidence container has a time-based retention (WORM) policy');
       assertAlwaysDeployed(infra, policy);
       const days = resolvedNumber(region, policy.body.at('properties.immutabilityPeriodSinceCreationInDays'));
@@ -316,18 +485,50 @@ export const operationsChecks: Check[] = [
     name: 'Cosmos DB autoscale is sized against the Functions concurrency (instances x concurrent work), in whole thousands',
     run(infra) {
       const host = JSON.parse(readFileSync('host.json', 'utf8')) as { extensions: { durableTask: { maxConcurrentActivityFunctions: number } } };
-      assert.equal(infra.main.variable('activityConcurrency')?.number, host.extensions.durableTask.maxConcurrentActivityFunctions, 'the sizing uses host.json maxConcurrentActivityFunctions');
+      assert.equal(
+        infra.main.variable('activityConcurrency')?.number,
+        host.extensions.durableTask.maxConcurrentActivityFunctions,
+        'the sizing uses host.json maxConcurrentActivityFunctions',
+      );
       const site = infra.modulesOf('br/public:avm/res/web/site:')[0]!;
-      assert.equal(site.body.at('params.functionAppConfig.scaleAndConcurrency.triggers.http.perInstanceConcurrency')?.text, 'httpConcurrency', 'the HTTP concurrency the sizing assumes is set on the app');
-      assert.equal(infra.main.modules().find((m) => m.target === 'modules/function-app.bicep')?.body.at('params.httpConcurrency')?.text, 'httpConcurrency');
+      assert.equal(
+        site.body.at('params.functionAppConfig.scaleAndConcurrency.triggers.http.perInstanceConcurrency')?.text,
+        'httpConcurrency',
+        'the HTTP concurrency the sizing assumes is set on the app',
+      );
+      assert.equal(
+        infra.main
+          .modules()
+          .find((m) => m.target === 'modules/function-app.bicep')
+          ?.body.at('params.httpConcurrency')?.text,
+        'httpConcurrency',
+      );
       const formula = infra.main.variable('cosmosAutoscaleMax')?.text.replace(/\s+/g, ' ');
-      assert.equal(formula, '((maximumInstanceCount * (activityConcurrency + httpConcurrency) * ruPerConcurrentWork + 999) / 1000) * 1000', 'autoscale max = instances x (activities + requests) x RU per unit, rounded up to thousands');
-      assert.equal(perRegionModule(infra, 'modules/data-region.bicep').body.at('params.cosmosMaxThroughput')?.text, 'cosmosAutoscaleMax', 'each region gets the sized maximum');
+      assert.equal(
+        formula,
+        '((maximumInstanceCount * (activityConcurrency + httpConcurrency) * ruPerConcurrentWork + 999) / 1000) * 1000',
+        'autoscale max = instances x (activities + requests) x RU per unit, rounded up to thousands',
+      );
+      assert.equal(
+        perRegionModule(infra, 'modules/data-region.bicep').body.at('params.cosmosMaxThroughput')?.text,
+        'cosmosAutoscaleMax',
+        'each region gets the sized maximum',
+      );
       const database = infra.everywhere('Microsoft.DocumentDB/databaseAccounts/sqlDatabases')[0]!;
-      assert.equal(database.body.at('properties.options.autoscaleSettings.maxThroughput')?.text, 'cosmosMaxThroughput', 'the database autoscales to that maximum');
+      assert.equal(
+        database.body.at('properties.options.autoscaleSettings.maxThroughput')?.text,
+        'cosmosMaxThroughput',
+        'the database autoscales to that maximum',
+      );
       const defaultInstances = infra.main.param('maximumInstanceCount')?.default?.number ?? 0;
       const perUnit = infra.main.variable('ruPerConcurrentWork')?.number ?? 0;
-      const max = Math.ceil((defaultInstances * (host.extensions.durableTask.maxConcurrentActivityFunctions + (infra.main.variable('httpConcurrency')?.number ?? 0)) * perUnit) / 1000) * 1000;
+      const max =
+        Math.ceil(
+          (defaultInstances *
+            (host.extensions.durableTask.maxConcurrentActivityFunctions + (infra.main.variable('httpConcurrency')?.number ?? 0)) *
+            perUnit) /
+            1000,
+        ) * 1000;
       assert.ok(max >= 1000 && max <= 10_000, `with the defaults the maximum is ${max} RU/s per region, within one physical partition`);
     },
   },
@@ -358,7 +559,9 @@ export const wordingCheck: Check = {
 };
 
 function sourceFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sourceFiles(`${dir}/${e.name}`) : e.name.endsWith('.ts') ? [`${dir}/${e.name}`] : []));
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? sourceFiles(`${dir}/${e.name}`) : e.name.endsWith('.ts') ? [`${dir}/${e.name}`] : [],
+  );
 }
 
 function functionFiles(): string[] {

@@ -8,7 +8,9 @@ import { RETENTION_DAYS, RETENTION_SCHEDULE } from '../../../shared/retention/sc
 function lifecycleDays(infra: Infra, prefix: string): number | undefined {
   const file = infra.file('modules/data-region.bicep');
   const rules = file.resources('Microsoft.Storage/storageAccounts/managementPolicies')[0]?.body.at('properties.policy.rules')?.elements() ?? [];
-  const rule = rules.find((r) => r.get('enabled')?.text === 'true' && (r.at('definition.filters.prefixMatch')?.elements() ?? []).some((e) => e.string === prefix));
+  const rule = rules.find(
+    (r) => r.get('enabled')?.text === 'true' && (r.at('definition.filters.prefixMatch')?.elements() ?? []).some((e) => e.string === prefix),
+  );
   const days = rule?.at('definition.actions.baseBlob.delete')?.get('daysAfterCreationGreaterThan')?.number;
   return days;
 }
@@ -35,7 +37,11 @@ export const retentionChecks: Check[] = [
       assert.equal(scheduleDays('exports and packages'), RETENTION_DAYS.exportsAndPackages);
       assert.equal(lifecycleDays(infra, 'erasure-ledger/entries/'), RETENTION_DAYS.erasureLedger, 'erasure ledger entries are kept as the schedule says');
       assert.ok(RETENTION_DAYS.erasureLedger > RETENTION_DAYS.backups, 'the ledger outlives every restore point');
-      assert.equal(region.variable('evidenceRetentionDays')?.number, RETENTION_DAYS.certificates, 'evidence copies of certificates are kept as the schedule says');
+      assert.equal(
+        region.variable('evidenceRetentionDays')?.number,
+        RETENTION_DAYS.certificates,
+        'evidence copies of certificates are kept as the schedule says',
+      );
       assert.equal(scheduleDays('certificates'), RETENTION_DAYS.certificates);
     },
   },

@@ -16,7 +16,23 @@ const EMAIL_DATA_LOCATION: Record<string, string> = { uksouth: 'UK', eu: 'Europe
 /** The Azure regions in each data region's geography: the UK, and the European Union. */
 export const GEOGRAPHY: Record<string, readonly string[]> = {
   uksouth: ['uksouth', 'ukwest'],
-  eu: ['westeurope', 'northeurope', 'francecentral', 'francesouth', 'germanywestcentral', 'germanynorth', 'swedencentral', 'italynorth', 'spaincentral', 'polandcentral', 'austriaeast', 'belgiumcentral', 'denmarkeast', 'finlandcentral', 'greececentral'],
+  eu: [
+    'westeurope',
+    'northeurope',
+    'francecentral',
+    'francesouth',
+    'germanywestcentral',
+    'germanynorth',
+    'swedencentral',
+    'italynorth',
+    'spaincentral',
+    'polandcentral',
+    'austriaeast',
+    'belgiumcentral',
+    'denmarkeast',
+    'finlandcentral',
+    'greececentral',
+  ],
 };
 
 /** The per-region settings (`<PREFIX>_UKSOUTH`, `<PREFIX>_EU`): the module file deployed per region and the output each reads. */
@@ -55,7 +71,9 @@ export const settingsAndResidencyChecks: Check[] = [
       const settings = infra.appSettings();
       const missing = AZURE_SETTINGS.filter((name) => !settings.has(name));
       assert.deepEqual(missing, [], `missing from var appSettings in infra/main.bicep: ${missing.join(', ')}`);
-      const unknown = [...settings.keys()].filter((name) => /^[A-Z0-9_]+$/.test(name) && !SETTING_NAMES.includes(name) && !/^(APPLICATIONINSIGHTS_|AzureWebJobs)/.test(name));
+      const unknown = [...settings.keys()].filter(
+        (name) => /^[A-Z0-9_]+$/.test(name) && !SETTING_NAMES.includes(name) && !/^(APPLICATIONINSIGHTS_|AzureWebJobs)/.test(name),
+      );
       assert.deepEqual(unknown, [], `app settings the app never reads (renamed in shared/config.ts?): ${unknown.join(', ')}`);
     },
   },
@@ -66,7 +84,12 @@ export const settingsAndResidencyChecks: Check[] = [
       const settings = infra.appSettings();
       const present = LOCAL_ONLY.filter((name) => settings.has(name));
       assert.deepEqual(present, [], `local-only secrets set as app settings: ${present.join(', ')}`);
-      for (const file of infra.files) for (const name of LOCAL_ONLY) assert.ok(!file.strings().some((s) => s.text.includes(name)) && !file.variableNames().includes(name), `${infra.name(file)} sets the local-only secret ${name}`);
+      for (const file of infra.files)
+        for (const name of LOCAL_ONLY)
+          assert.ok(
+            !file.strings().some((s) => s.text.includes(name)) && !file.variableNames().includes(name),
+            `${infra.name(file)} sets the local-only secret ${name}`,
+          );
       assert.equal(settings.get('LOCAL_DEVELOPMENT')?.string, 'false', "LOCAL_DEVELOPMENT must be 'false' in Azure");
     },
   },
@@ -86,7 +109,12 @@ export const settingsAndResidencyChecks: Check[] = [
     name: 'no template reads an account key or connection string',
     run(infra) {
       for (const file of infra.files)
-        for (const call of file.calls()) assert.doesNotMatch(call.name, /(^|\.)list\w*$/i, `${infra.name(file)}:${call.line} calls ${call.name}(), which reads keys or connection strings`);
+        for (const call of file.calls())
+          assert.doesNotMatch(
+            call.name,
+            /(^|\.)list\w*$/i,
+            `${infra.name(file)}:${call.line} calls ${call.name}(), which reads keys or connection strings`,
+          );
     },
   },
   {
@@ -105,7 +133,14 @@ export const settingsAndResidencyChecks: Check[] = [
     name: 'Flex Consumption rejects runtime settings, so none is set',
     run(infra) {
       const settings = infra.appSettings();
-      for (const name of ['FUNCTIONS_WORKER_RUNTIME', 'FUNCTIONS_EXTENSION_VERSION', 'WEBSITE_NODE_DEFAULT_VERSION', 'WEBSITE_RUN_FROM_PACKAGE', 'WEBSITE_CONTENTAZUREFILECONNECTIONSTRING', 'WEBSITE_CONTENTSHARE'])
+      for (const name of [
+        'FUNCTIONS_WORKER_RUNTIME',
+        'FUNCTIONS_EXTENSION_VERSION',
+        'WEBSITE_NODE_DEFAULT_VERSION',
+        'WEBSITE_RUN_FROM_PACKAGE',
+        'WEBSITE_CONTENTAZUREFILECONNECTIONSTRING',
+        'WEBSITE_CONTENTSHARE',
+      ])
         assert.ok(!settings.has(name), `${name} is not allowed on Flex Consumption`);
     },
   },
@@ -146,7 +181,10 @@ export const settingsAndResidencyChecks: Check[] = [
         assert.ok(location, `${member} has a location`);
         // A union of string literals ('uksouth' | 'ukwest'), or one literal.
         const locations = location.node.descendantsOfType('string').map((n) => n?.text.replace(/'/g, '') ?? '');
-        assert.ok(locations.length > 0 && location.node.descendantsOfType('identifier').length === 0, `${member}.location is a choice of literal regions, not a free string`);
+        assert.ok(
+          locations.length > 0 && location.node.descendantsOfType('identifier').length === 0,
+          `${member}.location is a choice of literal regions, not a free string`,
+        );
         for (const location of locations) assert.ok(GEOGRAPHY[key]!.includes(location), `${member}: ${location} is outside the ${key} geography`);
       }
       assert.deepEqual([...seen].sort(), [...REGIONS].sort(), 'the union has one member per region');
@@ -157,7 +195,11 @@ export const settingsAndResidencyChecks: Check[] = [
       assert.ok(location && !location.default, 'the region module has a required location param (no default that could point elsewhere)');
       const allowed = allowedValues(location.decorators) ?? [];
       assert.ok(allowed.length > 0, 'the region module allows only UK and EU locations (@allowed)');
-      for (const l of allowed) assert.ok(Object.values(GEOGRAPHY).some((g) => g.includes(String(l))), `modules/data-region.bicep allows ${l}, outside the UK and the EU`);
+      for (const l of allowed)
+        assert.ok(
+          Object.values(GEOGRAPHY).some((g) => g.includes(String(l))),
+          `modules/data-region.bicep allows ${l}, outside the UK and the EU`,
+        );
     },
   },
   {
@@ -167,7 +209,10 @@ export const settingsAndResidencyChecks: Check[] = [
       const settings = infra.appSettings();
       for (const [name, value] of settings) {
         if (!/_(UKSOUTH|EU)$/.test(name)) continue;
-        assert.ok(assertWiredFromOwnRegion(infra, 'app setting', name, value), `${name} is a per-region setting this test does not know; add it to PER_REGION_SETTINGS`);
+        assert.ok(
+          assertWiredFromOwnRegion(infra, 'app setting', name, value),
+          `${name} is a per-region setting this test does not know; add it to PER_REGION_SETTINGS`,
+        );
         checked++;
       }
       assert.equal(checked, 12, 'the twelve per-region settings are all wired');
@@ -185,7 +230,11 @@ export const settingsAndResidencyChecks: Check[] = [
       assert.equal(region.output('keyVaultUrl')?.value.text, 'vault.properties.vaultUri');
       assert.equal(region.output('blobUrl')?.value.text, 'storage.properties.primaryEndpoints.blob');
       assert.equal(region.output('location')?.value.text, 'location', "the region module's location output is the location its stores are created in");
-      assert.equal(infra.file('modules/email.bicep').output('endpoint')?.value.text, "'https://${communication.properties.hostName}/'", "email.bicep's endpoint is its own Communication Services resource's host");
+      assert.equal(
+        infra.file('modules/email.bicep').output('endpoint')?.value.text,
+        "'https://${communication.properties.hostName}/'",
+        "email.bicep's endpoint is its own Communication Services resource's host",
+      );
     },
   },
   {
@@ -194,7 +243,12 @@ export const settingsAndResidencyChecks: Check[] = [
       const file = infra.file('modules/data-region.bicep');
       const located = file.declarations().filter((d) => d.keyword === 'resource' && d.body.get('location'));
       const types = new Set(located.map((d) => d.type));
-      for (const type of ['Microsoft.DocumentDB/databaseAccounts', 'Microsoft.KeyVault/vaults', 'Microsoft.Storage/storageAccounts', 'Microsoft.OperationalInsights/workspaces'])
+      for (const type of [
+        'Microsoft.DocumentDB/databaseAccounts',
+        'Microsoft.KeyVault/vaults',
+        'Microsoft.Storage/storageAccounts',
+        'Microsoft.OperationalInsights/workspaces',
+      ])
         assert.ok(types.has(type), `the region module creates its ${type}`);
       for (const d of located) {
         assert.equal(d.body.get('location')?.text, 'location', `${infra.at(d)} must be created in the region's location param`);
@@ -229,7 +283,12 @@ export const settingsAndResidencyChecks: Check[] = [
     name: 'nothing in infra/ still names the single EMAIL_ENDPOINT setting',
     run(infra) {
       assert.ok(!SETTING_NAMES.includes('EMAIL_ENDPOINT'), 'shared/config.ts no longer reads EMAIL_ENDPOINT');
-      for (const file of infra.files) assert.doesNotMatch(file.source, /\bEMAIL_ENDPOINT\b/, `${infra.name(file)} still names EMAIL_ENDPOINT; use EMAIL_ENDPOINT_UKSOUTH / EMAIL_ENDPOINT_EU`);
+      for (const file of infra.files)
+        assert.doesNotMatch(
+          file.source,
+          /\bEMAIL_ENDPOINT\b/,
+          `${infra.name(file)} still names EMAIL_ENDPOINT; use EMAIL_ENDPOINT_UKSOUTH / EMAIL_ENDPOINT_EU`,
+        );
       assert.ok(!infra.appSettings().has('EMAIL_ENDPOINT'), 'EMAIL_ENDPOINT is not an app setting');
     },
   },

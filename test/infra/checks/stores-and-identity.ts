@@ -28,7 +28,12 @@ function lifecycleDeleteRule(infra: Infra): { prefixes: string[]; days: number }
   assertAlwaysDeployed(infra, policies[0]!);
   const rules = policies[0]!.body.at('properties.policy.rules')?.elements() ?? [];
   // The rule for exports and packages (the erasure ledger has a rule of its own, checked with the retention schedule).
-  const deleting = rules.filter((r) => r.get('enabled')?.text === 'true' && r.at('definition.actions.baseBlob.delete') && !(r.at('definition.filters.prefixMatch')?.elements() ?? []).some((e) => (e.string ?? '').startsWith('erasure-ledger/')));
+  const deleting = rules.filter(
+    (r) =>
+      r.get('enabled')?.text === 'true' &&
+      r.at('definition.actions.baseBlob.delete') &&
+      !(r.at('definition.filters.prefixMatch')?.elements() ?? []).some((e) => (e.string ?? '').startsWith('erasure-ledger/')),
+  );
   assert.equal(deleting.length, 1, 'one enabled rule deletes exports and packages');
   const del = deleting[0]!.at('definition.actions.baseBlob.delete')!;
   const days = Number(del.get('daysAfterCreationGreaterThan')?.text ?? del.get('daysAfterModificationGreaterThan')?.text);
@@ -115,7 +120,11 @@ export const storesAndIdentityChecks: Check[] = [
         assert.equal(p?.get('disableLocalAuth')?.text, 'true', `${infra.at(d)}: disableLocalAuth must be true`);
         assert.equal(p?.get('disableKeyBasedMetadataWriteAccess')?.text, 'true', `${infra.at(d)}: disableKeyBasedMetadataWriteAccess must be true`);
         assert.equal(p?.get('minimalTlsVersion')?.string, 'Tls12', `${infra.at(d)}: minimalTlsVersion must be 'Tls12'`);
-        assert.equal(p?.at('backupPolicy.type')?.string, 'Continuous', `${infra.at(d)}: backupPolicy must be Continuous (periodic backup defaults to geo-redundant storage)`);
+        assert.equal(
+          p?.at('backupPolicy.type')?.string,
+          'Continuous',
+          `${infra.at(d)}: backupPolicy must be Continuous (periodic backup defaults to geo-redundant storage)`,
+        );
         assert.match(p?.at('backupPolicy.continuousModeProperties.tier')?.string ?? '', /^Continuous(7|30)Days$/, `${infra.at(d)}: continuous backup tier`);
         assert.equal(p?.get('backupPolicy')?.get('backupStorageRedundancy'), undefined, `${infra.at(d)}: no backup storage redundancy override`);
         const locations = p?.get('locations');
@@ -130,7 +139,11 @@ export const storesAndIdentityChecks: Check[] = [
   {
     name: 'BACKUP_RETENTION_DAYS states the Cosmos DB continuous backup window',
     run(infra) {
-      const days = new Set(infra.everywhere('Microsoft.DocumentDB/databaseAccounts').map((d) => /^Continuous(\d+)Days$/.exec(d.body.at('properties.backupPolicy.continuousModeProperties.tier')?.string ?? '')?.[1]));
+      const days = new Set(
+        infra
+          .everywhere('Microsoft.DocumentDB/databaseAccounts')
+          .map((d) => /^Continuous(\d+)Days$/.exec(d.body.at('properties.backupPolicy.continuousModeProperties.tier')?.string ?? '')?.[1]),
+      );
       assert.equal(days.size, 1, 'every account has the same backup window');
       assert.equal(infra.appSettings().get('BACKUP_RETENTION_DAYS')?.string, [...days][0], 'BACKUP_RETENTION_DAYS matches the continuous backup tier');
     },
@@ -146,7 +159,14 @@ export const storesAndIdentityChecks: Check[] = [
       assert.ok(tenantData && certificates && control, 'containers tenant-data, certificates and control are declared');
       for (const d of [tenantData, certificates]) {
         assertAlwaysDeployed(infra, d);
-        assert.deepEqual(d.body.at('properties.resource.partitionKey.paths')?.elements().map((e) => e.string), ['/tenantId'], `${infra.at(d)}: partition key /tenantId`);
+        assert.deepEqual(
+          d.body
+            .at('properties.resource.partitionKey.paths')
+            ?.elements()
+            .map((e) => e.string),
+          ['/tenantId'],
+          `${infra.at(d)}: partition key /tenantId`,
+        );
       }
       assert.equal(tenantData.body.at('properties.resource.defaultTtl')?.text, '-1', 'tenant-data: TTL on with no default expiry (defaultTtl -1)');
       assert.equal(certificates.body.at('properties.resource.defaultTtl'), undefined, 'certificates: no TTL');
@@ -172,9 +192,16 @@ export const storesAndIdentityChecks: Check[] = [
         assert.equal(p?.get('supportsHttpsTrafficOnly')?.text, 'true', `${infra.at(d)}: supportsHttpsTrafficOnly must be true`);
         assert.equal(p?.get('minimumTlsVersion')?.string, 'TLS1_2', `${infra.at(d)}: minimumTlsVersion TLS1_2`);
         const sku = d.body.at('sku.name')?.string ?? '';
-        assert.ok(IN_REGION_SKUS.includes(sku), `${infra.at(d)}: SKU ${sku || '(not a literal)'} must be LRS or ZRS; GRS, RAGRS, GZRS and RAGZRS copy data to another region`);
+        assert.ok(
+          IN_REGION_SKUS.includes(sku),
+          `${infra.at(d)}: SKU ${sku || '(not a literal)'} must be LRS or ZRS; GRS, RAGRS, GZRS and RAGZRS copy data to another region`,
+        );
       }
-      assert.deepEqual(infra.modulesOf('br/public:avm/res/storage/storage-account:').map((m) => infra.at(m)), [], 'storage accounts are plain resources whose properties are checked here');
+      assert.deepEqual(
+        infra.modulesOf('br/public:avm/res/storage/storage-account:').map((m) => infra.at(m)),
+        [],
+        'storage accounts are plain resources whose properties are checked here',
+      );
     },
   },
   {
@@ -186,12 +213,19 @@ export const storesAndIdentityChecks: Check[] = [
       assert.equal(days, 7, 'blobs are deleted once more than 7 days old');
       const declared = file.resources('Microsoft.Storage/storageAccounts/blobServices/containers').flatMap(namesOf);
       // A lifecycle prefix starts with the container name: a prefix without its container matches nothing.
-      for (const prefix of prefixes) assert.ok(declared.includes(prefix.split('/')[0]!), `container ${prefix.split('/')[0]} is declared, so the prefix ${prefix} matches its blobs`);
+      for (const prefix of prefixes)
+        assert.ok(
+          declared.includes(prefix.split('/')[0]!),
+          `container ${prefix.split('/')[0]} is declared, so the prefix ${prefix} matches its blobs`,
+        );
       const blobService = file.resources('Microsoft.Storage/storageAccounts/blobServices')[0];
       assert.equal(blobService?.body.at('properties.deleteRetentionPolicy.enabled')?.text, 'false', 'blob soft delete would keep deleted exports');
       assert.equal(blobService?.body.at('properties.isVersioningEnabled')?.text, 'false', 'blob versions would keep exports');
       const hours = Number(infra.appSettings().get('DOWNLOAD_LINK_TTL_HOURS')?.string);
-      assert.ok(Number.isInteger(hours) && hours > 0 && hours <= days * 24, `DOWNLOAD_LINK_TTL_HOURS (${hours}) is a whole number of hours within the ${days}-day lifecycle`);
+      assert.ok(
+        Number.isInteger(hours) && hours > 0 && hours <= days * 24,
+        `DOWNLOAD_LINK_TTL_HOURS (${hours}) is a whole number of hours within the ${days}-day lifecycle`,
+      );
     },
   },
   {
@@ -207,18 +241,30 @@ export const storesAndIdentityChecks: Check[] = [
         assert.equal(p?.get('softDeleteRetentionInDays')?.text, '7', `${infra.at(d)}: softDeleteRetentionInDays must be 7`);
         assert.equal(p?.get('enableSoftDelete')?.text, 'true', `${infra.at(d)}: soft delete stays on`);
         assert.equal(p?.get('accessPolicies'), undefined, `${infra.at(d)}: no access policies (RBAC only)`);
-        for (const flag of ['enabledForDeployment', 'enabledForTemplateDeployment', 'enabledForDiskEncryption']) assert.notEqual(p?.get(flag)?.text, 'true', `${infra.at(d)}: ${flag} stays off`);
+        for (const flag of ['enabledForDeployment', 'enabledForTemplateDeployment', 'enabledForDiskEncryption'])
+          assert.notEqual(p?.get(flag)?.text, 'true', `${infra.at(d)}: ${flag} stays off`);
       }
-      assert.equal(infra.appSettings().get('KEY_SOFT_DELETE_RETENTION_DAYS')?.string, '7', 'KEY_SOFT_DELETE_RETENTION_DAYS matches the vaults (the deletion certificate quotes it)');
+      assert.equal(
+        infra.appSettings().get('KEY_SOFT_DELETE_RETENTION_DAYS')?.string,
+        '7',
+        'KEY_SOFT_DELETE_RETENTION_DAYS matches the vaults (the deletion certificate quotes it)',
+      );
     },
   },
   {
     name: 'the app uses its keys through a custom role holding exactly the key operations its code performs: no backup, restore, purge or recovery',
     run(infra) {
       const { used, refusedOnPurpose } = keyActionsTheAppUses();
-      assert.ok(used.has('Microsoft.KeyVault/vaults/keys/unwrap/action') && used.has('Microsoft.KeyVault/vaults/keys/sign/action'), 'the key operations of shared/crypto/key-vault.ts are found');
+      assert.ok(
+        used.has('Microsoft.KeyVault/vaults/keys/unwrap/action') && used.has('Microsoft.KeyVault/vaults/keys/sign/action'),
+        'the key operations of shared/crypto/key-vault.ts are found',
+      );
       const builtInKeyRoles = [ROLE.keyVaultCryptoOfficer, ROLE.keyVaultAdministrator, ROLE.keyVaultCryptoUser];
-      for (const g of grants(infra)) assert.ok(!builtInKeyRoles.includes(g.role as never), `${g.where} grants a built-in Key Vault role (${g.role}); they include key backup and restore`);
+      for (const g of grants(infra))
+        assert.ok(
+          !builtInKeyRoles.includes(g.role as never),
+          `${g.where} grants a built-in Key Vault role (${g.role}); they include key backup and restore`,
+        );
 
       const vaultAssignments = infra.everywhere('Microsoft.Authorization/roleAssignments').filter((d) => scopeType(d) === 'Microsoft.KeyVault/vaults');
       assert.equal(vaultAssignments.length, 1, 'one role is assigned on each vault (in the region module)');
@@ -235,14 +281,25 @@ export const storesAndIdentityChecks: Check[] = [
         assert.doesNotMatch(action, /\*/, `the key role must not use wildcards (${action})`);
         for (const f of FORBIDDEN_KEY_ACTIONS) assert.ok(!action.includes(`/${f}`), `the key role must not grant ${action}`);
       }
-      assert.deepEqual([...dataActions].sort(), [...used].sort(), 'the key role grants exactly the key operations the app performs (shared/crypto/key-vault.ts)');
-      assert.deepEqual([...refusedOnPurpose].filter((a) => !a.includes('/purge')), [], 'the only refused operation the app calls is the purge it expects to be refused');
+      assert.deepEqual(
+        [...dataActions].sort(),
+        [...used].sort(),
+        'the key role grants exactly the key operations the app performs (shared/crypto/key-vault.ts)',
+      );
+      assert.deepEqual(
+        [...refusedOnPurpose].filter((a) => !a.includes('/purge')),
+        [],
+        'the only refused operation the app calls is the purge it expects to be refused',
+      );
     },
   },
   {
     name: 'the app has one user-assigned identity and no system-assigned one; AZURE_CLIENT_ID is its client id',
     run(infra) {
-      const identities = [...infra.everywhere('Microsoft.ManagedIdentity/userAssignedIdentities'), ...infra.modulesOf('br/public:avm/res/managed-identity/user-assigned-identity:')];
+      const identities = [
+        ...infra.everywhere('Microsoft.ManagedIdentity/userAssignedIdentities'),
+        ...infra.modulesOf('br/public:avm/res/managed-identity/user-assigned-identity:'),
+      ];
       assert.equal(identities.length, 1, `exactly one user-assigned identity, found ${identities.map((d) => infra.at(d)).join(', ') || 'none'}`);
       for (const file of infra.files)
         for (const object of file.objects()) {
@@ -250,7 +307,11 @@ export const storesAndIdentityChecks: Check[] = [
           assert.notEqual(entries.get('systemAssigned')?.text, 'true', `${infra.name(file)}:${object.line} enables a system-assigned identity`);
           assert.doesNotMatch(entries.get('type')?.string ?? '', /^SystemAssigned/, `${infra.name(file)}:${object.line} enables a system-assigned identity`);
         }
-      assert.equal(infra.appSettings().get('AZURE_CLIENT_ID')?.text, `${identities[0]!.symbol}.outputs.clientId`, "AZURE_CLIENT_ID is the identity's client id");
+      assert.equal(
+        infra.appSettings().get('AZURE_CLIENT_ID')?.text,
+        `${identities[0]!.symbol}.outputs.clientId`,
+        "AZURE_CLIENT_ID is the identity's client id",
+      );
     },
   },
   {
@@ -261,15 +322,36 @@ export const storesAndIdentityChecks: Check[] = [
         all.some((g) => g.role === role && g.scopeType?.toLowerCase().includes(scope.toLowerCase()) && (!fileName || g.where.includes(fileName)));
       const required: [string, string, string, string?][] = [
         ['Cosmos DB Built-in Data Contributor (sqlRoleAssignments)', ROLE.cosmosDataContributor, 'Microsoft.DocumentDB/databaseAccounts'],
-        ['Storage Blob Data Contributor on the regional storage', ROLE.storageBlobDataContributor, 'Microsoft.Storage/storageAccounts', 'data-region.bicep'],
-        ['Storage Blob Delegator on the regional storage (user-delegation SAS)', ROLE.storageBlobDelegator, 'Microsoft.Storage/storageAccounts', 'data-region.bicep'],
+        [
+          'Storage Blob Data Contributor on the regional storage',
+          ROLE.storageBlobDataContributor,
+          'Microsoft.Storage/storageAccounts',
+          'data-region.bicep',
+        ],
+        [
+          'Storage Blob Delegator on the regional storage (user-delegation SAS)',
+          ROLE.storageBlobDelegator,
+          'Microsoft.Storage/storageAccounts',
+          'data-region.bicep',
+        ],
         ['Storage Blob Data Owner on the host storage', ROLE.storageBlobDataOwner, 'Microsoft.Storage/storageAccounts', 'host-storage.bicep'],
-        ['Storage Queue Data Contributor on the host storage (Durable)', ROLE.storageQueueDataContributor, 'Microsoft.Storage/storageAccounts', 'host-storage.bicep'],
-        ['Storage Table Data Contributor on the host storage (Durable)', ROLE.storageTableDataContributor, 'Microsoft.Storage/storageAccounts', 'host-storage.bicep'],
+        [
+          'Storage Queue Data Contributor on the host storage (Durable)',
+          ROLE.storageQueueDataContributor,
+          'Microsoft.Storage/storageAccounts',
+          'host-storage.bicep',
+        ],
+        [
+          'Storage Table Data Contributor on the host storage (Durable)',
+          ROLE.storageTableDataContributor,
+          'Microsoft.Storage/storageAccounts',
+          'host-storage.bicep',
+        ],
         ['Monitoring Metrics Publisher on Application Insights', ROLE.monitoringMetricsPublisher, 'avm/res/insights/component'],
       ];
       for (const [name, role, scope, fileName] of required) assert.ok(has(role, scope, fileName), `missing role assignment: ${name}`);
-      for (const g of all) assert.match(g.principal, /^(appPrincipalId|\w+\.outputs\.principalId)$/, `${g.where} grants a role to ${g.principal}, not the app identity`);
+      for (const g of all)
+        assert.match(g.principal, /^(appPrincipalId|\w+\.outputs\.principalId)$/, `${g.where} grants a role to ${g.principal}, not the app identity`);
       for (const m of infra.main.modules().filter((m) => m.body.at('params.appPrincipalId')))
         assert.equal(m.body.at('params.appPrincipalId')!.text, 'identity.outputs.principalId', `${infra.at(m)}: appPrincipalId is the app identity`);
     },
@@ -278,7 +360,9 @@ export const storesAndIdentityChecks: Check[] = [
     name: 'the app sends email as its identity, in every region, with a role that cannot read the access keys',
     run(infra) {
       const file = infra.file('modules/email.bicep');
-      const assignments = file.resources('Microsoft.Authorization/roleAssignments').filter((d) => scopeType(d) === 'Microsoft.Communication/communicationServices');
+      const assignments = file
+        .resources('Microsoft.Authorization/roleAssignments')
+        .filter((d) => scopeType(d) === 'Microsoft.Communication/communicationServices');
       assert.equal(assignments.length, 1, 'a role is assigned on the Communication Services resource of the email module');
       const assignment = assignments[0]!;
       assertAlwaysDeployed(infra, assignment);
@@ -290,7 +374,11 @@ export const storesAndIdentityChecks: Check[] = [
       assert.ok(actions.length > 0, 'the email sender role has actions');
       for (const action of actions) assert.doesNotMatch(action, /ListKeys|RegenerateKey|\*/i, `the email sender role must not grant ${action}`);
       const definitions = infra.everywhere('Microsoft.Authorization/roleDefinitions').map((d) => infra.rel(d.file)).sort();
-      assert.deepEqual(definitions, ['modules/email-sender-role.bicep', 'modules/key-user-role.bicep'], 'two custom roles, each defined once: email sender and key user');
+      assert.deepEqual(
+        definitions,
+        ['modules/email-sender-role.bicep', 'modules/key-user-role.bicep'],
+        'two custom roles, each defined once: email sender and key user',
+      );
     },
   },
   {
@@ -309,8 +397,16 @@ export const storesAndIdentityChecks: Check[] = [
       assert.equal(params?.get('kind')?.string, 'functionapp,linux', `${infra.at(site)}: kind functionapp,linux`);
       assert.equal(params?.at('functionAppConfig.runtime.name')?.string, 'node', `${infra.at(site)}: runtime node`);
       assert.equal(params?.at('functionAppConfig.runtime.version')?.string, '22', `${infra.at(site)}: runtime version 22`);
-      assert.equal(params?.at('functionAppConfig.deployment.storage.authentication.type')?.string, 'UserAssignedIdentity', `${infra.at(site)}: the deployment package is read with the identity`);
-      assert.match(params?.get('tags')?.text ?? '', /'azd-service-name'\s*:\s*'api'/, `${infra.at(site)}: tagged azd-service-name: api so azd deploys the api service to it`);
+      assert.equal(
+        params?.at('functionAppConfig.deployment.storage.authentication.type')?.string,
+        'UserAssignedIdentity',
+        `${infra.at(site)}: the deployment package is read with the identity`,
+      );
+      assert.match(
+        params?.get('tags')?.text ?? '',
+        /'azd-service-name'\s*:\s*'api'/,
+        `${infra.at(site)}: tagged azd-service-name: api so azd deploys the api service to it`,
+      );
     },
   },
 ];
