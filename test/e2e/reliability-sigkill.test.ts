@@ -3,6 +3,9 @@
 // --keep-state each time. Every flow completes, the counts and the certificates are right, and no
 // email goes out twice. The kill points come from a fixed seed (printed in the test name), so a
 // failure reproduces with the same points.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createPublicKey, verify as verifySignature } from 'node:crypto';
@@ -11,6 +14,7 @@ import { createRecord, createUser, opsToken, provisionTenant, type TenantFixture
 
 const SEED = 0x5191;
 const KILLS = 20;
+const START = '2031-03-03T08:00:00.000Z';
 const DAY = 24 * 3600_000;
 /** The scenario's span on the virtual clock: 30 days of grace, then about 31 until the backups expire. */
 const SPAN = 64 * DAY;
@@ -67,7 +71,10 @@ const planText = `after [${[...plan.afterAction].join(', ')}]; at +[${plan.atOff
 describe(`drill: the whole system SIGKILLed at ${KILLS} points (seed 0x${SEED.toString(16)})`, () => {
   let system: LocalSystem;
   before(async () => {
-    system = await LocalSystem.start({ withPlatform: true, persist: true });
+    // A fixed start instant, so the seeded kill points fall at the same wall-clock instants in every run.
+    const stateDir = mkdtempSync(join(tmpdir(), 'privacy-ops-'));
+    writeFileSync(join(stateDir, 'clock.json'), JSON.stringify({ now: START }));
+    system = await LocalSystem.start({ withPlatform: true, persist: true }, stateDir);
   });
   after(async () => {
     await system?.stop();
@@ -147,10 +154,11 @@ describe(`drill: the whole system SIGKILLed at ${KILLS} points (seed 0x${SEED.to
     };
 
     // One timeline: actions and clock kill points in order of their instant (an action first when both fall together).
+    const rank = (action: Action | undefined): number => (action ? ACTIONS.indexOf(action) : ACTIONS.length);
     const timeline = [
-      ...ACTIONS.map((action) => ({ at: ACTION_AT[action], action })),
+      ...ACTIONS.map((action) => ({ at: ACTION_AT[action], action: action as Action | undefined })),
       ...plan.atOffsets.map((at) => ({ at, action: undefined })),
-    ].sort((a, b) => a.at - b.at || (a.action ? -1 : 1));
+    ].sort((a, b) => a.at - b.at || rank(a.action) - rank(b.action));
     for (const point of timeline) {
       if ((await system.now()).getTime() < start + point.at) await system.advanceTo(new Date(start + point.at));
       if (point.action) {
