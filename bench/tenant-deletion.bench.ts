@@ -17,16 +17,12 @@ export async function run(): Promise<BenchResult> {
   try {
     const tenant = await provisionTenant(system);
     await createUser(system, tenant);
-    const records = Array.from({ length: RECORDS }, (_, i) => ({
-      id: `record:shift-logs:r-bench${i}`,
-      tenantId: tenant.tenantId,
-      type: 'record',
-      module: 'shift-logs',
-      recordId: `r-bench${i}`,
-      status: 'active',
-      peopleUserIds: [],
-    }));
-    await seedItems(system.cosmosContainer('uksouth', 'tenant-data'), records, (r) => r.tenantId);
+    // Spread over the 256 record buckets as the app spreads them (a record id's first two hex digits).
+    const records = Array.from({ length: RECORDS }, (_, i) => {
+      const recordId = `r-${(i % 256).toString(16).padStart(2, '0')}${i.toString(16).padStart(18, '0')}`;
+      return { id: `record:shift-logs:${recordId}`, tenantId: tenant.tenantId, pk: `r-${recordId.slice(2, 4)}`, type: 'record', module: 'shift-logs', recordId, status: 'active', peopleUserIds: [] };
+    });
+    await seedItems(system.cosmosContainer('uksouth', 'tenant-data'), records, (r) => [r.tenantId, r.pk]);
 
     const requested = await system.post<{ graceEndsAt: string; terminationId: string }>(
       `/api/tenants/${tenant.tenantId}/termination`,

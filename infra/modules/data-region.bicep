@@ -121,6 +121,8 @@ resource database 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases@2024-11-15
 
 // Tenant records. TTL on with no default expiry (-1): nothing expires unless an item sets its own
 // `ttl`, which is how the grace window and retention rules schedule deletions per item.
+// Hierarchical key: the tenant, then a bucket (shared/store/buckets.ts), so one tenant spreads over
+// many logical partitions (each capped at 20 GB); see infra/README.md, "Data layout".
 resource tenantData 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers@2024-11-15' = {
   parent: database
   name: 'tenant-data'
@@ -130,8 +132,9 @@ resource tenantData 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containe
       partitionKey: {
         paths: [
           '/tenantId'
+          '/pk'
         ]
-        kind: 'Hash'
+        kind: 'MultiHash'
         version: 2
       }
       defaultTtl: -1

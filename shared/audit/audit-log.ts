@@ -1,6 +1,7 @@
-// The tenant's audit log in Cosmos: append-only entries in several hash chains ("lanes") per log,
-// each with a head document (its last sequence number and hash). A unit of work appends its
-// entries to one randomly chosen lane, in the same transactional batch as the change they record;
+// The tenant's audit log in Cosmos: append-only entries in several hash chains ("lanes") per log and
+// bucket, each with a head document (its last sequence number and hash). A unit of work appends its
+// entries to one randomly chosen lane of its bucket's chains, in the same transactional batch as the
+// change they record (a batch stays in one bucket; see store/buckets.ts);
 // the head's ETag makes a concurrent append to the same lane retry on another lane instead of
 // forking the chain, so concurrent writers do not fail for want of the head. No code path updates
 // or deletes an entry.
@@ -79,20 +80,21 @@ export function laneChooser(lanes: number): (log: AuditLogName, avoid?: number) 
 }
 
 /**
- * The batch operations that append `drafts` after the head of one lane per log. Every operation is
- * marked `lane`: if another writer took that lane first, append again on another one.
+ * The batch operations that append `drafts` after the head of one lane per log, in `bucket`. Every
+ * operation is marked `lane`: if another writer took that lane first, append again on another one.
  */
 export async function appendOperations(
   partition: TenantPartition,
   drafts: AuditDraft[],
   context: AuditContext,
   lanes: Partial<Record<AuditLogName, number>>,
+  bucket: string,
 ): Promise<BatchOp[]> {
   const ops: BatchOp[] = [];
   const byLog = new Map<AuditLogName, AuditDraft[]>();
   for (const draft of drafts) byLog.set(draft.log ?? 'activity', [...(byLog.get(draft.log ?? 'activity') ?? []), draft]);
   for (const [log, logDrafts] of byLog) {
-    const chain = chainId(log, lanes[log] ?? 0);
+    const chain = chainId(log, lanes[log] ?? 0, bucket);
     const head = await partition.read<AuditHeadDoc>(auditHeadId(chain));
     let seq = head?.seq ?? 0;
     let prevHash = head?.hash ?? GENESIS_HASH;
@@ -149,7 +151,7 @@ export async function readPage(partition: TenantPartition, options: { cursor?: s
   return { entries: page.map(toEntry), ...(docs.length > options.limit && last ? { nextCursor: Buffer.from(last.ord, 'utf8').toString('base64url') } : {}) };
 }
 
-/** Every chain's head as recorded. */
+/** Every chain's head as recorded, in every bucket. */
 export async function chainHeads(partition: TenantPartition): Promise<ChainHead[]> {
   const heads = await partition.queryAll<AuditHeadDoc>("c.type = 'auditHead'", [], { fields: ['chain', 'seq', 'hash'] });
   return heads.map(({ chain, seq, hash }) => ({ chain, seq, hash }));

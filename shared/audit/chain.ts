@@ -5,6 +5,7 @@
 // subject's key: erasing the subject makes them unreadable while every hash still verifies.
 import { createHash } from 'node:crypto';
 import type { EncryptedValue } from '../crypto/field-cipher.js';
+import { inBucket, TENANT_BUCKET } from '../store/buckets.js';
 
 export const GENESIS_HASH = '0'.repeat(64);
 
@@ -27,7 +28,7 @@ export interface AuditActor {
 
 export interface AuditEntry {
   tenantId: string;
-  /** The chain the entry belongs to: `<log>:<lane>`, e.g. `activity:03`. */
+  /** The chain the entry belongs to: `<log>:<lane>`, e.g. `activity:03`, and `@<bucket>` outside the tenant bucket (`activity:00@r-4f`). */
   chain: string;
   /** Position in its chain, from 1. */
   seq: number;
@@ -50,7 +51,9 @@ export interface AuditEntry {
 
 export type AuditEntryContent = Omit<AuditEntry, 'hash'>;
 
-export const chainId = (log: AuditLogName, lane: number): string => `${log}:${lane.toString().padStart(2, '0')}`;
+/** A chain lives in one bucket of the tenant's data, beside the changes it records (see store/buckets.ts). */
+export const chainId = (log: AuditLogName, lane: number, bucket: string = TENANT_BUCKET): string =>
+  inBucket(`${log}:${lane.toString().padStart(2, '0')}`, bucket);
 export const logOfChain = (chain: string): AuditLogName => chain.slice(0, chain.indexOf(':')) as AuditLogName;
 
 /** JSON with object keys sorted at every level, so the hash does not depend on key order. */

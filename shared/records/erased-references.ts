@@ -6,6 +6,7 @@ import type { Services } from '../composition.js';
 import type { AuditActor } from '../audit/chain.js';
 import { runTenantWork } from '../store/unit-of-work.js';
 import { tenantData } from '../tenants/partitions.js';
+import type { TenantPartition } from '../store/tenant-partition.js';
 import { auditContext, type RequestMeta } from '../tenants/tenant-access.js';
 import { ERASED_SUBJECT_REF, type RecordDoc } from './record.js';
 
@@ -29,8 +30,7 @@ export async function replaceErasedReferences(services: Services, actor: AuditAc
   const partition = await tenantData(services, tenantId);
   const where = "c.type = 'record' AND (c.subjectUserId = @u OR ARRAY_CONTAINS(c.peopleUserIds, @u))";
   const naming = await partition.queryAll<RecordDoc>(where, [{ name: '@u', value: userId }], { fields: ['module', 'recordId'] });
-  for (let i = 0; i < naming.length; i += PER_BATCH) {
-    const chunk = naming.slice(i, i + PER_BATCH);
+  for (const chunk of chunksByBucket(partition, naming)) {
     await runTenantWork(services.keyring, partition, auditContext(actor, meta), async (tx) => {
       const changed: string[] = [];
       for (const { id } of chunk) {
@@ -45,4 +45,15 @@ export async function replaceErasedReferences(services: Services, actor: AuditAc
     });
   }
   return naming.length;
+}
+
+/** Records in batches that each stay in one bucket (a record's bucket holds its changes and their audit entries). */
+function chunksByBucket(partition: TenantPartition, docs: RecordDoc[]): RecordDoc[][] {
+  const byBucket = new Map<string, RecordDoc[]>();
+  for (const doc of docs) byBucket.set(partition.bucketOf(doc.id), [...(byBucket.get(partition.bucketOf(doc.id)) ?? []), doc]);
+  const chunks: RecordDoc[][] = [];
+  for (const inBucket of byBucket.values()) {
+    for (let i = 0; i < inBucket.length; i += PER_BATCH) chunks.push(inBucket.slice(i, i + PER_BATCH));
+  }
+  return chunks;
 }

@@ -2,7 +2,7 @@
 // the same transaction as the change.
 import { completeErasure, pendingErasureDoc } from '../erasure/pending.js';
 import { workInTenant } from '../tenants/tenant-access.js';
-import { randomBytes } from 'node:crypto';
+import { bucketOf, newRecordBucket, newRecordId } from '../store/buckets.js';
 import type { Services } from '../composition.js';
 import { auditDetailsAad } from '../audit/audit-log.js';
 import { ERASED, type KeyOwner, type TenantCipher } from '../crypto/keyring.js';
@@ -32,10 +32,12 @@ export async function createRecord(
   request: CreateRecordRequest,
   meta: RequestMeta & { idempotency?: IdempotencyOptions },
 ): Promise<Representation<RecordView>> {
+  // The record, its audit entry and the stored reply commit in the record's bucket.
+  const bucket = newRecordBucket(meta.idempotency?.docId);
   return workInTenant(services, open, meta, async (tx) => {
       await requireActiveUsers(tx, request.subjectUserId, request.peopleUserIds);
       await refuseRestricted(tx.partition, peopleOf(request.subjectUserId, request.peopleUserIds));
-      const recordId = `r-${randomBytes(10).toString('hex')}`;
+      const recordId = newRecordId(bucket);
       const owner = ownerOf(request.subjectUserId);
       tx.replyOwner = owner;
       const at = meta.now.toISOString();
@@ -60,7 +62,7 @@ export async function createRecord(
       tx.audit({ action: 'record.created', target: { type: `record:${module}`, id: recordId } });
       return { view: await recordView(doc, tx.cipher), etag: etagOf(doc.version) };
     },
-    meta.idempotency,
+    meta.idempotency && { ...meta.idempotency, bucket },
   );
 }
 
@@ -137,7 +139,7 @@ export async function correctRecord(
       });
       return { view: await recordView(updated, tx.cipher), etag: etagOf(updated.version) };
     },
-    meta.idempotency,
+    inRecordBucket(meta.idempotency, module, recordId),
   );
 }
 
@@ -164,7 +166,7 @@ export async function eraseRecord(
       });
       return { view: await recordView(tombstone, tx.cipher), etag: etagOf(tombstone.version), erasedAt: at };
     },
-    meta.idempotency,
+    inRecordBucket(meta.idempotency, module, recordId),
   );
   // Also when it was erased already: a retry finishes what a crash after the commit left (so does the reconciler).
   await completeErasure(services, open.actor, { kind: 'record', tenantId: open.partition.tenantId, module, recordId, at: erased.erasedAt }, meta);
@@ -242,4 +244,9 @@ export async function recordView(doc: RecordDoc, cipher: TenantCipher): Promise<
     corrections.push({ at: c.at, by: c.by, reason: opened.reason, changes: opened.changes });
   }
   return { ...base, status: 'active', data: data as RecordData, original, corrections };
+}
+
+/** A request about an existing record keeps its stored reply in the record's bucket, beside the change. */
+function inRecordBucket(idempotency: IdempotencyOptions | undefined, module: ModuleName, recordId: string): IdempotencyOptions | undefined {
+  return idempotency && { ...idempotency, bucket: bucketOf(recordDocId(module, recordId)) };
 }

@@ -1,9 +1,9 @@
 // Cosmos DB access: one account per region, each reached only with its own region's client.
-// Tenant data lives in `tenant-data` (partition key /tenantId) so a mutation, its audit entry and
-// its idempotency record commit in one transactional batch; deletion certificates live in
+// Tenant data lives in `tenant-data` (partition key ['/tenantId', '/pk'], a tenant and a bucket) so a
+// mutation, its audit entry and its idempotency record commit in one transactional batch; deletion certificates live in
 // `certificates`, which tenant deletion never touches; vendor-level records (the breach register)
 // live in `control` in the vendor's home region, UK South.
-import type { CosmosClient, Container, Database } from '@azure/cosmos';
+import type { CosmosClient, Container, Database, PartitionKeyDefinition, PartitionKeyKind } from '@azure/cosmos';
 import { loadOnce } from '../azure/load-once.js';
 import type { TokenCredential } from '@azure/core-auth';
 import { REGIONS, type Config, type Region } from '../config.js';
@@ -87,11 +87,18 @@ export class CosmosStores {
   }
 }
 
+/** Each container's partition key, as infra/modules/data-region.bicep declares it. */
+export const PARTITION_KEYS: Record<ContainerName, PartitionKeyDefinition> = {
+  // Hierarchical: the tenant, then a bucket (shared/store/buckets.ts), so a tenant outgrows no logical partition.
+  [CONTAINERS.tenantData]: { paths: ['/tenantId', '/pk'], kind: 'MultiHash' as PartitionKeyKind, version: 2 },
+  [CONTAINERS.certificates]: { paths: ['/tenantId'] },
+  [CONTAINERS.control]: { paths: ['/pk'] },
+};
+
 async function createContainer(database: Database, name: ContainerName): Promise<Container> {
-  const partitionKey = name === CONTAINERS.control ? '/pk' : '/tenantId';
   const { container } = await database.containers.createIfNotExists({
     id: name,
-    partitionKey: { paths: [partitionKey] },
+    partitionKey: PARTITION_KEYS[name],
     // TTL on, with no default: only documents that carry a ttl (idempotency records) expire.
     ...(name === CONTAINERS.tenantData ? { defaultTtl: -1 } : {}),
   });

@@ -1,12 +1,15 @@
 // One tenant's data: the only door to it. Built from a tenant id (whose region is part of the id),
 // it reads and writes only that region's container and only that tenant's partition, and every
 // query is filtered by tenant in the query text too (defence in depth; some stand-ins ignore the
-// partition-key option).
-import type { Container, JSONObject, OperationInput, SqlParameter } from '@azure/cosmos';
+// partition-key option). In a bucketed container (`tenant-data`, key ['/tenantId', '/pk']) the
+// tenant's partition is many logical partitions, one per bucket: a document's id names its bucket
+// (see buckets.ts), queries take the tenant prefix and reach every bucket, and a batch stays in one.
+import type { Container, JSONObject, OperationInput, PartitionKey, SqlParameter } from '@azure/cosmos';
 import { azureStatusOf } from '../azure/rest-error.js';
 import type { Region } from '../config.js';
 import { ThrottledError } from '../errors.js';
 import type { TenantId } from '../tenancy/tenant-id.js';
+import { bucketOf, TENANT_BUCKET } from './buckets.js';
 
 export interface TenantRef {
   tenantId: TenantId;
@@ -19,6 +22,8 @@ export interface StoredDoc {
   type: string;
   _etag?: string;
   ttl?: number;
+  /** The bucket, in a bucketed container: set on every write from the id (see buckets.ts). */
+  pk?: string;
   [field: string]: unknown;
 }
 
@@ -58,7 +63,28 @@ export class TenantPartition {
     private readonly container: Container,
     /** How many hash chains each of this tenant's audit logs spreads its appends over. */
     readonly auditLanes: number = DEFAULT_AUDIT_LANES,
+    /** Whether the container's key is ['/tenantId', '/pk'] (else '/tenantId' alone). */
+    readonly bucketed: boolean = false,
   ) {}
+
+  /** The bucket a document id is stored in (always the tenant bucket in a container without buckets). */
+  bucketOf(id: string): string {
+    return this.bucketed ? bucketOf(id) : TENANT_BUCKET;
+  }
+
+  /** The bucket of a batch operation's document. */
+  bucketOfOp(op: BatchOp): string {
+    return this.bucketOf(op.kind === 'delete' ? op.id : op.doc.id);
+  }
+
+  #key(bucket: string): PartitionKey {
+    return this.bucketed ? [this.ref.tenantId, bucket] : this.ref.tenantId;
+  }
+
+  /** Every document of the tenant: the tenant's prefix of a hierarchical key reaches every bucket. */
+  #everyBucket(): PartitionKey {
+    return this.bucketed ? [this.ref.tenantId] : this.ref.tenantId;
+  }
 
   get tenantId(): TenantId {
     return this.ref.tenantId;
@@ -66,7 +92,7 @@ export class TenantPartition {
 
   async read<T extends StoredDoc>(id: string): Promise<T | undefined> {
     try {
-      const { resource } = await this.container.item(id, this.ref.tenantId).read<T>();
+      const { resource } = await this.container.item(id, this.#key(this.bucketOf(id))).read<T>();
       if (!resource || resource.tenantId !== this.ref.tenantId) return undefined;
       return resource;
     } catch (error) {
@@ -89,7 +115,7 @@ export class TenantPartition {
     const query = `SELECT ${options.top ? `TOP ${options.top} ` : ''}${select} FROM c WHERE c.tenantId = @tenantId AND (${where})${options.orderBy ? ` ORDER BY ${options.orderBy}` : ''}`;
     const iterator = this.container.items.query<T>(
       { query, parameters: [{ name: '@tenantId', value: this.ref.tenantId }, ...parameters] },
-      { partitionKey: this.ref.tenantId, maxItemCount: options.pageSize ?? Math.min(options.top ?? 100, 1000) },
+      { partitionKey: this.#everyBucket(), maxItemCount: options.pageSize ?? Math.min(options.top ?? 100, 1000) },
     );
     try {
       while (iterator.hasMoreResults()) {
@@ -119,36 +145,40 @@ export class TenantPartition {
           query: `SELECT VALUE COUNT(1) FROM c WHERE c.tenantId = @tenantId AND (${where})`,
           parameters: [{ name: '@tenantId', value: this.ref.tenantId }, ...parameters],
         },
-        { partitionKey: this.ref.tenantId },
+        { partitionKey: this.#everyBucket() },
       )
       .fetchAll();
     return resources.reduce((sum, n) => sum + n, 0);
   }
 
-  /** Commits every operation or none (a Cosmos transactional batch within this tenant's partition). */
+  /** Commits every operation or none (a Cosmos transactional batch within one bucket of this tenant's partition). */
   async commit(ops: BatchOp[]): Promise<void> {
     if (ops.length === 0) return;
     if (ops.length > MAX_BATCH_OPERATIONS) throw new Error(`a batch holds at most ${MAX_BATCH_OPERATIONS} operations (got ${ops.length})`);
+    const bucket = this.bucketOfOp(ops[0]!);
     for (const op of ops) {
       if (op.kind !== 'delete' && op.doc.tenantId !== this.ref.tenantId)
         throw new Error(`refusing to write a document of tenant ${op.doc.tenantId} into ${this.ref.tenantId}`);
+      if (this.bucketOfOp(op) !== bucket) throw new Error(`a batch stays in one bucket (${bucket}), not ${this.bucketOfOp(op)}`);
     }
+    const partitionKey = this.#key(bucket);
+    const body = (doc: StoredDoc): JSONObject => strip(this.bucketed ? { ...doc, pk: bucket } : doc);
+    // The batch's key applies to every operation (a transactional batch is one logical partition).
     const operations: OperationInput[] = ops.map((op) => {
-      const partitionKey = this.ref.tenantId;
       switch (op.kind) {
         case 'create':
-          return { operationType: 'Create', resourceBody: strip(op.doc), partitionKey };
+          return { operationType: 'Create', resourceBody: body(op.doc) };
         case 'upsert':
-          return { operationType: 'Upsert', resourceBody: strip(op.doc), partitionKey };
+          return { operationType: 'Upsert', resourceBody: body(op.doc) };
         case 'replace':
-          return { operationType: 'Replace', id: op.doc.id, resourceBody: strip(op.doc), ifMatch: op.ifMatch, partitionKey };
+          return { operationType: 'Replace', id: op.doc.id, resourceBody: body(op.doc), ifMatch: op.ifMatch };
         case 'delete':
-          return { operationType: 'Delete', id: op.id, partitionKey };
+          return { operationType: 'Delete', id: op.id };
       }
     });
     let result;
     try {
-      result = await this.container.items.batch(operations, this.ref.tenantId);
+      result = await this.container.items.batch(operations, partitionKey);
     } catch (error) {
       throw translate(error);
     }
@@ -163,13 +193,22 @@ export class TenantPartition {
   }
 
   /**
-   * Deletes documents by id, 100 per transactional batch (one round trip each), a few batches at a
-   * time. A batch that meets a document already gone (a re-run after a crash) falls back to point
-   * deletes that ignore it; throttling throws, for the caller's retry policy.
+   * Deletes documents by id, 100 per transactional batch (one round trip each, within one bucket), a
+   * few batches at a time. A batch that meets a document already gone (a re-run after a crash) falls
+   * back to point deletes that ignore it; throttling throws, for the caller's retry policy.
    */
   async deleteIds(ids: string[]): Promise<void> {
+    const byBucket = new Map<string, string[]>();
+    for (const id of ids) {
+      const bucket = this.bucketOf(id);
+      const list = byBucket.get(bucket);
+      if (list) list.push(id);
+      else byBucket.set(bucket, [id]);
+    }
     const chunks: string[][] = [];
-    for (let i = 0; i < ids.length; i += MAX_BATCH_OPERATIONS) chunks.push(ids.slice(i, i + MAX_BATCH_OPERATIONS));
+    for (const inBucket of byBucket.values()) {
+      for (let i = 0; i < inBucket.length; i += MAX_BATCH_OPERATIONS) chunks.push(inBucket.slice(i, i + MAX_BATCH_OPERATIONS));
+    }
     const PARALLEL = 5;
     for (let i = 0; i < chunks.length; i += PARALLEL) {
       await Promise.all(chunks.slice(i, i + PARALLEL).map((chunk) => this.#deleteChunk(chunk)));
@@ -185,7 +224,7 @@ export class TenantPartition {
     }
     for (const id of ids) {
       try {
-        await this.container.item(id, this.ref.tenantId).delete();
+        await this.container.item(id, this.#key(this.bucketOf(id))).delete();
       } catch (error) {
         if (azureStatusOf(error) !== 404) throw translate(error);
       }

@@ -1,9 +1,13 @@
 // A unit of work on one tenant's data: the changes, the audit entries that record them, any new
-// subject keys and the idempotency record all commit in one transactional batch, or none does.
+// subject keys and the idempotency record all commit in one transactional batch, or none does. The
+// batch lands in one bucket of the tenant's data (store/buckets.ts): the bucket of its changes, or
+// the month's audit bucket for a request that changes nothing. A new subject key needed by a change
+// outside the tenant bucket commits just before it (a key nobody used yet is harmless).
 // Races on bookkeeping (a subject key, the idempotency record) re-run the work; a race for an
 // audit chain's head only moves the audit entries to another chain.
 import { randomInt } from 'node:crypto';
 import { appendOperations, laneChooser, type AuditContext, type AuditDraft } from '../audit/audit-log.js';
+import { auditBucketFor, auditLanesIn, inBucket, TENANT_BUCKET } from './buckets.js';
 import { AUDIT_LOGS, type AuditLogName } from '../audit/chain.js';
 import { ERASED, type KeyOwner, type Keyring, type TenantCipher } from '../crypto/keyring.js';
 import { isEncryptedValue, type EncryptedValue } from '../crypto/field-cipher.js';
@@ -74,6 +78,8 @@ export interface IdempotencyOptions {
   docId: string;
   /** Hash of the request (method, path, body): a key reused for a different request is refused. */
   requestHash: string;
+  /** The bucket the work's changes commit in, when not the tenant bucket: the stored reply is kept beside them. */
+  bucket?: string;
 }
 
 interface IdempotencyDoc extends StoredDoc {
@@ -98,9 +104,8 @@ export async function runTenantWork<T>(
   work: (tx: TenantWork) => Promise<T>,
   idempotency?: IdempotencyOptions,
 ): Promise<T> {
-  const chooseLane = laneChooser(partition.auditLanes);
   try {
-    return await retryLostRaces(() => attemptTenantWork(keyring, partition, context, work, idempotency, chooseLane), {
+    return await retryLostRaces(() => attemptTenantWork(keyring, partition, context, work, idempotency), {
       attempts: MAX_ATTEMPTS,
       lostRace: (error) => error instanceof WorkConflict && error.meaning === 'retry',
     });
@@ -134,7 +139,6 @@ async function attemptTenantWork<T>(
   context: AuditContext,
   work: (tx: TenantWork) => Promise<T>,
   idempotency: IdempotencyOptions | undefined,
-  chooseLane: ReturnType<typeof laneChooser>,
 ): Promise<T> {
   const tx = new TenantWork(partition, keyring.cipherFor(partition, context.now), context);
   if (idempotency) {
@@ -142,10 +146,11 @@ async function attemptTenantWork<T>(
     if (replay.found) return replay.value;
   }
   const result = await work(tx);
-  const ops = [...tx.cipher.pendingOps.map((op) => ({ ...op, conflict: 'retry' as const })), ...tx.ops];
+  const keyOps: BatchOp[] = tx.cipher.pendingOps.map((op) => ({ ...op, conflict: 'retry' as const }));
+  const ops: BatchOp[] = [...tx.ops];
   if (idempotency) {
     const doc: IdempotencyDoc = {
-      id: idempotency.docId,
+      id: idempotencyDocId(idempotency),
       tenantId: partition.tenantId,
       type: 'idempotency',
       requestHash: idempotency.requestHash,
@@ -154,10 +159,14 @@ async function attemptTenantWork<T>(
     };
     ops.push({ kind: 'create', doc, conflict: 'retry' });
   }
+  const bucket = batchBucket(partition, ops, keyOps, context.now);
+  if (bucket === TENANT_BUCKET) ops.unshift(...keyOps);
+  else await commitFirst(partition, keyOps);
+  const chooseLane = laneChooser(auditLanesIn(bucket, partition.auditLanes));
   const lanes: Partial<Record<AuditLogName, number>> = {};
   for (let laneAttempt = 1; ; laneAttempt++) {
     for (const log of AUDIT_LOGS) lanes[log] = chooseLane(log, lanes[log]);
-    const batch = [...ops, ...(await appendOperations(partition, tx.audits, context, lanes))];
+    const batch = [...ops, ...(await appendOperations(partition, tx.audits, context, lanes, bucket))];
     try {
       await partition.commit(batch);
       tx.committed();
@@ -176,12 +185,35 @@ async function attemptTenantWork<T>(
   }
 }
 
+/**
+ * Where the batch commits: the bucket of its changes (all of them in one; the partition refuses a
+ * batch across two), else the tenant bucket for new keys alone, else, for a request that changes
+ * nothing and only leaves audit entries, the month's audit bucket.
+ */
+function batchBucket(partition: TenantPartition, ops: BatchOp[], keyOps: BatchOp[], now: Date): string {
+  if (!partition.bucketed) return TENANT_BUCKET;
+  if (ops.length > 0) return partition.bucketOfOp(ops[0]!);
+  return keyOps.length > 0 ? TENANT_BUCKET : auditBucketFor(now);
+}
+
+/** New subject keys for a change outside the tenant bucket, committed on their own; a lost race re-runs the work. */
+async function commitFirst(partition: TenantPartition, keyOps: BatchOp[]): Promise<void> {
+  try {
+    await partition.commit(keyOps);
+  } catch (error) {
+    if (!(error instanceof BatchConflict)) throw error;
+    throw new WorkConflict(error, keyOps[error.index]?.conflict);
+  }
+}
+
+const idempotencyDocId = (options: IdempotencyOptions): string => inBucket(options.docId, options.bucket ?? TENANT_BUCKET);
+
 function pause(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 async function replayIdempotent<T>(tx: TenantWork, options: IdempotencyOptions): Promise<{ found: true; value: T } | { found: false }> {
-  const existing = await tx.partition.read<IdempotencyDoc>(options.docId);
+  const existing = await tx.partition.read<IdempotencyDoc>(idempotencyDocId(options));
   if (!existing) return { found: false };
   if (existing.requestHash !== options.requestHash) {
     throw new UnprocessableError('IDEMPOTENCY.KEY_REUSED', 'This Idempotency-Key was already used for a different request.');

@@ -1,5 +1,5 @@
 // From a tenant id to its partitions, in the tenant's own region (the region is part of the id):
-// the tenant's data (`tenant-data`, deleted with the tenant) and the tenant's records that outlive
+// the tenant's data (`tenant-data`, in buckets, deleted with the tenant) and the tenant's records that outlive
 // its data (`certificates`: terminations, deletion certificates and log, audit anchors). The one
 // place product code builds a TenantPartition.
 import type { Services } from '../composition.js';
@@ -21,7 +21,7 @@ export function tenantRef(tenant: TenantKey): TenantRef {
 /** The tenant's data: the only door to it (see TenantPartition). */
 export async function tenantData(services: Services, tenant: TenantKey): Promise<TenantPartition> {
   const ref = tenantRef(tenant);
-  return new TenantPartition(ref, await services.stores.container(ref.region, CONTAINERS.tenantData), services.config.audit.chainLanes);
+  return new TenantPartition(ref, await services.stores.container(ref.region, CONTAINERS.tenantData), services.config.audit.chainLanes, true);
 }
 
 /** The tenant's records that outlive its data, in the same region. */

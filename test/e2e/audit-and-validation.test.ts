@@ -46,12 +46,12 @@ describe('audit log', () => {
   });
 
   const verify = async (): Promise<Verification> => (await system.get<Verification>(`/api/tenants/${tenant.tenantId}/audit/verify`, tenant.adminToken)).body;
-  const storedEntries = async (): Promise<{ id: string; chain: string; seq: number; hash: string; action: string }[]> =>
+  const storedEntries = async (): Promise<{ id: string; pk: string; chain: string; seq: number; hash: string; action: string }[]> =>
     (
       await system
         .cosmosContainer('uksouth', 'tenant-data')
-        .items.query<{ id: string; chain: string; seq: number; hash: string; action: string }>({
-          query: "SELECT c.id, c.chain, c.seq, c.hash, c.action FROM c WHERE c.tenantId = @t AND c.type = 'audit'",
+        .items.query<{ id: string; pk: string; chain: string; seq: number; hash: string; action: string }>({
+          query: "SELECT c.id, c.pk, c.chain, c.seq, c.hash, c.action FROM c WHERE c.tenantId = @t AND c.type = 'audit'",
           parameters: [{ name: '@t', value: tenant.tenantId }],
         })
         .fetchAll()
@@ -98,22 +98,22 @@ describe('audit log', () => {
 
     const container = system.cosmosContainer('uksouth', 'tenant-data');
     const victim = (await storedEntries()).find((e) => e.seq === 2)!;
-    const { resource } = await container.item(victim.id, tenant.tenantId).read<Record<string, unknown>>();
-    await container.item(victim.id, tenant.tenantId).replace({ ...resource!, action: 'user.read' });
+    const { resource } = await container.item(victim.id, [tenant.tenantId, victim.pk]).read<Record<string, unknown>>();
+    await container.item(victim.id, [tenant.tenantId, victim.pk]).replace({ ...resource!, action: 'user.read' });
     const tampered = await verify();
     assert.equal(tampered.valid, false);
     assert.deepEqual(
       tampered.firstBreak && { chain: tampered.firstBreak.chain, seq: tampered.firstBreak.seq, problem: tampered.firstBreak.problem },
       { chain: victim.chain, seq: 2, problem: 'altered' },
     );
-    await container.item(victim.id, tenant.tenantId).replace(resource!);
+    await container.item(victim.id, [tenant.tenantId, victim.pk]).replace(resource!);
   });
 
   test('an entry deleted in the database is reported as missing', async () => {
     const container = system.cosmosContainer('uksouth', 'tenant-data');
     const victim = (await storedEntries()).find((e) => e.seq === 2)!;
-    const { resource } = await container.item(victim.id, tenant.tenantId).read<Record<string, unknown>>();
-    await container.item(victim.id, tenant.tenantId).delete();
+    const { resource } = await container.item(victim.id, [tenant.tenantId, victim.pk]).read<Record<string, unknown>>();
+    await container.item(victim.id, [tenant.tenantId, victim.pk]).delete();
     const result = await verify();
     assert.equal(result.valid, false);
     assert.deepEqual(result.firstBreak && { chain: result.firstBreak.chain, seq: result.firstBreak.seq, problem: result.firstBreak.problem }, {
@@ -142,10 +142,10 @@ describe('audit log', () => {
     assert.ok(longest.seq >= 3);
     const keep = longest.seq - 2;
     const entries = (await storedEntries()).filter((e) => e.chain === longest.chain);
-    for (const entry of entries.filter((e) => e.seq > keep)) await container.item(entry.id, tenant.tenantId).delete();
+    for (const entry of entries.filter((e) => e.seq > keep)) await container.item(entry.id, [tenant.tenantId, entry.pk]).delete();
     const last = entries.find((e) => e.seq === keep)!;
     const headId = `audit-head:${longest.chain}`;
-    const { resource: head } = await container.item(headId, tenant.tenantId).read<Record<string, unknown>>();
+    const { resource: head } = await container.item(headId, [tenant.tenantId, last.pk]).read<Record<string, unknown>>();
     await container.items.upsert({ ...head!, seq: keep, hash: last.hash });
 
     const cut = await verify();

@@ -110,6 +110,7 @@ describe('exports', () => {
         return {
           id: `audit:activity:00:${String(i + 1000).padStart(12, '0')}`,
           tenantId: owner.tenantId,
+          pk: 't',
           type: 'audit',
           log: 'activity',
           chain: 'activity:00',
@@ -127,7 +128,7 @@ describe('exports', () => {
           hash: 'b'.repeat(64),
         };
       });
-      await seedItems(container, entries, (e) => e.tenantId);
+      await seedItems(container, entries, (e) => [e.tenantId, e.pk]);
     }
     const baseline = await system.post<{ rss: number }>('/runtime/dev/memory/reset');
     const exported = await system.post<ExportBody>(`/api/tenants/${owner.tenantId}/exports`, { kind: 'audit', format: 'csv' }, owner.adminToken);

@@ -202,12 +202,13 @@ describe('tenant termination', () => {
     const seeded = Array.from({ length: 2400 }, (_, i) => ({
       id: `record:schedules:r-seed${i}`,
       tenantId: tenant.tenantId,
+      pk: 't',
       type: 'record',
       module: 'schedules',
       recordId: `r-seed${i}`,
       status: 'active',
     }));
-    await seedItems(system.cosmosContainer('uksouth', 'tenant-data'), seeded, (item) => item.tenantId);
+    await seedItems(system.cosmosContainer('uksouth', 'tenant-data'), seeded, (item) => [item.tenantId, item.pk]);
     const requested = await terminate(tenant);
     await system.advanceTo(new Date(Date.parse(requested.graceEndsAt) - 1000));
     const expected: Record<string, number> = {};

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import type { Declaration } from '../bicep-model.js';
+import { PARTITION_KEYS } from '../../../shared/store/cosmos-stores.js';
 import { assertAlwaysDeployed, grants, namesOf, perRegionModule, scopeType, type Check, type Infra } from '../infra.js';
 
 export const ROLE = {
@@ -149,7 +150,7 @@ export const storesAndIdentityChecks: Check[] = [
     },
   },
   {
-    name: 'tenant-data lets each item set its own ttl; certificates never expire; both partition by tenant; control only in UK South',
+    name: 'tenant-data lets each item set its own ttl; certificates never expire; both partition by tenant as the app keys them; control only in UK South',
     run(infra) {
       const all = infra.everywhere('Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers');
       const containers = new Map(all.map((d) => [d.body.get('name')?.string, d]));
@@ -157,16 +158,15 @@ export const storesAndIdentityChecks: Check[] = [
       const certificates = containers.get('certificates');
       const control = containers.get('control');
       assert.ok(tenantData && certificates && control, 'containers tenant-data, certificates and control are declared');
-      for (const d of [tenantData, certificates]) {
+      for (const [name, d] of [['tenant-data', tenantData], ['certificates', certificates]] as const) {
         assertAlwaysDeployed(infra, d);
-        assert.deepEqual(
-          d.body
-            .at('properties.resource.partitionKey.paths')
-            ?.elements()
-            .map((e) => e.string),
-          ['/tenantId'],
-          `${infra.at(d)}: partition key /tenantId`,
-        );
+        // The app reads and writes with these keys (a point read with another key fails), so the template must match them.
+        const key = PARTITION_KEYS[name];
+        const paths = d.body.at('properties.resource.partitionKey.paths')?.elements().map((e) => e.string);
+        assert.deepEqual(paths, key.paths, `${infra.at(d)}: partition key ${key.paths.join(', ')}`);
+        assert.equal(paths?.[0], '/tenantId', `${infra.at(d)}: partitioned by tenant first`);
+        assert.equal(d.body.at('properties.resource.partitionKey.kind')?.string, key.kind ?? 'Hash', `${infra.at(d)}: partition key kind`);
+        if (key.kind === 'MultiHash') assert.equal(d.body.at('properties.resource.partitionKey.version')?.text, '2', `${infra.at(d)}: hierarchical keys need version 2`);
       }
       assert.equal(tenantData.body.at('properties.resource.defaultTtl')?.text, '-1', 'tenant-data: TTL on with no default expiry (defaultTtl -1)');
       assert.equal(certificates.body.at('properties.resource.defaultTtl'), undefined, 'certificates: no TTL');
