@@ -104,8 +104,9 @@ const control = createServer((req, res) => {
       res.writeHead(204).end();
       return;
     }
-    // Test controls of the Cosmos stand-ins: request counts (benchmarks) and a write hold (crash tests).
-    const cosmosControl = /^\/cosmos\/([a-z]+)\/(stats|stats\/reset|hold|release|restore)$/.exec(req.url ?? '');
+    // Test controls of the Cosmos stand-ins: request counts (benchmarks), a write hold (crash tests) and
+    // the scaled-down logical partition cap (`{"bytes": n}`, null to lift it).
+    const cosmosControl = /^\/cosmos\/([a-z]+)\/(stats|stats\/reset|hold|release|restore|partition-cap)$/.exec(req.url ?? '');
     const standIn = cosmosControl ? cosmosStandIns.get(cosmosControl[1]!) : undefined;
     if (cosmosControl && standIn) {
       const action = cosmosControl[2];
@@ -128,6 +129,7 @@ const control = createServer((req, res) => {
         if (action === 'stats/reset') standIn.resetStats();
         if (action === 'hold') standIn.holdWritesAfterDeletes((JSON.parse(Buffer.concat(chunks).toString('utf8')) as { afterDeletes: number }).afterDeletes);
         if (action === 'release') standIn.release();
+        if (action === 'partition-cap') standIn.setPartitionCap((JSON.parse(Buffer.concat(chunks).toString('utf8')) as { bytes: number | null }).bytes ?? undefined);
         res.writeHead(204).end();
         return;
       }
