@@ -3,5 +3,5 @@
 // bundled and evaluated at start-up for it.
 import isURLModule from 'validator/lib/isURL.js';
 
-// validator's modules are CommonJS compiled from ES modules (`exports.default`).
-export const isURL = (isURLModule as unknown as { default: typeof isURLModule }).default ?? isURLModule;
+// validator's modules are CommonJS compiled from ES modules: the function is their `default` export.
+export const isURL = isURLModule.default;
