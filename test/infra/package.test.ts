@@ -70,7 +70,7 @@ describe('the deployment package', () => {
     // The product code is one esbuild bundle (dev/packaging/bundle-app.ts): its entry and the chunks it loads on first use.
     assert.deepEqual(readdirSync(join(out, 'dist')).sort(), ['console', 'functions'], 'no test/, dev/ or bench/ code');
     assert.deepEqual(readdirSync(join(out, 'dist', 'console')), ['prod'], "the console's production bundle only (no development sign-in)");
-    const bundled = /^dist\/(functions\/(index\.js|chunks\/[\w-]+\.js)|console\/prod\/[\w.-]+)$/;
+    const bundled = /^dist\/(functions\/(index\.js|chunks\/[\w.-]+\.js)|console\/prod\/[\w.-]+)$/;
     assert.deepEqual(files.filter((f) => f.startsWith('dist/') && !bundled.test(f)), [], 'the bundle and its chunks, and the console, only');
     assert.ok(existsSync(join(out, pkg.main)), `package.json main (${pkg.main}) is in the package`);
     for (const file of ['host.json', 'package.json'])
