@@ -50,6 +50,10 @@ export class BatchConflict extends Error {
 
 export const MAX_BATCH_OPERATIONS = 100;
 
+/** A document id no one writes: read only to learn whether the store answers (see #batchFailure). */
+const BATCH_PROBE_ID = 'store-probe';
+const BATCH_PROBE_TIMEOUT_MS = 5_000;
+
 /** Audit chains per log when the partition's owner does not say (see AUDIT_CHAIN_LANES). */
 export const DEFAULT_AUDIT_LANES = 8;
 
@@ -155,7 +159,7 @@ export class TenantPartition {
     try {
       result = await this.container.items.batch(operations, this.ref.tenantId);
     } catch (error) {
-      throw storeFailure(error);
+      throw await this.#batchFailure(error);
     }
     const responses = result.result ?? [];
     const failed = responses.findIndex((r) => r.statusCode >= 400 && r.statusCode !== 424);
@@ -167,6 +171,26 @@ export class TenantPartition {
       throw new BatchConflict(failed, status);
     }
     if (result.code !== undefined && result.code >= 400) throw new BatchConflict(-1, result.code);
+  }
+
+  /**
+   * What a batch that was not answered means. The SDK rethrows a batch's failure as a plain Error
+   * that keeps only the message (its status or network code is lost), so when the failure names
+   * none, one point read asks whether the store answers at all: if it does not (or not within
+   * BATCH_PROBE_TIMEOUT_MS), the batch failed for the store's condition; otherwise the failure is
+   * passed on as it was (a bug to report). Either way the batch committed nothing or everything.
+   */
+  async #batchFailure(error: unknown): Promise<unknown> {
+    const translated = storeFailure(error);
+    if (translated !== error || azureStatusOf(error) !== undefined) return translated;
+    try {
+      await this.container.item(BATCH_PROBE_ID, this.ref.tenantId).read({ abortSignal: AbortSignal.timeout(BATCH_PROBE_TIMEOUT_MS) });
+      return error;
+    } catch (probe) {
+      if (azureStatusOf(probe) === 404) return error;
+      const condition = probe instanceof Error && probe.name === 'AbortError' ? storeFailure({ code: 'TimeoutError' }) : storeFailure(probe);
+      return isTransient(condition) ? condition : error;
+    }
   }
 
   /**
