@@ -94,7 +94,7 @@ export const UNAVAILABLE_RETRY_AFTER_SECONDS = 5;
 
 /**
  * The service cannot answer for now: a dependency (the data store, the key vault) does not answer,
- * or a restored region waits for its erasures to be replayed. Nothing was changed; retry later.
+ * or a restored region waits for its erasures to be replayed. The caller may retry after Retry-After.
  */
 export class ServiceUnavailableError extends DomainError {
   readonly status = 503;
