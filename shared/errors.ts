@@ -89,8 +89,28 @@ export class ThrottledError extends DomainError {
   }
 }
 
-/** The service cannot answer for now (e.g. a restored region waits for its erasures to be replayed). */
+/** How long a caller is told to wait (Retry-After) when a dependency of ours does not answer. */
+export const UNAVAILABLE_RETRY_AFTER_SECONDS = 5;
+
+/**
+ * The service cannot answer for now: a dependency (the data store, the key vault) does not answer,
+ * or a restored region waits for its erasures to be replayed. The caller may retry after Retry-After.
+ */
 export class ServiceUnavailableError extends DomainError {
   readonly status = 503;
   readonly title = 'Service unavailable';
+  constructor(
+    code: string,
+    message: string,
+    readonly retryAfterSeconds: number = UNAVAILABLE_RETRY_AFTER_SECONDS,
+    /** What the dependency answered, for ops: a status or a network error code, never its message. */
+    readonly dependencyFailure?: string,
+  ) {
+    super(code, message);
+  }
+}
+
+/** A condition of ours or of a dependency that passes (busy, unavailable): the same call may succeed later. */
+export function isTransient(error: unknown): error is ThrottledError | ServiceUnavailableError {
+  return error instanceof ThrottledError || error instanceof ServiceUnavailableError;
 }

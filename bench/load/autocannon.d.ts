@@ -14,6 +14,12 @@ declare module 'autocannon' {
     setupRequest?: (request: RequestSpec, context: Record<string, unknown>) => RequestSpec;
     onResponse?: (status: number, body: string, context: Record<string, unknown>, headers: Record<string, string>) => void;
   }
+  /** One connection (autocannon's client): it ends once `reqsMade` reaches `responseMax`. */
+  export interface Client {
+    reqsMade: number;
+    responseMax: number;
+    on(event: 'response', listener: (status: number, bytes: number, duration: number) => void): void;
+  }
   export interface Options {
     url: string;
     connections?: number;
@@ -23,6 +29,7 @@ declare module 'autocannon' {
     requests?: RequestSpec[];
     initialContext?: Record<string, unknown>;
     headers?: Record<string, string>;
+    setupClient?: (client: Client) => void;
   }
   export interface Result {
     duration: number;

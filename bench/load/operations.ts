@@ -73,15 +73,22 @@ export function requestFor(operation: OperationName, slots: readonly Slot[], suc
 
 interface Counts {
   cosmos: number;
+  /** Cosmos requests by kind (metadata, read, query, batch...), as the stand-in classes them. */
+  cosmosByKind: Record<string, number>;
   keyVault: number;
 }
 
 async function counts(system: LocalSystem): Promise<Counts> {
   let cosmos = 0;
-  for (const region of ['uksouth', 'eu']) cosmos += (await system.platformControl<{ requests: number }>('GET', `/cosmos/${region}/stats`))!.requests;
+  const cosmosByKind: Record<string, number> = {};
+  for (const region of ['uksouth', 'eu']) {
+    const stats = (await system.platformControl<{ requests: number; byKind: Record<string, number> }>('GET', `/cosmos/${region}/stats`))!;
+    cosmos += stats.requests;
+    for (const [kind, count] of Object.entries(stats.byKind)) cosmosByKind[kind] = (cosmosByKind[kind] ?? 0) + count;
+  }
   const proxied = (await system.platformControl<Record<string, { authenticated: number }>>('GET', '/requests'))!;
   const keyVault = Object.entries(proxied).filter(([key]) => key.startsWith('keyvault/')).reduce((sum, [, count]) => sum + count.authenticated, 0);
-  return { cosmos, keyVault };
+  return { cosmos, cosmosByKind, keyVault };
 }
 
 async function resetCounts(system: LocalSystem): Promise<void> {
@@ -123,6 +130,8 @@ export async function operationCosts(system: LocalSystem, _tenant: TenantFixture
     const warm = await counts(system);
     const per = (n: number): string => (n / WARM_REPEATS).toFixed(2);
     out[`${operation}: Cosmos requests cold / warm`] = `${cold.cosmos} / ${per(warm.cosmos)}`;
+    const byKind = (c: Counts): string => Object.entries(c.cosmosByKind).sort().map(([kind, n]) => `${kind} ${n}`).join(', ');
+    out[`${operation}: Cosmos requests by kind, cold`] = byKind(cold);
     out[`${operation}: Key Vault operations cold / warm`] = `${cold.keyVault} / ${per(warm.keyVault)}`;
     const perThousand = (n: number): number => Math.round((n / WARM_REPEATS) * 1000);
     out[`${operation}: per 1,000 warm operations: Cosmos / Key Vault`] = `${perThousand(warm.cosmos)} / ${perThousand(warm.keyVault)}`;

@@ -11,6 +11,7 @@ import { azureStatusOf } from '../azure/rest-error.js';
 import type { Principal } from '../auth/principal.js';
 import { CONTAINERS, CONTROL_REGION, type CosmosStores } from '../store/cosmos-stores.js';
 import { retryLostRaces } from '../store/optimistic.js';
+import { storeFailure } from '../store/store-failure.js';
 
 /** Samples kept per hour, route and code; the rest are only counted. */
 export const SAMPLES_PER_HOUR = 5;
@@ -81,7 +82,10 @@ export class VendorSecurityLog {
         { query: 'SELECT * FROM c WHERE c.pk = @pk', parameters: [{ name: '@pk', value: pk }] },
         { partitionKey: pk },
       )
-      .fetchAll();
+      .fetchAll()
+      .catch((error: unknown) => {
+        throw storeFailure(error);
+      });
     const own = resources.filter((doc) => doc.pk === pk);
     const counters = own
       .filter((d): d is SecurityCounterDoc => d.type === 'securityCounter')

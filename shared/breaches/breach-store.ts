@@ -5,7 +5,8 @@
 import type { Container, ItemDefinition } from '@azure/cosmos';
 import type { Services } from '../composition.js';
 import { azureStatusOf } from '../azure/rest-error.js';
-import { ConflictError, ThrottledError } from '../errors.js';
+import { ConflictError } from '../errors.js';
+import { storeFailure } from '../store/store-failure.js';
 import { CONTAINERS, CONTROL_REGION } from '../store/cosmos-stores.js';
 import { retryLostRaces } from '../store/optimistic.js';
 import type { BreachDoc } from './breach.js';
@@ -43,7 +44,7 @@ export class BreachStore {
       return resource && resource.type === 'breach' ? resource : undefined;
     } catch (error) {
       if (azureStatusOf(error) === 404) return undefined;
-      throw translate(error);
+      throw storeFailure(error);
     }
   }
 
@@ -54,7 +55,7 @@ export class BreachStore {
       return true;
     } catch (error) {
       if (azureStatusOf(error) === 409) return false;
-      throw translate(error);
+      throw storeFailure(error);
     }
   }
 
@@ -76,7 +77,7 @@ export class BreachStore {
             .replace<BreachDoc & ItemDefinition>(strip(written), { accessCondition: { type: 'IfMatch', condition: current._etag! } });
           return resource ?? written;
         } catch (error) {
-          throw translate(error);
+          throw storeFailure(error);
         }
       },
       {
@@ -99,7 +100,7 @@ export class BreachStore {
           if (current) await this.container.item(id, breachId).replace(doc, { accessCondition: { type: 'IfMatch', condition: current._etag! } });
           else await this.container.items.create(doc);
         } catch (error) {
-          throw translate(error);
+          throw storeFailure(error);
         }
       },
       // A concurrent writer replaced (412) or created (409) it first: read again, keep the newer.
@@ -128,7 +129,7 @@ export class BreachStore {
         .fetchAll();
       return resources.filter((r) => r.pk === breachId);
     } catch (error) {
-      throw translate(error);
+      throw storeFailure(error);
     }
   }
 
@@ -140,7 +141,7 @@ export class BreachStore {
         .fetchAll();
       return resources.sort((a, b) => b.openedAt.localeCompare(a.openedAt) || a.breachId.localeCompare(b.breachId));
     } catch (error) {
-      throw translate(error);
+      throw storeFailure(error);
     }
   }
 }
@@ -148,9 +149,4 @@ export class BreachStore {
 function strip(doc: BreachDoc): BreachDoc & ItemDefinition {
   const { _etag: _ignored, ...rest } = doc;
   return JSON.parse(JSON.stringify(rest)) as BreachDoc & ItemDefinition;
-}
-
-function translate(error: unknown): unknown {
-  if (azureStatusOf(error) === 429) return new ThrottledError('STORE.THROTTLED', 'The data store is busy; retry shortly.', 1);
-  return error;
 }

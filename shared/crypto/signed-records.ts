@@ -11,6 +11,7 @@ import type { JsonWebKey as VaultJsonWebKey, KeyVaultKey } from '@azure/keyvault
 import { azureStatusOf } from '../azure/rest-error.js';
 import { REGIONS, type Region } from '../config.js';
 import { CONTAINERS, type CosmosStores } from '../store/cosmos-stores.js';
+import { storeFailure } from '../store/store-failure.js';
 import type { RegionalKeyVault } from './key-vault.js';
 
 export const CERTIFICATE_SIGNING_KEY = 'deletion-certificate-signing';
@@ -52,7 +53,7 @@ async function archivePublicJwk(stores: CosmosStores, region: Region, jwk: Publi
   try {
     await (await stores.container(region, CONTAINERS.certificates)).items.create(doc);
   } catch (error) {
-    if (azureStatusOf(error) !== 409) throw error;
+    if (azureStatusOf(error) !== 409) throw storeFailure(error);
   }
 }
 

@@ -13,7 +13,7 @@
 import type { Services } from '../composition.js';
 import { auditDetailsAad } from '../audit/audit-log.js';
 import { ERASED } from '../crypto/keyring.js';
-import { ConflictError, DomainError, NotFoundError } from '../errors.js';
+import { ConflictError, DomainError, isTransient, NotFoundError } from '../errors.js';
 import { buildSubjectPackage } from '../exports/subject-package.js';
 import { eraseRecord } from '../records/record-service.js';
 import type { ModuleName, RecordDoc } from '../records/record.js';
@@ -146,7 +146,8 @@ export async function fulfilRequest(services: Services, ref: DsarRef, meta: Meta
       }
     }
   } catch (error) {
-    if (!(error instanceof DomainError)) throw error;
+    // A busy or unavailable dependency is no failure of the request: the workflow tries again.
+    if (!(error instanceof DomainError) || isTransient(error)) throw error;
     await recordFailure(services, partition, doc.dsarId, error.code, meta);
     return 'failed';
   }

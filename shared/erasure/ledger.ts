@@ -13,6 +13,7 @@ import type { RegionalBlobStorage } from '../blob/regional-blob-storage.js';
 import type { Clock } from '../clock.js';
 import type { Region } from '../config.js';
 import { ServiceUnavailableError } from '../errors.js';
+import { storeFailure } from '../store/store-failure.js';
 import { CONTAINERS, type CosmosStores } from '../store/cosmos-stores.js';
 import { retryLostRaces, type OptimisticOptions } from '../store/optimistic.js';
 import { tenantRef } from '../tenants/partitions.js';
@@ -133,7 +134,7 @@ export class ErasureLedger {
       return resource ?? undefined;
     } catch (error) {
       if (azureStatusOf(error) === 404) return undefined;
-      throw error;
+      throw storeFailure(error);
     }
   }
 

@@ -13,7 +13,7 @@ import { z } from 'zod';
 import type { Services } from '../composition.js';
 import { azureStatusOf } from '../azure/rest-error.js';
 import { REGIONS } from '../config.js';
-import { ThrottledError } from '../errors.js';
+import { storeFailure } from '../store/store-failure.js';
 import { CONTAINERS, CONTROL_REGION } from '../store/cosmos-stores.js';
 import { retryLostRaces } from '../store/optimistic.js';
 
@@ -83,7 +83,7 @@ export class OpenFlowIndex {
       return resource && resource.type === 'open-flow' ? resource : undefined;
     } catch (error) {
       if (azureStatusOf(error) === 404) return undefined;
-      throw translate(error);
+      throw storeFailure(error);
     }
   }
 
@@ -137,7 +137,7 @@ export class OpenFlowIndex {
     try {
       await this.container.item(entryId(instanceId), OPEN_FLOWS_PK).delete();
     } catch (error) {
-      if (azureStatusOf(error) !== 404) throw translate(error);
+      if (azureStatusOf(error) !== 404) throw storeFailure(error);
     }
   }
 
@@ -172,7 +172,7 @@ export class OpenFlowIndex {
         if (resources.length > 0) yield resources;
       }
     } catch (error) {
-      throw translate(error);
+      throw storeFailure(error);
     }
   }
 
@@ -193,15 +193,10 @@ export class OpenFlowIndex {
           if (!current) return (await this.container.items.create<OpenFlowDoc>(body)).resource ?? next;
           return (await item.replace<OpenFlowDoc>(body, { accessCondition: { type: 'IfMatch', condition: current._etag! } })).resource ?? next;
         } catch (error) {
-          throw translate(error);
+          throw storeFailure(error);
         }
       },
       { attempts: RACE_ATTEMPTS, lostRace: (error) => azureStatusOf(error) === 412 || azureStatusOf(error) === 409 },
     );
   }
-}
-
-function translate(error: unknown): unknown {
-  if (azureStatusOf(error) === 429) return new ThrottledError('STORE.THROTTLED', 'The data store is busy; retry shortly.', 1);
-  return error;
 }

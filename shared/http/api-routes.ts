@@ -172,7 +172,9 @@ function refusals(route: ApiRoute): ZodOpenApiResponsesObject {
     '422': problem('Valid, but refused in the current state'),
     '429': problem('Too many requests (see Retry-After)'),
     '500': problem('Failed on our side; quote the request id'),
-    '503': problem('Unavailable for now (for example a region waiting for its erasure replay after a restore); see Retry-After'),
+    '503': problem(
+      'Unavailable for now: the data store (STORE.UNAVAILABLE) or the key vault (KEYS.UNAVAILABLE) does not answer, or a region waits for its erasure replay after a restore (REGION.ERASURES_NOT_REPLAYED); retry after Retry-After seconds, a write with the same Idempotency-Key',
+    ),
   };
 }
 

@@ -15,8 +15,8 @@ import { canonicalJson } from '../audit/chain.js';
 import { recordTenantRefusal } from '../audit/refusals.js';
 import { azureStatusOf } from '../azure/rest-error.js';
 import { getServices, type Services } from '../composition.js';
-import { AuthenticationError, DomainError, ThrottledError, ValidationError } from '../errors.js';
-import { captureUnexpected } from '../observability/sentry.js';
+import { AuthenticationError, DomainError, ServiceUnavailableError, ThrottledError, ValidationError } from '../errors.js';
+import { captureAlert, captureUnexpected } from '../observability/sentry.js';
 import type { RequestMeta } from '../tenants/tenant-access.js';
 import { problemResponse, validationError } from './problem.js';
 import { discardUnreadBody, readJsonBody } from './request-body.js';
@@ -139,6 +139,8 @@ export function endpoint<P = Record<string, never>, Q = Record<string, never>, B
       if (!(error instanceof DomainError)) {
         invocation.error(`request ${requestId} failed: ${describeFailure(error)}`);
         await captureUnexpected(error, { requestId, route: invocation.functionName });
+      } else if (error.status >= 500) {
+        await reportUnavailable(invocation, request.method, error, requestId);
       } else if (services) {
         await recordRefusal(services, invocation, { error, principal, tenantId, requestId, correlationId });
       }
@@ -193,6 +195,20 @@ async function recordRefusal(
     invocation.error(`request ${requestId}: the refusal could not be recorded: ${describeFailure(failure)}`);
     await captureUnexpected(failure, { requestId, route });
   }
+}
+
+/**
+ * A request we could not serve for a condition of ours or of a dependency (503: the data store or
+ * the key vault not answering, a region not yet replayed) is no refusal of the caller, but ops must
+ * hear of it: an error-level structured line `ops.service-unavailable {json}` and a Sentry event,
+ * one issue per code and route. Codes, ids and the dependency's status only, never personal data.
+ */
+async function reportUnavailable(invocation: InvocationContext, method: string, error: DomainError, requestId: string): Promise<void> {
+  const route = invocation.functionName;
+  const dependencyFailure = error instanceof ServiceUnavailableError ? error.dependencyFailure : undefined;
+  const event = { code: error.code, status: error.status, route, method, requestId, ...(dependencyFailure ? { dependencyFailure } : {}) };
+  invocation.error(`ops.service-unavailable ${JSON.stringify(event)}`);
+  await captureAlert(`${error.code} on ${route}`, { code: error.code, route, requestId }, ['service-unavailable', error.code, route]);
 }
 
 /** The access-log entry of a request under a grant that did not succeed; a failure to write it is reported, not hidden. */

@@ -2,7 +2,7 @@
 // and stable code; anything else is a 500 that says only the correlation id.
 import type { HttpResponseInit } from '@azure/functions';
 import { z, type ZodError } from 'zod';
-import { DomainError, ThrottledError, ValidationError, type FieldError } from '../errors.js';
+import { DomainError, isTransient, ValidationError, type FieldError } from '../errors.js';
 
 /** The body of every refusal, as documented in the OpenAPI document. */
 export const problemSchema = z
@@ -22,7 +22,8 @@ export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
 export function problemResponse(error: unknown, requestId: string): HttpResponseInit {
   if (error instanceof DomainError) {
     const headers: Record<string, string> = { 'content-type': PROBLEM_CONTENT_TYPE, 'x-request-id': requestId };
-    if (error instanceof ThrottledError) headers['retry-after'] = String(error.retryAfterSeconds);
+    // Busy (429) or unavailable (503): when to try again.
+    if (isTransient(error)) headers['retry-after'] = String(error.retryAfterSeconds);
     return {
       status: error.status,
       headers,

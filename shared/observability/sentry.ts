@@ -38,15 +38,18 @@ export async function captureUnexpected(error: unknown, tags: Record<string, str
   await Sentry.flush(2000);
 }
 
-/** Reports an alert for ops (a message, not an error) with its tags, and waits for it to be sent. */
-export async function captureAlert(message: string, tags: Record<string, string>): Promise<void> {
+/**
+ * Reports an alert for ops (a message, not an error) with its tags, and waits for it to be sent.
+ * Events with the same fingerprint are one issue in Sentry (a flow at risk by default).
+ */
+export async function captureAlert(
+  message: string,
+  tags: Record<string, string>,
+  fingerprint = ['flow-at-risk', tags['instanceId'] ?? '', tags['step'] ?? '', tags['failingSince'] ?? ''],
+): Promise<void> {
   if (!sentry) return;
   const Sentry = await sentry;
-  Sentry.captureMessage(message, {
-    level: 'error',
-    tags,
-    fingerprint: ['flow-at-risk', tags['instanceId'] ?? '', tags['step'] ?? '', tags['failingSince'] ?? ''],
-  });
+  Sentry.captureMessage(message, { level: 'error', tags, fingerprint });
   await Sentry.flush(2000);
 }
 

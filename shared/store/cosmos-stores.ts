@@ -7,6 +7,7 @@ import type { CosmosClient, Container, Database, PartitionKeyDefinition, Partiti
 import { loadOnce } from '../azure/load-once.js';
 import type { TokenCredential } from '@azure/core-auth';
 import { REGIONS, type Config, type Region } from '../config.js';
+import { storeFailure } from './store-failure.js';
 
 export const CONTAINERS = {
   tenantData: 'tenant-data',
@@ -58,7 +59,10 @@ export class CosmosStores {
     const cacheKey = `${region}/${name}`;
     let container = this.#containers.get(cacheKey);
     if (!container) {
-      container = this.#open(region, name);
+      // Opening may call the store (creating a missing container): an outage then is the store's condition too.
+      container = this.#open(region, name).catch((error: unknown) => {
+        throw storeFailure(error);
+      });
       container.catch(() => this.#containers.delete(cacheKey));
       this.#containers.set(cacheKey, container);
     }

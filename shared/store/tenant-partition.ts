@@ -7,7 +7,8 @@
 import type { Container, JSONObject, OperationInput, PartitionKey, SqlParameter } from '@azure/cosmos';
 import { azureStatusOf } from '../azure/rest-error.js';
 import type { Region } from '../config.js';
-import { ThrottledError } from '../errors.js';
+import { isTransient } from '../errors.js';
+import { storeFailure } from './store-failure.js';
 import type { TenantId } from '../tenancy/tenant-id.js';
 import { bucketOf, TENANT_BUCKET } from './buckets.js';
 
@@ -54,6 +55,10 @@ export class BatchConflict extends Error {
 
 export const MAX_BATCH_OPERATIONS = 100;
 
+/** A document id no one writes: read only to learn whether the store answers (see #batchFailure). */
+const BATCH_PROBE_ID = 'store-probe';
+const BATCH_PROBE_TIMEOUT_MS = 5_000;
+
 /** Audit chains per log when the partition's owner does not say (see AUDIT_CHAIN_LANES). */
 export const DEFAULT_AUDIT_LANES = 8;
 
@@ -97,7 +102,7 @@ export class TenantPartition {
       return resource;
     } catch (error) {
       if (azureStatusOf(error) === 404) return undefined;
-      throw translate(error);
+      throw storeFailure(error);
     }
   }
 
@@ -124,7 +129,7 @@ export class TenantPartition {
         if (own.length > 0) yield own;
       }
     } catch (error) {
-      throw translate(error);
+      throw storeFailure(error);
     }
   }
 
@@ -139,16 +144,20 @@ export class TenantPartition {
   }
 
   async count(where: string, parameters: SqlParameter[] = []): Promise<number> {
-    const { resources } = await this.container.items
-      .query<number>(
-        {
-          query: `SELECT VALUE COUNT(1) FROM c WHERE c.tenantId = @tenantId AND (${where})`,
-          parameters: [{ name: '@tenantId', value: this.ref.tenantId }, ...parameters],
-        },
-        { partitionKey: this.#everyBucket() },
-      )
-      .fetchAll();
-    return resources.reduce((sum, n) => sum + n, 0);
+    try {
+      const { resources } = await this.container.items
+        .query<number>(
+          {
+            query: `SELECT VALUE COUNT(1) FROM c WHERE c.tenantId = @tenantId AND (${where})`,
+            parameters: [{ name: '@tenantId', value: this.ref.tenantId }, ...parameters],
+          },
+          { partitionKey: this.#everyBucket() },
+        )
+        .fetchAll();
+      return resources.reduce((sum, n) => sum + n, 0);
+    } catch (error) {
+      throw storeFailure(error);
+    }
   }
 
   /** Commits every operation or none (a Cosmos transactional batch within one bucket of this tenant's partition). */
@@ -180,16 +189,38 @@ export class TenantPartition {
     try {
       result = await this.container.items.batch(operations, partitionKey);
     } catch (error) {
-      throw translate(error);
+      throw await this.#batchFailure(error);
     }
     const responses = result.result ?? [];
     const failed = responses.findIndex((r) => r.statusCode >= 400 && r.statusCode !== 424);
     if (failed >= 0) {
       const status = responses[failed]!.statusCode;
-      if (status === 429) throw new ThrottledError('STORE.THROTTLED', 'The data store is busy; retry shortly.', 1);
+      // An operation refused because the store is busy or unavailable fails the batch as the store's condition.
+      const condition = storeFailure({ statusCode: status });
+      if (isTransient(condition)) throw condition;
       throw new BatchConflict(failed, status);
     }
     if (result.code !== undefined && result.code >= 400) throw new BatchConflict(-1, result.code);
+  }
+
+  /**
+   * What a batch that was not answered means. The SDK rethrows a batch's failure as a plain Error
+   * that keeps only the message (its status or network code is lost), so when the failure names
+   * none, one point read asks whether the store answers at all: if it does not (or not within
+   * BATCH_PROBE_TIMEOUT_MS), the batch failed for the store's condition; otherwise the failure is
+   * passed on as it was (a bug to report). Either way the batch committed nothing or everything.
+   */
+  async #batchFailure(error: unknown): Promise<unknown> {
+    const translated = storeFailure(error);
+    if (translated !== error || azureStatusOf(error) !== undefined) return translated;
+    try {
+      await this.container.item(BATCH_PROBE_ID, this.#key(TENANT_BUCKET)).read({ abortSignal: AbortSignal.timeout(BATCH_PROBE_TIMEOUT_MS) });
+      return error;
+    } catch (probe) {
+      if (azureStatusOf(probe) === 404) return error;
+      const condition = probe instanceof Error && probe.name === 'AbortError' ? storeFailure({ code: 'TimeoutError' }) : storeFailure(probe);
+      return isTransient(condition) ? condition : error;
+    }
   }
 
   /**
@@ -226,7 +257,7 @@ export class TenantPartition {
       try {
         await this.container.item(id, this.#key(this.bucketOf(id))).delete();
       } catch (error) {
-        if (azureStatusOf(error) !== 404) throw translate(error);
+        if (azureStatusOf(error) !== 404) throw storeFailure(error);
       }
     }
   }
@@ -235,9 +266,4 @@ export class TenantPartition {
 function strip(doc: StoredDoc): JSONObject {
   const { _etag: _ignored, ...rest } = doc;
   return JSON.parse(JSON.stringify(rest)) as JSONObject;
-}
-
-function translate(error: unknown): unknown {
-  if (azureStatusOf(error) === 429) return new ThrottledError('STORE.THROTTLED', 'The data store is busy; retry shortly.', 1);
-  return error;
 }

@@ -5,7 +5,8 @@
 import type { Container, ItemDefinition } from '@azure/cosmos';
 import type { Services } from '../composition.js';
 import { azureStatusOf } from '../azure/rest-error.js';
-import { ConflictError, ThrottledError } from '../errors.js';
+import { ConflictError } from '../errors.js';
+import { storeFailure } from '../store/store-failure.js';
 import { CONTAINERS, CONTROL_REGION } from '../store/cosmos-stores.js';
 import { retryLostRaces } from '../store/optimistic.js';
 import type { ChangeNoticeDoc, ObjectionDoc, SubProcessorChangeDoc, SubProcessorListDoc } from './change.js';
@@ -38,7 +39,7 @@ export class SubProcessorStore {
       return resource && resource.type === type ? resource : undefined;
     } catch (error) {
       if (azureStatusOf(error) === 404) return undefined;
-      throw translate(error);
+      throw storeFailure(error);
     }
   }
 
@@ -49,7 +50,7 @@ export class SubProcessorStore {
       return true;
     } catch (error) {
       if (azureStatusOf(error) === 409) return false;
-      throw translate(error);
+      throw storeFailure(error);
     }
   }
 
@@ -67,7 +68,7 @@ export class SubProcessorStore {
             .replace<T & ItemDefinition>(strip(next) as T & ItemDefinition, { accessCondition: { type: 'IfMatch', condition: current._etag! } });
           return resource ?? next;
         } catch (error) {
-          throw translate(error);
+          throw storeFailure(error);
         }
       },
       {
@@ -159,7 +160,7 @@ export class SubProcessorStore {
       // The stand-in does not scope a query to its partition key: filter here too.
       return pk ? resources.filter((r) => r.pk === pk) : resources;
     } catch (error) {
-      throw translate(error);
+      throw storeFailure(error);
     }
   }
 }
@@ -170,9 +171,4 @@ export const objectionDocId = (tenantId: string): string => `objection:${tenantI
 function strip<T extends ControlDoc>(doc: T): T & ItemDefinition {
   const { _etag: _ignored, ...rest } = doc;
   return JSON.parse(JSON.stringify(rest)) as T & ItemDefinition;
-}
-
-function translate(error: unknown): unknown {
-  if (azureStatusOf(error) === 429) return new ThrottledError('STORE.THROTTLED', 'The data store is busy; retry shortly.', 1);
-  return error;
 }

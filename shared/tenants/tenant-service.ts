@@ -7,6 +7,7 @@ import { REGIONS, type Region } from '../config.js';
 import { ConflictError, UnprocessableError } from '../errors.js';
 import { CONTAINERS } from '../store/cosmos-stores.js';
 import { retryLostRaces } from '../store/optimistic.js';
+import { storeFailure } from '../store/store-failure.js';
 import { runTenantWork } from '../store/unit-of-work.js';
 import { newTenantId, siblingTenantIds, type TenantId } from '../tenancy/tenant-id.js';
 import { actorOf, tenantPartition, type OpenTenant, type RequestMeta } from './tenant-access.js';
@@ -123,7 +124,10 @@ export async function listTenantIds(services: Services): Promise<string[]> {
     const container = await services.stores.container(region, CONTAINERS.tenantData);
     const { resources } = await container.items
       .query<{ tenantId: string; status: TenantStatus }>({ query: "SELECT c.tenantId, c.status FROM c WHERE c.type = 'tenant' AND c.id = 'tenant'" })
-      .fetchAll();
+      .fetchAll()
+      .catch((error: unknown) => {
+        throw storeFailure(error);
+      });
     ids.push(...resources.filter((t) => t.status !== 'deleted').map((t) => t.tenantId));
   }
   return ids.sort();
@@ -138,7 +142,10 @@ export async function listTenants(services: Services, principal: Principal, filt
     const container = await services.stores.container(region, CONTAINERS.tenantData);
     const { resources } = await container.items
       .query<TenantDoc>({ query: "SELECT * FROM c WHERE c.type = 'tenant' AND c.id = 'tenant'" })
-      .fetchAll();
+      .fetchAll()
+      .catch((error: unknown) => {
+        throw storeFailure(error);
+      });
     for (const tenant of resources) {
       if (filter.status && tenant.status !== filter.status) continue;
       if (tenant.status === 'deleted') continue;

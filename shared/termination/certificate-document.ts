@@ -4,10 +4,14 @@
 // PDF is rendered from it, deterministically (the same certificate always gives the same bytes),
 // so the copy attached to the email and the one served by the API are identical.
 import { createHash } from 'node:crypto';
-import PDFDocument from 'pdfkit';
 import { decodeProtectedHeader } from 'jose';
+import { loadOnce } from '../azure/load-once.js';
 
 export const CERTIFICATE_PDF = 'application/pdf';
+
+// pdfkit (with its fonts and compressors, about a third of the production bundle) is loaded when
+// the first certificate is rendered, not when the app starts.
+const loadPdfKit = loadOnce(async () => (await import('pdfkit')).default);
 
 /** The claims the certificate signs, as `certificateClaims` writes them (read back loosely: old certificates render too). */
 interface Claims {
@@ -136,6 +140,7 @@ export function certificateLines(input: CertificateForDocument): { heading: stri
 export async function renderCertificatePdf(input: CertificateForDocument): Promise<Buffer> {
   const issued = new Date(input.issuedAt);
   const info = { Title: 'Deletion certificate', Producer: 'privacy-ops', Creator: 'privacy-ops', CreationDate: issued, ModDate: issued };
+  const PDFDocument = await loadPdfKit();
   const doc = new PDFDocument({ size: 'A4', margin: 56, info });
   const chunks: Buffer[] = [];
   const done = new Promise<Buffer>((resolve, reject) => {

@@ -25,6 +25,7 @@ describe('tenant provisioning while Key Vault refuses', () => {
     const refused = await system.request<{ code: string }>('POST', '/api/tenants', { token, body });
     assert.equal(refused.status, 503, JSON.stringify(refused.body));
     assert.equal(refused.body.code, 'KEYS.UNAVAILABLE');
+    assert.match(refused.headers.get('retry-after') ?? '', /^[1-9]\d*$/, 'tells the caller when to retry');
     const listed = await system.get<{ tenants: unknown[] }>('/api/tenants', token);
     assert.deepEqual(listed.body.tenants, [], 'no tenant half-written');
 

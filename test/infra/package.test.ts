@@ -1,13 +1,14 @@
 // The deployment package is what runs in Azure: built here exactly as `npm run package` builds it
 // for azd, then opened and checked: the bundled product code and nothing of test/, dev/ or bench/,
 // every production dependency and no development one, native code only for Linux x64, the app
-// loading from the package alone, and a size that leaves room under the platform's limits.
+// loading from the package alone and registering what the tsc output registers, and a size that leaves room under the platform's limits.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, closeSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { buildPackage, PACKAGE_DIR, PACKAGE_FILES, TARGET_PLATFORM } from '../../dev/packaging/package-app.js';
 import { isIgnored, parseIgnoreRules } from '../../dev/packaging/ignore-rules.js';
 
@@ -69,7 +70,7 @@ describe('the deployment package', () => {
     // The product code is one esbuild bundle (dev/packaging/bundle-app.ts): its entry and the chunks it loads on first use.
     assert.deepEqual(readdirSync(join(out, 'dist')).sort(), ['console', 'functions'], 'no test/, dev/ or bench/ code');
     assert.deepEqual(readdirSync(join(out, 'dist', 'console')), ['prod'], "the console's production bundle only (no development sign-in)");
-    const bundled = /^dist\/(functions\/(index\.js|chunks\/[\w-]+\.js)|console\/prod\/[\w.-]+)$/;
+    const bundled = /^dist\/(functions\/(index\.js|chunks\/[\w.-]+\.js)|console\/prod\/[\w.-]+)$/;
     assert.deepEqual(files.filter((f) => f.startsWith('dist/') && !bundled.test(f)), [], 'the bundle and its chunks, and the console, only');
     assert.ok(existsSync(join(out, pkg.main)), `package.json main (${pkg.main}) is in the package`);
     for (const file of ['host.json', 'package.json'])
@@ -115,6 +116,47 @@ describe('the deployment package', () => {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     assert.match(loaded, /loaded/);
+  });
+
+  test('registers exactly what the tsc output registers: every function, binding, route, method, auth level and hook', () => {
+    // The Functions host indexes what the app registers as it loads; the rest of the suite runs the
+    // tsc output, so the production bundle (with its stand-ins and chunks) must register the same.
+    const settings = (JSON.parse(readFileSync('local.settings.example.json', 'utf8')) as { Values: Record<string, string> }).Values;
+    const printer = fileURLToPath(new URL('./print-registrations.js', import.meta.url));
+    const registrations = (cwd: string, entry: string) =>
+      JSON.parse(
+        execFileSync(process.execPath, [printer, entry], {
+          cwd,
+          env: { PATH: process.env['PATH'] ?? '', ...settings },
+          encoding: 'utf8',
+          stdio: ['ignore', 'pipe', 'pipe'],
+          maxBuffer: 16 * 1024 * 1024,
+        }),
+      ) as { functions: { name: string }[]; hooks: Record<string, number> };
+    const bundled = registrations(out, pkg.main);
+    assert.ok(bundled.functions.length > 100, `${bundled.functions.length} functions registered`);
+    assert.deepEqual(bundled, registrations(process.cwd(), pkg.main));
+  });
+
+  test('start-up leaves to chunks what it does not use: pdfkit, axios, all of validator but isURL, zod locales but English', () => {
+    const entry = readFileSync(join(out, pkg.main), 'utf8');
+    const chunks = files.filter((f) => f.startsWith('dist/functions/chunks/')).map((f) => readFileSync(join(out, f), 'utf8'));
+    // A text each library holds (checked against its own source), absent from the entry module.
+    const markers = [
+      { name: 'pdfkit', text: 'Helvetica-BoldOblique', source: 'node_modules/pdfkit/js/pdfkit.js', inChunk: true },
+      { name: 'axios', text: 'AxiosError', source: 'node_modules/axios/dist/node/axios.cjs', inChunk: true },
+      { name: 'validator', text: 'isStrongPassword', source: 'node_modules/validator/index.js', inChunk: false },
+      { name: "zod's German locale", text: 'Kreditkartennummer', source: 'node_modules/zod/v4/locales/de.js', inChunk: false },
+    ];
+    for (const { name, text, source, inChunk } of markers) {
+      assert.ok(readFileSync(source, 'utf8').includes(text), `${source} holds "${text}"`);
+      assert.ok(!entry.includes(text), `${name} is not in the entry module`);
+      assert.equal(
+        chunks.some((chunk) => chunk.includes(text)),
+        inChunk,
+        `${name} ${inChunk ? 'is in a chunk loaded on first use' : 'is not bundled at all'}`,
+      );
+    }
   });
 
   test('its size stays well under the deployment limits (under 200 MB unpacked)', () => {
