@@ -173,7 +173,7 @@ function refusals(route: ApiRoute): ZodOpenApiResponsesObject {
     '429': problem('Too many requests (see Retry-After)'),
     '500': problem('Failed on our side; quote the request id'),
     '503': problem(
-      'Unavailable for now: the data store (STORE.UNAVAILABLE) or the key vault (KEYS.UNAVAILABLE) does not answer, or a region waits for its erasure replay after a restore (REGION.ERASURES_NOT_REPLAYED); retry after Retry-After seconds, a write with the same Idempotency-Key',
+      'Unavailable for now: the data store (STORE.UNAVAILABLE) or the key vault (KEYS.UNAVAILABLE) does not answer, a part of the tenant’s data is at the store’s size limit (STORE.PARTITION_FULL, an incident for ops), or a region waits for its erasure replay after a restore (REGION.ERASURES_NOT_REPLAYED); retry after Retry-After seconds, a write with the same Idempotency-Key',
     ),
   };
 }

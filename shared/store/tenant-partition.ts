@@ -7,7 +7,7 @@
 import type { Container, JSONObject, OperationInput, PartitionKey, SqlParameter } from '@azure/cosmos';
 import { azureStatusOf } from '../azure/rest-error.js';
 import type { Region } from '../config.js';
-import { isTransient } from '../errors.js';
+import { isTransient, ServiceUnavailableError } from '../errors.js';
 import { storeFailure } from './store-failure.js';
 import type { TenantId } from '../tenancy/tenant-id.js';
 import { bucketOf, TENANT_BUCKET } from './buckets.js';
@@ -195,6 +195,8 @@ export class TenantPartition {
     const failed = responses.findIndex((r) => r.statusCode >= 400 && r.statusCode !== 424);
     if (failed >= 0) {
       const status = responses[failed]!.statusCode;
+      // The service's batch answer carries each operation's substatus; the SDK's type leaves it out.
+      if (status === 403 && (responses[failed] as { subStatusCode?: number }).subStatusCode === PARTITION_FULL_SUBSTATUS) throw partitionFull(bucket);
       // An operation refused because the store is busy or unavailable fails the batch as the store's condition.
       const condition = storeFailure({ statusCode: status });
       if (isTransient(condition)) throw condition;
@@ -261,6 +263,23 @@ export class TenantPartition {
       }
     }
   }
+}
+
+/** Cosmos DB's substatus for a logical partition at its size limit (20 GB). */
+const PARTITION_FULL_SUBSTATUS = 1014;
+
+/**
+ * A bucket of the tenant's data at the store's size limit: nothing was written, and retrying will
+ * not help until the layout changes, so it is an incident for ops (logged and reported as every 5xx
+ * is), not the caller's conflict. The tenant's other buckets keep working.
+ */
+function partitionFull(bucket: string): ServiceUnavailableError {
+  return new ServiceUnavailableError(
+    'STORE.PARTITION_FULL',
+    "This part of the tenant's data has reached the data store's size limit; nothing was changed. The operations team is alerted.",
+    3600,
+    `status 403/${PARTITION_FULL_SUBSTATUS} in bucket ${bucket}`,
+  );
 }
 
 function strip(doc: StoredDoc): JSONObject {

@@ -139,14 +139,27 @@ describe('a tenant larger than one logical partition', () => {
     assert.equal(verified.body.anchoredThrough?.seq, storedEntries, 'the signed anchor covers the heads of every bucket');
   });
 
-  test('the cap is real: a bucket past it is refused while the tenant\'s other buckets keep working', async () => {
-    // One record bucket is filled to the cap directly in the store; writes elsewhere in the tenant go on.
-    await capOn();
-    const container = system.cosmosContainer('uksouth', 'tenant-data');
-    const filler = { id: 'filler', tenantId: tenant.tenantId, pk: 'r-00', type: 'filler', pad: 'x'.repeat(CAP_BYTES) };
-    await assert.rejects(container.items.create(filler), (error: { code?: number; substatus?: number }) => error.code === 403 && error.substatus === 1014);
-    const user = await createUser(system, tenant);
-    assert.match(user.userId, /^u-/);
-    await capOff();
+  test('a bucket at the cap refuses its writes with 503 STORE.PARTITION_FULL and nothing written, while the tenant\'s other buckets keep working', async () => {
+    // The tenant bucket (users, settings) is made full: the cap is set just above what it holds.
+    const inTenantBucket = (await partitionSizes()).get('t') ?? 0;
+    await system.platformControl('POST', '/cosmos/uksouth/partition-cap', { bytes: inTenantBucket + 200 });
+    try {
+      const refused = await system.request<{ code: string }>('POST', `/api/tenants/${tenant.tenantId}/users`, {
+        token: tenant.adminToken,
+        body: { name: 'Late Joiner', email: 'late.joiner@customer.test', role: 'Driver', department: 'Operations' },
+      });
+      assert.equal(refused.status, 503);
+      assert.match(refused.headers.get('content-type') ?? '', /^application\/problem\+json/);
+      assert.equal(refused.body.code, 'STORE.PARTITION_FULL');
+      assert.ok(Number(refused.headers.get('retry-after')) > 0);
+      assert.equal((await partitionSizes()).get('t'), inTenantBucket, 'nothing was written to the full bucket');
+      // A record lives in its own bucket: it is created, audited there, and reads back.
+      const created = await createRecord(system, tenant, 'shift-logs', { data: { shift: 'after the tenant bucket filled' } });
+      assert.equal((await system.get(recordPath(created.recordId), tenant.adminToken)).status, 200);
+    } finally {
+      await capOff();
+    }
+    const verified = await system.get<Verification>(`/api/tenants/${tenant.tenantId}/audit/verify`, tenant.adminToken);
+    assert.equal(verified.body.valid, true);
   });
 });
