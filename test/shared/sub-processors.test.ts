@@ -82,7 +82,9 @@ test('the reminders fall 7 days (tenants) and 3 days (ops) before the instant; t
 test('SUBPROCESSOR_NOTICE_PERIOD takes weeks, days and hours, and refuses months, years and nonsense by name', () => {
   assert.equal(loadConfig({ ...settings(), SUBPROCESSOR_NOTICE_PERIOD: 'P6W' }).subProcessors.noticePeriodMs, 42 * DAY);
   assert.equal(loadConfig({ ...settings(), SUBPROCESSOR_NOTICE_PERIOD: 'P30DT12H' }).subProcessors.noticePeriodMs, 30.5 * DAY);
-  for (const bad of ['P1M', 'P1Y', '30 days', 'P0D', 'PT']) {
+  assert.equal(loadConfig({ ...settings(), SUBPROCESSOR_NOTICE_PERIOD: 'P1W2DT3H4M5S' }).subProcessors.noticePeriodMs, ((((9 * 24 + 3) * 60 + 4) * 60 + 5) * 1000));
+  assert.equal(loadConfig({ ...settings(), SUBPROCESSOR_NOTICE_PERIOD: 'PT90M' }).subProcessors.noticePeriodMs, 90 * 60_000);
+  for (const bad of ['P1M', 'P1Y', '30 days', 'P0D', 'PT', 'PT0S', 'P1DT', 'P-1D', 'P1.5D', 'P99999999999999999D']) {
     assert.throws(
       () => loadConfig({ ...settings(), SUBPROCESSOR_NOTICE_PERIOD: bad }),
       (error: unknown) => error instanceof ConfigError && error.problems.some((p) => p.setting === 'SUBPROCESSOR_NOTICE_PERIOD'),
