@@ -1,14 +1,21 @@
 // App start-up: importing every registration (package.json `main`, with the settings of
 // local.settings.example.json, validated as the app loads in Azure) as a multiple of a bare Node
-// start on the same machine in the same run, median of several alternating runs. Measured on the
-// production build, the deployment package `npm run package` makes (bundled by esbuild, Azure SDKs
-// and Sentry loaded on first use), and for comparison on the tsc output the tests run.
+// start on the same machine in the same run, median of several alternating runs. The app registers
+// with the local host's stand-in for the worker's `@azure/functions-core`, as in Azure (without it
+// @azure/functions runs in test mode and prints a warning per function); the bare start has no
+// stand-in, so its small cost counts against the app. Measured on the production build, the
+// deployment package `npm run package` makes (bundled by esbuild; the app chunk, Azure SDKs and
+// Sentry loaded on first use: dev/packaging/lazy-entry.ts), and for comparison on the tsc output
+// the tests run. The production build's start-up plus loading the app chunk is what a cold start
+// pays by its first invocation's end; it is reported beside it, so the moved cost stays in view.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, posix } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { buildPackage } from '../dev/packaging/package-app.js';
+import { APP_CHUNK } from '../dev/packaging/lazy-entry-files.js';
 import type { BenchResult } from './run.js';
 
 const RUNS = 7;
@@ -45,9 +52,13 @@ export async function run(): Promise<BenchResult> {
   try {
     await buildPackage(packageDir);
     const main = (JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8')) as { main: string }).main;
-    const importApp = `await import('./${main}');`;
+    const coreApi = pathToFileURL(fileURLToPath(new URL('../dev/host/worker/core-api.js', import.meta.url))).href;
+    const asTheWorker = `const { CoreApi, installCoreApi } = await import('${coreApi}'); installCoreApi(new CoreApi(() => undefined));`;
+    const importApp = `${asTheWorker} await import('./${main}');`;
+    const importAppChunk = `${importApp} await import('./${posix.join(posix.dirname(main), APP_CHUNK)}');`;
     const bare: Start[] = [];
     const bundled: Start[] = [];
+    const firstInvocation: Start[] = [];
     const compiled: Start[] = [];
     // Warm the file cache for each, then alternate so machine load falls on all alike.
     start(packageDir, importApp, env);
@@ -55,12 +66,14 @@ export async function run(): Promise<BenchResult> {
     for (let i = 0; i < RUNS; i++) {
       bare.push(start(packageDir, '', env));
       bundled.push(start(packageDir, importApp, env));
+      firstInvocation.push(start(packageDir, importAppChunk, env));
       compiled.push(start(process.cwd(), importApp, env));
     }
     const bareMs = median(bare.map((s) => s.ms));
     return {
       'runs (median of each)': RUNS,
       'production build start-up / bare node start (wall time)': median(bundled.map((s) => s.ms)) / bareMs,
+      'production build start-up and the app chunk a first invocation loads / bare node start': median(firstInvocation.map((s) => s.ms)) / bareMs,
       'tsc output start-up / bare node start (wall time)': median(compiled.map((s) => s.ms)) / bareMs,
       'production build peak RSS / bare node': median(bundled.map((s) => s.rssBytes)) / median(bare.map((s) => s.rssBytes)),
       'production build peak RSS (MB, this machine)': median(bundled.map((s) => s.rssBytes)) / MB,

@@ -1,14 +1,22 @@
-// The production build: the app and its dependencies bundled by esbuild into one module, with a
-// chunk per SDK the code imports on first use (shared/azure/load-once.ts), so a cold start reads
-// and compiles one file instead of resolving some thousand modules in node_modules. What stays
+// The production build: the app and its dependencies bundled by esbuild, in two parts loaded at
+// different times. The entry (lazy-entry.ts) is what a cold start runs: settings validation and
+// every registration, replayed from a manifest (registrations.json) this build records by loading
+// the app chunk once. The app chunk (lazy-app.ts: every module, its handlers and schemas) loads on
+// the first invocation; chunks per SDK load on their first use (shared/azure/load-once.ts). A cold
+// start reads a few files instead of resolving some thousand modules in node_modules. What stays
 // outside the bundle is resolved from the package's node_modules at run time:
 //  - `@azure/functions-core` is not a package: the Functions worker answers `require` for it;
 //  - `@sentry/node` instruments modules as they load and is only loaded when a DSN is set;
 //  - date-holidays, which shared/deadlines/public-holidays.ts requires on first use.
-// Three dependencies are swapped for stand-ins that load less at start-up (see each file).
+// Three dependencies are swapped for stand-ins that load less at start-up (see each file), and the
+// app chunk's `@azure/functions` for one that records registrations (recorded-registrations.ts).
+import { execFile } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { build, type Plugin } from 'esbuild';
 import { join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { APP_CHUNK, MANIFEST_FILE } from './lazy-entry-files.js';
 
 const projectRoot = resolve(fileURLToPath(new URL('../../../', import.meta.url)));
 
@@ -38,11 +46,32 @@ const startUpStandIns: Plugin = {
   },
 };
 
-/** Bundles functions/index.ts (every registration) into `<out>/dist`. Returns the files written, relative to `out`. */
+const packagingDir = join(projectRoot, 'dev', 'packaging');
+const recorder = join(packagingDir, 'recorded-registrations.ts');
+
+/** In the app chunk, `@azure/functions` records registrations; the entry and the recorder itself import the real one. */
+const recordRegistrations: Plugin = {
+  name: 'record-registrations',
+  setup(bundle) {
+    bundle.onResolve({ filter: /^@azure\/functions$/ }, ({ importer }) =>
+      importer === recorder || importer === join(packagingDir, 'lazy-entry.ts') ? undefined : { path: recorder },
+    );
+  },
+};
+
+/**
+ * Bundles the entry (lazy-entry.ts) and the app chunk (lazy-app.ts: functions/index.ts, every
+ * registration) into `<out>/dist`, then records the manifest the entry registers from by loading
+ * the app chunk with the example settings. Returns the files written, relative to `out`.
+ */
 export async function bundleApp(out: string): Promise<string[]> {
+  const functionsDir = join(out, 'dist', 'functions');
   const result = await build({
     absWorkingDir: projectRoot,
-    entryPoints: { 'functions/index': join(projectRoot, 'functions', 'index.ts') },
+    entryPoints: {
+      'functions/index': join(packagingDir, 'lazy-entry.ts'),
+      [`functions/${APP_CHUNK.replace(/\.js$/, '')}`]: join(packagingDir, 'lazy-app.ts'),
+    },
     outdir: join(out, 'dist'),
     chunkNames: 'functions/chunks/[name]-[hash]',
     bundle: true,
@@ -51,7 +80,7 @@ export async function bundleApp(out: string): Promise<string[]> {
     platform: 'node',
     target: 'node20',
     external: [...BUNDLE_EXTERNALS],
-    plugins: [startUpStandIns],
+    plugins: [startUpStandIns, recordRegistrations],
     // CommonJS dependencies bundled into an ES module still call `require` (for Node's own modules
     // and for the worker's core API); give them one.
     banner: { js: "import { createRequire as __bundleRequire } from 'node:module'; const require = __bundleRequire(import.meta.url);" },
@@ -63,5 +92,21 @@ export async function bundleApp(out: string): Promise<string[]> {
     metafile: true,
     logLevel: 'error',
   });
-  return Object.keys(result.metafile.outputs).map((file) => resolve(projectRoot, file).slice(resolve(out).length + 1).split('\\').join('/'));
+  await writeManifest(functionsDir);
+  return [...Object.keys(result.metafile.outputs).map((file) => resolve(projectRoot, file)), join(functionsDir, MANIFEST_FILE)].map((file) =>
+    file.slice(resolve(out).length + 1).split('\\').join('/'),
+  );
+}
+
+/** Loads the app chunk in a separate process (nothing registers: the recorder only records) and writes what it recorded. */
+async function writeManifest(functionsDir: string): Promise<void> {
+  const settings = (JSON.parse(readFileSync(join(projectRoot, 'local.settings.example.json'), 'utf8')) as { Values: Record<string, string> }).Values;
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    ['--input-type=module', '-e', `const { recorded } = await import('./${APP_CHUNK}'); process.stdout.write(JSON.stringify(recorded.registrations));`],
+    { cwd: functionsDir, env: { PATH: process.env['PATH'] ?? '', ...settings }, maxBuffer: 16 * 1024 * 1024 },
+  );
+  const registrations = JSON.parse(stdout) as unknown[];
+  if (registrations.length === 0) throw new Error(`${APP_CHUNK} registered nothing`);
+  writeFileSync(join(functionsDir, MANIFEST_FILE), JSON.stringify(registrations));
 }

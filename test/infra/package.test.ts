@@ -4,13 +4,16 @@
 // loading from the package alone and registering what the tsc output registers, and a size that leaves room under the platform's limits.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, closeSync, rmSync, statSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, closeSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildPackage, PACKAGE_DIR, PACKAGE_FILES, TARGET_PLATFORM } from '../../dev/packaging/package-app.js';
 import { isIgnored, parseIgnoreRules } from '../../dev/packaging/ignore-rules.js';
+import { APP_CHUNK, MANIFEST_FILE } from '../../dev/packaging/lazy-entry-files.js';
+import { LocalSystem } from '../support/local-system.js';
+import { createUser, provisionTenant } from '../support/builders.js';
 
 interface PackageJson {
   main: string;
@@ -67,10 +70,11 @@ describe('the deployment package', () => {
   test('holds the compiled product code, host.json, package.json and production dependencies, and nothing else', () => {
     const top = readdirSync(out).sort();
     assert.deepEqual(top, ['dist', 'node_modules', ...PACKAGE_FILES].sort());
-    // The product code is one esbuild bundle (dev/packaging/bundle-app.ts): its entry and the chunks it loads on first use.
+    // The product code is one esbuild bundle (dev/packaging/bundle-app.ts): its entry, the manifest of
+    // registrations it replays, the app chunk a first invocation loads and the chunks loaded on first use.
     assert.deepEqual(readdirSync(join(out, 'dist')).sort(), ['console', 'functions'], 'no test/, dev/ or bench/ code');
     assert.deepEqual(readdirSync(join(out, 'dist', 'console')), ['prod'], "the console's production bundle only (no development sign-in)");
-    const bundled = /^dist\/(functions\/(index\.js|chunks\/[\w.-]+\.js)|console\/prod\/[\w.-]+)$/;
+    const bundled = new RegExp(`^dist/(functions/(index\\.js|${APP_CHUNK.replace('.', '\\.')}|${MANIFEST_FILE.replace('.', '\\.')}|chunks/[\\w.-]+\\.js)|console/prod/[\\w.-]+)$`);
     assert.deepEqual(files.filter((f) => f.startsWith('dist/') && !bundled.test(f)), [], 'the bundle and its chunks, and the console, only');
     assert.ok(existsSync(join(out, pkg.main)), `package.json main (${pkg.main}) is in the package`);
     for (const file of ['host.json', 'package.json'])
@@ -80,7 +84,11 @@ describe('the deployment package', () => {
       [],
       'no local settings, state, git or infra files',
     );
-    assert.deepEqual(files.filter((f) => f.startsWith('dist/functions/') && !f.endsWith('.js')), [], 'only compiled JavaScript under dist/functions/');
+    assert.deepEqual(
+      files.filter((f) => f.startsWith('dist/functions/') && !f.endsWith('.js')),
+      [`dist/functions/${MANIFEST_FILE}`],
+      'only compiled JavaScript and the manifest under dist/functions/',
+    );
   });
 
   test('has every production dependency and no development dependency', () => {
@@ -139,7 +147,8 @@ describe('the deployment package', () => {
   });
 
   test('start-up leaves to chunks what it does not use: pdfkit, axios, all of validator but isURL, zod locales but English', () => {
-    const entry = readFileSync(join(out, pkg.main), 'utf8');
+    // What a cold start compiles: the entry, and the app chunk the first invocation loads.
+    const entry = [pkg.main, join(dirname(pkg.main), APP_CHUNK)].map((f) => readFileSync(join(out, f), 'utf8')).join('\n');
     const chunks = files.filter((f) => f.startsWith('dist/functions/chunks/')).map((f) => readFileSync(join(out, f), 'utf8'));
     // A text each library holds (checked against its own source), absent from the entry module.
     const markers = [
@@ -157,6 +166,93 @@ describe('the deployment package', () => {
         `${name} ${inChunk ? 'is in a chunk loaded on first use' : 'is not bundled at all'}`,
       );
     }
+  });
+
+  test('start-up runs the registrations alone: the app chunk, its handlers and schemas, loads on the first invocation', () => {
+    // A module's static graph: it and the chunks it imports statically (not those it imports on first use).
+    const graphOf = (start: string): Set<string> => {
+      const graph = new Set<string>();
+      const visit = (file: string): void => {
+        if (graph.has(file)) return;
+        graph.add(file);
+        for (const m of readFileSync(join(out, file), 'utf8').matchAll(/(?:^|[;}\s])import\s*(?:[\w{},\s*$]+from\s*)?"(\.{1,2}\/[^"]+)"/g))
+          visit(join(dirname(file), m[1]!).split('\\').join('/'));
+      };
+      visit(start);
+      return graph;
+    };
+    const textOf = (graph: Set<string>): string => [...graph].map((f) => readFileSync(join(out, f), 'utf8')).join('\n');
+    const appChunk = join(dirname(pkg.main), APP_CHUNK).split('\\').join('/');
+    const startUp = graphOf(pkg.main);
+    assert.ok(!startUp.has(appChunk), `${APP_CHUNK} is not imported at start-up`);
+    const [startUpText, appText] = [textOf(startUp), textOf(graphOf(appChunk))];
+    // Texts of handler modules and route schemas (checked against their source): in the app chunk's graph, not in start-up's.
+    for (const [source, text] of [
+      ['functions/dsars.ts', 'Open data-subject requests, soonest due first'],
+      ['shared/breaches/breach-service.ts', 'releaseNotices'],
+      ['workflows/termination/orchestrator.ts', 'tenantTermination'],
+    ] as const) {
+      assert.ok(readFileSync(source, 'utf8').includes(text), `${source} holds "${text}"`);
+      assert.ok(appText.includes(text), `${source} is in the app chunk's graph`);
+      assert.ok(!startUpText.includes(text), `${source} is not loaded at start-up`);
+    }
+    const manifest = JSON.parse(readFileSync(join(out, dirname(pkg.main), MANIFEST_FILE), 'utf8')) as { kind: string; name?: string }[];
+    assert.ok(manifest.filter((r) => r.kind === 'function').length > 100, 'the manifest lists every function');
+  });
+
+  test('an app chunk that registers other functions than the manifest fails its invocations with a message, not silently', () => {
+    const settings = (JSON.parse(readFileSync('local.settings.example.json', 'utf8')) as { Values: Record<string, string> }).Values;
+    const manifestPath = join(out, dirname(pkg.main), MANIFEST_FILE);
+    const original = readFileSync(manifestPath, 'utf8');
+    const manifest = JSON.parse(original) as { kind: string; name?: string; options?: { route?: string } }[];
+    const health = manifest.find((r) => r.name === 'health')!;
+    health.options = { ...health.options, route: 'healthz' };
+    const coreApi = new URL('../../dev/host/worker/core-api.js', import.meta.url).href;
+    try {
+      writeFileSync(manifestPath, JSON.stringify(manifest));
+      const result = spawnSync(
+        process.execPath,
+        [
+          '--input-type=module',
+          '-e',
+          `const { CoreApi, installCoreApi } = await import('${coreApi}'); const api = new CoreApi(() => undefined); installCoreApi(api);
+           await import('./${pkg.main}');
+           console.log('registered route', Object.values(api.functions.get('health').metadata.bindings).find((b) => b.type === 'httpTrigger').route);
+           await api.functions.get('health').callback().then(() => console.log('answered'), (e) => console.log('failed:', e.message));`,
+        ],
+        { cwd: out, env: { PATH: process.env['PATH'] ?? '', ...settings }, encoding: 'utf8' },
+      );
+      assert.equal(result.status, 0, result.stderr);
+      assert.match(result.stdout, /registered route healthz/, 'start-up registers what the manifest lists');
+      assert.match(result.stdout, new RegExp(`failed: ${APP_CHUNK} registers other functions than ${MANIFEST_FILE} lists`));
+    } finally {
+      writeFileSync(manifestPath, original);
+    }
+  });
+
+  describe('the package under the local host', () => {
+    let system: LocalSystem;
+    before(async () => {
+      system = await LocalSystem.start({ withPlatform: true, appModules: [join(out, pkg.main)] });
+    });
+    after(async () => {
+      await system?.stop();
+    });
+
+    test('HTTP routes, orchestrations, activities and email run from the lazily loaded app chunk', async () => {
+      assert.equal((await system.get('/api/health')).status, 200);
+      const tenant = await provisionTenant(system);
+      const ada = await createUser(system, tenant, { name: 'Ada Package', email: 'ada.package@customer.test' });
+      assert.equal((await system.get(`/api/tenants/${tenant.tenantId}/users/${ada.userId}`, tenant.adminToken)).status, 200);
+      const started = await system.post<{ exportId: string }>(`/api/tenants/${tenant.tenantId}/exports`, { kind: 'users', format: 'csv' }, tenant.adminToken);
+      assert.equal(started.status, 202, JSON.stringify(started.body));
+      await system.settle();
+      const done = await system.get<{ status: string; rows: number }>(`/api/tenants/${tenant.tenantId}/exports/${started.body.exportId}`, tenant.adminToken);
+      assert.deepEqual({ status: done.body.status, rows: done.body.rows }, { status: 'ready', rows: 1 });
+      assert.ok((await system.outbox()).some((m) => m.subject.startsWith('An export of')), 'the export email went out');
+      const verified = await system.get<{ valid: boolean }>(`/api/tenants/${tenant.tenantId}/audit/verify`, tenant.adminToken);
+      assert.equal(verified.body.valid, true);
+    });
   });
 
   test('its size stays well under the deployment limits (under 200 MB unpacked)', () => {

@@ -1,0 +1,53 @@
+// The production build's entry (package.json `main` in the deployment package). A cold start runs
+// this alone: it validates the settings, as the app does when it loads, and registers every
+// function and hook with the Functions worker from the manifest the build recorded
+// (registrations.json, written by bundle-app.ts from the app chunk itself). Each handler loads the
+// app chunk (lazy-app.ts: every module, handler and schema) on the first invocation of anything,
+// once, and then calls the handler the app registered under that name. The first invocation pays
+// what start-up no longer does; `npm run bench -- startup` reports both.
+import { readFileSync } from 'node:fs';
+import { app } from '@azure/functions';
+import { loadConfig } from '../../shared/config.js';
+import { APP_CHUNK, MANIFEST_FILE } from './lazy-entry-files.js';
+import type { recorded as Recorded, Registration } from './recorded-registrations.js';
+
+loadConfig();
+
+const manifest = JSON.parse(readFileSync(new URL(`./${MANIFEST_FILE}`, import.meta.url), 'utf8')) as Registration[];
+
+type Handler = (...args: unknown[]) => unknown;
+
+let loading: Promise<typeof Recorded> | undefined;
+
+/**
+ * Loads the app chunk once and checks it registers exactly what the manifest says (a manifest from
+ * another build, or registrations that depend on settings, would not).
+ */
+function loadApp(): Promise<typeof Recorded> {
+  loading ??= (import(new URL(`./${APP_CHUNK}`, import.meta.url).href) as Promise<{ recorded: typeof Recorded }>).then(({ recorded }) => {
+    const expected = JSON.stringify(manifest);
+    const actual = JSON.stringify(recorded.registrations);
+    if (actual !== expected) throw new Error(`${APP_CHUNK} registers other functions than ${MANIFEST_FILE} lists: the deployment package is inconsistent; rebuild it`);
+    return recorded;
+  });
+  return loading;
+}
+
+const lazyHandler =
+  (name: string): Handler =>
+  async (...args) =>
+    (await loadApp()).handlers.get(name)!(...args);
+
+const lazyHook =
+  (index: number): Handler =>
+  async (...args) =>
+    (await loadApp()).hooks[index]!(...args);
+
+const register = app as unknown as Record<string, (name: string, options: Record<string, unknown>) => void>;
+const hooks = app.hook as unknown as Record<string, (handler: Handler) => void>;
+
+for (const registration of manifest) {
+  if (registration.kind === 'setup') app.setup(registration.options);
+  else if (registration.kind === 'hook') hooks[registration.hook]!(lazyHook(registration.index));
+  else register[registration.method]!(registration.name, { ...registration.options, handler: lazyHandler(registration.name) });
+}
