@@ -1,8 +1,9 @@
 // The console in a real browser, as a customer's administrator or DPO uses it: open requests sorted
-// by due date with the days left the API computes in the jurisdiction's calendar and an action on one;
-// a support-access request approved; an export requested and ready to download; after termination,
-// the deletion certificate verified in the page against the published keys. Every view is checked
-// with axe-core and at a phone's width.
+// by due date with the days left the API computes in the jurisdiction's calendar, extended, identity
+// recorded, fulfilled and refused; support-access requests approved and denied; an export requested
+// and ready to download; after termination, the deletion certificate verified in the page against the
+// published keys; a termination reactivated in its grace window. Every view is checked with axe-core
+// and at a phone's width.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -95,6 +96,74 @@ describe('console: the customer administrator', () => {
     assert.equal((await system.get(`/api/tenants/${tenant.tenantId}`, engineer)).status, 200, 'the engineer now reads within the grant');
   });
 
+  test("identity evidence recorded, fulfilment begun and a refusal with its reason, from a request's details", TIMEOUT, async () => {
+    const submit = async (body: Record<string, unknown>) => {
+      const created = await system.post<{ dsarId: string; status: string }>(`/api/tenants/${tenant.tenantId}/dsars`, body, tenant.adminToken);
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      return created.body;
+    };
+    const checked = await submit({ type: 'access', subject: { email: 'checked@example.test' }, receivedAt: '2031-03-19T12:00:00Z', jurisdiction: 'GB-ENG', identityRequired: true });
+    assert.equal(checked.status, 'awaiting-identity');
+    const unfounded = await submit({ type: 'erasure', subject: { email: 'unfounded@example.test' }, receivedAt: '2031-03-19T13:00:00Z', jurisdiction: 'GB-ENG' });
+    const statusOf = async (dsarId: string) =>
+      (await system.get<{ status: string; transitions: { action: string }[] }>(`/api/tenants/${tenant.tenantId}/dsars/${dsarId}`, tenant.adminToken)).body;
+
+    await page.getByRole('link', { name: 'Requests' }).click();
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    const details = async (dsarId: string) => {
+      await page.locator(`#dsar-table tbody tr[data-dsar-id="${dsarId}"]`).getByRole('button', { name: /Details/ }).click();
+      await page.getByRole('heading', { name: `Request ${dsarId}` }).waitFor();
+    };
+    await details(checked.dsarId);
+    const identity = page.waitForResponse((r) => /\/identity$/.test(r.url()));
+    await page.getByRole('button', { name: 'Identity received' }).click();
+    assert.equal((await identity).status(), 200);
+    await page.locator('.history li', { hasText: 'identity-received' }).waitFor();
+    assert.deepEqual(await seriousViolations(page), [], 'request details');
+    const fulfil = page.waitForResponse((r) => /\/fulfil$/.test(r.url()));
+    await page.getByRole('button', { name: 'Fulfil' }).click();
+    assert.equal((await fulfil).status(), 202);
+    await page.locator('.history li', { hasText: 'begin-fulfilment' }).waitFor();
+    await system.settle();
+    const fulfilled = await statusOf(checked.dsarId);
+    assert.deepEqual(
+      { status: fulfilled.status, actions: fulfilled.transitions.map((t) => t.action) },
+      { status: 'completed', actions: ['recorded', 'identity-received', 'begin-fulfilment', 'complete'] },
+    );
+
+    await details(unfounded.dsarId);
+    await page.getByRole('button', { name: 'Refuse' }).click();
+    await page.locator('[aria-invalid="true"]').first().waitFor(); // no reason: the API names the field
+    assert.equal((await statusOf(unfounded.dsarId)).status, 'received', 'nothing changed');
+    await page.getByLabel('Reason (to extend or refuse)').fill('Manifestly unfounded: the same request was answered last week.');
+    const refused = page.waitForResponse((r) => /\/refuse$/.test(r.url()));
+    await page.getByRole('button', { name: 'Refuse' }).click();
+    assert.equal((await refused).status(), 200);
+    await page.locator('.history li', { hasText: 'refuse' }).waitFor();
+    assert.equal((await statusOf(unfounded.dsarId)).status, 'refused');
+  });
+
+  test('a support-access request is denied with its reason, which the API requires', TIMEOUT, async () => {
+    const engineer = await system.token({ sub: 'eng-43', roles: ['support'] }, { lifetimeSeconds: 30 * 24 * 3600 });
+    const asked = await system.post<{ grantId: string }>(
+      `/api/tenants/${tenant.tenantId}/support-access`,
+      { reason: 'Check a billing export', ticket: 'SUP-4712', scope: ['config:read'], duration: 'PT2H', origin: 'GB' },
+      engineer,
+    );
+    assert.equal(asked.status, 201, JSON.stringify(asked.body));
+    await page.getByRole('link', { name: 'Support access' }).click();
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    const item = page.locator(`[data-grant-id="${asked.body.grantId}"]`);
+    await item.getByRole('button', { name: 'Deny SUP-4712' }).click();
+    await item.locator('[aria-invalid="true"]').waitFor();
+    await item.getByLabel('Reason to deny SUP-4712').fill('Billing is out of scope for support; ask finance.');
+    const denied = page.waitForResponse((r) => /\/deny$/.test(r.url()));
+    await item.getByRole('button', { name: 'Deny SUP-4712' }).click();
+    assert.equal((await denied).status(), 200);
+    await item.locator('.badge', { hasText: 'denied' }).waitFor();
+    assert.equal((await system.get(`/api/tenants/${tenant.tenantId}`, engineer)).status, 403, 'no access for the engineer');
+  });
+
   test('an export is requested, shows progress, and offers its download', TIMEOUT, async () => {
     await page.getByRole('link', { name: 'Exports' }).click();
     await page.getByLabel('What').selectOption('users');
@@ -147,5 +216,26 @@ describe('console: the customer administrator', () => {
     assert.deepEqual(await seriousViolations(admin), [], 'certificate view');
     await admin.getByRole('region', { name: 'Deletion certificate' }).screenshot({ path: screenshotPath('tenant-certificate') });
     await admin.context().close();
+  });
+
+  test('a tenancy in its grace window is reactivated from the console, and nothing is deleted when the grace would have ended', TIMEOUT, async () => {
+    const staying = await provisionTenant(system, { name: 'Staying Ltd' });
+    const started = await system.post(`/api/tenants/${staying.tenantId}/termination`, { disposition: 'delete' }, staying.adminToken);
+    assert.equal(started.status, 202, JSON.stringify(started.body));
+    const admin = await (await newContext(browser)).newPage();
+    await signInAsAdmin(admin, system.url, staying.tenantId);
+    await admin.getByRole('link', { name: 'Termination' }).click();
+    await admin.locator('dd.phase', { hasText: 'grace' }).waitFor();
+    const reactivated = admin.waitForResponse((r) => /\/termination\/cancel$/.test(r.url()));
+    await admin.getByRole('button', { name: 'Reactivate the tenancy' }).click();
+    assert.equal((await reactivated).status(), 200);
+    await admin.locator('dd.phase', { hasText: 'cancelled' }).waitFor();
+    await admin.context().close();
+
+    await system.advance('P31D');
+    await system.settle();
+    assert.equal((await system.get(`/api/tenants/${staying.tenantId}/deletion-certificate`, staying.adminToken)).status, 404, 'no deletion');
+    const user = await system.post(`/api/tenants/${staying.tenantId}/users`, { name: 'Still Here', email: 'still.here@customer.test' }, staying.adminToken);
+    assert.equal(user.status, 201, 'the tenancy works after the grace would have ended');
   });
 });
