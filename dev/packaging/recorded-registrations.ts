@@ -24,10 +24,22 @@ export const recorded = {
   hooks: [] as Handler[],
 };
 
+/** The path of a value the manifest (JSON) would lose: a function, or anything else JSON does not keep as it is. */
+function unreplayable(value: unknown, path: string): string | undefined {
+  if (value === undefined || value === null || typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value))) return undefined;
+  if (Array.isArray(value)) return value.map((item, i) => unreplayable(item, `${path}[${i}]`)).find((found) => found !== undefined);
+  if (typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    return Object.entries(value).map(([key, item]) => unreplayable(item, `${path}.${key}`)).find((found) => found !== undefined);
+  }
+  return path;
+}
+
 function recordFunction(method: string) {
   return (name: string, optionsOrHandler: Handler | Record<string, unknown>): void => {
     const { handler, ...options } = typeof optionsOrHandler === 'function' ? { handler: optionsOrHandler } : optionsOrHandler;
     if (recorded.handlers.has(name)) throw new Error(`A function can only be registered once. The function "${name}" has already been registered.`);
+    const lost = unreplayable(options, 'options');
+    if (lost) throw new Error(`The registration of "${name}" cannot be replayed from a manifest: ${lost} is not plain data`);
     recorded.registrations.push({ kind: 'function', method, name, options });
     recorded.handlers.set(name, handler as Handler);
   };
