@@ -77,14 +77,20 @@ describe('console: the customer administrator', () => {
     await page.locator('#dsar-table tbody tr', { hasText: 'extended' }).waitFor();
   });
 
-  test('a support-access request is approved from the console', TIMEOUT, async () => {
-    const engineer = await system.token({ sub: 'eng-42', roles: ['support'] }, { lifetimeSeconds: 30 * 24 * 3600 });
+  /** A support engineer's request for read access to the tenant's configuration, as the engineer's tooling sends it. */
+  async function askSupportAccess(sub: string, ticket: string, reason: string): Promise<{ engineer: string; grantId: string }> {
+    const engineer = await system.token({ sub, roles: ['support'] }, { lifetimeSeconds: 30 * 24 * 3600 });
     const asked = await system.post<{ grantId: string }>(
       `/api/tenants/${tenant.tenantId}/support-access`,
-      { reason: 'SSO login loop after the change', ticket: 'SUP-4711', scope: ['config:read'], duration: 'PT4H', origin: 'GB' },
+      { reason, ticket, scope: ['config:read'], duration: 'PT4H', origin: 'GB' },
       engineer,
     );
     assert.equal(asked.status, 201, JSON.stringify(asked.body));
+    return { engineer, grantId: asked.body.grantId };
+  }
+
+  test('a support-access request is approved from the console', TIMEOUT, async () => {
+    const { engineer, grantId } = await askSupportAccess('eng-42', 'SUP-4711', 'SSO login loop after the change');
     await page.getByRole('link', { name: 'Support access' }).click();
     await page.getByRole('heading', { name: /SUP-4711/ }).waitFor();
     assert.deepEqual(await seriousViolations(page), [], 'support-access view');
@@ -92,7 +98,7 @@ describe('console: the customer administrator', () => {
     const approved = page.waitForResponse((r) => /\/approve$/.test(r.url()));
     await page.getByRole('button', { name: 'Approve SUP-4711' }).click();
     assert.equal((await approved).status(), 200);
-    await page.locator(`[data-grant-id="${asked.body.grantId}"] .badge`, { hasText: 'active' }).waitFor();
+    await page.locator(`[data-grant-id="${grantId}"] .badge`, { hasText: 'active' }).waitFor();
     assert.equal((await system.get(`/api/tenants/${tenant.tenantId}`, engineer)).status, 200, 'the engineer now reads within the grant');
   });
 
@@ -144,16 +150,10 @@ describe('console: the customer administrator', () => {
   });
 
   test('a support-access request is denied with its reason, which the API requires', TIMEOUT, async () => {
-    const engineer = await system.token({ sub: 'eng-43', roles: ['support'] }, { lifetimeSeconds: 30 * 24 * 3600 });
-    const asked = await system.post<{ grantId: string }>(
-      `/api/tenants/${tenant.tenantId}/support-access`,
-      { reason: 'Check a billing export', ticket: 'SUP-4712', scope: ['config:read'], duration: 'PT2H', origin: 'GB' },
-      engineer,
-    );
-    assert.equal(asked.status, 201, JSON.stringify(asked.body));
+    const { engineer, grantId } = await askSupportAccess('eng-43', 'SUP-4712', 'Check a billing export');
     await page.getByRole('link', { name: 'Support access' }).click();
     await page.getByRole('button', { name: 'Refresh' }).click();
-    const item = page.locator(`[data-grant-id="${asked.body.grantId}"]`);
+    const item = page.locator(`[data-grant-id="${grantId}"]`);
     await item.getByRole('button', { name: 'Deny SUP-4712' }).click();
     await item.locator('[aria-invalid="true"]').waitFor();
     await item.getByLabel('Reason to deny SUP-4712').fill('Billing is out of scope for support; ask finance.');
@@ -189,14 +189,20 @@ describe('console: the customer administrator', () => {
     await phone.context().close();
   });
 
-  test('after termination the certificate is shown, downloadable, and its signature verified in the page', TIMEOUT, async () => {
-    const leaving = await provisionTenant(system, { name: 'Leaving Ltd' });
+  /** A tenant in its termination grace window, its administrator signed in on the termination view. */
+  async function tenantInGrace(name: string): Promise<{ leaving: TenantFixture; admin: Page }> {
+    const leaving = await provisionTenant(system, { name });
     const started = await system.post(`/api/tenants/${leaving.tenantId}/termination`, { disposition: 'delete' }, leaving.adminToken);
     assert.equal(started.status, 202, JSON.stringify(started.body));
     const admin = await (await newContext(browser)).newPage();
     await signInAsAdmin(admin, system.url, leaving.tenantId);
     await admin.getByRole('link', { name: 'Termination' }).click();
     await admin.locator('dd.phase', { hasText: 'grace' }).waitFor();
+    return { leaving, admin };
+  }
+
+  test('after termination the certificate is shown, downloadable, and its signature verified in the page', TIMEOUT, async () => {
+    const { leaving, admin } = await tenantInGrace('Leaving Ltd');
     await admin.getByRole('button', { name: 'Reactivate the tenancy' }).waitFor();
     assert.deepEqual(await seriousViolations(admin), [], 'termination view in the grace window');
     await admin.screenshot({ path: screenshotPath('tenant-termination-grace') });
@@ -219,13 +225,7 @@ describe('console: the customer administrator', () => {
   });
 
   test('a tenancy in its grace window is reactivated from the console, and nothing is deleted when the grace would have ended', TIMEOUT, async () => {
-    const staying = await provisionTenant(system, { name: 'Staying Ltd' });
-    const started = await system.post(`/api/tenants/${staying.tenantId}/termination`, { disposition: 'delete' }, staying.adminToken);
-    assert.equal(started.status, 202, JSON.stringify(started.body));
-    const admin = await (await newContext(browser)).newPage();
-    await signInAsAdmin(admin, system.url, staying.tenantId);
-    await admin.getByRole('link', { name: 'Termination' }).click();
-    await admin.locator('dd.phase', { hasText: 'grace' }).waitFor();
+    const { leaving: staying, admin } = await tenantInGrace('Staying Ltd');
     const reactivated = admin.waitForResponse((r) => /\/termination\/cancel$/.test(r.url()));
     await admin.getByRole('button', { name: 'Reactivate the tenancy' }).click();
     assert.equal((await reactivated).status(), 200);
