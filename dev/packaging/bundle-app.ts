@@ -13,7 +13,8 @@
 import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { build, type Plugin } from 'esbuild';
-import { join, resolve, sep } from 'node:path';
+import { dirname, join, resolve, sep } from 'node:path';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { APP_CHUNK, MANIFEST_FILE } from './lazy-entry-files.js';
@@ -24,6 +25,9 @@ const projectRoot = resolve(fileURLToPath(new URL('../../../', import.meta.url))
 export const BUNDLE_ENTRY = 'dist/functions/index.js';
 
 export const BUNDLE_EXTERNALS = ['@azure/functions-core', '@sentry/node'] as const;
+
+const packagingDir = join(projectRoot, 'dev', 'packaging');
+const durableFunctionsDir = dirname(createRequire(import.meta.url).resolve('durable-functions/package.json'));
 
 const inPackage = (importer: string, name: string): boolean => importer.includes(`${sep}node_modules${sep}${name}${sep}`);
 
@@ -43,10 +47,16 @@ const startUpStandIns: Plugin = {
     bundle.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, ({ importer }) =>
       inPackage(importer, 'zod') ? { path: join(projectRoot, 'dev', 'packaging', 'zod-locales-english.ts') } : undefined,
     );
+    // The stand-ins load the copy of axios and validator durable-functions itself would resolve (they
+    // are its dependencies, not the app's), whichever way npm lays out node_modules.
+    bundle.onResolve({ filter: /^(axios|validator\/lib\/isURL\.js)$/ }, ({ path, importer, kind }) =>
+      [join(packagingDir, 'lazy-axios.ts'), join(packagingDir, 'validator-is-url.ts')].includes(importer)
+        ? bundle.resolve(path, { kind, resolveDir: durableFunctionsDir })
+        : undefined,
+    );
   },
 };
 
-const packagingDir = join(projectRoot, 'dev', 'packaging');
 const recorder = join(packagingDir, 'recorded-registrations.ts');
 
 /** In the app chunk, `@azure/functions` records registrations; the entry and the recorder itself import the real one. */
