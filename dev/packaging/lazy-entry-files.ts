@@ -3,5 +3,5 @@
 /** The registrations the build recorded from the app chunk, which the entry replays. */
 export const MANIFEST_FILE = 'registrations.json';
 
-/** The app chunk: every module, handler and schema, loaded on the first invocation. */
+/** The app chunk: every module, handler and schema, loaded after the registrations. */
 export const APP_CHUNK = 'app.js';

@@ -1,10 +1,10 @@
 // The production build's entry (package.json `main` in the deployment package). A cold start runs
 // this alone: it validates the settings, as the app does when it loads, and registers every
 // function and hook with the Functions worker from the manifest the build recorded
-// (registrations.json, written by bundle-app.ts from the app chunk itself). Each handler loads the
-// app chunk (lazy-app.ts: every module, handler and schema) on the first invocation of anything,
-// once, and then calls the handler the app registered under that name. The first invocation pays
-// what start-up no longer does; `npm run bench -- startup` reports both.
+// (registrations.json, written by bundle-app.ts from the app chunk itself). The app chunk
+// (lazy-app.ts: every module, handler and schema) then loads in the background, once; each handler
+// waits for it and calls the handler the app registered under that name. A first invocation that
+// arrives before it has loaded pays the rest; `npm run bench -- startup` reports both.
 import { readFileSync } from 'node:fs';
 import { app } from '@azure/functions';
 import { loadConfig } from '../../shared/config.js';
@@ -51,3 +51,10 @@ for (const registration of manifest) {
   else if (registration.kind === 'hook') hooks[registration.hook]!(lazyHook(registration.index));
   else register[registration.method]!(registration.name, { ...registration.options, handler: lazyHandler(registration.name) });
 }
+
+// The worker has every registration once this module has run. The app chunk then loads in the
+// background: the first invocation finds it loaded or loading, and a chunk that cannot load is in
+// the start-up logs, not only in the first request's failure.
+loadApp().catch((error: unknown) => {
+  console.error(`The app chunk (${APP_CHUNK}) failed to load; every invocation will fail with: ${error instanceof Error ? error.message : String(error)}`);
+});

@@ -2,8 +2,8 @@
 // every export is the real one except `app`, whose registration calls are recorded instead of
 // being passed to the Functions worker. The package's entry (lazy-entry.ts) registers with the
 // worker from a manifest of these records written at build time, so a cold start compiles and
-// runs only the registrations; the app chunk, with every handler, loads on the first invocation
-// and hands over the handlers recorded here. durable-functions' `df.app.*` go through this too,
+// runs only the registrations before the worker can report them; the app chunk, with every
+// handler, loads after that and hands over the handlers recorded here. durable-functions' `df.app.*` go through this too,
 // since it calls `app.generic` of the `@azure/functions` it imports.
 import * as functions from '@azure/functions';
 

@@ -117,13 +117,15 @@ describe('the deployment package', () => {
   test('the app loads from the package alone: every import resolves inside it', () => {
     // The app validates its settings as it loads, as in Azure; the example settings are a valid set.
     const settings = (JSON.parse(readFileSync('local.settings.example.json', 'utf8')) as { Values: Record<string, string> }).Values;
-    const loaded = execFileSync(process.execPath, ['--input-type=module', '-e', `await import('./${pkg.main}'); console.log('loaded')`], {
+    // The process stays until the entry's background load of the app chunk is done: that must load too.
+    const loaded = spawnSync(process.execPath, ['--input-type=module', '-e', `await import('./${pkg.main}'); console.log('loaded')`], {
       cwd: out,
       env: { PATH: process.env['PATH'] ?? '', ...settings },
       encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'pipe'],
     });
-    assert.match(loaded, /loaded/);
+    assert.equal(loaded.status, 0, loaded.stderr);
+    assert.match(loaded.stdout, /loaded/);
+    assert.doesNotMatch(loaded.stderr, /failed to load/, 'the app chunk loaded in the background');
   });
 
   test('registers exactly what the tsc output registers: every function, binding, route, method, auth level and hook', () => {
@@ -225,6 +227,7 @@ describe('the deployment package', () => {
       assert.equal(result.status, 0, result.stderr);
       assert.match(result.stdout, /registered route healthz/, 'start-up registers what the manifest lists');
       assert.match(result.stdout, new RegExp(`failed: ${APP_CHUNK} registers other functions than ${MANIFEST_FILE} lists`));
+      assert.match(result.stderr, new RegExp(`The app chunk \\(${APP_CHUNK.replace('.', '\\.')}\\) failed to load`), 'and the start-up log says so');
     } finally {
       writeFileSync(manifestPath, original);
     }
