@@ -131,6 +131,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
   for (const module of options.appModules) {
     await import(pathToFileURL(resolve(options.appRoot, module)).href);
   }
+  core.lockIndexing();
   warnAboutMissingFeatures(core, options.log);
   // As the worker does once the app is loaded: capabilities lock the app's setup; `HttpUri` is the
   // worker's own HTTP server when the app enabled HTTP streaming.

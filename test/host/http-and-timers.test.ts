@@ -27,6 +27,7 @@ describe('HTTP triggers and timer triggers on the local host', () => {
       'forgetfulRace',
       'nonDeterministic',
       'recordAndMaybeHang',
+      'registersLate',
       'retryingCaller',
       'sampleDailyTick',
       'sampleItem',
@@ -43,6 +44,13 @@ describe('HTTP triggers and timer triggers on the local host', () => {
       'throwsAfterActivity',
       'waitForEvents',
     ]);
+  });
+
+  test('a function registered after the app has loaded is refused, as the worker refuses it, and never served', async () => {
+    const late = await system.post<{ error: string }>('/api/samples/register-late', {});
+    assert.deepEqual({ status: late.status, body: late.body }, { status: 409, body: { error: 'A function can only be registered during app startup.' } });
+    assert.equal((await system.get('/api/samples/too-late')).status, 404);
+    assert.ok(!(await system.get<{ functions: string[] }>('/runtime/dev/functions')).body.functions.includes('registeredTooLate'));
   });
 
   test('route parameters with constraints are bound, literal segments win, other methods get 405', async () => {

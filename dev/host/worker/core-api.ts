@@ -32,6 +32,7 @@ export class CoreApi {
   readonly functions = new Map<string, RegisteredFunction>();
   readonly hooks = new Map<string, HookCallback[]>();
   #programmingModel: ProgrammingModel | undefined;
+  #indexingLocked = false;
   #logSink: WorkerLogSink;
 
   constructor(logSink: WorkerLogSink) {
@@ -47,7 +48,14 @@ export class CoreApi {
     return this.#programmingModel;
   }
 
+  /** As the worker does once it has indexed the app: from then on registering a function throws. */
+  lockIndexing(): void {
+    this.#indexingLocked = true;
+  }
+
   registerFunction(metadata: FunctionMetadata, callback: FunctionCallback): Disposable {
+    // The real worker's message (workerIndexingLocked): an app that registers lazily fails in Azure.
+    if (this.#indexingLocked) throw new Error('A function can only be registered during app startup.');
     if (this.functions.has(metadata.name)) {
       // The real worker rejects duplicate names at indexing time.
       throw new Error(`A function can only be registered once. The function "${metadata.name}" has already been registered.`);
