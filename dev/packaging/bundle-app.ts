@@ -2,8 +2,9 @@
 // different times. The entry (lazy-entry.ts) is what a cold start runs: settings validation and
 // every registration, replayed from a manifest (registrations.json) this build records by loading
 // the app chunk once. The app chunk (lazy-app.ts: every module, its handlers and schemas) loads
-// right after, in the background; chunks per SDK load on their first use (shared/azure/load-once.ts). A cold
-// start reads a few files instead of resolving some thousand modules in node_modules. What stays
+// right after, in the background; chunks per SDK load on their first use
+// (shared/azure/load-once.ts). A cold start reads a few files instead of resolving some thousand
+// modules in node_modules. What stays
 // outside the bundle is resolved from the package's node_modules at run time:
 //  - `@azure/functions-core` is not a package: the Functions worker answers `require` for it;
 //  - `@sentry/node` instruments modules as they load and is only loaded when a DSN is set;

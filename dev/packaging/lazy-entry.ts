@@ -8,6 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { app } from '@azure/functions';
 import { loadConfig } from '../../shared/config.js';
+import { loadOnce } from '../../shared/azure/load-once.js';
 import { APP_CHUNK, MANIFEST_FILE } from './lazy-entry-files.js';
 import type { recorded as Recorded, Registration } from './recorded-registrations.js';
 
@@ -17,21 +18,17 @@ const manifest = JSON.parse(readFileSync(new URL(`./${MANIFEST_FILE}`, import.me
 
 type Handler = (...args: unknown[]) => unknown;
 
-let loading: Promise<typeof Recorded> | undefined;
-
 /**
  * Loads the app chunk once and checks it registers exactly what the manifest says (a manifest from
  * another build, or registrations that depend on settings, would not).
  */
-function loadApp(): Promise<typeof Recorded> {
-  loading ??= (import(new URL(`./${APP_CHUNK}`, import.meta.url).href) as Promise<{ recorded: typeof Recorded }>).then(({ recorded }) => {
-    const expected = JSON.stringify(manifest);
-    const actual = JSON.stringify(recorded.registrations);
-    if (actual !== expected) throw new Error(`${APP_CHUNK} registers other functions than ${MANIFEST_FILE} lists: the deployment package is inconsistent; rebuild it`);
-    return recorded;
-  });
-  return loading;
-}
+const loadApp = loadOnce(async (): Promise<typeof Recorded> => {
+  const { recorded } = (await import(new URL(`./${APP_CHUNK}`, import.meta.url).href)) as { recorded: typeof Recorded };
+  if (JSON.stringify(recorded.registrations) !== JSON.stringify(manifest)) {
+    throw new Error(`${APP_CHUNK} registers other functions than ${MANIFEST_FILE} lists: the deployment package is inconsistent; rebuild it`);
+  }
+  return recorded;
+});
 
 const lazyHandler =
   (name: string): Handler =>

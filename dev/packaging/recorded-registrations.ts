@@ -3,8 +3,8 @@
 // being passed to the Functions worker. The package's entry (lazy-entry.ts) registers with the
 // worker from a manifest of these records written at build time, so a cold start compiles and
 // runs only the registrations before the worker can report them; the app chunk, with every
-// handler, loads after that and hands over the handlers recorded here. durable-functions' `df.app.*` go through this too,
-// since it calls `app.generic` of the `@azure/functions` it imports.
+// handler, loads after that and hands over the handlers recorded here. durable-functions'
+// `df.app.*` go through this too, since it calls `app.generic` of the `@azure/functions` it imports.
 import * as functions from '@azure/functions';
 
 export * from '@azure/functions';
@@ -26,7 +26,8 @@ export const recorded = {
 
 /** The path of a value the manifest (JSON) would lose: a function, or anything else JSON does not keep as it is. */
 function unreplayable(value: unknown, path: string): string | undefined {
-  if (value === undefined || value === null || typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value))) return undefined;
+  const plain = value === undefined || value === null || ['string', 'boolean'].includes(typeof value) || (typeof value === 'number' && Number.isFinite(value));
+  if (plain) return undefined;
   if (Array.isArray(value)) return value.map((item, i) => unreplayable(item, `${path}[${i}]`)).find((found) => found !== undefined);
   if (typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
     return Object.entries(value).map(([key, item]) => unreplayable(item, `${path}.${key}`)).find((found) => found !== undefined);
