@@ -50,8 +50,8 @@ for (const registration of manifest) {
 }
 
 // The worker has every registration once this module has run. The app chunk then loads in the
-// background: the first invocation finds it loaded or loading, and a chunk that cannot load is in
-// the start-up logs, not only in the first request's failure.
+// background: the first invocation finds it loaded or loading (or tries again if this failed), and
+// a chunk that cannot load is in the start-up logs, not only in the first request's failure.
 loadApp().catch((error: unknown) => {
-  console.error(`The app chunk (${APP_CHUNK}) failed to load; every invocation will fail with: ${error instanceof Error ? error.message : String(error)}`);
+  console.error(`The app chunk (${APP_CHUNK}) failed to load; each invocation tries again and fails while it cannot: ${error instanceof Error ? error.message : String(error)}`);
 });
